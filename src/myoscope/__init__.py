@@ -1,0 +1,27 @@
+"""myoscope: find, stage, explain and follow muscle wasting under every consensus definition."""
+
+__version__ = "0.1.0"
+
+from .assess import Assessment, assess
+from .errors import (
+    KnowledgeError,
+    MyoscopeError,
+    RecordValidationError,
+    UnknownDefinitionError,
+)
+from .knowledge import load_knowledge
+from .record import Record, load_records, parse_record
+
+__all__ = [
+    "Assessment",
+    "KnowledgeError",
+    "MyoscopeError",
+    "Record",
+    "RecordValidationError",
+    "UnknownDefinitionError",
+    "__version__",
+    "assess",
+    "load_knowledge",
+    "load_records",
+    "parse_record",
+]

@@ -1,0 +1,128 @@
+"""Assess one record under every consensus definition (DESIGN §6).
+
+``assess`` is the whole single-record pathway: validate, derive, evaluate each definition with
+its trace. The result object serialises exactly to the assessment contract.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from . import __version__
+from .derive import derive
+from .knowledge import Knowledge, load_knowledge
+from .record import Record, parse_record
+from .rules.evaluate import DefinitionResult
+from .rules.explain import fmt_value, render
+from .rules.nodes import Context, Score
+
+
+@dataclass
+class Assessment:
+    """Every definition's verdict for one record, with the inputs and knowledge version used."""
+
+    record: Record
+    derived: dict[str, Any]
+    results: dict[str, DefinitionResult]
+    knowledge_version: str
+    myoscope_version: str = __version__
+    extras: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def summary(self) -> list[dict[str, Any]]:
+        """One row per definition: id, outcome, decided, decisive measures."""
+        return [
+            {"definition": r.id, "outcome": r.outcome, "decided": r.decided,
+             "decisive_measures": ", ".join(r.decisive_measures)}
+            for r in self.results.values()
+        ]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "myoscope_version": self.myoscope_version,
+            "knowledge_version": self.knowledge_version,
+            "record": _jsonable(self.record.values),
+            "derived": self.derived,
+            "warnings": [str(w) for w in self.record.warnings],
+            "results": {k: r.to_dict() for k, r in self.results.items()},
+            **self.extras,
+        }
+
+    def __str__(self) -> str:
+        return render_text(self)
+
+
+def _jsonable(values: dict[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for k, v in values.items():
+        if isinstance(v, date):
+            out[k] = v.isoformat()
+        elif isinstance(v, list):
+            out[k] = [
+                {kk: (vv.isoformat() if isinstance(vv, date) else vv) for kk, vv in x.items()}
+                if isinstance(x, dict) else x
+                for x in v
+            ]
+        else:
+            out[k] = v
+    return out
+
+
+def assess(
+    record: Record | Mapping[str, Any],
+    definitions: list[str] | None = None,
+    knowledge: Knowledge | None = None,
+) -> Assessment:
+    """Assess ``record`` under ``definitions`` (default: all non-variant definitions).
+
+    :raises RecordValidationError: when ``record`` is a dict with invalid fields.
+    :raises UnknownDefinitionError: for an unknown definition id.
+    """
+    kb = knowledge or load_knowledge()
+    rec = record if isinstance(record, Record) else parse_record(record)
+    derived = derive(rec, kb.catalog)
+    values = dict(rec.values)
+    for k, v in derived.items():
+        if v is not None or k not in values:
+            values[k] = v
+    # A derived measure that can also be measured directly (gait speed) is itself what to measure.
+    inputs = {d.id: d.inputs for d in kb.catalog.derived.values() if d.id not in kb.catalog.measures}
+    results: dict[str, DefinitionResult] = {}
+    for definition in kb.select(definitions):
+        ctx = Context(values, inputs, rec.values)
+        results[definition.id] = definition.evaluate(ctx)
+        for node in definition.components.values():
+            if isinstance(node, Score) and derived.get(node.total_measure) is None:
+                total = ctx.totals.get(node.key)
+                if total is not None and node.total_measure in derived:
+                    derived[node.total_measure] = total
+    return Assessment(record=rec, derived=derived, results=results, knowledge_version=kb.version)
+
+
+def render_text(a: Assessment, knowledge: Knowledge | None = None) -> str:
+    kb = knowledge or load_knowledge()
+    cat = kb.catalog
+    title = a.record.source or "record"
+    if a.record.id:
+        title += f" (id {a.record.id})"
+    lines = [f"myoscope assessment: {title}",
+             f"myoscope {a.myoscope_version}, knowledge {a.knowledge_version}"]
+    shown = []
+    for k, v in a.record.values.items():
+        if k in ("id", "sarc_f", "weight_history", "history"):
+            continue
+        unit = cat.unit_of(k)
+        shown.append(f"{k} {fmt_value(v.isoformat() if isinstance(v, date) else v)}"
+                     + (f" {unit}" if unit and not isinstance(v, bool | str) else ""))
+    lines.append("Record: " + ", ".join(shown))
+    der = [f"{k} {fmt_value(v)}" for k, v in a.derived.items() if v is not None]
+    lines.append("Derived: " + (", ".join(der) if der else "none"))
+    for w in a.record.warnings:
+        lines.append(f"Warning: {w}")
+    for r in a.results.values():
+        lines.append("")
+        lines += render(r, cat)
+    return "\n".join(lines)

@@ -1,0 +1,77 @@
+"""Derived measures: BMI, ASMI, ALM/BMI, grip/BMI, gait speed, weight-loss %, SARC-F total, L3 SMI.
+
+Derived values are computed from unrounded inputs and then rounded to the measure's reporting
+precision before any comparison (DESIGN §7): 20.23 / 1.70² is 7.000000000000001 in binary and
+must compare as 7.00, and (1 − 76/80) × 100 must be 5.00% and not pass "> 5%".
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .measures import Catalog, load_catalog
+from .record import Record
+
+
+def round_to(x: float, decimals: int) -> float:
+    """Round half to even on the binary value (Python's ``round``): the one rounding rule used
+    everywhere a derived value is compared, so that per-record and cohort paths agree."""
+    return float(round(x, decimals))
+
+
+def derive(record: Record, catalog: Catalog | None = None) -> dict[str, Any]:
+    """Return every derived measure; a measure whose inputs are missing is ``None``."""
+    cat = catalog or load_catalog()
+    v = record.values
+    p = {d.id: d.precision for d in cat.derived.values()}
+    out: dict[str, Any] = dict.fromkeys(cat.derived)
+
+    h_m = v["height"] / 100 if v.get("height") is not None else None
+    w = v.get("weight")
+    if w is not None and h_m:
+        bmi_raw = w / h_m**2
+        out["bmi"] = round_to(bmi_raw, p["bmi"])
+        if v.get("asm") is not None:
+            out["alm_bmi"] = round_to(v["asm"] / bmi_raw, p["alm_bmi"])
+        if v.get("grip_strength") is not None:
+            out["grip_bmi"] = round_to(v["grip_strength"] / bmi_raw, p["grip_bmi"])
+    if v.get("asm") is not None and h_m:
+        out["asmi"] = round_to(v["asm"] / h_m**2, p["asmi"])
+    if v.get("l3_muscle_area") is not None and h_m:
+        out["l3_smi"] = round_to(v["l3_muscle_area"] / h_m**2, p["l3_smi"])
+
+    if v.get("gait_speed") is not None:
+        out["gait_speed"] = v["gait_speed"]
+    elif v.get("gait_distance") is not None and v.get("gait_time"):
+        out["gait_speed"] = round_to(v["gait_distance"] / v["gait_time"], p["gait_speed"])
+
+    history = v.get("weight_history") or []
+    if w is not None and history:
+        out["weight_loss_percent"] = _loss(w, history, None, p["weight_loss_percent"])
+        out["weight_loss_percent_6m"] = _loss(w, history, 6.0, p["weight_loss_percent_6m"])
+        out["weight_loss_percent_12m"] = _loss(w, history, 12.0, p["weight_loss_percent_12m"])
+
+    items = v.get("sarc_f") or {}
+    if items and all(items.get(i) is not None for i in cat.sarc_f.items):
+        out["sarc_f"] = sum(items[i] for i in cat.sarc_f.items)
+    out["mrc_sum_score"] = v.get("mrc_sum_score")
+    return out
+
+
+def _loss(current: float, history: list[dict[str, Any]], window: float | None, decimals: int) -> float | None:
+    """Per cent loss from the reference weight to ``current``; negative means a gain.
+
+    With a window, the reference is the highest weight recorded within it (loss "within 6
+    months" counts from the peak in those months); without, it is the earliest weight.
+    """
+    past = [h for h in history if h["months_ago"] > 0]
+    if window is not None:
+        inside = [h["weight"] for h in past if h["months_ago"] <= window]
+        if not inside:
+            return None
+        ref = max(inside)
+    else:
+        if not past:
+            return None
+        ref = max(past, key=lambda h: h["months_ago"])["weight"]
+    return round_to((ref - current) / ref * 100, decimals)

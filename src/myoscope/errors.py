@@ -1,0 +1,53 @@
+"""Named exceptions.
+
+Every failure a user can cause has its own class so that faces (CLI, web) can turn it into a
+clear message without parsing strings, and tests can assert on the class.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+class MyoscopeError(Exception):
+    """Base class of every error raised on purpose by myoscope."""
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with an input: where, what was given, what was expected."""
+
+    path: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.path}: {self.message}"
+
+
+class RecordValidationError(MyoscopeError):
+    """A record has one or more invalid fields. All problems are collected, never just the first."""
+
+    def __init__(self, problems: list[Problem], source: str | None = None) -> None:
+        self.problems = problems
+        self.source = source
+        where = f" {source}" if source else ""
+        n = len(problems)
+        lines = [f"invalid record{where} ({n} problem{'s' if n != 1 else ''}):"]
+        lines += [f"  - {p}" for p in problems]
+        super().__init__("\n".join(lines))
+
+
+class UnknownUnitError(MyoscopeError):
+    """A unit that is not accepted for a measure."""
+
+
+class KnowledgeError(MyoscopeError):
+    """A knowledge file is malformed, uncited, or refers to something that does not exist."""
+
+
+class UnknownDefinitionError(MyoscopeError):
+    """A definition id that the knowledge base does not hold."""
+
+
+class InputFileError(MyoscopeError):
+    """An input file cannot be read or parsed."""

@@ -1,0 +1,408 @@
+"""A validated record: one person at one time (DESIGN §5).
+
+Parsing collects every problem before raising, so that a user fixes a file once, and applies
+nothing until the whole record is valid. Quantities arrive as a number in the canonical unit,
+``{"value": 154, "unit": "lb"}`` or ``"154 lb"``; they leave in canonical units only.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from . import units
+from .errors import InputFileError, Problem, RecordValidationError, UnknownUnitError
+from .measures import Catalog, Measure, load_catalog
+
+_QUANTITY_TEXT = re.compile(r"^\s*([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s*(.*?)\s*$")
+_CONDITION_ID = re.compile(r"^[a-z][a-z0-9_]*$")
+
+
+@dataclass
+class Record:
+    """Canonical values of one record, plus what was entered and the warnings raised."""
+
+    values: dict[str, Any]
+    entered_units: dict[str, str] = field(default_factory=dict)
+    warnings: list[Problem] = field(default_factory=list)
+    source: str | None = None
+
+    def get(self, measure_id: str) -> Any:
+        return self.values.get(measure_id)
+
+    @property
+    def id(self) -> str | None:
+        v = self.values.get("id")
+        return None if v is None else str(v)
+
+    def to_dict(self) -> dict[str, Any]:
+        return dict(self.values)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any], source: str | None = None) -> Record:
+        return parse_record(data, source=source)
+
+
+def parse_record(
+    data: Mapping[str, Any], source: str | None = None, catalog: Catalog | None = None
+) -> Record:
+    """Validate ``data`` and return a :class:`Record` in canonical units.
+
+    :raises RecordValidationError: naming every bad field at once.
+    """
+    cat = catalog or load_catalog()
+    if not isinstance(data, Mapping):
+        raise RecordValidationError(
+            [Problem("(record)", f"expected an object of fields, got {type(data).__name__}")],
+            source,
+        )
+    problems: list[Problem] = []
+    warnings: list[Problem] = []
+    values: dict[str, Any] = {}
+    entered: dict[str, str] = {}
+
+    for key, raw in data.items():
+        measure = cat.measures.get(str(key))
+        if measure is None:
+            problems.append(Problem(str(key), "unknown field"))
+            continue
+        if raw is None:
+            continue  # missing is unknown, never a default
+        parser = _PARSERS[measure.kind]
+        parser(measure, raw, cat, values, entered, problems, warnings)
+
+    for m in cat.measures.values():
+        if m.required and values.get(m.id) is None and not _has_problem(problems, m.id):
+            problems.append(Problem(m.id, f"required ({' or '.join(m.values)})"))
+
+    if values.get("asm") is not None and values.get("asm_method") is None \
+            and not _has_problem(problems, "asm_method"):
+        # every muscle-mass cut-off names the method it was derived for (DESIGN §7)
+        problems.append(Problem("asm_method", "required when asm is given (dxa or bia)"))
+    _finish_dates(values, problems)
+    if problems:
+        raise RecordValidationError(_sorted(problems, data), source)
+    return Record(values=values, entered_units=entered, warnings=warnings, source=source)
+
+
+def _sorted(problems: list[Problem], data: Mapping[str, Any]) -> list[Problem]:
+    # Report in the order the fields appear in the input, then missing required fields.
+    order = {str(k): i for i, k in enumerate(data)}
+    return sorted(problems, key=lambda p: order.get(p.path.split("[")[0].split(".")[0], len(order)))
+
+
+def _has_problem(problems: list[Problem], path: str) -> bool:
+    return any(p.path == path for p in problems)
+
+
+# --- quantities ---------------------------------------------------------------------------
+
+
+def parse_quantity(
+    measure: Measure, raw: Any, path: str, problems: list[Problem], warnings: list[Problem]
+) -> tuple[float, str] | None:
+    """Return (canonical value, unit as entered) or None after recording a problem."""
+    assert measure.dimension is not None
+    unit = measure.unit or ""
+    value: Any
+    if isinstance(raw, bool):
+        problems.append(Problem(path, f"expected a number in {unit}, got {raw!r}"))
+        return None
+    if isinstance(raw, int | float):
+        value, entered = raw, unit
+    elif isinstance(raw, Mapping):
+        extra = set(raw) - {"value", "unit"}
+        if extra or "value" not in raw:
+            problems.append(Problem(path, 'expected {"value": number, "unit": text}'))
+            return None
+        value, entered = raw["value"], str(raw.get("unit") or unit)
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            problems.append(Problem(path, f"expected a number, got {value!r}"))
+            return None
+    elif isinstance(raw, str):
+        m = _QUANTITY_TEXT.match(raw)
+        if not m:
+            problems.append(Problem(path, f"cannot read {raw!r} as a quantity (e.g. '70 {unit}')"))
+            return None
+        value, entered = float(m.group(1)), (m.group(2) or unit)
+    else:
+        problems.append(Problem(path, f"expected a number in {unit}, got {raw!r}"))
+        return None
+    if not math.isfinite(float(value)):
+        problems.append(Problem(path, f"expected a finite number, got {value!r}"))
+        return None
+    try:
+        canonical = units.to_canonical(float(value), entered, measure.dimension)
+    except UnknownUnitError as exc:
+        problems.append(Problem(path, str(exc)))
+        return None
+    shown = f"{value:g} {entered}" if entered else f"{value:g}"
+    if measure.range and not measure.range[0] <= canonical <= measure.range[1]:
+        expect = measure.describe_range()
+        problems.append(Problem(path, f"{shown} is implausible (expected {expect})"))
+        return None
+    if measure.integer and canonical != int(canonical):
+        problems.append(Problem(path, f"{shown} is not a whole number of {unit}"))
+        return None
+    if measure.usual and not measure.usual[0] <= canonical <= measure.usual[1]:
+        lo, hi = measure.usual
+        warnings.append(Problem(path, f"{shown} is unusual (usually {lo:g}–{hi:g} {unit}); check it"))
+    return (int(canonical) if measure.integer else canonical), entered
+
+
+def _quantity(
+    m: Measure, raw: Any, cat: Catalog, values: dict[str, Any], entered: dict[str, str],
+    problems: list[Problem], warnings: list[Problem],
+) -> None:
+    if isinstance(raw, list):
+        if m.list_reduce != "max" or not raw:
+            problems.append(Problem(m.id, f"expected one value in {m.unit}, not a list"))
+            return
+        parsed = [parse_quantity(m, r, f"{m.id}[{i}]", problems, warnings) for i, r in enumerate(raw)]
+        if any(p is None for p in parsed):
+            return
+        best = max((p for p in parsed if p is not None), key=lambda p: p[0])
+        values[m.id], entered[m.id] = best
+        return
+    q = parse_quantity(m, raw, m.id, problems, warnings)
+    if q is not None:
+        values[m.id], entered[m.id] = q
+
+
+def _enum(
+    m: Measure, raw: Any, cat: Catalog, values: dict[str, Any], entered: dict[str, str],
+    problems: list[Problem], warnings: list[Problem],
+) -> None:
+    text = str(raw).strip()
+    v = m.aliases.get(text, text.lower())
+    if v not in m.values:
+        problems.append(Problem(m.id, f"{raw!r} is not one of {', '.join(m.values)}"))
+        return
+    values[m.id] = v
+
+
+def _bool(
+    m: Measure, raw: Any, cat: Catalog, values: dict[str, Any], entered: dict[str, str],
+    problems: list[Problem], warnings: list[Problem],
+) -> None:
+    if isinstance(raw, bool):
+        values[m.id] = raw
+        return
+    text = str(raw).strip().lower()
+    if text in {"true", "yes", "y", "1"}:
+        values[m.id] = True
+    elif text in {"false", "no", "n", "0"}:
+        values[m.id] = False
+    else:
+        problems.append(Problem(m.id, f"expected true or false, got {raw!r}"))
+
+
+def _text(
+    m: Measure, raw: Any, cat: Catalog, values: dict[str, Any], entered: dict[str, str],
+    problems: list[Problem], warnings: list[Problem],
+) -> None:
+    values[m.id] = str(raw)
+
+
+def _date(
+    m: Measure, raw: Any, cat: Catalog, values: dict[str, Any], entered: dict[str, str],
+    problems: list[Problem], warnings: list[Problem],
+) -> None:
+    d = _as_date(raw)
+    if d is None:
+        problems.append(Problem(m.id, f"expected a date YYYY-MM-DD, got {raw!r}"))
+    else:
+        values[m.id] = d
+
+
+def _as_date(raw: Any) -> date | None:
+    if isinstance(raw, date):
+        return raw
+    try:
+        return date.fromisoformat(str(raw))
+    except ValueError:
+        return None
+
+
+def _sarc_f(
+    m: Measure, raw: Any, cat: Catalog, values: dict[str, Any], entered: dict[str, str],
+    problems: list[Problem], warnings: list[Problem],
+) -> None:
+    if not isinstance(raw, Mapping):
+        problems.append(Problem(m.id, f"expected an object with items {', '.join(cat.sarc_f.items)}"))
+        return
+    sf = cat.sarc_f
+    lo, hi = sf.item_range
+    items: dict[str, int] = {}
+    for key, ans in raw.items():
+        path = f"{m.id}.{key}"
+        if ans is None:
+            continue
+        if key == "falls_past_year":
+            if isinstance(ans, bool) or not isinstance(ans, int) or ans < 0:
+                problems.append(Problem(path, f"expected a count of falls (0 or more), got {ans!r}"))
+            elif "falls" in raw and raw["falls"] is not None:
+                problems.append(Problem(path, "give either falls or falls_past_year, not both"))
+            else:
+                items["falls"] = sf.points_for_falls(ans)
+            continue
+        if key not in sf.items:
+            problems.append(Problem(path, f"unknown item (expected {', '.join(sf.items)})"))
+            continue
+        if isinstance(ans, str):
+            word = ans.strip().lower().replace(" ", "_")
+            if word not in sf.answers:
+                expect = f"{lo}–{hi} or one of {', '.join(sf.answers)}"
+                problems.append(Problem(path, f"unknown answer {ans!r} (expected {expect})"))
+                continue
+            items[key] = sf.answers[word]
+        elif isinstance(ans, bool) or not isinstance(ans, int) or not lo <= ans <= hi:
+            problems.append(Problem(path, f"{ans!r} is not a score {lo}–{hi}"))
+        else:
+            items[key] = ans
+    values[m.id] = items
+
+
+def _weight_history(
+    m: Measure, raw: Any, cat: Catalog, values: dict[str, Any], entered: dict[str, str],
+    problems: list[Problem], warnings: list[Problem],
+) -> None:
+    if not isinstance(raw, list):
+        problems.append(Problem(m.id, 'expected a list of {"months_ago": n, "weight": kg}'))
+        return
+    weight = cat.measures["weight"]
+    out: list[dict[str, Any]] = []
+    for i, entry in enumerate(raw):
+        path = f"{m.id}[{i}]"
+        if not isinstance(entry, Mapping):
+            problems.append(Problem(path, 'expected {"months_ago": n, "weight": kg}'))
+            continue
+        extra = set(entry) - {"months_ago", "date", "weight"}
+        if extra:
+            problems.append(Problem(path, f"unknown key(s) {', '.join(sorted(extra))}"))
+            continue
+        q = parse_quantity(weight, entry.get("weight"), f"{path}.weight", problems, warnings) \
+            if entry.get("weight") is not None else None
+        if entry.get("weight") is None:
+            problems.append(Problem(f"{path}.weight", "required"))
+        item: dict[str, Any] = {}
+        if "months_ago" in entry and entry["months_ago"] is not None:
+            mo = entry["months_ago"]
+            if isinstance(mo, bool) or not isinstance(mo, int | float) or not 0 <= mo <= 600:
+                problems.append(Problem(f"{path}.months_ago", f"{mo!r} is not 0–600 months"))
+                continue
+            item["months_ago"] = float(mo)
+        elif entry.get("date") is not None:
+            d = _as_date(entry["date"])
+            if d is None:
+                problems.append(Problem(f"{path}.date", f"expected a date YYYY-MM-DD, got {entry['date']!r}"))
+                continue
+            item["date"] = d
+        else:
+            problems.append(Problem(path, "needs months_ago or date"))
+            continue
+        if q is not None:
+            item["weight"] = q[0]
+            out.append(item)
+    values[m.id] = out
+
+
+def _conditions(
+    m: Measure, raw: Any, cat: Catalog, values: dict[str, Any], entered: dict[str, str],
+    problems: list[Problem], warnings: list[Problem],
+) -> None:
+    if isinstance(raw, str):
+        raw = [raw]
+    if not isinstance(raw, list):
+        problems.append(Problem(m.id, "expected a list of condition ids"))
+        return
+    bad = [c for c in raw if not isinstance(c, str) or c not in cat.conditions]
+    if bad:
+        problems.append(Problem(m.id, f"unknown condition(s) {', '.join(map(str, bad))} "
+                                      f"(known: {', '.join(cat.conditions)})"))
+        return
+    values[m.id] = sorted(set(raw))
+
+
+def _object(
+    m: Measure, raw: Any, cat: Catalog, values: dict[str, Any], entered: dict[str, str],
+    problems: list[Problem], warnings: list[Problem],
+) -> None:
+    if not isinstance(raw, Mapping):
+        problems.append(Problem(m.id, "expected an object"))
+        return
+    values[m.id] = dict(raw)
+
+
+_PARSERS = {
+    "quantity": _quantity,
+    "enum": _enum,
+    "bool": _bool,
+    "text": _text,
+    "date": _date,
+    "sarc_f": _sarc_f,
+    "weight_history": _weight_history,
+    "conditions": _conditions,
+    "object": _object,
+}
+
+
+def _finish_dates(values: dict[str, Any], problems: list[Problem]) -> None:
+    """Age from birth date; weight-history dates to months before the record date."""
+    on = values.get("date")
+    born = values.get("birth_date")
+    if born is not None and values.get("age") is None:
+        if on is None:
+            problems.append(Problem("birth_date", "needs the record's date to give an age"))
+        elif born > on:
+            problems.append(Problem("birth_date", "is after the record's date"))
+        else:
+            values["age"] = float(on.year - born.year - ((on.month, on.day) < (born.month, born.day)))
+    for i, item in enumerate(values.get("weight_history", [])):
+        if "date" in item:
+            if on is None:
+                problems.append(Problem(f"weight_history[{i}].date", "needs the record's date"))
+                continue
+            days = (on - item.pop("date")).days
+            if days < 0:
+                problems.append(Problem(f"weight_history[{i}].date", "is after the record's date"))
+                continue
+            # mean Gregorian month: 365.2425 / 12 days
+            item["months_ago"] = round(days / 30.436875, 2)
+
+
+# --- files --------------------------------------------------------------------------------
+
+
+def read_records(path: str | Path) -> list[tuple[dict[str, Any], str]]:
+    """Read one record or a list of records from a JSON or YAML file, unvalidated.
+
+    Returns (data, source label) pairs, so that validation errors name the file and item.
+    """
+    p = Path(path)
+    try:
+        text = p.read_text("utf-8")
+    except OSError as exc:
+        raise InputFileError(f"cannot read {p}: {exc.strerror}") from exc
+    try:
+        data = json.loads(text) if p.suffix.lower() == ".json" else yaml.safe_load(text)
+    except (json.JSONDecodeError, yaml.YAMLError) as exc:
+        raise InputFileError(f"cannot parse {p}: {exc}") from exc
+    if isinstance(data, list):
+        return [(d, f"{p}[{i}]") for i, d in enumerate(data)]
+    if isinstance(data, Mapping):
+        return [(dict(data), str(p))]
+    raise InputFileError(f"{p}: expected a record object or a list of records")
+
+
+def load_records(path: str | Path) -> list[Record]:
+    """Read and validate every record in a file. :raises RecordValidationError:"""
+    return [parse_record(d, source=src) for d, src in read_records(path)]

@@ -1,0 +1,90 @@
+"""Exact unit conversion.
+
+Every factor here is exact by definition, not a measurement: the international yard and pound
+(1959: 1 yd = 0.9144 m, 1 lb = 0.45359237 kg), standard gravity (kgf = 9.80665 N, CGPM 1901) and
+the thermochemical calorie (4.184 J). A hand-written table gives bit-identical results in the
+per-record and cohort paths, which a general units library does not (see dependencies.md §4).
+
+Grip dynamometers read kilogram-force; clinical cut-offs are written "kg" and mean kgf. A grip
+in pounds (lb or lbf) therefore converts with the pound-mass factor, and newtons with 1/g.
+"""
+
+from __future__ import annotations
+
+from .errors import UnknownUnitError
+
+_LB = 0.45359237
+_IN_CM = 2.54
+_FT_M = 0.3048
+
+#: dimension -> canonical unit -> {accepted unit: factor that multiplies into the canonical unit}
+FACTORS: dict[str, dict[str, float]] = {
+    "mass": {"kg": 1.0, "g": 0.001, "lb": _LB, "lbs": _LB},
+    "force": {"kg": 1.0, "kgf": 1.0, "lb": _LB, "lbs": _LB, "lbf": _LB, "N": 1 / 9.80665},
+    "length_cm": {"cm": 1.0, "mm": 0.1, "m": 100.0, "in": _IN_CM, "ft": _FT_M * 100},
+    "length_m": {"m": 1.0, "cm": 0.01, "km": 1000.0, "ft": _FT_M, "yd": 0.9144, "in": 0.0254},
+    "time": {"s": 1.0, "ms": 0.001, "min": 60.0, "h": 3600.0},
+    "speed": {"m/s": 1.0, "cm/s": 0.01, "km/h": 1 / 3.6, "ft/s": _FT_M, "mph": 1609.344 / 3600},
+    "area_cm2": {"cm2": 1.0, "cm²": 1.0, "mm2": 0.01, "mm²": 0.01},
+    "energy_week": {"kcal/week": 1.0, "kJ/week": 1 / 4.184},
+    "days": {"days": 1.0, "d": 1.0, "weeks": 7.0, "wk": 7.0},
+    "months": {"months": 1.0, "mo": 1.0, "years": 12.0, "y": 12.0},
+    "years": {"years": 1.0, "y": 1.0},
+    "g_dl": {"g/dL": 1.0, "g/L": 0.1},
+    "mg_l": {"mg/L": 1.0, "mg/dL": 10.0},
+    "pg_ml": {"pg/mL": 1.0, "ng/L": 1.0},
+    "percent": {"%": 1.0},
+    "points": {"points": 1.0},
+    "ohm": {"ohm": 1.0, "Ω": 1.0},
+    "hu": {"HU": 1.0},
+    "kg_m2": {"kg/m2": 1.0, "kg/m²": 1.0},
+    "cm2_m2": {"cm2/m2": 1.0, "cm²/m²": 1.0},
+    "ratio": {"ratio": 1.0},
+}
+
+#: Converted values are rounded to this many decimals so that exact factors do not leave
+#: binary noise (70 in -> 177.8 cm, not 177.79999999999998).
+CONVERSION_DECIMALS = 9
+
+
+def canonical_unit(dimension: str) -> str:
+    """The canonical unit of a dimension: the first unit listed, whose factor is 1."""
+    return next(iter(FACTORS[dimension]))
+
+
+def accepted_units(dimension: str) -> list[str]:
+    return list(FACTORS[dimension])
+
+
+def to_canonical(value: float, unit: str, dimension: str) -> float:
+    """Convert ``value`` in ``unit`` to the canonical unit of ``dimension``.
+
+    :raises UnknownUnitError: when ``unit`` is not accepted for the dimension.
+    """
+    table = FACTORS[dimension]
+    factor = table.get(unit)
+    if factor is None:
+        factor = _case_insensitive(table, unit)
+    if factor is None:
+        raise UnknownUnitError(
+            f"unknown unit {unit!r} (accepted: {', '.join(accepted_units(dimension))})"
+        )
+    if factor == 1.0:
+        return float(value)
+    return round(float(value) * factor, CONVERSION_DECIMALS)
+
+
+def from_canonical(value: float, unit: str, dimension: str) -> float:
+    """Inverse of :func:`to_canonical` (used for display and round-trip tests)."""
+    factor = FACTORS[dimension].get(unit) or _case_insensitive(FACTORS[dimension], unit)
+    if factor is None:
+        raise UnknownUnitError(f"unknown unit {unit!r}")
+    return float(value) / factor
+
+
+def _case_insensitive(table: dict[str, float], unit: str) -> float | None:
+    # "KG", "Kg" and "LB" are common in exported spreadsheets; "N" vs "n" never collides.
+    for name, factor in table.items():
+        if name.lower() == unit.lower():
+            return factor
+    return None
