@@ -84,32 +84,58 @@ def load_knowledge(directory: str | Path | None = None) -> Knowledge:
     return _default() if directory is None else load_knowledge_from(Path(directory))
 
 
+def load_references(directory: Path) -> tuple[str, dict[str, Reference]]:
+    """``references.yaml`` plus every ``references/*.yaml`` (one file per area, so that areas
+    add references without touching each other's files). Returns (declared version, references)."""
+    refs: dict[str, Reference] = {}
+    version = ""
+    files = [directory / "references.yaml", *sorted((directory / "references").glob("*.yaml"))]
+    for path in files:
+        if not path.exists():
+            continue
+        try:
+            parsed = ReferencesFile.model_validate(_read_yaml(path))
+        except ValidationError as exc:
+            raise KnowledgeError(_fmt_validation(path.name, exc)) from exc
+        if path.name == "references.yaml" and path.parent == directory:
+            if not parsed.version:
+                raise KnowledgeError("references.yaml: version is required")
+            version = parsed.version
+        for rid, ref in parsed.references.items():
+            if rid in refs and refs[rid] != ref:
+                raise KnowledgeError(f"{path.name}: reference {rid!r} is defined twice, differently")
+            refs[rid] = ref
+    return version, refs
+
+
+def knowledge_digest(directory: Path) -> str:
+    """Digest of every knowledge data file, so that any change gives a new knowledge version."""
+    digest = hashlib.sha256()
+    for path in sorted(directory.rglob("*.yaml")):
+        digest.update(str(path.relative_to(directory)).encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:8]
+
+
 def load_knowledge_from(directory: Path) -> Knowledge:
     catalog = load_catalog()
-    digest = hashlib.sha256()
-    ref_path = directory / "references.yaml"
-    digest.update(ref_path.read_bytes())
-    try:
-        refs = ReferencesFile.model_validate(_read_yaml(ref_path))
-    except ValidationError as exc:
-        raise KnowledgeError(_fmt_validation("references.yaml", exc)) from exc
+    declared, references = load_references(directory)
 
     definitions: dict[str, Definition] = {}
     for path in sorted((directory / "definitions").glob("*.yaml")):
-        digest.update(path.read_bytes())
         try:
             spec = DefinitionSpec.model_validate(_read_yaml(path))
         except ValidationError as exc:
             raise KnowledgeError(_fmt_validation(path.name, exc)) from exc
         if spec.id in definitions:
             raise KnowledgeError(f"{path.name}: duplicate definition id {spec.id!r}")
-        definitions[spec.id] = _Compiler(spec, refs.references, catalog, path.name).compile()
+        definitions[spec.id] = _Compiler(spec, references, catalog, path.name).compile()
     for d in definitions.values():
         if d.variant_of and d.variant_of not in definitions:
             raise KnowledgeError(f"{d.id}: variant_of unknown definition {d.variant_of!r}")
     definitions = dict(sorted(definitions.items(), key=lambda kv: (kv[1].order, kv[0])))
-    version = f"{refs.version}+{digest.hexdigest()[:8]}"
-    return Knowledge(version=version, references=refs.references, definitions=definitions,
+    version = f"{declared}+{knowledge_digest(directory)}"
+    return Knowledge(version=version, references=references, definitions=definitions,
                      catalog=catalog)
 
 

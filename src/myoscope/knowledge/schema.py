@@ -154,7 +154,7 @@ class DefinitionSpec(Strict):
 
 
 class ReferencesFile(Strict):
-    version: str
+    version: str | None = None  # required in the main references.yaml only
     references: dict[str, Reference]
 
 

@@ -1,57 +1,35 @@
-"""Command-line interface: a thin layer over the library (no clinical logic here).
-
-Errors a user can cause print ``Error: ...`` on standard error and exit with status 2.
-"""
+"""``myoscope assess`` and ``myoscope definitions``."""
 
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
-from .errors import MyoscopeError
-
-app = typer.Typer(
-    name="myoscope",
-    help="Muscle wasting: assess under every consensus definition, explained and cited.",
-    no_args_is_help=True,
-    add_completion=False,
-    pretty_exceptions_enable=False,
-)
-
-EXIT_USAGE = 2
-
-
-def fail(message: str) -> None:
-    typer.echo(f"Error: {message}", err=True)
-    raise typer.Exit(EXIT_USAGE)
-
-
-def _ids(definitions: str | None) -> list[str] | None:
-    if not definitions:
-        return None
-    return [d.strip() for d in definitions.split(",") if d.strip()]
+from ..errors import MyoscopeError
+from . import app, fail, split_ids
 
 
 @app.command()
 def assess(
-    files: Annotated[list[Path], typer.Argument(help="Record files (JSON or YAML; one record or a list).")],
+    files: Annotated[
+        list[Path], typer.Argument(help="Record files (JSON or YAML; one record or a list).")
+    ],
     format: Annotated[str, typer.Option("--format", "-f", help="text or json")] = "text",
     definitions: Annotated[
         str | None, typer.Option("--definitions", "-d", help="Comma-separated definition ids (default: all).")
     ] = None,
 ) -> None:
     """Assess each record under every consensus definition."""
-    from .assess import assess as run
-    from .record import parse_record, read_records
+    from ..assess import assess as run
+    from ..record import parse_record, read_records
 
     if format not in ("text", "json"):
         fail(f"unknown format {format!r} (expected text or json)")
     try:
-        ids = _ids(definitions)
+        ids = split_ids(definitions)
         records = [parse_record(d, source=src) for f in files for d, src in read_records(f)]
         results = [run(r, ids) for r in records]
     except MyoscopeError as exc:
@@ -68,8 +46,8 @@ def definitions_cmd(
     definition_id: Annotated[str | None, typer.Argument(help="Show one definition in full.")] = None,
 ) -> None:
     """List the definitions, or show one with its cut-offs and references."""
-    from .knowledge import load_knowledge
-    from .knowledge.describe import describe_definition, list_definitions
+    from ..knowledge import load_knowledge
+    from ..knowledge.describe import describe_definition, list_definitions
 
     kb = load_knowledge()
     try:
@@ -77,10 +55,3 @@ def definitions_cmd(
     except MyoscopeError as exc:
         fail(str(exc))
     typer.echo(text)
-
-
-def main() -> None:
-    try:
-        app()
-    except BrokenPipeError:  # e.g. `myoscope assess ... | head`
-        sys.exit(0)
