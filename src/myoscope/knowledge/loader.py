@@ -230,7 +230,11 @@ class _Compiler:
             for j, cut in enumerate(c.cutoffs):
                 for m in cut.when:
                     self.check_measure(m, f"{where}.cutoffs[{j}]")
-                cutoffs.append(Cutoff(cut.value, conditions_from(cut.when), cut.caveat))
+                try:
+                    when = conditions_from(cut.when)
+                except ValueError as exc:
+                    raise self.fail(f"{where}.cutoffs[{j}]", str(exc)) from exc
+                cutoffs.append(Cutoff(cut.value, when, cut.caveat))
             return Compare(label, c.measure, c.comparator, cutoffs, self.source(spec.source, where),
                            unit=self.catalog.unit_of(c.measure.partition(".")[0]),
                            unconfirmed_comparator=c.unconfirmed_comparator, note=c.note, name=name)

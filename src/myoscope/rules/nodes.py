@@ -62,11 +62,16 @@ class Context:
 
 @dataclass(frozen=True)
 class Condition:
-    """``measure op value``: selects a cut-off by sex, method, population, BMI or age band."""
+    """``measure op value``: selects a cut-off by sex, method, population, BMI or age band.
+
+    ``unsettled`` marks a band boundary the sources disagree on (GLIM's "< 70 y" vs "> 70 y"):
+    a value exactly at the boundary makes the condition unknown rather than guessed.
+    """
 
     measure: str
     op: str
     value: Any
+    unsettled: bool = False
 
     def test(self, ctx: Context) -> Truth:
         v = ctx.get(self.measure)
@@ -74,6 +79,8 @@ class Condition:
             return None
         if self.op == "in":
             return bool(v in self.value)
+        if self.unsettled and v == self.value:
+            return None
         return bool(COMPARATORS[self.op](v, self.value))
 
     def __str__(self) -> str:
@@ -81,15 +88,20 @@ class Condition:
 
 
 def conditions_from(spec: dict[str, Any]) -> tuple[Condition, ...]:
-    """``{sex: male, bmi: {lt: 25}}`` -> conditions (all must hold)."""
+    """``{sex: male, bmi: {lt: 25}, age: {ge: 70, unsettled: true}}`` -> conditions (all must hold)."""
     out: list[Condition] = []
     for measure, want in spec.items():
         if isinstance(want, dict):
+            unsettled = bool(want.get("unsettled", False))
             for op, val in want.items():
+                if op == "unsettled":
+                    continue
                 if op == "in":
                     out.append(Condition(measure, "in", tuple(val)))
+                elif op in _OPS:
+                    out.append(Condition(measure, _OPS[op], val, unsettled))
                 else:
-                    out.append(Condition(measure, _OPS[op], val))
+                    raise ValueError(f"unknown condition operator {op!r} for {measure}")
         else:
             out.append(Condition(measure, "==", want))
     return tuple(out)
@@ -217,6 +229,11 @@ class Compare(Node):
             ]
         return possible, unknown_conditions
 
+    def unsettled_boundaries(self, ctx: Context) -> list[str]:
+        """Band boundaries that this record sits exactly on and the sources disagree about."""
+        return [str(cond) for c in self.cutoffs for cond in c.when
+                if cond.unsettled and ctx.get(cond.measure) == cond.value]
+
     def _evaluate(self, ctx: Context) -> Truth:
         value = ctx.get(self.measure)
         possible, ambiguous = self.candidates(ctx)
@@ -237,9 +254,12 @@ class Compare(Node):
                 )
             elif all(results) or not any(results):
                 result = results[0]
-            else:  # candidates disagree: the band or method that selects the cut-off is missing
+            else:  # candidates disagree: the band that selects the cut-off is missing or unsettled
                 for m in dict.fromkeys(ambiguous):
-                    missing += [x for x in ctx.missing_inputs(m) if x not in missing]
+                    if ctx.get(m) is None:
+                        missing += [x for x in ctx.missing_inputs(m) if x not in missing]
+                for b in self.unsettled_boundaries(ctx):
+                    notes.append(f"the published band boundary is unsettled and the value is on it ({b})")
         if missing:
             ctx.missing[self.key] = missing
         chosen = possible[0] if len(possible) == 1 else None
