@@ -9,6 +9,7 @@ from __future__ import annotations
 import operator
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 from .logic import Truth, all3, alternatives3, any3, at_least3, not3
@@ -114,7 +115,12 @@ class Cutoff:
     caveat: str | None = None
 
     def describe(self) -> str:
-        return ", ".join(str(c) for c in self.when) or "all"
+        return _describe_when(self.when)
+
+
+@cache
+def _describe_when(when: tuple[Condition, ...]) -> str:
+    return ", ".join(str(c) for c in when) or "all"
 
 
 class Node:
@@ -205,6 +211,7 @@ class Compare(Node):
         self.note = note
         self._cmp = COMPARATORS[comparator]
         self._alt = COMPARATORS[unconfirmed_comparator] if unconfirmed_comparator else None
+        self._citation = str(source)
 
     def measures(self) -> list[str]:
         out = [self.measure]
@@ -217,6 +224,9 @@ class Compare(Node):
         possible: list[Cutoff] = []
         unknown_conditions: list[str] = []
         for c in self.cutoffs:
+            if not c.when:
+                possible.append(c)
+                break
             tests = [cond.test(ctx) for cond in c.when]
             match = all3(tests)
             if match is False:
@@ -274,7 +284,7 @@ class Compare(Node):
             "cutoff": chosen.value if chosen else ([c.value for c in possible] or None),
             "cutoff_applies_to": chosen.describe() if chosen else None,
             "result": result,
-            "citation": str(self.source),
+            "citation": self._citation,
         }
         if self.unconfirmed_comparator:
             entry["unconfirmed_comparator"] = self.unconfirmed_comparator

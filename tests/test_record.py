@@ -1,0 +1,135 @@
+"""Record parsing: canonical units, every problem at once, nothing half-applied."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from myoscope import RecordValidationError, parse_record
+from myoscope.record import load_records
+
+
+def test_quantity_forms_are_equivalent() -> None:
+    a = parse_record({"sex": "female", "weight": 154 * 0.45359237})
+    b = parse_record({"sex": "female", "weight": {"value": 154, "unit": "lb"}})
+    c = parse_record({"sex": "female", "weight": "154 lb"})
+    assert a.values["weight"] == pytest.approx(b.values["weight"]) == pytest.approx(c.values["weight"])
+    assert b.entered_units["weight"] == "lb"
+
+
+def test_sex_aliases() -> None:
+    assert parse_record({"sex": "M"}).values["sex"] == "male"
+    assert parse_record({"sex": "F"}).values["sex"] == "female"
+
+
+def test_grip_trials_use_the_best() -> None:
+    r = parse_record({"sex": "male", "grip_strength": [24, "26.5 kg", {"value": 50, "unit": "lb"}]})
+    assert r.values["grip_strength"] == 26.5
+
+
+def test_missing_is_absent_not_default() -> None:
+    r = parse_record({"sex": "male", "grip_strength": None})
+    assert "grip_strength" not in r.values
+    assert "gait_speed" not in r.values
+
+
+def test_all_four_problems_reported_at_once() -> None:
+    with pytest.raises(RecordValidationError) as exc:
+        parse_record({"grip_strength": 270, "height": "65 furlong", "chair_stand_time": -2})
+    paths = [p.path for p in exc.value.problems]
+    assert paths == ["grip_strength", "height", "chair_stand_time", "sex"]
+    text = str(exc.value)
+    assert "270 kg is implausible (expected 0–120 kg)" in text
+    assert "unknown unit 'furlong'" in text
+    assert "-2 s is implausible (expected 2–300 s)" in text
+    assert "sex: required (male or female)" in text
+
+
+def test_unknown_field_is_an_error() -> None:
+    with pytest.raises(RecordValidationError, match="grip: unknown field"):
+        parse_record({"sex": "male", "grip": 30})
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("grip_strength", True, "expected a number in kg, got True"),
+        ("gait_speed", "fast", "cannot read 'fast' as a quantity"),
+        ("sppb", 7.5, "is not a whole number of points"),
+        ("asian", "maybe", "expected true or false"),
+        ("setting", "spa", "'spa' is not one of community, hospital, icu, nursing_home"),
+        ("weight", {"value": 70, "units": "kg"}, 'expected {"value": number, "unit": text}'),
+        ("height", float("nan"), "expected a finite number"),
+    ],
+)
+def test_bad_values(field: str, value: object, message: str) -> None:
+    with pytest.raises(RecordValidationError) as exc:
+        parse_record({"sex": "male", field: value})
+    assert message in str(exc.value)
+
+
+def test_asm_needs_its_method() -> None:
+    with pytest.raises(RecordValidationError, match="asm_method: required when asm is given"):
+        parse_record({"sex": "male", "asm": 20})
+
+
+def test_unusual_value_is_a_warning() -> None:
+    r = parse_record({"sex": "male", "grip_strength": 95})
+    assert r.values["grip_strength"] == 95
+    assert [w.path for w in r.warnings] == ["grip_strength"]
+
+
+def test_sarc_f_answers_and_falls_count() -> None:
+    r = parse_record({"sex": "female", "sarc_f": {
+        "strength": "a lot", "assistance_walking": "none", "rise_from_chair": 1,
+        "climb_stairs": "unable", "falls_past_year": 4}})
+    assert r.values["sarc_f"] == {"strength": 2, "assistance_walking": 0, "rise_from_chair": 1,
+                                  "climb_stairs": 2, "falls": 2}
+
+
+@pytest.mark.parametrize(("falls", "points"), [(0, 0), (1, 1), (3, 1), (4, 2), (9, 2)])
+def test_sarc_f_falls_bands(falls: int, points: int) -> None:
+    r = parse_record({"sex": "female", "sarc_f": {"falls_past_year": falls}})
+    assert r.values["sarc_f"]["falls"] == points
+
+
+def test_sarc_f_bad_items() -> None:
+    with pytest.raises(RecordValidationError) as exc:
+        parse_record({"sex": "female", "sarc_f": {"strength": 3, "stairs": 1, "falls": "often"}})
+    assert [p.path for p in exc.value.problems] == ["sarc_f.strength", "sarc_f.stairs", "sarc_f.falls"]
+
+
+def test_age_from_birth_date() -> None:
+    r = parse_record({"sex": "male", "birth_date": "1950-06-15", "date": "2026-06-14"})
+    assert r.values["age"] == 75.0
+    r = parse_record({"sex": "male", "birth_date": "1950-06-15", "date": "2026-06-15"})
+    assert r.values["age"] == 76.0
+
+
+def test_weight_history_dates_become_months() -> None:
+    r = parse_record({"sex": "male", "date": "2026-07-01", "weight": 70,
+                      "weight_history": [{"date": "2026-01-01", "weight": "160 lb"}]})
+    item = r.values["weight_history"][0]
+    assert item["months_ago"] == pytest.approx(181 / 30.436875, abs=0.01)
+    assert item["weight"] == pytest.approx(72.5747792)
+    assert isinstance(r.values["date"], date)
+
+
+def test_weight_history_date_needs_record_date() -> None:
+    with pytest.raises(RecordValidationError, match=r"weight_history\[0\].date: needs the record's date"):
+        parse_record({"sex": "male", "weight_history": [{"date": "2026-01-01", "weight": 70}]})
+
+
+def test_conditions_are_checked_against_the_catalog() -> None:
+    assert parse_record({"sex": "male", "conditions": ["copd", "cancer"]}).values["conditions"] == [
+        "cancer", "copd"]
+    with pytest.raises(RecordValidationError, match="unknown condition"):
+        parse_record({"sex": "male", "conditions": ["flu"]})
+
+
+def test_load_records_from_yaml_list(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    p = tmp_path / "two.yaml"
+    p.write_text("- {sex: male, grip_strength: 30}\n- {sex: female, grip_strength: 12}\n")
+    recs = load_records(p)
+    assert [r.source for r in recs] == [f"{p}[0]", f"{p}[1]"]
