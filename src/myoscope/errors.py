@@ -51,3 +51,44 @@ class UnknownDefinitionError(MyoscopeError):
 
 class InputFileError(MyoscopeError):
     """An input file cannot be read or parsed."""
+
+
+class ScenarioValidationError(MyoscopeError):
+    """A simulation scenario has one or more invalid fields. All problems are collected at once."""
+
+    def __init__(self, problems: list[Problem], source: str | None = None) -> None:
+        self.problems = problems
+        self.source = source
+        where = f" {source}" if source else ""
+        n = len(problems)
+        lines = [f"invalid scenario{where} ({n} problem{'s' if n != 1 else ''}):"]
+        lines += [f"  - {p}" for p in problems]
+        super().__init__("\n".join(lines))
+
+
+class SimulationError(MyoscopeError):
+    """A projection cannot be made as asked (e.g. the age that selects the ageing rates is missing)."""
+
+
+class RegistryError(MyoscopeError):
+    """A registry operation that cannot be done as asked (base of the registry's errors)."""
+
+
+class PatientNotFoundError(RegistryError):
+    """No patient with that pseudonym (in that organisation)."""
+
+
+class PatientExistsError(RegistryError):
+    """A patient with that pseudonym already exists in the organisation."""
+
+
+class VisitNotFoundError(RegistryError):
+    """No visit with that id (or no such measurement in it)."""
+
+
+class AuditLogImmutableError(RegistryError):
+    """Something tried to change or delete an audit-log row or a stored measurement version."""
+
+
+class ConfirmationRequiredError(RegistryError):
+    """A destructive operation (deleting a patient) was asked for without explicit confirmation."""

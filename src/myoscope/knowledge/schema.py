@@ -38,7 +38,9 @@ class Reference(Strict):
         return self
 
     def short(self) -> str:
-        first = self.authors.split(",")[0].split(" ")[0]
+        # "Di Girolamo FG, ..." -> "Di Girolamo": the first author without the initials
+        parts = self.authors.split(",")[0].split()
+        first = " ".join(parts[:-1]) if len(parts) > 1 and parts[-1].isupper() else " ".join(parts)
         ident = f"doi:{self.doi}" if self.doi else (f"PMID {self.pmid}" if self.pmid else self.url)
         return f"{first} et al. {self.year} ({ident})"
 
@@ -61,7 +63,8 @@ class SourceSpec(Strict):
 
 
 class CutoffSpec(Strict):
-    value: float | bool | str
+    # null (written explicitly): the source publishes no cut-off for this group -> unknown
+    value: float | bool | str | None
     when: dict[str, Any] = Field(default_factory=dict)
     caveat: str | None = None
 

@@ -186,7 +186,10 @@ class Compare(Node):
     When the cut-off cannot be selected (e.g. BMI band with BMI missing) every candidate that
     could apply is tried: if they all agree the result is decided anyway. A comparator marked
     unconfirmed (``<`` vs ``<=`` unsettled in the sources) makes a value exactly at the cut-off
-    unknown rather than guessed.
+    unknown rather than guessed. A cut-off whose value is ``None`` says that the source
+    publishes no cut-off for that group (GLIM gives no Asian FFMI threshold): the comparison is
+    unknown for that group, and a record that might belong to it is undecided, not compared
+    with another group's cut-off.
     """
 
     def __init__(
@@ -253,11 +256,21 @@ class Compare(Node):
         if not possible:
             notes.append("no cut-off applies to this record "
                          f"(cut-offs exist for: {'; '.join(c.describe() for c in self.cutoffs)})")
+        elif all(c.value is None for c in possible):
+            notes.append(f"the source publishes no cut-off for this group "
+                         f"({'; '.join(c.describe() for c in possible)})")
         elif value is None:
             missing = ctx.missing_inputs(self.measure)
         else:
             results = [self._compare(value, c.value) for c in possible]
-            if None in results:
+            unpublished = [c for c in possible if c.value is None]
+            if unpublished:  # the record may belong to a group without a published cut-off
+                groups = "; ".join(c.describe() for c in unpublished)
+                notes.append(f"the source publishes no cut-off for {groups}")
+                for m in dict.fromkeys(ambiguous):
+                    if ctx.get(m) is None:
+                        missing += [x for x in ctx.missing_inputs(m) if x not in missing]
+            elif None in results:
                 notes.append(
                     f"the published comparator is unsettled ({self.comparator} or "
                     f"{self.unconfirmed_comparator}) and the value is exactly at the cut-off"
@@ -301,6 +314,8 @@ class Compare(Node):
         return result
 
     def _compare(self, value: Any, cutoff: Any) -> Truth:
+        if cutoff is None:  # no published cut-off for this group
+            return None
         r = bool(self._cmp(value, cutoff))
         if self._alt is not None and bool(self._alt(value, cutoff)) != r:
             return None

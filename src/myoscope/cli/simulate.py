@@ -1,0 +1,121 @@
+"""``myoscope simulate``: project a person's muscle mass and strength under a scenario."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from ..errors import MyoscopeError
+from . import app, fail, split_ids
+
+FORMATS = ("text", "json", "png", "svg", "html")
+
+
+@app.command()
+def simulate(
+    record: Annotated[Path, typer.Option("--record", "-r", help="Record file (JSON or YAML, one record).")],
+    scenario: Annotated[
+        Path | None,
+        typer.Option("--scenario", "-s", help="Scenario file (YAML or JSON); default: ageing only."),
+    ] = None,
+    event: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--event",
+            "-e",
+            help="Add a timeline entry NAME@FROM-TO, e.g. bed_rest@0-10 or "
+            "resistance_training@10- (repeatable).",
+        ),
+    ] = None,
+    ageing: Annotated[
+        str | None, typer.Option("--ageing", help="Fix the ageing rates at low, central or high.")
+    ] = None,
+    years: Annotated[
+        float | None, typer.Option("--years", help="Horizon in years (default: scenario, or 10).")
+    ] = None,
+    draws: Annotated[int, typer.Option("--draws", help="Monte Carlo draws.")] = 1000,
+    seed: Annotated[int, typer.Option("--seed", help="Random seed (same seed, same result).")] = 0,
+    step: Annotated[str, typer.Option("--step", help="day or month")] = "day",
+    definitions: Annotated[
+        str | None,
+        typer.Option("--definitions", "-d", help="Definitions whose cut-offs to track (default: ewgsop2)."),
+    ] = None,
+    fix: Annotated[
+        str | None,
+        typer.Option("--fix", help="Hold parameters at their central value: comma-separated ids, or all."),
+    ] = None,
+    format: Annotated[str, typer.Option("--format", "-f", help="text, json, png, svg or html")] = "text",
+    output: Annotated[
+        Path | None,
+        typer.Option("--output", "-o", help="Chart file (png/svg/html); default: RECORD-projection.FMT"),
+    ] = None,
+    evidence: Annotated[
+        bool,
+        typer.Option(
+            "--evidence/--no-evidence",
+            help="Add what the evidence shows about the source article's claims (text and json).",
+        ),
+    ] = True,
+) -> None:
+    """Project muscle mass and strength day by day, with a 5-95% band and cut-off crossing dates."""
+    from ..record import parse_record, read_records
+    from ..simulate import simulate as run
+    from ..simulate.event_specs import events_from_specs
+    from ..simulate.evidence import evaluate_claims, render_evidence
+    from ..simulate.scenarios import parse_scenario, read_scenario_data
+
+    if format not in FORMATS:
+        fail(f"unknown format {format!r} (expected {', '.join(FORMATS)})")
+    try:
+        records = read_records(record)
+        if len(records) != 1:
+            fail(f"{record} holds {len(records)} records; simulate takes one")
+        rec = parse_record(records[0][0], source=records[0][1])
+        data: Any = read_scenario_data(scenario) if scenario else {}
+        data = {"timeline": data} if isinstance(data, list) else dict(data or {})
+        entries, problems = events_from_specs(event or [])
+        if entries:
+            data["timeline"] = [*list(data.get("timeline") or []), *entries]
+        if ageing is not None:
+            data["parameters"] = {**dict(data.get("parameters") or {}), "ageing": ageing}
+        name = scenario.stem.replace("_", " ") if scenario else "command-line timeline"
+        scen = parse_scenario(
+            data, source=str(scenario) if scenario else "command line", name=name, problems=problems
+        )
+        fixed: Any = "all" if fix == "all" else (split_ids(fix) or ())
+        projection = run(
+            rec,
+            scen,
+            years=years,
+            draws=draws,
+            seed=seed,
+            step=step,
+            definitions=split_ids(definitions),
+            fixed=fixed,
+        )
+        if format in ("png", "svg", "html"):
+            path = output or Path(f"{record.stem}-projection.{format}")
+            if path.suffix.lower() != f".{format}":
+                fail(f"--output {path} does not end in .{format}")
+            projection.save_chart(path)
+            typer.echo(f"Wrote {path}")
+            return
+        claims = evaluate_claims(seed=seed) if evidence else None
+    except MyoscopeError as exc:
+        fail(str(exc))
+    if format == "json":
+        payload = projection.to_dict()
+        if claims is not None:
+            payload["evidence"] = {
+                "claims": [c.to_dict() for c in claims[0]],
+                "calibration": [c.to_dict() for c in claims[1]],
+            }
+        typer.echo(json.dumps(payload, ensure_ascii=False, default=str))
+    else:
+        text = str(projection)
+        if claims is not None:
+            text += "\n\n" + render_evidence(*claims)
+        typer.echo(text)
