@@ -9,15 +9,20 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import __version__
 from .derive import derive
+from .equations import estimate_note
 from .knowledge import Knowledge, load_knowledge
 from .record import Record, parse_record
 from .rules.evaluate import DefinitionResult
 from .rules.explain import fmt_value, render
 from .rules.nodes import Context, Score
+
+if TYPE_CHECKING:
+    from .plan import Plan
+    from .workup import Workup
 
 
 @dataclass
@@ -30,6 +35,8 @@ class Assessment:
     knowledge_version: str
     myoscope_version: str = __version__
     extras: dict[str, Any] = field(default_factory=dict)
+    plan: Plan | None = None  # the treatment plan (myoscope.plan), made by assess()
+    workup: Workup | None = None  # the cause work-up (myoscope.workup), made by assess()
 
     @property
     def summary(self) -> list[dict[str, Any]]:
@@ -49,6 +56,8 @@ class Assessment:
             "warnings": [str(w) for w in self.record.warnings],
             "results": {k: r.to_dict() for k, r in self.results.items()},
             **self.extras,
+            **({"workup": self.workup.to_dict()} if self.workup is not None else {}),
+            **({"plan": self.plan.to_dict()} if self.plan is not None else {}),
         }
 
     def __str__(self) -> str:
@@ -75,10 +84,15 @@ def assess(
     record: Record | Mapping[str, Any],
     definitions: list[str] | None = None,
     knowledge: Knowledge | None = None,
+    plan: bool = True,
+    cause_workup: bool = True,
 ) -> Assessment:
     """Assess ``record`` under ``definitions`` (default: all non-variant definitions).
 
-    :raises RecordValidationError: when ``record`` is a dict with invalid fields.
+    With ``plan`` (the default) the assessment carries its treatment plan (``myoscope.plan``).
+
+    :raises RecordValidationError: when ``record`` is a dict with invalid fields (including
+        ``plan_constraints``).
     :raises UnknownDefinitionError: for an unknown definition id.
     """
     kb = knowledge or load_knowledge()
@@ -94,12 +108,32 @@ def assess(
     for definition in kb.select(definitions):
         ctx = Context(values, inputs, rec.values)
         results[definition.id] = definition.evaluate(ctx)
+        _flag_estimates(results[definition.id].trace)
         for node in definition.components.values():
             if isinstance(node, Score) and derived.get(node.total_measure) is None:
                 total = ctx.totals.get(node.key)
                 if total is not None and node.total_measure in derived:
                     derived[node.total_measure] = total
-    return Assessment(record=rec, derived=derived, results=results, knowledge_version=kb.version)
+    assessment = Assessment(record=rec, derived=derived, results=results, knowledge_version=kb.version)
+    if cause_workup:  # with ``cause_workup`` (the default): likely causes, red flags, questions
+        from .workup.engine import run_workup
+
+        assessment.workup = run_workup(rec, derived, {k: r.outcome for k, r in results.items()})
+    if plan:
+        from .plan import make_plan
+
+        # the work-up result, when present, names the causes the plan treats
+        assessment.plan = make_plan(assessment, assessment.workup)
+    return assessment
+
+
+def _flag_estimates(trace: list[dict[str, Any]]) -> None:
+    """A comparison that used an estimate (e.g. ASM from BIA raw values) says so in the trace."""
+    for entry in trace:
+        note = estimate_note(str(entry.get("measure") or ""))
+        if note and entry.get("value") is not None:
+            entry["estimate"] = note
+            entry.setdefault("notes", []).append(note)
 
 
 def render_text(a: Assessment, knowledge: Knowledge | None = None) -> str:
@@ -112,7 +146,7 @@ def render_text(a: Assessment, knowledge: Knowledge | None = None) -> str:
              f"myoscope {a.myoscope_version}, knowledge {a.knowledge_version}"]
     shown = []
     for k, v in a.record.values.items():
-        if k in ("id", "sarc_f", "weight_history", "history"):
+        if k in ("id", "sarc_f", "weight_history", "history", "plan_constraints"):
             continue
         unit = cat.unit_of(k)
         shown.append(f"{k} {fmt_value(v.isoformat() if isinstance(v, date) else v)}"
@@ -125,4 +159,14 @@ def render_text(a: Assessment, knowledge: Knowledge | None = None) -> str:
     for r in a.results.values():
         lines.append("")
         lines += render(r, cat)
+    if a.workup is not None:
+        from .workup.render import render_section
+
+        lines.append("")
+        lines += render_section(a.workup)
+    if a.plan is not None:
+        from .plan.render import render_compact
+
+        lines.append("")
+        lines += render_compact(a.plan)
     return "\n".join(lines)

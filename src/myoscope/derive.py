@@ -1,4 +1,5 @@
-"""Derived measures: BMI, ASMI, ALM/BMI, grip/BMI, gait speed, weight-loss %, SARC-F total, L3 SMI.
+"""Derived measures: BMI, ASMI, ALM/BMI, grip/BMI, gait speed, weight-loss %, SARC-F total, L3 SMI,
+MRC sum, FFMI, and estimates from published equations (flagged as estimates wherever used).
 
 Derived values are computed from unrounded inputs and then rounded to the measure's reporting
 precision before any comparison (DESIGN §7): 20.23 / 1.70² is 7.000000000000001 in binary and
@@ -9,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from . import equations
 from .measures import Catalog, load_catalog
 from .record import Record
 
@@ -50,12 +52,60 @@ def derive(record: Record, catalog: Catalog | None = None) -> dict[str, Any]:
         out["weight_loss_percent"] = _loss(w, history, None, p["weight_loss_percent"])
         out["weight_loss_percent_6m"] = _loss(w, history, 6.0, p["weight_loss_percent_6m"])
         out["weight_loss_percent_12m"] = _loss(w, history, 12.0, p["weight_loss_percent_12m"])
+        out["weight_loss_percent_beyond_6m"] = _loss_beyond(w, history, 6.0,
+                                                            p["weight_loss_percent_beyond_6m"])
+    if w is not None:
+        # Evans 2008 accepts BMI < 20 only "when weight loss cannot be documented"
+        out["weight_loss_12m_documented"] = out["weight_loss_percent_12m"] is not None
+    if v.get("fat_free_mass") is not None and h_m:
+        out["ffmi"] = round_to(v["fat_free_mass"] / h_m**2, p["ffmi"])
 
     items = v.get("sarc_f") or {}
     if items and all(items.get(i) is not None for i in cat.sarc_f.items):
         out["sarc_f"] = sum(items[i] for i in cat.sarc_f.items)
-    out["mrc_sum_score"] = v.get("mrc_sum_score")
+    grades = cat.derived["mrc_sum_score"].inputs
+    if v.get("mrc_sum_score") is not None:
+        out["mrc_sum_score"] = v["mrc_sum_score"]
+    elif all(v.get(g) is not None for g in grades):
+        out["mrc_sum_score"] = sum(v[g] for g in grades)
+    _estimates(v, out, p, h_m, w)
     return out
+
+
+def _estimates(v: dict[str, Any], out: dict[str, Any], p: dict[str, int], h_m: float | None,
+               w: float | None) -> None:
+    """Published-equation estimates (knowledge/equations.yaml), each only where the equation
+    applies: never in place of a measurement of the same quantity, never outside the ages the
+    equation was developed in."""
+    sex, age, r, h_cm = v.get("sex"), v.get("age"), v.get("bia_resistance"), v.get("height")
+    if sex is not None and age is not None and r is not None and h_cm is not None and h_m:
+        xc = v.get("bia_reactance")
+        if (xc is not None and w is not None and v.get("asm") is None
+                and equations.in_validated_age("kyle2003_asm", age)):
+            asm = equations.kyle2003_asm(h_cm, r, xc, w, sex, age)
+            out["asm_kyle2003"] = round_to(asm, p["asm_kyle2003"])
+            out["asmi_kyle2003"] = round_to(asm / h_m**2, p["asmi_kyle2003"])
+        smm = equations.janssen2000_smm(h_cm, r, sex, age)
+        out["smm_janssen2000"] = round_to(smm, p["smm_janssen2000"])
+        if w is not None:
+            out["smm_percent_weight_janssen2000"] = round_to(smm / w * 100,
+                                                             p["smm_percent_weight_janssen2000"])
+    if v.get("l3_muscle_area") is not None:
+        out["ffm_mourtzakis2008"] = round_to(equations.mourtzakis2008_ffm(v["l3_muscle_area"]),
+                                             p["ffm_mourtzakis2008"])
+    if v.get("l3_adipose_area") is not None:
+        out["fm_mourtzakis2008"] = round_to(equations.mourtzakis2008_fm(v["l3_adipose_area"]),
+                                            p["fm_mourtzakis2008"])
+
+
+def _loss_beyond(current: float, history: list[dict[str, Any]], months: float, decimals: int) -> float | None:
+    """Per cent loss from the highest weight recorded more than ``months`` ago (GLIM's "beyond 6
+    months"; GLIM sets no upper limit on the window)."""
+    older = [h["weight"] for h in history if h["months_ago"] > months]
+    if not older:
+        return None
+    ref = max(older)
+    return round_to((ref - current) / ref * 100, decimals)
 
 
 def _loss(current: float, history: list[dict[str, Any]], window: float | None, decimals: int) -> float | None:

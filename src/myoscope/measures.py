@@ -11,10 +11,9 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-import yaml
-
 from . import units
 from .errors import KnowledgeError
+from .yamlio import load_yaml
 
 KINDS = {"text", "enum", "bool", "quantity", "date", "sarc_f", "weight_history", "conditions", "object"}
 
@@ -126,7 +125,7 @@ def _fmt(x: float) -> str:
 def load_catalog() -> Catalog:
     """Load and check ``knowledge/measures.yaml`` (cached: the catalog is immutable)."""
     text = resources.files("myoscope.knowledge").joinpath("measures.yaml").read_text("utf-8")
-    raw = yaml.safe_load(text)
+    raw = load_yaml(text)
     return parse_catalog(raw)
 
 

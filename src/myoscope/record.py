@@ -16,11 +16,10 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from . import units
 from .errors import InputFileError, Problem, RecordValidationError, UnknownUnitError
 from .measures import Catalog, Measure, load_catalog
+from .yamlio import YAMLError, load_yaml
 
 _QUANTITY_TEXT = re.compile(r"^\s*([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s*(.*?)\s*$")
 _CONDITION_ID = re.compile(r"^[a-z][a-z0-9_]*$")
@@ -87,6 +86,7 @@ def parse_record(
             and not _has_problem(problems, "asm_method"):
         # every muscle-mass cut-off names the method it was derived for (DESIGN §7)
         problems.append(Problem("asm_method", "required when asm is given (dxa or bia)"))
+    _check_mrc_sum(values, cat, problems)
     _finish_dates(values, problems)
     if problems:
         raise RecordValidationError(_sorted(problems, data), source)
@@ -101,6 +101,18 @@ def _sorted(problems: list[Problem], data: Mapping[str, Any]) -> list[Problem]:
 
 def _has_problem(problems: list[Problem], path: str) -> bool:
     return any(p.path == path for p in problems)
+
+
+def _check_mrc_sum(values: dict[str, Any], cat: Catalog, problems: list[Problem]) -> None:
+    """An MRC sum score given together with all twelve grades must equal their sum."""
+    grades = cat.derived["mrc_sum_score"].inputs if "mrc_sum_score" in cat.derived else ()
+    given = values.get("mrc_sum_score")
+    if given is None or not grades or any(values.get(g) is None for g in grades):
+        return
+    total = sum(values[g] for g in grades)
+    if total != given:
+        problems.append(Problem("mrc_sum_score",
+                                f"{given} does not equal the sum of the twelve MRC grades ({total})"))
 
 
 # --- quantities ---------------------------------------------------------------------------
@@ -336,6 +348,23 @@ def _object(
     m: Measure, raw: Any, cat: Catalog, values: dict[str, Any], entered: dict[str, str],
     problems: list[Problem], warnings: list[Problem],
 ) -> None:
+    if m.id == "history":
+        # the cause work-up's block has its own schema (knowledge/history.yaml); its problems
+        # join the record's so that every bad field is reported at once
+        from .workup.history import parse_history
+
+        history = parse_history(raw, problems, warnings, cat.conditions)
+        if history is not None:
+            values[m.id] = history
+        return
+    if m.id == "plan_constraints":
+        # the treatment plan's block (knowledge/interventions.yaml), validated with the record
+        from .plan.constraints import parse_constraints
+
+        constraints = parse_constraints(raw, problems)
+        if constraints is not None:
+            values[m.id] = constraints
+        return
     if not isinstance(raw, Mapping):
         problems.append(Problem(m.id, "expected an object"))
         return
@@ -393,8 +422,8 @@ def read_records(path: str | Path) -> list[tuple[dict[str, Any], str]]:
     except OSError as exc:
         raise InputFileError(f"cannot read {p}: {exc.strerror}") from exc
     try:
-        data = json.loads(text) if p.suffix.lower() == ".json" else yaml.safe_load(text)
-    except (json.JSONDecodeError, yaml.YAMLError) as exc:
+        data = json.loads(text) if p.suffix.lower() == ".json" else load_yaml(text)
+    except (json.JSONDecodeError, YAMLError) as exc:
         raise InputFileError(f"cannot parse {p}: {exc}") from exc
     if isinstance(data, list):
         return [(d, f"{p}[{i}]") for i, d in enumerate(data)]

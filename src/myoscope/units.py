@@ -33,6 +33,10 @@ FACTORS: dict[str, dict[str, float]] = {
     "g_dl": {"g/dL": 1.0, "g/L": 0.1},
     "mg_l": {"mg/L": 1.0, "mg/dL": 10.0},
     "pg_ml": {"pg/mL": 1.0, "ng/L": 1.0},
+    # enzyme activity (CK): 1 U = 1 µmol/min, so 1 µkat/L = 60 U/L exactly
+    "u_l": {"U/L": 1.0, "IU/L": 1.0, "µkat/L": 60.0, "ukat/L": 60.0},
+    # TSH: 1 mIU/L = 1 µIU/mL by definition of the litre
+    "miu_l": {"mIU/L": 1.0, "µIU/mL": 1.0, "uIU/mL": 1.0, "mU/L": 1.0},
     "percent": {"%": 1.0},
     "points": {"points": 1.0},
     "ohm": {"ohm": 1.0, "Ω": 1.0},

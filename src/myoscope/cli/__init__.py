@@ -41,4 +41,8 @@ def main() -> None:
 
 
 # Command modules register themselves on `app`; keep this list sorted.
-from . import assess, simulate  # noqa: E402, F401
+from . import assess  # noqa: E402, F401
+from . import plan  # noqa: E402, F401
+from . import registry  # noqa: E402, F401
+from . import simulate  # noqa: E402, F401
+from . import workup  # noqa: E402, F401

@@ -38,6 +38,7 @@ def describe_definition(kb: Knowledge, definition_id: str) -> str:
 def _describe(name: str, node: Node) -> list[str]:
     if isinstance(node, Compare):
         cuts = "; ".join(
+            f"{c.describe()}: no published cut-off" if c.value is None else
             f"{c.describe()}: {node.comparator} {fmt_value(c.value)}" + (f" {node.unit}" if node.unit else "")
             for c in node.cutoffs
         )

@@ -14,7 +14,6 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import ValidationError
 
 from ..errors import KnowledgeError, UnknownDefinitionError
@@ -31,6 +30,7 @@ from ..rules.nodes import (
     Source,
     conditions_from,
 )
+from ..yamlio import YAMLError, load_yaml
 from .schema import DefinitionSpec, Expr, NodeSpec, Reference, ReferencesFile, SourceSpec
 
 
@@ -61,8 +61,8 @@ class Knowledge:
 
 def _read_yaml(path: Path) -> Any:
     try:
-        return yaml.safe_load(path.read_text("utf-8"))
-    except yaml.YAMLError as exc:
+        return load_yaml(path.read_text("utf-8"))
+    except YAMLError as exc:
         raise KnowledgeError(f"{path.name}: not valid YAML: {exc}") from exc
 
 

@@ -38,11 +38,15 @@ class Reference(Strict):
         return self
 
     def short(self) -> str:
-        # "Di Girolamo FG, ..." -> "Di Girolamo": the first author without the initials
-        parts = self.authors.split(",")[0].split()
+        # "Di Girolamo FG, ..." -> "Di Girolamo": the first author without the initials; an
+        # institutional author ("National Institute for Health and Care Excellence") stays whole
+        authors = [a.strip() for a in self.authors.split(",") if a.strip()]
+        parts = authors[0].split() if authors else ["Anonymous"]
         first = " ".join(parts[:-1]) if len(parts) > 1 and parts[-1].isupper() else " ".join(parts)
+        if len(authors) > 1:
+            first += " et al."
         ident = f"doi:{self.doi}" if self.doi else (f"PMID {self.pmid}" if self.pmid else self.url)
-        return f"{first} et al. {self.year} ({ident})"
+        return f"{first} {self.year} ({ident})"
 
     def full(self) -> str:
         parts = [f"{self.authors.rstrip('.')}. {self.title}."]

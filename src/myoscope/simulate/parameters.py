@@ -14,12 +14,12 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from ..errors import KnowledgeError
 from ..knowledge.loader import load_references
 from ..knowledge.schema import Reference
+from ..yamlio import YAMLError, load_yaml
 
 Confidence = Literal["low", "low_medium", "medium", "medium_high", "high"]
 Basis = Literal["evidence", "secondary", "converted", "fitted", "proposed", "assumption"]
@@ -292,8 +292,8 @@ def load_trajectory_from(directory: Path) -> TrajectoryKnowledge:
     """
     path = directory / "trajectory.yaml"
     try:
-        raw = yaml.safe_load(path.read_text("utf-8"))
-    except (OSError, yaml.YAMLError) as exc:
+        raw = load_yaml(path.read_text("utf-8"))
+    except (OSError, YAMLError) as exc:
         raise KnowledgeError(f"trajectory.yaml: cannot read: {exc}") from exc
     try:
         spec = TrajectoryFile.model_validate(raw)

@@ -24,11 +24,10 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from ..errors import InputFileError, Problem, ScenarioValidationError
 from ..measures import load_catalog
 from ..record import parse_quantity
+from ..yamlio import YAMLError, load_yaml
 from .parameters import MODES, TrajectoryKnowledge, load_trajectory
 
 _TOP_KEYS = {"name", "description", "years", "start_date", "parameters", "timeline", "history_points"}
@@ -376,8 +375,8 @@ def read_scenario_data(path: str | Path) -> Any:
     except OSError as exc:
         raise InputFileError(f"cannot read {p}: {exc.strerror}") from exc
     try:
-        return json.loads(text) if p.suffix.lower() == ".json" else yaml.safe_load(text)
-    except (json.JSONDecodeError, yaml.YAMLError) as exc:
+        return json.loads(text) if p.suffix.lower() == ".json" else load_yaml(text)
+    except (json.JSONDecodeError, YAMLError) as exc:
         raise InputFileError(f"cannot parse {p}: {exc}") from exc
 
 

@@ -1,0 +1,239 @@
+"""Time to compute registry-wide alerts for 100 000 patients x 10 visits, on SQLite and PostgreSQL.
+
+    .venv/bin/python benchmarks/registry.py [--patients 100000] [--visits 10] [--baseline 2000]
+
+For each backend: build a fresh registry (migrations), bulk-load synthetic patients (grip
+strength, gait speed and weight at every visit, height at the first, 0.5 % of values corrected
+so that the "current version" filter has work to do), then time
+
+- ``compute_alerts``: one streaming query + the pure change code per patient (what
+  ``myoscope alerts`` runs), split into the fetch alone and the whole pass;
+- the baseline, measured in the same run: a naive per-patient ORM loop (load the patient, its
+  visits, their measurements; compute) over ``--baseline`` patients, extrapolated to all. Both
+  must give the same alerts for those patients; the script checks it.
+
+PostgreSQL is the server in ``MYOSCOPE_TEST_DATABASE_URL`` (default: the machine's
+postgres@127.0.0.1:5432/test), in a throw-away schema; it is skipped with a note if unreachable.
+Data are generated with a fixed seed; figures are wall-clock seconds on this machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sqlite3
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Iterator
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from sqlalchemy import create_engine, select, text
+from sqlalchemy.engine import make_url
+
+from myoscope.registry import db
+from myoscope.registry.alerts import compute_alerts, iter_series
+from myoscope.registry.assessing import load_visits
+from myoscope.registry.changes import current_alerts, patient_changes
+from myoscope.registry.models import Patient
+from myoscope.registry.repo import series_of
+
+PG_DEFAULT = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+STAMP = "2025-01-01 00:00:00.000000"
+EPOCH = date(2016, 1, 1)
+
+VISIT_COLS = ("id", "patient_id", "visit_date", "setting", "source", "content_hash", "created_at",
+              "created_by")
+MEAS_COLS = ("id", "visit_id", "measure_id", "value_num", "unit", "unit_entered", "source", "entered_by",
+             "entered_at", "version", "supersedes_id")
+
+
+def generate(n_patients: int, n_visits: int, chunk: int = 10_000, seed: int = 7) -> Iterator[
+        tuple[list[tuple[Any, ...]], list[tuple[Any, ...]], list[tuple[Any, ...]]]]:
+    """Chunks of (patients, visits, measurements) rows, deterministic for a seed."""
+    rng = np.random.default_rng(seed)
+    visit_id = meas_id = 0
+    for start in range(0, n_patients, chunk):
+        n = min(chunk, n_patients - start)
+        male = rng.random(n) < 0.45
+        born = rng.integers(0, 25 * 365, n)
+        grip0 = np.where(male, rng.normal(34, 7, n), rng.normal(21, 5, n)).clip(6, 70)
+        weight0 = np.where(male, rng.normal(80, 12, n), rng.normal(66, 11, n)).clip(38, 160)
+        gait0 = rng.normal(1.0, 0.2, n).clip(0.3, 1.7)
+        height = np.where(male, rng.normal(174, 7, n), rng.normal(161, 6, n)).clip(140, 200)
+        gaps = rng.integers(60, 200, (n, n_visits))
+        grip_steps = rng.normal(-0.3, 1.2, (n, n_visits))
+        weight_steps = rng.normal(-0.1, 1.0, (n, n_visits))
+        gait_steps = rng.normal(-0.01, 0.04, (n, n_visits))
+        fix = rng.random((n, n_visits)) < 0.005
+        patients, visits, meas = [], [], []
+        for i in range(n):
+            pid = start + i + 1
+            sex = "male" if male[i] else "female"
+            patients.append((pid, 1, f"BENCH-{pid:06d}", sex,
+                             (date(1935, 1, 1) + timedelta(days=int(born[i]))).isoformat(), STAMP, "bench"))
+            day = int(rng.integers(0, 365))
+            grip, weight, gait = grip0[i], weight0[i], gait0[i]
+            for j in range(n_visits):
+                day += int(gaps[i, j])
+                visit_id += 1
+                on = (EPOCH + timedelta(days=day)).isoformat()
+                visits.append((visit_id, pid, on, None, "bench", f"bench-{visit_id}", STAMP, "bench"))
+                grip = max(2.0, grip + grip_steps[i, j])
+                weight = max(30.0, weight + weight_steps[i, j])
+                gait = min(2.0, max(0.1, gait + gait_steps[i, j]))
+                values = [("grip_strength", round(grip, 1), "kg"), ("weight", round(weight, 1), "kg"),
+                          ("gait_speed", round(gait, 2), "m/s")]
+                if j == 0:
+                    values.append(("height", round(float(height[i]), 1), "cm"))
+                for k, (mid, value, unit) in enumerate(values):
+                    meas_id += 1
+                    meas.append((meas_id, visit_id, mid, value, unit, unit, "bench", "bench", STAMP, 1, None))
+                    if k == 0 and fix[i, j]:  # a correction: version 2 supersedes the row above
+                        meas_id += 1
+                        meas.append((meas_id, visit_id, mid, round(value + 0.5, 1), unit, unit, "correction",
+                                     "bench", STAMP, 2, meas_id - 1))
+        yield patients, visits, meas
+
+
+PATIENT_COLS = ("id", "organisation_id", "pseudonym", "sex", "birth_date", "created_at", "created_by")
+
+
+def load_sqlite(path: Path, n_patients: int, n_visits: int) -> int:
+    conn = sqlite3.connect(path)
+    conn.execute("PRAGMA synchronous=OFF")
+    conn.execute("INSERT INTO organisations (id, name, created_at) VALUES (1, 'bench', ?)", (STAMP,))
+    rows = 0
+    for patients, visits, meas in generate(n_patients, n_visits):
+        for table, cols, data in (("patients", PATIENT_COLS, patients), ("visits", VISIT_COLS, visits),
+                                  ("measurements", MEAS_COLS, meas)):
+            conn.executemany(f"INSERT INTO {table} ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})",
+                             data)
+            rows += len(data)
+    conn.commit()
+    conn.execute("ANALYZE")
+    conn.close()
+    return rows
+
+
+def load_postgres(url: str, n_patients: int, n_visits: int) -> int:
+    import psycopg
+
+    u = make_url(url)
+    conninfo = psycopg.conninfo.make_conninfo(host=u.host, port=u.port or 5432, user=u.username,
+                                              dbname=u.database, password=u.password or "",
+                                              options=u.query.get("options"))
+    rows = 0
+    with psycopg.connect(conninfo) as conn, conn.cursor() as cur:
+        cur.execute("INSERT INTO organisations (id, name, created_at) VALUES (1, 'bench', %s)", (STAMP,))
+        for patients, visits, meas in generate(n_patients, n_visits):
+            for table, cols, data in (("patients", PATIENT_COLS, patients), ("visits", VISIT_COLS, visits),
+                                      ("measurements", MEAS_COLS, meas)):
+                with cur.copy(f"COPY {table} ({', '.join(cols)}) FROM STDIN") as copy:
+                    for row in data:
+                        copy.write_row(row)
+                rows += len(data)
+        for table in ("patients", "visits", "measurements"):
+            cur.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                        f"(SELECT max(id) FROM {table}))")
+        conn.commit()
+    with psycopg.connect(conninfo, autocommit=True) as conn:
+        conn.execute("ANALYZE")
+    return rows
+
+
+def naive_alerts(factory: Any, patient_ids: list[int]) -> dict[str, list[str]]:
+    """The baseline: one patient at a time through the ORM, as a first implementation would."""
+    out: dict[str, list[str]] = {}
+    with factory() as s:
+        for pid in patient_ids:
+            patient = s.get(Patient, pid)
+            result = patient_changes(series_of(patient, load_visits(s, pid)))
+            out[patient.pseudonym] = [a.message for a in current_alerts(result)]
+    return out
+
+
+def bench(name: str, url: str, n_patients: int, n_visits: int, n_baseline: int,
+          load: Any) -> dict[str, float]:
+    engine = db.make_engine(url)
+    db.upgrade(engine)
+    t0 = time.perf_counter()
+    rows = load(url, n_patients, n_visits)
+    t_load = time.perf_counter() - t0
+    factory = db.session_factory(engine)
+
+    with factory() as s:
+        t0 = time.perf_counter()
+        n_series = sum(1 for _ in iter_series(s))
+        t_fetch = time.perf_counter() - t0
+    with factory() as s:
+        t0 = time.perf_counter()
+        report = compute_alerts(s, actor="bench")
+        t_alerts = time.perf_counter() - t0
+        s.rollback()  # the benchmark's audit row is not kept
+
+    step = max(1, n_patients // n_baseline)
+    subset = list(range(1, n_patients + 1, step))[:n_baseline]
+    t0 = time.perf_counter()
+    naive = naive_alerts(factory, subset)
+    t_naive = (time.perf_counter() - t0) * n_patients / len(subset)
+    streamed: dict[str, list[str]] = {p: [] for p in naive}
+    for a in report.alerts:
+        if a.pseudonym in streamed:
+            streamed[a.pseudonym].append(a.message)
+    assert streamed == naive, "the streaming pass and the naive loop disagree"
+    engine.dispose()
+
+    print(f"\n{name}: {n_patients:,} patients x {n_visits} visits ({rows:,} rows loaded in {t_load:.1f} s)")
+    print(f"  fetch only (streaming query, {n_series:,} series): {t_fetch:.1f} s")
+    print(f"  compute_alerts (fetch + changes + alerts): {t_alerts:.1f} s "
+          f"({n_patients / t_alerts:,.0f} patients/s; {len(report.alerts):,} alerts)")
+    print(f"  baseline, naive per-patient ORM loop over {len(subset):,} patients, extrapolated: "
+          f"{t_naive:.1f} s")
+    print(f"  ratio baseline / compute_alerts: {t_naive / t_alerts:.1f}x")
+    return {"load": t_load, "fetch": t_fetch, "alerts": t_alerts, "naive": t_naive}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--patients", type=int, default=100_000)
+    parser.add_argument("--visits", type=int, default=10)
+    parser.add_argument("--baseline", type=int, default=2_000, help="patients in the naive baseline")
+    parser.add_argument("--postgres", default=os.environ.get("MYOSCOPE_TEST_DATABASE_URL", PG_DEFAULT))
+    args = parser.parse_args()
+    print(f"myoscope registry benchmark; python {sys.version.split()[0]}, {os.cpu_count()} CPU(s)")
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "bench.sqlite"
+        bench("SQLite", f"sqlite:///{path}", args.patients, args.visits, args.baseline,
+              lambda _url, n, v: load_sqlite(path, n, v))
+        print(f"  (file size {path.stat().st_size / 1e6:,.0f} MB)")
+
+    admin = create_engine(args.postgres)
+    try:
+        with admin.connect() as conn:
+            conn.execute(select(1))
+    except Exception as exc:  # any failure to connect means "skip"
+        print(f"\nPostgreSQL: skipped, server not reachable at {args.postgres}: {exc.__class__.__name__}")
+        return 0
+    schema = f"myo_bench_{uuid.uuid4().hex[:8]}"
+    with admin.begin() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    try:
+        u = make_url(args.postgres)
+        url = u.set(query={**u.query, "options": f"-csearch_path={schema}"}).render_as_string(
+            hide_password=False)
+        bench("PostgreSQL", url, args.patients, args.visits, args.baseline, load_postgres)
+    finally:
+        with admin.begin() as conn:
+            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,307 @@
+"""``myoscope db|patient|visit|import|alerts``: the registry from the command line.
+
+The database is ``--database URL`` or ``MYOSCOPE_DATABASE_URL`` (default: ./myoscope.sqlite).
+The actor recorded in the audit log is ``--user`` or ``MYOSCOPE_USER`` or the login name.
+"""
+
+from __future__ import annotations
+
+import getpass
+import json
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from ..errors import MyoscopeError
+from . import app, fail
+
+db_app = typer.Typer(help="Create, upgrade and back up the registry database.", no_args_is_help=True)
+patient_app = typer.Typer(help="Register, list, show and delete patients.", no_args_is_help=True)
+visit_app = typer.Typer(help="Add visits and correct measurements.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(patient_app, name="patient")
+app.add_typer(visit_app, name="visit")
+
+Database = Annotated[str | None, typer.Option("--database", "-D", help="Database URL (default: "
+                                              "MYOSCOPE_DATABASE_URL or ./myoscope.sqlite).")]
+User = Annotated[str | None, typer.Option("--user", help="Who is acting (audit log); default "
+                                          "MYOSCOPE_USER or the login name.")]
+Org = Annotated[str | None, typer.Option("--organisation", "-o", help="Organisation (site).")]
+Format = Annotated[str, typer.Option("--format", "-f", help="text or json")]
+
+
+def _actor(user: str | None) -> str:
+    return user or os.environ.get("MYOSCOPE_USER") or getpass.getuser()
+
+
+def _format(fmt: str) -> None:
+    if fmt not in ("text", "json"):
+        fail(f"unknown format {fmt!r} (expected text or json)")
+
+
+def _echo_json(payload: Any) -> None:
+    typer.echo(json.dumps(payload, indent=2, ensure_ascii=False, default=str))
+
+
+@contextmanager
+def _engine(database: str | None, *, require_schema: bool = True) -> Iterator[Any]:
+    """An engine for the command, with errors turned into ``Error: ...`` and exit status 2."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from ..registry import db
+
+    try:
+        engine = db.make_engine(database)
+    except (MyoscopeError, SQLAlchemyError, ValueError) as exc:
+        fail(f"cannot use database {database or db.database_url()}: {exc}")
+    try:
+        if require_schema:
+            db.require_current(engine)
+        yield engine
+    except MyoscopeError as exc:
+        fail(str(exc))
+    except SQLAlchemyError as exc:
+        fail(f"database error: {getattr(exc, 'orig', None) or exc}")
+    finally:
+        engine.dispose()
+
+
+@contextmanager
+def _session(database: str | None) -> Iterator[Any]:
+    from ..registry.db import session_factory
+
+    with _engine(database) as engine, session_factory(engine).begin() as session:
+        yield session
+
+
+# --- db ---------------------------------------------------------------------------------------
+
+
+@db_app.command("init")
+def db_init(database: Database = None) -> None:
+    """Create the registry (or bring an existing one up to date)."""
+    from ..registry import db
+
+    with _engine(database, require_schema=False) as engine:
+        before = db.current_revision(engine)
+        db.upgrade(engine)
+        where = engine.url.render_as_string(hide_password=True)
+        state = "created" if before is None else "already exists; schema up to date"
+        typer.echo(f"registry {state} at {where} (schema {db.current_revision(engine)})")
+
+
+@db_app.command("upgrade")
+def db_upgrade(revision: Annotated[str, typer.Argument(help="Target revision.")] = "head",
+               database: Database = None) -> None:
+    """Apply migrations up to REVISION (default: the latest)."""
+    from ..registry import db
+
+    with _engine(database, require_schema=False) as engine:
+        before = db.current_revision(engine)
+        db.upgrade(engine, revision)
+        typer.echo(f"schema {before or 'empty'} -> {db.current_revision(engine)}")
+
+
+@db_app.command("downgrade")
+def db_downgrade(revision: Annotated[str, typer.Argument(help="Target revision (base: drop all).")],
+                 database: Database = None) -> None:
+    """Undo migrations down to REVISION."""
+    from ..registry import db
+
+    with _engine(database, require_schema=False) as engine:
+        before = db.current_revision(engine)
+        db.downgrade(engine, revision)
+        typer.echo(f"schema {before or 'empty'} -> {db.current_revision(engine) or 'empty'}")
+
+
+@db_app.command("status")
+def db_status(database: Database = None) -> None:
+    """Show the schema revision of the database and of the code."""
+    from ..registry import db
+
+    with _engine(database, require_schema=False) as engine:
+        typer.echo(f"database {engine.url.render_as_string(hide_password=True)}: schema "
+                   f"{db.current_revision(engine) or 'empty'} (code: {db.head_revision()})")
+
+
+@db_app.command("backup")
+def db_backup(destination: Annotated[Path, typer.Argument(help="New file to write the backup to.")],
+              database: Database = None) -> None:
+    """Write a consistent backup while the registry stays in use (SQLite copy or pg_dump)."""
+    from ..registry import db
+
+    with _engine(database) as engine:
+        out = db.backup(engine, destination)
+        typer.echo(f"backup written to {out} ({out.stat().st_size} bytes)")
+
+
+# --- patients ---------------------------------------------------------------------------------
+
+
+@patient_app.command("add")
+def patient_add(
+    pseudonym: Annotated[str, typer.Argument(help="Pseudonymous id (never a name or hospital number).")],
+    sex: Annotated[str, typer.Option("--sex", help="male or female (M/F)")],
+    birth_date: Annotated[str | None, typer.Option("--birth-date", help="YYYY-MM-DD")] = None,
+    organisation: Org = None, database: Database = None, user: User = None,
+) -> None:
+    """Register a patient."""
+    from ..registry import repo
+
+    with _session(database) as s:
+        p = repo.add_patient(s, pseudonym=pseudonym, sex=sex, birth_date=birth_date, actor=_actor(user),
+                             organisation_name=organisation or repo.DEFAULT_ORGANISATION)
+        typer.echo(f"added patient {p.pseudonym} ({p.sex}) to {organisation or repo.DEFAULT_ORGANISATION}")
+
+
+@patient_app.command("list")
+def patient_list(organisation: Org = None, format: Format = "text", database: Database = None,
+                 user: User = None) -> None:
+    """List patients with their number of visits and last visit."""
+    from ..registry import repo
+
+    _format(format)
+    with _session(database) as s:
+        rows = repo.list_patients(s, organisation_name=organisation, actor=_actor(user))
+    if format == "json":
+        _echo_json([r.to_dict() for r in rows])
+        return
+    if not rows:
+        typer.echo("No patients.")
+    for r in rows:
+        typer.echo(f"{r.pseudonym}\t{r.sex}\t{r.birth_date or '-'}\t{r.organisation}\t{r.visits} visit(s)"
+                   f"\tlast {r.last_visit or '-'}")
+
+
+@patient_app.command("show")
+def patient_show(
+    pseudonym: str, organisation: Org = None, format: Format = "text",
+    chart: Annotated[Path | None, typer.Option("--chart", help="Also write the timeline "
+                                               "(.png, .svg, .html or .json).")] = None,
+    database: Database = None, user: User = None,
+) -> None:
+    """Show a patient's visits, assessments, change over time and alerts."""
+    from ..registry import repo
+
+    _format(format)
+    with _session(database) as s:
+        view = repo.show_patient(s, pseudonym=pseudonym, organisation_name=organisation, actor=_actor(user))
+    if chart is not None:
+        from ..registry.charts import save_timeline
+
+        try:
+            save_timeline(view.changes, chart)
+        except MyoscopeError as exc:
+            fail(str(exc))
+    if format == "json":
+        _echo_json(view.to_dict())
+    else:
+        typer.echo(str(view))
+    if chart is not None:
+        typer.echo(f"timeline written to {chart}", err=format == "json")
+
+
+@patient_app.command("delete")
+def patient_delete(pseudonym: str, organisation: Org = None,
+                   yes: Annotated[bool, typer.Option("--yes", help="Confirm: delete all of this "
+                                                     "patient's data.")] = False,
+                   database: Database = None, user: User = None) -> None:
+    """Delete a patient and all their data (audited; needs --yes)."""
+    from ..registry import repo
+
+    if not yes:
+        fail(f"deleting patient {pseudonym} removes all their visits and measurements; add --yes to confirm")
+    with _session(database) as s:
+        counts = repo.delete_patient(s, pseudonym=pseudonym, organisation_name=organisation,
+                                     actor=_actor(user), confirm=True)
+    typer.echo(f"deleted patient {pseudonym}: {counts['visits']} visit(s), {counts['measurements']} "
+               f"measurement(s), {counts['assessments']} assessment(s)")
+
+
+# --- visits, import, alerts -------------------------------------------------------------------
+
+
+@visit_app.command("add")
+def visit_add(
+    patient: Annotated[str, typer.Argument(help="Patient pseudonym.")],
+    file: Annotated[Path, typer.Argument(help="One record (JSON or YAML).")],
+    visit_date: Annotated[str | None, typer.Option("--date", help="Visit date if the file has none.")] = None,
+    setting: Annotated[str | None, typer.Option("--setting")] = None,
+    organisation: Org = None, database: Database = None, user: User = None,
+) -> None:
+    """Add a visit from a record file; it is assessed, and later visits re-assessed."""
+    from ..registry import repo
+
+    try:
+        on = date.fromisoformat(visit_date) if visit_date else None
+    except ValueError:
+        fail(f"--date: expected YYYY-MM-DD, got {visit_date!r}")
+    with _session(database) as s:
+        result = repo.add_visit_file(s, pseudonym=patient, path=file, organisation_name=organisation,
+                                     visit_date=on, setting=setting, actor=_actor(user))
+    typer.echo(str(result))
+
+
+@visit_app.command("correct")
+def visit_correct(
+    visit_id: int, measure: str,
+    value: Annotated[str | None, typer.Argument(
+        help="New value, e.g. '23.5 kg' (omit with --retract).")] = None,
+    reason: Annotated[str, typer.Option("--reason", help="Why the value is corrected.")] = "",
+    retract: Annotated[bool, typer.Option(
+        "--retract", help="The value should not have been recorded.")] = False,
+    database: Database = None, user: User = None,
+) -> None:
+    """Correct a measurement: a new version is stored; the old one is kept."""
+    from ..registry import repo
+
+    if (value is None) != retract:
+        fail("give a new VALUE, or --retract (not both)")
+    parsed: Any = value
+    if value is not None:
+        try:
+            parsed = json.loads(value)
+        except json.JSONDecodeError:
+            parsed = value
+    with _session(database) as s:
+        m = repo.correct_measurement(s, visit_id=visit_id, measure_id=measure, value=parsed, reason=reason,
+                                     actor=_actor(user))
+    shown = "retracted" if m.value is None else f"{m.value:g} {m.unit}" if m.unit else str(m.value)
+    typer.echo(f"visit {visit_id}: {measure} {shown} (version {m.version}); visit re-assessed")
+
+
+@app.command("import")
+def import_cmd(csv_file: Annotated[Path, typer.Argument(help="CSV: one row per visit.")],
+               organisation: Org = None, database: Database = None, user: User = None) -> None:
+    """Import visits from a CSV file (the same file twice adds nothing)."""
+    from ..registry import imports, repo
+
+    with _engine(database) as engine:
+        from ..registry.db import session_factory
+
+        with session_factory(engine)() as s:
+            result = imports.import_csv(s, path=csv_file, actor=_actor(user),
+                                        organisation_name=organisation or repo.DEFAULT_ORGANISATION)
+    typer.echo(str(result))
+
+
+@app.command("alerts")
+def alerts_cmd(organisation: Org = None, all_visits: Annotated[bool, typer.Option(
+                   "--all", help="Alerts at every visit, not only each patient's latest.")] = False,
+               format: Format = "text", database: Database = None, user: User = None) -> None:
+    """List patients whose latest visit shows a meaningful decline or weight loss."""
+    from ..registry.alerts import compute_alerts
+
+    _format(format)
+    with _session(database) as s:
+        report = compute_alerts(s, organisation_name=organisation, latest_only=not all_visits,
+                                actor=_actor(user))
+    if format == "json":
+        _echo_json(report.to_dict())
+    else:
+        typer.echo(str(report))

@@ -1,0 +1,283 @@
+"""The person's constraints on a plan: the record's ``plan_constraints`` block, and what the rest
+of the record says (setting, age, BMI, conditions, a Fried result, SARC-F falls).
+
+Two halves. ``parse_constraints`` validates the block like the record validates its fields: every
+bad field at once, with its path (``plan_constraints.egfr``) and the expected unit or values, and
+nothing half-applied. ``derive_flags`` turns the record into three-valued flags, each with the
+reason it has the value it has, so that the plan can say what it assumed. Absent is unknown: an
+unrecorded constraint is never read as "no".
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..errors import Problem, RecordValidationError
+from ..rules.logic import Truth, any3, at_least3
+from .loader import PlanKnowledge, load_plan_knowledge
+from .schema import ConstraintFieldSpec, ThresholdSpec
+
+_NUMBER_UNIT = re.compile(r"^\s*([-+]?(?:\d+\.?\d*|\.\d+))\s*(.*?)\s*$")
+
+
+def parse_constraints(
+    raw: Any, problems: list[Problem], knowledge: PlanKnowledge | None = None
+) -> dict[str, Any] | None:
+    """Parse a ``plan_constraints`` block, appending every problem; None when any was found."""
+    pk = knowledge or load_plan_knowledge()
+    fields = pk.spec.constraint_fields
+    if not isinstance(raw, Mapping):
+        problems.append(Problem("plan_constraints", f"expected an object with fields {', '.join(fields)}"))
+        return None
+    before = len(problems)
+    out: dict[str, Any] = {}
+    for key, value in raw.items():
+        path = f"plan_constraints.{key}"
+        spec = fields.get(str(key))
+        if spec is None:
+            problems.append(Problem(path, f"unknown field (expected one of {', '.join(fields)})"))
+            continue
+        if value is None:
+            continue  # not recorded: unknown
+        parsed = _field(path, value, spec, problems)
+        if parsed is not None:
+            out[str(key)] = parsed
+    return out if len(problems) == before else None
+
+
+def validate_constraints(raw: Any, source: str | None = None,
+                         knowledge: PlanKnowledge | None = None) -> dict[str, Any]:
+    """Validate a ``plan_constraints`` block on its own.
+
+    :raises RecordValidationError: naming every bad field, with the expected unit or values.
+    """
+    problems: list[Problem] = []
+    out = parse_constraints(raw, problems, knowledge)
+    if problems or out is None:
+        raise RecordValidationError(problems, source)
+    return out
+
+
+def _field(path: str, value: Any, spec: ConstraintFieldSpec, problems: list[Problem]) -> Any:
+    if spec.kind == "bool":
+        if isinstance(value, bool):
+            return value
+        text = str(value).strip().lower()
+        if text in {"true", "yes", "y"}:
+            return True
+        if text in {"false", "no", "n"}:
+            return False
+        problems.append(Problem(path, f"expected true or false, got {value!r}"))
+        return None
+    if spec.kind in ("enum", "enum_list"):
+        items = value if spec.kind == "enum_list" and isinstance(value, list) else [value]
+        words = [spec.aliases.get(str(v).strip(), str(v).strip()) for v in items]
+        bad = [str(v) for v, w in zip(items, words, strict=True) if w not in spec.values]
+        if bad or isinstance(value, bool) or not items:
+            problems.append(Problem(path, f"{value!r} is not one of {', '.join(spec.values)}"))
+            return None
+        return sorted(set(words), key=spec.values.index) if spec.kind == "enum_list" else words[0]
+    return _number(path, value, spec, problems)
+
+
+def _number(path: str, value: Any, spec: ConstraintFieldSpec, problems: list[Problem]) -> float | int | None:
+    unit = spec.unit or ""
+    number: Any = value
+    given = unit
+    if isinstance(value, Mapping):
+        number, given = value.get("value"), str(value.get("unit") or unit)
+        if set(value) - {"value", "unit"}:
+            problems.append(Problem(path, 'expected a number or {"value": number, "unit": text}'))
+            return None
+    elif isinstance(value, str):
+        m = _NUMBER_UNIT.match(value)
+        if not m:
+            in_unit = f" in {unit}" if unit else ""
+            problems.append(Problem(path, f"cannot read {value!r} as a number{in_unit}"))
+            return None
+        number, given = float(m.group(1)), (m.group(2) or unit)
+    if isinstance(number, bool) or not isinstance(number, int | float):
+        problems.append(Problem(path, f"expected a number{' in ' + unit if unit else ''}, got {value!r}"))
+        return None
+    if given != unit:
+        problems.append(Problem(path, f"unknown unit {given!r} (accepted: {unit})"))
+        return None
+    if spec.kind == "integer" and number != int(number):
+        problems.append(Problem(path, f"{number:g} is not a whole number"))
+        return None
+    if spec.range and not spec.range[0] <= number <= spec.range[1]:
+        lo, hi = spec.range
+        shown = f"{lo:g}–{hi:g}" + (f" {unit}" if unit else "")
+        problems.append(Problem(path, f"{number:g} is implausible (expected {shown})"))
+        return None
+    return int(number) if spec.kind == "integer" else float(number)
+
+
+# --- flags from the record -----------------------------------------------------------------
+
+
+@dataclass
+class Flags:
+    """Three-valued flags with the reason for each value (shown in the plan's constraints)."""
+
+    values: dict[str, Truth] = field(default_factory=dict)
+    basis: dict[str, str] = field(default_factory=dict)
+
+    def set(self, name: str, value: Truth, basis: str) -> None:
+        self.values[name] = value
+        self.basis[name] = basis
+
+    def get(self, name: str) -> Truth:
+        return self.values.get(name)
+
+    def true(self, name: str) -> bool:
+        return self.values.get(name) is True
+
+
+def compare(value: float | None, t: ThresholdSpec) -> Truth:
+    if value is None:
+        return None
+    return {"<": value < t.value, "<=": value <= t.value, ">": value > t.value,
+            ">=": value >= t.value}[t.comparator]
+
+
+def _describe(t: ThresholdSpec, value: float | None) -> str:
+    if value is None:
+        return f"{t.measure} not recorded"
+    return f"{t.measure} {value:g} (threshold {t.comparator} {t.value:g})"
+
+
+def derive_flags(values: Mapping[str, Any], constraints: Mapping[str, Any],
+                 outcomes: Mapping[str, str], pk: PlanKnowledge) -> Flags:
+    """Record-derived flags (cause-derived flags are added by the engine).
+
+    ``values`` holds the record's canonical values and derived measures; ``outcomes`` maps a
+    definition id to its outcome.
+    """
+    f = Flags()
+    th = pk.spec.thresholds
+    setting = values.get("setting")
+    conditions = set(values.get("conditions") or [])
+
+    def constraint_or(name: str, fallback: Truth, fallback_basis: str) -> None:
+        if name in constraints:
+            f.set(name, bool(constraints[name]), f"plan_constraints.{name} = {constraints[name]}")
+        else:
+            f.set(name, fallback, fallback_basis)
+
+    icu_setting: Truth = None if setting is None else setting == "icu"
+    constraint_or("icu", icu_setting, "setting not recorded" if setting is None else f"setting = {setting}")
+    f.set("hospital", None if setting is None else setting in ("hospital", "icu"),
+          "setting not recorded" if setting is None else f"setting = {setting}")
+    constraint_or("bed_bound", None, "not recorded (plan_constraints.bed_bound)")
+    fried = outcomes.get("fried2001")
+    frail_basis = f"fried2001 outcome {fried}" if fried and fried != "indeterminate" else "not recorded"
+    constraint_or("frail", None if frail_basis == "not recorded" else fried == "frail", frail_basis)
+    items = values.get("sarc_f")
+    falls = items.get("falls") if isinstance(items, Mapping) else None
+    history = values.get("history")
+    symptoms = history.get("symptoms") if isinstance(history, Mapping) else None
+    reported = symptoms.get("falls") if isinstance(symptoms, Mapping) else None
+    if falls is not None:
+        constraint_or("falls_risk", falls >= 1,
+                      f"SARC-F falls item {falls} ({'a fall' if falls else 'no fall'} in the past year)")
+    else:
+        constraint_or("falls_risk", reported, "not recorded" if reported is None else
+                      f"history.symptoms.falls = {reported}")
+    constraint_or("sedentary", None, "not recorded (plan_constraints.sedentary)")
+    start_low = any3([f.get("frail"), f.get("sedentary")])
+    unknown = [n for n in ("frail", "sedentary") if f.get(n) is None]
+    if start_low is None:  # safety first: the lower start, and the plan says why
+        what = " and ".join("frailty" if n == "frail" else "training history" for n in unknown)
+        f.set("start_low", True, f"{what} not recorded: the programme starts low")
+    else:
+        f.set("start_low", start_low, "frail or sedentary" if start_low else "neither frail nor sedentary")
+
+    age = values.get("age")
+    f.set("older_adult", compare(age, th["older_adult"]), _describe(th["older_adult"], age))
+    adult = compare(age, th["adult"])
+    f.set("child", None if adult is None else not adult, _describe(th["adult"], age))
+    bmi = values.get("bmi")
+    obese_bmi = compare(bmi, th["obesity_bmi"])
+    if "obesity" in conditions:
+        f.set("obese", True, "condition obesity")
+    else:
+        f.set("obese", obese_bmi, _describe(th["obesity_bmi"], bmi))
+    f.set("diabetes", True if "diabetes" in conditions else None,
+          "condition diabetes" if "diabetes" in conditions else "not recorded")
+    diseases = [c for c in pk.spec.disease_conditions.conditions if c in conditions]
+    recorded = values.get("conditions") is not None
+    f.set("disease", True if diseases else (False if recorded else None),
+          f"condition {', '.join(diseases)}" if diseases else
+          ("no recorded condition is an acute or chronic disease" if recorded else "conditions not recorded"))
+
+    _kidney(f, constraints, conditions, pk)
+    nyha = constraints.get("nyha_class")
+    f.set("nyha_iv", None if nyha is None else nyha == "IV",
+          "not recorded" if nyha is None else f"NYHA class {nyha}")
+    treatment = constraints.get("cancer_treatment")
+    f.set("cancer_active_treatment",
+          None if treatment is None else bool(set(treatment) - {"none", "palliative"}),
+          "not recorded" if treatment is None else f"cancer treatment: {', '.join(treatment)}")
+    _refeeding(f, values, pk)
+    _low_intake(f, values, outcomes, pk)
+    return f
+
+
+def _kidney(f: Flags, constraints: Mapping[str, Any], conditions: set[str], pk: PlanKnowledge) -> None:
+    egfr = constraints.get("egfr")
+    stage = constraints.get("ckd_stage")
+    dialysis = constraints.get("dialysis")
+    ckd_named = "ckd" in conditions or stage is not None or dialysis is True \
+        or (egfr is not None and compare(egfr, pk.spec.thresholds["ckd_severe_egfr"]) is True)
+    f.set("ckd", True if ckd_named else None,
+          "condition ckd or a CKD constraint" if ckd_named else "not recorded")
+    f.set("dialysis", dialysis,
+          "not recorded" if dialysis is None else f"plan_constraints.dialysis = {dialysis}")
+    severe: Truth = compare(egfr, pk.spec.thresholds["ckd_severe_egfr"])
+    basis = _describe(pk.spec.thresholds["ckd_severe_egfr"], egfr)
+    if severe is None and stage is not None:
+        severe = stage in pk.spec.ckd_severe_stages
+        basis = f"CKD stage {stage}"
+    if severe is True and dialysis is None:
+        f.set("ckd_severe_no_dialysis", None, basis + "; dialysis status not recorded")
+    else:
+        f.set("ckd_severe_no_dialysis", None if severe is None else (severe and not dialysis),
+              basis + ("" if dialysis is None else f"; dialysis {dialysis}"))
+    unknown = ckd_named and not dialysis and f.get("ckd_severe_no_dialysis") is None
+    f.set("ckd_severity_unknown", unknown, "CKD without eGFR, stage or dialysis status" if unknown else basis)
+
+
+def _refeeding(f: Flags, values: Mapping[str, Any], pk: PlanKnowledge) -> None:
+    r = pk.spec.refeeding
+    major = [(t, compare(values.get(t.measure), t)) for t in r.major]
+    minor = [(t, compare(values.get(t.measure), t)) for t in r.minor]
+    extreme = [(t, compare(values.get(t.measure), t)) for t in r.extreme]
+    met = [_describe(t, values.get(t.measure)) for t, v in [*major, *minor] if v is True]
+    # criteria the record cannot hold (intake history, electrolytes, drugs) stay unknown, so the
+    # risk can be established as high but never ruled out from the record alone
+    high = any3([v for _, v in major] + [at_least3(2, [v for _, v in minor]), None])
+    f.set("refeeding_high_risk", high,
+          ("NICE CG32: " + "; ".join(met)) if high else
+          "not established from the record (intake history and electrolytes are not recorded)")
+    ext = any3([v for _, v in extreme] + [None])
+    f.set("refeeding_extreme", ext, "; ".join(_describe(t, values.get(t.measure)) for t, v in extreme if v)
+          or "not established from the record")
+
+
+def _low_intake(f: Flags, values: Mapping[str, Any], outcomes: Mapping[str, str], pk: PlanKnowledge) -> None:
+    glim = outcomes.get("glim2019")
+    groups = [all(compare(values.get(t.measure), t) is True for t in g) for g in pk.spec.low_intake.any_of]
+    known = [[compare(values.get(t.measure), t) for t in g] for g in pk.spec.low_intake.any_of]
+    if glim in pk.spec.findings.get("glim2019", []):
+        f.set("low_intake", True, f"glim2019 outcome {glim}")
+    elif any(groups):
+        f.set("low_intake", True, "GLIM reduced intake: food_intake_percent "
+              f"{values.get('food_intake_percent'):g}% for {values.get('reduced_intake_days'):g} days")
+    elif all(any(v is False for v in g) for g in known):
+        f.set("low_intake", False, "intake not reduced by the GLIM criterion")
+    else:
+        f.set("low_intake", None, "food intake or its duration not recorded")

@@ -1,0 +1,255 @@
+"""Build a plan from an assessment, a work-up result and the person's constraints.
+
+The engine is a selector: which cited items of ``interventions.yaml`` apply, given three-valued
+flags (from the record and its constraints) and the causes being treated (from the work-up, or
+from recorded conditions when there is no work-up). It computes only the nutrition numbers. The
+core, :func:`build_plan`, takes plain inputs so that it can be tested without a record; the
+adapters turn an :class:`~myoscope.assess.Assessment` and a work-up result into those inputs.
+
+Cheap when nothing is needed: a record without a finding, a cause or a bed-bound/ICU constraint
+gets a plan with its status and (for older adults) the screening interval, and nothing else.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from .constraints import Flags, derive_flags
+from .loader import PlanKnowledge, load_plan_knowledge
+from .nutrition import energy_target, protein_target, refeeding_start
+from .result import CauseView, ConstraintView, Plan, PlanItem
+from .schema import SECTIONS, ItemSpec
+from .selection import holds
+
+URGENCY_ORDER = ("emergency", "urgent", "soon", "routine")
+#: The constraints shown with every plan (flags a reader should see even when unknown).
+SHOWN_CONSTRAINTS = ("bed_bound", "icu", "hospital", "frail", "falls_risk", "sedentary", "older_adult",
+                     "child", "obese", "ckd", "ckd_severe_no_dialysis", "dialysis", "nyha_iv",
+                     "cancer_active_treatment", "refeeding_high_risk", "low_intake")
+#: How the work-up's `reversible` maps onto the plan's course of a cause.
+REVERSIBLE_TO_COURSE = {"yes": "reversible", "partly": "variable", "no": "progressive"}
+
+
+@dataclass(frozen=True)
+class CauseInput:
+    """A cause to treat, as the work-up (or a recorded condition) gives it."""
+
+    id: str
+    label: str | None = None
+    source: str = "work-up"
+    confidence: str | None = None
+    reversible: str | None = None
+    citation: str | None = None
+
+
+@dataclass(frozen=True)
+class RedFlagInput:
+    id: str
+    text: str
+    urgency: str
+    action: str | None = None
+    citation: str | None = None
+
+
+@dataclass
+class PlanInputs:
+    """Everything the engine needs, as plain data."""
+
+    values: Mapping[str, Any]
+    outcomes: Mapping[str, str] = field(default_factory=dict)
+    decided: Mapping[str, bool] = field(default_factory=dict)
+    decisive_measures: list[str] = field(default_factory=list)
+    causes: list[CauseInput] | None = None  # None: no work-up was run (use recorded conditions)
+    red_flags: list[RedFlagInput] = field(default_factory=list)
+    constraints: Mapping[str, Any] = field(default_factory=dict)
+    record_id: str | None = None
+    source: str | None = None
+
+
+def build_plan(inp: PlanInputs, knowledge: PlanKnowledge | None = None) -> Plan:
+    """The plan for ``inp`` (see the module docstring)."""
+    pk = knowledge or load_plan_knowledge()
+    spec = pk.spec
+    flags = derive_flags(inp.values, inp.constraints, inp.outcomes, pk)
+    found = [f"{d} {o}" for d, o in inp.outcomes.items() if o in spec.findings.get(d, ())]
+    flags.set("finding", bool(found), ", ".join(found) or "no finding under any definition")
+    glim = inp.outcomes.get("glim2019")
+    if glim in spec.findings.get("glim2019", ()):
+        flags.set("malnutrition", True, f"glim2019 outcome {glim}")
+    causes = _causes(inp, flags, pk)
+    # A work-up candidate (e.g. age-related sarcopenia, proposed for anyone over 50) or a condition
+    # such as cancer shapes a plan but does not call for one: a finding does, and so do a cause that
+    # is itself muscle-wasting, a bed-bound/ICU constraint and a work-up red flag.
+    why = [*found, *[f"{c.label} ({c.source})" for c in causes if _calls_for_plan(c, pk)],
+           *[f"red flag {r.id}" for r in inp.red_flags]]
+    indicated = bool(why)
+    if not indicated:
+        causes = []
+    _cause_flags(causes, flags, pk)
+    cause_ids = [c.id for c in causes]
+    flags.set("indicated", indicated, "; ".join(why) or "no finding, muscle-wasting cause or red flag")
+
+    plan = Plan(status="indicated", reason="", causes=causes, constraints=_shown(flags),
+                sections={s: [] for s in SECTIONS}, nutrition={}, assumptions=[],
+                knowledge_version=pk.version, record_id=inp.record_id, source=inp.source)
+    if not indicated:
+        decided_negative = any(inp.decided.get(d) and o != "indeterminate"
+                               and o not in spec.findings.get(d, ()) for d, o in inp.outcomes.items())
+        plan.status = "not_indicated" if decided_negative else "undetermined"
+        plan.reason = ("no muscle-wasting finding under any decided definition, no muscle-wasting "
+                       "cause, red flag or bed-bound/ICU constraint") if decided_negative else \
+            "no definition could be decided: measure first"
+        plan.decisive_measures = list(inp.decisive_measures)
+        _select(plan, flags, cause_ids, pk, only=("follow_up",))
+        return plan
+
+    plan.reason = "; ".join(filter(None, [
+        ", ".join(found), ", ".join(f"{c.label} ({c.source})" for c in causes),
+        ", ".join(f"red flag {r.id}" for r in inp.red_flags)]))
+    for rf in sorted(inp.red_flags, key=lambda r: URGENCY_ORDER.index(r.urgency)
+                     if r.urgency in URGENCY_ORDER else len(URGENCY_ORDER)):
+        text = rf.text.rstrip() + ("" if rf.text.rstrip().endswith((".", "!", "?")) else ".")
+        text += f" Action: {rf.action}" if rf.action else ""
+        plan.sections["treat_cause"].append(PlanItem(
+            id=f"red_flag_{rf.id}", section="treat_cause", kind="red_flag", text=text, citation=None,
+            evidence={"strength": "not_graded", "grade": "work-up red flag"}, urgency=rf.urgency,
+            source="work-up", cited_as=rf.citation))
+    known = set(spec.causes)
+    cited = {i.id: i.citation for i in inp.causes or []}
+    for c in causes:
+        if c.id not in known:
+            plan.sections["treat_cause"].append(PlanItem(
+                id=f"cause_{c.id}", section="treat_cause", kind="referral",
+                text=f"{c.label}: confirm with the work-up's next tests and treat; myoscope holds no "
+                     "cause-specific plan for it.", citation=None,
+                evidence={"strength": "not_graded", "grade": "work-up candidate"}, urgency="routine",
+                source="work-up", cited_as=cited.get(c.id)))
+    # exercise first: whether the standard resistance programme is prescribed changes protein
+    _select(plan, flags, cause_ids, pk, only=("exercise",))
+    rt = plan.item("ex_resistance") is not None
+    flags.set("rt_prescribed", rt, "standard resistance programme in the plan" if rt else "not prescribed")
+    _nutrition(plan, inp, flags, cause_ids, pk)
+    _select(plan, flags, cause_ids, pk, skip=("exercise",))
+    plan.sections["treat_cause"].sort(key=lambda i: URGENCY_ORDER.index(i.urgency)
+                                      if i.urgency in URGENCY_ORDER else len(URGENCY_ORDER))
+    return plan
+
+
+def _causes(inp: PlanInputs, flags: Flags, pk: PlanKnowledge) -> list[CauseView]:
+    spec = pk.spec
+    out: dict[str, CauseView] = {}
+    for c in inp.causes or []:
+        spec_c = spec.causes.get(c.id)
+        # the plan's own course (cited for its goals) wins for a cause it knows; the work-up's
+        # `reversible` is kept on the cause and decides the course of a cause the plan does not know
+        course = spec_c.course if spec_c else REVERSIBLE_TO_COURSE.get(c.reversible or "", "variable")
+        out[c.id] = CauseView(c.id, c.label or (spec_c.label if spec_c else c.id), "work-up", course,
+                              c.confidence, c.reversible)
+    conditions = set(inp.values.get("conditions") or [])
+    for cid, cause in spec.causes.items():
+        named = [cond for cond in cause.conditions if cond in conditions]
+        if named and cid not in out and (cause.intrinsic or flags.true("finding")):
+            out[cid] = CauseView(cid, cause.label, f"condition {named[0]}", cause.course)
+    for flag, cid in (("icu", "icu_acquired_weakness"), ("bed_bound", "disuse_atrophy")):
+        if flags.true(flag) and cid not in out:
+            risk = spec.causes[cid]
+            out[cid] = CauseView(cid, f"{risk.label}: at risk", f"constraint {flag}", risk.course)
+    return list(out.values())
+
+
+def _calls_for_plan(c: CauseView, pk: PlanKnowledge) -> bool:
+    known = pk.spec.causes.get(c.id)
+    return c.source.startswith("constraint") or bool(known and known.intrinsic)
+
+
+def _cause_flags(causes: list[CauseView], flags: Flags, pk: PlanKnowledge) -> None:
+    spec = pk.spec
+    for name in ("disease", "cancer", "malnutrition", "anorexia_nervosa", "no_standard_rt",
+                 "no_standard_aerobic", "reversible_cause", "progressive_cause", "variable_cause"):
+        if name not in flags.values:
+            flags.set(name, False, "no cause sets it")
+    for c in causes:
+        known = spec.causes.get(c.id)
+        named = list(known.flags) if known else []
+        if known and known.disease:
+            named.append("disease")
+        named.append(f"{c.course}_cause")
+        for name in named:
+            if name == "malnutrition" and flags.true("malnutrition"):
+                continue
+            flags.set(name, True, f"cause {c.id}")
+        if known and "ckd" in known.flags and not flags.true("ckd"):
+            flags.set("ckd", True, f"cause {c.id}")
+    if flags.true("ckd") and not flags.true("dialysis") and flags.get("ckd_severe_no_dialysis") is None:
+        flags.set("ckd_severity_unknown", True, "CKD without eGFR, stage or dialysis status")
+
+
+def _shown(flags: Flags) -> list[ConstraintView]:
+    return [ConstraintView(n, flags.get(n), flags.basis.get(n, "not recorded")) for n in SHOWN_CONSTRAINTS]
+
+
+Static = tuple[dict[str, list[float | None]], dict[str, Any]]
+
+
+def _static(iid: str, it: ItemSpec, pk: PlanKnowledge) -> Static:
+    """An item's dose and evidence as plain dicts, built once per knowledge item."""
+    hit: Static | None = pk.memo.get(iid)
+    if hit is None:
+        dumped = {} if it.dose is None else it.dose.model_dump(exclude_none=True)
+        hit = pk.memo[iid] = ({k: list(v) for k, v in dumped.items()},
+                              it.evidence.model_dump(exclude_none=True))
+    return hit
+
+
+def _item(iid: str, it: ItemSpec, pk: PlanKnowledge, notes: list[str]) -> PlanItem:
+    dose, evidence = _static(iid, it, pk)
+    return PlanItem(
+        id=iid, section=it.section, kind=it.kind, text=it.text, citation=pk.cite(it.citation),
+        evidence=dict(evidence), dose={k: list(v) for k, v in dose.items()}, refer_to=it.refer_to,
+        urgency=it.urgency, repeat=list(it.repeat), repeat_other=list(it.repeat_other),
+        interval=it.interval, interval_weeks=list(it.interval_weeks) if it.interval_weeks else None,
+        assumptions=notes)
+
+
+def _select(plan: Plan, flags: Flags, causes: list[str], pk: PlanKnowledge,
+            only: tuple[str, ...] = (), skip: tuple[str, ...] = ()) -> None:
+    for iid, it in pk.spec.items.items():
+        if (only and it.section not in only) or it.section in skip:
+            continue
+        ok, notes = holds(it.when, flags, causes)
+        if ok:
+            plan.sections[it.section].append(_item(iid, it, pk, notes))
+            plan.assumptions += [n for n in notes if n not in plan.assumptions]
+    basis = flags.basis.get("start_low", "")
+    if "exercise" in only and plan.item("ex_resistance_start_low") and "not recorded" in basis:
+        note = basis[0].upper() + basis[1:] + "."
+        if note not in plan.assumptions:
+            plan.assumptions.append(note)
+
+
+def _nutrition(plan: Plan, inp: PlanInputs, flags: Flags, causes: list[str], pk: PlanKnowledge) -> None:
+    weight = inp.values.get("weight")
+    meals = inp.constraints.get("meals_per_day")
+    targets = [protein_target(weight, flags, causes, pk, meals), energy_target(weight, flags, causes, pk)]
+    start = refeeding_start(weight, flags, pk)
+    if start is not None:
+        targets.append(start)
+    for t in targets:
+        plan.nutrition[t.kind] = t
+        title = _target_title(t.kind)
+        if t.status == "computed":
+            text = f"{title}: {t.summary}. {t.text}"
+        elif t.status == "undetermined":
+            text = f"{title}: undetermined, record {', '.join(t.decisive)}. {t.text}"
+        else:
+            text = t.text
+        plan.sections["nutrition"].append(PlanItem(
+            id=f"nut_{t.kind}", section="nutrition", kind="target", text=text, citation=t.citation,
+            evidence=t.evidence.model_dump(exclude_none=True), assumptions=list(t.caveats), target=t))
+        plan.assumptions += [c for c in t.caveats if c not in plan.assumptions and "assumed" in c]
+
+
+def _target_title(kind: str) -> str:
+    return {"protein": "Protein", "energy": "Energy", "refeeding_start": "Refeeding start"}[kind]

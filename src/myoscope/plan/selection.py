@@ -1,0 +1,28 @@
+"""Whether a knowledge item or rule applies, given the flags and the causes being treated.
+
+``flags_none`` passes when a flag is false *or unknown* (an item is not withheld because a
+constraint was not recorded), but the flags named in ``flags_unknown_note`` are then reported as
+assumptions, so the reader sees "bed-bound not recorded: assumed able to exercise".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+
+from .constraints import Flags
+from .schema import WhenSpec
+
+
+def holds(when: WhenSpec, flags: Flags, causes: Collection[str]) -> tuple[bool, list[str]]:
+    """(applies, assumptions made because a flag was unknown)."""
+    if when.causes_any and not any(c in causes for c in when.causes_any):
+        return False, []
+    if any(not flags.true(x) for x in when.flags_all):
+        return False, []
+    if when.flags_any and not any(flags.true(x) for x in when.flags_any):
+        return False, []
+    if any(flags.true(x) for x in when.flags_none):
+        return False, []
+    notes = [f"{x.replace('_', '-')} not recorded: assumed not {x.replace('_', '-')}"
+             for x in when.flags_unknown_note if flags.get(x) is None]
+    return True, notes

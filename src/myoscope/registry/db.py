@@ -1,0 +1,184 @@
+"""Where the registry lives and how to reach it: engine, sessions, migrations, backup.
+
+SQLite by default (a file, no set-up) and PostgreSQL for teams, chosen by one URL:
+``--database`` or ``MYOSCOPE_DATABASE_URL`` (e.g. ``postgresql+psycopg://user@host/db``).
+
+SQLite is set up for several writers: WAL journal (readers never block the writer), foreign
+keys on (they are off by default, and cascading deletes depend on them), a busy timeout, and
+``BEGIN IMMEDIATE`` for every transaction so that two writers queue for the write lock instead
+of one failing with "database is locked" when it tries to upgrade a read lock.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sqlite3
+import subprocess
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session, sessionmaker
+
+from ..errors import RegistryError
+
+ENV_URL = "MYOSCOPE_DATABASE_URL"
+DEFAULT_FILE = "myoscope.sqlite"
+SQLITE_BUSY_MS = 60_000
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+def database_url(url: str | None = None) -> str:
+    """The URL to use: the one given, else ``MYOSCOPE_DATABASE_URL``, else ./myoscope.sqlite."""
+    if url:
+        return url
+    env = os.environ.get(ENV_URL)
+    if env:
+        return env
+    return f"sqlite:///{Path(DEFAULT_FILE).resolve()}"
+
+
+def make_engine(url: str | None = None, **kwargs: Any) -> Engine:
+    """An engine for ``url`` (see :func:`database_url`) with the settings the registry relies on."""
+    resolved = make_url(database_url(url))
+    if resolved.get_backend_name() == "sqlite":
+        if resolved.database in (None, "", ":memory:"):
+            raise RegistryError("the registry needs a SQLite file, not an in-memory database")
+        engine = create_engine(resolved, connect_args={"timeout": SQLITE_BUSY_MS / 1000}, **kwargs)
+        event.listen(engine, "connect", _sqlite_connect)
+        event.listen(engine, "begin", _sqlite_begin)
+        return engine
+    return create_engine(resolved, pool_pre_ping=True, **kwargs)
+
+
+def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
+    dbapi_connection.isolation_level = None  # SQLAlchemy's "begin" event issues BEGIN itself
+    cur = dbapi_connection.cursor()
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_MS}")
+    cur.execute("PRAGMA synchronous=NORMAL")
+    cur.close()
+
+
+def _sqlite_begin(conn: Any) -> None:
+    conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def session_factory(engine: Engine) -> sessionmaker[Session]:
+    """Sessions of the registry's own class, which carries the audit-log guards."""
+    from .audit import RegistrySession
+
+    return sessionmaker(engine, class_=RegistrySession, expire_on_commit=False)
+
+
+# --- migrations ---------------------------------------------------------------------------
+
+
+def alembic_config() -> Config:
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    return cfg
+
+
+def upgrade(engine: Engine, revision: str = "head") -> None:
+    """Bring the schema up to ``revision`` (creating it on an empty database)."""
+    cfg = alembic_config()
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, revision)
+
+
+def downgrade(engine: Engine, revision: str) -> None:
+    cfg = alembic_config()
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, revision)
+
+
+def current_revision(engine: Engine) -> str | None:
+    with engine.connect() as conn:
+        return MigrationContext.configure(conn).get_current_revision()
+
+
+def head_revision() -> str:
+    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
+    assert head is not None
+    return head
+
+
+def require_current(engine: Engine) -> None:
+    """Refuse to work on a database whose schema is missing or behind the code."""
+    rev = current_revision(engine)
+    if rev is None:
+        raise RegistryError("the database has no registry schema: run `myoscope db init` first")
+    if rev != head_revision():
+        raise RegistryError(f"the database schema is at {rev}, the code needs {head_revision()}: "
+                            "run `myoscope db upgrade`")
+
+
+# --- backup -------------------------------------------------------------------------------
+
+
+def backup(engine: Engine, destination: str | Path) -> Path:
+    """Write a consistent copy of the registry to ``destination`` while it stays in use.
+
+    SQLite: the online backup API (a page-by-page copy under a read lock, safe with writers).
+    PostgreSQL: ``pg_dump`` in custom format (restore with ``pg_restore``); only the schema on
+    the connection's search_path when one is set.
+    """
+    dest = Path(destination)
+    if dest.exists():
+        raise RegistryError(f"{dest} exists; choose a new file for the backup")
+    url = engine.url
+    if url.get_backend_name() == "sqlite":
+        src = sqlite3.connect(str(url.database), timeout=SQLITE_BUSY_MS / 1000)
+        out = sqlite3.connect(str(dest))
+        try:
+            with out:
+                src.backup(out)
+        finally:
+            out.close()
+            src.close()
+        return dest
+    if url.get_backend_name() == "postgresql":
+        return _pg_dump(engine, dest)
+    raise RegistryError(f"backup is not supported for {url.get_backend_name()}")
+
+
+def _pg_dump(engine: Engine, dest: Path) -> Path:
+    exe = shutil.which("pg_dump")
+    if exe is None:
+        raise RegistryError("pg_dump is not installed (Debian: apt-get install postgresql-client)")
+    url = engine.url
+    env = dict(os.environ)
+    if url.password:
+        env["PGPASSWORD"] = url.password
+    args = [exe, "--format=custom", f"--file={dest}", "--no-owner",
+            f"--host={url.host or 'localhost'}", f"--port={url.port or 5432}",
+            f"--username={url.username or 'postgres'}", f"--dbname={url.database}"]
+    options = url.query.get("options")
+    schema = _search_path_schema(options if isinstance(options, str) else None)
+    if schema:
+        args.append(f"--schema={schema}")
+    proc = subprocess.run(args, env=env, capture_output=True, text=True, check=False)
+    if proc.returncode != 0:
+        raise RegistryError(f"pg_dump failed: {proc.stderr.strip()}")
+    return dest
+
+
+def _search_path_schema(options: str | None) -> str | None:
+    """The first schema in ``-csearch_path=...`` connection options, if any."""
+    if not options:
+        return None
+    for part in unquote(options).split():
+        if part.startswith("-csearch_path="):
+            return part.split("=", 1)[1].split(",")[0].strip() or None
+    return None

@@ -1,0 +1,142 @@
+"""Nutrition numbers computed from the record, checked by hand.
+
+Protein: PROT-AGE (Bauer 2013, abstract) 1.0-1.2 g/kg/d, >=1.2 exercising, 1.2-1.5 with disease,
+the exception for eGFR <30 not on dialysis; KDOQI 2020 (secondary) 0.55-0.60 g/kg/d, 0.6-0.8 with
+diabetes, 1.0-1.2 on dialysis. Energy: ESPEN geriatrics 30 kcal/kg/d (secondary), KDOQI 25-35,
+ESPEN cancer 25-30. Per meal: 25-30 g (PMC3276215). Refeeding: NICE CG32 (secondary).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from myoscope.plan import CauseInput, Plan, PlanInputs, build_plan
+from myoscope.plan.nutrition import divide, times
+
+
+def plan_for(values: dict[str, Any], constraints: dict[str, Any] | None = None,
+             outcomes: dict[str, str] | None = None, causes: list[CauseInput] | None = None) -> Plan:
+    outcomes = {"ewgsop2": "sarcopenia"} if outcomes is None else outcomes
+    return build_plan(PlanInputs(values=values, outcomes=outcomes, decided=dict.fromkeys(outcomes, True),
+                                 constraints=constraints or {}, causes=causes))
+
+
+def test_70_kg_at_1_2_g_per_kg_gives_84_g_a_day() -> None:
+    p = plan_for({"age": 78, "weight": 70.0})
+    protein = p.nutrition["protein"]
+    assert protein.rule == "exercising" and protein.per_kg == (1.2, None)
+    assert protein.per_day == (84, None)  # 1.2 x 70 = 84
+    assert protein.per_meal == (28, None) and protein.meals == 3  # 84 / 3
+    assert protein.calculation == "at least 1.2 g/kg × 70 kg = at least 84 g/day; ÷ 3 meals = at least 28 g per meal"
+    assert "Three main meals assumed (plan_constraints.meals_per_day not recorded)." in p.assumptions
+    energy = p.nutrition["energy"]
+    assert energy.rule == "older_adult" and energy.per_day == (2100, 2100)  # 30 x 70
+
+
+def test_bed_bound_is_not_exercising_so_1_0_to_1_2() -> None:
+    p = plan_for({"age": 80, "weight": 70.0}, {"bed_bound": True})
+    assert p.item("ex_resistance") is None
+    protein = p.nutrition["protein"]
+    assert protein.rule == "healthy" and protein.per_day == (70, 84)
+    assert protein.per_meal == (23, 28)  # 70/3 = 23.3, 84/3 = 28
+
+
+def test_disease_gives_1_2_to_1_5() -> None:
+    p = plan_for({"age": 75, "weight": 70.0, "conditions": ["copd"]})
+    assert [c.id for c in p.causes] == ["copd_cachexia"]
+    assert p.nutrition["protein"].rule == "disease" and p.nutrition["protein"].per_day == (84, 105)
+
+
+@pytest.mark.parametrize(("constraints", "conditions", "rule", "per_day"), [
+    ({"egfr": 30.0, "dialysis": False}, ["ckd"], "disease", (84, 105)),   # 30 is not < 30
+    ({"egfr": 29.9, "dialysis": False}, ["ckd"], "ckd_severe", (39, 42)),  # 0.55 x 70 = 38.5 -> 39
+    ({"egfr": 29.9, "dialysis": False}, ["ckd", "diabetes"], "ckd_severe_diabetes", (42, 56)),
+    ({"ckd_stage": "4", "dialysis": False}, ["ckd"], "ckd_severe", (39, 42)),
+    ({"ckd_stage": "3b", "dialysis": False}, ["ckd"], "disease", (84, 105)),
+    ({"egfr": 10.0, "dialysis": True}, ["ckd"], "dialysis", (70, 84)),
+])
+def test_the_severe_ckd_exception(constraints: dict[str, Any], conditions: list[str], rule: str,
+                                  per_day: tuple[int, int]) -> None:
+    p = plan_for({"age": 74, "weight": 70.0, "conditions": conditions}, constraints)
+    protein = p.nutrition["protein"]
+    assert (protein.rule, protein.per_day) == (rule, per_day), protein.calculation
+    assert p.nutrition["energy"].rule == "ckd" and p.nutrition["energy"].per_day == (1750, 2450)
+    if rule.startswith("ckd_severe"):
+        assert protein.per_meal is None  # the 25-30 g per meal advice does not apply
+        assert "PROT-AGE exception" in protein.text
+
+
+@pytest.mark.parametrize("constraints", [{}, {"egfr": 22.0}])
+def test_ckd_of_unknown_severity_is_undetermined(constraints: dict[str, Any]) -> None:
+    """CKD without eGFR/stage, or severe without the dialysis status: the exception cannot be decided."""
+    p = plan_for({"age": 74, "weight": 70.0, "conditions": ["ckd"]}, constraints)
+    protein = p.nutrition["protein"]
+    assert protein.status == "undetermined" and protein.per_day is None
+    assert protein.decisive == ["plan_constraints.egfr", "plan_constraints.dialysis"]
+    assert p.item("nut_protein").text.startswith(
+        "Protein: undetermined, record plan_constraints.egfr, plan_constraints.dialysis. CKD is recorded")
+
+
+def test_cancer_energy_and_protein() -> None:
+    p = plan_for({"age": 66, "weight": 62.0, "conditions": ["cancer"]})
+    assert p.nutrition["protein"].per_day == (62, 93)
+    assert p.nutrition["energy"].per_day == (1550, 1860)
+
+
+def test_rounding_is_decimal_half_up() -> None:
+    assert times(0.55, 70) == 39  # 38.5, where binary floating point gives 38.50000000000001
+    assert times(1.2, 53.1) == 64  # 63.72
+    assert times(30, 53.1) == 1593
+    assert divide(74, 3) == 25 and divide(93, 3) == 31
+    p = plan_for({"age": 78, "weight": 53.1})
+    assert p.nutrition["protein"].per_day == (64, None) and p.nutrition["protein"].per_meal == (21, None)
+
+
+def test_meals_per_day_from_the_constraints() -> None:
+    p = plan_for({"age": 78, "weight": 70.0}, {"meals_per_day": 4})
+    assert p.nutrition["protein"].per_meal == (21, None) and p.nutrition["protein"].meals == 4
+    assert not any("meals assumed" in a for a in p.assumptions)
+
+
+def test_missing_weight_is_undetermined_never_defaulted() -> None:
+    p = plan_for({"age": 78})
+    for kind in ("protein", "energy"):
+        t = p.nutrition[kind]
+        assert t.status == "undetermined" and t.per_day is None and t.decisive == ["weight"]
+    assert p.item("nut_protein").text.startswith("Protein: undetermined, record weight. Exercising:")
+    assert p.item("nut_energy").text.startswith("Energy: undetermined, record weight. Guiding value")
+
+
+@pytest.mark.parametrize(("age", "caveat"), [
+    (60, "applied here outside that population"), (None, "Age not recorded"), (70, None)])
+def test_population_caveat(age: float | None, caveat: str | None) -> None:
+    values: dict[str, Any] = {"weight": 70.0}
+    if age is not None:
+        values["age"] = age
+    caveats = plan_for(values).nutrition["protein"].caveats
+    assert any(caveat in c for c in caveats) if caveat else not any("over 65" in c for c in caveats)
+
+
+def test_refeeding_start_from_the_record() -> None:
+    malnourished = [CauseInput("malnutrition", reversible="yes")]
+    p = plan_for({"age": 70, "weight": 45.0, "bmi": 15.0}, causes=malnourished)
+    start = p.nutrition["refeeding_start"]
+    assert start.per_day == (450, 450) and start.rule == "refeeding"  # 10 kcal/kg x 45 kg
+    assert "4–7 days" in start.text and "bmi 15 (threshold < 16)" in start.text
+    extreme = plan_for({"age": 70, "weight": 40.0, "bmi": 13.5}, causes=malnourished).nutrition["refeeding_start"]
+    assert extreme.per_day == (200, 200) and extreme.rule == "refeeding_extreme"  # 5 kcal/kg x 40 kg
+    two_minor = plan_for({"age": 70, "weight": 50.0, "bmi": 18.0, "weight_loss_percent_6m": 11.0},
+                         causes=malnourished)
+    assert two_minor.nutrition["refeeding_start"].per_day == (500, 500)
+    one_minor = plan_for({"age": 70, "weight": 50.0, "bmi": 18.0}, causes=malnourished)
+    assert "refeeding_start" not in one_minor.nutrition
+    risk = next(c for c in one_minor.constraints if c.id == "refeeding_high_risk")
+    assert risk.value is None  # intake history and electrolytes are not in the record: unknown, not "no"
+
+
+def test_no_standard_refeeding_rate_in_anorexia_nervosa() -> None:
+    p = plan_for({"age": 22, "weight": 38.0, "bmi": 14.0, "conditions": ["anorexia_nervosa"]})
+    assert "refeeding_start" not in p.nutrition
+    assert p.nutrition["protein"].status == "not_computed" and p.nutrition["energy"].status == "not_computed"

@@ -1,0 +1,141 @@
+"""Every registry command, through the real CLI, on SQLite and PostgreSQL (exact output asserted)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sqlite3
+import subprocess
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from myoscope.cli import app
+
+runner = CliRunner()
+
+
+def run(url: str, *args: str, code: int = 0) -> str:
+    result = runner.invoke(app, [*args], env={"MYOSCOPE_DATABASE_URL": url, "MYOSCOPE_USER": "cli-test"})
+    assert result.exit_code == code, result.output + result.stderr
+    return result.stdout if code == 0 else result.stderr
+
+
+def write(tmp_path: Path, name: str, text: str) -> Path:
+    p = tmp_path / name
+    p.write_text(text)
+    return p
+
+
+def test_db_init_status_upgrade_downgrade(empty_url: str) -> None:
+    assert run(empty_url, "patient", "list", code=2) == (
+        "Error: the database has no registry schema: run `myoscope db init` first\n")
+    assert run(empty_url, "db", "init").endswith("(schema 0002)\n")
+    assert run(empty_url, "db", "init").startswith("registry already exists; schema up to date at ")
+    assert run(empty_url, "db", "downgrade", "0001") == "schema 0002 -> 0001\n"
+    assert run(empty_url, "patient", "list", code=2) == (
+        "Error: the database schema is at 0001, the code needs 0002: run `myoscope db upgrade`\n")
+    assert run(empty_url, "db", "status").endswith(": schema 0001 (code: 0002)\n")
+    assert run(empty_url, "db", "upgrade") == "schema 0001 -> 0002\n"
+    assert run(empty_url, "db", "downgrade", "base") == "schema 0002 -> empty\n"
+
+
+def test_a_database_option_overrides_the_environment(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'other.sqlite'}"
+    result = runner.invoke(app, ["db", "init", "--database", url], env={"MYOSCOPE_DATABASE_URL": "sqlite:///x"})
+    assert result.exit_code == 0 and (tmp_path / "other.sqlite").exists()
+
+
+def test_backup_is_a_restorable_copy(db_url: str, tmp_path: Path) -> None:
+    run(db_url, "patient", "add", "P1", "--sex", "F")
+    dest = tmp_path / "backup.db"
+    assert run(db_url, "db", "backup", str(dest)).startswith(f"backup written to {dest} (")
+    assert run(db_url, "db", "backup", str(dest), code=2) == f"Error: {dest} exists; choose a new file for the backup\n"
+    if db_url.startswith("sqlite"):
+        with sqlite3.connect(dest) as conn:
+            assert conn.execute("SELECT pseudonym FROM patients").fetchall() == [("P1",)]
+    else:
+        pg_restore = shutil.which("pg_restore")
+        if pg_restore is None:
+            pytest.skip("pg_restore is not installed")
+        listing = subprocess.run([pg_restore, "--list", str(dest)], capture_output=True, text=True, check=True)
+        assert "TABLE DATA" in listing.stdout and " patients " in listing.stdout
+
+
+def test_patients_and_visits(db_url: str, tmp_path: Path) -> None:
+    assert run(db_url, "patient", "add", "ANNA", "--sex", "F", "--birth-date", "1944-05-01") == (
+        "added patient ANNA (female) to default\n")
+    assert run(db_url, "patient", "add", "ANNA", "--sex", "F", code=2) == (
+        "Error: patient 'ANNA' already exists in default\n")
+    v1 = write(tmp_path, "v1.yaml", "date: 2025-01-10\nweight: 132 lb\nheight: 160\ngrip_strength: 22\n")
+    v2 = write(tmp_path, "v2.yaml", "date: 2025-05-10\nweight: 55.8\ngrip_strength: 16\ngait_speed: 0.8\n")
+    assert run(db_url, "visit", "add", "ANNA", str(v1)).startswith("added visit 1 on 2025-01-10: ewgsop2 ")
+    assert run(db_url, "visit", "add", "ANNA", str(v2)).startswith("added visit 2 on 2025-05-10: ewgsop2 ")
+    assert run(db_url, "visit", "add", "ANNA", str(v2)) == (
+        "visit 2 on 2025-05-10 was already recorded; nothing added\n")
+    assert run(db_url, "patient", "list") == "ANNA\tfemale\t1944-05-01\tdefault\t2 visit(s)\tlast 2025-05-10\n"
+    listed = json.loads(run(db_url, "patient", "list", "--format", "json"))
+    assert listed == [{"pseudonym": "ANNA", "sex": "female", "birth_date": "1944-05-01",
+                       "organisation": "default", "visits": 2, "last_visit": "2025-05-10"}]
+
+    chart = tmp_path / "anna.svg"
+    text = run(db_url, "patient", "show", "ANNA", "--chart", str(chart))
+    assert "weight 59.8742 kg (entered in lb)" in text
+    assert "ALERT 2025-05-10: Grip strength fell 6 kg in 4 months (MCID 5 kg)" in text
+    assert text.endswith(f"timeline written to {chart}\n") and chart.read_text().startswith("<svg")
+    shown = json.loads(run(db_url, "patient", "show", "ANNA", "--format", "json"))
+    assert [v["date"] for v in shown["visits"]] == ["2025-01-10", "2025-05-10"]
+
+    assert run(db_url, "visit", "correct", "2", "grip_strength", "17 kg", "--reason", "typo") == (
+        "visit 2: grip_strength 17 kg (version 2); visit re-assessed\n")
+    assert run(db_url, "visit", "correct", "2", "gait_speed", "--retract", "--reason", "not done") == (
+        "visit 2: gait_speed retracted (version 2); visit re-assessed\n")
+    assert run(db_url, "visit", "correct", "2", "gait_speed", "--reason", "x", code=2) == (
+        "Error: give a new VALUE, or --retract (not both)\n")
+
+    assert run(db_url, "patient", "delete", "ANNA", code=2) == (
+        "Error: deleting patient ANNA removes all their visits and measurements; add --yes to confirm\n")
+    assert run(db_url, "patient", "delete", "ANNA", "--yes") == (
+        "deleted patient ANNA: 2 visit(s), 8 measurement(s), 4 assessment(s)\n")  # 6 + 2 versions
+    assert run(db_url, "patient", "list") == "No patients.\n"
+
+
+def test_bad_input_is_reported_whole(db_url: str, tmp_path: Path) -> None:
+    run(db_url, "patient", "add", "ANNA", "--sex", "F")
+    bad = write(tmp_path, "bad.yaml", "date: 2025-01-10\ngrip_strength: 270\nweight: 60 stone\n")
+    assert run(db_url, "visit", "add", "ANNA", str(bad), code=2) == (
+        f"Error: invalid record {bad} (2 problems):\n"
+        "  - grip_strength: 270 kg is implausible (expected 0–120 kg)\n"
+        "  - weight: unknown unit 'stone' (accepted: kg, g, lb, lbs)\n")
+    assert run(db_url, "visit", "add", "NOBODY", str(bad), code=2) == "Error: no patient 'NOBODY'\n"
+    assert run(db_url, "visit", "add", "ANNA", str(bad), "--date", "10/01/2025", code=2) == (
+        "Error: --date: expected YYYY-MM-DD, got '10/01/2025'\n")
+
+
+def test_import_twice_and_alerts(db_url: str, tmp_path: Path) -> None:
+    csv = write(tmp_path, "visits.csv",
+                "patient,sex,birth_date,date,weight,grip_strength,gait_speed\n"
+                "A1,F,1944-05-01,2025-01-10,60,22,0.85\n"
+                "A1,F,1944-05-01,2025-05-10,55.8,16,0.80\n"
+                "B2,M,1950-02-03,2025-03-01,80,38,1.1\n")
+    assert run(db_url, "import", str(csv)) == (
+        f"{csv}: 3 row(s); 3 visit(s) added, 0 already present; 2 new patient(s)\n")
+    assert run(db_url, "import", str(csv)) == (
+        f"{csv}: 3 row(s); 0 visit(s) added, 3 already present; 0 new patient(s)\n")
+    assert run(db_url, "alerts") == (
+        "5 alert(s) in 2 patient(s) scanned:\n"
+        "  A1  2025-05-10  weight criterion of cachexia met since 2025-05-10 (ongoing; peak loss 7%)\n"
+        "  A1  2025-05-10  Usual gait speed fell 0.05 m/s in 4 months (MCID 0.05 m/s)\n"
+        "  A1  2025-05-10  Grip strength fell 6 kg in 4 months (MCID 5 kg)\n"
+        "  A1  2025-05-10  Grip strength changing -18.26 kg/year since 2025-01-10, faster than the "
+        "-0.31 kg/year expected with age\n"
+        "  A1  2025-05-10  weight −7% in 4 months (GLIM: weight loss >5% within the past 6 months; "
+        "Fearon: weight loss >5% over the past 6 months)\n")
+    report = json.loads(run(db_url, "alerts", "--format", "json", "--organisation", "default"))
+    assert report["patients_scanned"] == 2 and {a["kind"] for a in report["alerts"]} == {
+        "cachexia_episode", "decline", "rate", "weight_loss"}
+    assert run(db_url, "alerts", "--organisation", "elsewhere") == "No alerts (0 patient(s) with follow-up data scanned).\n"
+    bad = write(tmp_path, "bad.csv", "patient,date,weight\nZ9,2025-01-01,60\n")
+    assert run(db_url, "import", str(bad), code=2) == (
+        f"Error: invalid record {bad} (1 problem):\n  - row 2, sex: required for new patient Z9\n")

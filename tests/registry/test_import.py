@@ -1,0 +1,93 @@
+"""CSV import: flat columns, all problems at once, and idempotence (the same file twice adds nothing)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from myoscope.errors import InputFileError, RecordValidationError
+from myoscope.registry import audit, repo
+from myoscope.registry.imports import import_csv, row_to_record
+from myoscope.registry.models import Assessment, AuditEvent, Measurement, Patient, Visit
+
+CSV = """patient,sex,birth_date,date,weight,height,grip_strength,gait_speed,sarc_f_strength,sarc_f_falls,weight_previous,weight_previous_months_ago
+A1,F,1944-05-01,2025-01-10,60,160,22,0.9,1,0,62,6
+A1,F,1944-05-01,2025-05-10,132 lb,,16,0.8,,,,
+B2,M,1950-02-03,2025-03-01,80,175,38 kg,1.1,0,0,,
+"""
+
+
+def counts(s: Session) -> list[int]:
+    return [int(s.scalar(select(func.count()).select_from(m)) or 0)
+            for m in (Patient, Visit, Measurement, Assessment)]
+
+
+def write(tmp_path: Path, text: str, name: str = "visits.csv") -> Path:
+    p = tmp_path / name
+    p.write_text(text)
+    return p
+
+
+def test_flat_columns_become_a_record() -> None:
+    assert row_to_record({"sarc_f_strength": "1", "sarc_f_falls_past_year": "2", "weight_previous": "62",
+                          "weight_previous_months_ago": "6", "grip_strength": "", "weight": "60 kg"}) == {
+        "weight": "60 kg", "sarc_f": {"strength": 1, "falls_past_year": 2},
+        "weight_history": [{"weight": "62", "months_ago": 6.0}]}
+
+
+def test_import_then_import_again_adds_nothing(factory: sessionmaker[Session], tmp_path: Path) -> None:
+    path = write(tmp_path, CSV)
+    with factory() as s:
+        first = import_csv(s, path=path, actor="importer")
+    assert (first.rows, first.created, first.skipped, first.patients_created) == (3, 3, 0, 2)
+    with factory() as s:
+        after_first = counts(s)
+        n_audit = len(audit.events(s))
+        grip = s.scalars(select(Measurement).where(Measurement.measure_id == "weight")
+                         .order_by(Measurement.id)).all()
+        assert [(m.value_num, m.unit_entered) for m in grip] == [(60.0, "kg"), (59.87419284, "lb"), (80.0, "kg")]
+        view = repo.show_patient(s, pseudonym="A1", actor="t")
+        assert view.visits[0].source == "visits.csv:2"
+        s.rollback()
+    with factory() as s:
+        again = import_csv(s, path=path, actor="importer")
+    assert (again.created, again.skipped, again.patients_created) == (0, 3, 0)
+    assert str(again) == f"{path}: 3 row(s); 0 visit(s) added, 3 already present; 0 new patient(s)"
+    with factory() as s:
+        assert counts(s) == after_first == [2, 3, 14, 3]
+        assert len(audit.events(s)) == n_audit  # nothing written, nothing to audit
+
+
+def test_every_bad_cell_is_reported_and_nothing_is_written(factory: sessionmaker[Session],
+                                                           tmp_path: Path) -> None:
+    bad = CSV + "C3,,,2025-01-01,60,,,,,,,\nA1,M,1944-05-01,2025-06-01,60,,300,,,,,\n,F,,2025-01-01,,,,,,,,\n"
+    path = write(tmp_path, bad)
+    with factory() as s, pytest.raises(RecordValidationError) as err:
+        import_csv(s, path=path, actor="importer")
+    assert [str(p) for p in err.value.problems] == [
+        "row 5, sex: required for new patient C3",
+        "row 6: sex or birth_date of A1 differs from an earlier row",
+        "row 6, grip_strength: 300 kg is implausible (expected 0–120 kg)",
+        "row 7, patient: required",
+    ]
+    with factory() as s:
+        assert counts(s) == [0, 0, 0, 0]
+        assert s.scalar(select(func.count()).select_from(AuditEvent)) == 0
+
+
+def test_rows_must_agree_with_a_registered_patient(factory: sessionmaker[Session], tmp_path: Path) -> None:
+    with factory.begin() as s:
+        repo.add_patient(s, pseudonym="A1", sex="male", birth_date="1944-05-01", actor="t")
+    with factory() as s, pytest.raises(RecordValidationError, match="row 2, sex: differs from the registered sex"):
+        import_csv(s, path=write(tmp_path, CSV), actor="importer")
+
+
+def test_unreadable_files_are_named(factory: sessionmaker[Session], tmp_path: Path) -> None:
+    with factory() as s:
+        with pytest.raises(InputFileError, match="missing column"):
+            import_csv(s, path=write(tmp_path, "patient,weight\nA,60\n"), actor="t")
+        with pytest.raises(InputFileError, match="cannot read"):
+            import_csv(s, path=tmp_path / "nope.csv", actor="t")

@@ -1,0 +1,51 @@
+"""A process killed (SIGKILL) in the middle of an import leaves whole visits only; a rerun resumes."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from myoscope.registry.imports import import_csv
+from myoscope.registry.models import Assessment, Measurement, Patient, Visit
+
+HELPER = Path(__file__).parent / "helpers" / "import_and_die.py"
+ROWS = 8
+
+
+def csv_text() -> str:
+    lines = ["patient,sex,birth_date,date,weight,grip_strength,gait_speed"]
+    lines += [f"K{i % 3},F,1950-01-01,2025-0{1 + i % 9}-{10 + i:02d},{60 - i / 2},{22 - i / 4},0.9"
+              for i in range(ROWS)]
+    return "\n".join(lines) + "\n"
+
+
+def test_kill_9_mid_import_leaves_no_partial_visit(factory: sessionmaker[Session], db_url: str,
+                                                   tmp_path: Path) -> None:
+    path = tmp_path / "visits.csv"
+    path.write_text(csv_text())
+    proc = subprocess.run([sys.executable, str(HELPER), db_url, str(path), "4"], capture_output=True,
+                          text=True, timeout=300)
+    assert proc.returncode == -signal.SIGKILL, proc.stderr
+    assert proc.stdout.strip() == "dying"  # killed after the 4th visit's measurements were inserted
+
+    with factory() as s:
+        visits = s.scalars(select(Visit)).all()
+        assert len(visits) == 3  # three committed visits; the fourth never was
+        for v in visits:
+            assert {m.measure_id for m in v.measurements} == {"weight", "grip_strength", "gait_speed"}
+            assert len(v.assessments) == 1
+        orphans = s.scalar(select(func.count()).select_from(Measurement)
+                           .where(Measurement.visit_id.not_in(select(Visit.id))))
+        assert orphans == 0
+
+    with factory() as s:
+        resumed = import_csv(s, path=path, actor="importer")
+    assert (resumed.created, resumed.skipped) == (ROWS - 3, 3)
+    with factory() as s:
+        assert [s.scalar(select(func.count()).select_from(m)) for m in (Patient, Visit, Measurement, Assessment)] == [
+            3, ROWS, 3 * ROWS, ROWS]

@@ -1,0 +1,216 @@
+"""Patients, visits, corrections and deletion, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from myoscope.errors import (
+    ConfirmationRequiredError,
+    PatientExistsError,
+    PatientNotFoundError,
+    RecordValidationError,
+)
+from myoscope.registry import repo
+from myoscope.registry.models import Assessment, AuditEvent, Measurement, Patient, Visit
+
+ME = "dr-test"
+
+
+def count(s: Session, model: type) -> int:
+    return int(s.scalar(select(func.count()).select_from(model)) or 0)
+
+
+@pytest.fixture
+def anna(factory: sessionmaker[Session]) -> str:
+    with factory.begin() as s:
+        repo.add_patient(s, pseudonym="ANNA-01", sex="F", birth_date="1944-05-01", actor=ME)
+    return "ANNA-01"
+
+
+def test_a_visit_is_stored_in_canonical_units_with_the_unit_as_entered(factory: sessionmaker[Session],
+                                                                        anna: str) -> None:
+    with factory.begin() as s:
+        r = repo.add_visit(s, pseudonym=anna, actor=ME, source="clinic.yaml", data={
+            "date": "2025-01-10", "weight": "132 lb", "height": "160 cm", "grip_strength": [12, "14 kg"],
+            "asm": 12.5, "asm_method": "dxa", "gait_speed": 0.6, "conditions": ["copd"]})
+    assert r.created and r.outcomes["ewgsop2"] == "severe_sarcopenia"
+    with factory() as s:
+        rows = {m.measure_id: m for m in s.scalars(select(Measurement))}
+        assert rows["weight"].value_num == pytest.approx(59.87419284)  # 132 x 0.45359237
+        assert (rows["weight"].unit, rows["weight"].unit_entered) == ("kg", "lb")
+        assert (rows["grip_strength"].value_num, rows["grip_strength"].unit_entered) == (14.0, "kg")
+        assert (rows["asm"].method, rows["conditions"].value_json) == ("dxa", ["copd"])
+        assert {rows[k].entered_by for k in rows} == {ME} and rows["weight"].source == "clinic.yaml"
+        assert "asm_method" not in rows and "sex" not in rows and "date" not in rows
+        (a,) = s.scalars(select(Assessment))
+        assert a.knowledge_version and a.result["knowledge_version"] == a.knowledge_version
+        assert a.outcomes["ewgsop2"] == "severe_sarcopenia"
+
+
+def test_the_same_visit_twice_is_stored_once(factory: sessionmaker[Session], anna: str) -> None:
+    data = {"date": "2025-01-10", "weight": 60}
+    with factory.begin() as s:
+        first = repo.add_visit(s, pseudonym=anna, data=data, actor=ME)
+    with factory.begin() as s:
+        again = repo.add_visit(s, pseudonym=anna, data=dict(data), actor=ME)
+        assert (again.created, again.visit_id) == (False, first.visit_id)
+        assert str(again) == f"visit {first.visit_id} on 2025-01-10 was already recorded; nothing added"
+        assert (count(s, Visit), count(s, Measurement), count(s, Assessment)) == (1, 1, 1)
+
+
+def test_every_bad_field_is_named_at_once_and_nothing_is_written(factory: sessionmaker[Session],
+                                                                 anna: str) -> None:
+    with factory.begin() as s, pytest.raises(RecordValidationError) as err:
+        repo.add_visit(s, pseudonym=anna, actor=ME, data={
+            "sex": "male", "grip_strength": 270, "weight": "60 stone", "colour": "blue"})
+    assert [str(p) for p in err.value.problems] == [
+        "sex: 'male' differs from the patient's recorded sex (female)",
+        "date: required: the visit date (YYYY-MM-DD)",
+        "grip_strength: 270 kg is implausible (expected 0–120 kg)",
+        "weight: unknown unit 'stone' (accepted: kg, g, lb, lbs)",
+        "colour: unknown field",
+    ]
+    with factory() as s:
+        assert (count(s, Visit), count(s, Measurement)) == (0, 0)
+
+
+def test_a_visit_in_the_future_is_refused(factory: sessionmaker[Session], anna: str) -> None:
+    with factory.begin() as s, pytest.raises(RecordValidationError, match="is in the future"):
+        repo.add_visit(s, pseudonym=anna, actor=ME, data={"date": "2999-01-01", "weight": 60})
+
+
+def test_an_earlier_visit_added_later_re_assesses_the_later_visits(factory: sessionmaker[Session],
+                                                                   anna: str) -> None:
+    with factory.begin() as s:
+        late = repo.add_visit(s, pseudonym=anna, actor=ME, data={"date": "2025-06-01", "weight": 55.0})
+    with factory() as s:
+        (a,) = s.scalars(select(Assessment).where(Assessment.visit_id == late.visit_id))
+        assert a.result["derived"]["weight_loss_percent_6m"] is None  # no history yet
+    with factory.begin() as s:
+        early = repo.add_visit(s, pseudonym=anna, actor=ME, data={"date": "2025-02-01", "weight": 60.0})
+        assert early.reassessed == [late.visit_id]
+    with factory() as s:
+        latest = s.scalars(select(Assessment).where(Assessment.visit_id == late.visit_id)
+                           .order_by(Assessment.id.desc())).first()
+        assert latest is not None and latest.reason == "earlier visit added"
+        # (60 - 55) / 60 = 8.33 % within 6 months, from the weight stored at the earlier visit
+        assert latest.result["derived"]["weight_loss_percent_6m"] == 8.33
+        assert count(s, Assessment) == 3  # the first assessment of the late visit is kept
+
+
+def test_a_correction_is_a_new_version_and_the_old_value_stays(factory: sessionmaker[Session],
+                                                               anna: str) -> None:
+    with factory.begin() as s:
+        v = repo.add_visit(s, pseudonym=anna, actor=ME, data={"date": "2025-01-10", "grip_strength": 31,
+                                                               "gait_speed": 0.6, "height": 160})
+    with factory.begin() as s:
+        new = repo.correct_measurement(s, visit_id=v.visit_id, measure_id="grip_strength", value="13 kg",
+                                       reason="typed 31 for 13", actor="nurse")
+        assert (new.version, new.value_num, new.reason) == (2, 13.0, "typed 31 for 13")
+    with factory() as s:
+        versions = s.execute(select(Measurement.version, Measurement.value_num, Measurement.supersedes_id)
+                             .where(Measurement.measure_id == "grip_strength").order_by(Measurement.version)).all()
+        assert [(ver, val) for ver, val, _ in versions] == [(1, 31.0), (2, 13.0)]
+        view = repo.show_patient(s, pseudonym=anna, actor=ME)
+        (grip,) = [m for m in view.visits[0].measurements if m.measure == "grip_strength"]
+        assert (grip.value, grip.version) == (13.0, 2)
+        assert view.visits[0].outcomes["ewgsop2"] == "probable_sarcopenia"  # re-assessed with 13 kg
+    with factory.begin() as s:
+        gone = repo.correct_measurement(s, visit_id=v.visit_id, measure_id="grip_strength", value=None,
+                                        reason="wrong patient", actor="nurse")
+        assert (gone.version, gone.value) == (3, None)
+    with factory() as s:
+        view = repo.show_patient(s, pseudonym=anna, actor=ME)
+        assert [m.value for m in view.visits[0].measurements if m.measure == "grip_strength"] == [None]
+        assert view.visits[0].outcomes["ewgsop2"] == "indeterminate"
+
+
+def test_a_bad_correction_is_refused_with_its_reason(factory: sessionmaker[Session], anna: str) -> None:
+    with factory.begin() as s:
+        v = repo.add_visit(s, pseudonym=anna, actor=ME, data={"date": "2025-01-10", "grip_strength": 31})
+    with factory.begin() as s, pytest.raises(RecordValidationError, match="grip_strength: 500 kg is implausible"):
+        repo.correct_measurement(s, visit_id=v.visit_id, measure_id="grip_strength", value=500, reason="x",
+                                 actor=ME)
+    with factory.begin() as s, pytest.raises(RecordValidationError, match="reason: required"):
+        repo.correct_measurement(s, visit_id=v.visit_id, measure_id="grip_strength", value=20, reason=" ",
+                                 actor=ME)
+
+
+def test_patients_are_unique_per_organisation_and_listed(factory: sessionmaker[Session], anna: str) -> None:
+    with factory.begin() as s, pytest.raises(PatientExistsError):
+        repo.add_patient(s, pseudonym=anna, sex="female", actor=ME)
+    with factory.begin() as s:
+        repo.add_patient(s, pseudonym=anna, sex="female", organisation_name="Leeds", actor=ME)
+        repo.add_patient(s, pseudonym="BOB-02", sex="M", actor=ME)
+    with factory.begin() as s:
+        rows = repo.list_patients(s, actor=ME)
+        assert [(r.pseudonym, r.organisation, r.sex) for r in rows] == [
+            ("ANNA-01", "Leeds", "female"), ("ANNA-01", "default", "female"), ("BOB-02", "default", "male")]
+        with pytest.raises(Exception, match="several organisations"):
+            repo.find_patient(s, pseudonym=anna)
+        assert repo.find_patient(s, pseudonym=anna, organisation_name="Leeds").organisation.name == "Leeds"
+    with factory.begin() as s, pytest.raises(RecordValidationError, match="sex: 'x' is not one of male, female"):
+        repo.add_patient(s, pseudonym="C", sex="x", birth_date="2999-01-01", actor=ME)
+
+
+def test_deleting_a_patient_is_explicit_and_removes_their_data(factory: sessionmaker[Session],
+                                                               anna: str) -> None:
+    with factory.begin() as s:
+        repo.add_visit(s, pseudonym=anna, actor=ME, data={"date": "2025-01-10", "weight": 60, "grip_strength": 20})
+    with factory.begin() as s, pytest.raises(ConfirmationRequiredError):
+        repo.delete_patient(s, pseudonym=anna, actor=ME)
+    with factory.begin() as s:
+        assert repo.delete_patient(s, pseudonym=anna, actor=ME, confirm=True) == {
+            "visits": 1, "measurements": 2, "assessments": 1}
+    with factory() as s:
+        assert [count(s, m) for m in (Patient, Visit, Measurement, Assessment)] == [0, 0, 0, 0]
+        assert count(s, AuditEvent) > 0  # the audit log outlives the patient
+        with pytest.raises(PatientNotFoundError):
+            repo.find_patient(s, pseudonym=anna)
+
+
+def test_show_patient_gives_visits_in_date_order_with_changes(factory: sessionmaker[Session], anna: str) -> None:
+    with factory.begin() as s:
+        for d, grip in (("2025-05-01", 15.0), ("2025-01-01", 21.0)):
+            repo.add_visit(s, pseudonym=anna, actor=ME, data={"date": d, "grip_strength": grip})
+    with factory.begin() as s:
+        view = repo.show_patient(s, pseudonym=anna, actor=ME)
+    assert [v.date for v in view.visits] == [date(2025, 1, 1), date(2025, 5, 1)]
+    assert [a.message for a in view.changes.alerts] == [
+        "Grip strength fell 6 kg in 4 months (MCID 5 kg)",
+        # -6 kg over 120 days = -18.26 kg/year; a woman of 80: -0.31 kg/year (Frederiksen 2006)
+        "Grip strength changing -18.26 kg/year since 2025-01-01, faster than the -0.31 kg/year expected with age"]
+    assert view.summary[0]["date"] == "2025-01-01" and "ewgsop2" in view.summary[0]
+    assert view.to_dict()["visits"][1]["measurements"]["grip_strength"]["value"] == 15.0
+    assert str(view).startswith("Patient ANNA-01 (female, born 1944-05-01), default, 2 visit(s)")
+
+
+def test_correcting_a_method_versions_its_measure(factory: sessionmaker[Session], anna: str) -> None:
+    with factory.begin() as s:
+        v = repo.add_visit(s, pseudonym=anna, actor=ME, data={"date": "2025-01-10", "asm": "27 lb",
+                                                               "asm_method": "dxa", "height": 160})
+    with factory.begin() as s:
+        new = repo.correct_measurement(s, visit_id=v.visit_id, measure_id="asm_method", value="bia",
+                                       reason="scanner was BIA", actor=ME)
+        assert (new.measure_id, new.method, new.version, new.unit_entered) == ("asm", "bia", 2, "lb")
+        assert new.value_num == pytest.approx(12.24699399)  # the value is unchanged (27 lb)
+    with factory.begin() as s, pytest.raises(RecordValidationError, match="asm_method: 'ct' is not one of"):
+        repo.correct_measurement(s, visit_id=v.visit_id, measure_id="asm_method", value="ct", reason="x",
+                                 actor=ME)
+
+
+def test_weight_loss_definitions_see_the_stored_weights(factory: sessionmaker[Session], anna: str) -> None:
+    """GLIM and Fearon are evaluated by myoscope.assess on the registry's own weight series."""
+    from myoscope import load_knowledge
+
+    if "fearon2011" not in load_knowledge().definitions:
+        pytest.skip("the fearon2011 definition is not in this knowledge base")
+    with factory.begin() as s:
+        repo.add_visit(s, pseudonym=anna, actor=ME, data={"date": "2025-01-10", "weight": 60, "height": 158})
+        later = repo.add_visit(s, pseudonym=anna, actor=ME, data={"date": "2025-05-10", "weight": 55.8})
+    # (60 - 55.8) / 60 = 7.0 % within 4 months: Fearon's weight criterion (> 5 %) is met
+    assert later.outcomes["fearon2011"] == "cachexia"

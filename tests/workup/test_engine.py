@@ -1,0 +1,152 @@
+"""The work-up engine: three-valued scoring, confidence, questions, criteria and the result object."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from myoscope import assess
+from myoscope.record import parse_record
+from myoscope.workup import Workup, workup
+from myoscope.workup.loader import workup_knowledge
+
+DISCLAIMER = "supports and does not replace clinical diagnosis"
+
+ALS: dict[str, Any] = {
+    "sex": "male", "age": 58, "conditions": [],
+    "history": {
+        "symptoms": {"weakness": True, "cramps": True, "numbness_tingling": False, "visual_disturbance": False},
+        "onset_age": 57, "tempo": "months", "course": "progressive", "distribution": ["asymmetric"],
+        "signs": {"upper_motor_neuron": ["cervical"], "lower_motor_neuron": ["cervical"], "sensory_loss": False},
+    },
+}
+
+
+def run(record: dict[str, Any]) -> Workup:
+    return workup(parse_record(record, source="t"))
+
+
+def with_symptom(value: bool | None) -> dict[str, Any]:
+    rec = json.loads(json.dumps(ALS))
+    if value is not None:
+        rec["history"]["symptoms"]["fasciculations"] = value
+    return rec
+
+
+def test_a_record_without_history_still_works_and_returns_questions() -> None:
+    w = run({"sex": "female", "age": 81, "grip_strength": 15.2})
+    assert w.history_recorded is False
+    assert w.notes and "No history was recorded" in w.notes[0]
+    assert [c.id for c in w.candidates] == ["age_related_sarcopenia"]
+    assert w.candidates[0].confidence == "low"
+    asked = {q.id for q in w.questions}
+    assert {"history.tempo", "history.symptoms.breathing_difficulty", "conditions", "weight"} <= asked
+    assert any(q.red_flag for q in w.questions)
+    assert DISCLAIMER in str(w)
+
+
+def test_a_bare_record_lists_no_cause_and_asks_for_the_basics() -> None:
+    w = run({"sex": "male"})
+    assert w.candidates == [] and w.red_flags == []
+    asked = [q.id for q in w.questions]
+    assert "age" in asked and "history.signs.upper_motor_neuron" in asked
+    assert "Possible causes: none supported by what is recorded." in str(w)
+
+
+def test_a_missing_finding_neither_adds_nor_subtracts_but_lowers_confidence_and_asks() -> None:
+    missing, absent, present = (run(with_symptom(v)).candidate("als") for v in (None, False, True))
+    assert missing is not None and absent is not None and present is not None
+    assert missing.score == absent.score == present.score - 1  # fasciculations: +1 for ALS
+    assert missing.known_fraction < absent.known_fraction
+    # unknown "for" evidence widens only the top of the range, by its weight
+    assert missing.score_range == (absent.score_range[0], absent.score_range[1] + 1)
+    assert "fasciculations" in [h.id for h in missing.unknown_findings]
+    assert "fasciculations" not in [h.id for h in absent.unknown_findings]
+    asked = {q.id for q in run(with_symptom(None)).questions}
+    assert "history.symptoms.fasciculations" in asked
+    assert "history.symptoms.fasciculations" not in {q.id for q in run(with_symptom(False)).questions}
+
+
+def test_scores_are_the_stated_weights_and_every_item_is_cited() -> None:
+    wk = workup_knowledge()
+    w = run(ALS)
+    assert w.candidates
+    for c in w.candidates:
+        cause = wk.spec.causes[c.id]
+        weights = {link.finding: link.weight for link in (*cause.supports, *cause.against)}
+        assert c.score == sum(h.weight for h in c.findings_for) - sum(h.weight for h in c.findings_against)
+        assert all(weights[h.id] == h.weight for h in (*c.findings_for, *c.findings_against))
+        lo, hi = c.score_range
+        assert lo == c.score - sum(h.weight for h in c.unknown_findings if h.direction == "against")
+        assert hi == c.score + sum(h.weight for h in c.unknown_findings if h.direction == "for")
+        for h in (*c.findings_for, *c.findings_against, *c.unknown_findings):
+            assert h.citation and h.source
+        assert all(t.citation for t in c.next_tests) and c.next_tests
+        assert c.citations and c.source
+    assert all(r.citation for r in w.red_flags)
+    assert w.references and all(text for text in w.references.values())
+
+
+def test_ranking_is_by_score() -> None:
+    w = run({"sex": "female", "age": 70, "conditions": ["cancer"], "height": 160, "weight": 50,
+             "weight_history": [{"months_ago": 6, "weight": 56}], "history": {"bed_rest_days": 7}})
+    scores = [c.score for c in w.candidates]
+    assert scores == sorted(scores, reverse=True) and w.candidates[0].id == "cancer_cachexia"
+    assert w.summary[0] == {"rank": 1, "cause": "cancer_cachexia", "label": "Cancer cachexia",
+                            "score": scores[0], "confidence": w.candidates[0].confidence}
+
+
+def test_gold_coast_is_never_met_from_a_history_and_not_met_when_not_progressive() -> None:
+    crit = run(ALS).candidate("als").criteria[0]  # type: ignore[union-attr]
+    assert crit.id == "gold_coast_als" and crit.outcome == "undecided" and not crit.decided
+    assert [p["result"] for p in crit.parts] == ["unknown", "met", "unknown"]  # milestones not asked
+    stable = json.loads(json.dumps(ALS))
+    stable["history"]["course"] = "stable"
+    stable["history"]["symptoms"]["fasciculations"] = True
+    crit = run(stable).candidate("als").criteria[0]  # type: ignore[union-attr]
+    assert crit.outcome == "not_met" and crit.decided
+
+
+def test_eular_acr_score_is_decided_only_when_unknown_items_cannot_change_the_band() -> None:
+    history: dict[str, Any] = {
+        "onset_age": 52, "signs": {"heliotrope_rash": True, "gottron_papules": True,
+                                   "proximal_weakness_arms": True, "proximal_weakness_legs": True},
+        "labs": {"ck": 3000, "ck_upper_limit": 170}}
+    crit = run({"sex": "female", "age": 52, "history": history}).candidate("inflammatory_myopathy").criteria[0]  # type: ignore[union-attr]
+    assert crit.score == 10.1  # 2.1 + 3.1 + 2.1 + 0.7 + 0.8 + 1.3
+    assert crit.outcome.startswith("definite") and crit.decided
+    partial = {"onset_age": 45, "signs": {"heliotrope_rash": True}}
+    crit = run({"sex": "female", "age": 45, "history": partial}).candidate("inflammatory_myopathy").criteria[0]  # type: ignore[union-attr]
+    assert crit.score == 5.2 and crit.outcome.startswith("below") and not crit.decided
+    assert crit.max_score is not None and crit.max_score > 7.5
+
+
+def test_questions_for_derived_measures_ask_for_their_inputs() -> None:
+    w = run({"sex": "female", "age": 75, "conditions": ["ckd"]})
+    asked = {q.id for q in w.questions}
+    assert {"weight", "height", "albumin"} <= asked and "bmi" not in asked
+
+
+def test_result_object_views_and_json() -> None:
+    w = run(ALS)
+    d = json.loads(json.dumps(w.to_dict()))
+    assert set(d) == {"disclaimer", "knowledge_version", "history_recorded", "red_flags", "candidates",
+                      "set_aside", "questions", "notes", "method", "references"}
+    assert DISCLAIMER in d["disclaimer"]
+    first = d["candidates"][0]
+    assert {"id", "label", "score", "confidence", "findings_for", "findings_against", "unknown_findings",
+            "course", "reversible", "next_tests", "citations"} <= set(first)
+    assert first["reversible"] in ("yes", "partly", "no", "uncertain")
+    assert "This is not a diagnosis" in w.patient_text()
+    assert "score" not in w.patient_text()
+
+
+def test_assess_carries_the_workup_in_json_and_text() -> None:
+    rec = parse_record(ALS, source="t")
+    a = assess(rec, plan=False)
+    assert a.workup is not None
+    assert a.to_dict()["workup"] == workup(rec).to_dict()
+    assert "Cause work-up (supports, does not replace, clinical diagnosis" in str(a)
+    off = assess(rec, plan=False, cause_workup=False)
+    assert off.workup is None and "workup" not in off.to_dict()
+    assert workup(rec, off).to_dict() == a.to_dict()["workup"]
