@@ -22,13 +22,15 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy src
 
+# Registry tests run on SQLite and on the real PostgreSQL server (started if it is down).
 unit: $(STAMP)
-	$(BIN)/python -m pytest -q
+	MYOSCOPE_TEST_DATABASE_URL="$${MYOSCOPE_TEST_DATABASE_URL:-$$(scripts/test-services.sh)}" \
+		$(BIN)/python -m pytest -q
 
 test: lint typecheck unit
 
 bench: $(STAMP)
-	$(BIN)/python benchmarks/assess.py
+	for b in benchmarks/*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -105,8 +105,9 @@ def assess(
     # A derived measure that can also be measured directly (gait speed) is itself what to measure.
     inputs = {d.id: d.inputs for d in kb.catalog.derived.values() if d.id not in kb.catalog.measures}
     results: dict[str, DefinitionResult] = {}
+    missing_cache: dict[str, list[str]] = {}
     for definition in kb.select(definitions):
-        ctx = Context(values, inputs, rec.values)
+        ctx = Context(values, inputs, rec.values, missing_cache)
         results[definition.id] = definition.evaluate(ctx)
         _flag_estimates(results[definition.id].trace)
         for node in definition.components.values():

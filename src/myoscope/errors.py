@@ -24,17 +24,25 @@ class Problem:
         return f"{self.path}: {self.message}"
 
 
-class RecordValidationError(MyoscopeError):
-    """A record has one or more invalid fields. All problems are collected, never just the first."""
+class ProblemsError(MyoscopeError):
+    """An input with one or more invalid fields. All problems are collected, never just the first."""
+
+    what = "input"
 
     def __init__(self, problems: list[Problem], source: str | None = None) -> None:
         self.problems = problems
         self.source = source
         where = f" {source}" if source else ""
         n = len(problems)
-        lines = [f"invalid record{where} ({n} problem{'s' if n != 1 else ''}):"]
+        lines = [f"invalid {self.what}{where} ({n} problem{'s' if n != 1 else ''}):"]
         lines += [f"  - {p}" for p in problems]
         super().__init__("\n".join(lines))
+
+
+class RecordValidationError(ProblemsError):
+    """A record has one or more invalid fields."""
+
+    what = "record"
 
 
 class UnknownUnitError(MyoscopeError):
@@ -53,17 +61,10 @@ class InputFileError(MyoscopeError):
     """An input file cannot be read or parsed."""
 
 
-class ScenarioValidationError(MyoscopeError):
-    """A simulation scenario has one or more invalid fields. All problems are collected at once."""
+class ScenarioValidationError(ProblemsError):
+    """A simulation scenario has one or more invalid fields."""
 
-    def __init__(self, problems: list[Problem], source: str | None = None) -> None:
-        self.problems = problems
-        self.source = source
-        where = f" {source}" if source else ""
-        n = len(problems)
-        lines = [f"invalid scenario{where} ({n} problem{'s' if n != 1 else ''}):"]
-        lines += [f"  - {p}" for p in problems]
-        super().__init__("\n".join(lines))
+    what = "scenario"
 
 
 class SimulationError(MyoscopeError):

@@ -205,16 +205,22 @@ def _bool(
     m: Measure, raw: Any, cat: Catalog, values: dict[str, Any], entered: dict[str, str],
     problems: list[Problem], warnings: list[Problem],
 ) -> None:
+    v = parse_bool(m.id, raw, problems)
+    if v is not None:
+        values[m.id] = v
+
+
+def parse_bool(path: str, raw: Any, problems: list[Problem]) -> bool | None:
+    """true/false, yes/no, y/n, 1/0; anything else is a problem (and None)."""
     if isinstance(raw, bool):
-        values[m.id] = raw
-        return
+        return raw
     text = str(raw).strip().lower()
     if text in {"true", "yes", "y", "1"}:
-        values[m.id] = True
-    elif text in {"false", "no", "n", "0"}:
-        values[m.id] = False
-    else:
-        problems.append(Problem(m.id, f"expected true or false, got {raw!r}"))
+        return True
+    if text in {"false", "no", "n", "0"}:
+        return False
+    problems.append(Problem(path, f"expected true or false, got {raw!r}"))
+    return None
 
 
 def _text(
@@ -228,14 +234,15 @@ def _date(
     m: Measure, raw: Any, cat: Catalog, values: dict[str, Any], entered: dict[str, str],
     problems: list[Problem], warnings: list[Problem],
 ) -> None:
-    d = _as_date(raw)
+    d = as_date(raw)
     if d is None:
         problems.append(Problem(m.id, f"expected a date YYYY-MM-DD, got {raw!r}"))
     else:
         values[m.id] = d
 
 
-def _as_date(raw: Any) -> date | None:
+def as_date(raw: Any) -> date | None:
+    """A date or an ISO text date; None when it is neither."""
     if isinstance(raw, date):
         return raw
     try:
@@ -313,7 +320,7 @@ def _weight_history(
                 continue
             item["months_ago"] = float(mo)
         elif entry.get("date") is not None:
-            d = _as_date(entry["date"])
+            d = as_date(entry["date"])
             if d is None:
                 problems.append(Problem(f"{path}.date", f"expected a date YYYY-MM-DD, got {entry['date']!r}"))
                 continue

@@ -1,5 +1,5 @@
 """Registry fixtures: every database test runs on SQLite (a temporary file) and, when
-MYOSCOPE_TEST_DATABASE_URL is set (``.ci/run`` sets it), on that real PostgreSQL server too.
+MYOSCOPE_TEST_DATABASE_URL is set (``make test`` sets it), on that real PostgreSQL server too.
 
 On PostgreSQL each test gets a fresh, uniquely named schema (selected through the connection's
 ``search_path``), dropped after the test, so tests never see each other's rows and the shared

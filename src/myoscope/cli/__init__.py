@@ -41,8 +41,4 @@ def main() -> None:
 
 
 # Command modules register themselves on `app`; keep this list sorted.
-from . import assess  # noqa: E402, F401
-from . import plan  # noqa: E402, F401
-from . import registry  # noqa: E402, F401
-from . import simulate  # noqa: E402, F401
-from . import workup  # noqa: E402, F401
+from . import assess, plan, registry, simulate, workup  # noqa: E402, F401

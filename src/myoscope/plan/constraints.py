@@ -63,15 +63,9 @@ def validate_constraints(raw: Any, source: str | None = None,
 
 def _field(path: str, value: Any, spec: ConstraintFieldSpec, problems: list[Problem]) -> Any:
     if spec.kind == "bool":
-        if isinstance(value, bool):
-            return value
-        text = str(value).strip().lower()
-        if text in {"true", "yes", "y"}:
-            return True
-        if text in {"false", "no", "n"}:
-            return False
-        problems.append(Problem(path, f"expected true or false, got {value!r}"))
-        return None
+        from ..record import parse_bool  # record imports this module lazily; import back lazily too
+
+        return parse_bool(path, value, problems)
     if spec.kind in ("enum", "enum_list"):
         items = value if spec.kind == "enum_list" and isinstance(value, list) else [value]
         words = [spec.aliases.get(str(v).strip(), str(v).strip()) for v in items]

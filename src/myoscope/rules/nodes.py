@@ -31,13 +31,15 @@ class Context:
     unknown verdict names "asm" rather than "asmi" as what to measure next.
     """
 
-    __slots__ = ("caveats", "inputs", "missing", "objects", "results", "totals", "trace", "values")
+    __slots__ = ("caveats", "inputs", "missing", "missing_cache", "objects", "results", "totals",
+                 "trace", "unknown", "values")
 
     def __init__(
         self,
         values: dict[str, Any],
         inputs: dict[str, tuple[str, ...]] | None = None,
         objects: dict[str, Any] | None = None,
+        missing_cache: dict[str, list[str]] | None = None,
     ):
         self.values = values
         self.objects = values if objects is None else objects  # record objects for "a.b" paths
@@ -47,6 +49,9 @@ class Context:
         self.totals: dict[int, float | None] = {}
         self.trace: list[dict[str, Any]] = []
         self.caveats: list[str] = []
+        self.unknown: dict[int, list[str]] = {}  # memo of unknown_measures per node
+        # missing inputs depend on the record only, so one cache may serve every definition
+        self.missing_cache: dict[str, list[str]] = {} if missing_cache is None else missing_cache
 
     def get(self, measure: str) -> Any:
         if "." in measure:
@@ -56,9 +61,12 @@ class Context:
         return self.values.get(measure)
 
     def missing_inputs(self, measure: str) -> list[str]:
-        raw = self.inputs.get(measure, (measure,))
-        missing = [m for m in raw if self.get(m) in (None, [], {})]
-        return missing or [measure]
+        cached = self.missing_cache.get(measure)
+        if cached is None:
+            raw = self.inputs.get(measure, (measure,))
+            cached = [m for m in raw if self.get(m) in (None, [], {})] or [measure]
+            self.missing_cache[measure] = cached
+        return list(cached)
 
 
 @dataclass(frozen=True)
@@ -160,12 +168,15 @@ class Node:
         """Missing measurements that keep this node unknown (empty when it is decided)."""
         if ctx.results.get(self.key, False) is not None:
             return []
-        out: list[str] = []
-        for c in self.children():
-            for m in c.unknown_measures(ctx):
-                if m not in out:
-                    out.append(m)
-        return out
+        memo = ctx.unknown.get(self.key)
+        if memo is None:
+            memo = []
+            for c in self.children():
+                for m in c.unknown_measures(ctx):
+                    if m not in memo:
+                        memo.append(m)
+            ctx.unknown[self.key] = memo
+        return memo
 
 
 @dataclass

@@ -26,7 +26,7 @@ from typing import Any
 
 from ..errors import InputFileError, Problem, ScenarioValidationError
 from ..measures import load_catalog
-from ..record import parse_quantity
+from ..record import as_date, parse_quantity
 from ..yamlio import YAMLError, load_yaml
 from .parameters import MODES, TrajectoryKnowledge, load_trajectory
 
@@ -97,15 +97,6 @@ class Scenario:
 
 def _is_int(v: Any) -> bool:
     return isinstance(v, int) and not isinstance(v, bool)
-
-
-def _as_date(raw: Any) -> date | None:
-    if isinstance(raw, date):
-        return raw
-    try:
-        return date.fromisoformat(str(raw))
-    except ValueError:
-        return None
 
 
 def _events(raw: Any, kb: TrajectoryKnowledge, problems: list[Problem]) -> list[tuple[int, Event]]:
@@ -288,7 +279,7 @@ def _history(raw: Any, kb: TrajectoryKnowledge, problems: list[Problem]) -> list
         elif day is not None and (isinstance(day, bool) or not isinstance(day, int | float) or day > 0):
             problems.append(Problem(f"{path}.day", f"expected a number of days <= 0, got {day!r}"))
         elif entry.get("date") is not None:
-            on = _as_date(entry["date"])
+            on = as_date(entry["date"])
             if on is None:
                 problems.append(Problem(f"{path}.date", f"expected a date YYYY-MM-DD, got {entry['date']!r}"))
         values: dict[str, float] = {}
@@ -345,7 +336,7 @@ def parse_scenario(
         years = None
     start = None
     if data.get("start_date") is not None:
-        start = _as_date(data["start_date"])
+        start = as_date(data["start_date"])
         if start is None:
             problems.append(Problem("start_date", f"expected a date YYYY-MM-DD, got {data['start_date']!r}"))
     events = _events(data.get("timeline", []), kb, problems)

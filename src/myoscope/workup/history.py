@@ -166,15 +166,9 @@ def _leaf(
 
 
 def _bool(path: str, value: Any, problems: list[Problem]) -> bool | None:
-    if isinstance(value, bool):
-        return value
-    text = str(value).strip().lower()
-    if text in {"true", "yes", "y"}:
-        return True
-    if text in {"false", "no", "n"}:
-        return False
-    problems.append(Problem(path, f"expected true or false, got {value!r}"))
-    return None
+    from ..record import parse_bool  # record imports this module lazily; import back lazily too
+
+    return parse_bool(path, value, problems)
 
 
 def _choices(
