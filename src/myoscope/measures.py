@@ -185,3 +185,25 @@ def parse_catalog(raw: dict[str, Any]) -> Catalog:
         sarc_f=scoring,
         conditions=tuple(raw["conditions"]),
     )
+
+
+def catalog_markdown(catalog: Catalog | None = None) -> str:
+    """The record fields and derived measures as Markdown tables (docs/fields.md is this text)."""
+    cat = catalog or load_catalog()
+    lines = [
+        "# Record fields and derived measures",
+        "",
+        "Generated from `src/myoscope/knowledge/measures.yaml` by `myoscope measures`; a test keeps",
+        "this page in step with the catalog. Ranges are data-entry guards, not diagnostic thresholds.",
+        "",
+        "| field | label | kind | canonical unit | accepted units | plausible range |",
+        "|---|---|---|---|---|---|",
+    ]
+    for m in cat.measures.values():
+        kind = m.kind + (f" ({', '.join(m.values)})" if m.values else "")
+        units_ = ", ".join(m.accepted_units()) if m.dimension else ""
+        lines.append(f"| `{m.id}` | {m.label} | {kind} | {m.unit or ''} | {units_} | {m.describe_range()} |")
+    lines += ["", "| derived measure | label | unit | decimals | computed from |", "|---|---|---|---|---|"]
+    for d in cat.derived.values():
+        lines.append(f"| `{d.id}` | {d.label} | {d.unit} | {d.precision} | {', '.join(d.inputs)} |")
+    return "\n".join(lines) + "\n"

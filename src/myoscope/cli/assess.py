@@ -1,4 +1,4 @@
-"""``myoscope assess`` and ``myoscope definitions``."""
+"""``myoscope assess``, ``myoscope definitions`` and ``myoscope measures``."""
 
 from __future__ import annotations
 
@@ -55,3 +55,11 @@ def definitions_cmd(
     except MyoscopeError as exc:
         fail(str(exc))
     typer.echo(text)
+
+
+@app.command("measures")
+def measures_cmd() -> None:
+    """List every record field (unit, accepted units, plausible range) and derived measure."""
+    from ..measures import catalog_markdown
+
+    typer.echo(catalog_markdown(), nl=False)
