@@ -1,0 +1,267 @@
+"""Reading cohort inputs (CSV, Parquet, Arrow, pandas or polars frames) and writing outputs.
+
+Files are scanned lazily so that a table larger than memory streams through in batches. CSV
+cells are read as text and parsed by the validator, so that an unreadable cell becomes a reject
+naming its row and column instead of failing the whole file or silently becoming missing.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from ..errors import InputFileError
+from ..measures import Catalog
+from .mapping import Mapping, first_present
+from .tables import TableColumn, history_pairs, table_columns
+from .validate import Source
+
+#: Cell texts that mean "missing" in CSV input (R, pandas, SQL exports).
+CSV_NULLS = ["", "NA", "N/A", "NaN", "nan", "null", "NULL"]
+_CSV = {".csv", ".tsv", ".txt"}
+_PARQUET = {".parquet", ".pq"}
+_ARROW = {".arrow", ".ipc", ".feather"}
+
+
+def scan(data: Any) -> pl.LazyFrame:
+    """A lazy frame over a path (CSV/TSV, Parquet, Arrow IPC; a directory of Parquet files) or an
+    in-memory frame (polars, pandas, pyarrow). :raises InputFileError:"""
+    if isinstance(data, pl.LazyFrame):
+        return data
+    if isinstance(data, pl.DataFrame):
+        return data.lazy()
+    if isinstance(data, str | Path):
+        return _scan_path(Path(data))
+    module = type(data).__module__.split(".")[0]
+    if module == "pandas":
+        return pl.from_pandas(data, nan_to_null=True).lazy()
+    if module == "pyarrow":
+        frame = pl.from_arrow(data)
+        return (frame if isinstance(frame, pl.DataFrame) else frame.to_frame()).lazy()
+    raise InputFileError(f"cannot read input of type {type(data).__name__}")
+
+
+def _scan_path(path: Path) -> pl.LazyFrame:
+    if path.is_dir():
+        files = sorted(path.glob("*.parquet"))
+        if not files:
+            raise InputFileError(f"{path}: no .parquet files in this directory")
+        return pl.scan_parquet(files)
+    if not path.exists():
+        raise InputFileError(f"cannot read {path}: no such file")
+    suffix = path.suffix.lower()
+    if suffix in _CSV:
+        sep = "\t" if suffix == ".tsv" else ","
+        return pl.scan_csv(path, separator=sep, infer_schema=False, null_values=CSV_NULLS)
+    if suffix in _PARQUET:
+        return pl.scan_parquet(path)
+    if suffix in _ARROW:
+        return pl.scan_ipc(path)
+    raise InputFileError(f"{path}: unknown input format {suffix!r} (expected .csv, .tsv, .parquet or .arrow)")
+
+
+def count_rows(data: Any) -> int | None:
+    """Row count when it is cheap to know (Parquet/Arrow metadata, in-memory frames); else ``None``."""
+    if isinstance(data, pl.DataFrame):
+        return data.height
+    if isinstance(data, str | Path):
+        p = Path(data)
+        if p.is_dir() or p.suffix.lower() in _PARQUET | _ARROW:
+            return int(scan(p).select(pl.len()).collect().item())
+    return None
+
+
+def batches(data: Any, rows: int, row_column: str, csv_bytes: int = 64 * 2**20) -> Iterator[pl.DataFrame]:
+    """The input in batches of about ``rows`` rows, each with its 1-based row number.
+
+    Memory stays bounded by one batch whatever the input size: Parquet and Arrow files are read
+    slice by slice (polars reads only the row groups a slice touches) and CSV in chunks of lines.
+    (polars' own streaming readers run ahead of a slow consumer and buffer the whole input.)
+    """
+    offset = 0
+    for frame in _raw_batches(data, rows, csv_bytes):
+        if frame.height == 0:
+            continue
+        yield frame.with_row_index(row_column, offset=offset + 1).with_columns(
+            pl.col(row_column).cast(pl.Int64)
+        )
+        offset += frame.height
+
+
+def _raw_batches(data: Any, rows: int, csv_bytes: int) -> Iterator[pl.DataFrame]:
+    if isinstance(data, str | Path) and Path(data).suffix.lower() in _CSV and Path(data).is_file():
+        yield from _csv_chunks(Path(data), csv_bytes)
+        return
+    lf = scan(data)
+    total = count_rows(data)
+    if total is None:
+        frame = lf.collect()
+        total, lf = frame.height, frame.lazy()
+    for start in range(0, total, rows):
+        yield lf.slice(start, rows).collect()
+
+
+def _csv_chunks(path: Path, size: int) -> Iterator[pl.DataFrame]:
+    """Parse a CSV in chunks of whole records (a quoted field may hold newlines)."""
+    sep = "\t" if path.suffix.lower() == ".tsv" else ","
+    with path.open("rb") as f:
+        header = f.readline()
+        names = pl.read_csv(io.BytesIO(header), separator=sep).columns
+        rest = b""
+        while True:
+            block = f.read(size)
+            data = rest + block
+            if not block:
+                if data.strip():
+                    yield _parse_csv(data, names, sep)
+                return
+            cut = _record_end(data)
+            if cut < 0:
+                rest = data
+                continue
+            rest = data[cut + 1 :]
+            yield _parse_csv(data[: cut + 1], names, sep)
+
+
+def _record_end(data: bytes) -> int:
+    """Index of the last newline that ends a record (outside quotes), or -1."""
+    end = data.rfind(b"\n")
+    while end >= 0 and data.count(b'"', 0, end) % 2:
+        end = data.rfind(b"\n", 0, end)
+    return end
+
+
+def _parse_csv(data: bytes, names: list[str], sep: str) -> pl.DataFrame:
+    return pl.read_csv(
+        io.BytesIO(data),
+        has_header=False,
+        new_columns=names,
+        separator=sep,
+        infer_schema=False,
+        null_values=CSV_NULLS,
+        schema_overrides=dict.fromkeys(names, pl.String),
+    )
+
+
+@dataclass
+class Layout:
+    """How an input table maps to table columns: the sources, the id and survey columns."""
+
+    sources: list[Source]
+    history: int
+    id_column: str | None
+    weight: str | None = None
+    strata: str | None = None
+    psu: str | None = None
+    ignored: list[str] = field(default_factory=list)
+    unmapped: list[str] = field(default_factory=list)  # mapped fields whose source is absent
+
+
+def layout(
+    schema: dict[str, Any],
+    catalog: Catalog,
+    mapping: Mapping | None = None,
+    id_column: str | None = None,
+    extra: str = "error",
+    weight: str | None = None,
+    strata: str | None = None,
+    psu: str | None = None,
+) -> Layout:
+    """Work out the sources of every table column. :raises InputFileError: for unknown columns."""
+    names = set(schema)
+    if mapping is not None:
+        return _mapped(schema, catalog, mapping, id_column, weight, strata, psu)
+    history = history_pairs(names)
+    columns = table_columns(catalog, history)
+    id_col = id_column or ("id" if "id" in names else None)
+    if id_column and id_column not in names:
+        raise InputFileError(f"id column {id_column!r} is not in the input (columns: {', '.join(schema)})")
+    special = {c for c in (id_col, weight, strata, psu) if c}
+    for c in (weight, strata, psu):
+        if c and c not in names:
+            raise InputFileError(f"survey column {c!r} is not in the input")
+    unknown = [n for n in schema if n not in columns and n not in special]
+    if unknown and extra == "error":
+        raise InputFileError(
+            f"unknown column(s) {', '.join(unknown)}: name columns as in docs/cohort.md, "
+            "use a mapping file (--map), or ignore them (--ignore-extra-columns)"
+        )
+    sources = [Source(columns[n], (n,)) for n in schema if n in columns and n != id_col]
+    return Layout(sources, history, id_col, weight, strata, psu, ignored=unknown)
+
+
+def _mapped(
+    schema: dict[str, Any],
+    catalog: Catalog,
+    mapping: Mapping,
+    id_column: str | None,
+    weight: str | None,
+    strata: str | None,
+    psu: str | None,
+) -> Layout:
+    names = set(schema)
+    targets = [t for t in mapping.columns if t not in ("id",)]
+    history = history_pairs(targets)
+    columns = table_columns(catalog, history)
+    problems = [f"{t}: not a table column" for t in targets if t not in columns]
+    if problems:
+        raise InputFileError(f"mapping {mapping.name}: " + "; ".join(problems))
+    sources: list[Source] = []
+    unmapped: list[str] = []
+    for target, fm in mapping.columns.items():
+        if target == "id":
+            continue
+        col: TableColumn = columns[target]
+        if fm.value is not None:
+            sources.append(Source(col, (), "constant", fm.unit, dict(fm.codes), fm.value))
+            continue
+        if fm.from_ is not None:
+            found = first_present(fm.from_, names)
+            if found is None:
+                unmapped.append(target)
+                continue
+            sources.append(Source(col, (found,), "one", fm.unit, dict(fm.codes)))
+            continue
+        parts = [n for n in fm.names() if n in names]
+        if not parts or (fm.sum_of is not None and len(parts) != len(fm.sum_of)):
+            unmapped.append(target)
+            continue
+        sources.append(Source(col, tuple(parts), "max" if fm.max_of else "sum", fm.unit, dict(fm.codes)))
+    id_col = id_column or first_present(mapping.id, names)
+    if id_column and id_column not in names:
+        raise InputFileError(f"id column {id_column!r} is not in the input")
+    survey = mapping.survey
+    return Layout(
+        sources,
+        history,
+        id_col,
+        weight=weight or (first_present(survey.weight, names) if survey else None),
+        strata=strata or (first_present(survey.strata, names) if survey else None),
+        psu=psu or (first_present(survey.psu, names) if survey else None),
+        unmapped=unmapped,
+    )
+
+
+def output_format(path: str | Path) -> str:
+    suffix = Path(path).suffix.lower()
+    if suffix in _PARQUET:
+        return "parquet"
+    if suffix in _CSV:
+        return "csv"
+    raise InputFileError(f"{path}: unknown output format {suffix!r} (expected .parquet or .csv)")
+
+
+def for_csv(df: pl.DataFrame) -> pl.DataFrame:
+    """CSV has no lists: decisive measures are written joined with ``;``."""
+    lists = [c for c, t in df.schema.items() if isinstance(t, pl.List)]
+    return (
+        df.with_columns([pl.col(c).cast(pl.List(pl.String)).list.join(";") for c in lists]) if lists else df
+    )
+
+
+__all__ = ["CSV_NULLS", "Layout", "batches", "count_rows", "for_csv", "layout", "output_format", "scan"]

@@ -1,0 +1,112 @@
+"""Mapping files: how a source table's columns (UK Biobank fields, NHANES variables, a trial's
+own names) become the table columns of DESIGN §6, with their units and codes declared.
+
+A mapping is data (YAML); ``--map ukb`` and ``--map nhanes`` name the ones shipped in
+``cohort/mappings/``, each field documented with its release and source.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from ..errors import InputFileError
+
+SHIPPED = ("ukb", "nhanes")
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+class FieldMap(_Strict):
+    """One target column: from one source column (or the first of several names that exists),
+    the best of several (``max_of``), their sum (``sum_of``), or a constant ``value``."""
+
+    from_: str | list[str] | None = Field(default=None, alias="from")
+    max_of: list[str] | None = None
+    sum_of: list[str] | None = None
+    value: float | bool | str | None = None
+    unit: str | None = None
+    codes: dict[str | int, Any] = Field(default_factory=dict)  # input code -> value
+    doc: str | None = None  # field label, release and where it was verified
+
+    @model_validator(mode="after")
+    def _one_source(self) -> FieldMap:
+        given = [k for k in ("from_", "max_of", "sum_of", "value") if getattr(self, k) is not None]
+        if len(given) != 1:
+            raise ValueError(f"give exactly one of from, max_of, sum_of, value (got {given or 'none'})")
+        return self
+
+    def names(self) -> list[str]:
+        if self.from_ is not None:
+            return [self.from_] if isinstance(self.from_, str) else list(self.from_)
+        return list(self.max_of or self.sum_of or [])
+
+
+class SurveyMap(_Strict):
+    weight: str | list[str] | None = None
+    strata: str | list[str] | None = None
+    psu: str | list[str] | None = None
+    doc: str | None = None
+
+
+class Mapping(_Strict):
+    name: str
+    release: str | None = None
+    source: str | None = None
+    notes: list[str] = Field(default_factory=list)
+    id: str | list[str] | None = None
+    columns: dict[str, FieldMap]
+    survey: SurveyMap | None = None
+    not_mapped: dict[str, str] = Field(default_factory=dict)  # field -> why it is left out
+
+
+def first_present(names: str | list[str] | None, available: set[str]) -> str | None:
+    """The first of ``names`` that is a column of the input (names may list alternatives)."""
+    if names is None:
+        return None
+    for n in [names] if isinstance(names, str) else names:
+        if n in available:
+            return n
+    return None
+
+
+@cache
+def _shipped(name: str) -> Mapping:
+    text = resources.files("myoscope.cohort").joinpath("mappings").joinpath(f"{name}.yaml").read_text("utf-8")
+    return _parse(yaml.safe_load(text), f"{name}.yaml")
+
+
+def load_mapping(spec: str | Path) -> Mapping:
+    """``ukb``, ``nhanes`` or the path of a mapping YAML file.
+
+    :raises InputFileError: when the file cannot be read or is not a valid mapping.
+    """
+    if str(spec) in SHIPPED:
+        return _shipped(str(spec))
+    path = Path(spec)
+    try:
+        raw = yaml.safe_load(path.read_text("utf-8"))
+    except OSError as exc:
+        raise InputFileError(f"cannot read mapping {path}: {exc.strerror}") from exc
+    except yaml.YAMLError as exc:
+        raise InputFileError(f"mapping {path} is not valid YAML: {exc}") from exc
+    return _parse(raw, str(path))
+
+
+def _parse(raw: Any, where: str) -> Mapping:
+    try:
+        return Mapping.model_validate(raw)
+    except ValidationError as exc:
+        lines = [f"mapping {where}: {len(exc.errors())} problem(s):"]
+        lines += [f"  - {'.'.join(str(x) for x in e['loc'])}: {e['msg']}" for e in exc.errors()]
+        raise InputFileError("\n".join(lines)) from exc
+
+
+__all__ = ["SHIPPED", "FieldMap", "Mapping", "SurveyMap", "first_present", "load_mapping"]

@@ -1,0 +1,91 @@
+"""Inputs: CSV, Parquet (file or directory), Arrow IPC, polars, pandas and pyarrow frames."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from myoscope import load_knowledge
+from myoscope.cohort import classify
+from myoscope.cohort.tables import record_to_row, row_to_record, table_columns
+from myoscope.errors import InputFileError
+
+ROWS = {
+    "id": ["p1", "p2"],
+    "sex": ["female", "male"],
+    "grip_strength": [14.0, 40.0],
+    "gait_speed": [0.6, 1.2],
+}
+
+
+def outcomes(data: object, **kw: object) -> list[str]:
+    return classify(data, ["ewgsop2", "sdoc2020"], **kw).table["sdoc2020"].to_list()  # type: ignore[arg-type]
+
+
+def test_every_input_kind_gives_the_same_result(tmp_path: Path) -> None:
+    df = pl.DataFrame(ROWS)
+    df.write_csv(tmp_path / "a.csv")
+    df.write_parquet(tmp_path / "a.parquet")
+    df.write_ipc(tmp_path / "a.arrow")
+    (tmp_path / "dir").mkdir()
+    df.write_parquet(tmp_path / "dir" / "part-0.parquet")
+    want = outcomes(df)
+    assert want == ["sarcopenia", "no_sarcopenia"]
+    for source in (
+        tmp_path / "a.csv",
+        tmp_path / "a.parquet",
+        tmp_path / "a.arrow",
+        tmp_path / "dir",
+        df.lazy(),
+        str(tmp_path / "a.csv"),
+    ):
+        assert outcomes(source) == want, source
+    pd = pytest.importorskip("pandas")
+    pa = pytest.importorskip("pyarrow")
+    assert outcomes(pd.DataFrame(ROWS)) == want
+    assert outcomes(pa.table(ROWS)) == want
+
+
+def test_nan_and_csv_missing_markers_are_missing(tmp_path: Path) -> None:
+    (tmp_path / "m.csv").write_text("sex,grip_strength\nmale,NA\nfemale,\nmale,NaN\n", encoding="utf-8")
+    r = classify(tmp_path / "m.csv", ["ewgsop2"])
+    assert r.rows_rejected == 0 and set(r.table["ewgsop2"].to_list()) == {"indeterminate"}
+
+
+def test_id_column_and_row_numbers() -> None:
+    df = pl.DataFrame({"person": [7, 8], "sex": ["male", "female"]})
+    assert classify(df, ["ewgsop2"], id_column="person").table.columns[0] == "person"
+    no_id = classify(pl.DataFrame({"sex": ["male", "female"]}), ["ewgsop2"])
+    assert no_id.table["row"].to_list() == [1, 2]
+    with pytest.raises(InputFileError, match="id column 'nope' is not in the input"):
+        classify(df, ["ewgsop2"], id_column="nope")
+
+
+def test_extra_columns_are_refused_unless_ignored() -> None:
+    df = pl.DataFrame({"sex": ["male"], "notes": ["x"]})
+    with pytest.raises(InputFileError, match="unknown column"):
+        classify(df, ["ewgsop2"])
+    assert classify(df, ["ewgsop2"], extra="ignore").rows_classified == 1
+
+
+def test_flat_columns_round_trip_to_records() -> None:
+    cat = load_knowledge().catalog
+    rec = {
+        "sex": "female",
+        "sarc_f": {"strength": 1, "falls": 2},
+        "weight_history": [{"months_ago": 6.0, "weight": 60.0}, {"months_ago": 12.0, "weight": 62.0}],
+    }
+    row = record_to_row(rec, cat)
+    assert row == {
+        "sex": "female",
+        "sarc_f_strength": 1,
+        "sarc_f_falls": 2,
+        "weight_previous": 60.0,
+        "weight_previous_months_ago": 6.0,
+        "weight_previous_2": 62.0,
+        "weight_previous_2_months_ago": 12.0,
+    }
+    assert row_to_record(row, cat) == rec
+    assert set(row) <= set(table_columns(cat, history=2))

@@ -1,0 +1,108 @@
+"""Prevalence intervals and agreement: Wilson, survey-weighted linearisation, Cohen's kappa."""
+
+from __future__ import annotations
+
+import math
+
+import polars as pl
+import pytest
+
+from myoscope.cohort import classify
+from myoscope.cohort.stats import band_labels, kappa, wilson
+
+
+def test_wilson_interval_known_values() -> None:
+    # Wilson score interval for 50/100 is 0.4038-0.5962; for 0/10 it starts at 0 and is not empty
+    lo, hi = wilson(0.5, 100)
+    assert (round(lo, 4), round(hi, 4)) == (0.4038, 0.5962)
+    lo, hi = wilson(0.0, 10)
+    assert lo == 0.0 and round(hi, 4) == 0.2775
+
+
+def test_kappa_from_a_two_by_two_table() -> None:
+    # 20 both cases, 5 + 10 disagree, 15 both not: po = 0.7, pe = 0.5, kappa = 0.4
+    groups = pl.DataFrame(
+        {
+            "a": ["x", "x", "o", "o"],
+            "b": ["y", "o", "y", "o"],
+            "n": [20, 5, 10, 15],
+            "w": [20.0, 5.0, 10.0, 15.0],
+        }
+    )
+    k = kappa(groups, "a", "b", ("x",), ("y",))
+    assert k["n"] == 50 and k["observed_agreement"] == pytest.approx(0.7)
+    assert k["kappa"] == pytest.approx(0.4)
+
+
+def test_age_band_labels() -> None:
+    assert band_labels((60, 70, 80)) == ["<60", "60–69", "70–79", "≥80"]
+
+
+def _cohort(weights: list[float] | None = None) -> pl.DataFrame:
+    n = 400
+    data = {
+        "sex": ["male" if i % 2 else "female" for i in range(n)],
+        "age": [60.0 + i % 30 for i in range(n)],
+        "grip_strength": [10.0 + (i * 7) % 35 for i in range(n)],
+        "chair_stand_time": [8.0 + (i * 3) % 12 for i in range(n)],
+    }
+    if weights is not None:
+        data["w"] = weights
+        data["stratum"] = [i % 4 for i in range(n)]
+        data["cluster"] = [(i // 4) % 2 for i in range(n)]
+    return pl.DataFrame(data)
+
+
+def test_summary_counts_every_classified_row(tmp_path: object) -> None:
+    from myoscope.cohort import run_cohort
+
+    path = tmp_path / "c.parquet"  # type: ignore[operator]
+    _cohort().write_parquet(path)
+    run = run_cohort(path, tmp_path / "o.parquet", ["ewgsop2", "sdoc2020"])  # type: ignore[operator]
+    s = run.summary
+    assert s is not None
+    overall = s.prevalence.filter((pl.col("group") == "overall") & (pl.col("definition") == "ewgsop2"))
+    assert overall["count"].sum() == overall["n"][0] == 400
+    assert overall["prevalence"].sum() == pytest.approx(1.0)
+    table = pl.read_parquet(tmp_path / "o.parquet")  # type: ignore[operator]
+    probable = table.filter(pl.col("ewgsop2") == "probable_sarcopenia").height
+    row = overall.filter(pl.col("outcome") == "probable_sarcopenia").row(0, named=True)
+    assert row["count"] == probable
+    assert (row["ci_low"], row["ci_high"]) == pytest.approx(wilson(probable / 400, 400))
+    by_sex = s.prevalence.filter((pl.col("group") == "sex") & (pl.col("definition") == "ewgsop2"))
+    assert sorted(by_sex["level"].unique().to_list()) == ["female", "male"]
+
+
+def test_equal_weights_give_the_unweighted_proportion(tmp_path: object) -> None:
+    from myoscope.cohort import run_cohort
+
+    path = tmp_path / "w.parquet"  # type: ignore[operator]
+    _cohort([2.0] * 400).write_parquet(path)
+    weighted = run_cohort(path, tmp_path / "o.parquet", ["ewgsop2"], weight="w", extra="ignore").summary  # type: ignore[operator]
+    designed = run_cohort(
+        path,
+        tmp_path / "o2.parquet",
+        ["ewgsop2"],
+        weight="w",
+        strata="stratum",  # type: ignore[operator]
+        psu="cluster",
+    ).summary
+    plain = run_cohort(path, tmp_path / "o3.parquet", ["ewgsop2"], extra="ignore").summary  # type: ignore[operator]
+    assert weighted is not None and designed is not None and plain is not None
+    assert weighted.weighted and "strata" in designed.design
+
+    def overall(s: object, outcome: str) -> dict[str, float]:
+        return s.prevalence.filter((pl.col("group") == "overall") & (pl.col("outcome") == outcome)).row(
+            0, named=True
+        )  # type: ignore[attr-defined]
+
+    p, w, d = (overall(x, "probable_sarcopenia") for x in (plain, weighted, designed))
+    assert w["prevalence"] == pytest.approx(p["prevalence"]) == pytest.approx(d["prevalence"])
+    # with every row its own PSU and equal weights the linearised variance is p(1-p)/(n-1)
+    assert w["effective_n"] == pytest.approx(399)
+    assert d["effective_n"] > 0 and not math.isnan(d["ci_low"])
+
+
+def test_kappa_matrix_in_the_summary() -> None:
+    r = classify(_cohort(), ["ewgsop2", "sdoc2020"])
+    assert r.rows_classified == 400
