@@ -12,9 +12,9 @@ from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from ..errors import KnowledgeError, UnknownDefinitionError
 from ..measures import Catalog, load_catalog
@@ -32,6 +32,8 @@ from ..rules.nodes import (
 )
 from ..yamlio import YAMLError, load_yaml
 from .schema import DefinitionSpec, Expr, NodeSpec, Reference, ReferencesFile, SourceSpec
+
+M = TypeVar("M", bound=BaseModel)
 
 
 @dataclass
@@ -62,8 +64,22 @@ class Knowledge:
 def _read_yaml(path: Path) -> Any:
     try:
         return load_yaml(path.read_text("utf-8"))
+    except OSError as exc:
+        raise KnowledgeError(f"{path.name}: cannot read: {exc.strerror}") from exc
     except YAMLError as exc:
         raise KnowledgeError(f"{path.name}: not valid YAML: {exc}") from exc
+
+
+def read_spec(path: Path, model: type[M]) -> M:
+    """Read one knowledge file and validate it against its schema ``model`` (unknown keys are
+    errors), naming every problem at once. Every area's loader starts here.
+
+    :raises KnowledgeError:
+    """
+    try:
+        return model.model_validate(_read_yaml(path))
+    except ValidationError as exc:
+        raise KnowledgeError(_fmt_validation(path.name, exc)) from exc
 
 
 def _fmt_validation(name: str, exc: ValidationError) -> str:
@@ -93,10 +109,7 @@ def load_references(directory: Path) -> tuple[str, dict[str, Reference]]:
     for path in files:
         if not path.exists():
             continue
-        try:
-            parsed = ReferencesFile.model_validate(_read_yaml(path))
-        except ValidationError as exc:
-            raise KnowledgeError(_fmt_validation(path.name, exc)) from exc
+        parsed = read_spec(path, ReferencesFile)
         if path.name == "references.yaml" and path.parent == directory:
             if not parsed.version:
                 raise KnowledgeError("references.yaml: version is required")
@@ -123,10 +136,7 @@ def load_knowledge_from(directory: Path) -> Knowledge:
 
     definitions: dict[str, Definition] = {}
     for path in sorted((directory / "definitions").glob("*.yaml")):
-        try:
-            spec = DefinitionSpec.model_validate(_read_yaml(path))
-        except ValidationError as exc:
-            raise KnowledgeError(_fmt_validation(path.name, exc)) from exc
+        spec = read_spec(path, DefinitionSpec)
         if spec.id in definitions:
             raise KnowledgeError(f"{path.name}: duplicate definition id {spec.id!r}")
         definitions[spec.id] = _Compiler(spec, references, catalog, path.name).compile()

@@ -15,13 +15,10 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from pydantic import ValidationError
-
 from ..errors import KnowledgeError
-from ..knowledge.loader import knowledge_digest, load_references
+from ..knowledge.loader import knowledge_digest, load_references, read_spec
 from ..knowledge.schema import Reference
 from ..measures import Catalog, load_catalog
-from ..yamlio import YAMLError, load_yaml
 from .schema import CitationSpec, InterventionsFile, WhenSpec
 
 #: Flags the engine computes itself (the YAML must declare each one it uses under `flags`).
@@ -89,16 +86,6 @@ def short_ref(ref: Reference) -> str:
 
 
 
-
-def _read_yaml(path: Path) -> Any:
-    try:
-        return load_yaml(path.read_text("utf-8"))
-    except OSError as exc:
-        raise KnowledgeError(f"{path.name}: cannot read: {exc.strerror}") from exc
-    except YAMLError as exc:
-        raise KnowledgeError(f"{path.name}: not valid YAML: {exc}") from exc
-
-
 @cache
 def _default() -> PlanKnowledge:
     return load_plan_knowledge_from(Path(str(resources.files("myoscope.knowledge"))))
@@ -114,14 +101,7 @@ def load_plan_knowledge(directory: str | Path | None = None) -> PlanKnowledge:
 
 def load_plan_knowledge_from(directory: Path) -> PlanKnowledge:
     path = directory / "interventions.yaml"
-    try:
-        spec = InterventionsFile.model_validate(_read_yaml(path))
-    except ValidationError as exc:
-        lines = [f"{path.name}: {len(exc.errors())} problem(s):"]
-        for e in exc.errors():
-            loc = ".".join(str(x) for x in e["loc"])
-            lines.append(f"  - {loc}: {e['msg']}")
-        raise KnowledgeError("\n".join(lines)) from exc
+    spec = read_spec(path, InterventionsFile)
     declared, references = load_references(directory)
     _Checker(spec, references, load_catalog(), path.name).check()
     version = f"{declared or spec.version}+{knowledge_digest(directory)}"

@@ -14,13 +14,12 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import Field, ValidationError, model_validator
+from pydantic import Field, model_validator
 
 from ..errors import KnowledgeError
-from ..knowledge.loader import load_references
+from ..knowledge.loader import load_references, read_spec
 from ..knowledge.schema import Reference, SourceSpec, Strict
 from ..measures import load_catalog
-from ..yamlio import YAMLError, load_yaml
 
 
 class McidLevel(Strict):
@@ -239,16 +238,7 @@ def _default() -> ChangeRules:
 
 def _load(directory: Path) -> ChangeRules:
     path = directory / "changes.yaml"
-    try:
-        raw = load_yaml(path.read_text("utf-8"))
-    except (OSError, YAMLError) as exc:
-        raise KnowledgeError(f"changes.yaml: cannot read: {exc}") from exc
-    try:
-        parsed = ChangesFile.model_validate(raw)
-    except ValidationError as exc:
-        lines = [f"changes.yaml: {len(exc.errors())} problem(s):"]
-        lines += [f"  - {'.'.join(str(x) for x in e['loc'])}: {e['msg']}" for e in exc.errors()]
-        raise KnowledgeError("\n".join(lines)) from exc
+    parsed = read_spec(path, ChangesFile)
     _, refs = load_references(directory)
     for where, source in _sources(parsed):
         if source.ref not in refs:

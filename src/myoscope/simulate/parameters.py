@@ -14,12 +14,11 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from ..errors import KnowledgeError
-from ..knowledge.loader import load_references
+from ..knowledge.loader import load_references, read_spec
 from ..knowledge.schema import Reference
-from ..yamlio import YAMLError, load_yaml
 
 Confidence = Literal["low", "low_medium", "medium", "medium_high", "high"]
 Basis = Literal["evidence", "secondary", "converted", "fitted", "proposed", "assumption"]
@@ -291,16 +290,7 @@ def load_trajectory_from(directory: Path) -> TrajectoryKnowledge:
     :raises KnowledgeError: naming every problem (schema or cross-reference) at once.
     """
     path = directory / "trajectory.yaml"
-    try:
-        raw = load_yaml(path.read_text("utf-8"))
-    except (OSError, YAMLError) as exc:
-        raise KnowledgeError(f"trajectory.yaml: cannot read: {exc}") from exc
-    try:
-        spec = TrajectoryFile.model_validate(raw)
-    except ValidationError as exc:
-        lines = [f"trajectory.yaml: {len(exc.errors())} problem(s):"]
-        lines += [f"  - {'.'.join(str(x) for x in e['loc'])}: {e['msg']}" for e in exc.errors()]
-        raise KnowledgeError("\n".join(lines)) from exc
+    spec = read_spec(path, TrajectoryFile)
     _, refs = load_references(directory)
     problems = _check_refs(spec, refs)
     if problems:

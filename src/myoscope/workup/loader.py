@@ -15,13 +15,11 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from pydantic import ValidationError
-
 from ..errors import KnowledgeError
 from ..knowledge import Knowledge, load_knowledge
+from ..knowledge.loader import read_spec
 from ..knowledge.schema import Reference
 from ..measures import load_catalog
-from ..yamlio import YAMLError, load_yaml
 from .compiled import CompiledCause, CompiledRedFlag, compile_causes, compile_red_flags
 from .history import load_history_schema
 from .predicates import Combine, Leaf, Not, Outcome, Overlaps, Predicate, PredicateError, compile_predicate
@@ -151,16 +149,7 @@ def workup_knowledge(path: str | Path | None = None, knowledge: Knowledge | None
 
 
 def load_workup_knowledge(path: Path, kb: Knowledge) -> WorkupKnowledge:
-    try:
-        raw: Any = load_yaml(path.read_text("utf-8"))
-    except (OSError, YAMLError) as exc:
-        raise KnowledgeError(f"{path.name}: cannot read: {exc}") from exc
-    try:
-        spec = CausesFile.model_validate(raw)
-    except ValidationError as exc:
-        lines = [f"{path.name}: {len(exc.errors())} problem(s):"]
-        lines += [f"  - {'.'.join(str(x) for x in e['loc'])}: {e['msg']}" for e in exc.errors()]
-        raise KnowledgeError("\n".join(lines)) from exc
+    spec = read_spec(path, CausesFile)
     return _Checker(spec, kb, path.name).run()
 
 
