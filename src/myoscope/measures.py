@@ -35,6 +35,7 @@ class Measure:
     integer: bool = False
     list_reduce: str | None = None
     next: str | None = None
+    parser: str | None = None  # "module:function" validating an object block (see record.py)
 
     @property
     def unit(self) -> str | None:
@@ -154,6 +155,7 @@ def parse_catalog(raw: dict[str, Any]) -> Catalog:
             integer=bool(spec.get("integer", False)),
             list_reduce=spec.get("list"),
             next=spec.get("next"),
+            parser=spec.get("parser"),
         )
     derived = {
         did: DerivedMeasure(

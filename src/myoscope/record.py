@@ -13,6 +13,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
+from importlib import import_module
 from pathlib import Path
 from typing import Any
 
@@ -355,22 +356,14 @@ def _object(
     m: Measure, raw: Any, cat: Catalog, values: dict[str, Any], entered: dict[str, str],
     problems: list[Problem], warnings: list[Problem],
 ) -> None:
-    if m.id == "history":
-        # the cause work-up's block has its own schema (knowledge/history.yaml); its problems
-        # join the record's so that every bad field is reported at once
-        from .workup.history import parse_history
-
-        history = parse_history(raw, problems, warnings, cat.conditions)
-        if history is not None:
-            values[m.id] = history
-        return
-    if m.id == "plan_constraints":
-        # the treatment plan's block (knowledge/interventions.yaml), validated with the record
-        from .plan.constraints import parse_constraints
-
-        constraints = parse_constraints(raw, problems)
-        if constraints is not None:
-            values[m.id] = constraints
+    if m.parser:
+        # a block owned by a domain module (the work-up's history, the plan's constraints): the
+        # catalog names its parser, imported on use so the core does not import the domains
+        module, _, name = m.parser.partition(":")
+        parse = getattr(import_module(module), name)
+        block = parse(raw, problems, warnings, cat)
+        if block is not None:
+            values[m.id] = block
         return
     if not isinstance(raw, Mapping):
         problems.append(Problem(m.id, "expected an object"))

@@ -6,11 +6,16 @@ components) and compiles the rule trees.
 
 from __future__ import annotations
 
+import re
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 Comparator = Literal["<", "<=", ">", ">=", "=="]
+
+
+def _is_initials(word: str) -> bool:
+    return word.isupper() and len(word) <= 3 and word.replace("-", "").isalpha()
 
 
 class Strict(BaseModel):
@@ -37,16 +42,30 @@ class Reference(Strict):
             raise ValueError("a reference needs a doi, pmid or url")
         return self
 
+    def author_label(self) -> str:
+        """The first author as citations name it: "Di Girolamo et al." (initials dropped), a body
+        by its abbreviation or name ("NICE"), or the journal when the authors were not visible.
+        The one formatter every area uses, so that a reference reads the same everywhere."""
+        a = self.authors.strip()
+        if a.lower().startswith("authors not"):
+            return self.journal or "Unknown authors"
+        first = re.sub(r"\([^)]*\)?", "", a.split(",")[0]).strip().strip('"')
+        words = first.split() or [a]
+        # a body's name may end in an acronym ("Cure SMA"); a person's initials come with a list
+        # of authors or are at most two letters
+        if len(words) > 1 and _is_initials(words[-1]) and ("," in a or len(words[-1]) <= 2):
+            while len(words) > 1 and _is_initials(words[-1]):
+                words = words[:-1]  # "Dal Bello-Haas V" -> "Dal Bello-Haas"
+            name = " ".join(words)
+            return f"{name} et al." if ("," in a or "et al" in a) else name
+        abbrev = re.search(r"\(([A-Z][A-Za-z]{1,9})\)", a)
+        return abbrev.group(1) if abbrev else first
+
+    def identifier(self) -> str:
+        return f"doi:{self.doi}" if self.doi else (f"PMID {self.pmid}" if self.pmid else str(self.url))
+
     def short(self) -> str:
-        # "Di Girolamo FG, ..." -> "Di Girolamo": the first author without the initials; an
-        # institutional author ("National Institute for Health and Care Excellence") stays whole
-        authors = [a.strip() for a in self.authors.split(",") if a.strip()]
-        parts = authors[0].split() if authors else ["Anonymous"]
-        first = " ".join(parts[:-1]) if len(parts) > 1 and parts[-1].isupper() else " ".join(parts)
-        if len(authors) > 1:
-            first += " et al."
-        ident = f"doi:{self.doi}" if self.doi else (f"PMID {self.pmid}" if self.pmid else self.url)
-        return f"{first} {self.year} ({ident})"
+        return f"{self.author_label()} {self.year} ({self.identifier()})"
 
     def full(self) -> str:
         parts = [f"{self.authors.rstrip('.')}. {self.title}."]

@@ -16,11 +16,17 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..errors import Problem, RecordValidationError
+from ..measures import Catalog
 from ..rules.logic import Truth, any3, at_least3
 from .loader import PlanKnowledge, load_plan_knowledge
 from .schema import ConstraintFieldSpec, ThresholdSpec
 
 _NUMBER_UNIT = re.compile(r"^\s*([-+]?(?:\d+\.?\d*|\.\d+))\s*(.*?)\s*$")
+
+
+def parse_block(raw: Any, problems: list[Problem], warnings: list[Problem], catalog: Catalog) -> Any:
+    """The record's ``plan_constraints`` block (named as its parser in measures.yaml)."""
+    return parse_constraints(raw, problems)
 
 
 def parse_constraints(

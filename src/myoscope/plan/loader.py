@@ -8,7 +8,6 @@ assessed record and parsing YAML each time would dominate the cost.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
@@ -74,15 +73,7 @@ class PlanKnowledge:
 
 def short_ref(ref: Reference) -> str:
     """'Dent et al. 2018'; an organisation keeps its name, or its abbreviation when it gives one."""
-    first = re.sub(r"\([^)]*\)?", "", ref.authors.split(",")[0]).strip()
-    words = first.split() or [ref.authors]
-    if not any(w.isupper() and len(w) <= 3 for w in words[1:]):  # no initials: an organisation
-        abbrev = re.search(r"\(([A-Z]{2,6})\)", ref.authors)
-        return f"{abbrev.group(1) if abbrev else first} {ref.year}"
-    while len(words) > 1 and words[-1].isupper() and len(words[-1]) <= 3:
-        words = words[:-1]  # drop the initials: "Dal Bello-Haas V" -> "Dal Bello-Haas"
-    surname = " ".join(words)
-    return f"{surname} et al. {ref.year}" if "," in ref.authors else f"{surname} {ref.year}"
+    return f"{ref.author_label()} {ref.year}"
 
 
 

@@ -160,9 +160,7 @@ def crossing_specs(
                 continue
             possible, ambiguous = node.candidates(ctx)
             decided = len(possible) == 1 and all(c.test(ctx) is True for c in possible[0].when)
-            precision = (
-                cat.derived[measure].precision if measure in cat.derived else cat.measures[measure].precision
-            ) or 0
+            precision = cat.precision_of(measure) or 0
             spec = CrossingSpec(
                 definition=definition.id,
                 component=name,

@@ -183,23 +183,8 @@ class TrajectoryKnowledge:
         return self.spec.parameters
 
     def cite(self, source: SourceRef) -> str:
-        """``Di Girolamo et al. 2021 (doi:...), Table 1``: the first author's surname without the
-        initials (``Reference.short`` keeps only the first word, which cuts "Di Girolamo")."""
-        ref = self.references[source.ref]
-        first = ref.authors.split(",")[0].strip().strip('"')
-        words = first.split()
-        if len(words) > 1 and words[-1].isupper():
-            words = words[:-1]
-        ident = ref.short().split(" et al. ", 1)[-1]
-        if first.lower().startswith("authors not"):  # unknown authors: name the journal instead
-            return f"{ref.journal or 'Unknown authors'} {ident}" + (
-                f", {source.locator}" if source.locator else ""
-            )
-        text = (
-            f"{' '.join(words)} et al. {ident}"
-            if "," in ref.authors or "et al" in ref.authors
-            else f"{' '.join(words)} {ident}"
-        )
+        """``Di Girolamo et al. 2021 (doi:...), Table 1``."""
+        text = self.references[source.ref].short()
         return f"{text}, {source.locator}" if source.locator else text
 
     def state_id(self, name: str) -> str | None:

@@ -20,7 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from .. import units
 from ..errors import KnowledgeError, Problem, RecordValidationError
-from ..measures import Measure, load_catalog
+from ..measures import Catalog, Measure, load_catalog
 from ..yamlio import load_yaml
 
 # the C loader when libyaml is present (10x faster on the large knowledge files)
@@ -95,6 +95,11 @@ def validate_history(raw: Any, source: str | None = None) -> dict[str, Any]:
     if problems or out is None:
         raise RecordValidationError(problems or [Problem("history", "expected an object")], source)
     return out
+
+
+def parse_block(raw: Any, problems: list[Problem], warnings: list[Problem], catalog: Catalog) -> Any:
+    """The record's ``history`` block (named as its parser in measures.yaml)."""
+    return parse_history(raw, problems, warnings, catalog.conditions)
 
 
 def parse_history(

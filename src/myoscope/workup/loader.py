@@ -120,17 +120,8 @@ _ABBREV = re.compile(r"\(([A-Z][A-Za-z]+)\)")
 
 def short_citation(ref: Reference) -> str:
     """``Turner 2022, doi:...``; ``Fan et al. 2014``; ``NICE 2016``: readable for people and bodies."""
-    a = ref.authors
-    person = _PERSON.match(a)
-    if person:
-        name = person.group(1) + (" et al." if "," in a else "")
-    elif a.startswith("Authors not visible") and ref.journal:
-        name = ref.journal
-    else:
-        abbrev = _ABBREV.search(a)
-        name = abbrev.group(1) if abbrev else a.split("(")[0].strip()
     ident = f", doi:{ref.doi}" if ref.doi else (f", PMID {ref.pmid}" if ref.pmid else "")
-    return f"{name} {ref.year}{ident}"
+    return f"{ref.author_label()} {ref.year}{ident}"
 
 
 @cache
