@@ -8,11 +8,14 @@ from .loader import Knowledge
 
 
 def list_definitions(kb: Knowledge) -> str:
+    """One line per definition (id, year, title) and the population it was made for under it:
+    a clinician choosing between AWGS 2019 and AWGS 2025 needs the year and the age range first."""
     lines = [f"Knowledge version {kb.version}", ""]
     width = max(len(d) for d in kb.definitions)
     for d in kb.definitions.values():
         extra = f" (variant of {d.variant_of})" if d.variant_of else ""
-        lines.append(f"{d.id.ljust(width)}  {d.title}{extra}")
+        lines.append(f"{d.id.ljust(width)}  {d.version:<4}  {d.title}{extra}")
+        lines.append(f"{'':{width}}        for: {d.population}")
     return "\n".join(lines)
 
 
