@@ -27,7 +27,7 @@ def describe_definition(kb: Knowledge, definition_id: str) -> str:
         lines += _describe(name, node)
     lines += ["", "Rules (first true wins):"]
     for label, cond in d.outcomes:
-        lines.append(f"  {label} when {_expr(cond)}")
+        lines.append(f"  {label} when {expr_text(cond)}")
     if d.caveats:
         lines += ["", "Caveats:"] + [f"  - {c.text}" for c in d.caveats]
     if d.notes:
@@ -51,14 +51,15 @@ def _describe(name: str, node: Node) -> list[str]:
     if isinstance(node, Score):
         return [f"  {name}: {node.label} — {node.total_measure} {node.comparator} {node.cutoff:g} "
                 f"({node.source})"]
-    return [f"  {name}: {node.label} — {_expr(node)}"]
+    return [f"  {name}: {node.label} — {expr_text(node)}"]
 
 
-def _expr(node: Node) -> str:
+def expr_text(node: Node) -> str:
+    """A rule tree in one line, components by name: ``all(low_grip, low_mass)``."""
     if isinstance(node, Ref):
         return node.target.name or node.label
     if isinstance(node, Composite):
-        inner = ", ".join(_expr(p) for p in node.parts)
+        inner = ", ".join(expr_text(p) for p in node.parts)
         if node.kind == "at_least":
             return f"at least {node.n} of ({inner})"
         return f"{node.kind}({inner})"
