@@ -84,7 +84,7 @@ def inputs_from_assessment(assessment: Assessment, workup: Any = None,
     causes, red_flags = (None, []) if workup is None else causes_from_workup(workup, pk)
     return PlanInputs(
         values=values,
-        outcomes={k: r.outcome for k, r in assessment.results.items()},
-        decided={k: r.decided for k, r in assessment.results.items()},
+        outcomes=assessment.usable_outcomes(),
+        decided={k: r.decided for k, r in assessment.results.items() if r.usable},
         decisive_measures=decisive, causes=causes, red_flags=red_flags, constraints=parsed,
         record_id=rec.id, source=rec.source)
