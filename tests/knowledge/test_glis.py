@@ -59,7 +59,7 @@ id: glis2024
 title: GLIS 2024 conceptual definition
 version: "2024"
 source: {ref: kirk_2024_glis}
-population: Adults
+population: {text: Adults, source: {ref: kirk_2024_glis}}
 outcomes: [sarcopenia]
 components:
   low_grip:

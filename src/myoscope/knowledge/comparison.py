@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from ..rules.explain import fmt_value
 from ..rules.nodes import Compare, Node, Ref, Score
-from .describe import expr_text
+from .describe import expr_text, population_text
 from .loader import Knowledge
 
 
@@ -22,7 +22,8 @@ def sarcopenia_ids(kb: Knowledge) -> list[str]:
 
 def vocabulary_markdown(kb: Knowledge) -> str:
     """Every definition's outcome vocabulary, in the shape of DESIGN §6 (stable ids and labels)."""
-    lines = ["| id | year | outcomes (most severe first; `indeterminate` when none holds) |",
+    lines = ["| id | year | outcomes (most severe first; then `indeterminate`, and `not_applicable` "
+             "outside the population) |",
              "|---|---|---|"]
     for d in kb.definitions.values():
         lines.append(f"| `{d.id}` | {d.version} | {', '.join(f'`{o}`' for o in d.vocabulary)} |")
@@ -42,7 +43,7 @@ def comparison_markdown(kb: Knowledge, ids: list[str]) -> str:
         cuts = "<br>".join(_cutoffs(name, node) + ("" if name in used else " (reported, not in the verdict)")
                            for name, node in d.components.items() if isinstance(node, Compare | Score))
         rules = "<br>".join(f"`{label}`: {expr_text(cond)}" for label, cond in d.outcomes)
-        lines.append(f"| `{d.id}` | {d.version} | {d.population} | {cuts} | {rules} |")
+        lines.append(f"| `{d.id}` | {d.version} | {population_text(d)} | {cuts} | {rules} |")
     return "\n".join(lines) + "\n"
 
 

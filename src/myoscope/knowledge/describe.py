@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ..rules.evaluate import Definition
 from ..rules.explain import fmt_value
 from ..rules.nodes import Compare, Composite, Node, Ref, Score
 from .loader import Knowledge
@@ -15,13 +16,21 @@ def list_definitions(kb: Knowledge) -> str:
     for d in kb.definitions.values():
         extra = f" (variant of {d.variant_of})" if d.variant_of else ""
         lines.append(f"{d.id.ljust(width)}  {d.version:<4}  {d.title}{extra}")
-        lines.append(f"{'':{width}}        for: {d.population}")
+        lines.append(f"{'':{width}}        for: {population_text(d)}")
     return "\n".join(lines)
+
+
+def population_text(d: Definition) -> str:
+    """The population in words, with the records it excludes: "Older adults (not applicable:
+    age < 18)"."""
+    p = d.population
+    excluded = ", ".join(str(c) for c in p.excludes)
+    return f"{p.text} (not applicable: {excluded})" if excluded else p.text
 
 
 def describe_definition(kb: Knowledge, definition_id: str) -> str:
     d = kb.definition(definition_id)
-    lines = [f"{d.id}: {d.title}", f"Version {d.version}; population: {d.population}",
+    lines = [f"{d.id}: {d.title}", f"Version {d.version}; population: {population_text(d)}",
              f"Outcomes: {', '.join(d.vocabulary)}", "", "Components:"]
     for name, node in d.components.items():
         lines += _describe(name, node)
