@@ -55,7 +55,8 @@ def causes_from_workup(workup: Any, pk: PlanKnowledge) -> tuple[list[CauseInput]
             citation=_cite_text(_get(cand, "citations"))))
     flags = [RedFlagInput(id=str(_get(rf, "id")), text=str(_get(rf, "text")),
                           urgency=str(_get(rf, "urgency", "routine")), action=_get(rf, "action"),
-                          citation=_cite_text(_get(rf, "citation")))
+                          citation=_cite_text(_get(rf, "citation")),
+                          defers_exercise=bool(_get(rf, "defers_exercise", False)))
              for rf in _get(workup, "red_flags", None) or []]
     return causes, flags
 

@@ -120,6 +120,9 @@ class RedFlagSpec(Strict):
     urgency: Urgency
     action: str
     patient_action: str
+    #: whether the plan must hold standard exercise back while this flag is active (DESIGN §13);
+    #: stated for every flag so that the choice is made, and tested, flag by flag
+    defers_exercise: bool
     when: dict[str, Any]
     source: Cite
 
