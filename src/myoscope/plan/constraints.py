@@ -176,9 +176,10 @@ def derive_flags(values: Mapping[str, Any], constraints: Mapping[str, Any],
     constraint_or("bed_bound", None, "not recorded (plan_constraints.bed_bound)")
     fried = outcomes.get("fried2001")
     # an undecided Fried result (prefrail that could still be frail) leaves frailty unknown
-    fried_known = fried == "frail" or (fried not in (None, "indeterminate") and (decided or {}).get("fried2001"))
+    verdict = fried not in (None, "indeterminate")
+    fried_known = fried == "frail" or (verdict and bool((decided or {}).get("fried2001")))
     frail_basis = (f"fried2001 outcome {fried}" if fried_known else
-                   f"fried2001 {fried} not decided" if fried not in (None, "indeterminate") else "not recorded")
+                   f"fried2001 {fried} not decided" if verdict else "not recorded")
     constraint_or("frail", fried == "frail" if fried_known else None, frail_basis)
     items = values.get("sarc_f")
     falls = items.get("falls") if isinstance(items, Mapping) else None
