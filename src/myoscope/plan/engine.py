@@ -67,6 +67,8 @@ class PlanInputs:
     constraints: Mapping[str, Any] = field(default_factory=dict)
     record_id: str | None = None
     source: str | None = None
+    #: definitions whose population the record is outside (a child under adult definitions)
+    not_applicable: list[str] = field(default_factory=list)
 
 
 def build_plan(inp: PlanInputs, knowledge: PlanKnowledge | None = None) -> Plan:
@@ -103,6 +105,12 @@ def build_plan(inp: PlanInputs, knowledge: PlanKnowledge | None = None) -> Plan:
         plan.reason = ("no muscle-wasting finding under any decided definition, no muscle-wasting "
                        "cause, red flag or bed-bound/ICU constraint") if decided_negative else \
             "no definition could be decided: measure first"
+        if inp.not_applicable and not decided_negative and not any(
+                o != "indeterminate" for o in inp.outcomes.values()):
+            plan.status = "not_applicable"
+            plan.reason = ("the person is outside the population of every definition that could apply ("
+                           + ", ".join(inp.not_applicable) + "): a specialist (paediatric) assessment, "
+                           "not an adult plan")
         plan.decisive_measures = list(inp.decisive_measures)
         _select(plan, flags, cause_ids, pk, only=("follow_up",))
         return plan

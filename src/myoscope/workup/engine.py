@@ -185,8 +185,16 @@ def _candidate(k: WorkupKnowledge, ev: _Evaluation, cause: CompiledCause, q: _Qu
         score_range=(score + lo, score + hi), confidence=label, known_fraction=fraction,
         findings_for=tuple(hits_for), findings_against=tuple(hits_against), unknown_findings=tuple(unknown),
         course=spec.course, reversible=spec.reversible, reversible_note=spec.reversible_note,
-        next_tests=cause.tests, criteria=crit, citations=tuple(citations), source=cause.source,
+        next_tests=tuple(t for t in cause.tests if not _recorded(k, ev.facts, t.id)),
+        criteria=crit, citations=tuple(citations), source=cause.source,
     )
+
+
+def _recorded(k: WorkupKnowledge, facts: Mapping[str, Any], test_id: str) -> bool:
+    """Whether the record already holds this test's result (then it is not offered again)."""
+    spec = k.spec.tests[test_id]
+    held = [facts.get(f) not in (None, [], {}) for f in spec.recorded_by]
+    return bool(held) and (any(held) if spec.recorded_by_any else all(held))
 
 
 def _criteria(k: WorkupKnowledge, ev: _Evaluation, cid: str, c: CriteriaSpec) -> CriteriaResult:
