@@ -35,3 +35,12 @@ def test_every_command_has_help_and_is_in_the_readme() -> None:
         result = runner.invoke(app, [name, "--help"])
         assert result.exit_code == 0, name
         assert f"myoscope {name}" in readme, f"README does not mention `myoscope {name}`"
+
+
+def test_the_red_flag_table_in_the_workup_docs_is_current() -> None:
+    from myoscope.workup.render import red_flags_markdown
+
+    text = (ROOT / "docs" / "workup.md").read_text("utf-8")
+    table = text.split("<!-- red-flags:start -->\n", 1)[1].split("<!-- red-flags:end -->", 1)[0]
+    assert table == red_flags_markdown(), (
+        "docs/workup.md's red-flag table is stale: paste myoscope.workup.render.red_flags_markdown()")
