@@ -55,6 +55,8 @@ def test_safety_vignette(case: dict[str, Any]) -> None:
         assert set(outcomes.values()) == {"not_applicable"}, outcomes
     if "plan_status" in case:
         assert a.plan.status == case["plan_status"], a.plan.reason
+        if case["plan_status"] == "not_applicable":  # no adult item (refeeding by adult BMI...)
+            assert not any(a.plan.sections.values()), a.plan.sections
     for d in case.get("not_in_plan_reason", []):
         assert d not in a.plan.reason, a.plan.reason
         assert a.results[d].caveats and not a.results[d].usable

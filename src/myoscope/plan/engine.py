@@ -111,6 +111,7 @@ def build_plan(inp: PlanInputs, knowledge: PlanKnowledge | None = None) -> Plan:
             plan.reason = ("the person is outside the population of every definition that could apply ("
                            + ", ".join(inp.not_applicable) + "): a specialist (paediatric) assessment, "
                            "not an adult plan")
+            return plan  # adult follow-up rules (refeeding by adult BMI, screening) do not apply
         plan.decisive_measures = list(inp.decisive_measures)
         _select(plan, flags, cause_ids, pk, only=("follow_up",))
         return plan
