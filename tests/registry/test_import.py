@@ -81,7 +81,8 @@ def test_every_bad_cell_is_reported_and_nothing_is_written(factory: sessionmaker
 def test_rows_must_agree_with_a_registered_patient(factory: sessionmaker[Session], tmp_path: Path) -> None:
     with factory.begin() as s:
         repo.add_patient(s, pseudonym="A1", sex="male", birth_date="1944-05-01", actor="t")
-    with factory() as s, pytest.raises(RecordValidationError, match="row 2, sex: differs from the registered sex"):
+    with factory() as s, pytest.raises(RecordValidationError,
+                                       match="row 2, sex: 'F' differs from the patient's recorded sex"):
         import_csv(s, path=write(tmp_path, CSV), actor="importer")
 
 

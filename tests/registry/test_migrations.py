@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect, text
 from sqlalchemy.exc import DBAPIError
 
+from myoscope.errors import ConfirmationRequiredError
 from myoscope.registry import db
 from myoscope.registry.models import Base
 
@@ -23,11 +26,11 @@ def insert_audit_row(conn: object) -> None:
                       "VALUES (CURRENT_TIMESTAMP, 't', 'create', 'x', '{}')"))
 
 
-def test_upgrade_downgrade_upgrade(empty_url: str) -> None:
+def test_upgrade_downgrade_upgrade(empty_url: str, tmp_path: Path) -> None:
     engine = db.make_engine(empty_url)
     assert db.current_revision(engine) is None
     db.upgrade(engine)
-    assert db.current_revision(engine) == db.head_revision() == "0002"
+    assert db.current_revision(engine) == db.head_revision() == "0004"
     assert tables(engine) == TABLES
 
     # at head the audit log refuses UPDATE; at 0001 (no triggers yet) the database allows it
@@ -35,13 +38,19 @@ def test_upgrade_downgrade_upgrade(empty_url: str) -> None:
         insert_audit_row(conn)
     with pytest.raises(DBAPIError, match="append-only"), engine.begin() as conn:
         conn.execute(text("UPDATE audit_log SET actor = 'x'"))
-    db.downgrade(engine, "0001")
+    with pytest.raises(ConfirmationRequiredError, match="undoing 0002 removes the triggers"):
+        db.downgrade(engine, "0001")
+    assert db.current_revision(engine) == "0004"  # refused: nothing undone
+    saved = db.downgrade(engine, "0001", confirm=True, backup_to=tmp_path / "before-0001")
+    assert saved == tmp_path / "before-0001" and saved.stat().st_size > 0
     assert db.current_revision(engine) == "0001"
     with engine.begin() as conn:
         conn.execute(text("UPDATE audit_log SET actor = 'changed'"))
         assert conn.execute(text("SELECT actor FROM audit_log")).scalar_one() == "changed"
 
-    db.downgrade(engine, "base")
+    with pytest.raises(ConfirmationRequiredError, match="drops every table"):
+        db.downgrade(engine, "base")
+    db.downgrade(engine, "base", confirm=True, backup_to=tmp_path / "before-base")
     assert db.current_revision(engine) is None
     assert tables(engine) == set()
     db.upgrade(engine)
@@ -67,6 +76,6 @@ def test_code_refuses_a_database_behind_it(empty_url: str) -> None:
     with pytest.raises(RegistryError, match="no registry schema"):
         db.require_current(engine)
     db.upgrade(engine, "0001")
-    with pytest.raises(RegistryError, match="schema is at 0001, the code needs 0002"):
+    with pytest.raises(RegistryError, match="schema is at 0001, the code needs 0004"):
         db.require_current(engine)
     engine.dispose()

@@ -15,6 +15,7 @@ from myoscope.errors import (
     RecordValidationError,
 )
 from myoscope.registry import repo
+from myoscope.registry.assessing import rebuild
 from myoscope.registry.models import Assessment, AuditEvent, Measurement, Patient, Visit
 
 ME = "dr-test"
@@ -47,8 +48,9 @@ def test_a_visit_is_stored_in_canonical_units_with_the_unit_as_entered(factory: 
         assert {rows[k].entered_by for k in rows} == {ME} and rows["weight"].source == "clinic.yaml"
         assert "asm_method" not in rows and "sex" not in rows and "date" not in rows
         (a,) = s.scalars(select(Assessment))
-        assert a.knowledge_version and a.result["knowledge_version"] == a.knowledge_version
-        assert a.outcomes["ewgsop2"] == "severe_sarcopenia"
+        assert a.knowledge_version and a.inputs["weight"] == pytest.approx(59.87419284)
+        assert a.outcomes["ewgsop2"] == a.verdicts["ewgsop2"]["outcome"] == "severe_sarcopenia"
+        assert a.verdicts["ewgsop2"]["decided"] is True
 
 
 def test_the_same_visit_twice_is_stored_once(factory: sessionmaker[Session], anna: str) -> None:
@@ -89,7 +91,8 @@ def test_an_earlier_visit_added_later_re_assesses_the_later_visits(factory: sess
         late = repo.add_visit(s, pseudonym=anna, actor=ME, data={"date": "2025-06-01", "weight": 55.0})
     with factory() as s:
         (a,) = s.scalars(select(Assessment).where(Assessment.visit_id == late.visit_id))
-        assert a.result["derived"]["weight_loss_percent_6m"] is None  # no history yet
+        assert "weight_history" not in a.inputs  # no history yet
+        assert rebuild(s, visit_id=late.visit_id, actor=ME).derived["weight_loss_percent_6m"] is None
     with factory.begin() as s:
         early = repo.add_visit(s, pseudonym=anna, actor=ME, data={"date": "2025-02-01", "weight": 60.0})
         assert early.reassessed == [late.visit_id]
@@ -98,7 +101,8 @@ def test_an_earlier_visit_added_later_re_assesses_the_later_visits(factory: sess
                            .order_by(Assessment.id.desc())).first()
         assert latest is not None and latest.reason == "earlier visit added"
         # (60 - 55) / 60 = 8.33 % within 6 months, from the weight stored at the earlier visit
-        assert latest.result["derived"]["weight_loss_percent_6m"] == 8.33
+        assert latest.inputs["weight_history"] == [{"date": "2025-02-01", "weight": 60.0}]
+        assert rebuild(s, visit_id=late.visit_id, actor=ME).derived["weight_loss_percent_6m"] == 8.33
         assert count(s, Assessment) == 3  # the first assessment of the late visit is kept
 
 

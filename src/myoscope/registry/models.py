@@ -153,7 +153,10 @@ class Measurement(Base):
 
 
 class Assessment(Base):
-    """The assessment of a visit, with the knowledge version that produced it."""
+    """The assessment of a visit: what each definition decided, from which inputs, with which knowledge.
+
+    The trace is not stored; it is rebuilt from ``inputs`` and ``knowledge_version`` on demand
+    (:func:`myoscope.registry.assessing.rebuild`)."""
 
     __tablename__ = "assessments"
 
@@ -164,7 +167,8 @@ class Assessment(Base):
     myoscope_version: Mapped[str] = mapped_column(String(30))
     reason: Mapped[str] = mapped_column(String(60))
     outcomes: Mapped[dict[str, Any]] = mapped_column(JSON)
-    result: Mapped[dict[str, Any]] = mapped_column(JSON)
+    verdicts: Mapped[dict[str, Any]] = mapped_column(JSON)
+    inputs: Mapped[dict[str, Any]] = mapped_column(JSON)
 
     visit: Mapped[Visit] = relationship(back_populates="assessments")
 
