@@ -70,3 +70,30 @@ def factory(engine: Engine) -> sessionmaker[Session]:
     return db.session_factory(engine)
 
 
+
+
+@pytest.fixture
+def reference_url(db_url: str, tmp_path: Path) -> Iterator[str]:
+    """A second migrated database on the same backend as ``db_url`` (to compare two ways of
+    arriving at the same data)."""
+    if db_url.startswith("sqlite"):
+        url = f"sqlite:///{tmp_path / 'reference.sqlite'}"
+        engine = db.make_engine(url)
+        db.upgrade(engine)
+        engine.dispose()
+        yield url
+        return
+    schema = f"myo_ref_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(PG_URL or "")
+    with admin.begin() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    try:
+        url = pg_schema_url(schema)
+        engine = db.make_engine(url)
+        db.upgrade(engine)
+        engine.dispose()
+        yield url
+    finally:
+        with admin.begin() as conn:
+            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
