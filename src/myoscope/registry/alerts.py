@@ -61,12 +61,12 @@ def _series_query(lo: int, hi: int | None, organisation_id: int | None) -> Selec
                type_coerce(Visit.visit_date, String), Measurement.measure_id, Measurement.value_num)
         .join(Visit, Visit.patient_id == Patient.id)
         .join(Measurement, Measurement.visit_id == Visit.id)
-        .where(Patient.id > lo, Measurement.measure_id.in_(tracked_measures()),
+        .where(Patient.id > lo, Visit.patient_id > lo, Measurement.measure_id.in_(tracked_measures()),
                Measurement.value_num.is_not(None), ~exists().where(newer.supersedes_id == Measurement.id))
         .order_by(Patient.id, Visit.visit_date, Visit.id)
     )
-    if hi is not None:
-        stmt = stmt.where(Patient.id <= hi)
+    if hi is not None:  # the range on both tables: PostgreSQL does not carry it across the join itself
+        stmt = stmt.where(Patient.id <= hi, Visit.patient_id <= hi)
     if organisation_id is not None:
         stmt = stmt.where(Patient.organisation_id == organisation_id)
     return stmt
@@ -88,7 +88,7 @@ def _chunks(session: Session, after_id: int, organisation_id: int | None, chunk:
 
 
 def iter_series(session: Session, *, organisation_name: str | None = None, after_id: int = 0,
-                chunk: int = 2_000, batch: int = 20_000) -> Iterator[PatientSeries]:
+                chunk: int = 500, batch: int = 20_000) -> Iterator[PatientSeries]:
     """Every patient's series of current tracked values, in patient-id order, a chunk at a time.
 
     Patients are read in id ranges of ``chunk`` (a key-ordered page each, so stopping early or

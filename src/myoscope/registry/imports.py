@@ -126,7 +126,10 @@ def _validate(session: Session, rows: list[dict[str, str | None]], org: str, pat
     problems = [*limit_problems("organisation", "organisation", org), *limit_problems("user", "user", actor)]
     name = Path(path).name
     problems += limit_problems("file name", "source", f"{name}:{len(rows) + 1}")
-    pseudonyms = sorted({(r.get(PATIENT_COLUMN) or "").strip() for r in rows} - {""})
+    if problems:  # a name the database cannot even be asked about
+        return {}, problems
+    pseudonyms = sorted(p for p in {(r.get(PATIENT_COLUMN) or "").strip() for r in rows} - {""}
+                        if not limit_problems("", "pseudonym", p))
     known = _registered(session, org, pseudonyms)
     session.commit()  # reading is done: release SQLite's write lock before the long part
     plan: dict[str, PlannedPatient] = {}
@@ -139,6 +142,10 @@ def _validate(session: Session, rows: list[dict[str, str | None]], org: str, pat
         pseudonym = (row.get(PATIENT_COLUMN) or "").strip()
         if not pseudonym:
             problems.append(Problem(f"{where}, {PATIENT_COLUMN}", "required"))
+            continue
+        bad_name = limit_problems(f"{where}, pseudonym", "pseudonym", pseudonym)
+        if bad_name:
+            problems += [p for p in bad_name if p not in problems]
             continue
         data = row_to_record({k: v for k, v in row.items() if k != PATIENT_COLUMN})
         planned = plan.get(pseudonym)

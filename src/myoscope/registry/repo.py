@@ -117,6 +117,11 @@ def add_patient(session: Session, *, pseudonym: str, sex: str, birth_date: date 
 
 def find_patient(session: Session, *, pseudonym: str, organisation_name: str | None = None) -> Patient:
     """The patient with this pseudonym (in this organisation, if given). Not audited: internal."""
+    bad = limit_problems("pseudonym", "pseudonym", pseudonym)
+    if organisation_name is not None:
+        bad += limit_problems("organisation", "organisation", organisation_name)
+    if bad:  # PostgreSQL would refuse the query itself
+        raise RecordValidationError(bad, f"patient {pseudonym[:40]!r}")
     stmt = select(Patient).where(Patient.pseudonym == pseudonym)
     if organisation_name is not None:
         stmt = stmt.join(Organisation).where(Organisation.name == organisation_name)
