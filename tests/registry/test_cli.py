@@ -164,3 +164,14 @@ def test_import_twice_and_alerts(db_url: str, tmp_path: Path) -> None:
     bad = write(tmp_path, "bad.csv", "patient,date,weight\nZ9,2025-01-01,60\n")
     assert run(db_url, "import", str(bad), code=2) == (
         f"Error: invalid record {bad} (1 problem):\n  - row 2, sex: required for new patient Z9\n")
+
+
+def test_db_roles(db_url: str) -> None:
+    if db_url.startswith("sqlite"):
+        assert run(db_url, "db", "roles", "app", code=2).startswith(
+            "Error: application roles are a PostgreSQL feature")
+        return
+    assert run(db_url, "db", "roles", "nobody_here_42", "--sql", code=2).startswith(
+        "Error: role 'nobody_here_42' does not exist: create it first")
+    statements = run(db_url, "db", "roles", "postgres", code=2)
+    assert statements.startswith("Error: postgres owns the tables and could disable the audit triggers")

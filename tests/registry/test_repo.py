@@ -14,7 +14,7 @@ from myoscope.errors import (
     PatientNotFoundError,
     RecordValidationError,
 )
-from myoscope.registry import repo
+from myoscope.registry import audit, repo
 from myoscope.registry.assessing import rebuild
 from myoscope.registry.models import Assessment, AuditEvent, Measurement, Patient, Visit
 
@@ -218,3 +218,32 @@ def test_weight_loss_definitions_see_the_stored_weights(factory: sessionmaker[Se
         later = repo.add_visit(s, pseudonym=anna, actor=ME, data={"date": "2025-05-10", "weight": 55.8})
     # (60 - 55.8) / 60 = 7.0 % within 4 months: Fearon's weight criterion (> 5 %) is met
     assert later.outcomes["fearon2011"] == "cachexia"
+
+
+def test_the_full_assessment_is_rebuilt_from_what_is_stored(factory: sessionmaker[Session], anna: str) -> None:
+    from myoscope.assess import assess
+    from myoscope.errors import RegistryError
+    from myoscope.registry.assessing import assess_stored
+
+    with factory.begin() as s:
+        repo.add_visit(s, pseudonym=anna, actor=ME, data={"date": "2025-01-10", "weight": 60, "height": 160,
+                                                          "grip_strength": 14, "gait_speed": 0.6})
+        v = repo.add_visit(s, pseudonym=anna, actor=ME, data={"date": "2025-05-10", "weight": 55,
+                                                              "grip_strength": 13})
+    with factory.begin() as s:
+        row = s.scalars(select(Assessment).where(Assessment.visit_id == v.visit_id)).one()
+        full = rebuild(s, visit_id=v.visit_id, actor="reader")
+        # the same assessment as assessing the stored inputs afresh, traces, work-up and plan included
+        assert full.to_dict() == assess(row.inputs).to_dict()
+        assert {k: r.outcome for k, r in full.results.items()} == row.outcomes
+        assert full.results["fearon2011"].trace and full.plan is not None
+        assert len(str(row.verdicts)) + len(str(row.inputs)) < len(str(full.to_dict())) / 10
+        assert audit.events(s)[-1].entity == "assessment" and audit.events(s)[-1].action == "read"
+        # a row made by another knowledge version cannot be rebuilt exactly: refused, not guessed
+        older = assess_stored(row.inputs, "old")
+        s.add(Assessment(visit_id=v.visit_id, knowledge_version="0.0-older", myoscope_version="0",
+                         reason="test", outcomes={k: r.outcome for k, r in older.results.items()},
+                         verdicts=row.verdicts, inputs=row.inputs))
+        s.flush()
+        with pytest.raises(RegistryError, match="assessed with knowledge 0.0-older; this installation has"):
+            rebuild(s, visit_id=v.visit_id, actor="reader")
