@@ -11,8 +11,8 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect, select, text
 from sqlalchemy.exc import DBAPIError
 
-from myoscope.errors import ConfirmationRequiredError
 from myoscope.assess import assess
+from myoscope.errors import ConfirmationRequiredError
 from myoscope.registry import db
 from myoscope.registry.assessing import rebuild
 from myoscope.registry.models import Assessment, Base

@@ -245,5 +245,5 @@ def test_the_full_assessment_is_rebuilt_from_what_is_stored(factory: sessionmake
                          reason="test", outcomes={k: r.outcome for k, r in older.results.items()},
                          verdicts=row.verdicts, inputs=row.inputs))
         s.flush()
-        with pytest.raises(RegistryError, match="assessed with knowledge 0.0-older; this installation has"):
+        with pytest.raises(RegistryError, match=r"assessed with knowledge 0\.0-older; this installation has"):
             rebuild(s, visit_id=v.visit_id, actor="reader")
