@@ -22,7 +22,7 @@ from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session, selectinload
 
 from ..assess import Assessment as FullAssessment
@@ -32,7 +32,7 @@ from ..knowledge import load_knowledge
 from ..record import parse_record
 from ..rules.evaluate import DefinitionResult
 from . import audit
-from .models import Assessment, Measurement, Patient, Visit
+from .models import Assessment, Measurement, Patient, Visit, utcnow
 
 #: a measure whose method is another record field (stored in the measurement's ``method``)
 METHOD_FIELD = {"asm": "asm_method"}
@@ -119,6 +119,8 @@ def reassess(session: Session, *, patient: Patient, from_visit: Visit | None = N
     outcomes: dict[str, str] = {}
     later: list[int] = []
     started = False
+    rows: list[dict[str, Any]] = []
+    audited: list[tuple[int | None, int | None, dict[str, Any]]] = []
     for v in visits:
         current = current_measurements(v.measurements)
         started = started or v.id in new
@@ -127,13 +129,12 @@ def reassess(session: Session, *, patient: Patient, from_visit: Visit | None = N
             result = assess_stored(data, f"visit {v.id}")
             found = {k: r.outcome for k, r in result.results.items()}
             why = reason if v.id in new else LATER_REASON.get(reason, reason)
-            session.add(Assessment(visit_id=v.id, knowledge_version=result.knowledge_version,
-                                   myoscope_version=result.myoscope_version, reason=why, outcomes=found,
-                                   verdicts={k: verdict(r) for k, r in result.results.items()},
-                                   inputs=data))
-            audit.record(session, actor=actor, action="create", entity="assessment", entity_id=v.id,
-                         patient_id=patient.id, visit_id=v.id, reason=why,
-                         knowledge_version=result.knowledge_version)
+            rows.append({"visit_id": v.id, "created_at": utcnow(), "reason": why, "outcomes": found,
+                         "knowledge_version": result.knowledge_version,
+                         "myoscope_version": result.myoscope_version,
+                         "verdicts": {k: verdict(r) for k, r in result.results.items()}, "inputs": data})
+            audited.append((v.id, patient.id, {"visit_id": v.id, "reason": why,
+                                               "knowledge_version": result.knowledge_version}))
             if from_visit is not None and v.id == from_visit.id:
                 outcomes = found
             elif from_visit is not None or v.id not in new:
@@ -141,7 +142,9 @@ def reassess(session: Session, *, patient: Patient, from_visit: Visit | None = N
         w = current.get("weight")
         if w is not None and w.value_num is not None:
             weights.append((v.visit_date, w.value_num))
-    session.flush()
+    if rows:  # one statement for the assessments, one for their audit rows
+        session.execute(insert(Assessment), rows)
+        audit.record_all(session, actor=actor, action="create", entity="assessment", items=audited)
     return outcomes, later
 
 

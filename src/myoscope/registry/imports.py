@@ -20,8 +20,7 @@ stay committed, so that a rerun resumes.
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -44,7 +43,7 @@ from .storing import (
     normalise_sex,
     parse_birth_date,
     prepare_visit,
-    store_visit,
+    store_visits,
 )
 from .views import ImportResult
 
@@ -200,57 +199,86 @@ def import_csv(session: Session, *, path: str | Path, organisation_name: str = r
         session.rollback()
         raise RecordValidationError(problems, str(path))
     result = ImportResult(str(path), rows=len(rows))
-    with _naming_the_row(session, path, "(organisation)", ""):
+    try:
         org_id = upsert.organisation_id(session, organisation_name)
         session.commit()
+    except SQLAlchemyError as exc:
+        session.rollback()
+        raise ImportWriteError(f"{path}: the database refused organisation {organisation_name!r}: "
+                               f"{_reason(exc)}") from exc
     for pseudonym, planned in plan.items():
-        where = planned.visits[0].where
-        with _naming_the_row(session, path, where, pseudonym) as at:
-            patient, created = upsert.patient(session, organisation=org_id, pseudonym=pseudonym,
-                                              sex=planned.who.sex, birth_date=planned.who.birth_date,
-                                              actor=actor)
-            if created:
-                audit.record(session, actor=actor, action="create", entity="patient", entity_id=patient.id,
-                             patient_id=patient.id, pseudonym=pseudonym, organisation=organisation_name,
-                             sex=patient.sex, birth_date=patient.birth_date)
-                result.patients_created += 1
-            elif (patient.sex, patient.birth_date) != (planned.who.sex, planned.who.birth_date):
-                raise ImportWriteError(f"{path}, {where}: patient {pseudonym} was registered meanwhile as "
-                                       f"{patient.sex}, born {patient.birth_date or 'unknown'}; this file "
-                                       f"says {planned.who.sex}, born {planned.who.birth_date or 'unknown'}")
-            digests = existing_digests(session, patient.id)
-            new: list[int] = []
-            for visit in planned.visits:
-                at[0] = visit.where
-                if visit.digest in digests:
-                    result.skipped += 1
-                    continue
-                row = store_visit(session, patient_id=patient.id, visit=visit, actor=actor,
-                                  with_birth_date=patient.birth_date is not None)
-                digests[visit.digest] = row.id
-                new.append(row.id)
-            at[0] = where
-            if new:
-                reassess(session, patient=patient, from_visits=new, actor=actor, reason="visit added")
+        try:
+            _write_patient(session, org_id, organisation_name, planned, actor, path, result)
             session.commit()
-            result.created += len(new)
+        except ImportWriteError:
+            session.rollback()
+            raise
+        except SQLAlchemyError as exc:
+            session.rollback()
+            where = _refused_row(session, org_id, organisation_name, planned, actor, path)
+            raise ImportWriteError(f"{path}, {where} (patient {pseudonym}): the database refused it: "
+                                   f"{_reason(exc)}. Nothing of this patient was written; the patients "
+                                   "before were: fix the cause and import again to resume") from exc
     return result
 
 
-@contextmanager
-def _naming_the_row(session: Session, path: str | Path, where: str, pseudonym: str) -> Iterator[list[str]]:
-    """Turn a database error into an :class:`ImportWriteError` naming the row being written.
+def _write_patient(session: Session, org_id: int, organisation_name: str, planned: PlannedPatient, actor: str,
+                   path: str | Path, result: ImportResult, *, one_by_one: bool = False,
+                   at: list[str] | None = None) -> None:
+    """One patient's new visits, stored and assessed under the patient's lock (not committed).
 
-    Yields a one-item list the caller updates with the row it is at."""
-    at = [where]
+    ``one_by_one`` stores them a visit at a time, noting each row in ``at`` first: how
+    :func:`_refused_row` finds the row a failed batch stumbled on."""
+    who = planned.who
+    patient, created = upsert.patient(session, organisation=org_id, pseudonym=who.pseudonym, sex=who.sex,
+                                      birth_date=who.birth_date, actor=actor)
+    if created:
+        audit.record(session, actor=actor, action="create", entity="patient", entity_id=patient.id,
+                     patient_id=patient.id, pseudonym=who.pseudonym, organisation=organisation_name,
+                     sex=patient.sex, birth_date=patient.birth_date)
+        result.patients_created += 1
+    elif (patient.sex, patient.birth_date) != (who.sex, who.birth_date):
+        raise ImportWriteError(f"{path}, {planned.visits[0].where}: patient {who.pseudonym} was registered "
+                               f"meanwhile as {patient.sex}, born {patient.birth_date or 'unknown'}; this "
+                               f"file says {who.sex}, born {who.birth_date or 'unknown'}")
+    digests = set(existing_digests(session, patient.id))
+    todo: list[PreparedVisit] = []
+    for visit in planned.visits:
+        if visit.digest in digests:
+            result.skipped += 1
+        else:
+            digests.add(visit.digest)
+            todo.append(visit)
+    if not todo:
+        return
+    batches = [[v] for v in todo] if one_by_one else [todo]
+    stored: list[int] = []
+    for batch in batches:
+        if at is not None:
+            at[0] = batch[0].where
+        stored += [v.id for v in store_visits(session, patient_id=patient.id, visits=batch, actor=actor,
+                                              with_birth_date=patient.birth_date is not None)]
+    if at is not None:
+        at[0] = f"rows {planned.visits[0].where.removeprefix('row ')}-{todo[-1].where.removeprefix('row ')}"
+    reassess(session, patient=patient, from_visits=stored, actor=actor, reason="visit added")
+    result.created += len(todo)
+
+
+def _refused_row(session: Session, org_id: int, organisation_name: str, planned: PlannedPatient, actor: str,
+                 path: str | Path) -> str:
+    """Which row of a patient the database refuses: the patient written again a visit at a time,
+    then rolled back whatever happens (only run after a failure)."""
+    at = [planned.visits[0].where]
     try:
-        yield at
-    except (SQLAlchemyError, ImportWriteError) as exc:
+        _write_patient(session, org_id, organisation_name, planned, actor, path,
+                       ImportResult(str(path)), one_by_one=True, at=at)
+    except (SQLAlchemyError, ImportWriteError):
+        pass
+    finally:
         session.rollback()
-        if isinstance(exc, ImportWriteError):
-            raise
-        reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
-        who = f" (patient {pseudonym})" if pseudonym else ""
-        raise ImportWriteError(f"{path}, {at[0]}{who}: the database refused it: {reason}. Nothing of this "
-                               "patient was written; the patients before were: fix the cause and import "
-                               "again to resume") from exc
+    return at[0]
+
+
+def _reason(exc: SQLAlchemyError) -> str:
+    """The database's own message, first line (without SQLAlchemy's statement dump)."""
+    return str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]

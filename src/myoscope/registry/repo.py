@@ -45,7 +45,7 @@ from .storing import (
     normalise_sex,
     parse_birth_date,
     prepare_visit,
-    store_visit,
+    store_visits,
 )
 from .views import (
     MeasurementView,
@@ -228,8 +228,8 @@ def add_visit(session: Session, *, pseudonym: str, data: Mapping[str, Any],
     existing = existing_digests(session, patient.id).get(prepared.digest)
     if existing is not None:
         return VisitResult(existing, False, prepared.date)
-    visit = store_visit(session, patient_id=patient.id, with_birth_date=patient.birth_date is not None,
-                        visit=prepared, actor=actor)
+    (visit,) = store_visits(session, patient_id=patient.id, with_birth_date=patient.birth_date is not None,
+                            visits=[prepared], actor=actor)
     outcomes, later = reassess(session, patient=patient, from_visit=visit, actor=actor, reason="visit added")
     return VisitResult(visit.id, True, prepared.date, outcomes, later)
 
