@@ -241,7 +241,7 @@ def _write_patient(session: Session, org_id: int, organisation_name: str, planne
         raise ImportWriteError(f"{path}, {planned.visits[0].where}: patient {who.pseudonym} was registered "
                                f"meanwhile as {patient.sex}, born {patient.birth_date or 'unknown'}; this "
                                f"file says {who.sex}, born {who.birth_date or 'unknown'}")
-    digests = set(existing_digests(session, patient.id))
+    digests = set() if created else set(existing_digests(session, patient.id))
     todo: list[PreparedVisit] = []
     for visit in planned.visits:
         if visit.digest in digests:

@@ -68,14 +68,15 @@ def patient(session: Session, *, organisation: int, pseudonym: str, sex: str, bi
 
     Returns the patient and whether this call created it. A patient found (created by someone
     else, perhaps a moment ago) is returned as it is: the caller checks that it agrees."""
-    row = session.execute(
+    created = session.scalars(
         _insert(session, Patient)
         .values(organisation_id=organisation, pseudonym=pseudonym, sex=sex, birth_date=birth_date,
                 created_at=utcnow(), created_by=actor)
         .on_conflict_do_nothing(index_elements=["organisation_id", "pseudonym"])
-        .returning(Patient.id)).first()
-    created = row is not None
-    pid = row[0] if row is not None else session.scalar(
+        .returning(Patient)).first()
+    if created is not None:  # our own uncommitted row: invisible to others, locked by the insert
+        return created, True
+    pid = session.scalar(
         select(Patient.id).where(Patient.organisation_id == organisation, Patient.pseudonym == pseudonym))
     assert pid is not None
-    return lock_patient(session, int(pid)), created
+    return lock_patient(session, int(pid)), False
