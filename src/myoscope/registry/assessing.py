@@ -23,7 +23,7 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy import insert, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, joinedload
 
 from ..assess import Assessment as FullAssessment
 from ..assess import assess
@@ -44,16 +44,6 @@ def current_measurements(measurements: list[Measurement]) -> dict[str, Measureme
     """The current version of each measure: the row that no other row supersedes."""
     superseded = {m.supersedes_id for m in measurements if m.supersedes_id is not None}
     return {m.measure_id: m for m in measurements if m.id not in superseded}
-
-
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, Mapping):
-        return {str(k): _jsonable(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_jsonable(v) for v in value]
-    return value
 
 
 def visit_data(patient: Patient, visit: Visit, current: Mapping[str, Measurement],
@@ -84,8 +74,8 @@ def visit_data(patient: Patient, visit: Visit, current: Mapping[str, Measurement
 def load_visits(session: Session, patient_id: int) -> list[Visit]:
     """A patient's visits in date order, with all their measurement versions loaded."""
     stmt = (select(Visit).where(Visit.patient_id == patient_id).order_by(Visit.visit_date, Visit.id)
-            .options(selectinload(Visit.measurements)).execution_options(populate_existing=True))
-    return list(session.scalars(stmt))
+            .options(joinedload(Visit.measurements)).execution_options(populate_existing=True))
+    return list(session.scalars(stmt).unique())
 
 
 def verdict(result: DefinitionResult) -> dict[str, Any]:
@@ -125,7 +115,7 @@ def reassess(session: Session, *, patient: Patient, from_visit: Visit | None = N
         current = current_measurements(v.measurements)
         started = started or v.id in new
         if started:
-            data = _jsonable(visit_data(patient, v, current, weights))
+            data = audit.jsonable(visit_data(patient, v, current, weights))
             result = assess_stored(data, f"visit {v.id}")
             found = {k: r.outcome for k, r in result.results.items()}
             why = reason if v.id in new else LATER_REASON.get(reason, reason)

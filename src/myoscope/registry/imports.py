@@ -208,7 +208,8 @@ def import_csv(session: Session, *, path: str | Path, organisation_name: str = r
                                f"{_reason(exc)}") from exc
     for pseudonym, planned in plan.items():
         try:
-            _write_patient(session, org_id, organisation_name, planned, actor, path, result)
+            with audit.batched(session):
+                _write_patient(session, org_id, organisation_name, planned, actor, path, result)
             session.commit()
         except ImportWriteError:
             session.rollback()
@@ -233,9 +234,9 @@ def _write_patient(session: Session, org_id: int, organisation_name: str, planne
     patient, created = upsert.patient(session, organisation=org_id, pseudonym=who.pseudonym, sex=who.sex,
                                       birth_date=who.birth_date, actor=actor)
     if created:
-        audit.record(session, actor=actor, action="create", entity="patient", entity_id=patient.id,
-                     patient_id=patient.id, pseudonym=who.pseudonym, organisation=organisation_name,
-                     sex=patient.sex, birth_date=patient.birth_date)
+        audit.record_all(session, actor=actor, action="create", entity="patient", items=[(
+            patient.id, patient.id, {"pseudonym": who.pseudonym, "organisation": organisation_name,
+                                     "sex": patient.sex, "birth_date": patient.birth_date})])
         result.patients_created += 1
     elif (patient.sex, patient.birth_date) != (who.sex, who.birth_date):
         raise ImportWriteError(f"{path}, {planned.visits[0].where}: patient {who.pseudonym} was registered "

@@ -132,7 +132,8 @@ class Measurement(Base):
     visit_id: Mapped[int] = mapped_column(ForeignKey("visits.id", ondelete="CASCADE"))
     measure_id: Mapped[str] = mapped_column(String(60))
     value_num: Mapped[float | None] = mapped_column(Float)
-    value_json: Mapped[Any] = mapped_column(JSON, nullable=True)
+    # none_as_null: Python None is SQL NULL (not the JSON text 'null'), also in bulk inserts
+    value_json: Mapped[Any] = mapped_column(JSON(none_as_null=True), nullable=True)
     unit: Mapped[str | None] = mapped_column(String(20))
     unit_entered: Mapped[str | None] = mapped_column(String(20))
     method: Mapped[str | None] = mapped_column(String(20))

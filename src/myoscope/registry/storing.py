@@ -156,7 +156,8 @@ def store_visits(session: Session, *, patient_id: int, with_birth_date: bool, vi
             measure = catalog.measures[mid]
             m: dict[str, Any] = {
                 "visit_id": row.id, "measure_id": mid, "source": visit.source, "entered_by": actor,
-                "entered_at": utcnow(), "version": 1,
+                "entered_at": utcnow(), "version": 1, "value_num": None, "value_json": None, "unit": None,
+                "unit_entered": None,
                 "method": record.values.get(METHOD_FIELD[mid]) if mid in METHOD_FIELD else None}
             if measure.kind == "quantity":
                 m.update(value_num=float(value), unit=measure.unit,
@@ -166,11 +167,7 @@ def store_visits(session: Session, *, patient_id: int, with_birth_date: bool, vi
             values.append(m)
             stored.append(mid)
         audited.append((row.id, patient_id, {"date": visit.date, "source": visit.source, "measures": stored}))
-    # Core executemany, one per shape: numbers, and answers or lists (JSON). A key left out is
-    # SQL NULL; a JSON column given None would store the JSON text 'null' instead.
-    for kind in ("value_num", "value_json"):
-        same = [m for m in values if kind in m]
-        if same:
-            session.connection().execute(insert(MEASUREMENTS), same)
+    if values:  # one Core executemany (value_json is declared none_as_null: None is SQL NULL)
+        session.connection().execute(insert(MEASUREMENTS), values)
     audit.record_all(session, actor=actor, action="create", entity="visit", items=audited)
     return rows
