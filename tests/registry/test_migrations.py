@@ -107,7 +107,8 @@ def test_0004_keeps_verdicts_and_inputs_of_stored_assessments(empty_url: str) ->
         row = s.scalars(select(Assessment)).one()
         assert row.inputs == payload["record"]
         assert row.verdicts["ewgsop2"] == {"outcome": "severe_sarcopenia", "decided": True,
-                                           "decisive_measures": [], "possible_outcomes": []}
+                                           "decisive_measures": [], "possible_outcomes": [],
+                                           "in_population": True}
         rebuilt = rebuild(s, visit_id=1, actor="t")  # the trace comes back from the inputs
         assert rebuilt.results["ewgsop2"].trace == full.results["ewgsop2"].trace
         s.rollback()

@@ -50,7 +50,8 @@ def test_a_visit_is_stored_in_canonical_units_with_the_unit_as_entered(factory: 
         (a,) = s.scalars(select(Assessment))
         assert a.knowledge_version and a.inputs["weight"] == pytest.approx(59.87419284)
         assert a.outcomes["ewgsop2"] == a.verdicts["ewgsop2"]["outcome"] == "severe_sarcopenia"
-        assert a.verdicts["ewgsop2"]["decided"] is True
+        assert a.verdicts["ewgsop2"]["decided"] is True and a.verdicts["ewgsop2"]["in_population"] is True
+        assert a.verdicts["fearon2011"]["in_population"] is not True  # COPD, no cancer recorded
 
 
 def test_the_same_visit_twice_is_stored_once(factory: sessionmaker[Session], anna: str) -> None:

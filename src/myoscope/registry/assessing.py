@@ -79,13 +79,15 @@ def load_visits(session: Session, patient_id: int) -> list[Visit]:
 
 
 def verdict(result: DefinitionResult) -> dict[str, Any]:
-    """What is kept of one definition's result (the trace is rebuilt on demand).
+    """What is kept of one definition's result (the trace is rebuilt on demand), ``in_population``
+    included: alerts that must not rest on a verdict outside its population can read it.
 
     One place, so that a new per-verdict fact (a caveat flag that alerts must respect, say)
     is added to every stored row at once."""
     return {"outcome": result.outcome, "decided": result.decided,
             "decisive_measures": list(result.decisive_measures),
-            "possible_outcomes": list(result.possible_outcomes)}
+            "possible_outcomes": list(result.possible_outcomes),
+            "in_population": result.in_population}
 
 
 def assess_stored(data: Mapping[str, Any], source: str) -> FullAssessment:

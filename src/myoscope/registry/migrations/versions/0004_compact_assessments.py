@@ -22,7 +22,7 @@ branch_labels = None
 depends_on = None
 destructive_downgrade = None
 
-KEPT = ("outcome", "decided", "decisive_measures", "possible_outcomes")
+KEPT = ("outcome", "decided", "decisive_measures", "possible_outcomes", "in_population")
 BATCH = 1000
 
 assessments = sa.table("assessments", sa.column("id", sa.BigInteger()), sa.column("result", sa.JSON()),
