@@ -105,7 +105,7 @@ def test_0004_keeps_verdicts_and_inputs_of_stored_assessments(empty_url: str) ->
     db.upgrade(engine)
     with db.session_factory(engine)() as s:
         row = s.scalars(select(Assessment)).one()
-        assert row.inputs == payload["record"]
+        assert row.inputs == payload["record"] and row.red_flags == payload["workup"]["red_flags"]
         assert row.verdicts["ewgsop2"] == {"outcome": "severe_sarcopenia", "decided": True,
                                            "decisive_measures": [], "possible_outcomes": [],
                                            "in_population": True}

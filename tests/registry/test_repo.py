@@ -244,7 +244,26 @@ def test_the_full_assessment_is_rebuilt_from_what_is_stored(factory: sessionmake
         older = assess_stored(row.inputs, "old")
         s.add(Assessment(visit_id=v.visit_id, knowledge_version="0.0-older", myoscope_version="0",
                          reason="test", outcomes={k: r.outcome for k, r in older.results.items()},
-                         verdicts=row.verdicts, inputs=row.inputs))
+                         verdicts=row.verdicts, inputs=row.inputs, red_flags=row.red_flags))
         s.flush()
         with pytest.raises(RegistryError, match=r"assessed with knowledge 0\.0-older; this installation has"):
             rebuild(s, visit_id=v.visit_id, actor="reader")
+
+
+def test_red_flags_are_stored_with_the_verdicts(factory: sessionmaker[Session]) -> None:
+    """Safety information a patient list must show is kept, not only rebuilt on demand."""
+    history = {"symptoms": {"weakness": True, "cramps": True, "numbness_tingling": False,
+                            "visual_disturbance": False},
+               "onset_age": 57, "tempo": "months", "course": "progressive", "distribution": ["asymmetric"],
+               "signs": {"upper_motor_neuron": ["cervical"], "lower_motor_neuron": ["cervical"],
+                         "sensory_loss": False}}
+    with factory.begin() as s:
+        repo.add_patient(s, pseudonym="M1", sex="male", birth_date="1967-01-01", actor=ME)
+        v = repo.add_visit(s, pseudonym="M1", actor=ME, data={"date": "2025-01-01", "history": history})
+        quiet = repo.add_visit(s, pseudonym="M1", actor=ME, data={"date": "2025-03-01", "weight": 70})
+    with factory.begin() as s:
+        row = s.scalars(select(Assessment).where(Assessment.visit_id == v.visit_id)).one()
+        assert [(f["id"], f["urgency"]) for f in row.red_flags] == [("suspected_mnd", "urgent")]
+        full = rebuild(s, visit_id=v.visit_id, actor=ME)
+        assert full.workup is not None and row.red_flags == [f.to_dict() for f in full.workup.red_flags]
+        assert s.scalars(select(Assessment.red_flags).where(Assessment.visit_id == quiet.visit_id)).one() == []

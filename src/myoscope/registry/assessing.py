@@ -91,11 +91,15 @@ def verdict(result: DefinitionResult) -> dict[str, Any]:
 
 
 def assess_stored(data: Mapping[str, Any], source: str) -> FullAssessment:
-    """The registry's assessment of a rebuilt record: every definition, without plan or work-up.
+    """The registry's assessment of a rebuilt record: every definition and the cause work-up
+    (its red flags are stored), without the plan (made when a visit is shown in full,
+    :func:`rebuild`, from the same inputs)."""
+    return assess(parse_record(data, source=source), plan=False, cause_workup=True)
 
-    The registry stores verdicts; the plan and the cause work-up are made when a visit is shown
-    in full (:func:`rebuild`), from the same inputs."""
-    return assess(parse_record(data, source=source), plan=False, cause_workup=False)
+
+def red_flags(result: FullAssessment) -> list[dict[str, Any]]:
+    """The work-up's red flags as stored (most urgent first, as the work-up orders them)."""
+    return [] if result.workup is None else [audit.jsonable(r.to_dict()) for r in result.workup.red_flags]
 
 
 def reassess(session: Session, *, patient: Patient, from_visit: Visit | None = None,
@@ -124,7 +128,8 @@ def reassess(session: Session, *, patient: Patient, from_visit: Visit | None = N
             rows.append({"visit_id": v.id, "created_at": utcnow(), "reason": why, "outcomes": found,
                          "knowledge_version": result.knowledge_version,
                          "myoscope_version": result.myoscope_version,
-                         "verdicts": {k: verdict(r) for k, r in result.results.items()}, "inputs": data})
+                         "verdicts": {k: verdict(r) for k, r in result.results.items()}, "inputs": data,
+                         "red_flags": red_flags(result)})
             audited.append((v.id, patient.id, {"visit_id": v.id, "reason": why,
                                                "knowledge_version": result.knowledge_version}))
             if from_visit is not None and v.id == from_visit.id:

@@ -170,6 +170,9 @@ class Assessment(Base):
     outcomes: Mapped[dict[str, Any]] = mapped_column(JSON)
     verdicts: Mapped[dict[str, Any]] = mapped_column(JSON)
     inputs: Mapped[dict[str, Any]] = mapped_column(JSON)
+    #: the cause work-up's red flags (most urgent first): safety information a list must show
+    #: without rebuilding every visit
+    red_flags: Mapped[list[Any]] = mapped_column(JSON)
 
     visit: Mapped[Visit] = relationship(back_populates="assessments")
 

@@ -1,8 +1,9 @@
 """Store an assessment's verdicts and inputs instead of its full JSON with traces.
 
 The full assessment (every comparison of every definition, with citations) took about 90 KiB
-per visit. A row now keeps each definition's outcome, decided flag, decisive measures and
-possible outcomes (``verdicts``) and the record assessed (``inputs``); the trace is rebuilt
+per visit. A row now keeps each definition's outcome, decided flag, decisive measures, possible
+outcomes and population flag (``verdicts``), the record assessed (``inputs``) and the cause
+work-up's red flags (``red_flags``, safety information); the trace is rebuilt
 from them and the recorded knowledge version on demand. Existing rows are converted: their
 record becomes the inputs, their results the verdicts.
 
@@ -27,6 +28,7 @@ BATCH = 1000
 
 assessments = sa.table("assessments", sa.column("id", sa.BigInteger()), sa.column("result", sa.JSON()),
                        sa.column("verdicts", sa.JSON()), sa.column("inputs", sa.JSON()),
+                       sa.column("red_flags", sa.JSON()),
                        sa.column("knowledge_version", sa.String()),
                        sa.column("myoscope_version", sa.String()))
 
@@ -48,12 +50,15 @@ def upgrade() -> None:
     with op.batch_alter_table("assessments") as batch:
         batch.add_column(sa.Column("verdicts", sa.JSON(), nullable=True))
         batch.add_column(sa.Column("inputs", sa.JSON(), nullable=True))
+        batch.add_column(sa.Column("red_flags", sa.JSON(), nullable=True))
     _convert([assessments.c.result], lambda row: {
         "verdicts": {k: {f: r.get(f) for f in KEPT} for k, r in (row[1].get("results") or {}).items()},
-        "inputs": row[1].get("record") or {}})
+        "inputs": row[1].get("record") or {},
+        "red_flags": (row[1].get("workup") or {}).get("red_flags") or []})
     with op.batch_alter_table("assessments") as batch:
         batch.alter_column("verdicts", existing_type=sa.JSON(), nullable=False)
         batch.alter_column("inputs", existing_type=sa.JSON(), nullable=False)
+        batch.alter_column("red_flags", existing_type=sa.JSON(), nullable=False)
         batch.drop_column("result")
 
 
@@ -61,10 +66,11 @@ def downgrade() -> None:
     with op.batch_alter_table("assessments") as batch:
         batch.add_column(sa.Column("result", sa.JSON(), nullable=True))
     _convert([assessments.c.verdicts, assessments.c.inputs, assessments.c.knowledge_version,
-              assessments.c.myoscope_version], lambda row: {"result": {
+              assessments.c.myoscope_version, assessments.c.red_flags], lambda row: {"result": {
                   "myoscope_version": row[4], "knowledge_version": row[3], "record": row[2],
-                  "results": row[1]}})
+                  "results": row[1], "workup": {"red_flags": row[5]}}})
     with op.batch_alter_table("assessments") as batch:
         batch.alter_column("result", existing_type=sa.JSON(), nullable=False)
         batch.drop_column("verdicts")
         batch.drop_column("inputs")
+        batch.drop_column("red_flags")
