@@ -69,6 +69,9 @@ class PatientPage:
     def __len__(self) -> int:
         return len(self.rows)
 
+    def __getitem__(self, index: int) -> PatientRow:
+        return self.rows[index]
+
     def to_dict(self) -> dict[str, Any]:
         return {"patients": [r.to_dict() for r in self.rows], "next_after": self.next_after}
 
