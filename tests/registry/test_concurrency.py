@@ -111,6 +111,13 @@ class Importers:
             _out, err = p.communicate(timeout=120)
             assert p.returncode == 0, err
 
+    def stop(self) -> None:
+        """End the importers still running (after a failed round they would wait for a signal)."""
+        for p in self.procs:
+            if p.poll() is None:
+                p.kill()
+                p.communicate()
+
 
 def snapshot(url: str) -> str:
     """Everything the registry holds about its patients, independent of row ids and of which
@@ -145,14 +152,17 @@ def test_concurrent_importers_end_where_a_sequential_import_ends(
     rounds = [importer_files(tmp_path, n, 1), importer_files(tmp_path, n, 2)]
     importers = Importers(db_url, rounds, tmp_path)
     engine = db.make_engine(reference_url)
-    # round 1: a fresh registry (no organisation, no patients); round 2: the populated one
-    for r, files in enumerate(rounds, start=1):
-        importers.run_round(r)
-        for f in files:
-            with db.session_factory(engine)() as s:
-                import_csv(s, path=f, actor=f.stem)
-        concurrent, sequential = snapshot(db_url), snapshot(reference_url)
-        assert len(json.loads(sequential)) == 6
-        assert concurrent == sequential, f"round {r}: the concurrent import differs from the sequential one"
-    importers.finish()
-    engine.dispose()
+    try:
+        # round 1: a fresh registry (no organisation, no patients); round 2: the populated one
+        for r, files in enumerate(rounds, start=1):
+            importers.run_round(r)
+            for f in files:
+                with db.session_factory(engine)() as s:
+                    import_csv(s, path=f, actor=f.stem)
+            concurrent, sequential = snapshot(db_url), snapshot(reference_url)
+            assert len(json.loads(sequential)) == 6
+            assert concurrent == sequential, f"round {r}: the concurrent import differs from the sequential one"
+        importers.finish()
+    finally:
+        importers.stop()
+        engine.dispose()

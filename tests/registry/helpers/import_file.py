@@ -24,7 +24,10 @@ with engine.connect() as conn:  # open the pool's connection before the start si
     conn.execute(text("SELECT 1"))
 for r, csv_path in enumerate(files, start=1):
     Path(f"{signals}-ready-{r}").touch()
+    deadline = time.monotonic() + 300  # a test that failed never signals: do not wait forever
     while not Path(f"{signals}-go-{r}").exists():
+        if time.monotonic() > deadline:
+            sys.exit(f"no start signal for round {r}")
         time.sleep(0.005)
     with db.session_factory(engine)() as session:
         print(imports.import_csv(session, path=csv_path, actor=Path(csv_path).stem), flush=True)
