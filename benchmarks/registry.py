@@ -1,25 +1,32 @@
-"""Time to compute registry-wide alerts for 100 000 patients x 10 visits, on SQLite and PostgreSQL.
+"""Registry benchmark: CSV import against in-process assessment, stored size per visit, and
+registry-wide alerts (full pass and one page), on SQLite and PostgreSQL.
 
-    .venv/bin/python benchmarks/registry.py [--patients 100000] [--visits 10] [--baseline 2000]
+    .venv/bin/python benchmarks/registry.py [--import-patients 200] [--import-visits 4]
+                                            [--patients 20000] [--visits 10] [--baseline 500]
 
-For each backend: build a fresh registry (migrations), bulk-load synthetic patients (grip
-strength, gait speed and weight at every visit, height at the first, 0.5 % of values corrected
-so that the "current version" filter has work to do), then time
+Import (what ``myoscope import`` does): a synthetic CSV of patients x visits (weight, height,
+grip, gait, chair stands, calf, ASM by DXA, CRP, albumin, SARC-F), imported into a fresh
+registry. The baseline, measured in the same run on the same records: assessing each record in
+one process with ``myoscope.assess`` (the whole pathway, as ``myoscope assess`` does) and with
+the definitions only (what the registry stores). Reported: visits/s, the ratio import /
+baseline, and the stored size per visit (SQLite: the file; PostgreSQL: every table with its
+indexes and TOAST).
 
-- ``compute_alerts``: one streaming query + the pure change code per patient (what
-  ``myoscope alerts`` runs), split into the fetch alone and the whole pass;
-- the baseline, measured in the same run: a naive per-patient ORM loop (load the patient, its
-  visits, their measurements; compute) over ``--baseline`` patients, extrapolated to all. Both
-  must give the same alerts for those patients; the script checks it.
+Alerts: bulk-load synthetic patients (grip, gait speed and weight at every visit, height at the
+first, 0.5 % of values corrected so that the "current version" filter has work to do), then
+time ``compute_alerts`` over everyone, the first page (``myoscope alerts`` shows 100 alerts a
+page), and a naive per-patient ORM loop over ``--baseline`` patients, extrapolated. Both must
+give the same alerts for those patients; the script checks it.
 
 PostgreSQL is the server in ``MYOSCOPE_TEST_DATABASE_URL`` (default: the machine's
-postgres@127.0.0.1:5432/test), in a throw-away schema; it is skipped with a note if unreachable.
-Data are generated with a fixed seed; figures are wall-clock seconds on this machine.
+postgres@127.0.0.1:5432/test), in throw-away schemas; it is skipped with a note if unreachable.
+Data are generated with fixed seeds; figures are wall-clock seconds on this machine.
 """
 
 from __future__ import annotations
 
 import argparse
+import csv
 import os
 import sqlite3
 import sys
@@ -27,18 +34,22 @@ import tempfile
 import time
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-from sqlalchemy import create_engine, select, text
+from sqlalchemy import Engine, create_engine, select, text
 from sqlalchemy.engine import make_url
 
+from myoscope.assess import assess
+from myoscope.record import parse_record
 from myoscope.registry import db
 from myoscope.registry.alerts import compute_alerts, iter_series
 from myoscope.registry.assessing import load_visits
 from myoscope.registry.changes import current_alerts, patient_changes
+from myoscope.registry.imports import import_csv, read_rows, row_to_record
 from myoscope.registry.models import Patient
 from myoscope.registry.repo import series_of
 
@@ -142,7 +153,7 @@ def load_postgres(url: str, n_patients: int, n_visits: int) -> int:
                         f"(SELECT max(id) FROM {table}))")
         conn.commit()
     with psycopg.connect(conninfo, autocommit=True) as conn:
-        conn.execute("ANALYZE")
+        conn.execute("ANALYZE patients, visits, measurements")
     return rows
 
 
@@ -176,6 +187,12 @@ def bench(name: str, url: str, n_patients: int, n_visits: int, n_baseline: int,
         t_alerts = time.perf_counter() - t0
         s.rollback()  # the benchmark's audit row is not kept
 
+    with factory() as s:
+        t0 = time.perf_counter()
+        page = compute_alerts(s, limit=100, actor="bench")
+        t_page = time.perf_counter() - t0
+        s.rollback()
+
     step = max(1, n_patients // n_baseline)
     subset = list(range(1, n_patients + 1, step))[:n_baseline]
     t0 = time.perf_counter()
@@ -192,47 +209,177 @@ def bench(name: str, url: str, n_patients: int, n_visits: int, n_baseline: int,
     print(f"  fetch only (streaming query, {n_series:,} series): {t_fetch:.1f} s")
     print(f"  compute_alerts (fetch + changes + alerts): {t_alerts:.1f} s "
           f"({n_patients / t_alerts:,.0f} patients/s; {len(report.alerts):,} alerts)")
+    print(f"  first page (alerts --limit 100): {t_page:.2f} s ({len(page.alerts)} alerts, "
+          f"{page.patients:,} patients scanned)")
     print(f"  baseline, naive per-patient ORM loop over {len(subset):,} patients, extrapolated: "
           f"{t_naive:.1f} s")
     print(f"  ratio baseline / compute_alerts: {t_naive / t_alerts:.1f}x")
-    return {"load": t_load, "fetch": t_fetch, "alerts": t_alerts, "naive": t_naive}
+    return {"load": t_load, "fetch": t_fetch, "alerts": t_alerts, "naive": t_naive, "page": t_page}
+
+
+IMPORT_COLUMNS = ("patient", "sex", "birth_date", "date", "weight", "height", "grip_strength", "gait_speed",
+                  "chair_stand_time", "calf_circumference", "asm", "asm_method", "crp", "albumin",
+                  "sarc_f_strength", "sarc_f_assistance_walking", "sarc_f_rise_from_chair",
+                  "sarc_f_climb_stairs", "sarc_f_falls")
+
+
+def visits_csv(path: Path, n_patients: int, n_visits: int, seed: int = 11) -> int:
+    """A CSV of n_patients x n_visits plausible visits, each patient's in date order."""
+    rng = np.random.default_rng(seed)
+    with path.open("w", newline="") as fh:
+        out = csv.writer(fh)
+        out.writerow(IMPORT_COLUMNS)
+        for p in range(n_patients):
+            male = bool(rng.random() < 0.45)
+            born = date(1935, 1, 1) + timedelta(days=int(rng.integers(0, 25 * 365)))
+            height = rng.normal(174 if male else 161, 6)
+            weight, grip, gait = rng.normal(80 if male else 66, 11), rng.normal(34 if male else 21, 6), 1.0
+            day = date(2023, 1, 1) + timedelta(days=int(rng.integers(0, 200)))
+            for v in range(n_visits):
+                weight = max(35.0, weight + rng.normal(-0.8, 1.5))
+                grip = max(4.0, grip + rng.normal(-0.5, 1.5))
+                gait = min(1.8, max(0.2, gait + rng.normal(-0.02, 0.05)))
+                out.writerow([f"P{p:05d}", "M" if male else "F", born.isoformat(), day.isoformat(),
+                              f"{weight:.1f}", f"{height:.1f}" if v == 0 else "", f"{grip:.1f}",
+                              f"{gait:.2f}",
+                              f"{rng.uniform(8, 18):.1f}", f"{rng.uniform(28, 38):.1f}",
+                              f"{weight * (0.3 if male else 0.25):.1f}", "dxa", f"{rng.uniform(1, 30):.1f}",
+                              f"{rng.uniform(2.8, 4.5):.1f}", *[int(x) for x in rng.integers(0, 3, 5)]])
+                day += timedelta(days=int(rng.integers(60, 150)))
+    return n_patients * n_visits
+
+
+def import_records(path: Path) -> list[dict[str, Any]]:
+    return [{**row_to_record({k: v for k, v in r.items() if k != "patient"}), "id": r["patient"]}
+            for r in read_rows(path)]
+
+
+def assess_seconds(records: list[dict[str, Any]], *, whole: bool) -> tuple[float, float]:
+    """Wall and CPU seconds to assess every record in one process: the whole pathway, or the
+    definitions only."""
+    t0, c0 = time.perf_counter(), time.process_time()
+    for r in records:
+        assess(parse_record(r), plan=whole, cause_workup=whole)
+    return time.perf_counter() - t0, time.process_time() - c0
+
+
+def stored_bytes(url: str) -> int:
+    """Bytes the registry takes: the SQLite file, or every table of the schema with indexes and TOAST."""
+    u = make_url(url)
+    if u.get_backend_name() == "sqlite":
+        assert u.database
+        return Path(u.database).stat().st_size
+    engine = create_engine(url)
+    with engine.connect() as conn:
+        size = conn.execute(text("SELECT sum(pg_total_relation_size(c.oid)) FROM pg_class c "
+                                 "JOIN pg_namespace n ON n.oid = c.relnamespace "
+                                 "WHERE n.nspname = current_schema() "
+                                 "AND c.relkind = 'r'")).scalar_one()
+    engine.dispose()
+    return int(size)
+
+
+def import_once(url: str, path: Path, n: int) -> tuple[tuple[float, float], int]:
+    """Wall and CPU seconds (this process) to import ``path`` into a fresh registry at ``url``,
+    and the bytes it then takes."""
+    engine = db.make_engine(url)
+    db.upgrade(engine)
+    t0, c0 = time.perf_counter(), time.process_time()
+    with db.session_factory(engine)() as s:
+        result = import_csv(s, path=path, actor="bench")
+    took = time.perf_counter() - t0, time.process_time() - c0
+    engine.dispose()
+    assert result.created == n, result
+    return took, stored_bytes(url)
+
+
+def bench_import(tmp: Path, admin: Engine | None, pg_url: str, n_patients: int, n_visits: int,
+                 repeat: int) -> None:
+    """Import against in-process assessment, each measured ``repeat`` times, interleaved, best kept
+    (on a machine shared with other work the best of several is the least disturbed)."""
+    path = tmp / "visits.csv"
+    n = visits_csv(path, n_patients, n_visits)
+    records = import_records(path)
+    assess(parse_record(records[0]))  # knowledge loaded before timing, as import loads it once too
+    times: dict[str, list[tuple[float, float]]] = {"whole": [], "definitions": [], "SQLite": [],
+                                                   "PostgreSQL": []}
+    sizes: dict[str, int] = {}
+    for r in range(repeat):
+        times["whole"].append(assess_seconds(records, whole=True))
+        times["definitions"].append(assess_seconds(records, whole=False))
+        t, sizes["SQLite"] = import_once(f"sqlite:///{tmp / f'import-{r}.sqlite'}", path, n)
+        times["SQLite"].append(t)
+        if admin is not None:
+            with pg_schema(admin, pg_url) as url:
+                t, sizes["PostgreSQL"] = import_once(url, path, n)
+            times["PostgreSQL"].append(t)
+    def best(key: str, which: int) -> float:
+        return min(t[which] for t in times[key])
+
+    whole, defs = best("whole", 0), best("definitions", 0)
+    print(f"\nimport of {n:,} visits ({n_patients:,} patients), best of {repeat}; baseline, in-process "
+          f"assessment of the same records: {whole:.2f} s (whole pathway: definitions, work-up, plan), "
+          f"{defs:.2f} s (definitions only); CPU {best('whole', 1):.2f} s and {best('definitions', 1):.2f} s")
+    for name in ("SQLite", "PostgreSQL"):
+        if not times[name]:
+            continue
+        t, cpu = best(name, 0), best(name, 1)
+        print(f"  {name}: {t:.2f} s ({n / t:,.0f} visits/s); ratio to in-process assessment "
+              f"{t / whole:.2f}x (whole pathway), {t / defs:.2f}x (definitions only); "
+              f"stored {sizes[name] / 1024 / n:.1f} KiB per visit")
+        print(f"    CPU in this process {cpu:.2f} s: {cpu / best('whole', 1):.2f}x the whole pathway's, "
+              f"{cpu / best('definitions', 1):.2f}x the definitions' (the server's CPU not counted)")
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--patients", type=int, default=100_000)
+    parser.add_argument("--import-patients", type=int, default=200)
+    parser.add_argument("--import-visits", type=int, default=4)
+    parser.add_argument("--repeat", type=int, default=3, help="import runs (the best is kept)")
+    parser.add_argument("--patients", type=int, default=20_000)
     parser.add_argument("--visits", type=int, default=10)
-    parser.add_argument("--baseline", type=int, default=2_000, help="patients in the naive baseline")
+    parser.add_argument("--baseline", type=int, default=500, help="patients in the naive baseline")
     parser.add_argument("--postgres", default=os.environ.get("MYOSCOPE_TEST_DATABASE_URL", PG_DEFAULT))
     args = parser.parse_args()
     print(f"myoscope registry benchmark; python {sys.version.split()[0]}, {os.cpu_count()} CPU(s)")
 
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "bench.sqlite"
-        bench("SQLite", f"sqlite:///{path}", args.patients, args.visits, args.baseline,
-              lambda _url, n, v: load_sqlite(path, n, v))
-        print(f"  (file size {path.stat().st_size / 1e6:,.0f} MB)")
-
+    pg_ok = True
     admin = create_engine(args.postgres)
     try:
         with admin.connect() as conn:
             conn.execute(select(1))
     except Exception as exc:  # any failure to connect means "skip"
-        print(f"\nPostgreSQL: skipped, server not reachable at {args.postgres}: {exc.__class__.__name__}")
-        return 0
+        print(f"(PostgreSQL skipped, server not reachable at {args.postgres}: {exc.__class__.__name__})")
+        pg_ok = False
+
+    with tempfile.TemporaryDirectory() as tmp:
+        bench_import(Path(tmp), admin if pg_ok else None, args.postgres, args.import_patients,
+                     args.import_visits, args.repeat)
+
+        path = Path(tmp) / "bench.sqlite"
+        bench("SQLite", f"sqlite:///{path}", args.patients, args.visits, args.baseline,
+              lambda _url, n, v: load_sqlite(path, n, v))
+        print(f"  (file size {path.stat().st_size / 1e6:,.0f} MB)")
+    if pg_ok:
+        with pg_schema(admin, args.postgres) as url:
+            bench("PostgreSQL", url, args.patients, args.visits, args.baseline, load_postgres)
+    admin.dispose()
+    return 0
+
+
+@contextmanager
+def pg_schema(admin: Engine, base_url: str) -> Iterator[str]:
+    """A URL of a new, empty schema on the server, dropped afterwards."""
     schema = f"myo_bench_{uuid.uuid4().hex[:8]}"
     with admin.begin() as conn:
         conn.execute(text(f'CREATE SCHEMA "{schema}"'))
     try:
-        u = make_url(args.postgres)
-        url = u.set(query={**u.query, "options": f"-csearch_path={schema}"}).render_as_string(
-            hide_password=False)
-        bench("PostgreSQL", url, args.patients, args.visits, args.baseline, load_postgres)
+        u = make_url(base_url)
+        url = u.set(query={**u.query, "options": f"-csearch_path={schema}"})
+        yield url.render_as_string(hide_password=False)
     finally:
         with admin.begin() as conn:
             conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
-    return 0
 
 
 if __name__ == "__main__":

@@ -91,5 +91,9 @@ class AuditLogImmutableError(RegistryError):
     """Something tried to change or delete an audit-log row or a stored measurement version."""
 
 
+class ImportWriteError(RegistryError):
+    """The database refused a row of an import after it passed validation (the row is named)."""
+
+
 class ConfirmationRequiredError(RegistryError):
     """A destructive operation (deleting a patient) was asked for without explicit confirmation."""

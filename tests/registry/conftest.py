@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 
 import pytest
@@ -31,13 +32,10 @@ def pg_schema_url(schema: str) -> str:
         hide_password=False)
 
 
-@pytest.fixture(params=BACKENDS)
-def empty_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """A URL of an empty database (no schema yet) on each backend."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'registry.sqlite'}"
-        return
-    schema = f"myo_test_{uuid.uuid4().hex[:12]}"
+@contextmanager
+def pg_schema(prefix: str) -> Iterator[str]:
+    """The URL of a new, empty, uniquely named schema on the test server, dropped afterwards."""
+    schema = f"{prefix}_{uuid.uuid4().hex[:12]}"
     admin = create_engine(PG_URL or "")
     with admin.begin() as conn:
         conn.execute(text(f'CREATE SCHEMA "{schema}"'))
@@ -47,6 +45,16 @@ def empty_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
         with admin.begin() as conn:
             conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
         admin.dispose()
+
+
+@pytest.fixture(params=BACKENDS)
+def empty_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A URL of an empty database (no schema yet) on each backend."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'registry.sqlite'}"
+        return
+    with pg_schema("myo_test") as url:
+        yield url
 
 
 @pytest.fixture
@@ -70,3 +78,15 @@ def factory(engine: Engine) -> sessionmaker[Session]:
     return db.session_factory(engine)
 
 
+
+
+@pytest.fixture
+def reference_url(db_url: str, tmp_path: Path) -> Iterator[str]:
+    """A second migrated database on the same backend as ``db_url`` (to compare two ways of
+    arriving at the same data)."""
+    with (nullcontext(f"sqlite:///{tmp_path / 'reference.sqlite'}") if db_url.startswith("sqlite")
+          else pg_schema("myo_ref")) as url:
+        engine = db.make_engine(url)
+        db.upgrade(engine)
+        engine.dispose()
+        yield url

@@ -100,3 +100,42 @@ def test_a_measurement_row_is_never_changed_in_place(factory: sessionmaker[Sessi
         m.value_num = 61.0
         with pytest.raises(AuditLogImmutableError, match="a correction is a new version"):
             s.flush()
+
+
+REWRITES = {
+    "sqlite": ["REPLACE INTO audit_log (id, at, actor, action, entity, details) "
+               "VALUES (:id, CURRENT_TIMESTAMP, 'mallory', 'read', 'x', '{}')",
+               "INSERT OR REPLACE INTO audit_log (id, at, actor, action, entity, details) "
+               "VALUES (:id, CURRENT_TIMESTAMP, 'mallory', 'read', 'x', '{}')",
+               "INSERT INTO audit_log (id, at, actor, action, entity, details) "
+               "VALUES (:id, CURRENT_TIMESTAMP, 'mallory', 'read', 'x', '{}') "
+               "ON CONFLICT (id) DO UPDATE SET actor = excluded.actor"],
+    "postgresql": ["INSERT INTO audit_log (id, at, actor, action, entity, details) "
+                   "VALUES (:id, CURRENT_TIMESTAMP, 'mallory', 'read', 'x', '{}') "
+                   "ON CONFLICT (id) DO UPDATE SET actor = excluded.actor"],
+}
+
+
+@pytest.mark.parametrize("recursive_triggers", [False, True])
+def test_replace_and_upsert_cannot_rewrite_an_audit_row(factory: sessionmaker[Session],
+                                                        recursive_triggers: bool) -> None:
+    """REPLACE's implicit delete fires no DELETE trigger unless recursive triggers are on: the
+    BEFORE INSERT trigger of migration 0003 refuses it either way."""
+    with factory.begin() as s:
+        repo.add_patient(s, pseudonym="P1", sex="F", actor="ana")
+    with factory() as s:
+        (row_id,) = [e.id for e in audit.events(s)]
+        dialect = s.get_bind().dialect.name
+    if recursive_triggers and dialect != "sqlite":
+        pytest.skip("a SQLite pragma")
+    for sql in REWRITES[dialect]:
+        with pytest.raises(DBAPIError, match="append-only"), factory.begin() as s:
+            if recursive_triggers:
+                s.connection().exec_driver_sql("PRAGMA recursive_triggers = ON")
+            s.connection().execute(text(sql), {"id": row_id})
+    with factory.begin() as s:  # a new row with a new id is still welcome
+        s.connection().execute(text(REWRITES[dialect][0].replace(":id", "NULL" if dialect == "sqlite"
+                                                                   else "DEFAULT").replace(
+            " ON CONFLICT (id) DO UPDATE SET actor = excluded.actor", "")))
+    with factory() as s:
+        assert trail(s) == [("ana", "create", "patient"), ("mallory", "read", "x")]

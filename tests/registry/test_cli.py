@@ -28,17 +28,28 @@ def write(tmp_path: Path, name: str, text: str) -> Path:
     return p
 
 
-def test_db_init_status_upgrade_downgrade(empty_url: str) -> None:
+def test_db_init_status_upgrade_downgrade(empty_url: str, tmp_path: Path) -> None:
     assert run(empty_url, "patient", "list", code=2) == (
         "Error: the database has no registry schema: run `myoscope db init` first\n")
-    assert run(empty_url, "db", "init").endswith("(schema 0002)\n")
+    assert run(empty_url, "db", "init").endswith("(schema 0004)\n")
     assert run(empty_url, "db", "init").startswith("registry already exists; schema up to date at ")
-    assert run(empty_url, "db", "downgrade", "0001") == "schema 0002 -> 0001\n"
+    assert run(empty_url, "db", "downgrade", "0003") == "schema 0004 -> 0003\n"  # loses nothing
+    assert run(empty_url, "db", "downgrade", "0001", code=2) == (
+        "Error: downgrading to 0001: undoing 0003 removes the trigger that stops REPLACE rewriting audit "
+        "rows (SQLite); undoing 0002 removes the triggers that keep the audit log append-only. Add --yes "
+        "to confirm (a backup is written first)\n")
+    backup = tmp_path / "before.bak"
+    assert run(empty_url, "db", "downgrade", "0001", "--yes", "--backup", str(backup)) == (
+        f"backup written to {backup}\nschema 0003 -> 0001\n")
+    assert backup.stat().st_size > 0
     assert run(empty_url, "patient", "list", code=2) == (
-        "Error: the database schema is at 0001, the code needs 0002: run `myoscope db upgrade`\n")
-    assert run(empty_url, "db", "status").endswith(": schema 0001 (code: 0002)\n")
-    assert run(empty_url, "db", "upgrade") == "schema 0001 -> 0002\n"
-    assert run(empty_url, "db", "downgrade", "base") == "schema 0002 -> empty\n"
+        "Error: the database schema is at 0001, the code needs 0004: run `myoscope db upgrade`\n")
+    assert run(empty_url, "db", "status").endswith(": schema 0001 (code: 0004)\n")
+    assert run(empty_url, "db", "upgrade") == "schema 0001 -> 0004\n"
+    assert "drops every table" in run(empty_url, "db", "downgrade", "base", code=2)
+    assert run(empty_url, "db", "status").endswith(": schema 0004 (code: 0004)\n")  # nothing undone
+    out = run(empty_url, "db", "downgrade", "base", "--yes", "--backup", str(tmp_path / "all.bak"))
+    assert out == f"backup written to {tmp_path / 'all.bak'}\nschema 0004 -> empty\n"
 
 
 def test_a_database_option_overrides_the_environment(tmp_path: Path) -> None:
@@ -76,8 +87,15 @@ def test_patients_and_visits(db_url: str, tmp_path: Path) -> None:
         "visit 2 on 2025-05-10 was already recorded; nothing added\n")
     assert run(db_url, "patient", "list") == "ANNA\tfemale\t1944-05-01\tdefault\t2 visit(s)\tlast 2025-05-10\n"
     listed = json.loads(run(db_url, "patient", "list", "--format", "json"))
-    assert listed == [{"pseudonym": "ANNA", "sex": "female", "birth_date": "1944-05-01",
-                       "organisation": "default", "visits": 2, "last_visit": "2025-05-10"}]
+    assert listed == {"patients": [{"pseudonym": "ANNA", "sex": "female", "birth_date": "1944-05-01",
+                                    "organisation": "default", "visits": 2, "last_visit": "2025-05-10"}],
+                      "next_after": None}
+    full = run(db_url, "visit", "assessment", "2")
+    assert "EWGSOP2" in full and "grip_strength" in full  # the trace, rebuilt from the stored inputs
+    rebuilt = json.loads(run(db_url, "visit", "assessment", "2", "--format", "json"))
+    assert rebuilt["record"]["weight_history"] == [{"weight": 59.87419284, "months_ago": 3.94}]
+    assert all(r["trace"] for r in rebuilt["results"].values())
+    assert run(db_url, "visit", "assessment", "99", code=2) == "Error: no assessed visit 99\n"
 
     chart = tmp_path / "anna.svg"
     text = run(db_url, "patient", "show", "ANNA", "--chart", str(chart))
@@ -136,6 +154,24 @@ def test_import_twice_and_alerts(db_url: str, tmp_path: Path) -> None:
     assert report["patients_scanned"] == 2 and {a["kind"] for a in report["alerts"]} == {
         "cachexia_episode", "decline", "rate", "weight_loss"}
     assert run(db_url, "alerts", "--organisation", "elsewhere") == "No alerts (0 patient(s) with follow-up data scanned).\n"
+    first = run(db_url, "alerts", "--limit", "1").splitlines()
+    assert first[0] == "5 alert(s) in 1 patient(s) scanned:" and first[-1].startswith("(more: --after ")
+    token = first[-1].removeprefix("(more: --after ").removesuffix(")")
+    assert run(db_url, "alerts", "--limit", "1", "--after", token) == (
+        "No alerts (1 patient(s) with follow-up data scanned).\n")
+    assert run(db_url, "alerts", "--after", "nonsense!", code=2) == (
+        "Error: 'nonsense!' is not a page token (use the one the previous page printed)\n")
     bad = write(tmp_path, "bad.csv", "patient,date,weight\nZ9,2025-01-01,60\n")
     assert run(db_url, "import", str(bad), code=2) == (
         f"Error: invalid record {bad} (1 problem):\n  - row 2, sex: required for new patient Z9\n")
+
+
+def test_db_roles(db_url: str) -> None:
+    if db_url.startswith("sqlite"):
+        assert run(db_url, "db", "roles", "app", code=2).startswith(
+            "Error: application roles are a PostgreSQL feature")
+        return
+    assert run(db_url, "db", "roles", "nobody_here_42", "--sql", code=2).startswith(
+        "Error: role 'nobody_here_42' does not exist: create it first")
+    statements = run(db_url, "db", "roles", "postgres", code=2)
+    assert statements.startswith("Error: postgres owns the tables and could disable the audit triggers")

@@ -5,10 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import Engine, func, select
+from sqlalchemy import text as sqltext
 from sqlalchemy.orm import Session, sessionmaker
 
-from myoscope.errors import InputFileError, RecordValidationError
+from myoscope.errors import ImportWriteError, InputFileError, RecordValidationError
 from myoscope.registry import audit, repo
 from myoscope.registry.imports import import_csv, row_to_record
 from myoscope.registry.models import Assessment, AuditEvent, Measurement, Patient, Visit
@@ -81,7 +82,8 @@ def test_every_bad_cell_is_reported_and_nothing_is_written(factory: sessionmaker
 def test_rows_must_agree_with_a_registered_patient(factory: sessionmaker[Session], tmp_path: Path) -> None:
     with factory.begin() as s:
         repo.add_patient(s, pseudonym="A1", sex="male", birth_date="1944-05-01", actor="t")
-    with factory() as s, pytest.raises(RecordValidationError, match="row 2, sex: differs from the registered sex"):
+    with factory() as s, pytest.raises(RecordValidationError,
+                                       match="row 2, sex: 'F' differs from the patient's recorded sex"):
         import_csv(s, path=write(tmp_path, CSV), actor="importer")
 
 
@@ -91,3 +93,81 @@ def test_unreadable_files_are_named(factory: sessionmaker[Session], tmp_path: Pa
             import_csv(s, path=write(tmp_path, "patient,weight\nA,60\n"), actor="t")
         with pytest.raises(InputFileError, match="cannot read"):
             import_csv(s, path=tmp_path / "nope.csv", actor="t")
+
+
+# --- every row-level check runs before anything is written -----------------------------------------
+
+
+def test_checks_that_once_ran_mid_file_now_run_before_anything_is_written(
+        factory: sessionmaker[Session], tmp_path: Path) -> None:
+    with factory.begin() as s:
+        repo.add_patient(s, pseudonym="A1", sex="female", birth_date="1944-05-01", actor="t")
+    text = ("patient,id,sex,birth_date,date,weight\n"
+            "B2,,M,1950-02-03,2025-01-01,80\n"          # fine, and would have been committed first
+            "A1,B2,,,2025-02-01,60\n"                   # an id naming another patient
+            "A1,,,1944-05-02,2025-03-01,60\n"           # another birth date than the registered one
+            "A1,,F,1944-05-01,2025-04-01,60\n")         # agrees (F is female): no problem
+    with factory() as s, pytest.raises(RecordValidationError) as err:
+        import_csv(s, path=write(tmp_path, text), actor="importer")
+    assert [str(p) for p in err.value.problems] == [
+        "row 3, id: 'B2' is not this patient (A1)",
+        "row 4, birth_date: 1944-05-02 differs from the patient's recorded birth date (1944-05-01)",
+    ]
+    with factory() as s:
+        assert counts(s) == [1, 0, 0, 0]
+
+
+def test_database_limits_are_checked_alike_on_every_backend(factory: sessionmaker[Session],
+                                                            tmp_path: Path) -> None:
+    """PostgreSQL refuses these; SQLite would store them: both backends now refuse them up front."""
+    long_name = "P" * 5000
+    text = (f"patient,sex,date,weight,setting\n"
+            f"OK1,F,2025-01-01,60,\n"
+            f"{long_name},F,2025-01-01,60,\n"
+            f"NUL\x00,F,2025-01-01,60,\n"
+            f"OK2,F,2025-01-01,60,clinic\x00\n")
+    with factory() as s, pytest.raises(RecordValidationError) as err:
+        import_csv(s, path=write(tmp_path, text), actor="importer")
+    assert [str(p) for p in err.value.problems] == [
+        "row 3, pseudonym: 5000 characters; at most 100 are stored",
+        "row 4, pseudonym: contains a NUL byte (not allowed in stored text)",
+        "row 5, setting: contains a NUL byte (not allowed in stored text)",
+        "row 5, setting: 'clinic\\x00' is not one of community, hospital, icu, nursing_home",
+    ]
+    with factory() as s:
+        assert counts(s) == [0, 0, 0, 0]
+    with factory() as s, pytest.raises(RecordValidationError, match="user: 101 characters; at most 100"):
+        import_csv(s, path=write(tmp_path, "patient,sex,date\nOK1,F,2025-01-01\n"), actor="u" * 101)
+    with factory.begin() as s, pytest.raises(RecordValidationError, match="pseudonym: 5000 characters"):
+        repo.add_patient(s, pseudonym=long_name, sex="F", actor="t")
+
+
+def test_a_database_error_names_the_row_and_keeps_the_patients_before(
+        factory: sessionmaker[Session], engine: Engine, tmp_path: Path) -> None:
+    """A refusal validation cannot foresee (here a trigger standing in for a full disk or a
+    constraint added by a DBA) names the row; earlier patients stay committed, and a rerun resumes."""
+    refuse = {"sqlite": ["CREATE TRIGGER refuse_77 BEFORE INSERT ON measurements WHEN NEW.value_num = 77.7 "
+                         "BEGIN SELECT RAISE(ABORT, 'no 77.7 here'); END"],
+              "postgresql": ["CREATE FUNCTION refuse_77() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+                             "IF NEW.value_num = 77.7 THEN RAISE EXCEPTION 'no 77.7 here'; END IF; "
+                             "RETURN NEW; END $$",
+                             "CREATE TRIGGER refuse_77 BEFORE INSERT ON measurements FOR EACH ROW "
+                             "EXECUTE FUNCTION refuse_77()"]}
+    with engine.begin() as conn:
+        for sql in refuse[engine.dialect.name]:
+            conn.execute(sqltext(sql))
+    text = ("patient,sex,date,weight\n"
+            "A1,F,2025-01-01,60\nB2,M,2025-01-01,80\nB2,M,2025-02-01,77.7\nC3,F,2025-01-01,70\n")
+    path = write(tmp_path, text)
+    with factory() as s, pytest.raises(ImportWriteError) as err:
+        import_csv(s, path=path, actor="importer")
+    assert str(err.value).startswith(f"{path}, row 4 (patient B2): the database refused it: ")
+    assert "no 77.7 here" in str(err.value)
+    with factory() as s:
+        assert [p.pseudonym for p in s.scalars(select(Patient))] == ["A1"]  # B2 rolled back whole
+    with engine.begin() as conn:
+        conn.execute(sqltext("DROP TRIGGER refuse_77" + (" ON measurements" if engine.dialect.name ==
+                                                         "postgresql" else "")))
+    with factory() as s:
+        resumed = import_csv(s, path=path, actor="importer")
+    assert (resumed.created, resumed.skipped, resumed.patients_created) == (3, 1, 2)

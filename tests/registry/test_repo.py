@@ -14,7 +14,8 @@ from myoscope.errors import (
     PatientNotFoundError,
     RecordValidationError,
 )
-from myoscope.registry import repo
+from myoscope.registry import audit, repo
+from myoscope.registry.assessing import rebuild
 from myoscope.registry.models import Assessment, AuditEvent, Measurement, Patient, Visit
 
 ME = "dr-test"
@@ -47,8 +48,10 @@ def test_a_visit_is_stored_in_canonical_units_with_the_unit_as_entered(factory: 
         assert {rows[k].entered_by for k in rows} == {ME} and rows["weight"].source == "clinic.yaml"
         assert "asm_method" not in rows and "sex" not in rows and "date" not in rows
         (a,) = s.scalars(select(Assessment))
-        assert a.knowledge_version and a.result["knowledge_version"] == a.knowledge_version
-        assert a.outcomes["ewgsop2"] == "severe_sarcopenia"
+        assert a.knowledge_version and a.inputs["weight"] == pytest.approx(59.87419284)
+        assert a.outcomes["ewgsop2"] == a.verdicts["ewgsop2"]["outcome"] == "severe_sarcopenia"
+        assert a.verdicts["ewgsop2"]["decided"] is True and a.verdicts["ewgsop2"]["in_population"] is True
+        assert a.verdicts["fearon2011"]["in_population"] is not True  # COPD, no cancer recorded
 
 
 def test_the_same_visit_twice_is_stored_once(factory: sessionmaker[Session], anna: str) -> None:
@@ -89,7 +92,8 @@ def test_an_earlier_visit_added_later_re_assesses_the_later_visits(factory: sess
         late = repo.add_visit(s, pseudonym=anna, actor=ME, data={"date": "2025-06-01", "weight": 55.0})
     with factory() as s:
         (a,) = s.scalars(select(Assessment).where(Assessment.visit_id == late.visit_id))
-        assert a.result["derived"]["weight_loss_percent_6m"] is None  # no history yet
+        assert "weight_history" not in a.inputs  # no history yet
+        assert rebuild(s, visit_id=late.visit_id, actor=ME).derived["weight_loss_percent_6m"] is None
     with factory.begin() as s:
         early = repo.add_visit(s, pseudonym=anna, actor=ME, data={"date": "2025-02-01", "weight": 60.0})
         assert early.reassessed == [late.visit_id]
@@ -98,7 +102,8 @@ def test_an_earlier_visit_added_later_re_assesses_the_later_visits(factory: sess
                            .order_by(Assessment.id.desc())).first()
         assert latest is not None and latest.reason == "earlier visit added"
         # (60 - 55) / 60 = 8.33 % within 6 months, from the weight stored at the earlier visit
-        assert latest.result["derived"]["weight_loss_percent_6m"] == 8.33
+        assert latest.inputs["weight_history"] == [{"date": "2025-02-01", "weight": 60.0}]
+        assert rebuild(s, visit_id=late.visit_id, actor=ME).derived["weight_loss_percent_6m"] == 8.33
         assert count(s, Assessment) == 3  # the first assessment of the late visit is kept
 
 
@@ -214,3 +219,51 @@ def test_weight_loss_definitions_see_the_stored_weights(factory: sessionmaker[Se
         later = repo.add_visit(s, pseudonym=anna, actor=ME, data={"date": "2025-05-10", "weight": 55.8})
     # (60 - 55.8) / 60 = 7.0 % within 4 months: Fearon's weight criterion (> 5 %) is met
     assert later.outcomes["fearon2011"] == "cachexia"
+
+
+def test_the_full_assessment_is_rebuilt_from_what_is_stored(factory: sessionmaker[Session], anna: str) -> None:
+    from myoscope.assess import assess
+    from myoscope.errors import RegistryError
+    from myoscope.registry.assessing import assess_stored
+
+    with factory.begin() as s:
+        repo.add_visit(s, pseudonym=anna, actor=ME, data={"date": "2025-01-10", "weight": 60, "height": 160,
+                                                          "grip_strength": 14, "gait_speed": 0.6})
+        v = repo.add_visit(s, pseudonym=anna, actor=ME, data={"date": "2025-05-10", "weight": 55,
+                                                              "grip_strength": 13})
+    with factory.begin() as s:
+        row = s.scalars(select(Assessment).where(Assessment.visit_id == v.visit_id)).one()
+        full = rebuild(s, visit_id=v.visit_id, actor="reader")
+        # the same assessment as assessing the stored inputs afresh, traces, work-up and plan included
+        assert full.to_dict() == assess(row.inputs).to_dict()
+        assert {k: r.outcome for k, r in full.results.items()} == row.outcomes
+        assert full.results["fearon2011"].trace and full.plan is not None
+        assert len(str(row.verdicts)) + len(str(row.inputs)) < len(str(full.to_dict())) / 10
+        assert audit.events(s)[-1].entity == "assessment" and audit.events(s)[-1].action == "read"
+        # a row made by another knowledge version cannot be rebuilt exactly: refused, not guessed
+        older = assess_stored(row.inputs, "old")
+        s.add(Assessment(visit_id=v.visit_id, knowledge_version="0.0-older", myoscope_version="0",
+                         reason="test", outcomes={k: r.outcome for k, r in older.results.items()},
+                         verdicts=row.verdicts, inputs=row.inputs, red_flags=row.red_flags))
+        s.flush()
+        with pytest.raises(RegistryError, match=r"assessed with knowledge 0\.0-older; this installation has"):
+            rebuild(s, visit_id=v.visit_id, actor="reader")
+
+
+def test_red_flags_are_stored_with_the_verdicts(factory: sessionmaker[Session]) -> None:
+    """Safety information a patient list must show is kept, not only rebuilt on demand."""
+    history = {"symptoms": {"weakness": True, "cramps": True, "numbness_tingling": False,
+                            "visual_disturbance": False},
+               "onset_age": 57, "tempo": "months", "course": "progressive", "distribution": ["asymmetric"],
+               "signs": {"upper_motor_neuron": ["cervical"], "lower_motor_neuron": ["cervical"],
+                         "sensory_loss": False}}
+    with factory.begin() as s:
+        repo.add_patient(s, pseudonym="M1", sex="male", birth_date="1967-01-01", actor=ME)
+        v = repo.add_visit(s, pseudonym="M1", actor=ME, data={"date": "2025-01-01", "history": history})
+        quiet = repo.add_visit(s, pseudonym="M1", actor=ME, data={"date": "2025-03-01", "weight": 70})
+    with factory.begin() as s:
+        row = s.scalars(select(Assessment).where(Assessment.visit_id == v.visit_id)).one()
+        assert [(f["id"], f["urgency"]) for f in row.red_flags] == [("suspected_mnd", "urgent")]
+        full = rebuild(s, visit_id=v.visit_id, actor=ME)
+        assert full.workup is not None and row.red_flags == [f.to_dict() for f in full.workup.red_flags]
+        assert s.scalars(select(Assessment.red_flags).where(Assessment.visit_id == quiet.visit_id)).one() == []

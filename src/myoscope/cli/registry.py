@@ -109,14 +109,42 @@ def db_upgrade(revision: Annotated[str, typer.Argument(help="Target revision.")]
 
 @db_app.command("downgrade")
 def db_downgrade(revision: Annotated[str, typer.Argument(help="Target revision (base: drop all).")],
+                 yes: Annotated[bool, typer.Option("--yes", help="Confirm a downgrade that drops data or "
+                                                   "the audit log's protections.")] = False,
+                 backup_to: Annotated[Path | None, typer.Option(
+                     "--backup", help="Where to write the backup made first (default: beside the SQLite "
+                     "file, or in the working directory).")] = None,
                  database: Database = None) -> None:
-    """Undo migrations down to REVISION."""
+    """Undo migrations down to REVISION (a destructive one needs --yes and is backed up first)."""
     from ..registry import db
 
     with _engine(database, require_schema=False) as engine:
         before = db.current_revision(engine)
-        db.downgrade(engine, revision)
+        steps = db.destructive_steps(engine, revision)
+        if steps and not yes:
+            what = "; ".join(f"undoing {rev} {why}" for rev, why in steps)
+            fail(f"downgrading to {revision}: {what}. Add --yes to confirm (a backup is written first)")
+        saved = db.downgrade(engine, revision, confirm=yes, backup_to=backup_to)
+        if saved is not None:
+            typer.echo(f"backup written to {saved}")
         typer.echo(f"schema {before or 'empty'} -> {db.current_revision(engine) or 'empty'}")
+
+
+@db_app.command("roles")
+def db_roles(role: Annotated[str, typer.Argument(help="The (existing) role the application connects as.")],
+             sql: Annotated[bool, typer.Option("--sql", help="Print the statements instead of running them."
+                                               )] = False,
+             database: Database = None) -> None:
+    """PostgreSQL: grant ROLE the application's rights; on audit_log only SELECT and INSERT."""
+    from ..registry.roles import grant_app_role
+
+    with _engine(database) as engine:
+        statements = grant_app_role(engine, role, dry_run=sql)
+    if sql:
+        typer.echo(";\n".join(statements) + ";")
+    else:
+        typer.echo(f"granted {role} the application's rights ({len(statements)} statements); it cannot "
+                   "update, delete or truncate audit_log, nor disable its triggers")
 
 
 @db_app.command("status")
@@ -159,23 +187,24 @@ def patient_add(
         typer.echo(f"added patient {p.pseudonym} ({p.sex}) to {organisation or repo.DEFAULT_ORGANISATION}")
 
 
+Limit = Annotated[int, typer.Option("--limit", "-n", min=0, help="Rows per page (0: all).")]
+After = Annotated[str | None, typer.Option("--after", help="Page token printed by the previous page.")]
+
+
 @patient_app.command("list")
-def patient_list(organisation: Org = None, format: Format = "text", database: Database = None,
-                 user: User = None) -> None:
-    """List patients with their number of visits and last visit."""
+def patient_list(organisation: Org = None, limit: Limit = 100, after: After = None, format: Format = "text",
+                 database: Database = None, user: User = None) -> None:
+    """List patients with their number of visits and last visit, a page at a time."""
     from ..registry import repo
 
     _format(format)
     with _session(database) as s:
-        rows = repo.list_patients(s, organisation_name=organisation, actor=_actor(user))
+        page = repo.list_patients(s, organisation_name=organisation, limit=limit or None, after=after,
+                                  actor=_actor(user))
     if format == "json":
-        _echo_json([r.to_dict() for r in rows])
-        return
-    if not rows:
-        typer.echo("No patients.")
-    for r in rows:
-        typer.echo(f"{r.pseudonym}\t{r.sex}\t{r.birth_date or '-'}\t{r.organisation}\t{r.visits} visit(s)"
-                   f"\tlast {r.last_visit or '-'}")
+        _echo_json(page.to_dict())
+    else:
+        typer.echo(str(page))
 
 
 @patient_app.command("show")
@@ -275,6 +304,22 @@ def visit_correct(
     typer.echo(f"visit {visit_id}: {measure} {shown} (version {m.version}); visit re-assessed")
 
 
+@visit_app.command("assessment")
+def visit_assessment(visit_id: int, format: Format = "text", database: Database = None,
+                     user: User = None) -> None:
+    """Show a visit's full assessment (traces, work-up, plan), rebuilt from its stored inputs."""
+    from ..assess import render_text
+    from ..registry.assessing import rebuild
+
+    _format(format)
+    with _session(database) as s:
+        full = rebuild(s, visit_id=visit_id, actor=_actor(user))
+    if format == "json":
+        _echo_json(full.to_dict())
+    else:
+        typer.echo(render_text(full))
+
+
 @app.command("import")
 def import_cmd(csv_file: Annotated[Path, typer.Argument(help="CSV: one row per visit.")],
                organisation: Org = None, database: Database = None, user: User = None) -> None:
@@ -293,14 +338,17 @@ def import_cmd(csv_file: Annotated[Path, typer.Argument(help="CSV: one row per v
 @app.command("alerts")
 def alerts_cmd(organisation: Org = None, all_visits: Annotated[bool, typer.Option(
                    "--all", help="Alerts at every visit, not only each patient's latest.")] = False,
-               format: Format = "text", database: Database = None, user: User = None) -> None:
-    """List patients whose latest visit shows a meaningful decline or weight loss."""
+               limit: Annotated[int, typer.Option("--limit", "-n", min=0, help="Stop after the patient "
+                                                  "whose alerts reach this many (0: scan everyone).")] = 100,
+               after: After = None, format: Format = "text", database: Database = None,
+               user: User = None) -> None:
+    """List patients whose latest visit shows a meaningful decline or weight loss, a page at a time."""
     from ..registry.alerts import compute_alerts
 
     _format(format)
     with _session(database) as s:
         report = compute_alerts(s, organisation_name=organisation, latest_only=not all_visits,
-                                actor=_actor(user))
+                                limit=limit or None, after=after, actor=_actor(user))
     if format == "json":
         _echo_json(report.to_dict())
     else:

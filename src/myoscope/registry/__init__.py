@@ -1,10 +1,13 @@
 """The registry: patients, visits and change over time, in SQLite (default) or PostgreSQL.
 
 Needs the ``registry`` extra (SQLAlchemy, Alembic); PostgreSQL also needs ``postgres``.
-Modules: ``db`` (engine, sessions, migrations, backup), ``models`` (tables), ``audit``
-(append-only log), ``repo`` (patients, visits, corrections), ``assessing`` (assess stored
-visits), ``imports`` (CSV), ``changes`` (change over time, pure), ``knowledge`` (its cited
-rules), ``alerts`` (registry-wide pass), ``views`` (result objects), ``charts`` (timeline).
+Modules: ``db`` (engine, sessions, migrations, guarded downgrades, backup), ``models``
+(tables), ``audit`` (append-only log), ``roles`` (the PostgreSQL application role), ``upsert``
+(race-free get-or-create, the per-patient write lock), ``limits`` (the database's text limits,
+checked up front), ``storing`` (a visit's checks, identity and rows), ``repo`` (patients,
+visits, corrections), ``assessing`` (assess stored visits; rebuild a full assessment),
+``imports`` (CSV), ``changes`` (change over time, pure), ``knowledge`` (its cited rules),
+``alerts`` (registry-wide paged pass), ``views`` (result objects), ``charts`` (timeline).
 """
 
 from .alerts import AlertReport, compute_alerts

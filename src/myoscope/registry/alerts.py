@@ -1,26 +1,28 @@
-"""Alerts across the registry: one streaming pass over every patient's stored series.
+"""Alerts across the registry: a paged, indexed pass over every patient's stored series.
 
-The query returns only the current version of the measures change is followed for, ordered by
-patient and date, in batches (``yield_per``), so memory stays flat with 100 000 patients; each
-patient's series then goes through the same pure code as one patient on screen
-(:func:`myoscope.registry.changes.patient_changes`).
+Patients are read in id order, a range of patients per query; each query returns only the
+current version of the measures change is followed for, ordered by patient and date, streamed
+(``yield_per``), so memory stays flat with 100 000 patients and a page that stops early reads
+only what it shows. Each patient's series then goes through the same pure code as one patient
+on screen (:func:`myoscope.registry.changes.patient_changes`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from sqlalchemy import String, exists, select, type_coerce
+from sqlalchemy import Select, String, exists, func, select, type_coerce
 from sqlalchemy.orm import Session, aliased
 
-from ..measures import load_catalog
+from ..measures import Catalog, load_catalog
 from . import audit
 from .changes import Alert, PatientSeries, VisitValues, current_alerts, patient_changes, tracked_measures
-from .knowledge import load_change_rules
+from .knowledge import ChangeRules, load_change_rules
 from .models import Measurement, Organisation, Patient, Visit
+from .views import decode_cursor, encode_cursor
 
 
 @dataclass
@@ -28,6 +30,7 @@ class AlertReport:
     alerts: list[Alert] = field(default_factory=list)
     patients: int = 0
     latest_only: bool = True
+    next_after: str | None = None  # page token: the scan stopped early; pass it to continue
 
     @property
     def summary(self) -> list[dict[str, Any]]:
@@ -36,40 +39,79 @@ class AlertReport:
 
     def to_dict(self) -> dict[str, Any]:
         return {"patients_scanned": self.patients, "latest_only": self.latest_only,
-                "alerts": [a.to_dict() for a in self.alerts]}
+                "alerts": [a.to_dict() for a in self.alerts], "next_after": self.next_after}
 
     def __str__(self) -> str:
+        more = [f"(more: --after {self.next_after})"] if self.next_after else []
         if not self.alerts:
-            return f"No alerts ({self.patients} patient(s) with follow-up data scanned)."
+            return "\n".join([f"No alerts ({self.patients} patient(s) with follow-up data scanned).", *more])
         lines = [f"{len(self.alerts)} alert(s) in {self.patients} patient(s) scanned:"]
         lines += [f"  {a.pseudonym}  {a.date}  {a.message}" for a in self.alerts]
-        return "\n".join(lines)
+        return "\n".join(lines + more)
 
 
-def iter_series(session: Session, *, organisation_name: str | None = None,
-                batch: int = 20_000) -> Iterator[PatientSeries]:
-    """Every patient's series of current tracked values, in patient order, streamed."""
+def _series_query(lo: int, hi: int | None, organisation_id: int | None) -> Select[*tuple[Any, ...]]:
+    """The current tracked values of patients lo < id <= hi, by patient, date and visit.
+
+    Every step is an index range: patients by primary key, visits by (patient, date), values by
+    (visit, measure), the "not superseded" test by ``supersedes_id``."""
     newer = aliased(Measurement)
-    stmt = (
+    stmt: Select[*tuple[Any, ...]] = (
         select(Patient.id, Patient.pseudonym, Patient.sex, type_coerce(Patient.birth_date, String), Visit.id,
                type_coerce(Visit.visit_date, String), Measurement.measure_id, Measurement.value_num)
         .join(Visit, Visit.patient_id == Patient.id)
         .join(Measurement, Measurement.visit_id == Visit.id)
-        .where(Measurement.measure_id.in_(tracked_measures()), Measurement.value_num.is_not(None),
-               ~exists().where(newer.supersedes_id == Measurement.id))
+        .where(Patient.id > lo, Visit.patient_id > lo, Measurement.measure_id.in_(tracked_measures()),
+               Measurement.value_num.is_not(None), ~exists().where(newer.supersedes_id == Measurement.id))
         .order_by(Patient.id, Visit.visit_date, Visit.id)
     )
+    if hi is not None:  # the range on both tables: PostgreSQL does not carry it across the join itself
+        stmt = stmt.where(Patient.id <= hi, Visit.patient_id <= hi)
+    if organisation_id is not None:
+        stmt = stmt.where(Patient.organisation_id == organisation_id)
+    return stmt
+
+
+def _chunks(session: Session, after_id: int, organisation_id: int | None, chunk: int) -> Iterator[
+        tuple[int, int]]:
+    """Consecutive patient-id ranges (lo, hi] of at most ``chunk`` patients each."""
+    lo = after_id
+    while True:
+        ids = select(Patient.id).where(Patient.id > lo).order_by(Patient.id).limit(chunk)
+        if organisation_id is not None:
+            ids = ids.where(Patient.organisation_id == organisation_id)
+        hi = session.scalar(select(func.max(ids.subquery().c.id)))
+        if hi is None:
+            return
+        yield lo, int(hi)
+        lo = int(hi)
+
+
+def iter_series(session: Session, *, organisation_name: str | None = None, after_id: int = 0,
+                chunk: int = 500, batch: int = 20_000) -> Iterator[PatientSeries]:
+    """Every patient's series of current tracked values, in patient-id order, a chunk at a time.
+
+    Patients are read in id ranges of ``chunk`` (a key-ordered page each, so stopping early or
+    resuming ``after_id`` costs only the pages read), rows streamed in ``batch``es."""
+    org_id: int | None = None
     if organisation_name is not None:
-        stmt = stmt.join(Organisation, Organisation.id == Patient.organisation_id).where(
-            Organisation.name == organisation_name)
+        org_id = session.scalar(select(Organisation.id).where(Organisation.name == organisation_name))
+        if org_id is None:
+            return
+    for lo, hi in _chunks(session, after_id, org_id, chunk):
+        yield from _group(session.connection().execute(_series_query(lo, hi, org_id),
+                                                       execution_options={"yield_per": batch}))
+
+
+def _group(rows: Iterable[Any]) -> Iterator[PatientSeries]:
+    """Rows ordered by patient, date and visit, grouped into series."""
     head: tuple[int, str, str, date | None] | None = None
     visits: list[VisitValues] = []
     values: dict[str, float] = {}
     visit: tuple[int, date] | None = None
-    # Core execution on the session's connection: the ORM's row loading adds nothing for plain
-    # columns and costs about as much as the query itself. Dates are converted once per patient
-    # and per visit, not once per measurement row (SQLite returns them as text).
-    rows = session.connection().execute(stmt, execution_options={"yield_per": batch})
+    # Core rows, not ORM objects: the ORM's row loading adds nothing for plain columns and costs
+    # about as much as the query itself. Dates are converted once per patient and per visit, not
+    # once per measurement row (SQLite returns them as text).
     for pid, pseudonym, sex, born, vid, vdate, measure, value in rows:
         if head is None or pid != head[0]:
             if head is not None:
@@ -99,17 +141,32 @@ def _as_date(value: str | date | None) -> date | None:
     return date.fromisoformat(value[:10])
 
 
-def compute_alerts(session: Session, *, organisation_name: str | None = None, latest_only: bool = True,
-                   actor: str) -> AlertReport:
-    """Alerts for every patient (at their latest visit, or over their whole history).
+def patient_alerts(series: PatientSeries, rules: ChangeRules, catalog: Catalog, *,
+                   latest_only: bool) -> list[Alert]:
+    """One patient's alerts: the single place that decides what a patient is alerted for.
 
-    Audited as one read naming the patients whose alerts are shown."""
+    Kept apart from the scan so that a new rule about which alerts to raise (one that consults
+    the patient's stored verdicts, say) changes this function only."""
+    result = patient_changes(series, rules, catalog)
+    return current_alerts(result) if latest_only else list(result.alerts)
+
+
+def compute_alerts(session: Session, *, organisation_name: str | None = None, latest_only: bool = True,
+                   limit: int | None = None, after: str | None = None, actor: str) -> AlertReport:
+    """Alerts for every patient (at their latest visit, or over their whole history), a page at a time.
+
+    With ``limit``, the scan stops after the patient whose alerts bring the page to ``limit`` or
+    more, and ``next_after`` says where the next page starts (``after``). Audited as one read
+    naming the patients whose alerts are shown."""
     rules, catalog = load_change_rules(), load_catalog()
     report = AlertReport(latest_only=latest_only)
-    for series in iter_series(session, organisation_name=organisation_name):
+    after_id = int(decode_cursor(after)[0]) if after else 0
+    for series in iter_series(session, organisation_name=organisation_name, after_id=after_id):
         report.patients += 1
-        result = patient_changes(series, rules, catalog)
-        report.alerts += current_alerts(result) if latest_only else result.alerts
+        report.alerts += patient_alerts(series, rules, catalog, latest_only=latest_only)
+        if limit is not None and len(report.alerts) >= limit:
+            report.next_after = encode_cursor(str(series.patient_id))
+            break
     shown = sorted({a.pseudonym for a in report.alerts})
     audit.record(session, actor=actor, action="read", entity="alerts", organisation=organisation_name,
                  patients_scanned=report.patients, patients_shown=shown)

@@ -15,6 +15,7 @@ import os
 import shutil
 import sqlite3
 import subprocess
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
@@ -27,7 +28,7 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
-from ..errors import RegistryError
+from ..errors import ConfirmationRequiredError, RegistryError
 
 ENV_URL = "MYOSCOPE_DATABASE_URL"
 DEFAULT_FILE = "myoscope.sqlite"
@@ -96,11 +97,58 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
         command.upgrade(cfg, revision)
 
 
-def downgrade(engine: Engine, revision: str) -> None:
+def destructive_steps(engine: Engine, revision: str) -> list[tuple[str, str]]:
+    """The migrations a downgrade to ``revision`` would undo that lose data or protections.
+
+    Each migration says so itself (its ``destructive_downgrade``), as (revision, why) pairs."""
+    current = current_revision(engine)
+    if current is None:
+        return []
+    scripts = ScriptDirectory.from_config(alembic_config())
+    target = None if revision == "base" else scripts.get_revision(revision).revision
+    steps: list[tuple[str, str]] = []
+    for script in scripts.walk_revisions(base="base", head=current):
+        if script.revision == target:
+            break
+        why = getattr(script.module, "destructive_downgrade", None)
+        if why:
+            steps.append((script.revision, why))
+    return steps
+
+
+def default_backup_path(engine: Engine, revision: str) -> Path:
+    """Where a downgrade's backup goes unless told: beside the SQLite file, or in the working
+    directory for PostgreSQL (``pg_dump`` custom format), stamped with the time."""
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    url = engine.url
+    if url.get_backend_name() == "sqlite" and url.database:
+        db_file = Path(url.database)
+        return db_file.with_name(f"{db_file.name}.before-downgrade-{revision}-{stamp}.bak")
+    return Path(f"myoscope-{url.database}-before-downgrade-{revision}-{stamp}.dump").resolve()
+
+
+def downgrade(engine: Engine, revision: str, *, confirm: bool = False,
+              backup_to: str | Path | None = None) -> Path | None:
+    """Undo migrations down to ``revision``; returns the backup written first, if any.
+
+    A downgrade that undoes a destructive migration (dropping tables, or the triggers that keep
+    the audit log append-only) needs ``confirm=True`` and is preceded by a backup (to
+    ``backup_to``, or :func:`default_backup_path`); if the backup fails, nothing is undone.
+
+    :raises ConfirmationRequiredError: for a destructive downgrade without ``confirm``."""
+    steps = destructive_steps(engine, revision)
+    saved: Path | None = None
+    if steps:
+        if not confirm:
+            what = "; ".join(f"undoing {rev} {why}" for rev, why in steps)
+            raise ConfirmationRequiredError(f"downgrading to {revision}: {what}. Confirm it (a backup "
+                                            "is written first)")
+        saved = backup(engine, backup_to or default_backup_path(engine, revision))
     cfg = alembic_config()
     with engine.begin() as conn:
         cfg.attributes["connection"] = conn
         command.downgrade(cfg, revision)
+    return saved
 
 
 def current_revision(engine: Engine) -> str | None:

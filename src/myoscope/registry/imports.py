@@ -6,27 +6,45 @@ record field (DESIGN §6 table names: ``sarc_f_strength``, ``weight_previous`` w
 ``weight_previous_months_ago`` or ``weight_previous_date``). An empty cell is missing, never zero.
 
 The whole file is validated first and every problem is reported at once (row and column); if
-there is any, nothing is written. Then each visit is written in its own transaction, so a
-process killed mid-import leaves whole visits only, and importing the same file again adds
-nothing (a visit is identified by its content).
+there is any, nothing is written. Every row-level check runs in that pass (the record contract,
+agreement with the registered patient, an ``id`` naming another patient, text too long for its
+column or holding a NUL byte), the same on SQLite and PostgreSQL. Then each patient's visits are
+written in one transaction, holding the patient's lock (``upsert``), and assessed once, from the
+earliest new visit on: a process killed mid-import leaves whole patients only, concurrent
+importers of one patient queue, and importing the same file again adds nothing (a visit is
+identified by its content). Should the database still refuse a row (a patient registered
+meanwhile with another sex, a disk full), the error names the row and the patients before it
+stay committed, so that a rerun resumes.
 """
 
 from __future__ import annotations
 
 import csv
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from ..errors import InputFileError, PatientNotFoundError, Problem, RecordValidationError
+from ..errors import ImportWriteError, InputFileError, Problem, RecordValidationError
 from ..measures import load_catalog
-from ..record import parse_record
-from . import repo
+from . import audit, repo, upsert
+from .assessing import reassess
+from .limits import limit_problems
 from .models import Organisation, Patient
+from .storing import (
+    Identity,
+    PreparedVisit,
+    existing_digests,
+    normalise_sex,
+    parse_birth_date,
+    prepare_visit,
+    store_visits,
+)
 from .views import ImportResult
 
 PATIENT_COLUMN = "patient"
@@ -82,11 +100,39 @@ def read_rows(path: str | Path) -> list[dict[str, str | None]]:
         raise InputFileError(f"cannot parse {p}: {exc}") from exc
 
 
-def _validate(session: Session, rows: list[dict[str, str | None]], org: str) -> list[Problem]:
-    problems: list[Problem] = []
-    known = {p.pseudonym: p for p in session.scalars(
-        select(Patient).join(Organisation).where(Organisation.name == org))}
-    new_patients: dict[str, tuple[str | None, str | None]] = {}
+@dataclass
+class PlannedPatient:
+    """One patient's visits in a file, checked, in file order, with who the file says they are."""
+
+    who: Identity
+    registered: bool
+    visits: list[PreparedVisit] = field(default_factory=list)
+
+
+def _registered(session: Session, org: str, pseudonyms: list[str]) -> dict[str, Patient]:
+    """The file's patients that the organisation already has (looked up by the index, in chunks)."""
+    found: dict[str, Patient] = {}
+    for start in range(0, len(pseudonyms), 500):
+        found.update({p.pseudonym: p for p in session.scalars(
+            select(Patient).join(Organisation)
+            .where(Organisation.name == org, Patient.pseudonym.in_(pseudonyms[start:start + 500])))})
+    return found
+
+
+def _validate(session: Session, rows: list[dict[str, str | None]], org: str, path: str | Path,
+              actor: str) -> tuple[dict[str, PlannedPatient], list[Problem]]:
+    """Every row-level check, before anything is written: the plan of what to write, or problems."""
+    problems = [*limit_problems("organisation", "organisation", org), *limit_problems("user", "user", actor)]
+    name = Path(path).name
+    problems += limit_problems("file name", "source", f"{name}:{len(rows) + 1}")
+    if problems:  # a name the database cannot even be asked about
+        return {}, problems
+    pseudonyms = sorted(p for p in {(r.get(PATIENT_COLUMN) or "").strip() for r in rows} - {""}
+                        if not limit_problems("", "pseudonym", p))
+    known = _registered(session, org, pseudonyms)
+    session.commit()  # reading is done: release SQLite's write lock before the long part
+    plan: dict[str, PlannedPatient] = {}
+    today = date.today()
     for i, row in enumerate(rows):
         where = f"row {i + 2}"  # the header is line 1
         if None in row:
@@ -96,62 +142,144 @@ def _validate(session: Session, rows: list[dict[str, str | None]], org: str) -> 
         if not pseudonym:
             problems.append(Problem(f"{where}, {PATIENT_COLUMN}", "required"))
             continue
+        bad_name = limit_problems(f"{where}, pseudonym", "pseudonym", pseudonym)
+        if bad_name:
+            problems += [p for p in bad_name if p not in problems]
+            continue
         data = row_to_record({k: v for k, v in row.items() if k != PATIENT_COLUMN})
-        patient = known.get(pseudonym)
-        if patient is None:
-            ident = (data.get("sex"), data.get("birth_date"))
-            if ident[0] is None:
-                problems.append(Problem(f"{where}, sex", f"required for new patient {pseudonym}"))
-                continue
-            if new_patients.setdefault(pseudonym, ident) != ident:
-                problems.append(Problem(where, f"sex or birth_date of {pseudonym} differs from an "
-                                               "earlier row"))
-        else:
-            if data.get("sex") is not None and repo.normalise_sex(data["sex"], []) != patient.sex:
-                problems.append(Problem(f"{where}, sex", f"differs from the registered sex ({patient.sex})"))
-            if data.get("birth_date") is not None and str(data["birth_date"]) != str(patient.birth_date):
-                problems.append(Problem(f"{where}, birth_date",
-                                        f"differs from the registered birth date ({patient.birth_date})"))
-            data["sex"] = patient.sex
-            if patient.birth_date is not None:
-                data["birth_date"] = patient.birth_date
-        data["id"] = pseudonym
+        planned = plan.get(pseudonym)
+        if planned is None:
+            patient = known.get(pseudonym)
+            if patient is not None:
+                planned = PlannedPatient(Identity(pseudonym, patient.sex, patient.birth_date), True)
+            else:
+                if data.get("sex") is None:
+                    problems.append(Problem(f"{where}, sex", f"required for new patient {pseudonym}"))
+                    continue
+                found, sex, born = repo.patient_problems(pseudonym, data["sex"], data.get("birth_date"),
+                                                         path=where)
+                if found or sex is None:
+                    problems += found
+                    continue
+                planned = PlannedPatient(Identity(pseudonym, sex, born), False)
+            plan[pseudonym] = planned
+        elif not planned.registered and _identity_differs(planned.who, data):
+            problems.append(Problem(where, f"sex or birth_date of {pseudonym} differs from an earlier row"))
+            data = {k: v for k, v in data.items() if k not in ("sex", "birth_date")}  # reported once
         try:
-            record = parse_record(data)
-            if record.values["date"] > date.today():
-                problems.append(Problem(f"{where}, date", f"{record.values['date']} is in the future"))
+            planned.visits.append(prepare_visit(planned.who, data, organisation_name=org, today=today,
+                                                source=f"{name}:{i + 2}", where=where))
         except RecordValidationError as exc:
-            problems += [Problem(f"{where}, {p.path}", p.message) for p in exc.problems]
-    return problems
+            problems += exc.problems
+    return plan, problems
+
+
+def _identity_differs(who: Identity, data: Mapping[str, Any]) -> bool:
+    """Whether a later row of a new patient names another sex or birth date than their first row
+    (a cell left empty names none: missing is unknown, not a contradiction)."""
+    scratch: list[Problem] = []
+    sex = normalise_sex(data["sex"], scratch) if data.get("sex") is not None else who.sex
+    born = who.birth_date
+    if data.get("birth_date") is not None:
+        born = parse_birth_date(data["birth_date"], scratch)
+    return bool(scratch) or sex != who.sex or born != who.birth_date
 
 
 def import_csv(session: Session, *, path: str | Path, organisation_name: str = repo.DEFAULT_ORGANISATION,
                actor: str) -> ImportResult:
-    """Import every row of ``path`` as a visit; commits once per visit (see the module docstring).
+    """Import every row of ``path`` as a visit; commits once per patient (see the module docstring).
 
     :raises RecordValidationError: listing every bad cell; nothing is written.
+    :raises ImportWriteError: when the database refuses a row after validation (naming the
+        row); the patients before it stay committed and a rerun resumes.
     """
     rows = read_rows(path)
-    problems = _validate(session, rows, organisation_name)
+    plan, problems = _validate(session, rows, organisation_name, path, actor)
     if problems:
         session.rollback()
         raise RecordValidationError(problems, str(path))
-    session.commit()
     result = ImportResult(str(path), rows=len(rows))
-    for i, row in enumerate(rows):
-        pseudonym = (row[PATIENT_COLUMN] or "").strip()
-        data = row_to_record({k: v for k, v in row.items() if k != PATIENT_COLUMN})
-        try:
-            repo.find_patient(session, pseudonym=pseudonym, organisation_name=organisation_name)
-        except PatientNotFoundError:
-            repo.add_patient(session, pseudonym=pseudonym, sex=data["sex"], birth_date=data.get("birth_date"),
-                             organisation_name=organisation_name, actor=actor)
-            result.patients_created += 1
-        visit = repo.add_visit(session, pseudonym=pseudonym, data=data, organisation_name=organisation_name,
-                               source=f"{Path(path).name}:{i + 2}", actor=actor)
+    try:
+        org_id = upsert.organisation_id(session, organisation_name)
         session.commit()
-        if visit.created:
-            result.created += 1
-        else:
-            result.skipped += 1
+    except SQLAlchemyError as exc:
+        session.rollback()
+        raise ImportWriteError(f"{path}: the database refused organisation {organisation_name!r}: "
+                               f"{_reason(exc)}") from exc
+    for pseudonym, planned in plan.items():
+        try:
+            with audit.batched(session):
+                _write_patient(session, org_id, organisation_name, planned, actor, path, result)
+            session.commit()
+        except ImportWriteError:
+            session.rollback()
+            raise
+        except SQLAlchemyError as exc:
+            session.rollback()
+            where = _refused_row(session, org_id, organisation_name, planned, actor, path)
+            raise ImportWriteError(f"{path}, {where} (patient {pseudonym}): the database refused it: "
+                                   f"{_reason(exc)}. Nothing of this patient was written; the patients "
+                                   "before were: fix the cause and import again to resume") from exc
     return result
+
+
+def _write_patient(session: Session, org_id: int, organisation_name: str, planned: PlannedPatient, actor: str,
+                   path: str | Path, result: ImportResult, *, one_by_one: bool = False,
+                   at: list[str] | None = None) -> None:
+    """One patient's new visits, stored and assessed under the patient's lock (not committed).
+
+    ``one_by_one`` stores them a visit at a time, noting each row in ``at`` first: how
+    :func:`_refused_row` finds the row a failed batch stumbled on."""
+    who = planned.who
+    patient, created = upsert.patient(session, organisation=org_id, pseudonym=who.pseudonym, sex=who.sex,
+                                      birth_date=who.birth_date, actor=actor)
+    if created:
+        audit.record_all(session, actor=actor, action="create", entity="patient", items=[(
+            patient.id, patient.id, {"pseudonym": who.pseudonym, "organisation": organisation_name,
+                                     "sex": patient.sex, "birth_date": patient.birth_date})])
+        result.patients_created += 1
+    elif (patient.sex, patient.birth_date) != (who.sex, who.birth_date):
+        raise ImportWriteError(f"{path}, {planned.visits[0].where}: patient {who.pseudonym} was registered "
+                               f"meanwhile as {patient.sex}, born {patient.birth_date or 'unknown'}; this "
+                               f"file says {who.sex}, born {who.birth_date or 'unknown'}")
+    digests = set() if created else set(existing_digests(session, patient.id))
+    todo: list[PreparedVisit] = []
+    for visit in planned.visits:
+        if visit.digest in digests:
+            result.skipped += 1
+        else:
+            digests.add(visit.digest)
+            todo.append(visit)
+    if not todo:
+        return
+    batches = [[v] for v in todo] if one_by_one else [todo]
+    stored: list[int] = []
+    for batch in batches:
+        if at is not None:
+            at[0] = batch[0].where
+        stored += [v.id for v in store_visits(session, patient_id=patient.id, visits=batch, actor=actor,
+                                              with_birth_date=patient.birth_date is not None)]
+    if at is not None:
+        at[0] = f"rows {planned.visits[0].where.removeprefix('row ')}-{todo[-1].where.removeprefix('row ')}"
+    reassess(session, patient=patient, from_visits=stored, actor=actor, reason="visit added")
+    result.created += len(todo)
+
+
+def _refused_row(session: Session, org_id: int, organisation_name: str, planned: PlannedPatient, actor: str,
+                 path: str | Path) -> str:
+    """Which row of a patient the database refuses: the patient written again a visit at a time,
+    then rolled back whatever happens (only run after a failure)."""
+    at = [planned.visits[0].where]
+    try:
+        _write_patient(session, org_id, organisation_name, planned, actor, path,
+                       ImportResult(str(path)), one_by_one=True, at=at)
+    except (SQLAlchemyError, ImportWriteError):
+        pass
+    finally:
+        session.rollback()
+    return at[0]
+
+
+def _reason(exc: SQLAlchemyError) -> str:
+    """The database's own message, first line (without SQLAlchemy's statement dump)."""
+    return str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]

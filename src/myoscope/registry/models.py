@@ -132,7 +132,8 @@ class Measurement(Base):
     visit_id: Mapped[int] = mapped_column(ForeignKey("visits.id", ondelete="CASCADE"))
     measure_id: Mapped[str] = mapped_column(String(60))
     value_num: Mapped[float | None] = mapped_column(Float)
-    value_json: Mapped[Any] = mapped_column(JSON, nullable=True)
+    # none_as_null: Python None is SQL NULL (not the JSON text 'null'), also in bulk inserts
+    value_json: Mapped[Any] = mapped_column(JSON(none_as_null=True), nullable=True)
     unit: Mapped[str | None] = mapped_column(String(20))
     unit_entered: Mapped[str | None] = mapped_column(String(20))
     method: Mapped[str | None] = mapped_column(String(20))
@@ -153,7 +154,10 @@ class Measurement(Base):
 
 
 class Assessment(Base):
-    """The assessment of a visit, with the knowledge version that produced it."""
+    """The assessment of a visit: what each definition decided, from which inputs, with which knowledge.
+
+    The trace is not stored; it is rebuilt from ``inputs`` and ``knowledge_version`` on demand
+    (:func:`myoscope.registry.assessing.rebuild`)."""
 
     __tablename__ = "assessments"
 
@@ -164,7 +168,11 @@ class Assessment(Base):
     myoscope_version: Mapped[str] = mapped_column(String(30))
     reason: Mapped[str] = mapped_column(String(60))
     outcomes: Mapped[dict[str, Any]] = mapped_column(JSON)
-    result: Mapped[dict[str, Any]] = mapped_column(JSON)
+    verdicts: Mapped[dict[str, Any]] = mapped_column(JSON)
+    inputs: Mapped[dict[str, Any]] = mapped_column(JSON)
+    #: the cause work-up's red flags (most urgent first): safety information a list must show
+    #: without rebuilding every visit
+    red_flags: Mapped[list[Any]] = mapped_column(JSON)
 
     visit: Mapped[Visit] = relationship(back_populates="assessments")
 

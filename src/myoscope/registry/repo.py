@@ -13,7 +13,6 @@ re-assessed, because their weight history has just changed.
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Mapping
 from datetime import date
@@ -21,7 +20,6 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import delete, func, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from ..errors import (
@@ -35,15 +33,32 @@ from ..errors import (
 )
 from ..measures import load_catalog
 from ..record import parse_record, read_records
-from . import audit
+from . import audit, upsert
 from .assessing import METHOD_FIELD, current_measurements, load_visits, reassess, visit_data
 from .changes import PatientChanges, PatientSeries, VisitValues, patient_changes, tracked_measures
+from .limits import limit_problems
 from .models import Assessment, Measurement, Organisation, Patient, Visit
-from .views import MeasurementView, PatientRow, PatientView, VisitResult, VisitView
+from .storing import (
+    VISIT_FIELDS,
+    Identity,
+    existing_digests,
+    normalise_sex,
+    parse_birth_date,
+    prepare_visit,
+    store_visits,
+)
+from .views import (
+    MeasurementView,
+    PatientPage,
+    PatientRow,
+    PatientView,
+    VisitResult,
+    VisitView,
+    decode_cursor,
+    encode_cursor,
+)
 
 DEFAULT_ORGANISATION = "default"
-#: record fields held by the patient or the visit row, not stored as measurements
-VISIT_FIELDS = ("id", "sex", "birth_date", "date", "setting")
 
 
 def _today() -> date:
@@ -54,52 +69,46 @@ def _today() -> date:
 
 
 def organisation(session: Session, name: str, *, create: bool = False) -> Organisation:
-    org = session.scalar(select(Organisation).where(Organisation.name == name))
-    if org is None:
-        if not create:
-            raise RegistryError(f"unknown organisation {name!r}")
-        org = Organisation(name=name)
-        session.add(org)
-        session.flush()
+    """The organisation called ``name`` (created without a race when ``create``)."""
+    if create:
+        problems = limit_problems("organisation", "organisation", name)
+        if problems:
+            raise RecordValidationError(problems, f"organisation {name[:40]!r}")
+    org = session.get(Organisation, upsert.organisation_id(session, name, create=create))
+    assert org is not None
     return org
 
 
-def normalise_sex(raw: Any, problems: list[Problem]) -> str | None:
-    m = load_catalog().measures["sex"]
-    text = str(raw).strip()
-    value = m.aliases.get(text, text.lower())
-    if value not in m.values:
-        problems.append(Problem("sex", f"{raw!r} is not one of {', '.join(m.values)}"))
-        return None
-    return value
+def patient_problems(pseudonym: str, sex: str | None, birth_date: Any, *, path: str = "") -> tuple[
+        list[Problem], str | None, date | None]:
+    """Everything wrong with a new patient's fields (named under ``path``), and their values."""
+    at = (lambda f: f"{path}, {f}") if path else (lambda f: f)
+    problems = limit_problems(at("pseudonym"), "pseudonym", pseudonym)
+    if not pseudonym.strip():
+        problems.append(Problem(at("pseudonym"), "required"))
+    value = normalise_sex(sex, problems, at("sex")) if sex is not None else None
+    born = parse_birth_date(birth_date, problems, at("birth_date"))
+    if born is not None and born > _today():
+        problems.append(Problem(at("birth_date"), f"{born} is in the future"))
+    return problems, value, born
 
 
 def add_patient(session: Session, *, pseudonym: str, sex: str, birth_date: date | str | None = None,
                 organisation_name: str = DEFAULT_ORGANISATION, actor: str) -> Patient:
-    """Register a patient under a pseudonym (never a name or hospital number)."""
-    problems: list[Problem] = []
-    if not pseudonym.strip():
-        problems.append(Problem("pseudonym", "required"))
-    value = normalise_sex(sex, problems)
-    born: date | None = None
-    if birth_date is not None:
-        try:
-            born = birth_date if isinstance(birth_date, date) else date.fromisoformat(str(birth_date))
-        except ValueError:
-            problems.append(Problem("birth_date", f"expected a date YYYY-MM-DD, got {birth_date!r}"))
-        if born is not None and born > _today():
-            problems.append(Problem("birth_date", f"{born} is in the future"))
+    """Register a patient under a pseudonym (never a name or hospital number).
+
+    :raises PatientExistsError: when the pseudonym is taken in the organisation (also when a
+        concurrent writer registered it a moment ago)."""
+    problems, value, born = patient_problems(pseudonym, sex, birth_date)
+    problems += limit_problems("user", "user", actor)
     if problems:
-        raise RecordValidationError(problems, f"patient {pseudonym}")
+        raise RecordValidationError(problems, f"patient {pseudonym[:40]}")
     org = organisation(session, organisation_name, create=True)
-    if session.scalar(select(Patient.id).where(Patient.organisation_id == org.id,
-                                               Patient.pseudonym == pseudonym)) is not None:
-        raise PatientExistsError(f"patient {pseudonym!r} already exists in {org.name}")
     assert value is not None
-    patient = Patient(organisation_id=org.id, pseudonym=pseudonym, sex=value, birth_date=born,
-                      created_by=actor)
-    session.add(patient)
-    session.flush()
+    patient, created = upsert.patient(session, organisation=org.id, pseudonym=pseudonym, sex=value,
+                                      birth_date=born, actor=actor)
+    if not created:
+        raise PatientExistsError(f"patient {pseudonym!r} already exists in {org.name}")
     audit.record(session, actor=actor, action="create", entity="patient", entity_id=patient.id,
                  patient_id=patient.id, pseudonym=pseudonym, organisation=org.name, sex=value,
                  birth_date=born)
@@ -108,6 +117,11 @@ def add_patient(session: Session, *, pseudonym: str, sex: str, birth_date: date 
 
 def find_patient(session: Session, *, pseudonym: str, organisation_name: str | None = None) -> Patient:
     """The patient with this pseudonym (in this organisation, if given). Not audited: internal."""
+    bad = limit_problems("pseudonym", "pseudonym", pseudonym)
+    if organisation_name is not None:
+        bad += limit_problems("organisation", "organisation", organisation_name)
+    if bad:  # PostgreSQL would refuse the query itself
+        raise RecordValidationError(bad, f"patient {pseudonym[:40]!r}")
     stmt = select(Patient).where(Patient.pseudonym == pseudonym)
     if organisation_name is not None:
         stmt = stmt.join(Organisation).where(Organisation.name == organisation_name)
@@ -127,21 +141,41 @@ def _row(session: Session, patient: Patient) -> PatientRow:
                       patient.organisation.name, int(n), last)
 
 
-def list_patients(session: Session, *, organisation_name: str | None = None, actor: str) -> list[PatientRow]:
-    """Every patient (of one organisation), with visit counts. Audited as one read."""
-    stats = (select(Visit.patient_id, func.count(Visit.id).label("n"),
-                    func.max(Visit.visit_date).label("last"))
-             .group_by(Visit.patient_id).subquery())
-    stmt = (select(Patient, Organisation.name, stats.c.n, stats.c.last).join(Organisation)
-            .outerjoin(stats, stats.c.patient_id == Patient.id)
-            .order_by(Organisation.name, Patient.pseudonym))
-    if organisation_name is not None:
-        stmt = stmt.where(Organisation.name == organisation_name)
-    rows = [PatientRow(p.id, p.pseudonym, p.sex, p.birth_date, org, int(n or 0), last)
-            for p, org, n, last in session.execute(stmt)]
+def list_patients(session: Session, *, organisation_name: str | None = None, limit: int | None = None,
+                  after: str | None = None, actor: str) -> PatientPage:
+    """Patients (of one organisation) by organisation and pseudonym, with visit counts; one page.
+
+    Paged by key, not by offset: ``after`` is the ``next_after`` of the previous page, and each
+    page is read from the (organisation, pseudonym) index, so page 1 000 of 100 000 patients
+    costs what page 1 does. ``limit=None`` lists everyone. Audited as one read of the page."""
+    cursor = decode_cursor(after) if after else None
+    orgs = session.execute(select(Organisation.id, Organisation.name).order_by(Organisation.name)).all()
+    found: list[tuple[Patient, str]] = []
+    for oid, oname in orgs:
+        if (organisation_name is not None and oname != organisation_name) or (cursor and oname < cursor[0]):
+            continue
+        stmt = select(Patient).where(Patient.organisation_id == oid).order_by(Patient.pseudonym)
+        if cursor and oname == cursor[0]:
+            stmt = stmt.where(Patient.pseudonym > cursor[1])
+        if limit is not None:
+            stmt = stmt.limit(limit + 1 - len(found))
+        found += [(p, oname) for p in session.scalars(stmt)]
+        if limit is not None and len(found) > limit:
+            break
+    more = limit is not None and len(found) > limit
+    page = found[:limit] if limit is not None else found
+    stats: dict[int, tuple[int, date | None]] = {}
+    if page:
+        stats = {pid: (int(n), last) for pid, n, last in session.execute(
+            select(Visit.patient_id, func.count(Visit.id), func.max(Visit.visit_date))
+            .where(Visit.patient_id.in_([p.id for p, _ in page])).group_by(Visit.patient_id))}
+    rows = [PatientRow(p.id, p.pseudonym, p.sex, p.birth_date, org, *stats.get(p.id, (0, None)))
+            for p, org in page]
     audit.record(session, actor=actor, action="read", entity="patient_list", organisation=organisation_name,
                  patient_ids=[r.id for r in rows])
-    return rows
+    last_row = rows[-1] if rows else None
+    return PatientPage(rows, encode_cursor(last_row.organisation, last_row.pseudonym) if more and last_row
+                       else None)
 
 
 def delete_patient(session: Session, *, pseudonym: str, organisation_name: str | None = None, actor: str,
@@ -171,98 +205,33 @@ def delete_patient(session: Session, *, pseudonym: str, organisation_name: str |
 # --- visits ----------------------------------------------------------------------------------
 
 
-def content_hash(pseudonym: str, organisation_name: str, data: Mapping[str, Any]) -> str:
-    """Identity of a visit's content: the same record added twice is the same visit."""
-    text = json.dumps({"patient": pseudonym, "organisation": organisation_name, "data": data},
-                      sort_keys=True, default=str, ensure_ascii=False)
-    return hashlib.sha256(text.encode()).hexdigest()
-
-
-def _merge(patient: Patient, raw: Mapping[str, Any], visit_date: date | None, setting: str | None,
-           problems: list[Problem]) -> tuple[dict[str, Any], date | None]:
-    """The record to validate: patient fields from the patient row; conflicts are problems."""
-    data = {k: v for k, v in raw.items() if k not in ("id", "sex", "birth_date")}
-    if raw.get("id") is not None and str(raw["id"]) != patient.pseudonym:
-        problems.append(Problem("id", f"{raw['id']!r} is not this patient ({patient.pseudonym})"))
-    if raw.get("sex") is not None and normalise_sex(raw["sex"], problems) not in (None, patient.sex):
-        problems.append(Problem("sex", f"{raw['sex']!r} differs from the patient's recorded sex "
-                                       f"({patient.sex})"))
-    if raw.get("birth_date") is not None and str(raw["birth_date"]) != str(patient.birth_date):
-        problems.append(Problem("birth_date", f"{raw['birth_date']} differs from the patient's "
-                                              f"recorded birth date ({patient.birth_date})"))
-    if visit_date is not None:
-        if raw.get("date") is not None and str(raw["date"]) != visit_date.isoformat():
-            problems.append(Problem("date", f"{raw['date']} differs from the visit date given "
-                                            f"({visit_date})"))
-        data["date"] = visit_date
-    if setting is not None:
-        data["setting"] = setting
-    if data.get("date") is None:
-        problems.append(Problem("date", "required: the visit date (YYYY-MM-DD)"))
-    data["sex"] = patient.sex
-    if patient.birth_date is not None and data.get("date") is not None:
-        data["birth_date"] = patient.birth_date
-    return data, visit_date
-
-
 def add_visit(session: Session, *, pseudonym: str, data: Mapping[str, Any],
               organisation_name: str | None = None, visit_date: date | None = None,
               setting: str | None = None, source: str | None = None, actor: str) -> VisitResult:
     """Validate, store and assess one visit; re-assess later visits. Idempotent by content.
 
+    Holds the patient's write lock from before the duplicate check to the commit, so that
+    concurrent writers of one patient's visits run one after the other (see ``upsert``).
+
     :raises RecordValidationError: naming every bad field; nothing is written.
     """
-    patient = find_patient(session, pseudonym=pseudonym, organisation_name=organisation_name)
-    problems: list[Problem] = []
-    merged, _ = _merge(patient, data, visit_date, setting, problems)
-    record = None
+    found = find_patient(session, pseudonym=pseudonym, organisation_name=organisation_name)
+    patient = upsert.lock_patient(session, found.id)
+    who = Identity(patient.pseudonym, patient.sex, patient.birth_date)
     try:
-        record = parse_record(merged, source=source)
+        prepared = prepare_visit(who, data, organisation_name=patient.organisation.name, today=_today(),
+                                 visit_date=visit_date, setting=setting, source=source)
     except RecordValidationError as exc:
-        problems += [p for p in exc.problems if p not in problems]
-    if record is not None and record.values["date"] > _today():
-        problems.append(Problem("date", f"{record.values['date']} is in the future"))
-    if problems or record is None:
-        raise RecordValidationError(problems, source or f"visit of {pseudonym}")
-    on: date = record.values["date"]
-    identity = {**data, "date": on.isoformat(), **({"setting": setting} if setting else {})}
-    digest = content_hash(patient.pseudonym, patient.organisation.name, identity)
-    existing = session.scalar(select(Visit.id).where(Visit.patient_id == patient.id,
-                                                     Visit.content_hash == digest))
+        raise RecordValidationError(exc.problems, source or f"visit of {pseudonym}") from None
+    if limit_problems("user", "user", actor):
+        raise RecordValidationError(limit_problems("user", "user", actor), f"visit of {pseudonym}")
+    existing = existing_digests(session, patient.id).get(prepared.digest)
     if existing is not None:
-        return VisitResult(existing, False, on)
-    visit = Visit(patient_id=patient.id, visit_date=on, setting=record.values.get("setting"), source=source,
-                  content_hash=digest, created_by=actor)
-    try:
-        with session.begin_nested():
-            session.add(visit)
-            session.flush()
-    except IntegrityError:  # the same content was added concurrently
-        existing = session.scalar(select(Visit.id).where(Visit.patient_id == patient.id,
-                                                         Visit.content_hash == digest))
-        if existing is None:
-            raise
-        return VisitResult(existing, False, on)
-    catalog = load_catalog()
-    stored: list[str] = []
-    for mid, value in record.values.items():
-        if mid in VISIT_FIELDS or mid in METHOD_FIELD.values() or (mid == "age" and patient.birth_date):
-            continue
-        measure = catalog.measures[mid]
-        row = Measurement(visit_id=visit.id, measure_id=mid, source=source, entered_by=actor,
-                          method=record.values.get(METHOD_FIELD[mid]) if mid in METHOD_FIELD else None)
-        if measure.kind == "quantity":
-            row.value_num, row.unit = float(value), measure.unit
-            row.unit_entered = record.entered_units.get(mid, measure.unit)
-        else:
-            row.value_json = json.loads(json.dumps(value, default=str))
-        session.add(row)
-        stored.append(mid)
-    session.flush()
-    audit.record(session, actor=actor, action="create", entity="visit", entity_id=visit.id,
-                 patient_id=patient.id, date=on, source=source, measures=stored)
+        return VisitResult(existing, False, prepared.date)
+    (visit,) = store_visits(session, patient_id=patient.id, with_birth_date=patient.birth_date is not None,
+                            visits=[prepared], actor=actor)
     outcomes, later = reassess(session, patient=patient, from_visit=visit, actor=actor, reason="visit added")
-    return VisitResult(visit.id, True, on, outcomes, later)
+    return VisitResult(visit.id, True, prepared.date, outcomes, later)
 
 
 def add_visit_file(session: Session, *, pseudonym: str, path: str | Path, actor: str,
@@ -292,7 +261,8 @@ def correct_measurement(session: Session, *, visit_id: int, measure_id: str, val
         raise RecordValidationError([Problem(measure_id, "not a measure that a visit stores")])
     # a method (asm_method) is stored on its measure's row: correcting it versions that row
     target = next((m for m, f in METHOD_FIELD.items() if f == measure_id), measure_id)
-    patient = visit.patient
+    patient = upsert.lock_patient(session, visit.patient_id)
+    session.refresh(visit, ["measurements"])
     current = current_measurements(visit.measurements)
     old = current.get(target)
     if target != measure_id and (old is None or old.value is None):

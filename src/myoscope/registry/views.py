@@ -4,10 +4,14 @@ objects outside a session."""
 
 from __future__ import annotations
 
+import base64
+import json
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from ..errors import RegistryError
 from .changes import PatientChanges
 
 
@@ -34,6 +38,51 @@ class PatientRow:
                 "birth_date": self.birth_date.isoformat() if self.birth_date else None,
                 "organisation": self.organisation, "visits": self.visits,
                 "last_visit": self.last_visit.isoformat() if self.last_visit else None}
+
+
+def encode_cursor(*key: str) -> str:
+    """An opaque page token for a sort key (so that any pseudonym, even with spaces, fits)."""
+    return base64.urlsafe_b64encode(json.dumps(list(key), ensure_ascii=False).encode()).decode().rstrip("=")
+
+
+def decode_cursor(token: str) -> tuple[str, ...]:
+    """The sort key of a page token. :raises RegistryError: for a token this code did not make."""
+    try:
+        key = json.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
+    except (ValueError, UnicodeDecodeError):
+        key = None
+    if not isinstance(key, list) or not all(isinstance(k, str | int) for k in key):
+        raise RegistryError(f"{token!r} is not a page token (use the one the previous page printed)")
+    return tuple(str(k) for k in key)
+
+
+@dataclass
+class PatientPage:
+    """One page of the patient list and the token of the next (None on the last page)."""
+
+    rows: list[PatientRow]
+    next_after: str | None = None
+
+    def __iter__(self) -> Iterator[PatientRow]:
+        return iter(self.rows)
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def __getitem__(self, index: int) -> PatientRow:
+        return self.rows[index]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"patients": [r.to_dict() for r in self.rows], "next_after": self.next_after}
+
+    def __str__(self) -> str:
+        if not self.rows:
+            return "No patients."
+        lines = [f"{r.pseudonym}\t{r.sex}\t{r.birth_date or '-'}\t{r.organisation}\t{r.visits} visit(s)"
+                 f"\tlast {r.last_visit or '-'}" for r in self.rows]
+        if self.next_after:
+            lines.append(f"(more: --after {self.next_after})")
+        return "\n".join(lines)
 
 
 @dataclass(frozen=True)

@@ -1,8 +1,9 @@
-"""Import a CSV and kill this process with SIGKILL in the middle of the Nth visit's transaction.
+"""Import a CSV and kill this process with SIGKILL in the middle of the Nth patient's transaction.
 
-Used by test_kill.py. The kill comes from an SQLAlchemy event once the Nth visit's row and its
-measurements were sent, before its assessment and commit: the database then holds a visit row
-and measurements that were never committed. Nothing here replaces a real component: the process
+Used by test_kill.py. The import writes each patient's visits in one INSERT and their
+measurements in the next, in one transaction per patient. The kill comes from an SQLAlchemy
+event once the Nth patient's visits and measurements were sent, before the assessments and the
+commit: the database then holds visit rows and measurements that were never committed. Nothing here replaces a real component: the process
 really dies (kill -9) and the database's own recovery decides what survives.
 Usage: python import_and_die.py URL CSV N
 """
@@ -20,15 +21,15 @@ from myoscope.registry import db, imports
 
 url, csv_path, die_at = sys.argv[1], sys.argv[2], int(sys.argv[3])
 engine = db.make_engine(url)
-seen = {"visit_inserts": 0}
+seen = {"patients": 0}
 
 
 @event.listens_for(engine, "after_cursor_execute")
-def _die_mid_visit(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+def _die_mid_patient(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
     sql = statement.lstrip().upper()
-    if sql.startswith("INSERT INTO VISITS"):
-        seen["visit_inserts"] += 1
-    elif sql.startswith("INSERT INTO MEASUREMENTS") and seen["visit_inserts"] == die_at:
+    if sql.startswith("INSERT INTO PATIENTS"):  # one per patient's transaction (get-or-create)
+        seen["patients"] += 1
+    elif sql.startswith("INSERT INTO MEASUREMENTS") and seen["patients"] == die_at:
         sys.stdout.write("dying\n")
         sys.stdout.flush()
         os.kill(os.getpid(), signal.SIGKILL)

@@ -14,6 +14,8 @@ revision = "0001"
 down_revision = None
 branch_labels = None
 depends_on = None
+#: why undoing this migration loses data: `myoscope db downgrade` then needs --yes and a backup
+destructive_downgrade = "drops every table, the patients' data and the audit log included"
 
 BigId = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 TS = sa.DateTime(timezone=True)

@@ -16,6 +16,7 @@ revision = "0002"
 down_revision = "0001"
 branch_labels = None
 depends_on = None
+destructive_downgrade = "removes the triggers that keep the audit log append-only"
 
 MESSAGE = "audit_log is append-only"
 
