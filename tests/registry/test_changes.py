@@ -9,7 +9,9 @@ BMI <20). A month is 30.436875 days, as in myoscope.record.
 from __future__ import annotations
 
 from datetime import date, timedelta
+from typing import Any
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -21,6 +23,7 @@ from myoscope.registry.changes import (
     current_alerts,
     loss_from_peak,
     patient_changes,
+    verdicts_in_population,
 )
 
 
@@ -103,6 +106,15 @@ BEN = series(
 )
 
 
+@pytest.mark.parametrize("stored", [None, {}, {"fearon2011": {"outcome": "cachexia", "in_population": False}},
+                                    {"fearon2011": {"outcome": "cachexia", "in_population": None}}])
+def test_no_cachexia_alert_rests_on_a_fearon_verdict_outside_its_population(stored: dict[str, Any] | None) -> None:
+    """Issue 11: without recorded cancer the Fearon weight criterion raises no cachexia alert; the
+    weight loss itself is still alerted under GLIM."""
+    alerts = current_alerts(patient_changes(BEN, in_population=verdicts_in_population(stored)))
+    assert [a.message for a in alerts] == ["weight −7.89% in 4 months (GLIM: weight loss >5% within the past 6 months)"]
+
+
 def test_cachexia_episodes_over_the_weight_series() -> None:
     result = patient_changes(BEN)
     assert [(w.date.isoformat(), w.loss_percent[6.0]) for w in result.weight] == [
@@ -113,7 +125,9 @@ def test_cachexia_episodes_over_the_weight_series() -> None:
 
 
 def test_alerts_at_the_latest_visit_read_like_a_clinician_would_write_them() -> None:
-    assert [a.message for a in current_alerts(patient_changes(BEN))] == [
+    with_cancer = patient_changes(BEN, in_population=verdicts_in_population(
+        {"fearon2011": {"outcome": "cachexia", "in_population": True}}))
+    assert [a.message for a in current_alerts(with_cancer)] == [
         "weight criterion of cachexia met since 2025-01-01 (ongoing; peak loss 7.89%)",
         "weight −7.89% in 4 months (GLIM: weight loss >5% within the past 6 months; "
         "Fearon: weight loss >5% over the past 6 months)",

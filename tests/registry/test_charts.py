@@ -38,7 +38,8 @@ def test_files_are_rendered(tmp_path: Path, suffix: str, magic: bytes) -> None:
 def test_json_is_a_vega_lite_spec_with_the_alerts_in_its_title(tmp_path: Path) -> None:
     spec = json.loads(save_timeline(patient_changes(SERIES), tmp_path / "t.json").read_text())
     assert spec["$schema"].startswith("https://vega.github.io/schema/vega-lite/")
-    assert spec["title"]["text"] == "P-9: 2 visits, 4 alert(s)"  # decline, rate, weight loss, episode
+    # decline, rate, weight loss; no cachexia episode without a Fearon verdict within its population
+    assert spec["title"]["text"] == "P-9: 2 visits, 3 alert(s)"
     assert "2025-05-10: Grip strength fell 6 kg in 4 months (MCID 5 kg)" in spec["title"]["subtitle"]
     assert len(spec["vconcat"]) == 3
 

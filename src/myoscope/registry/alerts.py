@@ -9,7 +9,7 @@ on screen (:func:`myoscope.registry.changes.patient_changes`).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -19,9 +19,17 @@ from sqlalchemy.orm import Session, aliased
 
 from ..measures import Catalog, load_catalog
 from . import audit
-from .changes import Alert, PatientSeries, VisitValues, current_alerts, patient_changes, tracked_measures
+from .changes import (
+    Alert,
+    PatientSeries,
+    VisitValues,
+    current_alerts,
+    patient_changes,
+    tracked_measures,
+    verdicts_in_population,
+)
 from .knowledge import ChangeRules, load_change_rules
-from .models import Measurement, Organisation, Patient, Visit
+from .models import Assessment, Measurement, Organisation, Patient, Visit
 from .views import decode_cursor, encode_cursor
 
 
@@ -142,13 +150,26 @@ def _as_date(value: str | date | None) -> date | None:
 
 
 def patient_alerts(series: PatientSeries, rules: ChangeRules, catalog: Catalog, *,
-                   latest_only: bool) -> list[Alert]:
+                   latest_only: bool, in_population: Callable[[str], bool] | None = None) -> list[Alert]:
     """One patient's alerts: the single place that decides what a patient is alerted for.
 
     Kept apart from the scan so that a new rule about which alerts to raise (one that consults
     the patient's stored verdicts, say) changes this function only."""
-    result = patient_changes(series, rules, catalog)
+    result = patient_changes(series, rules, catalog, in_population)
     return current_alerts(result) if latest_only else list(result.alerts)
+
+
+def stored_in_population(session: Session, patient_id: int) -> Callable[[str], bool]:
+    """Whether the patient's current verdict (latest visit, latest assessment) under a definition
+    is within its population; read only when an alert rests on one (rare), so the scan stays a
+    single streamed query for everyone else."""
+    def check(definition: str) -> bool:
+        verdicts = session.scalar(
+            select(Assessment.verdicts).join(Visit, Visit.id == Assessment.visit_id)
+            .where(Visit.patient_id == patient_id)
+            .order_by(Visit.visit_date.desc(), Visit.id.desc(), Assessment.id.desc()).limit(1))
+        return verdicts_in_population(verdicts)(definition)
+    return check
 
 
 def compute_alerts(session: Session, *, organisation_name: str | None = None, latest_only: bool = True,
@@ -163,7 +184,8 @@ def compute_alerts(session: Session, *, organisation_name: str | None = None, la
     after_id = int(decode_cursor(after)[0]) if after else 0
     for series in iter_series(session, organisation_name=organisation_name, after_id=after_id):
         report.patients += 1
-        report.alerts += patient_alerts(series, rules, catalog, latest_only=latest_only)
+        report.alerts += patient_alerts(series, rules, catalog, latest_only=latest_only,
+                                        in_population=stored_in_population(session, series.patient_id))
         if limit is not None and len(report.alerts) >= limit:
             report.next_after = encode_cursor(str(series.patient_id))
             break

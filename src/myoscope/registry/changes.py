@@ -13,7 +13,7 @@ Gregorian month, as ``myoscope.record``); missing is unknown, never "no change".
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import date
 from itertools import pairwise
@@ -298,8 +298,14 @@ def _span(d0: date, d1: date) -> str:
     return f"{days} days" if months < 1.5 else f"{months:.0f} months"
 
 
-def _alerts(result: PatientChanges, rules: ChangeRules, catalog: Catalog) -> list[Alert]:
+def _alerts(result: PatientChanges, rules: ChangeRules, catalog: Catalog,
+            in_population: Callable[[str], bool] | None) -> list[Alert]:
     name = result.series.pseudonym
+
+    def usable(definition: str | None) -> bool:
+        """A criterion that belongs to a definition counts only within its population."""
+        return definition is None or (in_population is not None and in_population(definition))
+
     windows = rules.window_months
     out: list[Alert] = []
     for c in result.changes:
@@ -315,14 +321,14 @@ def _alerts(result: PatientChanges, rules: ChangeRules, catalog: Catalog) -> lis
             continue
         for window in windows:
             met = [by_id[i] for i, ok in s.criteria.items()
-                   if ok is True and by_id[i].window_months == window]
+                   if ok is True and by_id[i].window_months == window and usable(by_id[i].definition)]
             loss, months = s.loss_percent[window], s.reference_months_ago[window]
             if met and loss is not None and months is not None:
                 span = f"{months:.0f} months" if months >= 1.5 else f"{months * MONTH_DAYS:.0f} days"
                 out.append(Alert(name, s.date, "weight_loss", "weight",
                                  f"weight −{loss:g}% in {span} ({'; '.join(c.label for c in met)})",
                                  "; ".join(rules.cite(c.source) for c in met)))
-    for e in result.episodes:
+    for e in result.episodes if usable(rules.episodes.definition) else []:
         if e.end is None:
             out.append(Alert(name, result.series.visits[-1].date, "cachexia_episode", "weight",
                              f"weight criterion of cachexia met since {e.start} (ongoing; peak loss "
@@ -338,8 +344,14 @@ def _alerts(result: PatientChanges, rules: ChangeRules, catalog: Catalog) -> lis
 
 
 def patient_changes(series: PatientSeries, rules: ChangeRules | None = None,
-                    catalog: Catalog | None = None) -> PatientChanges:
-    """Compute every change, rate, weight window, episode and alert for one patient."""
+                    catalog: Catalog | None = None,
+                    in_population: Callable[[str], bool] | None = None) -> PatientChanges:
+    """Compute every change, rate, weight window, episode and alert for one patient.
+
+    A criterion that belongs to a definition (Fearon's weight criterion of cancer cachexia) raises
+    an alert only when ``in_population(definition)`` says the patient's stored verdict under it is
+    within its population (DESIGN §13); without that knowledge it raises none. The weight series
+    and episodes themselves are still computed and shown."""
     rules = rules or load_change_rules()
     catalog = catalog or load_catalog()
     result = PatientChanges(series)
@@ -347,8 +359,14 @@ def patient_changes(series: PatientSeries, rules: ChangeRules | None = None,
     result.rates = annual_rates(series, rules, catalog)
     result.weight = weight_statuses(series, rules, catalog)
     result.episodes = cachexia_episodes(result.weight, rules)
-    result.alerts = _alerts(result, rules, catalog)
+    result.alerts = _alerts(result, rules, catalog, in_population)
     return result
+
+
+def verdicts_in_population(verdicts: Mapping[str, Any] | None) -> Callable[[str], bool]:
+    """``in_population`` for :func:`patient_changes` from one stored assessment's verdicts."""
+    stored = verdicts or {}
+    return lambda definition: (stored.get(definition) or {}).get("in_population") is True
 
 
 def current_alerts(result: PatientChanges) -> list[Alert]:

@@ -110,6 +110,9 @@ class WeightCriterion(Strict):
     assumption: bool = False
     note: str | None = None
     cachexia: bool = False
+    #: the definition whose criterion this is: an alert on it needs that definition's population
+    #: (DESIGN §13: Fearon's weight criterion is cancer cachexia's, not anyone's)
+    definition: str | None = None
 
     def met(self, loss_percent: float | None, bmi: float | None) -> bool | None:
         """Three-valued: None when the loss (or a BMI the criterion needs) is unknown."""
@@ -128,6 +131,7 @@ class WeightCriterion(Strict):
 class Episodes(Strict):
     assumption: bool = False
     source: SourceSpec
+    definition: str | None = None  # as WeightCriterion.definition
 
 
 class ChangesFile(Strict):

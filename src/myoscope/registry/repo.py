@@ -35,7 +35,14 @@ from ..measures import load_catalog
 from ..record import parse_record, read_records
 from . import audit, upsert
 from .assessing import METHOD_FIELD, current_measurements, load_visits, reassess, visit_data
-from .changes import PatientChanges, PatientSeries, VisitValues, patient_changes, tracked_measures
+from .changes import (
+    PatientChanges,
+    PatientSeries,
+    VisitValues,
+    patient_changes,
+    tracked_measures,
+    verdicts_in_population,
+)
 from .limits import limit_problems
 from .models import Assessment, Measurement, Organisation, Patient, Visit
 from .storing import (
@@ -326,7 +333,9 @@ def show_patient(session: Session, *, pseudonym: str, organisation_name: str | N
                                [MeasurementView(m.measure_id, m.value, m.unit, m.unit_entered, m.method,
                                                 m.version, m.entered_by) for m in current],
                                dict(a.outcomes) if a else {}, a.knowledge_version if a else None))
-    changes: PatientChanges = patient_changes(series_of(patient, visits))
+    newest = latest.get(visits[-1].id) if visits else None
+    stored = verdicts_in_population(newest.verdicts if newest else None)
+    changes: PatientChanges = patient_changes(series_of(patient, visits), in_population=stored)
     audit.record(session, actor=actor, action="read", entity="patient", entity_id=patient.id,
                  patient_id=patient.id, visits=len(visits))
     return PatientView(_row(session, patient), views, changes)
