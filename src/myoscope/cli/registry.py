@@ -18,11 +18,11 @@ from typing import Annotated, Any
 import typer
 
 from ..errors import MyoscopeError
-from . import app, fail
+from . import App, app, fail
 
-db_app = typer.Typer(help="Create, upgrade and back up the registry database.", no_args_is_help=True)
-patient_app = typer.Typer(help="Register, list, show and delete patients.", no_args_is_help=True)
-visit_app = typer.Typer(help="Add visits and correct measurements.", no_args_is_help=True)
+db_app = App(help="Create, upgrade and back up the registry database.", no_args_is_help=True)
+patient_app = App(help="Register, list, show and delete patients.", no_args_is_help=True)
+visit_app = App(help="Add visits and correct measurements.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(patient_app, name="patient")
 app.add_typer(visit_app, name="visit")
@@ -31,7 +31,8 @@ Database = Annotated[str | None, typer.Option("--database", "-D", help="Database
                                               "MYOSCOPE_DATABASE_URL or ./myoscope.sqlite).")]
 User = Annotated[str | None, typer.Option("--user", help="Who is acting (audit log); default "
                                           "MYOSCOPE_USER or the login name.")]
-Org = Annotated[str | None, typer.Option("--organisation", "-o", help="Organisation (site).")]
+# -O, not -o: -o means --output in every command (docs/errors.md, conventions)
+Org = Annotated[str | None, typer.Option("--organisation", "-O", help="Organisation (site).")]
 Format = Annotated[str, typer.Option("--format", "-f", help="text or json")]
 
 
@@ -49,12 +50,17 @@ def _echo_json(payload: Any) -> None:
 
 
 @contextmanager
-def _engine(database: str | None, *, require_schema: bool = True) -> Iterator[Any]:
-    """An engine for the command, with errors turned into ``Error: ...`` and exit status 2."""
+def _engine(database: str | None, *, require_schema: bool = True, create: bool = False) -> Iterator[Any]:
+    """An engine for the command, with errors turned into ``Error: ...`` and exit status 2.
+
+    Only ``db init`` and ``db upgrade`` (``create=True``) may create a SQLite file: any other
+    command on a missing file says so instead of leaving an empty database behind."""
     from sqlalchemy.exc import SQLAlchemyError
 
     from ..registry import db
 
+    if not create:
+        _require_existing(database)
     try:
         engine = db.make_engine(database)
     except (MyoscopeError, SQLAlchemyError, ValueError) as exc:
@@ -69,6 +75,22 @@ def _engine(database: str | None, *, require_schema: bool = True) -> Iterator[An
         fail(f"database error: {getattr(exc, 'orig', None) or exc}")
     finally:
         engine.dispose()
+
+
+def _require_existing(database: str | None) -> None:
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    from ..registry import db
+
+    url = db.database_url(database)
+    try:
+        parsed = make_url(url)
+    except ArgumentError as exc:
+        fail(f"cannot use database {url}: {exc}")
+    if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:") \
+            and not Path(parsed.database).exists():
+        fail(f"no registry at {parsed.database}: run `myoscope db init` first")
 
 
 @contextmanager
@@ -87,7 +109,7 @@ def db_init(database: Database = None) -> None:
     """Create the registry (or bring an existing one up to date)."""
     from ..registry import db
 
-    with _engine(database, require_schema=False) as engine:
+    with _engine(database, require_schema=False, create=True) as engine:
         before = db.current_revision(engine)
         db.upgrade(engine)
         where = engine.url.render_as_string(hide_password=True)
@@ -101,7 +123,7 @@ def db_upgrade(revision: Annotated[str, typer.Argument(help="Target revision.")]
     """Apply migrations up to REVISION (default: the latest)."""
     from ..registry import db
 
-    with _engine(database, require_schema=False) as engine:
+    with _engine(database, require_schema=False, create=True) as engine:
         before = db.current_revision(engine)
         db.upgrade(engine, revision)
         typer.echo(f"schema {before or 'empty'} -> {db.current_revision(engine)}")
@@ -180,7 +202,8 @@ def patient_list(organisation: Org = None, format: Format = "text", database: Da
 
 @patient_app.command("show")
 def patient_show(
-    pseudonym: str, organisation: Org = None, format: Format = "text",
+    pseudonym: Annotated[str, typer.Argument(help="Patient pseudonym.")],
+    organisation: Org = None, format: Format = "text",
     chart: Annotated[Path | None, typer.Option("--chart", help="Also write the timeline "
                                                "(.png, .svg, .html or .json).")] = None,
     database: Database = None, user: User = None,
@@ -207,7 +230,8 @@ def patient_show(
 
 
 @patient_app.command("delete")
-def patient_delete(pseudonym: str, organisation: Org = None,
+def patient_delete(pseudonym: Annotated[str, typer.Argument(help="Patient pseudonym.")],
+                   organisation: Org = None,
                    yes: Annotated[bool, typer.Option("--yes", help="Confirm: delete all of this "
                                                      "patient's data.")] = False,
                    database: Database = None, user: User = None) -> None:
@@ -231,7 +255,10 @@ def visit_add(
     patient: Annotated[str, typer.Argument(help="Patient pseudonym.")],
     file: Annotated[Path, typer.Argument(help="One record (JSON or YAML).")],
     visit_date: Annotated[str | None, typer.Option("--date", help="Visit date if the file has none.")] = None,
-    setting: Annotated[str | None, typer.Option("--setting")] = None,
+    setting: Annotated[
+        str | None,
+        typer.Option("--setting", help="community, hospital, icu or nursing_home (if the file has none)."),
+    ] = None,
     organisation: Org = None, database: Database = None, user: User = None,
 ) -> None:
     """Add a visit from a record file; it is assessed, and later visits re-assessed."""
@@ -249,7 +276,8 @@ def visit_add(
 
 @visit_app.command("correct")
 def visit_correct(
-    visit_id: int, measure: str,
+    visit_id: Annotated[int, typer.Argument(help="Visit id (from patient show).")],
+    measure: Annotated[str, typer.Argument(help="Measure id, e.g. grip_strength.")],
     value: Annotated[str | None, typer.Argument(
         help="New value, e.g. '23.5 kg' (omit with --retract).")] = None,
     reason: Annotated[str, typer.Option("--reason", help="Why the value is corrected.")] = "",

@@ -220,7 +220,7 @@ def add_visit(session: Session, *, pseudonym: str, data: Mapping[str, Any],
         record = parse_record(merged, source=source)
     except RecordValidationError as exc:
         problems += [p for p in exc.problems if p not in problems]
-    if record is not None and record.values["date"] > _today():
+    if record is not None and record.values.get("date") is not None and record.values["date"] > _today():
         problems.append(Problem("date", f"{record.values['date']} is in the future"))
     if problems or record is None:
         raise RecordValidationError(problems, source or f"visit of {pseudonym}")
