@@ -14,6 +14,7 @@ nothing (a visit is identified by its content).
 from __future__ import annotations
 
 import csv
+import io
 from collections.abc import Mapping
 from datetime import date
 from pathlib import Path
@@ -23,6 +24,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..errors import InputFileError, PatientNotFoundError, Problem, RecordValidationError
+from ..inputs import decode, read_bytes
 from ..measures import load_catalog
 from ..record import parse_record
 from . import repo
@@ -67,19 +69,22 @@ def row_to_record(row: Mapping[str, str | None]) -> dict[str, Any]:
 
 def read_rows(path: str | Path) -> list[dict[str, str | None]]:
     p = Path(path)
+    text = decode(read_bytes(p), str(p))  # the one input reader: UTF-8 only, named line if not
     try:
-        with p.open(newline="", encoding="utf-8-sig") as fh:
-            reader = csv.DictReader(fh)
-            if not reader.fieldnames:
-                raise InputFileError(f"{p}: empty file (expected a header row)")
-            missing = [c for c in (PATIENT_COLUMN, "date") if c not in reader.fieldnames]
-            if missing:
-                raise InputFileError(f"{p}: missing column(s) {', '.join(missing)}")
-            return list(reader)
-    except OSError as exc:
-        raise InputFileError(f"cannot read {p}: {exc.strerror}") from exc
-    except (UnicodeDecodeError, csv.Error) as exc:
-        raise InputFileError(f"cannot parse {p}: {exc}") from exc
+        reader = csv.DictReader(io.StringIO(text, newline=""))
+        if not reader.fieldnames:
+            raise InputFileError(f"{p}: empty file (expected a header row)")
+        missing = [c for c in (PATIENT_COLUMN, "date") if c not in reader.fieldnames]
+        if missing:
+            raise InputFileError(f"{p}: missing column(s) {', '.join(missing)}")
+        rows = list(reader)
+    except csv.Error as exc:
+        raise InputFileError(f"cannot parse {p}: line {reader.line_num}: {exc}") from exc
+    short = [i + 2 for i, r in enumerate(rows) if None in r.values()]  # DictReader pads with None
+    if short:
+        lines = ", ".join(map(str, short[:5])) + (f" and {len(short) - 5} more" if len(short) > 5 else "")
+        raise InputFileError(f"{p}: fewer cells than header columns on line(s) {lines}")
+    return rows
 
 
 def _validate(session: Session, rows: list[dict[str, str | None]], org: str) -> list[Problem]:
