@@ -56,8 +56,12 @@ def _scan_path(path: Path) -> pl.LazyFrame:
     if not path.exists():
         raise InputFileError(f"cannot read {path}: no such file")
     suffix = path.suffix.lower()
+    if path.is_file() and path.stat().st_size == 0:
+        raise CohortInputError(f"{path}: empty file")
     if suffix in _CSV:
         sep = "\t" if suffix == ".tsv" else ","
+        with path.open("rb") as f:
+            _header(f.readline(), sep, path)  # encoding and column names, before polars sees them
         return pl.scan_csv(path, separator=sep, infer_schema=False, null_values=CSV_NULLS)
     if suffix in _PARQUET:
         return pl.scan_parquet(path)
@@ -142,6 +146,13 @@ def _csv_chunks(path: Path, size: int) -> Iterator[pl.DataFrame]:
 
 
 def _header(line: bytes, sep: str, path: Path) -> list[str]:
+    for bom, enc in ((b"\xff\xfe", "UTF-16"), (b"\xfe\xff", "UTF-16")):
+        if line.startswith(bom):
+            raise CohortInputError(f"{path} is {enc} text; save it as UTF-8")
+    if b"\x00" in line:
+        raise CohortInputError(f"{path} holds NUL bytes: it is UTF-16 or binary, not UTF-8 text")
+    if not line.strip():
+        raise CohortInputError(f"{path}: empty file (expected a header row naming the columns)")
     try:
         text = line.decode("utf-8-sig").rstrip("\r\n")
     except UnicodeDecodeError:

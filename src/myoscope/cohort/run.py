@@ -90,6 +90,10 @@ def _prepare(
     kb = knowledge or load_knowledge()
     lf = scan(data)
     schema: dict[str, Any] = dict(lf.collect_schema())
+    nested = [name for name, dtype in schema.items() if dtype.is_nested()]
+    if nested:
+        raise CohortInputError(f"column(s) {', '.join(nested)} hold lists or structures; a cell must hold "
+                               "one value")
     mp = load_mapping(mapping) if isinstance(mapping, str | Path) else mapping
     lay: Layout = layout(schema, kb.catalog, mp, id_column, extra, **survey)
     lf = lf.with_row_index(ROW, offset=1).with_columns(pl.col(ROW).cast(pl.Int64))
@@ -263,7 +267,7 @@ def run_cohort(
         result = _run(data, out, fmt, rej_path, files, definitions, mapping, id_column, knowledge, extra,
                       summary, {"weight": weight, "strata": strata, "psu": psu}, age_bands, batch_size,
                       progress, total, allow_duplicate_ids)
-    except pl.exceptions.PolarsError as exc:
+    except (pl.exceptions.PolarsError, OSError) as exc:
         files.discard()
         name = data if isinstance(data, str | Path) else "the input table"
         raise CohortInputError(f"cannot read {name}: {_first_line(exc)}") from None
