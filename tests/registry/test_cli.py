@@ -144,4 +144,4 @@ def test_import_twice_and_alerts(db_url: str, tmp_path: Path) -> None:
     assert run(db_url, "alerts", "--organisation", "elsewhere") == "No alerts (0 patient(s) with follow-up data scanned).\n"
     bad = write(tmp_path, "bad.csv", "patient,date,weight\nZ9,2025-01-01,60\n")
     assert run(db_url, "import", str(bad), code=2) == (
-        f"Error: invalid record {bad} (1 problem):\n  - row 2, sex: required for new patient Z9\n")
+        f"Error: invalid record {bad} (1 problem):\n  - line 2, sex: required for new patient Z9\n")

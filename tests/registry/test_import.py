@@ -68,10 +68,10 @@ def test_every_bad_cell_is_reported_and_nothing_is_written(factory: sessionmaker
     with factory() as s, pytest.raises(RecordValidationError) as err:
         import_csv(s, path=path, actor="importer")
     assert [str(p) for p in err.value.problems] == [
-        "row 5, sex: required for new patient C3",
-        "row 6: sex or birth_date of A1 differs from an earlier row",
-        "row 6, grip_strength: 300 kg is implausible (expected 0–120 kg)",
-        "row 7, patient: required",
+        "line 5, sex: required for new patient C3",
+        "line 6: sex or birth_date of A1 differs from an earlier row",
+        "line 6, grip_strength: 300 kg is implausible (expected 0–120 kg)",
+        "line 7, patient: required",
     ]
     with factory() as s:
         assert counts(s) == [0, 0, 0, 0]
@@ -81,7 +81,7 @@ def test_every_bad_cell_is_reported_and_nothing_is_written(factory: sessionmaker
 def test_rows_must_agree_with_a_registered_patient(factory: sessionmaker[Session], tmp_path: Path) -> None:
     with factory.begin() as s:
         repo.add_patient(s, pseudonym="A1", sex="male", birth_date="1944-05-01", actor="t")
-    with factory() as s, pytest.raises(RecordValidationError, match="row 2, sex: differs from the registered sex"):
+    with factory() as s, pytest.raises(RecordValidationError, match="line 2, sex: differs from the registered sex"):
         import_csv(s, path=write(tmp_path, CSV), actor="importer")
 
 

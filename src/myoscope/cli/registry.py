@@ -155,8 +155,10 @@ def db_status(database: Database = None) -> None:
 def db_backup(destination: Annotated[Path, typer.Argument(help="New file to write the backup to.")],
               database: Database = None) -> None:
     """Write a consistent backup while the registry stays in use (SQLite copy or pg_dump)."""
+    from ..outputs import check_output
     from ..registry import db
 
+    check_output(destination, option="backup")
     with _engine(database) as engine:
         out = db.backup(engine, destination)
         typer.echo(f"backup written to {out} ({out.stat().st_size} bytes)")
@@ -209,16 +211,20 @@ def patient_show(
     database: Database = None, user: User = None,
 ) -> None:
     """Show a patient's visits, assessments, change over time and alerts."""
+    from ..outputs import check_output, replacing
     from ..registry import repo
 
     _format(format)
+    if chart is not None:
+        check_output(chart, option="--chart")
     with _session(database) as s:
         view = repo.show_patient(s, pseudonym=pseudonym, organisation_name=organisation, actor=_actor(user))
     if chart is not None:
         from ..registry.charts import save_timeline
 
         try:
-            save_timeline(view.changes, chart)
+            with replacing(chart) as tmp:
+                save_timeline(view.changes, tmp)
         except MyoscopeError as exc:
             fail(str(exc))
     if format == "json":

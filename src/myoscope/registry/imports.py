@@ -93,7 +93,7 @@ def _validate(session: Session, rows: list[dict[str, str | None]], org: str) -> 
         select(Patient).join(Organisation).where(Organisation.name == org))}
     new_patients: dict[str, tuple[str | None, str | None]] = {}
     for i, row in enumerate(rows):
-        where = f"row {i + 2}"  # the header is line 1
+        where = f"line {i + 2}"  # file lines: the header is line 1 (docs/errors.md)
         if None in row:
             problems.append(Problem(where, "more cells than header columns"))
             continue
