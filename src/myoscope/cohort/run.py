@@ -318,7 +318,17 @@ def _run(
     with tmp_rej.open("w", encoding="utf-8", newline="") as rej_file:
         pl.DataFrame(schema=REJECT_SCHEMA).write_csv(rej_file)
 
+        failure: list[BaseException] = []
+
         def classified() -> Any:
+            # An exception raised inside polars' sink leaves its writer finishing the file in the
+            # background, after the caller has cleaned up; so stop the stream and raise afterwards.
+            try:
+                yield from _classify_batches()
+            except Exception as exc:
+                failure.append(exc)
+
+        def _classify_batches() -> Any:
             for raw in batches(data, batch_size, ROW):
                 counts["in"] += raw.height  # counted by the reader, independently of the kernel
                 if id_col is not None and not allow_duplicate_ids:
@@ -338,6 +348,8 @@ def _run(
                 yield for_csv(table) if fmt == "csv" else table
 
         _sink(classified(), kernel, tmp_out, fmt)
+        if failure:
+            raise failure[0]
 
     if seen_ids:
         _refuse_duplicates(pl.concat(seen_ids), id_col or "id")
