@@ -220,6 +220,8 @@ CASES += [
     Case("cohort-parquet-dir-differing-schemas", ["cohort", "{d}/parts", "-o", "{d}/o.parquet", "-q"],
          {"parts/a.parquet": parquet(pl.DataFrame({"id": [1], "sex": ["male"]})),
           "parts/b.parquet": parquet(pl.DataFrame({"id": ["x"], "age": [70.5]}))}, ["parts"], absent=["o.parquet"]),
+    Case("cohort-out-in-proc", ["cohort", "{d}/t.csv", "-o", "/proc/myoscope-x.csv", "-q"], {"t.csv": COHORT_CSV},
+         ["cannot write /proc/myoscope-x"]),
     # --- mappings ---------------------------------------------------------------------------------
     cohort_case("mapping-alias", "t.csv", COHORT_CSV, "aliases", extra=("--map", "{d}/m.yaml")),
     cohort_case("mapping-missing", "t.csv", COHORT_CSV, "m2.yaml", extra=("--map", "{d}/m2.yaml")),

@@ -13,7 +13,7 @@ from typing import Any
 
 import polars as pl
 
-from ..errors import CohortInputError, quote
+from ..errors import CohortInputError, OutputFileError, quote
 from ..knowledge import Knowledge, load_knowledge
 from ..outputs import Outputs, check_output
 from .io import Layout, batches, count_rows, for_csv, layout, output_format, scan
@@ -268,7 +268,11 @@ def run_cohort(
                       summary, {"weight": weight, "strata": strata, "psu": psu}, age_bands, batch_size,
                       progress, total, allow_duplicate_ids)
     except (pl.exceptions.PolarsError, OSError) as exc:
+        written = {str(tmp): target for tmp, target in files.pending}
         files.discard()
+        failed = str(getattr(exc, "filename", "") or "")
+        if isinstance(exc, OSError) and failed in written:
+            raise OutputFileError(f"cannot write {written[failed]}: {exc.strerror or exc}") from None
         name = data if isinstance(data, str | Path) else "the input table"
         raise CohortInputError(f"cannot read {name}: {_first_line(exc)}") from None
     except BaseException:
