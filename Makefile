@@ -1,9 +1,12 @@
 # Two commands matter (README quick start): `make demo` and `make test`.
 # Both create the virtual environment on first use and reinstall when pyproject.toml changes.
+# `make demo` installs only what the demo needs (the core and the `demo` extra); `make test` and
+# every other target install everything (`all`: registry, PostgreSQL, Spark, charts, test tools).
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+DEMO_STAMP := $(VENV)/.installed-demo
 
 .PHONY: demo test lint typecheck unit bench clean
 
@@ -13,7 +16,13 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install -q -e ".[all]"
 	touch $(STAMP)
 
-demo: $(STAMP)
+$(DEMO_STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e ".[demo]"
+	touch $(DEMO_STAMP)
+
+demo: $(DEMO_STAMP)
 	$(BIN)/myoscope assess examples/*.yaml
 
 lint: $(STAMP)

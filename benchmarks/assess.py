@@ -1,17 +1,28 @@
-"""Records per second for `assess` over 10 000 varied records, full trace included.
+"""Records per second for `assess` over 10 000 varied records, full trace included; and the peak
+memory of the `myoscope assess` command at 1,000 and 100,000 records.
 
-Baseline, measured in the same run: a hand-written EWGSOP2 classifier in plain Python over the
+Speed baseline, measured in the same run: a hand-written EWGSOP2 classifier in plain Python over the
 same (already parsed) records, with no trace, no citations and no missing-data bookkeeping. The
 ratio says what the engine's generality and explanations cost relative to the bare minimum.
 
-Usage: python benchmarks/assess.py [N]
+Memory: the command reads a JSON list, assesses and prints record by record, so its peak resident
+memory should be flat in the number of records. Each figure is the peak RSS of a fresh process
+(``myoscope assess FILE -f json > /dev/null``). Baselines in the same run: the same command on one
+record (start-up and knowledge), and the former pipeline (read every record, assess them all, then
+print) on 1,000 records.
+
+Usage: python benchmarks/assess.py [N] [--memory-sizes 1000,100000]
 """
 
 from __future__ import annotations
 
+import json
 import random
+import subprocess
 import sys
+import tempfile
 import time
+from pathlib import Path
 from typing import Any
 
 from myoscope import assess, load_knowledge, parse_record
@@ -81,8 +92,60 @@ def hand_written_ewgsop2(v: dict[str, Any]) -> str:
     return "severe_sarcopenia" if any(perf) else "sarcopenia"
 
 
+_PEAK = """
+import resource, subprocess, sys
+with open(sys.argv[1], "wb") as sink:
+    subprocess.run(sys.argv[2:], stdout=sink, check=True)
+print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
+"""
+
+_FORMER = """
+import json, sys
+from myoscope import assess, parse_record
+from myoscope.record import read_records
+results = [assess(parse_record(d, source=s), ["ewgsop2"]) for d, s in read_records(sys.argv[1])]
+print(json.dumps([r.to_dict() for r in results], indent=2, default=str))
+"""
+
+
+def peak_rss_mb(command: list[str]) -> float:
+    """Peak resident memory (MB) of ``command``, run in a fresh process, its output discarded."""
+    out = subprocess.run([sys.executable, "-c", _PEAK, "/dev/null", *command], check=True,
+                         capture_output=True, text=True).stdout
+    return int(out.strip()) / 1024  # ru_maxrss is in kilobytes on Linux
+
+
+def memory(sizes: list[int]) -> None:
+    cli = [sys.executable, "-m", "myoscope", "assess", "-f", "json", "-d", "ewgsop2"]
+    with tempfile.TemporaryDirectory() as tmp:
+        def file_of(n: int) -> str:
+            p = Path(tmp) / f"r{n}.json"
+            if not p.exists():
+                with p.open("w") as f:
+                    json.dump(make_records(n), f)
+            return str(p)
+
+        floor = peak_rss_mb([*cli, file_of(1)])
+        print(f"peak RSS, assess of 1 record (start-up + knowledge; baseline): {floor:,.0f} MB")
+        t0 = time.perf_counter()
+        former = peak_rss_mb([sys.executable, "-c", _FORMER, file_of(min(sizes))])
+        print(f"peak RSS, former pipeline (all results held, then printed), {min(sizes):,} records: "
+              f"{former:,.0f} MB ({(former - floor) / min(sizes) * 1024:,.0f} KB per record above the "
+              f"baseline; {time.perf_counter() - t0:.0f} s)")
+        for n in sizes:
+            t0 = time.perf_counter()
+            mb = peak_rss_mb([*cli, file_of(n)])
+            print(f"peak RSS, streamed `myoscope assess`, {n:,} records: {mb:,.0f} MB "
+                  f"(ratio to the 1-record baseline: {mb / floor:.2f}x; {time.perf_counter() - t0:.0f} s)")
+
+
 def main() -> None:
-    n = int(sys.argv[1]) if len(sys.argv) > 1 else 10_000
+    args = [a for a in sys.argv[1:] if not a.startswith("--")]
+    sizes = [1_000, 100_000]
+    if "--memory-sizes" in sys.argv:
+        sizes = [int(x) for x in sys.argv[sys.argv.index("--memory-sizes") + 1].split(",")]
+        args = [a for a in args if a != sys.argv[sys.argv.index("--memory-sizes") + 1]]
+    n = int(args[0]) if args else 10_000
     raw = make_records(n)
     load_knowledge()  # load once, as a service would
     t0 = time.perf_counter()
@@ -108,6 +171,7 @@ def main() -> None:
           f"(per definition: {t_assess / n_defs / t_base:.1f}x)")
     print(f"baseline agrees with assess on EWGSOP2 for {agree}/{n} records "
           "(differences: the baseline ignores TUG and 400 m walk)")
+    memory(sizes)
 
 
 if __name__ == "__main__":

@@ -6,7 +6,34 @@ clear message without parsing strings, and tests can assert on the class.
 
 from __future__ import annotations
 
+import reprlib
 from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+#: At most this many characters of a bad value are quoted in a message: an input is never echoed
+#: whole (a megabyte string, or a structure built to be large, would flood the terminal).
+QUOTE_LIMIT = 80
+
+
+def quote(value: Any, limit: int = QUOTE_LIMIT) -> str:
+    """A bad value as a message shows it: a bounded ``repr`` cut to ``limit`` characters.
+
+    ``reprlib`` renders at most a few items per level and a few levels, so the cost of a message
+    never depends on the size of what was given (a structure with shared parts can be huge)."""
+    if isinstance(value, date):
+        return repr(value.isoformat())
+    if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > 3.33 * limit:
+        return f"a number of about {int(value.bit_length() * 0.30103) + 1} digits"  # str() may refuse it
+    text = _REPR.repr(value)
+    if isinstance(value, str) and len(value) > limit:
+        return text[:limit] + f"... ({len(value):,} characters)"
+    return text if len(text) <= limit else text[:limit] + "..."
+
+
+_REPR = reprlib.Repr()
+_REPR.maxlevel, _REPR.maxlist, _REPR.maxdict, _REPR.maxtuple, _REPR.maxset = 3, 5, 5, 5, 5
+_REPR.maxstring, _REPR.maxother, _REPR.maxlong = QUOTE_LIMIT + 2, QUOTE_LIMIT, QUOTE_LIMIT
 
 
 class MyoscopeError(Exception):
@@ -58,7 +85,19 @@ class UnknownDefinitionError(MyoscopeError):
 
 
 class InputFileError(MyoscopeError):
-    """An input file cannot be read or parsed."""
+    """An input file cannot be read or parsed (not UTF-8, bad syntax, aliases, duplicate keys...).
+
+    The message names the file and, where the parser knows it, the line and column; it never
+    quotes the file's lines."""
+
+
+class OutputFileError(MyoscopeError):
+    """An output cannot be written as asked (missing folder, same path as an input, no space)."""
+
+
+class CohortInputError(InputFileError):
+    """A cohort table that cannot be classified: unreadable, malformed rows, duplicate ids, or not
+    one row classifiable. Nothing is written."""
 
 
 class ScenarioValidationError(ProblemsError):

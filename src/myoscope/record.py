@@ -7,20 +7,20 @@ nothing until the whole record is valid. Quantities arrive as a number in the ca
 
 from __future__ import annotations
 
-import json
+import difflib
 import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from importlib import import_module
 from pathlib import Path
 from typing import Any
 
 from . import units
-from .errors import InputFileError, Problem, RecordValidationError, UnknownUnitError
+from .errors import Problem, RecordValidationError, UnknownUnitError, quote
+from .inputs import iter_records, unusable_values
 from .measures import Catalog, Measure, load_catalog
-from .yamlio import YAMLError, load_yaml
 
 _QUANTITY_TEXT = re.compile(r"^\s*([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s*(.*?)\s*$")
 _CONDITION_ID = re.compile(r"^[a-z][a-z0-9_]*$")
@@ -64,6 +64,9 @@ def parse_record(
             [Problem("(record)", f"expected an object of fields, got {type(data).__name__}")],
             source,
         )
+    unusable = unusable_values(data)
+    if unusable:  # NaN, infinities, huge integers, deep nesting: no field validator can use them
+        raise RecordValidationError(unusable, source)
     problems: list[Problem] = []
     warnings: list[Problem] = []
     values: dict[str, Any] = {}
@@ -72,7 +75,7 @@ def parse_record(
     for key, raw in data.items():
         measure = cat.measures.get(str(key))
         if measure is None:
-            problems.append(Problem(str(key), "unknown field"))
+            problems.append(Problem(str(key)[:80], unknown_field(str(key), cat)))
             continue
         if raw is None:
             continue  # missing is unknown, never a default
@@ -92,6 +95,14 @@ def parse_record(
     if problems:
         raise RecordValidationError(_sorted(problems, data), source)
     return Record(values=values, entered_units=entered, warnings=warnings, source=source)
+
+
+def unknown_field(key: str, cat: Catalog) -> str:
+    """'unknown field', with the likely intended one: names are lower-case, and typos happen."""
+    if key.lower() in cat.measures:
+        return f"unknown field (field names are lower-case: {key.lower()})"
+    near = difflib.get_close_matches(key.lower(), list(cat.measures), n=1, cutoff=0.75)
+    return f"unknown field (did you mean {near[0]}?)" if near else "unknown field"
 
 
 def _sorted(problems: list[Problem], data: Mapping[str, Any]) -> list[Problem]:
@@ -127,7 +138,7 @@ def parse_quantity(
     unit = measure.unit or ""
     value: Any
     if isinstance(raw, bool):
-        problems.append(Problem(path, f"expected a number in {unit}, got {raw!r}"))
+        problems.append(Problem(path, f"expected a number in {unit}, got {quote(raw)}"))
         return None
     if isinstance(raw, int | float):
         value, entered = raw, unit
@@ -138,19 +149,19 @@ def parse_quantity(
             return None
         value, entered = raw["value"], str(raw.get("unit") or unit)
         if isinstance(value, bool) or not isinstance(value, int | float):
-            problems.append(Problem(path, f"expected a number, got {value!r}"))
+            problems.append(Problem(path, f"expected a number, got {quote(value)}"))
             return None
     elif isinstance(raw, str):
         m = _QUANTITY_TEXT.match(raw)
         if not m:
-            problems.append(Problem(path, f"cannot read {raw!r} as a quantity (e.g. '70 {unit}')"))
+            problems.append(Problem(path, f"cannot read {quote(raw)} as a quantity (e.g. '70 {unit}')"))
             return None
         value, entered = float(m.group(1)), (m.group(2) or unit)
     else:
-        problems.append(Problem(path, f"expected a number in {unit}, got {raw!r}"))
+        problems.append(Problem(path, f"expected a number in {unit}, got {quote(raw)}"))
         return None
     if not math.isfinite(float(value)):
-        problems.append(Problem(path, f"expected a finite number, got {value!r}"))
+        problems.append(Problem(path, f"expected a finite number, got {quote(value)}"))
         return None
     try:
         canonical = units.to_canonical(float(value), entered, measure.dimension)
@@ -197,7 +208,7 @@ def _enum(
     text = str(raw).strip()
     v = m.aliases.get(text, text.lower())
     if v not in m.values:
-        problems.append(Problem(m.id, f"{raw!r} is not one of {', '.join(m.values)}"))
+        problems.append(Problem(m.id, f"{quote(raw)} is not one of {', '.join(m.values)}"))
         return
     values[m.id] = v
 
@@ -220,7 +231,7 @@ def parse_bool(path: str, raw: Any, problems: list[Problem]) -> bool | None:
         return True
     if text in {"false", "no", "n", "0"}:
         return False
-    problems.append(Problem(path, f"expected true or false, got {raw!r}"))
+    problems.append(Problem(path, f"expected true or false, got {quote(raw)}"))
     return None
 
 
@@ -237,13 +248,15 @@ def _date(
 ) -> None:
     d = as_date(raw)
     if d is None:
-        problems.append(Problem(m.id, f"expected a date YYYY-MM-DD, got {raw!r}"))
+        problems.append(Problem(m.id, f"expected a date YYYY-MM-DD, got {quote(raw)}"))
     else:
         values[m.id] = d
 
 
 def as_date(raw: Any) -> date | None:
     """A date or an ISO text date; None when it is neither."""
+    if isinstance(raw, datetime):
+        return None  # a date and time where a date belongs; comparing the two would fail later
     if isinstance(raw, date):
         return raw
     try:
@@ -268,7 +281,7 @@ def _sarc_f(
             continue
         if key == "falls_past_year":
             if isinstance(ans, bool) or not isinstance(ans, int) or ans < 0:
-                problems.append(Problem(path, f"expected a count of falls (0 or more), got {ans!r}"))
+                problems.append(Problem(path, f"expected a count of falls (0 or more), got {quote(ans)}"))
             elif "falls" in raw and raw["falls"] is not None:
                 problems.append(Problem(path, "give either falls or falls_past_year, not both"))
             else:
@@ -281,11 +294,11 @@ def _sarc_f(
             word = ans.strip().lower().replace(" ", "_")
             if word not in sf.answers:
                 expect = f"{lo}–{hi} or one of {', '.join(sf.answers)}"
-                problems.append(Problem(path, f"unknown answer {ans!r} (expected {expect})"))
+                problems.append(Problem(path, f"unknown answer {quote(ans)} (expected {expect})"))
                 continue
             items[key] = sf.answers[word]
         elif isinstance(ans, bool) or not isinstance(ans, int) or not lo <= ans <= hi:
-            problems.append(Problem(path, f"{ans!r} is not a score {lo}–{hi}"))
+            problems.append(Problem(path, f"{quote(ans)} is not a score {lo}–{hi}"))
         else:
             items[key] = ans
     values[m.id] = items
@@ -317,13 +330,14 @@ def _weight_history(
         if "months_ago" in entry and entry["months_ago"] is not None:
             mo = entry["months_ago"]
             if isinstance(mo, bool) or not isinstance(mo, int | float) or not 0 <= mo <= 600:
-                problems.append(Problem(f"{path}.months_ago", f"{mo!r} is not 0–600 months"))
+                problems.append(Problem(f"{path}.months_ago", f"{quote(mo)} is not 0–600 months"))
                 continue
             item["months_ago"] = float(mo)
         elif entry.get("date") is not None:
             d = as_date(entry["date"])
             if d is None:
-                problems.append(Problem(f"{path}.date", f"expected a date YYYY-MM-DD, got {entry['date']!r}"))
+                got = quote(entry["date"])
+                problems.append(Problem(f"{path}.date", f"expected a date YYYY-MM-DD, got {got}"))
                 continue
             item["date"] = d
         else:
@@ -424,24 +438,13 @@ def _finish_dates(values: dict[str, Any], problems: list[Problem]) -> None:
 
 
 def read_records(path: str | Path) -> list[tuple[dict[str, Any], str]]:
-    """Read one record or a list of records from a JSON or YAML file, unvalidated.
+    """Read one record or a list of records from a JSON or YAML file (``-``: standard input),
+    unvalidated. Returns (data, source label) pairs, so that validation errors name the file and
+    item. To read a large file record by record, use :func:`myoscope.inputs.iter_records`.
 
-    Returns (data, source label) pairs, so that validation errors name the file and item.
+    :raises InputFileError: for a file that cannot be read or parsed.
     """
-    p = Path(path)
-    try:
-        text = p.read_text("utf-8")
-    except OSError as exc:
-        raise InputFileError(f"cannot read {p}: {exc.strerror}") from exc
-    try:
-        data = json.loads(text) if p.suffix.lower() == ".json" else load_yaml(text)
-    except (json.JSONDecodeError, YAMLError) as exc:
-        raise InputFileError(f"cannot parse {p}: {exc}") from exc
-    if isinstance(data, list):
-        return [(d, f"{p}[{i}]") for i, d in enumerate(data)]
-    if isinstance(data, Mapping):
-        return [(dict(data), str(p))]
-    raise InputFileError(f"{p}: expected a record object or a list of records")
+    return list(iter_records(path))
 
 
 def load_records(path: str | Path) -> list[Record]:

@@ -11,7 +11,9 @@ in pounds (lb or lbf) therefore converts with the pound-mass factor, and newtons
 
 from __future__ import annotations
 
-from .errors import UnknownUnitError
+import difflib
+
+from .errors import UnknownUnitError, quote
 
 _LB = 0.45359237
 _IN_CM = 2.54
@@ -70,8 +72,10 @@ def to_canonical(value: float, unit: str, dimension: str) -> float:
     if factor is None:
         factor = _case_insensitive(table, unit)
     if factor is None:
+        near = difflib.get_close_matches(unit, accepted_units(dimension), n=1, cutoff=0.6)
+        hint = f"did you mean {near[0]}? " if near else ""
         raise UnknownUnitError(
-            f"unknown unit {unit!r} (accepted: {', '.join(accepted_units(dimension))})"
+            f"unknown unit {quote(unit)} ({hint}accepted: {', '.join(accepted_units(dimension))})"
         )
     if factor == 1.0:
         return float(value)
@@ -82,7 +86,7 @@ def from_canonical(value: float, unit: str, dimension: str) -> float:
     """Inverse of :func:`to_canonical` (used for display and round-trip tests)."""
     factor = FACTORS[dimension].get(unit) or _case_insensitive(FACTORS[dimension], unit)
     if factor is None:
-        raise UnknownUnitError(f"unknown unit {unit!r}")
+        raise UnknownUnitError(f"unknown unit {quote(unit)}")
     return float(value) / factor
 
 

@@ -69,10 +69,10 @@ def test_every_bad_cell_is_reported_and_nothing_is_written(factory: sessionmaker
     with factory() as s, pytest.raises(RecordValidationError) as err:
         import_csv(s, path=path, actor="importer")
     assert [str(p) for p in err.value.problems] == [
-        "row 5, sex: required for new patient C3",
-        "row 6: sex or birth_date of A1 differs from an earlier row",
-        "row 6, grip_strength: 300 kg is implausible (expected 0–120 kg)",
-        "row 7, patient: required",
+        "line 5, sex: required for new patient C3",
+        "line 6: sex or birth_date of A1 differs from an earlier row",
+        "line 6, grip_strength: 300 kg is implausible (expected 0–120 kg)",
+        "line 7, patient: required",
     ]
     with factory() as s:
         assert counts(s) == [0, 0, 0, 0]
@@ -83,7 +83,7 @@ def test_rows_must_agree_with_a_registered_patient(factory: sessionmaker[Session
     with factory.begin() as s:
         repo.add_patient(s, pseudonym="A1", sex="male", birth_date="1944-05-01", actor="t")
     with factory() as s, pytest.raises(RecordValidationError,
-                                       match="row 2, sex: 'F' differs from the patient's recorded sex"):
+                                       match="line 2, sex: 'F' differs from the patient's recorded sex"):
         import_csv(s, path=write(tmp_path, CSV), actor="importer")
 
 
@@ -110,8 +110,8 @@ def test_checks_that_once_ran_mid_file_now_run_before_anything_is_written(
     with factory() as s, pytest.raises(RecordValidationError) as err:
         import_csv(s, path=write(tmp_path, text), actor="importer")
     assert [str(p) for p in err.value.problems] == [
-        "row 3, id: 'B2' is not this patient (A1)",
-        "row 4, birth_date: 1944-05-02 differs from the patient's recorded birth date (1944-05-01)",
+        "line 3, id: 'B2' is not this patient (A1)",
+        "line 4, birth_date: 1944-05-02 differs from the patient's recorded birth date (1944-05-01)",
     ]
     with factory() as s:
         assert counts(s) == [1, 0, 0, 0]
@@ -129,10 +129,10 @@ def test_database_limits_are_checked_alike_on_every_backend(factory: sessionmake
     with factory() as s, pytest.raises(RecordValidationError) as err:
         import_csv(s, path=write(tmp_path, text), actor="importer")
     assert [str(p) for p in err.value.problems] == [
-        "row 3, pseudonym: 5000 characters; at most 100 are stored",
-        "row 4, pseudonym: contains a NUL byte (not allowed in stored text)",
-        "row 5, setting: contains a NUL byte (not allowed in stored text)",
-        "row 5, setting: 'clinic\\x00' is not one of community, hospital, icu, nursing_home",
+        "line 3, pseudonym: 5000 characters; at most 100 are stored",
+        "line 4, pseudonym: contains a NUL byte (not allowed in stored text)",
+        "line 5, setting: contains a NUL byte (not allowed in stored text)",
+        "line 5, setting: 'clinic\\x00' is not one of community, hospital, icu, nursing_home",
     ]
     with factory() as s:
         assert counts(s) == [0, 0, 0, 0]
@@ -161,7 +161,7 @@ def test_a_database_error_names_the_row_and_keeps_the_patients_before(
     path = write(tmp_path, text)
     with factory() as s, pytest.raises(ImportWriteError) as err:
         import_csv(s, path=path, actor="importer")
-    assert str(err.value).startswith(f"{path}, row 4 (patient B2): the database refused it: ")
+    assert str(err.value).startswith(f"{path}, line 4 (patient B2): the database refused it: ")
     assert "no 77.7 here" in str(err.value)
     with factory() as s:
         assert [p.pseudonym for p in s.scalars(select(Patient))] == ["A1"]  # B2 rolled back whole

@@ -2,43 +2,47 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
 from ..errors import MyoscopeError
 from . import app, fail, split_ids
+from .records import FILES_HELP, JsonStream, RecordBatch, TextStream
 
 
 @app.command()
 def assess(
-    files: Annotated[
-        list[Path], typer.Argument(help="Record files (JSON or YAML; one record or a list).")
-    ],
+    files: Annotated[list[Path], typer.Argument(help=FILES_HELP)],
     format: Annotated[str, typer.Option("--format", "-f", help="text or json")] = "text",
     definitions: Annotated[
         str | None, typer.Option("--definitions", "-d", help="Comma-separated definition ids (default: all).")
     ] = None,
 ) -> None:
-    """Assess each record under every consensus definition."""
+    """Assess each record under every consensus definition.
+
+    Records are assessed and printed one at a time; a bad record or file is named on standard
+    error and the others are still assessed (exit status 2 at the end)."""
     from ..assess import assess as run
-    from ..record import parse_record, read_records
+    from ..knowledge import load_knowledge
 
     if format not in ("text", "json"):
         fail(f"unknown format {format!r} (expected text or json)")
-    try:
-        ids = split_ids(definitions)
-        records = [parse_record(d, source=src) for f in files for d, src in read_records(f)]
-        results = [run(r, ids) for r in records]
-    except MyoscopeError as exc:
-        fail(str(exc))
+    ids = split_ids(definitions)
+    for d in ids or ():
+        load_knowledge().definition(d)  # an unknown id fails before any record is read
+    batch = RecordBatch(files)
+    json_out, text_out = JsonStream(), TextStream()
+    for record in batch:
+        result = run(record, ids)
+        if format == "json":
+            json_out.add(result.to_dict())
+        else:
+            text_out.add(str(result))
     if format == "json":
-        payload: Any = results[0].to_dict() if len(results) == 1 else [r.to_dict() for r in results]
-        typer.echo(json.dumps(payload, indent=2, ensure_ascii=False, default=str))
-    else:
-        typer.echo("\n\n".join(str(r) for r in results))
+        json_out.close(empty_list=not batch.bad)
+    batch.finish()
 
 
 @app.command("definitions")

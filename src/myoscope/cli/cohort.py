@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
-from ..errors import MyoscopeError
+from ..errors import MyoscopeError, quote
+from ..outputs import Outputs, check_output
 from . import app, fail, split_ids
 
 
@@ -16,16 +18,17 @@ def _bands(text: str) -> tuple[float, ...]:
     try:
         bands = tuple(float(x) for x in text.split(",") if x.strip())
     except ValueError:
-        fail(f"--age-bands: expected numbers separated by commas, got {text!r}")
-    if not bands or list(bands) != sorted(bands):
-        fail(f"--age-bands: expected increasing numbers, got {text!r}")
+        fail(f"--age-bands: expected numbers separated by commas, got {quote(text)}")
+    if not bands or not all(math.isfinite(b) and 0 <= b <= 130 for b in bands) \
+            or list(bands) != sorted(set(bands)):
+        fail(f"--age-bands: expected increasing ages between 0 and 130, got {quote(text)}")
     return bands
 
 
 @app.command()
 def cohort(
     input: Annotated[Path, typer.Argument(help="Table: CSV/TSV, Parquet (file or directory) or Arrow IPC.")],
-    out: Annotated[Path, typer.Option("--out", "-o", help="Output table (.parquet or .csv).")],
+    out: Annotated[Path, typer.Option("--output", "--out", "-o", help="Output table (.parquet or .csv).")],
     definitions: Annotated[
         str | None, typer.Option("--definitions", "-d", help="Comma-separated definition ids (default: all).")
     ] = None,
@@ -56,15 +59,30 @@ def cohort(
         bool, typer.Option("--ignore-extra-columns", help="Ignore columns that are not record fields.")
     ] = False,
     master: Annotated[str, typer.Option("--master", help="Spark master (with --engine spark).")] = "local[2]",
-    batch_size: Annotated[int, typer.Option("--batch-size", help="Rows per streamed batch.")] = 500_000,
+    batch_size: Annotated[
+        int, typer.Option("--batch-size", help="Rows per streamed batch.", min=1)
+    ] = 500_000,
+    allow_duplicate_ids: Annotated[
+        bool, typer.Option("--allow-duplicate-ids", help="Accept an id on several rows (repeated measures).")
+    ] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
 ) -> None:
-    """Classify every row of a table under each definition; write outputs, rejects and summary."""
+    """Classify every row of a table under each definition; write outputs, rejects and summary.
+
+    The outputs appear only when the run succeeds (written under temporary names, then renamed);
+    no output may be the input, and nothing is written when not one row can be classified."""
     if engine not in ("polars", "spark"):
         fail(f"unknown engine {engine!r} (expected polars or spark)")
     bands = _bands(age_bands)
     ids = split_ids(definitions)
     extra = "ignore" if ignore_extra_columns else "error"
+    inputs = [input, map if map and Path(map).suffix else None]
+    check_output(out, inputs, "--output")
+    if summary is not None:
+        check_output(summary, [*inputs, out, rejects], "--summary")
+    if charts is not None and not (charts.is_dir() or charts.parent.is_dir()):
+        fail(f"--charts {charts}: folder {charts.parent} does not exist (create it first)")
+    outputs = Outputs()
     try:
         if engine == "spark":
             from ..cohort.spark import run_spark
@@ -85,14 +103,21 @@ def cohort(
             )
         else:
             result = _run_polars(
-                input, out, ids, map, id_column, rejects, extra, weight, strata, psu, bands, batch_size, quiet
+                input, out, ids, map, id_column, rejects, extra, weight, strata, psu, bands, batch_size,
+                quiet, allow_duplicate_ids, outputs,
             )
+        if result.summary is not None and summary is not None:
+            _write_summary(result.summary, summary, outputs)
+        outputs.commit()
     except MyoscopeError as exc:
+        outputs.discard()
         fail(str(exc))
     except ImportError as exc:
+        outputs.discard()
         fail(f"{exc.name or exc} is not installed: pip install 'myoscope[spark]'")
-    if result.summary is not None and summary is not None:
-        _write_summary(result.summary, summary)
+    except BaseException:
+        outputs.discard()
+        raise
     if result.summary is not None and charts is not None:
         from ..cohort.charts import write_charts
 
@@ -118,6 +143,8 @@ def _run_polars(
     bands: tuple[float, ...],
     batch_size: int,
     quiet: bool,
+    allow_duplicate_ids: bool,
+    outputs: Outputs,
 ) -> Any:
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
@@ -147,22 +174,23 @@ def _run_polars(
             batch_size=batch_size,
             progress=lambda n: bar.advance(task, n),
             total=lambda n: bar.update(task, total=n),
+            allow_duplicate_ids=allow_duplicate_ids,
+            outputs=outputs,
         )
 
 
-def _write_summary(summary: Any, path: Path) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
+def _write_summary(summary: Any, path: Path, outputs: Outputs) -> None:
     if path.suffix.lower() == ".json":
-        path.write_text(json.dumps(summary.to_dict(), indent=2, default=str), "utf-8")
+        outputs.add(path).write_text(json.dumps(summary.to_dict(), indent=2, default=str), "utf-8")
         return
-    summary.prevalence.write_csv(path)
-    summary.agreement.write_csv(path.with_name(path.stem + ".agreement.csv"))
+    summary.prevalence.write_csv(outputs.add(path))
+    summary.agreement.write_csv(outputs.add(path.with_name(path.stem + ".agreement.csv")))
 
 
 @app.command()
 def synth(
     n: Annotated[int, typer.Argument(help="Number of rows.", min=1)],
-    out: Annotated[Path, typer.Option("--out", "-o", help="Output table (.parquet or .csv).")],
+    out: Annotated[Path, typer.Option("--output", "--out", "-o", help="Output table (.parquet or .csv).")],
     seed: Annotated[int, typer.Option("--seed", help="Random seed (same seed, same table).")] = 0,
     bad_share: Annotated[
         float, typer.Option("--bad-share", help="Share of rows given an implausible value (rejects demo).")

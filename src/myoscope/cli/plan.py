@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
-from ..errors import MyoscopeError
+from ..outputs import check_output, write_text
 from . import app, fail
+from .records import FILES_HELP, RecordBatch, dumps
 
 FORMATS = ("text", "json", "html")
 
@@ -17,37 +17,35 @@ FORMATS = ("text", "json", "html")
 @app.command("plan")
 def plan_cmd(
     files: Annotated[
-        list[Path], typer.Argument(help="Record files (JSON or YAML; one record or a list).")
+        list[Path], typer.Argument(help=FILES_HELP)
     ],
     format: Annotated[str, typer.Option("--format", "-f", help="text, json or html")] = "text",
     out: Annotated[
-        Path | None, typer.Option("--out", "-o", help="Write to this file instead of stdout.")
+        Path | None,
+        typer.Option("--output", "--out", "-o", help="Write to this file instead of standard output."),
     ] = None,
 ) -> None:
     """Make the treatment plan for each record: treat the cause, exercise, nutrition, physiotherapy,
     what not to do, goals and follow-up, every item cited."""
     from ..assess import assess
     from ..plan.render import render_html
-    from ..record import parse_record, read_records
 
     if format not in FORMATS:
         fail(f"unknown format {format!r} (expected {', '.join(FORMATS)})")
-    try:
-        records = [parse_record(d, source=src) for f in files for d, src in read_records(f)]
-        plans = [p for p in (assess(r).plan for r in records) if p is not None]
-    except MyoscopeError as exc:
-        fail(str(exc))
+    if out is not None:
+        check_output(out, files, "--output")
+    batch = RecordBatch(files)
+    plans = [p for p in (assess(r).plan for r in batch) if p is not None]
     if format == "json":
         payload: Any = plans[0].to_dict() if len(plans) == 1 else [p.to_dict() for p in plans]
-        text = json.dumps(payload, indent=2, ensure_ascii=False, default=str)
+        text = dumps(payload)
     elif format == "html":
         text = render_html(plans).rstrip("\n")
     else:
         text = "\n\n".join(str(p) for p in plans)
-    if out is None:
-        typer.echo(text)
-        return
-    try:
-        out.write_text(text + "\n", "utf-8")
-    except OSError as exc:
-        fail(f"cannot write {out}: {exc.strerror}")
+    if plans or not batch.bad:
+        if out is None:
+            typer.echo(text)
+        else:
+            write_text(out, text + "\n", files, "--output")
+    batch.finish()

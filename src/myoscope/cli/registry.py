@@ -18,11 +18,11 @@ from typing import Annotated, Any
 import typer
 
 from ..errors import MyoscopeError
-from . import app, fail
+from . import App, app, fail
 
-db_app = typer.Typer(help="Create, upgrade and back up the registry database.", no_args_is_help=True)
-patient_app = typer.Typer(help="Register, list, show and delete patients.", no_args_is_help=True)
-visit_app = typer.Typer(help="Add visits and correct measurements.", no_args_is_help=True)
+db_app = App(help="Create, upgrade and back up the registry database.", no_args_is_help=True)
+patient_app = App(help="Register, list, show and delete patients.", no_args_is_help=True)
+visit_app = App(help="Add visits and correct measurements.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(patient_app, name="patient")
 app.add_typer(visit_app, name="visit")
@@ -31,7 +31,8 @@ Database = Annotated[str | None, typer.Option("--database", "-D", help="Database
                                               "MYOSCOPE_DATABASE_URL or ./myoscope.sqlite).")]
 User = Annotated[str | None, typer.Option("--user", help="Who is acting (audit log); default "
                                           "MYOSCOPE_USER or the login name.")]
-Org = Annotated[str | None, typer.Option("--organisation", "-o", help="Organisation (site).")]
+# -O, not -o: -o means --output in every command (docs/errors.md, conventions)
+Org = Annotated[str | None, typer.Option("--organisation", "-O", help="Organisation (site).")]
 Format = Annotated[str, typer.Option("--format", "-f", help="text or json")]
 
 
@@ -49,12 +50,17 @@ def _echo_json(payload: Any) -> None:
 
 
 @contextmanager
-def _engine(database: str | None, *, require_schema: bool = True) -> Iterator[Any]:
-    """An engine for the command, with errors turned into ``Error: ...`` and exit status 2."""
+def _engine(database: str | None, *, require_schema: bool = True, create: bool = False) -> Iterator[Any]:
+    """An engine for the command, with errors turned into ``Error: ...`` and exit status 2.
+
+    Only ``db init`` and ``db upgrade`` (``create=True``) may create a SQLite file: any other
+    command on a missing file says so instead of leaving an empty database behind."""
     from sqlalchemy.exc import SQLAlchemyError
 
     from ..registry import db
 
+    if not create:
+        _require_existing(database)
     try:
         engine = db.make_engine(database)
     except (MyoscopeError, SQLAlchemyError, ValueError) as exc:
@@ -69,6 +75,22 @@ def _engine(database: str | None, *, require_schema: bool = True) -> Iterator[An
         fail(f"database error: {getattr(exc, 'orig', None) or exc}")
     finally:
         engine.dispose()
+
+
+def _require_existing(database: str | None) -> None:
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    from ..registry import db
+
+    url = db.database_url(database)
+    try:
+        parsed = make_url(url)
+    except ArgumentError as exc:
+        fail(f"cannot use database {url}: {exc}")
+    if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:") \
+            and not Path(parsed.database).exists():
+        fail(f"no registry at {parsed.database}: run `myoscope db init` first")
 
 
 @contextmanager
@@ -87,7 +109,7 @@ def db_init(database: Database = None) -> None:
     """Create the registry (or bring an existing one up to date)."""
     from ..registry import db
 
-    with _engine(database, require_schema=False) as engine:
+    with _engine(database, require_schema=False, create=True) as engine:
         before = db.current_revision(engine)
         db.upgrade(engine)
         where = engine.url.render_as_string(hide_password=True)
@@ -101,7 +123,7 @@ def db_upgrade(revision: Annotated[str, typer.Argument(help="Target revision.")]
     """Apply migrations up to REVISION (default: the latest)."""
     from ..registry import db
 
-    with _engine(database, require_schema=False) as engine:
+    with _engine(database, require_schema=False, create=True) as engine:
         before = db.current_revision(engine)
         db.upgrade(engine, revision)
         typer.echo(f"schema {before or 'empty'} -> {db.current_revision(engine)}")
@@ -161,8 +183,10 @@ def db_status(database: Database = None) -> None:
 def db_backup(destination: Annotated[Path, typer.Argument(help="New file to write the backup to.")],
               database: Database = None) -> None:
     """Write a consistent backup while the registry stays in use (SQLite copy or pg_dump)."""
+    from ..outputs import check_output
     from ..registry import db
 
+    check_output(destination, option="backup")
     with _engine(database) as engine:
         out = db.backup(engine, destination)
         typer.echo(f"backup written to {out} ({out.stat().st_size} bytes)")
@@ -209,22 +233,27 @@ def patient_list(organisation: Org = None, limit: Limit = 100, after: After = No
 
 @patient_app.command("show")
 def patient_show(
-    pseudonym: str, organisation: Org = None, format: Format = "text",
+    pseudonym: Annotated[str, typer.Argument(help="Patient pseudonym.")],
+    organisation: Org = None, format: Format = "text",
     chart: Annotated[Path | None, typer.Option("--chart", help="Also write the timeline "
                                                "(.png, .svg, .html or .json).")] = None,
     database: Database = None, user: User = None,
 ) -> None:
     """Show a patient's visits, assessments, change over time and alerts."""
+    from ..outputs import check_output, replacing
     from ..registry import repo
 
     _format(format)
+    if chart is not None:
+        check_output(chart, option="--chart")
     with _session(database) as s:
         view = repo.show_patient(s, pseudonym=pseudonym, organisation_name=organisation, actor=_actor(user))
     if chart is not None:
         from ..registry.charts import save_timeline
 
         try:
-            save_timeline(view.changes, chart)
+            with replacing(chart) as tmp:
+                save_timeline(view.changes, tmp)
         except MyoscopeError as exc:
             fail(str(exc))
     if format == "json":
@@ -236,7 +265,8 @@ def patient_show(
 
 
 @patient_app.command("delete")
-def patient_delete(pseudonym: str, organisation: Org = None,
+def patient_delete(pseudonym: Annotated[str, typer.Argument(help="Patient pseudonym.")],
+                   organisation: Org = None,
                    yes: Annotated[bool, typer.Option("--yes", help="Confirm: delete all of this "
                                                      "patient's data.")] = False,
                    database: Database = None, user: User = None) -> None:
@@ -260,7 +290,10 @@ def visit_add(
     patient: Annotated[str, typer.Argument(help="Patient pseudonym.")],
     file: Annotated[Path, typer.Argument(help="One record (JSON or YAML).")],
     visit_date: Annotated[str | None, typer.Option("--date", help="Visit date if the file has none.")] = None,
-    setting: Annotated[str | None, typer.Option("--setting")] = None,
+    setting: Annotated[
+        str | None,
+        typer.Option("--setting", help="community, hospital, icu or nursing_home (if the file has none)."),
+    ] = None,
     organisation: Org = None, database: Database = None, user: User = None,
 ) -> None:
     """Add a visit from a record file; it is assessed, and later visits re-assessed."""
@@ -278,7 +311,8 @@ def visit_add(
 
 @visit_app.command("correct")
 def visit_correct(
-    visit_id: int, measure: str,
+    visit_id: Annotated[int, typer.Argument(help="Visit id (from patient show).")],
+    measure: Annotated[str, typer.Argument(help="Measure id, e.g. grip_strength.")],
     value: Annotated[str | None, typer.Argument(
         help="New value, e.g. '23.5 kg' (omit with --retract).")] = None,
     reason: Annotated[str, typer.Option("--reason", help="Why the value is corrected.")] = "",
@@ -305,7 +339,8 @@ def visit_correct(
 
 
 @visit_app.command("assessment")
-def visit_assessment(visit_id: int, format: Format = "text", database: Database = None,
+def visit_assessment(visit_id: Annotated[int, typer.Argument(help="The visit id (patient show).")],
+                     format: Format = "text", database: Database = None,
                      user: User = None) -> None:
     """Show a visit's full assessment (traces, work-up, plan), rebuilt from its stored inputs."""
     from ..assess import render_text

@@ -2,21 +2,26 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
 from ..errors import MyoscopeError
+from ..inputs import source_name
+from ..outputs import check_output, replacing
 from . import app, fail, split_ids
+from .records import dumps, json_indent
 
 FORMATS = ("text", "json", "png", "svg", "html")
 
 
 @app.command()
 def simulate(
-    record: Annotated[Path, typer.Option("--record", "-r", help="Record file (JSON or YAML, one record).")],
+    record: Annotated[
+        Path,
+        typer.Option("--record", "-r", help="Record file (JSON or YAML, one record); - for standard input."),
+    ],
     scenario: Annotated[
         Path | None,
         typer.Option("--scenario", "-s", help="Scenario file (YAML or JSON); default: ageing only."),
@@ -69,10 +74,15 @@ def simulate(
 
     if format not in FORMATS:
         fail(f"unknown format {format!r} (expected {', '.join(FORMATS)})")
+    if format in ("png", "svg", "html"):
+        chart_path = output or Path(f"{record.stem if str(record) != '-' else 'record'}-projection.{format}")
+        if chart_path.suffix.lower() != f".{format}":
+            fail(f"--output {chart_path} does not end in .{format}")
+        check_output(chart_path, [record, scenario], "--output")
     try:
         records = read_records(record)
         if len(records) != 1:
-            fail(f"{record} holds {len(records)} records; simulate takes one")
+            fail(f"{source_name(record)} holds {len(records)} records; simulate takes one")
         rec = parse_record(records[0][0], source=records[0][1])
         data: Any = read_scenario_data(scenario) if scenario else {}
         data = {"timeline": data} if isinstance(data, list) else dict(data or {})
@@ -97,11 +107,9 @@ def simulate(
             fixed=fixed,
         )
         if format in ("png", "svg", "html"):
-            path = output or Path(f"{record.stem}-projection.{format}")
-            if path.suffix.lower() != f".{format}":
-                fail(f"--output {path} does not end in .{format}")
-            projection.save_chart(path)
-            typer.echo(f"Wrote {path}")
+            with replacing(chart_path) as tmp:
+                projection.save_chart(tmp)
+            typer.echo(f"Wrote {chart_path}")
             return
         claims = evaluate_claims(seed=seed) if evidence else None
     except MyoscopeError as exc:
@@ -113,7 +121,7 @@ def simulate(
                 "claims": [c.to_dict() for c in claims[0]],
                 "calibration": [c.to_dict() for c in claims[1]],
             }
-        typer.echo(json.dumps(payload, ensure_ascii=False, default=str))
+        typer.echo(dumps(payload, json_indent()))
     else:
         text = str(projection)
         if claims is not None:

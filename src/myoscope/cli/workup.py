@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
-from ..errors import MyoscopeError
 from . import app, fail
+from .records import FILES_HELP, JsonStream, RecordBatch, TextStream
 
 FORMATS = ("text", "json", "patient")
 
@@ -17,7 +16,7 @@ FORMATS = ("text", "json", "patient")
 @app.command("workup")
 def workup_cmd(
     files: Annotated[
-        list[Path], typer.Argument(help="Record files (JSON or YAML; one record or a list).")
+        list[Path], typer.Argument(help=FILES_HELP)
     ],
     format: Annotated[
         str, typer.Option("--format", "-f", help="text (clinician view), json, or patient (plain language)")
@@ -27,21 +26,19 @@ def workup_cmd(
     each (stated weights, cited), red flags by urgency, next tests and the questions to ask.
     It supports and does not replace clinical diagnosis."""
     from ..assess import assess
-    from ..record import parse_record, read_records
 
     if format not in FORMATS:
         fail(f"unknown format {format!r} (expected {', '.join(FORMATS)})")
-    try:
-        records = [parse_record(d, source=src) for f in files for d, src in read_records(f)]
-        results = [assess(r, plan=False).workup for r in records]
-    except MyoscopeError as exc:
-        fail(str(exc))
-    workups = [w for w in results if w is not None]
-    if format == "json":
-        payload: Any = [dict(w.to_dict(), source=w.source, id=w.record_id) for w in workups]
-        typer.echo(json.dumps(payload[0] if len(payload) == 1 else payload, indent=2, ensure_ascii=False,
-                              default=str))
-    elif format == "patient":
-        typer.echo("\n\n".join(w.patient_text() for w in workups))
-    else:
-        typer.echo("\n\n".join(str(w) for w in workups))
+    batch = RecordBatch(files)
+    out: JsonStream | TextStream = JsonStream() if format == "json" else TextStream()
+    for record in batch:
+        w = assess(record, plan=False).workup
+        if w is None:
+            continue
+        if isinstance(out, JsonStream):
+            out.add(dict(w.to_dict(), source=w.source, id=w.record_id))
+        else:
+            out.add(w.patient_text() if format == "patient" else str(w))
+    if isinstance(out, JsonStream):
+        out.close(empty_list=not batch.bad)
+    batch.finish()

@@ -7,6 +7,7 @@ naming its row and column instead of failing the whole file or silently becoming
 
 from __future__ import annotations
 
+import csv
 import io
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -15,7 +16,7 @@ from typing import Any
 
 import polars as pl
 
-from ..errors import InputFileError
+from ..errors import CohortInputError, InputFileError
 from ..measures import Catalog
 from .mapping import Mapping, first_present
 from .tables import TableColumn, history_pairs, table_columns
@@ -55,8 +56,12 @@ def _scan_path(path: Path) -> pl.LazyFrame:
     if not path.exists():
         raise InputFileError(f"cannot read {path}: no such file")
     suffix = path.suffix.lower()
+    if path.is_file() and path.stat().st_size == 0:
+        raise CohortInputError(f"{path}: empty file")
     if suffix in _CSV:
         sep = "\t" if suffix == ".tsv" else ","
+        with path.open("rb") as f:
+            _header(f.readline(), sep, path)  # encoding and column names, before polars sees them
         return pl.scan_csv(path, separator=sep, infer_schema=False, null_values=CSV_NULLS)
     if suffix in _PARQUET:
         return pl.scan_parquet(path)
@@ -107,25 +112,102 @@ def _raw_batches(data: Any, rows: int, csv_bytes: int) -> Iterator[pl.DataFrame]
 
 
 def _csv_chunks(path: Path, size: int) -> Iterator[pl.DataFrame]:
-    """Parse a CSV in chunks of whole records (a quoted field may hold newlines)."""
+    """Parse a CSV in chunks of whole records (a quoted field may hold newlines).
+
+    Every record must have as many cells as the header: polars pads a short row with nulls and
+    fails late on a long one, so the cells are counted here first and a malformed row stops the
+    run, named by its data row (header excluded, from 1), before anything is classified.
+    """
     sep = "\t" if path.suffix.lower() == ".tsv" else ","
     with path.open("rb") as f:
         header = f.readline()
-        names = pl.read_csv(io.BytesIO(header), separator=sep).columns
+        if not header.strip():
+            raise CohortInputError(f"{path}: empty file (expected a header row naming the columns)")
+        names = _header(header, sep, path)
         rest = b""
+        first_row = 1
         while True:
             block = f.read(size)
             data = rest + block
             if not block:
+                data = data.rstrip(b"\r\n")  # trailing blank lines would become rows of nulls
                 if data.strip():
-                    yield _parse_csv(data, names, sep)
+                    _check_cells(data + b"\n", len(names), sep, path, first_row, final=True)
+                    yield _parse_csv(data + b"\n", names, sep)
                 return
             cut = _record_end(data)
             if cut < 0:
                 rest = data
                 continue
             rest = data[cut + 1 :]
+            rows = _check_cells(data[: cut + 1], len(names), sep, path, first_row, final=False)
             yield _parse_csv(data[: cut + 1], names, sep)
+            first_row += rows
+
+
+def _header(line: bytes, sep: str, path: Path) -> list[str]:
+    for bom, enc in ((b"\xff\xfe", "UTF-16"), (b"\xfe\xff", "UTF-16")):
+        if line.startswith(bom):
+            raise CohortInputError(f"{path} is {enc} text; save it as UTF-8")
+    if b"\x00" in line:
+        raise CohortInputError(f"{path} holds NUL bytes: it is UTF-16 or binary, not UTF-8 text")
+    if not line.strip():
+        raise CohortInputError(f"{path}: empty file (expected a header row naming the columns)")
+    try:
+        text = line.decode("utf-8-sig").rstrip("\r\n")
+    except UnicodeDecodeError:
+        raise CohortInputError(f"{path} is not UTF-8 text (in the header row); save it as UTF-8") from None
+    names = next(csv.reader([text], delimiter=sep))
+    seen: set[str] = set()
+    dupes = [n for n in names if n in seen or seen.add(n)]  # type: ignore[func-returns-value]
+    if dupes:
+        raise CohortInputError(f"{path}: column(s) named twice in the header: {', '.join(dupes)}")
+    if any(not n.strip() for n in names):
+        raise CohortInputError(f"{path}: the header has an empty column name")
+    return names
+
+
+def _check_cells(data: bytes, n: int, sep: str, path: Path, first_row: int, final: bool) -> int:
+    """Count the cells of every record in a chunk; return the number of records.
+
+    :raises CohortInputError: naming up to five malformed rows (too few or too many cells), a
+        byte that is not UTF-8, or a quote left open at the end of the file.
+    """
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        row = first_row + data.count(b"\n", 0, exc.start)
+        raise CohortInputError(f"{path} is not UTF-8 text (byte 0x{data[exc.start]:02x} in data row "
+                               f"{row}); save it as UTF-8") from None
+    if '"' not in text:  # the common case, vectorised: cells = separators + 1
+        lines = text.split("\n")
+        if lines and lines[-1] == "":
+            lines.pop()
+        series = pl.Series(lines, dtype=pl.String).str.strip_suffix("\r")
+        cells = (series.str.count_matches(sep, literal=True) + 1).to_list()
+        blank = series.str.len_chars().to_list()
+        counts = [0 if b == 0 else c for c, b in zip(cells, blank, strict=True)]
+    else:
+        try:
+            counts = [len(r) for r in csv.reader(io.StringIO(text, newline=""), delimiter=sep, strict=True)]
+        except csv.Error as exc:
+            raise CohortInputError(f"{path}: malformed CSV at or after data row {first_row} ({exc}); "
+                                   "a quote may be left open") from None
+        if final and text.count('"') % 2:
+            raise CohortInputError(f"{path}: a quote opened near the end of the file is never closed")
+    bad = [(first_row + i, c) for i, c in enumerate(counts) if c != n]
+    if bad:
+        shown = "; ".join(f"data row {r}: {_cells(c)}" for r, c in bad[:5])
+        more = f" (and {len(bad) - 5} more)" if len(bad) > 5 else ""
+        raise CohortInputError(
+            f"{path}: malformed row(s), the header has {n} cells: {shown}{more} (rows counted from 1 "
+            "after the header)"
+        )
+    return len(counts)
+
+
+def _cells(c: int) -> str:
+    return "blank" if c == 0 else f"{c} cell{'s' if c != 1 else ''}"
 
 
 def _record_end(data: bytes) -> int:

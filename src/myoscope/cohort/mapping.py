@@ -16,6 +16,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from ..errors import InputFileError
+from ..inputs import read_document
 
 SHIPPED = ("ukb", "nhanes")
 
@@ -91,13 +92,10 @@ def load_mapping(spec: str | Path) -> Mapping:
     if str(spec) in SHIPPED:
         return _shipped(str(spec))
     path = Path(spec)
-    try:
-        raw = yaml.safe_load(path.read_text("utf-8"))
-    except OSError as exc:
-        raise InputFileError(f"cannot read mapping {path}: {exc.strerror}") from exc
-    except yaml.YAMLError as exc:
-        raise InputFileError(f"mapping {path} is not valid YAML: {exc}") from exc
-    return _parse(raw, str(path))
+    if not path.suffix and not path.exists():
+        shipped = ", ".join(SHIPPED)
+        raise InputFileError(f"unknown mapping {str(spec)!r} (shipped: {shipped}; or a .yaml file)")
+    return _parse(read_document(path), str(path))  # the one input reader: no aliases, no duplicate keys
 
 
 def _parse(raw: Any, where: str) -> Mapping:

@@ -13,7 +13,9 @@ from typing import Any
 
 import polars as pl
 
+from ..errors import CohortInputError, OutputFileError, quote
 from ..knowledge import Knowledge, load_knowledge
+from ..outputs import Outputs, check_output
 from .io import Layout, batches, count_rows, for_csv, layout, output_format, scan
 from .kernel import DECISIVE, ROW, Batch, Kernel, strip_summary
 from .mapping import Mapping, load_mapping
@@ -88,6 +90,10 @@ def _prepare(
     kb = knowledge or load_knowledge()
     lf = scan(data)
     schema: dict[str, Any] = dict(lf.collect_schema())
+    nested = [name for name, dtype in schema.items() if dtype.is_nested()]
+    if nested:
+        raise CohortInputError(f"column(s) {', '.join(nested)} hold lists or structures; a cell must hold "
+                               "one value")
     mp = load_mapping(mapping) if isinstance(mapping, str | Path) else mapping
     lay: Layout = layout(schema, kb.catalog, mp, id_column, extra, **survey)
     lf = lf.with_row_index(ROW, offset=1).with_columns(pl.col(ROW).cast(pl.Int64))
@@ -230,45 +236,114 @@ def run_cohort(
     batch_size: int = DEFAULT_BATCH,
     progress: Progress | None = None,
     total: Callable[[int | None], None] | None = None,
+    allow_duplicate_ids: bool = False,
+    outputs: Outputs | None = None,
 ) -> CohortRun:
     """Stream ``data`` through the kernel in batches and write the outputs.
 
     The classified rows go to ``out`` (Parquet or CSV), the rejects to ``rejects`` (CSV; default
     ``<out>.rejects.csv``). Memory stays bounded by ``batch_size`` whatever the input size.
+
+    Both files are written under temporary names and appear only when the run succeeds (with
+    ``outputs`` given, when the caller commits it), so a failed run leaves no file and leaves
+    earlier files of those names untouched. An output may not be an input.
+
+    :raises CohortInputError: an unreadable input, malformed CSV rows, duplicate ids (unless
+        ``allow_duplicate_ids``), or not one row classified (the message says why).
+    :raises OutputFileError: an output in a missing folder, or equal to an input.
     """
     out = Path(out)
     fmt = output_format(out)
     rej_path = Path(rejects) if rejects else rejects_path_for(out)
-    _, kernel = _prepare(
-        data,
-        knowledge,
-        mapping,
-        id_column,
-        extra,
-        definitions,
-        {"weight": weight, "strata": strata, "psu": psu},
-    )
+    if batch_size < 1:
+        raise CohortInputError(f"batch size must be at least 1, got {batch_size}")
+    inputs = [data if isinstance(data, str | Path) else None,
+              mapping if isinstance(mapping, str | Path) and Path(mapping).suffix else None]
+    check_output(out, inputs, "output")
+    check_output(rej_path, [*inputs, out], "rejects")
+    own = outputs is None
+    files = outputs if outputs is not None else Outputs()
+    try:
+        result = _run(data, out, fmt, rej_path, files, definitions, mapping, id_column, knowledge, extra,
+                      summary, {"weight": weight, "strata": strata, "psu": psu}, age_bands, batch_size,
+                      progress, total, allow_duplicate_ids)
+    except (pl.exceptions.PolarsError, OSError) as exc:
+        written = {str(tmp): target for tmp, target in files.pending}
+        files.discard()
+        failed = str(getattr(exc, "filename", "") or "")
+        if isinstance(exc, OSError) and failed in written:
+            raise OutputFileError(f"cannot write {written[failed]}: {exc.strerror or exc}") from None
+        name = data if isinstance(data, str | Path) else "the input table"
+        raise CohortInputError(f"cannot read {name}: {_first_line(exc)}") from None
+    except BaseException:
+        files.discard()
+        raise
+    if own:
+        files.commit()
+    return result
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return (text[0] if text else type(exc).__name__)[:300]
+
+
+def _run(
+    data: Any,
+    out: Path,
+    fmt: str,
+    rej_path: Path,
+    files: Outputs,
+    definitions: list[str] | None,
+    mapping: str | Path | Mapping | None,
+    id_column: str | None,
+    knowledge: Knowledge | None,
+    extra: str,
+    summary: bool,
+    survey: dict[str, str | None],
+    age_bands: tuple[float, ...],
+    batch_size: int,
+    progress: Progress | None,
+    total: Callable[[int | None], None] | None,
+    allow_duplicate_ids: bool,
+) -> CohortRun:
+    _, kernel = _prepare(data, knowledge, mapping, id_column, extra, definitions, survey)
     if total is not None:
         total(count_rows(data))
-    rej_path.parent.mkdir(parents=True, exist_ok=True)
-    out.parent.mkdir(parents=True, exist_ok=True)
     counts = {"in": 0, "ok": 0, "rejected": 0, "bad": 0}
     groups: list[pl.DataFrame] = []
     keys = kernel.summary_columns()
     ids = [c.id for c in kernel.compiled]
+    id_col = kernel.layout.id_column
+    seen_ids: list[pl.DataFrame] = []
+    reasons: list[pl.DataFrame] = []
+    tmp_out, tmp_rej = files.add(out), files.add(rej_path)
 
-    with rej_path.open("w", encoding="utf-8", newline="") as rej_file:
+    with tmp_rej.open("w", encoding="utf-8", newline="") as rej_file:
         pl.DataFrame(schema=REJECT_SCHEMA).write_csv(rej_file)
 
+        failure: list[BaseException] = []
+
         def classified() -> Any:
+            # An exception raised inside polars' sink leaves its writer finishing the file in the
+            # background, after the caller has cleaned up; so stop the stream and raise afterwards.
+            try:
+                yield from _classify_batches()
+            except Exception as exc:
+                failure.append(exc)
+
+        def _classify_batches() -> Any:
             for raw in batches(data, batch_size, ROW):
                 counts["in"] += raw.height  # counted by the reader, independently of the kernel
+                if id_col is not None and not allow_duplicate_ids:
+                    seen_ids.append(raw.select(pl.col(id_col).cast(pl.String).alias("id"), ROW))
                 b = kernel.run(raw)
                 counts["ok"] += b.table.height
                 counts["rejected"] += b.rejected_rows
                 counts["bad"] += b.rejects.height
                 if b.rejects.height:
                     b.rejects.write_csv(rej_file, include_header=False)
+                    reasons.append(b.rejects.group_by("column", "reason").len())
                 if summary:
                     groups.append(_group(b.table, keys, ids, age_bands))
                 if progress is not None:
@@ -276,8 +351,14 @@ def run_cohort(
                 table = strip_summary(b.table)
                 yield for_csv(table) if fmt == "csv" else table
 
-        _sink(classified(), kernel, out, fmt)
+        _sink(classified(), kernel, tmp_out, fmt)
+        if failure:
+            raise failure[0]
 
+    if seen_ids:
+        _refuse_duplicates(pl.concat(seen_ids), id_col or "id")
+    if counts["ok"] == 0:
+        raise CohortInputError(_why_nothing(counts["in"], reasons))
     result = CohortRun(
         out,
         rej_path,
@@ -292,6 +373,37 @@ def run_cohort(
     if summary:
         result.summary = summarise(_merge(groups, keys, ids), kernel, age_bands)
     return result
+
+
+def _refuse_duplicates(seen: pl.DataFrame, column: str) -> None:
+    dupes = (
+        seen.filter(pl.col("id").is_not_null() & pl.col("id").is_duplicated())
+        .group_by("id", maintain_order=True)
+        .agg(pl.col(ROW).sort())
+    )
+    if dupes.height:
+        shown = "; ".join(
+            f"{quote(r['id'], 40)} (rows {', '.join(map(str, r[ROW][:5]))})" for r in dupes.head(5).to_dicts()
+        )
+        more = f" and {dupes.height - 5} more" if dupes.height > 5 else ""
+        raise CohortInputError(
+            f"{dupes.height} id(s) in column {column!r} appear more than once: {shown}{more}; each row "
+            "must be one person at one time (or pass --allow-duplicate-ids)"
+        )
+
+
+def _why_nothing(rows_in: int, reasons: list[pl.DataFrame]) -> str:
+    if rows_in == 0:
+        return "no row to classify: the table has no data rows"
+    top = (
+        pl.concat(reasons).group_by("column", "reason").agg(pl.col("len").sum()).sort("len", descending=True)
+        if reasons else pl.DataFrame()
+    )
+    why = "; ".join(
+        f"{r['column']}: {str(r['reason'])[:120]} ({r['len']:,} rows)" for r in top.head(5).to_dicts()
+    )
+    return f"not one of {rows_in:,} rows could be classified, so nothing was written" + (
+        f"; most common problems: {why}" if why else "")
 
 
 def _sink(frames: Any, kernel: Kernel, out: Path, fmt: str) -> None:

@@ -8,6 +8,8 @@ in chunks and streamed to the file, so 30 million rows need little memory.
 
 from __future__ import annotations
 
+import io
+import shutil
 from collections.abc import Iterator
 from functools import cache
 from importlib import resources
@@ -18,7 +20,9 @@ import numpy as np
 import polars as pl
 import yaml
 
+from ..errors import OutputFileError
 from ..knowledge import Knowledge, load_knowledge
+from ..outputs import check_output, replacing
 from ..rules.nodes import Compare, Node, Ref, Score
 from .io import output_format
 from .tables import history_names
@@ -185,23 +189,61 @@ def generate(
 def synthesise(
     n: int, out: str | Path, seed: int = 0, bad_share: float = 0.0, chunk_size: int = CHUNK
 ) -> Path:
-    """Write ``n`` synthetic rows to ``out`` (Parquet or CSV), streaming chunk by chunk."""
+    """Write ``n`` synthetic rows to ``out`` (Parquet or CSV), streaming chunk by chunk.
+
+    :raises OutputFileError: a missing folder, or a table larger than the free space (the size is
+        estimated from a sample before anything is written); the file appears only when complete.
+    """
     from polars.io.plugins import register_io_source
 
-    path = Path(out)
+    path = check_output(out, option="output")
     fmt = output_format(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    _check_space(path, n, fmt, seed, bad_share)
     sch = schema()
 
     def source(with_columns: Any, predicate: Any, n_rows: Any, batch_size: Any) -> Iterator[pl.DataFrame]:
         yield from generate(n, seed, bad_share=bad_share, chunk_size=chunk_size)
 
     lazy = register_io_source(source, schema=sch)
-    if fmt == "parquet":
-        lazy.sink_parquet(path, row_group_size=min(chunk_size, 1_000_000))
-    else:
-        lazy.sink_csv(path)
+    with replacing(path) as tmp:
+        if fmt == "parquet":
+            lazy.sink_parquet(tmp, row_group_size=min(chunk_size, 1_000_000))
+        else:
+            lazy.sink_csv(tmp)
     return path
+
+
+SAMPLE_ROWS = 2_000
+
+
+def estimated_bytes(n: int, fmt: str, seed: int = 0, bad_share: float = 0.0) -> int:
+    """The size of an ``n``-row table, from a sample written in memory (an overestimate for Parquet,
+    which compresses a large table better than a small one)."""
+    sample = next(generate(min(n, SAMPLE_ROWS), seed, bad_share=bad_share))
+    buf = io.BytesIO()
+    if fmt == "parquet":
+        sample.write_parquet(buf)
+    else:
+        sample.write_csv(buf)
+    return int(buf.tell() / sample.height * n * 1.05)
+
+
+def _check_space(path: Path, n: int, fmt: str, seed: int, bad_share: float) -> None:
+    need = estimated_bytes(n, fmt, seed, bad_share)
+    free = shutil.disk_usage(path.parent if str(path.parent) else ".").free
+    if need > free:
+        raise OutputFileError(
+            f"{n:,} rows need about {_size(need)} but {path.parent or '.'} has {_size(free)} free; "
+            "ask for fewer rows or write elsewhere"
+        )
+
+
+def _size(b: float) -> str:
+    for unit in ("bytes", "KB", "MB", "GB", "TB"):
+        if b < 1000 or unit == "TB":
+            return f"{b:,.0f} {unit}" if unit == "bytes" else f"{b:,.1f} {unit}"
+        b /= 1000
+    return f"{b:,.1f} PB"  # pragma: no cover
 
 
 __all__ = ["chunk", "cut_points", "generate", "schema", "synth_parameters", "synthesise"]

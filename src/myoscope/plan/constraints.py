@@ -10,6 +10,7 @@ unrecorded constraint is never read as "no".
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -101,6 +102,9 @@ def _number(path: str, value: Any, spec: ConstraintFieldSpec, problems: list[Pro
         number, given = float(m.group(1)), (m.group(2) or unit)
     if isinstance(number, bool) or not isinstance(number, int | float):
         problems.append(Problem(path, f"expected a number{' in ' + unit if unit else ''}, got {value!r}"))
+        return None
+    if not math.isfinite(number):
+        problems.append(Problem(path, f"expected a finite number, got {value!r}"))
         return None
     if given != unit:
         problems.append(Problem(path, f"unknown unit {given!r} (accepted: {unit})"))

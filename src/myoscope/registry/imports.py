@@ -20,9 +20,9 @@ stay committed, so that a rerun resumes.
 from __future__ import annotations
 
 import csv
+import io
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +31,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from ..errors import ImportWriteError, InputFileError, Problem, RecordValidationError
+from ..inputs import decode, read_bytes
 from ..measures import load_catalog
 from . import audit, repo, upsert
 from .assessing import reassess
@@ -85,19 +86,22 @@ def row_to_record(row: Mapping[str, str | None]) -> dict[str, Any]:
 
 def read_rows(path: str | Path) -> list[dict[str, str | None]]:
     p = Path(path)
+    text = decode(read_bytes(p), str(p))  # the one input reader: UTF-8 only, named line if not
     try:
-        with p.open(newline="", encoding="utf-8-sig") as fh:
-            reader = csv.DictReader(fh)
-            if not reader.fieldnames:
-                raise InputFileError(f"{p}: empty file (expected a header row)")
-            missing = [c for c in (PATIENT_COLUMN, "date") if c not in reader.fieldnames]
-            if missing:
-                raise InputFileError(f"{p}: missing column(s) {', '.join(missing)}")
-            return list(reader)
-    except OSError as exc:
-        raise InputFileError(f"cannot read {p}: {exc.strerror}") from exc
-    except (UnicodeDecodeError, csv.Error) as exc:
-        raise InputFileError(f"cannot parse {p}: {exc}") from exc
+        reader = csv.DictReader(io.StringIO(text, newline=""))
+        if not reader.fieldnames:
+            raise InputFileError(f"{p}: empty file (expected a header row)")
+        missing = [c for c in (PATIENT_COLUMN, "date") if c not in reader.fieldnames]
+        if missing:
+            raise InputFileError(f"{p}: missing column(s) {', '.join(missing)}")
+        rows = list(reader)
+    except csv.Error as exc:
+        raise InputFileError(f"cannot parse {p}: line {reader.line_num}: {exc}") from exc
+    short = [i + 2 for i, r in enumerate(rows) if None in r.values()]  # DictReader pads with None
+    if short:
+        lines = ", ".join(map(str, short[:5])) + (f" and {len(short) - 5} more" if len(short) > 5 else "")
+        raise InputFileError(f"{p}: fewer cells than header columns on line(s) {lines}")
+    return rows
 
 
 @dataclass
@@ -132,9 +136,8 @@ def _validate(session: Session, rows: list[dict[str, str | None]], org: str, pat
     known = _registered(session, org, pseudonyms)
     session.commit()  # reading is done: release SQLite's write lock before the long part
     plan: dict[str, PlannedPatient] = {}
-    today = date.today()
     for i, row in enumerate(rows):
-        where = f"row {i + 2}"  # the header is line 1
+        where = f"line {i + 2}"  # file lines: the header is line 1 (docs/errors.md)
         if None in row:
             problems.append(Problem(where, "more cells than header columns"))
             continue
@@ -167,7 +170,7 @@ def _validate(session: Session, rows: list[dict[str, str | None]], org: str, pat
             problems.append(Problem(where, f"sex or birth_date of {pseudonym} differs from an earlier row"))
             data = {k: v for k, v in data.items() if k not in ("sex", "birth_date")}  # reported once
         try:
-            planned.visits.append(prepare_visit(planned.who, data, organisation_name=org, today=today,
+            planned.visits.append(prepare_visit(planned.who, data, organisation_name=org,
                                                 source=f"{name}:{i + 2}", where=where))
         except RecordValidationError as exc:
             problems += exc.problems
@@ -260,7 +263,8 @@ def _write_patient(session: Session, org_id: int, organisation_name: str, planne
         stored += [v.id for v in store_visits(session, patient_id=patient.id, visits=batch, actor=actor,
                                               with_birth_date=patient.birth_date is not None)]
     if at is not None:
-        at[0] = f"rows {planned.visits[0].where.removeprefix('row ')}-{todo[-1].where.removeprefix('row ')}"
+        first, last = (v.where.removeprefix("line ") for v in (planned.visits[0], todo[-1]))
+        at[0] = f"lines {first}-{last}"
     reassess(session, patient=patient, from_visits=stored, actor=actor, reason="visit added")
     result.created += len(todo)
 

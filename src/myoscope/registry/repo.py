@@ -226,7 +226,7 @@ def add_visit(session: Session, *, pseudonym: str, data: Mapping[str, Any],
     patient = upsert.lock_patient(session, found.id)
     who = Identity(patient.pseudonym, patient.sex, patient.birth_date)
     try:
-        prepared = prepare_visit(who, data, organisation_name=patient.organisation.name, today=_today(),
+        prepared = prepare_visit(who, data, organisation_name=patient.organisation.name,
                                  visit_date=visit_date, setting=setting, source=source)
     except RecordValidationError as exc:
         raise RecordValidationError(exc.problems, source or f"visit of {pseudonym}") from None

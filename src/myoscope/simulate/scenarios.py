@@ -17,17 +17,16 @@ fixes a file once; nothing is simulated from a half-valid scenario.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any
 
-from ..errors import InputFileError, Problem, ScenarioValidationError
+from ..errors import Problem, ScenarioValidationError
+from ..inputs import read_document, unusable_values
 from ..measures import load_catalog
 from ..record import as_date, parse_quantity
-from ..yamlio import YAMLError, load_yaml
 from .parameters import MODES, TrajectoryKnowledge, load_trajectory
 
 _TOP_KEYS = {"name", "description", "years", "start_date", "parameters", "timeline", "history_points"}
@@ -359,16 +358,16 @@ def parse_scenario(
 
 
 def read_scenario_data(path: str | Path) -> Any:
-    """The unvalidated content of a scenario file (YAML or JSON)."""
-    p = Path(path)
-    try:
-        text = p.read_text("utf-8")
-    except OSError as exc:
-        raise InputFileError(f"cannot read {p}: {exc.strerror}") from exc
-    try:
-        return json.loads(text) if p.suffix.lower() == ".json" else load_yaml(text)
-    except (json.JSONDecodeError, YAMLError) as exc:
-        raise InputFileError(f"cannot parse {p}: {exc}") from exc
+    """The content of a scenario file (YAML or JSON), read by the one input reader.
+
+    :raises InputFileError: unreadable or malformed file. :raises ScenarioValidationError: values
+    no validator can use (NaN, infinities, huge integers), each named by its path.
+    """
+    data = read_document(path)
+    unusable = unusable_values(data)
+    if unusable:
+        raise ScenarioValidationError(unusable, str(path))
+    return data
 
 
 def load_scenario(path: str | Path, knowledge: TrajectoryKnowledge | None = None) -> Scenario:
