@@ -23,7 +23,7 @@ def assess(
     ] = None,
 ) -> None:
     """Assess each record under every consensus definition."""
-    from ..assess import assess as run
+    from ..pathway import run_pathway as run
     from ..record import parse_record, read_records
 
     if format not in ("text", "json"):

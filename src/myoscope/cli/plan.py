@@ -26,7 +26,7 @@ def plan_cmd(
 ) -> None:
     """Make the treatment plan for each record: treat the cause, exercise, nutrition, physiotherapy,
     what not to do, goals and follow-up, every item cited."""
-    from ..assess import assess
+    from ..pathway import plan_of
     from ..plan.render import render_html
     from ..record import parse_record, read_records
 
@@ -34,7 +34,7 @@ def plan_cmd(
         fail(f"unknown format {format!r} (expected {', '.join(FORMATS)})")
     try:
         records = [parse_record(d, source=src) for f in files for d, src in read_records(f)]
-        plans = [p for p in (assess(r).plan for r in records) if p is not None]
+        plans = [plan_of(r) for r in records]
     except MyoscopeError as exc:
         fail(str(exc))
     if format == "json":

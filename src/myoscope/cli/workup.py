@@ -26,17 +26,16 @@ def workup_cmd(
     """Work up the likely causes of muscle wasting: ranked causes with the findings for and against
     each (stated weights, cited), red flags by urgency, next tests and the questions to ask.
     It supports and does not replace clinical diagnosis."""
-    from ..assess import assess
+    from ..pathway import workup_of
     from ..record import parse_record, read_records
 
     if format not in FORMATS:
         fail(f"unknown format {format!r} (expected {', '.join(FORMATS)})")
     try:
         records = [parse_record(d, source=src) for f in files for d, src in read_records(f)]
-        results = [assess(r, plan=False).workup for r in records]
+        workups = [workup_of(r) for r in records]
     except MyoscopeError as exc:
         fail(str(exc))
-    workups = [w for w in results if w is not None]
     if format == "json":
         payload: Any = [dict(w.to_dict(), source=w.source, id=w.record_id) for w in workups]
         typer.echo(json.dumps(payload[0] if len(payload) == 1 else payload, indent=2, ensure_ascii=False,

@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from ..assess import assess
+from ..pathway import run_pathway as assess
 from ..record import parse_record
 from . import audit
 from .models import Assessment, Measurement, Patient, Visit
