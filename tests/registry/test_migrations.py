@@ -11,7 +11,8 @@ from sqlalchemy.exc import DBAPIError
 from myoscope.registry import db
 from myoscope.registry.models import Base
 
-TABLES = {"organisations", "users", "patients", "visits", "measurements", "assessments", "audit_log"}
+TABLES = {"organisations", "users", "patients", "visits", "measurements", "assessments", "audit_log",
+          "web_sessions", "login_attempts"}
 
 
 def tables(engine: object) -> set[str]:
@@ -27,7 +28,7 @@ def test_upgrade_downgrade_upgrade(empty_url: str) -> None:
     engine = db.make_engine(empty_url)
     assert db.current_revision(engine) is None
     db.upgrade(engine)
-    assert db.current_revision(engine) == db.head_revision() == "0002"
+    assert db.current_revision(engine) == db.head_revision() == "0003_web"
     assert tables(engine) == TABLES
 
     # at head the audit log refuses UPDATE; at 0001 (no triggers yet) the database allows it
@@ -67,6 +68,6 @@ def test_code_refuses_a_database_behind_it(empty_url: str) -> None:
     with pytest.raises(RegistryError, match="no registry schema"):
         db.require_current(engine)
     db.upgrade(engine, "0001")
-    with pytest.raises(RegistryError, match="schema is at 0001, the code needs 0002"):
+    with pytest.raises(RegistryError, match="schema is at 0001, the code needs 0003_web"):
         db.require_current(engine)
     engine.dispose()

@@ -1,0 +1,9 @@
+"""One router per page family; ``ROUTERS`` is the whole list the app includes."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from . import assess, auth, patients, visits
+
+ROUTERS: list[APIRouter] = [auth.router, patients.router, visits.router, assess.router]
