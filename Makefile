@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck unit bench clean
+.PHONY: demo demo-cli test lint typecheck unit bench clean chromium
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -13,8 +13,18 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install -q -e ".[all]"
 	touch $(STAMP)
 
+# The web app on a SQLite file seeded with invented demo patients (prints the URL and the login).
+DEMO_DB ?= $(CURDIR)/.demo/myoscope-demo.sqlite
 demo: $(STAMP)
+	mkdir -p $(dir $(DEMO_DB))
+	MYOSCOPE_DATABASE_URL="sqlite:///$(DEMO_DB)" $(BIN)/myoscope serve --demo examples --host 127.0.0.1 --port 8000
+
+demo-cli: $(STAMP)
 	$(BIN)/myoscope assess examples/*.yaml
+
+# Browser tests drive Debian's Chromium (never a downloaded browser).
+chromium:
+	test -x /usr/bin/chromium || (apt-get update -q && apt-get install -y -q chromium)
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks
@@ -23,7 +33,7 @@ typecheck: $(STAMP)
 	$(BIN)/mypy src
 
 # Registry tests run on SQLite and on the real PostgreSQL server (started if it is down).
-unit: $(STAMP)
+unit: $(STAMP) chromium
 	MYOSCOPE_TEST_DATABASE_URL="$${MYOSCOPE_TEST_DATABASE_URL:-$$(scripts/test-services.sh)}" \
 		$(BIN)/python -m pytest -q
 

@@ -82,7 +82,10 @@ def test_red_flags_show_urgency_in_colour_and_words(page: Page, screens: Path) -
     assert "EMERGENCY" in first.inner_text()
     colour = first.evaluate("e => getComputedStyle(e).borderLeftColor")
     assert colour == "rgb(139, 0, 0)"
+    page.screenshot(path=str(screens / "06a-red-flags-top.png"))
     shot(page, screens, "06-patient-red-flags")
+    loaded = page.evaluate("[...document.querySelectorAll('img.chart')].map(i => i.complete && i.naturalWidth > 0)")
+    assert loaded == [True, True]  # the timeline and the projection rendered
 
 
 def test_quick_assess_and_logout(page: Page, screens: Path) -> None:
