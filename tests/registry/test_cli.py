@@ -31,14 +31,14 @@ def write(tmp_path: Path, name: str, text: str) -> Path:
 def test_db_init_status_upgrade_downgrade(empty_url: str) -> None:
     assert run(empty_url, "patient", "list", code=2) == (
         "Error: the database has no registry schema: run `myoscope db init` first\n")
-    assert run(empty_url, "db", "init").endswith("(schema 0002)\n")
+    assert run(empty_url, "db", "init").endswith("(schema 0003_web)\n")
     assert run(empty_url, "db", "init").startswith("registry already exists; schema up to date at ")
-    assert run(empty_url, "db", "downgrade", "0001") == "schema 0002 -> 0001\n"
+    assert run(empty_url, "db", "downgrade", "0001") == "schema 0003_web -> 0001\n"
     assert run(empty_url, "patient", "list", code=2) == (
-        "Error: the database schema is at 0001, the code needs 0002: run `myoscope db upgrade`\n")
-    assert run(empty_url, "db", "status").endswith(": schema 0001 (code: 0002)\n")
-    assert run(empty_url, "db", "upgrade") == "schema 0001 -> 0002\n"
-    assert run(empty_url, "db", "downgrade", "base") == "schema 0002 -> empty\n"
+        "Error: the database schema is at 0001, the code needs 0003_web: run `myoscope db upgrade`\n")
+    assert run(empty_url, "db", "status").endswith(": schema 0001 (code: 0003_web)\n")
+    assert run(empty_url, "db", "upgrade") == "schema 0001 -> 0003_web\n"
+    assert run(empty_url, "db", "downgrade", "base") == "schema 0003_web -> empty\n"
 
 
 def test_a_database_option_overrides_the_environment(tmp_path: Path) -> None:

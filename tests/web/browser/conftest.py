@@ -86,3 +86,20 @@ def screens() -> Path:
     out = Path(os.environ.get("MYOSCOPE_SCREENSHOTS") or ROOT / "test-results" / "browser")
     out.mkdir(parents=True, exist_ok=True)
     return out
+
+
+@pytest.fixture(scope="session")
+def axe_source() -> str:
+    """axe-core, installed from the npm registry at test time (package.json pins it; no lock file)."""
+    here = Path(__file__).parent
+    script = here / "node_modules" / "axe-core" / "axe.min.js"
+    if not script.exists():
+        import shutil
+        import subprocess
+
+        npm = shutil.which("npm")
+        if npm is None:
+            pytest.skip("npm is not installed (needed for axe-core)")
+        subprocess.run([npm, "install", "--no-package-lock", "--no-audit", "--no-fund"], cwd=here, check=True,
+                       capture_output=True, timeout=300)
+    return script.read_text("utf-8")
