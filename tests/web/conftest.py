@@ -44,6 +44,8 @@ class World:
     app: FastAPI
     patient_a: int
     patient_b: int
+    visit_a: int
+    visit_b: int
 
 
 def settings_for(path: Path, **extra: object) -> WebSettings:
@@ -84,7 +86,7 @@ def build_world(path: Path, **extra: object) -> World:
             organisation_name="Clinic B",
             actor="test",
         )
-        repo.add_visit(
+        va = repo.add_visit(
             s,
             pseudonym="pa-001",
             data=VISIT,
@@ -92,7 +94,7 @@ def build_world(path: Path, **extra: object) -> World:
             visit_date=date(2026, 6, 1),
             actor="test",
         )
-        repo.add_visit(
+        vb = repo.add_visit(
             s,
             pseudonym="pb-001",
             data=VISIT,
@@ -100,7 +102,7 @@ def build_world(path: Path, **extra: object) -> World:
             visit_date=date(2026, 6, 1),
             actor="test",
         )
-        ids = (a.id, b.id)
+        ids = (a.id, b.id, va.visit_id, vb.visit_id)
     return World(app, *ids)
 
 

@@ -56,8 +56,14 @@ def latest_record(session: Session, where: Where, patient_id: int) -> dict[str, 
 
 
 def audit_projection(session: Session, where: Where, patient_id: int, scenario: str) -> None:
-    where.audit(session, action="read", entity="projection", entity_id=patient_id, patient_id=patient_id,
-                scenario=scenario)
+    where.audit(
+        session,
+        action="read",
+        entity="projection",
+        entity_id=patient_id,
+        patient_id=patient_id,
+        scenario=scenario,
+    )
 
 
 def cache_key(session: Session, patient_id: int, scenario: str) -> tuple[object, ...]:
@@ -72,8 +78,9 @@ def remember(cache: dict[tuple[object, ...], str], key: tuple[object, ...], svg:
     cache[key] = svg
 
 
-def project(session: Session, where: Where, patient_id: int, scenario: str,
-            data: dict[str, Any] | None = None) -> Projection:
+def project(
+    session: Session, where: Where, patient_id: int, scenario: str, data: dict[str, Any] | None = None
+) -> Projection:
     """Project the latest visit under ``scenario``; audited as a read of the patient."""
     if scenario not in scenarios():
         raise NoProjectionError(f"unknown scenario {scenario!r} (choose one of {', '.join(scenarios())})")

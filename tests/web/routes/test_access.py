@@ -18,6 +18,9 @@ MATRIX: dict[tuple[str, str], dict[str, int]] = {
     ("GET", "/patients/{patient_id}/visits/new"): {"clinician": 200, "admin": 200, "researcher": 403},
     ("POST", "/patients/{patient_id}/visits"): {"clinician": 422, "admin": 422, "researcher": 403},
     ("GET", "/assess"): {"clinician": 200, "admin": 200, "researcher": 403},
+    ("GET", "/patients/{patient_id}/visits/{visit_id}/correct"): {"clinician": 200, "admin": 200, "researcher": 403},
+    ("POST", "/patients/{patient_id}/visits/{visit_id}/correct"): {"clinician": 422, "admin": 422,
+                                                                   "researcher": 403},
 }
 PUBLIC = {("GET", "/"), ("GET", "/login"), ("POST", "/login"), ("POST", "/logout"), ("POST", "/patients"),
           ("POST", "/assess")}
@@ -38,11 +41,11 @@ def test_access_matrix(client: TestClient, world: World, role: str) -> None:
     login(client, USERS[role])
     token = csrf_of(client.get("/login").text if role == "researcher" else client.get("/patients").text)
     for (method, template), expected in MATRIX.items():
-        for pid, want in ((world.patient_a, expected[role]),
-                          (world.patient_b, 403 if role == "researcher" else 404)):
+        for pid, vid, want in ((world.patient_a, world.visit_a, expected[role]),
+                               (world.patient_b, world.visit_b, 403 if role == "researcher" else 404)):
             if "{patient_id}" not in template and pid == world.patient_b:
                 continue
-            path = template.replace("{patient_id}", str(pid))
+            path = template.replace("{patient_id}", str(pid)).replace("{visit_id}", str(vid))
             if method == "GET":
                 r = client.get(path, follow_redirects=False)
             else:

@@ -69,3 +69,44 @@ def test_a_good_visit_is_stored_in_canonical_units_and_assessed(alice: TestClien
     assert grip.unit == "kg" and grip.unit_entered == "lb" and abs(grip.value_num - 22 * 0.45359237) < 1e-9
     page = alice.get(r.headers["location"]).text
     assert "2026-09-01" in page
+
+
+def _correct_url(world: World) -> str:
+    with world.app.state.sessions() as s:
+        v = s.scalars(select(Visit).where(Visit.patient_id == world.patient_a)).one()
+    return f"/patients/{world.patient_a}/visits/{v.id}/correct"
+
+
+def test_correction_form_is_prefilled_with_the_stored_values(alice: TestClient, world: World) -> None:
+    html = alice.get(_correct_url(world)).text
+    assert 'id="f-grip_strength" name="grip_strength" inputmode="decimal" value="12"' in html
+    assert 'id="f-height" name="height" inputmode="decimal" value="160"' in html
+
+
+def test_correction_keeps_the_old_version_and_reassesses(alice: TestClient, world: World) -> None:
+    url = _correct_url(world)
+    form = {k: v for k, v in [("grip_strength", "25"), ("height", "160"), ("weight", "50"), ("gait_speed", "0.6"),
+                              ("asm", "12"), ("asm_method", "dxa"), ("chair_stand_time", "17")]}
+    token = csrf_of(alice.get(url).text)
+    r = alice.post(url, data={"csrf_token": token, "reason": "", **form, "gait_speed": "99"})
+    assert r.status_code == 422  # the reason and the bad value are both named, nothing changes
+    assert 'data-testid="problem-reason"' in r.text and 'data-testid="problem-gait_speed"' in r.text
+    r = alice.post(url, data={"csrf_token": token, "reason": "typo in grip", **form}, follow_redirects=False)
+    assert r.status_code == 303
+    with world.app.state.sessions() as s:
+        rows = list(s.scalars(select(Measurement).where(Measurement.measure_id == "grip_strength",
+                                                        Measurement.visit_id == int(url.split("/")[4]))
+                              .order_by(Measurement.version)))
+    assert [(m.value_num, m.version) for m in rows] == [(12.0, 1), (25.0, 2)] and rows[1].reason == "typo in grip"
+    r = alice.post(url, data={"csrf_token": token, "reason": "again", **form})
+    assert r.status_code == 422 and "nothing was changed" in r.text
+
+
+def test_foreign_visit_is_404(client: TestClient, world: World) -> None:
+    from ..conftest import login
+
+    url = _correct_url(world)
+    login(client, "bob")
+    assert client.get(url).status_code == 404
+    other = url.replace(f"/patients/{world.patient_a}/", f"/patients/{world.patient_b}/")
+    assert client.get(other).status_code == 404  # own patient, another patient's visit

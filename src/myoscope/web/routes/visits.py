@@ -10,6 +10,7 @@ from starlette.datastructures import FormData
 
 from ...errors import Problem, RecordValidationError
 from ...registry import repo
+from .. import corrections
 from .. import patients as svc
 from ..deps import CsrfChecked, CurrentWhere, DbSession
 from ..forms import form_values, problems_by_field, record_data, visit_fields
@@ -32,6 +33,8 @@ def new_visit(request: Request, db: DbSession, where: CurrentWhere, patient_id: 
         "visit_form.html",
         {
             "patient": patient,
+            "visit": None,
+            "action": f"/patients/{patient.id}/visits",
             "fields": visit_fields(),
             "values": {"date": date.today().isoformat()},
             "problems": {},
@@ -79,6 +82,8 @@ async def add_visit(request: Request, db: DbSession, where: CurrentWhere, patien
             "visit_form.html",
             {
                 "patient": patient,
+                "visit": None,
+                "action": f"/patients/{patient.id}/visits",
                 "fields": fields,
                 "values": form_values(form),
                 "problems": by,
@@ -96,3 +101,74 @@ async def add_visit(request: Request, db: DbSession, where: CurrentWhere, patien
         created=result.created,
     )
     return RedirectResponse(f"/patients/{patient.id}?added={result.visit_id}", status_code=303)
+
+
+@router.get("/{visit_id}/correct")
+def correct_form(
+    request: Request, db: DbSession, where: CurrentWhere, patient_id: int, visit_id: int
+) -> Response:
+    patient = svc.scoped_patient(db, where.who, patient_id)
+    visit = corrections.scoped_visit(db, patient, visit_id)
+    fields = visit_fields()
+    where.audit(db, action="read", entity="visit", entity_id=visit.id, patient_id=patient.id)
+    return page(
+        request,
+        "visit_form.html",
+        {
+            "patient": patient,
+            "visit": visit,
+            "action": f"/patients/{patient.id}/visits/{visit.id}/correct",
+            "fields": fields,
+            "values": corrections.form_prefill(patient, visit, fields),
+            "problems": {},
+            "other": [],
+        },
+    )
+
+
+@router.post("/{visit_id}/correct", dependencies=[CsrfChecked])
+async def correct_visit(
+    request: Request, db: DbSession, where: CurrentWhere, patient_id: int, visit_id: int
+) -> Response:
+    patient = svc.scoped_patient(db, where.who, patient_id)
+    visit = corrections.scoped_visit(db, patient, visit_id)
+    form = flat(await request.form())
+    fields = visit_fields()
+    reason = str(form.get("reason") or "")
+    try:
+        done = corrections.correct_visit(
+            db,
+            patient=patient,
+            visit=visit,
+            proposed=record_data(form, fields),
+            fields=fields,
+            reason=reason,
+            actor=where.who.username,
+        )
+    except RecordValidationError as exc:
+        db.rollback()
+        by, other = problems_by_field(exc.problems, fields)
+        return page(
+            request,
+            "visit_form.html",
+            {
+                "patient": patient,
+                "visit": visit,
+                "action": f"/patients/{patient.id}/visits/{visit.id}/correct",
+                "fields": fields,
+                "values": form_values(form),
+                "problems": by,
+                "other": other,
+            },
+            422,
+        )
+    where.audit(
+        db,
+        action="update",
+        entity="web_request",
+        entity_id=visit.id,
+        patient_id=patient.id,
+        what="visit correction",
+        measures=done,
+    )
+    return RedirectResponse(f"/patients/{patient.id}?corrected={visit.id}", status_code=303)
