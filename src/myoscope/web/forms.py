@@ -165,7 +165,17 @@ def problems_by_field(
     problems: list[Problem], fields: tuple[Field, ...]
 ) -> tuple[dict[str, list[str]], list[str]]:
     """Each problem under the field it names (``sarc_f.falls`` or ``grip_strength``); the rest apart."""
-    names = {f.name for f in fields} | {"date", "pseudonym", "sex", "birth_date", "reason"}
+    names = {f.name for f in fields} | {
+        "date",
+        "pseudonym",
+        "sex",
+        "birth_date",
+        "reason",
+        "username",
+        "password",
+        "role",
+        "organisation",
+    }
     by: dict[str, list[str]] = {}
     other: list[str] = []
     for p in problems:

@@ -4,6 +4,6 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from . import assess, auth, patients, visits
+from . import admin, assess, auth, patients, visits
 
-ROUTERS: list[APIRouter] = [auth.router, patients.router, visits.router, assess.router]
+ROUTERS: list[APIRouter] = [auth.router, patients.router, visits.router, assess.router, admin.router]
