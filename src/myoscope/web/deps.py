@@ -47,6 +47,7 @@ Settings = Annotated[WebSettings, Depends(get_settings)]
 
 def optional_user(request: Request, db: DbSession, settings: Settings) -> SignedIn | None:
     who = accounts.current(db, settings, request.cookies.get(SESSION_COOKIE))
+    db.commit()  # a short transaction: SQLite's single write lock is not held for the whole request
     request.state.user = who
     return who
 

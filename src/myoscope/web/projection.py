@@ -55,6 +55,14 @@ def latest_record(session: Session, where: Where, patient_id: int) -> dict[str, 
     return visit_data(p, last, current_measurements(last.measurements), weights)
 
 
+def latest_record_or_none(session: Session, where: Where, patient_id: int) -> dict[str, Any] | None:
+    """``latest_record``, or ``None`` for a patient with no visit (a foreign id still raises)."""
+    try:
+        return latest_record(session, where, patient_id)
+    except NoProjectionError:
+        return None
+
+
 def audit_projection(session: Session, where: Where, patient_id: int, scenario: str) -> None:
     where.audit(
         session,
@@ -78,13 +86,9 @@ def remember(cache: dict[tuple[object, ...], str], key: tuple[object, ...], svg:
     cache[key] = svg
 
 
-def project(
-    session: Session, where: Where, patient_id: int, scenario: str, data: dict[str, Any] | None = None
-) -> Projection:
-    """Project the latest visit under ``scenario``; audited as a read of the patient."""
+def project(data: dict[str, Any], patient_id: int, scenario: str) -> Projection:
+    """Project a visit's record (``latest_record``) under ``scenario`` (no database access)."""
     if scenario not in scenarios():
         raise NoProjectionError(f"unknown scenario {scenario!r} (choose one of {', '.join(scenarios())})")
-    data = data if data is not None else latest_record(session, where, patient_id)
-    audit_projection(session, where, patient_id, scenario)
     spec = dict(scenarios()[scenario])
     return simulate(parse_record(data, source=f"patient {patient_id}"), spec, draws=DRAWS, seed=0)

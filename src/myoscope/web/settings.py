@@ -32,6 +32,9 @@ class WebSettings(BaseSettings):
     argon2_time_cost: int = Field(default=3, ge=1)
     argon2_memory_kib: int = Field(default=65536, ge=64)
     page_size: int = Field(default=50, ge=1, le=500)
+    #: database connections per worker: enough for every request thread (anyio's default is 40)
+    db_pool_size: int = Field(default=20, ge=1)
+    db_max_overflow: int = Field(default=20, ge=0)
     #: migrate the database to the latest schema at start-up (the demo and tests do)
     migrate_on_start: bool = False
 

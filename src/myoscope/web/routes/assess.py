@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request, Response
+from starlette.concurrency import run_in_threadpool
 
 from ...errors import RecordValidationError
 from ...pathway import run_pathway
@@ -33,7 +34,8 @@ async def quick_assess(request: Request, who: Assessor) -> Response:
     form = flat(await request.form())
     fields = visit_fields(True)
     try:
-        result = run_pathway(record_data(form, fields) | {"id": "quick assessment"}).to_dict()
+        data = record_data(form, fields) | {"id": "quick assessment"}
+        result = (await run_in_threadpool(run_pathway, data)).to_dict()  # CPU work off the event loop
     except RecordValidationError as exc:
         by, other = problems_by_field(exc.problems, fields)
         return page(

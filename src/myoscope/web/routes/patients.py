@@ -34,6 +34,7 @@ def patient_list(
     listing = svc.list_patients(
         db, where, query=q.strip(), sort=sort, page=page_no, page_size=settings.page_size
     )
+    db.commit()
     return page(request, "patients.html", {"listing": listing})
 
 
@@ -94,6 +95,7 @@ def patient_page(
     scenario: Annotated[str, Query(max_length=60)] = proj.DEFAULT_SCENARIO,
 ) -> Response:
     view = svc.patient_page(db, where, patient_id)
+    db.commit()  # read and audited: the page renders without holding the database
     return page(request, "patient.html", {"p": view, "scenarios": proj.scenarios(), "scenario": scenario})
 
 
@@ -102,6 +104,7 @@ def timeline_svg(db: DbSession, where: CurrentWhere, patient_id: int) -> Respons
     from ...registry.charts import timeline_chart
 
     changes = svc.patient_changes_for_chart(db, where, patient_id)
+    db.commit()
     try:
         chart = timeline_chart(changes)
     except RegistryError as exc:
@@ -122,20 +125,22 @@ def projection_svg(
     patient_id: int,
     scenario: Annotated[str, Query(max_length=60)] = proj.DEFAULT_SCENARIO,
 ) -> Response:
+    data = proj.latest_record_or_none(db, where, patient_id)
+    proj.audit_projection(db, where, patient_id, scenario)
+    key = proj.cache_key(db, patient_id, scenario)
+    db.commit()  # the audit row is stored; the seconds of rendering below hold no database lock
     try:
-        data, key = proj.latest_record(db, where, patient_id), proj.cache_key(db, patient_id, scenario)
+        if data is None:
+            raise proj.NoProjectionError("no visit recorded yet: add a visit to project from")
         cache: dict[tuple[object, ...], str] = request.app.state.chart_cache
         svg = cache.get(key)
         if svg is None:
-            p = proj.project(db, where, patient_id, scenario, data)
             svg = svg_of(
-                p.chart(max_points=proj.CHART_POINTS),
+                proj.project(data, patient_id, scenario).chart(max_points=proj.CHART_POINTS),
                 f"Projection: {proj.scenarios()[scenario]['name']}",
                 "Median and 5-95% band of each projected quantity, with the definitions' cut-offs.",
             )
             proj.remember(cache, key, svg)
-        else:
-            proj.audit_projection(db, where, patient_id, scenario)
     except (proj.NoProjectionError, SimulationError, ProblemsError, ValueError) as exc:
         return Response(_empty_svg(f"No projection: {exc}"), media_type=SVG)
     return Response(svg, media_type=SVG)
