@@ -48,8 +48,9 @@ UNSAFE = ("POST", "PUT", "PATCH", "DELETE")
 def create_app(settings: WebSettings | None = None) -> FastAPI:
     """The web app for ``settings`` (default: read from the environment)."""
     settings = settings or WebSettings()
-    engine = registry_db.make_engine(settings.database_url, pool_size=settings.db_pool_size,
-                                     max_overflow=settings.db_max_overflow)
+    engine = registry_db.make_engine(
+        settings.database_url, pool_size=settings.db_pool_size, max_overflow=settings.db_max_overflow
+    )
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:

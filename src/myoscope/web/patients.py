@@ -287,11 +287,3 @@ def patient_page(session: Session, where: Where, patient_id: int) -> PatientPage
         current_alerts(changes),
         red_flags_of(result),
     )
-
-
-def patient_changes_for_chart(session: Session, where: Where, patient_id: int) -> PatientChanges:
-    """The series behind the timeline chart; audited as a read of the patient's measurements."""
-    p = scoped_patient(session, where.who, patient_id)
-    visits = load_visits(session, p.id)
-    where.audit(session, action="read", entity="timeline_chart", entity_id=p.id, patient_id=p.id)
-    return patient_changes(series_of(p, visits))

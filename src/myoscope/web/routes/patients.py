@@ -7,13 +7,14 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Query, Request, Response
 from fastapi.responses import RedirectResponse
 
-from ...errors import PatientExistsError, ProblemsError, RecordValidationError, RegistryError, SimulationError
+from ...errors import PatientExistsError, ProblemsError, RecordValidationError, SimulationError
 from ...registry import repo
 from .. import patients as svc
 from .. import projection as proj
 from ..charts import svg_of
 from ..deps import CsrfChecked, CurrentWhere, DbSession, Settings
 from ..forms import problems_by_field
+from ..timeline import timeline, timeline_chart
 from .render import page
 
 router = APIRouter(prefix="/patients")
@@ -101,18 +102,15 @@ def patient_page(
 
 @router.get("/{patient_id}/timeline.svg")
 def timeline_svg(db: DbSession, where: CurrentWhere, patient_id: int) -> Response:
-    from ...registry.charts import timeline_chart
-
-    changes = svc.patient_changes_for_chart(db, where, patient_id)
-    db.commit()
-    try:
-        chart = timeline_chart(changes)
-    except RegistryError as exc:
-        return Response(_empty_svg(str(exc)), media_type=SVG)
+    data = timeline(db, where, patient_id)
+    db.commit()  # read and audited: render without holding the database
+    if not data.values:
+        return Response(_empty_svg("No measurement to chart yet."), media_type=SVG)
     svg = svg_of(
-        chart,
-        f"Measurements of patient {changes.series.pseudonym} over time",
-        "One panel per followed measure; dashed red lines mark alerts.",
+        timeline_chart(data),
+        f"Measurements of patient {data.pseudonym} over time",
+        "One panel per measure: the value at each visit, the cut-offs of the latest assessment as "
+        "dashed lines and the minimal clinically important difference as a band.",
     )
     return Response(svg, media_type=SVG)
 
