@@ -135,8 +135,8 @@ def main() -> None:
     if pg is None:
         found = subprocess.run([str(ROOT / "scripts" / "test-services.sh")], capture_output=True, text=True)
         pg = found.stdout.strip() or None
-    print(f"web app: 2 uvicorn workers, {seconds:g} s per run, {os.cpu_count()} cores shared with the client; "
-          f"load average before the run {os.getloadavg()[0]:.1f}")
+    print(f"web app: 2 uvicorn workers, {seconds:g} s per run, {os.cpu_count()} cores shared with the "
+          f"client; load average before the run {os.getloadavg()[0]:.1f}")
     with tempfile.TemporaryDirectory() as tmp:
         run_backend("sqlite", f"sqlite:///{Path(tmp) / 'bench.sqlite'}", seconds)
     if not pg:

@@ -9,6 +9,7 @@ page that shows no internals.
 from __future__ import annotations
 
 import logging
+import tempfile
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
@@ -25,6 +26,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from ..errors import PatientNotFoundError, VisitNotFoundError
 from ..registry import db as registry_db
 from .accounts import Passwords
+from .cohort_jobs import CohortJobNotFound
 from .errors import NotSignedIn, WebError
 from .settings import WebSettings
 
@@ -67,6 +69,8 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
     app.state.passwords = Passwords(settings)
     app.state.templates = templates()
     app.state.chart_cache = {}
+    app.state.work_dir = Path(settings.work_dir or Path(tempfile.gettempdir()) / "myoscope-web")
+    app.state.work_dir.mkdir(parents=True, exist_ok=True)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     from .routes import ROUTERS
 
@@ -135,6 +139,7 @@ def _error_pages(app: FastAPI) -> None:
     async def _web(request: Request, exc: WebError) -> Response:
         return error_page(request, exc.status, exc.title, exc.message)
 
+    @app.exception_handler(CohortJobNotFound)
     @app.exception_handler(PatientNotFoundError)
     @app.exception_handler(VisitNotFoundError)
     async def _missing(request: Request, exc: Exception) -> Response:

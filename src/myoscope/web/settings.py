@@ -35,6 +35,9 @@ class WebSettings(BaseSettings):
     #: database connections per worker: enough for every request thread (anyio's default is 40)
     db_pool_size: int = Field(default=20, ge=1)
     db_max_overflow: int = Field(default=20, ge=0)
+    #: where cohort uploads and their outputs are kept (default: a folder in the system's temp dir)
+    work_dir: str | None = None
+    cohort_max_megabytes: int = Field(default=200, ge=1)
     #: migrate the database to the latest schema at start-up (the demo and tests do)
     migrate_on_start: bool = False
 

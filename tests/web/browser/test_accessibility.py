@@ -12,12 +12,12 @@ from myoscope.web import demo
 Page = Any
 
 
-def sign_in(page: Page) -> None:
+def sign_in(page: Page, user: str = "demo") -> None:
     page.goto("/login")
-    page.fill("#username", "demo")
+    page.fill("#username", user)
     page.fill("#password", demo.DEMO_PASSWORD)
     page.click("[data-testid=login-submit]")
-    page.wait_for_url("**/patients")
+    page.wait_for_url("**/patients" if user == "demo" else "**")
 
 
 def first_patient(page: Page) -> None:
@@ -46,7 +46,9 @@ PAGES: dict[str, Callable[[Page], None]] = {
     "visit-form-errors": visit_errors,
     "assess-result": assess_result,
     "not-found": lambda p: p.goto("/patients/999999"),
+    "correct-visit": lambda p: (first_patient(p), p.locator("[data-testid=correct-visit]").first.click()),
 }
+ADMIN_PAGES = {"users": "/admin/users", "audit": "/admin/audit", "cohort": "/cohort"}
 
 
 def violations(page: Page, axe_source: str) -> list[dict[str, Any]]:
@@ -71,6 +73,16 @@ def test_signed_in_pages(browser: Any, base_url: str, axe_source: str, name: str
     sign_in(page)
     PAGES[name](page)
     page.wait_for_load_state("networkidle")
+    assert violations(page, axe_source) == [], name
+    context.close()
+
+
+@pytest.mark.parametrize("name", sorted(ADMIN_PAGES))
+def test_admin_pages(browser: Any, base_url: str, axe_source: str, name: str) -> None:
+    context = browser.new_context(base_url=base_url, bypass_csp=True)
+    page = context.new_page()
+    sign_in(page, "demo-admin")
+    page.goto(ADMIN_PAGES[name])
     assert violations(page, axe_source) == [], name
     context.close()
 

@@ -113,3 +113,24 @@ def test_error_pages_are_pages(page: Page, screens: Path) -> None:
     page.goto("/patients/1")
     assert "Not found" in page.locator("h1").inner_text()
     shot(page, screens, "09-foreign-patient-404")
+
+
+def test_cohort_upload_to_download(page: Page, screens: Path, tmp_path: Path) -> None:
+    table = tmp_path / "cohort.csv"
+    table.write_text("id,sex,age,grip_strength,gait_speed\nr1,female,81,12,0.6\nr2,male,70,35,1.2\nr3,female,75,abc,0.9\n")
+    page.goto("/login")
+    page.fill("#username", "demo-researcher")
+    page.fill("#password", demo.DEMO_PASSWORD)
+    page.click("[data-testid=login-submit]")
+    page.goto("/cohort")
+    shot(page, screens, "11-cohort-upload")
+    page.set_input_files("#table", str(table))
+    page.click("[data-testid=cohort-upload]")
+    page.wait_for_selector("[data-testid=cohort-accounting]", timeout=60_000)
+    assert "rows in 3 = classified 2 + rejected 1" in page.inner_text("[data-testid=cohort-accounting]")
+    shot(page, screens, "12-cohort-done")
+    with page.expect_download() as info:
+        page.click("[data-testid='file-classified.csv']")
+    saved = tmp_path / "out.csv"
+    info.value.save_as(saved)
+    assert saved.read_text().splitlines()[0].startswith("id,ewgsop2")

@@ -18,6 +18,10 @@ MATRIX: dict[tuple[str, str], dict[str, int]] = {
     ("GET", "/patients/{patient_id}/visits/new"): {"clinician": 200, "admin": 200, "researcher": 403},
     ("POST", "/patients/{patient_id}/visits"): {"clinician": 422, "admin": 422, "researcher": 403},
     ("GET", "/assess"): {"clinician": 200, "admin": 200, "researcher": 403},
+    ("GET", "/cohort"): {"clinician": 403, "admin": 200, "researcher": 200},
+    ("POST", "/cohort"): {"clinician": 403, "admin": 422, "researcher": 422},
+    ("GET", "/cohort/{job_id}"): {"clinician": 403, "admin": 404, "researcher": 404},
+    ("GET", "/cohort/{job_id}/files/{name}"): {"clinician": 403, "admin": 404, "researcher": 404},
     ("GET", "/admin/users"): {"clinician": 403, "admin": 200, "researcher": 403},
     ("GET", "/admin/audit"): {"clinician": 403, "admin": 200, "researcher": 403},
     ("POST", "/admin/users"): {"clinician": 403, "admin": 422, "researcher": 403},
@@ -42,13 +46,14 @@ def test_every_route_is_in_the_matrix(world: World) -> None:
 @pytest.mark.parametrize("role", sorted(USERS))
 def test_access_matrix(client: TestClient, world: World, role: str) -> None:
     login(client, USERS[role])
-    token = csrf_of(client.get("/login").text if role == "researcher" else client.get("/patients").text)
+    token = csrf_of(client.get("/cohort" if role == "researcher" else "/patients").text)
     for (method, template), expected in MATRIX.items():
         for pid, vid, want in ((world.patient_a, world.visit_a, expected[role]),
                                (world.patient_b, world.visit_b, 403 if role == "researcher" else 404)):
             if "{patient_id}" not in template and pid == world.patient_b:
                 continue
-            path = template.replace("{patient_id}", str(pid)).replace("{visit_id}", str(vid))
+            path = (template.replace("{patient_id}", str(pid)).replace("{visit_id}", str(vid))
+                    .replace("{job_id}", "no-such-job").replace("{name}", "classified.csv"))
             if method == "GET":
                 r = client.get(path, follow_redirects=False)
             else:

@@ -4,6 +4,13 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from . import admin, assess, auth, patients, visits
+from . import admin, assess, auth, cohort, patients, visits
 
-ROUTERS: list[APIRouter] = [auth.router, patients.router, visits.router, assess.router, admin.router]
+ROUTERS: list[APIRouter] = [
+    auth.router,
+    patients.router,
+    visits.router,
+    assess.router,
+    cohort.router,
+    admin.router,
+]
