@@ -1,9 +1,10 @@
 """Demo data for ``make demo``: invented patients (none real) built from the example records.
 
-Each example record (``examples/*.yaml`` and ``examples/demo/*.yaml``) becomes three patients
-with three visits a year apart, the earlier visits' values set from the latest by a declining,
-a stable or an improving course, so that the list, the badges, the charts and the change alerts
-have something to show. The factors below shape invented data only; they are not clinical figures.
+Each of the six example records (``examples/*.yaml`` and ``examples/demo/*.yaml``) becomes two
+patients (12 in all) with three visits a year apart, the earlier visits' values set from the
+latest by a declining or an improving course, so that the list, the badges, the charts and the
+change alerts have something to show. The factors below shape invented data only; they are not
+clinical figures.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ DEMO_USERS = (
 )
 DEMO_PASSWORD = "demo-password-123"
 #: earlier visits' values relative to the latest, by course (invented demo data)
-COURSES = {"declining": (1.15, 1.07), "stable": (1.0, 1.0), "improving": (0.9, 0.95)}
+COURSES = {"declining": (1.15, 1.07), "improving": (0.9, 0.95)}
 SCALED = ("grip_strength", "gait_speed", "asm", "calf_circumference", "weight")
 INVERSE = ("chair_stand_time", "tug_time")
 ACTOR = "demo-seed"

@@ -72,7 +72,7 @@ def test_sign_in_find_patient_add_visit_fix_and_see_it(page: Page, screens: Path
 
 def test_red_flags_show_urgency_in_colour_and_words(page: Page, screens: Path) -> None:
     sign_in(page)
-    page.fill("[data-testid=search]", "demo-acute-weakness-stable")
+    page.fill("[data-testid=search]", "demo-acute-weakness-declining")
     page.press("[data-testid=search]", "Enter")
     page.locator("[data-testid=patient-link]").first.click()
     flags = page.locator("[data-testid=red-flag]")
