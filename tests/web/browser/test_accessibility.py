@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -78,11 +79,12 @@ def test_signed_in_pages(browser: Any, base_url: str, axe_source: str, name: str
 
 
 @pytest.mark.parametrize("name", sorted(ADMIN_PAGES))
-def test_admin_pages(browser: Any, base_url: str, axe_source: str, name: str) -> None:
+def test_admin_pages(browser: Any, base_url: str, axe_source: str, screens: Path, name: str) -> None:
     context = browser.new_context(base_url=base_url, bypass_csp=True)
     page = context.new_page()
     sign_in(page, "demo-admin")
     page.goto(ADMIN_PAGES[name])
+    page.screenshot(path=str(screens / f"13-admin-{name}.png"), full_page=True)
     assert violations(page, axe_source) == [], name
     context.close()
 
