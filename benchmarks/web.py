@@ -94,7 +94,11 @@ async def load(base: str, cookies: httpx.Cookies, users: int, seconds: float, me
             nonlocal errors
             while time.perf_counter() < stop:
                 t = time.perf_counter()
-                r = await client.request(method, path, data=data)
+                try:
+                    r = await client.request(method, path, data=data)
+                except httpx.TransportError:  # a dropped connection counts as an error, not a crash
+                    errors += 1
+                    continue
                 latencies.append(time.perf_counter() - t)
                 errors += r.status_code != 200
 
