@@ -49,14 +49,10 @@ class World:
 
 
 def settings_for(path: Path, **extra: object) -> WebSettings:
-    return WebSettings(
-        database_url=f"sqlite:///{path}",
-        migrate_on_start=True,
-        argon2_time_cost=1,
-        argon2_memory_kib=64,
-        secret_key="test-secret-key-0123456789",
-        **extra,
-    )  # type: ignore[arg-type]
+    values: dict[str, object] = {"database_url": f"sqlite:///{path}", "migrate_on_start": True,
+                                 "argon2_time_cost": 1, "argon2_memory_kib": 64,
+                                 "secret_key": "test-secret-key-0123456789", **extra}
+    return WebSettings.model_validate(values)
 
 
 def build_world(path: Path, **extra: object) -> World:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import tempfile
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 from urllib.parse import quote, urlsplit
@@ -21,7 +21,9 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, PlainTextResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
+from starlette.datastructures import Headers, MutableHeaders
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ..errors import PatientNotFoundError, VisitNotFoundError
 from ..registry import db as registry_db
@@ -90,31 +92,51 @@ def templates() -> Jinja2Templates:
     return t
 
 
-def _same_origin(request: Request) -> bool:
+def _same_origin(headers: Headers) -> bool:
     """Defence in depth beside the CSRF token: refuse a cross-site unsafe request outright."""
-    site = request.headers.get("sec-fetch-site")
+    site = headers.get("sec-fetch-site")
     if site is not None:
         return site in ("same-origin", "none")
-    origin = request.headers.get("origin")
+    origin = headers.get("origin")
     if origin is None or origin == "null":
         return origin is None
-    return urlsplit(origin).netloc == request.headers.get("host")
+    return urlsplit(origin).netloc == headers.get("host")
+
+
+class SecurityMiddleware:
+    """Request id, the cross-site check and the security headers on every response (pure ASGI,
+    so a request pays no extra task or body copy for it)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        request_id = uuid.uuid4().hex
+        state = scope.setdefault("state", {})
+        state["request_id"], state["user"] = request_id, None
+        static = str(scope.get("path", "")).startswith("/static/")
+
+        async def with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                headers.update(SECURITY_HEADERS)
+                headers["X-Request-Id"] = request_id
+                if not static:
+                    headers["Cache-Control"] = "no-store"
+            await send(message)
+
+        if scope["method"] in UNSAFE and not _same_origin(Headers(scope=scope)):
+            refused = PlainTextResponse("cross-site request refused", status_code=403)
+            await refused(scope, receive, with_headers)
+            return
+        await self.app(scope, receive, with_headers)
 
 
 def _middleware(app: FastAPI) -> None:
-    @app.middleware("http")
-    async def headers(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
-        request.state.request_id = uuid.uuid4().hex
-        request.state.user = None
-        if request.method in UNSAFE and not _same_origin(request):
-            response: Response = PlainTextResponse("cross-site request refused", status_code=403)
-        else:
-            response = await call_next(request)
-        response.headers.update(SECURITY_HEADERS)
-        response.headers["X-Request-Id"] = request.state.request_id
-        if not request.url.path.startswith("/static/"):
-            response.headers["Cache-Control"] = "no-store"
-        return response
+    app.add_middleware(SecurityMiddleware)
 
 
 def error_page(request: Request, status: int, title: str, message: str) -> HTMLResponse:

@@ -132,8 +132,9 @@ class PatientList:
     sort: str
 
 
-def _latest_results(session: Session, patient_ids: list[int]) -> dict[int, Assessment]:
-    """The newest assessment of each patient's latest visit."""
+def _latest_results(session: Session, patient_ids: list[int]) -> dict[int, tuple[dict[str, Any], Any]]:
+    """The newest assessment of each patient's latest visit: its outcomes and red flags only
+    (the stored result's ``workup.red_flags``, read in the database, not the whole result)."""
     if not patient_ids:
         return {}
     last_visit = (
@@ -150,11 +151,12 @@ def _latest_results(session: Session, patient_ids: list[int]) -> dict[int, Asses
         )
         .group_by(Visit.patient_id)
     )
-    out: dict[int, Assessment] = {}
-    for a, pid in session.execute(
-        select(Assessment, Visit.patient_id).join(Visit).where(Assessment.id.in_(newest))
+    flags = Assessment.result["workup"]["red_flags"]
+    out: dict[int, tuple[dict[str, Any], Any]] = {}
+    for outcomes, red, pid in session.execute(
+        select(Assessment.outcomes, flags, Visit.patient_id).join(Visit).where(Assessment.id.in_(newest))
     ):
-        out[pid] = a
+        out[pid] = (outcomes, red)
     return out
 
 
@@ -185,7 +187,7 @@ def list_patients(
     rows = []
     for p, n, last in found:
         got = latest.get(p.id)
-        flags = red_flags_of(got.result if got else None)
+        flags = red_flags_of({"workup": {"red_flags": got[1]}} if got else None)
         rows.append(
             ListRow(
                 p.id,
@@ -194,7 +196,7 @@ def list_patients(
                 age_on(p.birth_date, last),
                 int(n or 0),
                 last,
-                dict(got.outcomes) if got else {},
+                dict(got[0]) if got else {},
                 len(flags),
                 top_urgency(flags),
             )
@@ -254,12 +256,15 @@ def patient_page(session: Session, where: Where, patient_id: int) -> PatientPage
     """Everything the patient page shows; audited as one read of the patient."""
     p = scoped_patient(session, where.who, patient_id)
     visits = load_visits(session, p.id)
-    newest: dict[int, Assessment] = {}
+    # each visit's newest outcomes (small); the full stored result only for the latest visit
+    newest: dict[int, tuple[int, dict[str, Any]]] = {}
     if visits:
-        for a in session.scalars(
-            select(Assessment).where(Assessment.visit_id.in_([v.id for v in visits])).order_by(Assessment.id)
+        for aid, vid, outcomes in session.execute(
+            select(Assessment.id, Assessment.visit_id, Assessment.outcomes)
+            .where(Assessment.visit_id.in_([v.id for v in visits]))
+            .order_by(Assessment.id)
         ):
-            newest[a.visit_id] = a
+            newest[vid] = (aid, outcomes)
     entries = []
     for v in visits:
         cur = sorted(current_measurements(v.measurements).values(), key=lambda m: m.measure_id)
@@ -270,12 +275,16 @@ def patient_page(session: Session, where: Where, patient_id: int) -> PatientPage
                 v.visit_date,
                 v.setting,
                 [(m.measure_id, m.value, m.unit, m.version) for m in cur],
-                dict(stored.outcomes) if stored else {},
+                dict(stored[1]) if stored else {},
             )
         )
     changes = patient_changes(series_of(p, visits))
     last = visits[-1] if visits else None
-    result = newest[last.id].result if last is not None and last.id in newest else None
+    result = (
+        session.scalar(select(Assessment.result).where(Assessment.id == newest[last.id][0]))
+        if last is not None and last.id in newest
+        else None
+    )
     where.audit(session, action="read", entity="patient", entity_id=p.id, patient_id=p.id, visits=len(visits))
     return PatientPage(
         p,
