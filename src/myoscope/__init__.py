@@ -2,7 +2,7 @@
 
 __version__ = "0.1.0"
 
-from .assess import Assessment, assess
+from .assess import Assessment
 from .errors import (
     KnowledgeError,
     MyoscopeError,
@@ -10,12 +10,14 @@ from .errors import (
     UnknownDefinitionError,
 )
 from .knowledge import load_knowledge
+from .pathway import PathwayResult, assess, run_pathway
 from .record import Record, load_records, parse_record
 
 __all__ = [
     "Assessment",
     "KnowledgeError",
     "MyoscopeError",
+    "PathwayResult",
     "Record",
     "RecordValidationError",
     "UnknownDefinitionError",
@@ -24,4 +26,5 @@ __all__ = [
     "load_knowledge",
     "load_records",
     "parse_record",
+    "run_pathway",
 ]

@@ -1,7 +1,9 @@
 """Assess one record under every consensus definition (DESIGN §6).
 
-``assess`` is the whole single-record pathway: validate, derive, evaluate each definition with
-its trace. The result object serialises exactly to the assessment contract.
+``assess`` validates, derives and evaluates each definition with its trace; it knows only
+definitions. The whole pathway (assess → work-up → plan) is run by :mod:`myoscope.pathway`,
+which sits above this module, the work-up and the plan, so that none of them imports another
+in a circle.
 """
 
 from __future__ import annotations
@@ -9,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from . import __version__
 from .derive import derive
@@ -19,10 +21,6 @@ from .record import Record, parse_record
 from .rules.evaluate import DefinitionResult
 from .rules.explain import fmt_value, render
 from .rules.nodes import Context, Score
-
-if TYPE_CHECKING:
-    from .plan import Plan
-    from .workup import Workup
 
 
 @dataclass
@@ -35,8 +33,6 @@ class Assessment:
     knowledge_version: str
     myoscope_version: str = __version__
     extras: dict[str, Any] = field(default_factory=dict)
-    plan: Plan | None = None  # the treatment plan (myoscope.plan), made by assess()
-    workup: Workup | None = None  # the cause work-up (myoscope.workup), made by assess()
 
     @property
     def summary(self) -> list[dict[str, Any]]:
@@ -61,8 +57,6 @@ class Assessment:
             "warnings": [str(w) for w in self.record.warnings],
             "results": {k: r.to_dict() for k, r in self.results.items()},
             **self.extras,
-            **({"workup": self.workup.to_dict()} if self.workup is not None else {}),
-            **({"plan": self.plan.to_dict()} if self.plan is not None else {}),
         }
 
     def __str__(self) -> str:
@@ -89,12 +83,10 @@ def assess(
     record: Record | Mapping[str, Any],
     definitions: list[str] | None = None,
     knowledge: Knowledge | None = None,
-    plan: bool = True,
-    cause_workup: bool = True,
 ) -> Assessment:
     """Assess ``record`` under ``definitions`` (default: all non-variant definitions).
 
-    With ``plan`` (the default) the assessment carries its treatment plan (``myoscope.plan``).
+    Definitions only: :func:`myoscope.pathway.run_pathway` adds the work-up and the plan.
 
     :raises RecordValidationError: when ``record`` is a dict with invalid fields (including
         ``plan_constraints``).
@@ -120,18 +112,7 @@ def assess(
                 total = ctx.totals.get(node.key)
                 if total is not None and node.total_measure in derived:
                     derived[node.total_measure] = total
-    assessment = Assessment(record=rec, derived=derived, results=results, knowledge_version=kb.version)
-    if cause_workup:  # with ``cause_workup`` (the default): likely causes, red flags, questions
-        from .workup.engine import run_workup
-
-        # only verdicts within their definition's population are evidence (DESIGN §13)
-        assessment.workup = run_workup(rec, derived, assessment.usable_outcomes())
-    if plan:
-        from .plan import make_plan
-
-        # the work-up result, when present, names the causes the plan treats
-        assessment.plan = make_plan(assessment, assessment.workup)
-    return assessment
+    return Assessment(record=rec, derived=derived, results=results, knowledge_version=kb.version)
 
 
 def _flag_estimates(trace: list[dict[str, Any]]) -> None:
@@ -166,14 +147,4 @@ def render_text(a: Assessment, knowledge: Knowledge | None = None) -> str:
     for r in a.results.values():
         lines.append("")
         lines += render(r, cat)
-    if a.workup is not None:
-        from .workup.render import render_section
-
-        lines.append("")
-        lines += render_section(a.workup)
-    if a.plan is not None:
-        from .plan.render import render_compact
-
-        lines.append("")
-        lines += render_compact(a.plan)
     return "\n".join(lines)

@@ -360,12 +360,12 @@ def test_unexpected_errors_are_one_line_not_a_traceback(monkeypatch: pytest.Monk
     """A bug still ends in ``Error:`` (status 1), and MYOSCOPE_DEBUG=1 brings the traceback back."""
     import importlib
 
-    module = importlib.import_module("myoscope.assess")  # the package exports a function of that name
+    module = importlib.import_module("myoscope.pathway")  # what `assess` runs
 
     def broken(*args: object, **kwargs: object) -> None:
         raise ZeroDivisionError("boom")
 
-    monkeypatch.setattr(module, "assess", broken)
+    monkeypatch.setattr(module, "run_pathway", broken)
     p = tmp_path / "r.yaml"
     p.write_text(RECORD)
     result = runner.invoke(app, ["assess", str(p)])

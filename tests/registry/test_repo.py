@@ -222,8 +222,8 @@ def test_weight_loss_definitions_see_the_stored_weights(factory: sessionmaker[Se
 
 
 def test_the_full_assessment_is_rebuilt_from_what_is_stored(factory: sessionmaker[Session], anna: str) -> None:
-    from myoscope.assess import assess
     from myoscope.errors import RegistryError
+    from myoscope.pathway import run_pathway as assess
     from myoscope.registry.assessing import assess_stored
 
     with factory.begin() as s:

@@ -24,8 +24,8 @@ def assess(
 
     Records are assessed and printed one at a time; a bad record or file is named on standard
     error and the others are still assessed (exit status 2 at the end)."""
-    from ..assess import assess as run
     from ..knowledge import load_knowledge
+    from ..pathway import run_pathway as run
 
     if format not in ("text", "json"):
         fail(f"unknown format {format!r} (expected text or json)")

@@ -27,7 +27,7 @@ def plan_cmd(
 ) -> None:
     """Make the treatment plan for each record: treat the cause, exercise, nutrition, physiotherapy,
     what not to do, goals and follow-up, every item cited."""
-    from ..assess import assess
+    from ..pathway import plan_of
     from ..plan.render import render_html
 
     if format not in FORMATS:
@@ -35,7 +35,7 @@ def plan_cmd(
     if out is not None:
         check_output(out, files, "--output")
     batch = RecordBatch(files)
-    plans = [p for p in (assess(r).plan for r in batch) if p is not None]
+    plans = [plan_of(r) for r in batch]
     if format == "json":
         payload: Any = plans[0].to_dict() if len(plans) == 1 else [p.to_dict() for p in plans]
         text = dumps(payload)

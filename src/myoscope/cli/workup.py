@@ -25,16 +25,14 @@ def workup_cmd(
     """Work up the likely causes of muscle wasting: ranked causes with the findings for and against
     each (stated weights, cited), red flags by urgency, next tests and the questions to ask.
     It supports and does not replace clinical diagnosis."""
-    from ..assess import assess
+    from ..pathway import workup_of
 
     if format not in FORMATS:
         fail(f"unknown format {format!r} (expected {', '.join(FORMATS)})")
     batch = RecordBatch(files)
     out: JsonStream | TextStream = JsonStream() if format == "json" else TextStream()
     for record in batch:
-        w = assess(record, plan=False).workup
-        if w is None:
-            continue
+        w = workup_of(record)
         if isinstance(out, JsonStream):
             out.add(dict(w.to_dict(), source=w.source, id=w.record_id))
         else:

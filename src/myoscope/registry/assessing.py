@@ -25,10 +25,10 @@ from typing import Any
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session, joinedload
 
-from ..assess import Assessment as FullAssessment
-from ..assess import assess
 from ..errors import RegistryError, VisitNotFoundError
 from ..knowledge import load_knowledge
+from ..pathway import PathwayResult as FullAssessment
+from ..pathway import run_pathway as assess
 from ..record import parse_record
 from ..rules.evaluate import DefinitionResult
 from . import audit
@@ -151,21 +151,29 @@ def current_assessment(session: Session, visit_id: int) -> Assessment | None:
                           .order_by(Assessment.id.desc()).limit(1))
 
 
-def rebuild(session: Session, *, visit_id: int, actor: str) -> FullAssessment:
-    """The full assessment of a visit (traces, caveats, work-up, plan) from its stored inputs.
+def rebuild_row(row: Assessment) -> FullAssessment:
+    """The full pathway result (traces, caveats, work-up, plan) of one stored assessment row.
 
-    Audited as a read. :raises RegistryError: when the installed knowledge is not the version
-    that made the stored verdicts, or when the rebuilt verdicts differ from the stored ones."""
+    :raises RegistryError: when the installed knowledge is not the version that made the stored
+        verdicts, or when the rebuilt verdicts differ from the stored ones."""
+    installed = load_knowledge().version
+    if installed != row.knowledge_version:
+        raise RegistryError(f"visit {row.visit_id} was assessed with knowledge {row.knowledge_version}; "
+                            f"this installation has {installed}, so its trace cannot be rebuilt exactly")
+    full = assess(parse_record(row.inputs, source=f"visit {row.visit_id}"))
+    if {k: r.outcome for k, r in full.results.items()} != row.outcomes:
+        raise RegistryError(f"visit {row.visit_id}: the rebuilt verdicts differ from the stored ones")
+    return full
+
+
+def rebuild(session: Session, *, visit_id: int, actor: str) -> FullAssessment:
+    """The full assessment of a visit from its stored inputs (:func:`rebuild_row`), audited as a read.
+
+    :raises VisitNotFoundError: for a visit with no assessment; RegistryError as ``rebuild_row``."""
     row = current_assessment(session, visit_id)
     if row is None:
         raise VisitNotFoundError(f"no assessed visit {visit_id}")
-    installed = load_knowledge().version
-    if installed != row.knowledge_version:
-        raise RegistryError(f"visit {visit_id} was assessed with knowledge {row.knowledge_version}; this "
-                            f"installation has {installed}, so its trace cannot be rebuilt exactly")
-    full = assess(parse_record(row.inputs, source=f"visit {visit_id}"))
-    if {k: r.outcome for k, r in full.results.items()} != row.outcomes:
-        raise RegistryError(f"visit {visit_id}: the rebuilt verdicts differ from the stored ones")
+    full = rebuild_row(row)
     visit = session.get(Visit, visit_id)
     audit.record(session, actor=actor, action="read", entity="assessment", entity_id=row.id,
                  patient_id=visit.patient_id if visit else None, visit_id=visit_id)

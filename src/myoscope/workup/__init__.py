@@ -28,9 +28,10 @@ def workup(record: Record | Mapping[str, Any], assessment: Assessment | None = N
     from .engine import run_workup
 
     if assessment is None:
-        assessment = assess(record, plan=False)
-    if assessment.workup is not None:
-        return assessment.workup
+        assessment = assess(record)
+    made = getattr(assessment, "workup", None)  # a pathway result carries its work-up
+    if isinstance(made, Workup):
+        return made
     outcomes = {rid: r.outcome for rid, r in assessment.results.items()}
     return run_workup(assessment.record, assessment.derived, outcomes)
 

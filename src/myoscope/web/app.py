@@ -1,0 +1,201 @@
+"""``create_app(settings)``: the web app, built on demand (nothing is created at import time).
+
+The app holds its engine, session factory, password hasher and templates on ``app.state``; two
+apps in one process (tests) share nothing. Every response carries the security headers; every
+error is an HTML page naming the problem with its 4xx status, and an unexpected error a 500
+page that shows no internals.
+"""
+
+from __future__ import annotations
+
+import logging
+import tempfile
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from urllib.parse import quote, urlsplit
+
+from fastapi import FastAPI, Request, Response
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import HTMLResponse, PlainTextResponse, RedirectResponse
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+from starlette.datastructures import Headers, MutableHeaders
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from ..errors import PatientNotFoundError, VisitNotFoundError
+from ..registry import db as registry_db
+from .accounts import Passwords
+from .cohort_jobs import CohortJobNotFound
+from .errors import NotSignedIn, WebError
+from .settings import WebSettings
+
+HERE = Path(__file__).parent
+log = logging.getLogger("myoscope.web")
+
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; object-src 'none'; "
+    "base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+)
+SECURITY_HEADERS = {
+    "Content-Security-Policy": CSP,
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+    "X-Frame-Options": "DENY",
+    "Cross-Origin-Opener-Policy": "same-origin",
+}
+UNSAFE = ("POST", "PUT", "PATCH", "DELETE")
+
+
+def create_app(settings: WebSettings | None = None) -> FastAPI:
+    """The web app for ``settings`` (default: read from the environment)."""
+    settings = settings or WebSettings()
+    engine = registry_db.make_engine(
+        settings.database_url, pool_size=settings.db_pool_size, max_overflow=settings.db_max_overflow
+    )
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        engine.dispose()
+
+    if settings.migrate_on_start:
+        registry_db.upgrade(engine)
+    registry_db.require_current(engine)
+    app = FastAPI(title="myoscope", docs_url=None, redoc_url=None, openapi_url=None, lifespan=lifespan)
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.sessions = registry_db.session_factory(engine)
+    app.state.passwords = Passwords(settings)
+    app.state.templates = templates()
+    app.state.chart_cache = {}
+    app.state.work_dir = Path(settings.work_dir or Path(tempfile.gettempdir()) / "myoscope-web")
+    app.state.work_dir.mkdir(parents=True, exist_ok=True)
+    app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
+    from .routes import ROUTERS
+
+    for router in ROUTERS:
+        app.include_router(router)
+    _middleware(app)
+    _error_pages(app)
+    return app
+
+
+def templates() -> Jinja2Templates:
+    t = Jinja2Templates(directory=HERE / "templates")
+    from . import views
+
+    t.env.filters.update(views.FILTERS)
+    t.env.globals.update(views.GLOBALS)
+    return t
+
+
+def _same_origin(headers: Headers) -> bool:
+    """Defence in depth beside the CSRF token: refuse a cross-site unsafe request outright."""
+    site = headers.get("sec-fetch-site")
+    if site is not None:
+        return site in ("same-origin", "none")
+    origin = headers.get("origin")
+    if origin is None or origin == "null":
+        return origin is None
+    return urlsplit(origin).netloc == headers.get("host")
+
+
+class SecurityMiddleware:
+    """Request id, the cross-site check and the security headers on every response (pure ASGI,
+    so a request pays no extra task or body copy for it)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        request_id = uuid.uuid4().hex
+        state = scope.setdefault("state", {})
+        state["request_id"], state["user"] = request_id, None
+        static = str(scope.get("path", "")).startswith("/static/")
+
+        async def with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                headers.update(SECURITY_HEADERS)
+                headers["X-Request-Id"] = request_id
+                if not static:
+                    headers["Cache-Control"] = "no-store"
+            await send(message)
+
+        if scope["method"] in UNSAFE and not _same_origin(Headers(scope=scope)):
+            refused = PlainTextResponse("cross-site request refused", status_code=403)
+            await refused(scope, receive, with_headers)
+            return
+        await self.app(scope, receive, with_headers)
+
+
+def _middleware(app: FastAPI) -> None:
+    app.add_middleware(SecurityMiddleware)
+
+
+def error_page(request: Request, status: int, title: str, message: str) -> HTMLResponse:
+    t: Jinja2Templates = request.app.state.templates
+    return t.TemplateResponse(
+        request,
+        "errors/error.html",
+        {"status": status, "title": title, "message": message, "user": getattr(request.state, "user", None)},
+        status_code=status,
+    )
+
+
+def _error_pages(app: FastAPI) -> None:
+    @app.exception_handler(NotSignedIn)
+    async def _login(request: Request, exc: NotSignedIn) -> Response:
+        if request.method == "GET":
+            target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+            return RedirectResponse(f"/login?next={quote(target)}", status_code=303)
+        return error_page(request, 401, exc.title, "your session has ended; sign in again")
+
+    @app.exception_handler(WebError)
+    async def _web(request: Request, exc: WebError) -> Response:
+        return error_page(request, exc.status, exc.title, exc.message)
+
+    @app.exception_handler(CohortJobNotFound)
+    @app.exception_handler(PatientNotFoundError)
+    @app.exception_handler(VisitNotFoundError)
+    async def _missing(request: Request, exc: Exception) -> Response:
+        return error_page(request, 404, "Not found", "there is no such patient or visit in your organisation")
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> Response:
+        titles = {404: "Not found", 405: "Method not allowed"}
+        return error_page(
+            request,
+            exc.status_code,
+            titles.get(exc.status_code, "Error"),
+            "there is no such page" if exc.status_code == 404 else str(exc.detail),
+        )
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(request: Request, exc: RequestValidationError) -> Response:
+        problems = [
+            f"{'.'.join(str(p) for p in e.get('loc', ())[1:]) or 'request'}: {e.get('msg', 'invalid')}"
+            for e in exc.errors()
+        ]
+        return error_page(request, 400, "Bad request", "; ".join(problems))
+
+    @app.exception_handler(Exception)
+    async def _crash(request: Request, exc: Exception) -> Response:
+        log.exception(
+            "unexpected error in %s %s (request %s)",
+            request.method,
+            request.url.path,
+            getattr(request.state, "request_id", "?"),
+        )
+        return error_page(
+            request,
+            500,
+            "Something went wrong",
+            f"the error was logged (request {getattr(request.state, 'request_id', '?')})",
+        )

@@ -1,0 +1,104 @@
+"""Request dependencies: the database session, the signed-in user, their organisation, roles, CSRF.
+
+Route signatures say who may call them: ``CurrentUser`` (anyone signed in), ``Clinical`` (may
+see identifiable patient pages: clinicians and admins), ``Admin``. A page that needs a user and
+gets none redirects to the sign-in page; a signed-in user without the role gets 403.
+"""
+
+from __future__ import annotations
+
+import hmac
+from collections.abc import Iterator
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlalchemy.orm import Session
+
+from . import accounts
+from .accounts import SignedIn
+from .errors import CsrfError, Forbidden, NotSignedIn
+from .patients import Where
+from .settings import WebSettings
+
+SESSION_COOKIE = "myoscope_session"
+LOGIN_CSRF_COOKIE = "myoscope_login_csrf"
+
+
+def get_settings(request: Request) -> WebSettings:
+    settings: WebSettings = request.app.state.settings
+    return settings
+
+
+def get_db(request: Request) -> Iterator[Session]:
+    """One transaction per request: committed before the response is sent (audit rows with it),
+    rolled back on any error, so a page is never shown for a read that was not audited."""
+    with request.app.state.sessions() as session:
+        try:
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+
+
+DbSession = Annotated[Session, Depends(get_db, scope="function")]
+Settings = Annotated[WebSettings, Depends(get_settings)]
+
+
+def optional_user(request: Request, db: DbSession, settings: Settings) -> SignedIn | None:
+    who = accounts.current(db, settings, request.cookies.get(SESSION_COOKIE))
+    db.commit()  # a short transaction: SQLite's single write lock is not held for the whole request
+    request.state.user = who
+    return who
+
+
+def current_user(who: Annotated[SignedIn | None, Depends(optional_user)]) -> SignedIn:
+    if who is None:
+        raise NotSignedIn()
+    return who
+
+
+CurrentUser = Annotated[SignedIn, Depends(current_user)]
+
+
+class RequireRole:
+    """A dependency that admits only the given roles (403 for the others)."""
+
+    def __init__(self, *roles: str) -> None:
+        self.roles = roles
+
+    def __call__(self, who: CurrentUser) -> SignedIn:
+        if who.role not in self.roles:
+            raise Forbidden(f"this page is for {' or '.join(self.roles)} users")
+        return who
+
+
+Clinical = Annotated[SignedIn, Depends(RequireRole("clinician", "admin"))]
+Admin = Annotated[SignedIn, Depends(RequireRole("admin"))]
+
+
+def address_of(request: Request) -> str | None:
+    return request.client.host if request.client else None
+
+
+def where(request: Request, who: Clinical) -> Where:
+    """Who is asking, from where, in which request: what every audit row carries."""
+    return Where(who, address_of(request), request.state.request_id)
+
+
+CurrentWhere = Annotated[Where, Depends(where)]
+
+
+async def csrf_token_of(request: Request) -> str:
+    form = await request.form()
+    token = form.get("csrf_token")
+    return token if isinstance(token, str) else ""
+
+
+async def check_csrf(request: Request, who: CurrentUser) -> None:
+    """A state-changing form must carry the session's CSRF token."""
+    if not hmac.compare_digest(await csrf_token_of(request), who.csrf_token):
+        raise CsrfError()
+
+
+CsrfChecked = Depends(check_csrf)

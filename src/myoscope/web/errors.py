@@ -1,0 +1,35 @@
+"""The web app's own exceptions; each becomes an HTML page with its status (errors/error.html)."""
+
+from __future__ import annotations
+
+from ..errors import MyoscopeError
+
+
+class WebError(MyoscopeError):
+    status = 400
+    title = "Bad request"
+
+    def __init__(self, message: str = "") -> None:
+        self.message = message or self.title
+        super().__init__(self.message)
+
+
+class NotSignedIn(WebError):
+    status = 401
+    title = "Please sign in"
+
+
+class Forbidden(WebError):
+    status = 403
+    title = "Not allowed"
+
+
+class CsrfError(WebError):
+    status = 403
+    title = "The form has expired"
+
+    def __init__(self, message: str = "") -> None:
+        super().__init__(
+            message
+            or "the form's security token is missing or out of date; reload the page and send it again"
+        )

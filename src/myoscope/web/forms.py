@@ -1,0 +1,194 @@
+"""The visit form, generated from the measures catalog, and its posted fields turned into a record.
+
+Each catalog measure becomes a field (label, unit selector where the catalog accepts several
+units, the plausible range as a hint); a new measure in the catalog appears here with no code.
+An empty field is unknown and is left out of the record (never 0); an unticked box is unknown
+too. Validation is the record parser's: its problems come back keyed by the field they name, so
+the page shows every bad field at once with what was typed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+from ..errors import Problem
+from ..measures import Catalog, Measure, load_catalog
+
+#: fields the page sets itself (the patient row holds sex and birth date)
+PATIENT_FIELDS = ("id", "sex", "birth_date", "date")
+#: fields shown first; the rest of the catalog follows under "further measures"
+MAIN_FIELDS = (
+    "setting",
+    "height",
+    "weight",
+    "grip_strength",
+    "chair_stand_time",
+    "gait_speed",
+    "sppb",
+    "tug_time",
+    "asm",
+    "asm_method",
+    "calf_circumference",
+)
+BOOL_CHOICES = (("", "unknown"), ("yes", "yes"), ("no", "no"))
+KINDS_SHOWN = ("quantity", "enum", "bool", "sarc_f", "conditions")
+
+
+@dataclass(frozen=True)
+class Field:
+    """One form control: ``name`` is the posted name, ``measure`` the catalog id."""
+
+    name: str
+    measure: str
+    label: str
+    kind: str  # quantity | enum | bool | sarc_f_item | conditions
+    unit: str | None = None
+    units: tuple[str, ...] = ()
+    choices: tuple[tuple[str, str], ...] = ()
+    hint: str = ""
+    main: bool = False
+
+
+def _field(m: Measure, catalog: Catalog) -> list[Field]:
+    main = m.id in MAIN_FIELDS
+    if m.kind == "quantity":
+        return [
+            Field(
+                m.id,
+                m.id,
+                m.label,
+                "quantity",
+                m.unit,
+                tuple(m.accepted_units()),
+                hint=(f"plausible {m.describe_range()}" if m.range else ""),
+                main=main,
+            )
+        ]
+    if m.kind == "enum":
+        return [
+            Field(
+                m.id,
+                m.id,
+                m.label,
+                "enum",
+                choices=(("", "unknown"), *((v, v.replace("_", " ")) for v in m.values)),
+                main=main,
+            )
+        ]
+    if m.kind == "bool":
+        return [Field(m.id, m.id, m.label, "bool", choices=BOOL_CHOICES, main=main)]
+    if m.kind == "sarc_f":
+        lo, hi = catalog.sarc_f.item_range
+        choices = (("", "unknown"), *((str(i), str(i)) for i in range(lo, hi + 1)))
+        return [
+            Field(
+                f"sarc_f.{item}",
+                m.id,
+                f"SARC-F: {item.replace('_', ' ')}",
+                "sarc_f_item",
+                choices=choices,
+                hint=f"points {lo}–{hi}",
+                main=True,
+            )
+            for item in catalog.sarc_f.items
+        ]
+    if m.kind == "conditions":
+        return [
+            Field(
+                "conditions",
+                m.id,
+                m.label,
+                "conditions",
+                choices=tuple((c, c.replace("_", " ")) for c in catalog.conditions),
+            )
+        ]
+    return []
+
+
+@cache
+def visit_fields(include_patient: bool = False) -> tuple[Field, ...]:
+    """Every field of the visit form, in catalog order (main fields first).
+
+    ``include_patient`` adds sex and age, for the quick assessment that has no patient row."""
+    catalog = load_catalog()
+    out: list[Field] = []
+    for m in catalog.measures.values():
+        if m.kind not in KINDS_SHOWN:
+            continue
+        if m.id in PATIENT_FIELDS and not (include_patient and m.id == "sex"):
+            continue
+        if m.id == "age" and not include_patient:
+            continue
+        out += _field(m, catalog)
+    if include_patient:
+        out = [f if f.measure not in ("sex", "age") else Field(**{**f.__dict__, "main": True}) for f in out]
+    return tuple(sorted(out, key=lambda f: not f.main))
+
+
+def record_data(form: Mapping[str, str | list[str]], fields: tuple[Field, ...]) -> dict[str, Any]:
+    """The record a posted form describes: empty fields are left out (unknown)."""
+
+    def one(name: str) -> str:
+        v = form.get(name, "")
+        return (v[0] if v else "") if isinstance(v, list) else str(v)
+
+    data: dict[str, Any] = {}
+    sarc_f: dict[str, Any] = {}
+    for f in fields:
+        if f.kind == "conditions":
+            got = form.get(f.name, [])
+            picked = [got] if isinstance(got, str) else list(got)
+            if [c for c in picked if c]:
+                data[f.measure] = [c for c in picked if c]
+            continue
+        raw = one(f.name).strip()
+        if not raw:
+            continue
+        if f.kind == "quantity":
+            unit = one(f"unit.{f.name}").strip() or f.unit
+            data[f.measure] = f"{raw} {unit}" if unit else raw
+        elif f.kind == "bool":
+            data[f.measure] = {"yes": True, "no": False}.get(raw, raw)
+        elif f.kind == "sarc_f_item":
+            sarc_f[f.name.split(".", 1)[1]] = int(raw) if raw.isdigit() else raw
+        else:
+            data[f.measure] = raw
+    if sarc_f:
+        data["sarc_f"] = sarc_f
+    return data
+
+
+def problems_by_field(
+    problems: list[Problem], fields: tuple[Field, ...]
+) -> tuple[dict[str, list[str]], list[str]]:
+    """Each problem under the field it names (``sarc_f.falls`` or ``grip_strength``); the rest apart."""
+    names = {f.name for f in fields} | {
+        "date",
+        "pseudonym",
+        "sex",
+        "birth_date",
+        "reason",
+        "username",
+        "password",
+        "role",
+        "organisation",
+    }
+    by: dict[str, list[str]] = {}
+    other: list[str] = []
+    for p in problems:
+        path = p.path.replace("[", ".").replace("]", "")
+        parts = path.split(".")
+        name = next((n for n in (".".join(parts[:2]), parts[0]) if n in names), None)
+        if name is None:
+            other.append(str(p))
+        else:
+            by.setdefault(name, []).append(p.message)
+    return by, other
+
+
+def form_values(form: Mapping[str, str | list[str]]) -> dict[str, Any]:
+    """What was typed, to fill the form again (nothing typed is lost on an error)."""
+    return {k: v for k, v in form.items() if k != "csrf_token"}

@@ -1,0 +1,314 @@
+"""What the web pages show about patients, read from the registry and scoped to one organisation.
+
+Every function takes the signed-in user and reads only their organisation's rows: a patient of
+another organisation is "not found", exactly as one that does not exist (so an id reveals
+nothing). Every read of patient data writes an audit row (who, what, from which address, the
+request id) in the request's transaction. Verdicts, work-ups and plans are the stored pathway
+results (``registry.assessing``); nothing here decides anything clinical.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from functools import cache
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from ..errors import PatientNotFoundError, RegistryError
+from ..plan import load_plan_knowledge
+from ..registry import audit
+from ..registry.assessing import current_measurements, load_visits, rebuild_row
+from ..registry.changes import (
+    Alert,
+    PatientChanges,
+    current_alerts,
+    patient_changes,
+    verdicts_in_population,
+)
+from ..registry.models import Assessment, Patient, Visit
+from ..registry.repo import series_of
+from .accounts import SignedIn
+
+#: red-flag urgencies, most urgent first (the work-up's vocabulary)
+URGENCY_ORDER = ("emergency", "urgent", "soon", "routine")
+SORTS = ("alert", "date", "pseudonym")
+
+
+@dataclass(frozen=True)
+class Where:
+    """Who asks and from where: what every audit row of a web request carries."""
+
+    who: SignedIn
+    address: str | None
+    request_id: str
+
+    def audit(
+        self,
+        session: Session,
+        *,
+        action: str,
+        entity: str,
+        entity_id: int | None = None,
+        patient_id: int | None = None,
+        **details: Any,
+    ) -> None:
+        audit.record(
+            session,
+            actor=self.who.username,
+            action=action,
+            entity=entity,
+            entity_id=entity_id,
+            patient_id=patient_id,
+            organisation=self.who.organisation,
+            address=self.address,
+            request_id=self.request_id,
+            via="web",
+            **details,
+        )
+
+
+@cache
+def finding_outcomes() -> dict[str, frozenset[str]]:
+    """Outcomes that count as a muscle-wasting finding, per definition (interventions.yaml)."""
+    return {k: frozenset(v) for k, v in load_plan_knowledge().spec.findings.items()}
+
+
+def badge_kind(definition: str, outcome: str) -> str:
+    """How a verdict badge is shown: ``finding``, ``undecided`` or ``none`` (knowledge-driven)."""
+    if outcome in ("indeterminate", "not_applicable"):
+        return "undecided"
+    return "finding" if outcome in finding_outcomes().get(definition, frozenset()) else "none"
+
+
+def red_flags_of(result: dict[str, Any] | None) -> list[dict[str, Any]]:
+    """A stored result's red flags, most urgent first."""
+    flags = list(((result or {}).get("workup") or {}).get("red_flags") or [])
+    rank = {u: i for i, u in enumerate(URGENCY_ORDER)}
+    return sorted(flags, key=lambda f: rank.get(str(f.get("urgency")), len(rank)))
+
+
+def top_urgency(flags: list[dict[str, Any]]) -> str | None:
+    return str(flags[0].get("urgency")) if flags else None
+
+
+def scoped_patient(session: Session, who: SignedIn, patient_id: int) -> Patient:
+    """The patient with this id in the user's organisation.
+
+    :raises PatientNotFoundError: for an unknown id or another organisation's patient (the same)."""
+    p = session.scalar(
+        select(Patient).where(Patient.id == patient_id, Patient.organisation_id == who.organisation_id)
+    )
+    if p is None or who.organisation_id is None:
+        raise PatientNotFoundError(f"no patient {patient_id}")
+    return p
+
+
+def age_on(birth: date | None, on: date | None) -> int | None:
+    if birth is None or on is None:
+        return None
+    return on.year - birth.year - ((on.month, on.day) < (birth.month, birth.day))
+
+
+# --- the patient list ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ListRow:
+    id: int
+    pseudonym: str
+    sex: str
+    age: int | None
+    visits: int
+    last_visit: date | None
+    outcomes: dict[str, str]
+    red_flags: int
+    urgency: str | None
+
+
+@dataclass(frozen=True)
+class PatientList:
+    rows: list[ListRow]
+    total: int
+    page: int
+    pages: int
+    query: str
+    sort: str
+
+
+def _latest_results(session: Session, patient_ids: list[int]) -> dict[int, tuple[dict[str, Any], Any]]:
+    """The newest assessment of each patient's latest visit: its outcomes and stored red flags."""
+    if not patient_ids:
+        return {}
+    last_visit = (
+        select(Visit.patient_id, func.max(Visit.visit_date).label("d"))
+        .where(Visit.patient_id.in_(patient_ids))
+        .group_by(Visit.patient_id)
+        .subquery()
+    )
+    newest = (
+        select(func.max(Assessment.id))
+        .join(Visit, Visit.id == Assessment.visit_id)
+        .join(
+            last_visit, (last_visit.c.patient_id == Visit.patient_id) & (last_visit.c.d == Visit.visit_date)
+        )
+        .group_by(Visit.patient_id)
+    )
+    flags = Assessment.red_flags
+    out: dict[int, tuple[dict[str, Any], Any]] = {}
+    for outcomes, red, pid in session.execute(
+        select(Assessment.outcomes, flags, Visit.patient_id).join(Visit).where(Assessment.id.in_(newest))
+    ):
+        out[pid] = (outcomes, red)
+    return out
+
+
+def list_patients(
+    session: Session,
+    where: Where,
+    *,
+    query: str = "",
+    sort: str = "alert",
+    page: int = 1,
+    page_size: int = 50,
+) -> PatientList:
+    """The organisation's patients matching ``query`` (pseudonym contains), sorted, one page."""
+    stats = (
+        select(Visit.patient_id, func.count(Visit.id).label("n"), func.max(Visit.visit_date).label("last"))
+        .group_by(Visit.patient_id)
+        .subquery()
+    )
+    stmt = (
+        select(Patient, stats.c.n, stats.c.last)
+        .outerjoin(stats, stats.c.patient_id == Patient.id)
+        .where(Patient.organisation_id == where.who.organisation_id)
+    )
+    if query:
+        stmt = stmt.where(Patient.pseudonym.ilike(f"%{query}%"))
+    found = list(session.execute(stmt))
+    latest = _latest_results(session, [p.id for p, _, _ in found])
+    rows = []
+    for p, n, last in found:
+        got = latest.get(p.id)
+        flags = red_flags_of({"workup": {"red_flags": got[1]}} if got else None)
+        rows.append(
+            ListRow(
+                p.id,
+                p.pseudonym,
+                p.sex,
+                age_on(p.birth_date, last),
+                int(n or 0),
+                last,
+                dict(got[0]) if got else {},
+                len(flags),
+                top_urgency(flags),
+            )
+        )
+    rank = {u: i for i, u in enumerate(URGENCY_ORDER)}
+    if sort == "alert":
+        rows.sort(key=lambda r: (rank.get(r.urgency or "", len(rank)), -r.red_flags, r.pseudonym))
+    elif sort == "date":
+        rows.sort(
+            key=lambda r: (
+                r.last_visit is None,
+                -(r.last_visit.toordinal() if r.last_visit else 0),
+                r.pseudonym,
+            )
+        )
+    else:
+        rows.sort(key=lambda r: r.pseudonym)
+    pages = max(1, -(-len(rows) // page_size))
+    page = min(max(page, 1), pages)
+    shown = rows[(page - 1) * page_size : page * page_size]
+    where.audit(
+        session,
+        action="read",
+        entity="patient_list",
+        query=query,
+        page=page,
+        patient_ids=[r.id for r in shown],
+    )
+    return PatientList(shown, len(rows), page, pages, query, sort)
+
+
+# --- one patient ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class VisitEntry:
+    id: int
+    date: date
+    setting: str | None
+    values: list[tuple[str, Any, str | None, int]]  # (measure, value, unit, version)
+    outcomes: dict[str, str]
+
+
+@dataclass
+class PatientPage:
+    patient: Patient
+    age: int | None
+    visits: list[VisitEntry]
+    latest: dict[str, Any] | None  # the latest visit's pathway result, rebuilt from stored inputs
+    latest_visit: VisitEntry | None
+    changes: PatientChanges
+    alerts: list[Alert] = field(default_factory=list)
+    red_flags: list[dict[str, Any]] = field(default_factory=list)
+
+
+def patient_page(session: Session, where: Where, patient_id: int) -> PatientPage:
+    """Everything the patient page shows; audited as one read of the patient."""
+    p = scoped_patient(session, where.who, patient_id)
+    visits = load_visits(session, p.id)
+    # each visit's newest outcomes (small); the full stored result only for the latest visit
+    newest: dict[int, tuple[int, dict[str, Any]]] = {}
+    if visits:
+        for aid, vid, outcomes in session.execute(
+            select(Assessment.id, Assessment.visit_id, Assessment.outcomes)
+            .where(Assessment.visit_id.in_([v.id for v in visits]))
+            .order_by(Assessment.id)
+        ):
+            newest[vid] = (aid, outcomes)
+    entries = []
+    for v in visits:
+        cur = sorted(current_measurements(v.measurements).values(), key=lambda m: m.measure_id)
+        stored = newest.get(v.id)
+        entries.append(
+            VisitEntry(
+                v.id,
+                v.visit_date,
+                v.setting,
+                [(m.measure_id, m.value, m.unit, m.version) for m in cur],
+                dict(stored[1]) if stored else {},
+            )
+        )
+    last = visits[-1] if visits else None
+    row = session.get(Assessment, newest[last.id][0]) if last is not None and last.id in newest else None
+    # an alert that rests on a definition (Fearon) needs the stored verdict within its population
+    changes = patient_changes(series_of(p, visits),
+                              in_population=verdicts_in_population(row.verdicts if row else None))
+    result = _full_result(row)
+    where.audit(session, action="read", entity="patient", entity_id=p.id, patient_id=p.id, visits=len(visits))
+    return PatientPage(
+        p,
+        age_on(p.birth_date, last.visit_date if last else None),
+        entries,
+        result,
+        entries[-1] if entries else None,
+        changes,
+        current_alerts(changes),
+        red_flags_of({"workup": {"red_flags": row.red_flags}} if row is not None else None),
+    )
+
+
+def _full_result(row: Assessment | None) -> dict[str, Any] | None:
+    """The latest visit's full result (traces, work-up, plan) rebuilt from its stored inputs, or
+    None when the installed knowledge is not the one that assessed it (the page then shows the
+    stored verdicts and red flags, and says so)."""
+    if row is None:
+        return None
+    try:
+        return rebuild_row(row).to_dict()
+    except RegistryError:
+        return None

@@ -1,0 +1,16 @@
+"""One router per page family; ``ROUTERS`` is the whole list the app includes."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from . import admin, assess, auth, cohort, patients, visits
+
+ROUTERS: list[APIRouter] = [
+    auth.router,
+    patients.router,
+    visits.router,
+    assess.router,
+    cohort.router,
+    admin.router,
+]

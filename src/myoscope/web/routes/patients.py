@@ -1,0 +1,154 @@
+"""The patient list, a new patient, the patient page and its charts."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Query, Request, Response
+from fastapi.responses import RedirectResponse
+
+from ...errors import PatientExistsError, ProblemsError, RecordValidationError, SimulationError
+from ...registry import repo
+from .. import patients as svc
+from .. import projection as proj
+from ..charts import svg_of
+from ..deps import CsrfChecked, CurrentWhere, DbSession, Settings
+from ..forms import problems_by_field
+from ..timeline import timeline, timeline_chart
+from .render import page
+
+router = APIRouter(prefix="/patients")
+SEXES = ("female", "male")
+SVG = "image/svg+xml"
+
+
+@router.get("")
+def patient_list(
+    request: Request,
+    db: DbSession,
+    where: CurrentWhere,
+    settings: Settings,
+    q: Annotated[str, Query(max_length=100)] = "",
+    sort: Annotated[str, Query(pattern="^(alert|date|pseudonym)$")] = "alert",
+    page_no: Annotated[int, Query(alias="page", ge=1, le=100_000)] = 1,
+) -> Response:
+    listing = svc.list_patients(
+        db, where, query=q.strip(), sort=sort, page=page_no, page_size=settings.page_size
+    )
+    db.commit()
+    return page(request, "patients.html", {"listing": listing})
+
+
+@router.get("/new")
+def new_patient_form(request: Request, where: CurrentWhere) -> Response:
+    return page(request, "patient_new.html", {"values": {}, "problems": {}, "other": [], "sexes": SEXES})
+
+
+@router.post("", dependencies=[CsrfChecked])
+def create_patient(
+    request: Request,
+    db: DbSession,
+    where: CurrentWhere,
+    pseudonym: Annotated[str, Form(max_length=100)] = "",
+    sex: Annotated[str, Form()] = "",
+    birth_date: Annotated[str, Form()] = "",
+) -> Response:
+    values = {"pseudonym": pseudonym, "sex": sex, "birth_date": birth_date}
+    try:
+        p = repo.add_patient(
+            db,
+            pseudonym=pseudonym.strip(),
+            sex=sex,
+            birth_date=birth_date.strip() or None,
+            organisation_name=where.who.organisation or "",
+            actor=where.who.username,
+        )
+    except RecordValidationError as exc:
+        by, other = problems_by_field(exc.problems, ())
+        return page(
+            request,
+            "patient_new.html",
+            {"values": values, "problems": by, "other": other, "sexes": SEXES},
+            422,
+        )
+    except PatientExistsError:
+        return page(
+            request,
+            "patient_new.html",
+            {
+                "values": values,
+                "sexes": SEXES,
+                "other": [],
+                "problems": {"pseudonym": ["already used in your organisation"]},
+            },
+            409,
+        )
+    where.audit(db, action="create", entity="web_request", entity_id=p.id, patient_id=p.id, what="patient")
+    return RedirectResponse(f"/patients/{p.id}", status_code=303)
+
+
+@router.get("/{patient_id}")
+def patient_page(
+    request: Request,
+    db: DbSession,
+    where: CurrentWhere,
+    patient_id: int,
+    scenario: Annotated[str, Query(max_length=60)] = proj.DEFAULT_SCENARIO,
+) -> Response:
+    view = svc.patient_page(db, where, patient_id)
+    db.commit()  # read and audited: the page renders without holding the database
+    return page(request, "patient.html", {"p": view, "scenarios": proj.scenarios(), "scenario": scenario})
+
+
+@router.get("/{patient_id}/timeline.svg")
+def timeline_svg(db: DbSession, where: CurrentWhere, patient_id: int) -> Response:
+    data = timeline(db, where, patient_id)
+    db.commit()  # read and audited: render without holding the database
+    if not data.values:
+        return Response(_empty_svg("No measurement to chart yet."), media_type=SVG)
+    svg = svg_of(
+        timeline_chart(data),
+        f"Measurements of patient {data.pseudonym} over time",
+        "One panel per measure: the value at each visit, the cut-offs of the latest assessment as "
+        "dashed lines and the minimal clinically important difference as a band.",
+    )
+    return Response(svg, media_type=SVG)
+
+
+@router.get("/{patient_id}/projection.svg")
+def projection_svg(
+    request: Request,
+    db: DbSession,
+    where: CurrentWhere,
+    patient_id: int,
+    scenario: Annotated[str, Query(max_length=60)] = proj.DEFAULT_SCENARIO,
+) -> Response:
+    data = proj.latest_record_or_none(db, where, patient_id)
+    proj.audit_projection(db, where, patient_id, scenario)
+    key = proj.cache_key(db, patient_id, scenario)
+    db.commit()  # the audit row is stored; the seconds of rendering below hold no database lock
+    try:
+        if data is None:
+            raise proj.NoProjectionError("no visit recorded yet: add a visit to project from")
+        cache: dict[tuple[object, ...], str] = request.app.state.chart_cache
+        svg = cache.get(key)
+        if svg is None:
+            svg = svg_of(
+                proj.project(data, patient_id, scenario).chart(max_points=proj.CHART_POINTS),
+                f"Projection: {proj.scenarios()[scenario]['name']}",
+                "Median and 5-95% band of each projected quantity, with the definitions' cut-offs.",
+            )
+            proj.remember(cache, key, svg)
+    except (proj.NoProjectionError, SimulationError, ProblemsError, ValueError) as exc:
+        return Response(_empty_svg(f"No projection: {exc}"), media_type=SVG)
+    return Response(svg, media_type=SVG)
+
+
+def _empty_svg(message: str) -> str:
+    from xml.sax.saxutils import escape
+
+    return (
+        '<svg xmlns="http://www.w3.org/2000/svg" width="560" height="40" role="img">'
+        f'<title>{escape(message)}</title><text x="4" y="24" font-family="sans-serif" font-size="13">'
+        f"{escape(message)}</text></svg>"
+    )

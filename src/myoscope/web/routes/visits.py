@@ -1,0 +1,174 @@
+"""The new-visit form: generated from the measures catalog, validated by the record parser."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from fastapi import APIRouter, Request, Response
+from fastapi.responses import RedirectResponse
+from starlette.datastructures import FormData
+
+from ...errors import Problem, RecordValidationError
+from ...registry import repo
+from .. import corrections
+from .. import patients as svc
+from ..deps import CsrfChecked, CurrentWhere, DbSession
+from ..forms import form_values, problems_by_field, record_data, visit_fields
+from .render import page
+
+router = APIRouter(prefix="/patients/{patient_id}/visits")
+MULTI = ("conditions",)
+
+
+def flat(form: FormData) -> dict[str, str | list[str]]:
+    """A posted form as plain values (lists for the multi-choice fields)."""
+    return {k: (form.getlist(k) if k in MULTI else str(form.get(k) or "")) for k in form}  # type: ignore[misc]
+
+
+@router.get("/new")
+def new_visit(request: Request, db: DbSession, where: CurrentWhere, patient_id: int) -> Response:
+    patient = svc.scoped_patient(db, where.who, patient_id)
+    return page(
+        request,
+        "visit_form.html",
+        {
+            "patient": patient,
+            "visit": None,
+            "action": f"/patients/{patient.id}/visits",
+            "fields": visit_fields(),
+            "values": {"date": date.today().isoformat()},
+            "problems": {},
+            "other": [],
+        },
+    )
+
+
+@router.post("", dependencies=[CsrfChecked])
+async def add_visit(request: Request, db: DbSession, where: CurrentWhere, patient_id: int) -> Response:
+    patient = svc.scoped_patient(db, where.who, patient_id)
+    form = flat(await request.form())
+    fields = visit_fields()
+    data = record_data(form, fields)
+    on = str(form.get("date") or "").strip()
+    problems: list[Problem] = []
+    visit_date = None
+    if not on:
+        problems.append(Problem("date", "required: the visit date (YYYY-MM-DD)"))
+    else:
+        try:
+            visit_date = date.fromisoformat(on)
+        except ValueError:
+            problems.append(Problem("date", f"expected a date YYYY-MM-DD, got {on!r}"))
+    try:
+        if problems:  # still let the record parser name every other bad field at once
+            from ...record import parse_record
+
+            parse_record({**data, "sex": patient.sex, "date": date.today()})
+            raise RecordValidationError(problems)
+        result = repo.add_visit(
+            db,
+            pseudonym=patient.pseudonym,
+            data=data,
+            visit_date=visit_date,
+            organisation_name=where.who.organisation,
+            source="web form",
+            actor=where.who.username,
+        )
+    except RecordValidationError as exc:
+        by, other = problems_by_field([*problems, *(p for p in exc.problems if p not in problems)], fields)
+        db.rollback()
+        return page(
+            request,
+            "visit_form.html",
+            {
+                "patient": patient,
+                "visit": None,
+                "action": f"/patients/{patient.id}/visits",
+                "fields": fields,
+                "values": form_values(form),
+                "problems": by,
+                "other": other,
+            },
+            422,
+        )
+    where.audit(
+        db,
+        action="create",
+        entity="web_request",
+        entity_id=result.visit_id,
+        patient_id=patient.id,
+        what="visit",
+        created=result.created,
+    )
+    return RedirectResponse(f"/patients/{patient.id}?added={result.visit_id}", status_code=303)
+
+
+@router.get("/{visit_id}/correct")
+def correct_form(
+    request: Request, db: DbSession, where: CurrentWhere, patient_id: int, visit_id: int
+) -> Response:
+    patient = svc.scoped_patient(db, where.who, patient_id)
+    visit = corrections.scoped_visit(db, patient, visit_id)
+    fields = visit_fields()
+    where.audit(db, action="read", entity="visit", entity_id=visit.id, patient_id=patient.id)
+    return page(
+        request,
+        "visit_form.html",
+        {
+            "patient": patient,
+            "visit": visit,
+            "action": f"/patients/{patient.id}/visits/{visit.id}/correct",
+            "fields": fields,
+            "values": corrections.form_prefill(patient, visit, fields),
+            "problems": {},
+            "other": [],
+        },
+    )
+
+
+@router.post("/{visit_id}/correct", dependencies=[CsrfChecked])
+async def correct_visit(
+    request: Request, db: DbSession, where: CurrentWhere, patient_id: int, visit_id: int
+) -> Response:
+    patient = svc.scoped_patient(db, where.who, patient_id)
+    visit = corrections.scoped_visit(db, patient, visit_id)
+    form = flat(await request.form())
+    fields = visit_fields()
+    reason = str(form.get("reason") or "")
+    try:
+        done = corrections.correct_visit(
+            db,
+            patient=patient,
+            visit=visit,
+            proposed=record_data(form, fields),
+            fields=fields,
+            reason=reason,
+            actor=where.who.username,
+        )
+    except RecordValidationError as exc:
+        db.rollback()
+        by, other = problems_by_field(exc.problems, fields)
+        return page(
+            request,
+            "visit_form.html",
+            {
+                "patient": patient,
+                "visit": visit,
+                "action": f"/patients/{patient.id}/visits/{visit.id}/correct",
+                "fields": fields,
+                "values": form_values(form),
+                "problems": by,
+                "other": other,
+            },
+            422,
+        )
+    where.audit(
+        db,
+        action="update",
+        entity="web_request",
+        entity_id=visit.id,
+        patient_id=patient.id,
+        what="visit correction",
+        measures=done,
+    )
+    return RedirectResponse(f"/patients/{patient.id}?corrected={visit.id}", status_code=303)

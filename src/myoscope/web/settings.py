@@ -1,0 +1,50 @@
+"""Web app settings, read from the environment (``MYOSCOPE_*``) by pydantic-settings.
+
+The database URL is the registry's (``MYOSCOPE_DATABASE_URL``, SQLite file by default). The
+placeholder secret key is refused outside development, so a deployment cannot forget to set one.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PLACEHOLDER_SECRET = "change-me-development-only"
+
+
+class WebSettings(BaseSettings):
+    """Everything the web app reads from its environment."""
+
+    model_config = SettingsConfigDict(env_prefix="MYOSCOPE_", extra="ignore")
+
+    environment: Literal["development", "production"] = "development"
+    database_url: str | None = Field(default=None, description="registry URL; default ./myoscope.sqlite")
+    secret_key: str = PLACEHOLDER_SECRET
+    #: send cookies only over https (set true behind TLS)
+    cookie_secure: bool = False
+    session_idle_minutes: int = Field(default=30, ge=1, le=24 * 60)
+    #: failed sign-ins allowed per user name or address within the window before refusing
+    login_max_failures: int = Field(default=5, ge=1)
+    login_window_minutes: int = Field(default=15, ge=1)
+    #: argon2 cost (the defaults are pwdlib's recommended ones; tests lower them)
+    argon2_time_cost: int = Field(default=3, ge=1)
+    argon2_memory_kib: int = Field(default=65536, ge=64)
+    page_size: int = Field(default=50, ge=1, le=500)
+    #: database connections per worker: enough for every request thread (anyio's default is 40)
+    db_pool_size: int = Field(default=20, ge=1)
+    db_max_overflow: int = Field(default=20, ge=0)
+    #: where cohort uploads and their outputs are kept (default: a folder in the system's temp dir)
+    work_dir: str | None = None
+    cohort_max_megabytes: int = Field(default=200, ge=1)
+    #: migrate the database to the latest schema at start-up (the demo and tests do)
+    migrate_on_start: bool = False
+
+    @model_validator(mode="after")
+    def _real_secret_outside_development(self) -> WebSettings:
+        if self.environment != "development" and self.secret_key == PLACEHOLDER_SECRET:
+            raise ValueError("MYOSCOPE_SECRET_KEY must be set outside development")
+        if len(self.secret_key) < 16:
+            raise ValueError("MYOSCOPE_SECRET_KEY must be at least 16 characters")
+        return self

@@ -1,0 +1,69 @@
+"""Every route × role × own/foreign organisation → the expected status (a route missing fails)."""
+
+from __future__ import annotations
+
+import pytest
+from fastapi.testclient import TestClient
+
+from ..conftest import World, csrf_of, login
+
+# (method, path template) → {role: status for the own organisation's patient}; foreign is 404 for all
+# clinical roles; the researcher is refused (403) before any lookup.
+MATRIX: dict[tuple[str, str], dict[str, int]] = {
+    ("GET", "/patients"): {"clinician": 200, "admin": 200, "researcher": 403},
+    ("GET", "/patients/new"): {"clinician": 200, "admin": 200, "researcher": 403},
+    ("GET", "/patients/{patient_id}"): {"clinician": 200, "admin": 200, "researcher": 403},
+    ("GET", "/patients/{patient_id}/timeline.svg"): {"clinician": 200, "admin": 200, "researcher": 403},
+    ("GET", "/patients/{patient_id}/projection.svg"): {"clinician": 200, "admin": 200, "researcher": 403},
+    ("GET", "/patients/{patient_id}/visits/new"): {"clinician": 200, "admin": 200, "researcher": 403},
+    ("POST", "/patients/{patient_id}/visits"): {"clinician": 422, "admin": 422, "researcher": 403},
+    ("GET", "/assess"): {"clinician": 200, "admin": 200, "researcher": 403},
+    ("GET", "/cohort"): {"clinician": 403, "admin": 200, "researcher": 200},
+    ("POST", "/cohort"): {"clinician": 403, "admin": 422, "researcher": 422},
+    ("GET", "/cohort/{job_id}"): {"clinician": 403, "admin": 404, "researcher": 404},
+    ("GET", "/cohort/{job_id}/files/{name}"): {"clinician": 403, "admin": 404, "researcher": 404},
+    ("GET", "/admin/users"): {"clinician": 403, "admin": 200, "researcher": 403},
+    ("GET", "/admin/audit"): {"clinician": 403, "admin": 200, "researcher": 403},
+    ("POST", "/admin/users"): {"clinician": 403, "admin": 422, "researcher": 403},
+    ("GET", "/patients/{patient_id}/visits/{visit_id}/correct"): {"clinician": 200, "admin": 200, "researcher": 403},
+    ("POST", "/patients/{patient_id}/visits/{visit_id}/correct"): {"clinician": 422, "admin": 422,
+                                                                   "researcher": 403},
+}
+PUBLIC = {("GET", "/"), ("GET", "/login"), ("POST", "/login"), ("POST", "/logout"), ("POST", "/patients"),
+          ("POST", "/assess")}
+USERS = {"clinician": "alice", "admin": "adam", "researcher": "rita"}
+
+
+def test_every_route_is_in_the_matrix(world: World) -> None:
+    from myoscope.web.routes import ROUTERS
+
+    routes = {(m, r.path) for router in ROUTERS for r in router.routes
+              for m in (getattr(r, "methods", None) or ()) if m != "HEAD"}
+    assert routes
+    assert routes == set(MATRIX) | PUBLIC
+
+
+@pytest.mark.parametrize("role", sorted(USERS))
+def test_access_matrix(client: TestClient, world: World, role: str) -> None:
+    login(client, USERS[role])
+    token = csrf_of(client.get("/cohort" if role == "researcher" else "/patients").text)
+    for (method, template), expected in MATRIX.items():
+        for pid, vid, want in ((world.patient_a, world.visit_a, expected[role]),
+                               (world.patient_b, world.visit_b, 403 if role == "researcher" else 404)):
+            if "{patient_id}" not in template and pid == world.patient_b:
+                continue
+            path = (template.replace("{patient_id}", str(pid)).replace("{visit_id}", str(vid))
+                    .replace("{job_id}", "no-such-job").replace("{name}", "classified.csv"))
+            if method == "GET":
+                r = client.get(path, follow_redirects=False)
+            else:
+                r = client.post(path, data={"csrf_token": token}, follow_redirects=False)
+            assert r.status_code == want, (role, method, path, r.status_code)
+            if "svg" in path and want == 200:
+                assert r.headers["content-type"].startswith("image/svg+xml")
+
+
+def test_bad_url_parts_are_4xx_pages(alice: TestClient) -> None:
+    for path in ("/patients/abc", "/patients?page=0", "/patients?sort=evil", "/nowhere"):
+        r = alice.get(path)
+        assert 400 <= r.status_code < 500 and "<h1>" in r.text, path

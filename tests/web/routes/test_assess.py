@@ -1,0 +1,36 @@
+"""Quick assessment: the pathway's verdicts at once, nothing stored."""
+
+from __future__ import annotations
+
+from fastapi.testclient import TestClient
+from sqlalchemy import func, select
+
+from myoscope.pathway import run_pathway
+from myoscope.registry.models import Visit
+
+from ..conftest import World, csrf_of
+
+FORM = {"sex": "female", "age": "81", "grip_strength": "12", "height": "160", "asm": "12", "asm_method": "dxa",
+        "gait_speed": "0.6"}
+
+
+def test_quick_assess_shows_the_pathway_verdicts_and_saves_nothing(alice: TestClient, world: World) -> None:
+    with world.app.state.sessions() as s:
+        before = s.scalar(select(func.count()).select_from(Visit))
+    token = csrf_of(alice.get("/assess").text)
+    r = alice.post("/assess", data={"csrf_token": token, **FORM})
+    assert r.status_code == 200
+    expected = run_pathway({k: (float(v) if k not in ("sex", "asm_method") else v) for k, v in FORM.items()})
+    for did, res in expected.results.items():
+        assert f'data-testid="verdict-{did}"' in r.text
+        assert res.outcome.replace("_", " ") in r.text
+    with world.app.state.sessions() as s:
+        assert s.scalar(select(func.count()).select_from(Visit)) == before
+
+
+def test_quick_assess_bad_input_is_422_with_fields_named(alice: TestClient) -> None:
+    token = csrf_of(alice.get("/assess").text)
+    r = alice.post("/assess", data={"csrf_token": token, "sex": "female", "grip_strength": "900", "height": "x"})
+    assert r.status_code == 422
+    assert 'data-testid="problem-grip_strength"' in r.text and 'data-testid="problem-height"' in r.text
+    assert 'value="900"' in r.text

@@ -1,0 +1,76 @@
+"""Patient list and patient page: scoped to the organisation, audited, red flags shown first."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+
+from myoscope.registry import repo
+from myoscope.registry.models import AuditEvent
+
+from ..conftest import World, csrf_of
+
+ALS = {"height": 178, "weight": 70, "grip_strength": 20, "history": {
+    "symptoms": {"weakness": True, "breathing_difficulty": True}, "tempo": "days", "course": "progressive"}}
+
+
+def _audit(world: World, entity: str) -> list[AuditEvent]:
+    with world.app.state.sessions() as s:
+        return list(s.scalars(select(AuditEvent).where(AuditEvent.entity == entity).order_by(AuditEvent.id)))
+
+
+def test_list_shows_only_own_organisation_and_is_audited(alice: TestClient, world: World) -> None:
+    r = alice.get("/patients")
+    assert "pa-001" in r.text and "pb-001" not in r.text
+    row = _audit(world, "patient_list")[-1]
+    assert row.actor == "alice" and row.details["patient_ids"] == [world.patient_a]
+    assert row.details["organisation"] == "Clinic A" and row.details["address"] == "testclient"
+    assert "pa-001" not in alice.get("/patients?q=zzz").text
+
+
+def test_patient_page_reads_are_audited_and_foreign_ids_are_404(alice: TestClient, world: World) -> None:
+    before = len(_audit(world, "patient"))
+    r = alice.get(f"/patients/{world.patient_a}")
+    assert r.status_code == 200 and 'data-testid="verdict-ewgsop2"' in r.text
+    rows = _audit(world, "patient")
+    assert len(rows) == before + 1 and rows[-1].patient_id == world.patient_a and rows[-1].action == "read"
+    assert rows[-1].details["request_id"]
+    assert alice.get(f"/patients/{world.patient_b}").status_code == 404
+    assert alice.get("/patients/999999").status_code == 404
+    assert len(_audit(world, "patient")) == before + 1  # a refused read reveals and records nothing
+
+
+def test_red_flags_first_with_urgency_text_and_class(alice: TestClient, world: World) -> None:
+    with world.app.state.sessions.begin() as s:
+        p = repo.add_patient(s, pseudonym="pa-flag", sex="male", birth_date=date(1970, 1, 1),
+                             organisation_name="Clinic A", actor="test")
+        repo.add_visit(s, pseudonym="pa-flag", data=ALS, organisation_name="Clinic A",
+                       visit_date=date(2026, 6, 1), actor="test")
+        pid = p.id
+    listing = alice.get("/patients").text
+    assert listing.index("pa-flag") < listing.index("pa-001")  # sorted by alert
+    page = alice.get(f"/patients/{pid}").text
+    from myoscope.pathway import run_pathway
+
+    flags = run_pathway({"sex": "male", "age": 56, **ALS}).to_dict()["workup"]["red_flags"]
+    assert flags
+    for f in flags:
+        assert f'data-urgency="{f["urgency"]}"' in page and f"flag-{f['urgency']}" in page
+        assert f["urgency"].upper() in page
+    assert page.index('data-testid="red-flags"') < page.index('data-testid="verdicts"')
+
+
+def test_new_patient_form_names_every_bad_field(alice: TestClient, world: World) -> None:
+    token = csrf_of(alice.get("/patients/new").text)
+    r = alice.post("/patients", data={"csrf_token": token, "pseudonym": "", "sex": "x", "birth_date": "2999-01-01"})
+    assert r.status_code == 422
+    for field in ("pseudonym", "sex", "birth_date"):
+        assert f'data-testid="problem-{field}"' in r.text
+    assert 'value="2999-01-01"' in r.text
+    r = alice.post("/patients", data={"csrf_token": token, "pseudonym": "pa-001", "sex": "female"})
+    assert r.status_code == 409
+    r = alice.post("/patients", data={"csrf_token": token, "pseudonym": "pa-002", "sex": "female"},
+                   follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"].startswith("/patients/")

@@ -1,0 +1,112 @@
+"""The visit form: generated from the catalog; empty is unknown; every bad field named; nothing lost."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from fastapi.testclient import TestClient
+from markupsafe import escape
+from sqlalchemy import select
+
+from myoscope.measures import load_catalog
+from myoscope.registry.models import Measurement, Visit
+from myoscope.web.forms import record_data, visit_fields
+
+from ..conftest import World, csrf_of
+
+
+def test_every_catalog_measure_has_a_labelled_field(alice: TestClient, world: World) -> None:
+    html = alice.get(f"/patients/{world.patient_a}/visits/new").text
+    shown = {f.measure for f in visit_fields()}
+    for m in load_catalog().measures.values():
+        if m.kind in ("quantity", "bool", "enum") and m.id not in ("sex", "age"):
+            assert m.id in shown, m.id
+    for f in visit_fields():
+        if f.kind != "conditions":
+            assert f'<label for="f-{f.name}">{escape(f.label)}' in html, f.name
+        if len(f.units) > 1:
+            assert f'name="unit.{f.name}"' in html
+
+
+def test_empty_fields_are_unknown_not_zero() -> None:
+    fields = visit_fields()
+    data = record_data({"grip_strength": "", "gait_speed": " ", "fatigue": "", "weight": "70",
+                        "unit.weight": "lb", "sarc_f.falls": "", "conditions": []}, fields)
+    assert data == {"weight": "70 lb"}
+
+
+def test_bad_fields_are_all_named_and_the_form_comes_back_filled(alice: TestClient, world: World) -> None:
+    url = f"/patients/{world.patient_a}/visits"
+    token = csrf_of(alice.get(url + "/new").text)
+    r = alice.post(url, data={"csrf_token": token, "date": "2026-07-01", "grip_strength": "abc",
+                              "gait_speed": "40", "weight": "61.5", "unit.weight": "kg"})
+    assert r.status_code == 422
+    assert 'data-testid="problem-grip_strength"' in r.text and 'data-testid="problem-gait_speed"' in r.text
+    assert 'data-testid="problem-weight"' not in r.text
+    assert 'value="abc"' in r.text and 'value="61.5"' in r.text and 'value="2026-07-01"' in r.text
+    with world.app.state.sessions() as s:
+        assert len(list(s.scalars(select(Visit).where(Visit.patient_id == world.patient_a)))) == 1
+
+
+def test_bad_date_is_named_with_the_other_fields(alice: TestClient, world: World) -> None:
+    url = f"/patients/{world.patient_a}/visits"
+    token = csrf_of(alice.get(url + "/new").text)
+    r = alice.post(url, data={"csrf_token": token, "date": "01/07/2026", "grip_strength": "-3"})
+    assert r.status_code == 422
+    assert 'data-testid="problem-date"' in r.text and 'data-testid="problem-grip_strength"' in r.text
+
+
+def test_a_good_visit_is_stored_in_canonical_units_and_assessed(alice: TestClient, world: World) -> None:
+    url = f"/patients/{world.patient_a}/visits"
+    token = csrf_of(alice.get(url + "/new").text)
+    r = alice.post(url, data={"csrf_token": token, "date": "2026-09-01", "grip_strength": "22", "unit.grip_strength":
+                              "lb", "gait_speed": "0.7", "sarc_f.falls": "1"}, follow_redirects=False)
+    assert r.status_code == 303
+    with world.app.state.sessions() as s:
+        v = s.scalars(select(Visit).where(Visit.patient_id == world.patient_a, Visit.visit_date == date(2026, 9, 1))).one()
+        grip = s.scalars(select(Measurement).where(Measurement.visit_id == v.id,
+                                                   Measurement.measure_id == "grip_strength")).one()
+    assert grip.unit == "kg" and grip.unit_entered == "lb" and abs(grip.value_num - 22 * 0.45359237) < 1e-9
+    page = alice.get(r.headers["location"]).text
+    assert "2026-09-01" in page
+
+
+def _correct_url(world: World) -> str:
+    with world.app.state.sessions() as s:
+        v = s.scalars(select(Visit).where(Visit.patient_id == world.patient_a)).one()
+    return f"/patients/{world.patient_a}/visits/{v.id}/correct"
+
+
+def test_correction_form_is_prefilled_with_the_stored_values(alice: TestClient, world: World) -> None:
+    html = alice.get(_correct_url(world)).text
+    assert 'id="f-grip_strength" name="grip_strength" inputmode="decimal" value="12"' in html
+    assert 'id="f-height" name="height" inputmode="decimal" value="160"' in html
+
+
+def test_correction_keeps_the_old_version_and_reassesses(alice: TestClient, world: World) -> None:
+    url = _correct_url(world)
+    form = {k: v for k, v in [("grip_strength", "25"), ("height", "160"), ("weight", "50"), ("gait_speed", "0.6"),
+                              ("asm", "12"), ("asm_method", "dxa"), ("chair_stand_time", "17")]}
+    token = csrf_of(alice.get(url).text)
+    r = alice.post(url, data={"csrf_token": token, "reason": "", **form, "gait_speed": "99"})
+    assert r.status_code == 422  # the reason and the bad value are both named, nothing changes
+    assert 'data-testid="problem-reason"' in r.text and 'data-testid="problem-gait_speed"' in r.text
+    r = alice.post(url, data={"csrf_token": token, "reason": "typo in grip", **form}, follow_redirects=False)
+    assert r.status_code == 303
+    with world.app.state.sessions() as s:
+        rows = list(s.scalars(select(Measurement).where(Measurement.measure_id == "grip_strength",
+                                                        Measurement.visit_id == int(url.split("/")[4]))
+                              .order_by(Measurement.version)))
+    assert [(m.value_num, m.version) for m in rows] == [(12.0, 1), (25.0, 2)] and rows[1].reason == "typo in grip"
+    r = alice.post(url, data={"csrf_token": token, "reason": "again", **form})
+    assert r.status_code == 422 and "nothing was changed" in r.text
+
+
+def test_foreign_visit_is_404(client: TestClient, world: World) -> None:
+    from ..conftest import login
+
+    url = _correct_url(world)
+    login(client, "bob")
+    assert client.get(url).status_code == 404
+    other = url.replace(f"/patients/{world.patient_a}/", f"/patients/{world.patient_b}/")
+    assert client.get(other).status_code == 404  # own patient, another patient's visit
