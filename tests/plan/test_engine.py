@@ -98,9 +98,9 @@ def test_red_flags_first_by_urgency_with_the_work_up_citation() -> None:
 
 
 def test_work_up_cause_without_plan_knowledge_is_listed_with_its_citation() -> None:
-    p = plan_for({"age": 70}, causes=[CauseInput("myasthenia_gravis", "Myasthenia gravis", reversible="partly",
+    p = plan_for({"age": 70}, causes=[CauseInput("porphyria", "Acute porphyria", reversible="partly",
                                                  citation="ref_x, section 3")])
-    item = p.item("cause_myasthenia_gravis")
+    item = p.item("cause_porphyria")
     assert item is not None and item.cited_as == "ref_x, section 3" and item.source == "work-up"
     assert p.causes[0].course == "variable"  # from the work-up's 'partly'
 

@@ -53,7 +53,7 @@ def causes_from_workup(workup: Any, pk: PlanKnowledge) -> tuple[list[CauseInput]
         causes.append(CauseInput(
             id=str(_get(cand, "id")), label=_get(cand, "label"), source="work-up",
             confidence=conf_label, reversible=_get(cand, "reversible"),
-            citation=_cite_text(_get(cand, "citations"))))
+            citation=_cite_text(_get(cand, "source"))))  # the cause's own source, not every link
     flags = [RedFlagInput(id=str(_get(rf, "id")), text=str(_get(rf, "text")),
                           urgency=str(_get(rf, "urgency", "routine")), action=_get(rf, "action"),
                           citation=_cite_text(_get(rf, "citation")),
