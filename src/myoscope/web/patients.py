@@ -255,6 +255,9 @@ class PatientPage:
     changes: PatientChanges
     alerts: list[Alert] = field(default_factory=list)
     red_flags: list[dict[str, Any]] = field(default_factory=list)
+    #: why the latest visit's full result is not shown although it was assessed (the installed
+    #: knowledge differs from the one that assessed it); its stored verdicts and red flags are
+    stale: str | None = None
 
 
 def patient_page(session: Session, where: Where, patient_id: int) -> PatientPage:
@@ -288,7 +291,7 @@ def patient_page(session: Session, where: Where, patient_id: int) -> PatientPage
     # an alert that rests on a definition (Fearon) needs the stored verdict within its population
     changes = patient_changes(series_of(p, visits),
                               in_population=verdicts_in_population(row.verdicts if row else None))
-    result = _full_result(row)
+    result, stale = _full_result(row)
     where.audit(session, action="read", entity="patient", entity_id=p.id, patient_id=p.id, visits=len(visits))
     return PatientPage(
         p,
@@ -299,16 +302,18 @@ def patient_page(session: Session, where: Where, patient_id: int) -> PatientPage
         changes,
         current_alerts(changes),
         red_flags_of({"workup": {"red_flags": row.red_flags}} if row is not None else None),
+        stale,
     )
 
 
-def _full_result(row: Assessment | None) -> dict[str, Any] | None:
+def _full_result(row: Assessment | None) -> tuple[dict[str, Any] | None, str | None]:
     """The latest visit's full result (traces, work-up, plan) rebuilt from its stored inputs, or
-    None when the installed knowledge is not the one that assessed it (the page then shows the
+    why not: the installed knowledge is not the one that assessed it (the page then shows the
     stored verdicts and red flags, and says so)."""
     if row is None:
-        return None
+        return None, None
     try:
-        return rebuild_row(row).to_dict()
-    except RegistryError:
-        return None
+        return rebuild_row(row).to_dict(), None
+    except RegistryError as exc:
+        return None, f"{exc}. The stored verdicts (visits table) and red flags are shown; correct or " \
+                     "re-enter the visit to assess it with this installation's knowledge."

@@ -24,6 +24,10 @@ def test_quick_assess_shows_the_pathway_verdicts_and_saves_nothing(alice: TestCl
     for did, res in expected.results.items():
         assert f'data-testid="verdict-{did}"' in r.text
         assert res.outcome.replace("_", " ") in r.text
+        # a verdict the plan may not rest on (population not established) says so on its face
+        assert (f'data-testid="population-{did}"' in r.text) is (
+            not res.usable and res.outcome not in ("not_applicable", "indeterminate"))
+    assert 'data-testid="population-awgs2019"' in r.text  # ancestry not recorded: AWGS not established
     with world.app.state.sessions() as s:
         assert s.scalar(select(func.count()).select_from(Visit)) == before
 
