@@ -35,3 +35,23 @@ def test_every_command_has_help_and_is_in_the_readme() -> None:
         result = runner.invoke(app, [name, "--help"])
         assert result.exit_code == 0, name
         assert f"myoscope {name}" in readme, f"README does not mention `myoscope {name}`"
+
+
+def test_the_red_flag_table_in_the_workup_docs_is_current() -> None:
+    from myoscope.workup.render import red_flags_markdown
+
+    text = (ROOT / "docs" / "workup.md").read_text("utf-8")
+    table = text.split("<!-- red-flags:start -->\n", 1)[1].split("<!-- red-flags:end -->", 1)[0]
+    assert table == red_flags_markdown(), (
+        "docs/workup.md's red-flag table is stale: paste myoscope.workup.render.red_flags_markdown()")
+
+
+def test_definitions_page_tables_are_generated_from_the_knowledge() -> None:
+    from myoscope.knowledge.comparison import definitions_markdown
+
+    text = (ROOT / "docs" / "definitions.md").read_text()
+    _head, sep, generated = text.partition("## Generated tables\n")
+    assert sep, "docs/definitions.md lost its '## Generated tables' section"
+    body = generated.lstrip("\n").split("\n\n", 1)[1]  # after the regeneration note
+    assert body == definitions_markdown(load_knowledge()), (
+        "docs/definitions.md is stale: run `myoscope definitions --markdown` and paste the output")

@@ -133,3 +133,26 @@ def test_load_records_from_yaml_list(tmp_path) -> None:  # type: ignore[no-untyp
     p.write_text("- {sex: male, grip_strength: 30}\n- {sex: female, grip_strength: 12}\n")
     recs = load_records(p)
     assert [r.source for r in recs] == [f"{p}[0]", f"{p}[1]"]
+
+
+# --- records that contradict themselves (issue 11) -------------------------------------------
+
+
+def test_a_record_dated_in_the_future_is_an_error() -> None:
+    from datetime import date, timedelta
+
+    tomorrow = (date.today() + timedelta(days=1)).isoformat()
+    with pytest.raises(RecordValidationError) as err:
+        parse_record({"sex": "male", "date": tomorrow})
+    assert f"date: {tomorrow} is in the future" in str(err.value)
+
+
+@pytest.mark.parametrize(("age", "ok"), [(75, True), (74, True), (76, True), (73, False), (77.5, False)])
+def test_age_contradicting_birth_date_by_more_than_a_year_names_both(age: float, ok: bool) -> None:
+    rec = {"sex": "female", "age": age, "birth_date": "1950-03-01", "date": "2025-06-01"}  # gives 75
+    if ok:
+        assert parse_record(rec).values["age"] == age
+        return
+    with pytest.raises(RecordValidationError) as err:
+        parse_record(rec)
+    assert f"age: {age:g} contradicts birth_date 1950-03-01 and date 2025-06-01, which give 75" in str(err.value)

@@ -47,6 +47,11 @@ class Assessment:
             for r in self.results.values()
         ]
 
+    def usable_outcomes(self) -> dict[str, str]:
+        """The outcomes the work-up, the plan and the alerts may rest on: those of definitions
+        whose population the record establishes (a Fearon verdict without cancer is not one)."""
+        return {k: r.outcome for k, r in self.results.items() if r.usable}
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "myoscope_version": self.myoscope_version,
@@ -119,7 +124,8 @@ def assess(
     if cause_workup:  # with ``cause_workup`` (the default): likely causes, red flags, questions
         from .workup.engine import run_workup
 
-        assessment.workup = run_workup(rec, derived, {k: r.outcome for k, r in results.items()})
+        # only verdicts within their definition's population are evidence (DESIGN §13)
+        assessment.workup = run_workup(rec, derived, assessment.usable_outcomes())
     if plan:
         from .plan import make_plan
 

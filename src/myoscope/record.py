@@ -388,7 +388,19 @@ def _finish_dates(values: dict[str, Any], problems: list[Problem]) -> None:
     """Age from birth date; weight-history dates to months before the record date."""
     on = values.get("date")
     born = values.get("birth_date")
-    if born is not None and values.get("age") is None:
+    today = date.today()
+    if on is not None and on > today:
+        problems.append(Problem("date", f"{on.isoformat()} is in the future"))
+    if born is not None and born > today:
+        problems.append(Problem("birth_date", f"{born.isoformat()} is in the future"))
+    age = values.get("age")
+    if born is not None and on is not None and age is not None and born <= on:
+        # the same person cannot be two ages: a contradiction is an error, never a silent choice
+        computed = on.year - born.year - ((on.month, on.day) < (born.month, born.day))
+        if abs(float(age) - computed) > 1:
+            problems.append(Problem("age", f"{float(age):g} contradicts birth_date {born.isoformat()} "
+                                    f"and date {on.isoformat()}, which give {computed}"))
+    if born is not None and age is None:
         if on is None:
             problems.append(Problem("birth_date", "needs the record's date to give an age"))
         elif born > on:

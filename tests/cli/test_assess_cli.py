@@ -112,7 +112,13 @@ def test_definitions_list_and_detail() -> None:
     r = runner.invoke(app, ["definitions"])
     assert r.exit_code == 0
     assert r.stdout.splitlines()[0] == f"Knowledge version {load_knowledge().version}"
-    assert "sarc_calf_original  SARC-CalF (original single 31 cm calf cut-off) (variant of sarc_calf)" in r.stdout
+    lines = r.stdout.splitlines()
+    i = lines.index("sarc_calf_original  2016  SARC-CalF (original single 31 cm calf cut-off) (variant of sarc_calf)")
+    assert lines[i + 1] == " " * 26 + "for: Older adults (case finding) (not applicable: age < 18)"
+    i = next(n for n, line in enumerate(lines) if line.startswith("awgs2025 "))
+    assert lines[i].split()[:2] == ["awgs2025", "2025"]
+    assert lines[i + 1].strip() == ("for: Asian adults aged 50 and older (cut-offs for 50-64 and for 65 and older)"
+                                    " (not applicable: age < 50)")
     r = runner.invoke(app, ["definitions", "ewgsop2"])
     assert r.exit_code == 0
     assert "  low_grip: Low grip strength — grip_strength [sex == male: < 27 kg; sex == female: < 16 kg]" in r.stdout

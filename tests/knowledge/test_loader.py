@@ -19,7 +19,7 @@ MINIMAL = {
     "title": "Toy",
     "version": "1",
     "source": {"ref": "cruz_jentoft_2019"},
-    "population": "test",
+    "population": {"text": "test", "source": {"ref": "cruz_jentoft_2019"}},
     "outcomes": ["low", "normal"],
     "components": {
         "weak": {

@@ -29,7 +29,7 @@ def test_every_bad_field_at_once() -> None:
         "  - plan_constraints.egfr: 500 is implausible (expected 0–200 mL/min/1.73m2)\n"
         "  - plan_constraints.nyha_class: 'V' is not one of I, II, III, IV\n"
         "  - plan_constraints.wheelchair: unknown field (expected one of bed_bound, icu, frail, falls_risk, "
-        "sedentary, egfr, ckd_stage, dialysis, metabolically_stable, nyha_class, cancer_treatment, meals_per_day)\n"
+        "sedentary, egfr, ckd_stage, dialysis, metabolically_stable, cardiac_unstable, nyha_class, cancer_treatment, meals_per_day)\n"
         "  - plan_constraints.dialysis: expected true or false, got 'maybe'\n"
         "  - plan_constraints.meals_per_day: 2.5 is not a whole number\n"
         "  - plan_constraints.ckd_stage: 6 is not one of 1, 2, 3a, 3b, 4, 5\n"

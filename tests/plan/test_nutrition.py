@@ -51,9 +51,9 @@ def test_disease_gives_1_2_to_1_5() -> None:
 
 @pytest.mark.parametrize(("constraints", "conditions", "rule", "per_day"), [
     ({"egfr": 30.0, "dialysis": False}, ["ckd"], "disease", (84, 105)),   # 30 is not < 30
-    ({"egfr": 29.9, "dialysis": False}, ["ckd"], "ckd_severe", (39, 42)),  # 0.55 x 70 = 38.5 -> 39
-    ({"egfr": 29.9, "dialysis": False}, ["ckd", "diabetes"], "ckd_severe_diabetes", (42, 56)),
-    ({"ckd_stage": "4", "dialysis": False}, ["ckd"], "ckd_severe", (39, 42)),
+    ({"egfr": 29.9, "dialysis": False, "metabolically_stable": True}, ["ckd"], "ckd_severe", (39, 42)),  # 0.55 x 70 = 38.5 -> 39
+    ({"egfr": 29.9, "dialysis": False, "metabolically_stable": True}, ["ckd", "diabetes"], "ckd_severe_diabetes", (42, 56)),
+    ({"ckd_stage": "4", "dialysis": False, "metabolically_stable": True}, ["ckd"], "ckd_severe", (39, 42)),
     ({"ckd_stage": "3b", "dialysis": False}, ["ckd"], "disease", (84, 105)),
     ({"egfr": 10.0, "dialysis": True}, ["ckd"], "dialysis", (70, 84)),
 ])
@@ -66,6 +66,34 @@ def test_the_severe_ckd_exception(constraints: dict[str, Any], conditions: list[
     if rule.startswith("ckd_severe"):
         assert protein.per_meal is None  # the 25-30 g per meal advice does not apply
         assert "PROT-AGE exception" in protein.text
+
+
+@pytest.mark.parametrize("stable", [False, None])
+@pytest.mark.parametrize("diabetes", [False, True])
+def test_no_low_protein_target_unless_metabolically_stable(stable: bool | None, diabetes: bool) -> None:
+    """KDOQI 2020's 0.55-0.60 (0.6-0.8 with diabetes) g/kg is for metabolically stable people only:
+    false or unknown defers the target to the renal team, and still never raises protein."""
+    constraints: dict[str, Any] = {"egfr": 22.0, "dialysis": False}
+    if stable is not None:
+        constraints["metabolically_stable"] = stable
+    p = plan_for({"age": 74, "weight": 70.0, "conditions": ["ckd", *(["diabetes"] if diabetes else [])]}, constraints)
+    protein = p.nutrition["protein"]
+    assert protein.rule == "ckd_severe_not_stable" and protein.per_day is None
+    assert "renal team" in protein.text and "PROT-AGE exception" in protein.text
+
+
+@pytest.mark.parametrize(("constraints", "caution"), [
+    ({"egfr": 45.0, "dialysis": False}, True),     # CKD 3: both targets shown
+    ({"ckd_stage": "3a", "dialysis": False}, True),
+    ({"egfr": 60.0, "dialysis": False}, False),    # 60 is not < 60
+    ({"egfr": 45.0, "dialysis": True}, False),     # dialysis has its own target
+    ({"egfr": 22.0, "dialysis": False}, False),    # severe: the exception rule, not this caution
+])
+def test_ckd_3_shows_the_kdoqi_caution_beside_prot_age(constraints: dict[str, Any], caution: bool) -> None:
+    p = plan_for({"age": 74, "weight": 70.0, "conditions": ["ckd"]}, constraints)
+    assert (p.item("nut_ckd_moderate_caution") is not None) is caution
+    if caution:
+        assert p.nutrition["protein"].rule == "disease"  # PROT-AGE 1.2-1.5 g/kg stays, with the caution
 
 
 @pytest.mark.parametrize("constraints", [{}, {"egfr": 22.0}])

@@ -11,7 +11,7 @@ import polars as pl
 import pytest
 
 from myoscope.rules.compile_polars import SimpleColumns, compile_definition
-from myoscope.rules.evaluate import Definition
+from myoscope.rules.evaluate import Definition, Population
 from myoscope.rules.nodes import (
     Compare,
     Composite,
@@ -41,7 +41,7 @@ def definition(outcomes: list[tuple[str, Node]], components: dict[str, Node] | N
         title="test",
         version="1",
         source=SRC,
-        population="",
+        population=Population("test", SRC),
         vocabulary=[*labels, "indeterminate"],
         components=components or {},
         outcomes=outcomes,

@@ -48,12 +48,15 @@ def test_components_and_json_shape() -> None:
     r = ew2(grip_strength=12)
     d = r.to_dict()
     assert set(d) == {"outcome", "decided", "possible_outcomes", "decisive_measures", "components",
-                      "trace", "citation", "caveats"}
+                      "trace", "citation", "caveats", "in_population"}
     assert d["components"]["low_grip"] is True and d["components"]["low_mass"] is None
 
 
 def test_caveat_only_when_it_applies() -> None:
     def awgs(**f: Any) -> Any:
         return assess({"sex": "male", **f}, ["awgs2019"]).results["awgs2019"]
-    assert awgs(asian=False).caveats and not awgs(asian=True).caveats
-    assert not awgs().caveats  # ancestry unknown: no claim either way
+    weak = {"grip_strength": 20}  # possible sarcopenia under AWGS 2019
+    assert awgs(asian=False, **weak).caveats and not awgs(asian=True, **weak).caveats
+    unknown = awgs(**weak)  # ancestry unknown: the population is not established, and says so
+    assert unknown.in_population is None and unknown.caveats and not unknown.usable
+    assert not awgs(asian=False).caveats  # nothing measured: no verdict to qualify

@@ -150,3 +150,22 @@ def test_assess_carries_the_workup_in_json_and_text() -> None:
     off = assess(rec, plan=False, cause_workup=False)
     assert off.workup is None and "workup" not in off.to_dict()
     assert workup(rec, off).to_dict() == a.to_dict()["workup"]
+
+
+def test_a_next_test_whose_result_is_recorded_is_not_offered() -> None:
+    """Issue 11: 'Next test: CRP and albumin' when both are recorded is noise."""
+    from myoscope import assess
+
+    base = {"sex": "female", "age": 80, "weight": 50, "height": 160, "conditions": ["copd"],
+            "weight_history": [{"months_ago": 6, "weight": 56}], "history": {"intake": "reduced"}}
+
+    def tests(rec: dict[str, object]) -> set[str]:
+        w = assess(rec).workup
+        assert w is not None
+        return {t.id for c in w.candidates for t in c.next_tests}
+
+    without = tests(base)
+    assert "crp_albumin" in without
+    assert "crp_albumin" in tests({**base, "crp": 12})  # albumin still missing
+    done = tests({**base, "crp": 12, "albumin": 3.1})
+    assert "crp_albumin" not in done and "weight_history" not in done

@@ -44,13 +44,22 @@ def assess(
 @app.command("definitions")
 def definitions_cmd(
     definition_id: Annotated[str | None, typer.Argument(help="Show one definition in full.")] = None,
+    markdown: Annotated[
+        bool, typer.Option("--markdown", help="Print the outcome vocabularies and the side-by-side "
+                           "table of the sarcopenia definitions (docs/definitions.md).")
+    ] = False,
 ) -> None:
-    """List the definitions, or show one with its cut-offs and references."""
+    """List the definitions (year, population), or show one with its cut-offs and references."""
     from ..knowledge import load_knowledge
     from ..knowledge.describe import describe_definition, list_definitions
 
     kb = load_knowledge()
     try:
+        if markdown:
+            from ..knowledge.comparison import definitions_markdown
+
+            typer.echo(definitions_markdown(kb), nl=False)
+            return
         text = describe_definition(kb, definition_id) if definition_id else list_definitions(kb)
     except MyoscopeError as exc:
         fail(str(exc))

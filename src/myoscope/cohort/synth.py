@@ -68,6 +68,8 @@ def _cut_points(kb: Knowledge) -> dict[str, list[float]]:
             walk(child)
 
     for d in kb.definitions.values():
+        for boundary in d.population.excludes:  # the population boundary (age 18) is a cut-point too
+            add(boundary.measure, boundary.value)
         for node in d.components.values():
             walk(node)
         for _, cond in d.outcomes:

@@ -18,7 +18,7 @@ from pydantic import BaseModel, ValidationError
 
 from ..errors import KnowledgeError, UnknownDefinitionError
 from ..measures import Catalog, load_catalog
-from ..rules.evaluate import Caveat, Definition
+from ..rules.evaluate import INDETERMINATE, NOT_APPLICABLE, Caveat, Definition, Population
 from ..rules.nodes import (
     Compare,
     Composite,
@@ -201,8 +201,8 @@ class _Compiler:
             title=spec.title,
             version=spec.version,
             source=self.source(spec.source, "source"),
-            population=spec.population,
-            vocabulary=[*vocab, "indeterminate"],
+            population=self.population(),
+            vocabulary=[*vocab, INDETERMINATE, *([NOT_APPLICABLE] if spec.population.excludes else [])],
             components={name: self.built[name] for name in spec.components},
             outcomes=outcomes,
             caveats=caveats,
@@ -211,6 +211,17 @@ class _Compiler:
             kind=spec.kind,
             order=spec.order,
         )
+
+    def population(self) -> Population:
+        pop = self.spec.population
+        for i, cond in enumerate([pop.excludes, *pop.established_by]):
+            for m in cond:
+                self.check_measure(m, f"population[{i}]")
+        return Population(
+            text=pop.text, source=self.source(pop.source, "population.source"),
+            excludes=conditions_from(pop.excludes), exclusion_text=pop.exclusion or "",
+            established_by=tuple(conditions_from(alt) for alt in pop.established_by),
+            not_established_text=pop.not_established or "")
 
     def component(self, name: str) -> Node:
         if name in self.built:

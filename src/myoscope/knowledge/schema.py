@@ -163,6 +163,30 @@ class CaveatSpec(Strict):
     source: SourceSpec | None = None
 
 
+class PopulationSpec(Strict):
+    """Who the definition was made for (DESIGN §13), with the source that says so.
+
+    ``excludes``: conditions (all true) that put a record outside it -> ``not_applicable``.
+    ``established_by``: alternatives, any of which shows membership; otherwise a caveat and the
+    plan and alerts do not rest on the verdict.
+    """
+
+    text: str
+    source: SourceSpec
+    excludes: dict[str, Any] = Field(default_factory=dict)
+    exclusion: str | None = None  # the caveat of a not_applicable result
+    established_by: list[dict[str, Any]] = Field(default_factory=list)
+    not_established: str | None = None  # the caveat when membership is not shown
+
+    @model_validator(mode="after")
+    def _texts(self) -> PopulationSpec:
+        if self.excludes and not self.exclusion:
+            raise ValueError("population.excludes needs the exclusion text")
+        if self.established_by and not self.not_established:
+            raise ValueError("population.established_by needs the not_established text")
+        return self
+
+
 class DefinitionSpec(Strict):
     id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
     title: str
@@ -170,7 +194,7 @@ class DefinitionSpec(Strict):
     kind: Literal["diagnosis", "screening", "staging"] = "diagnosis"
     order: int = 100  # position in reports and in the default list
     source: SourceSpec
-    population: str
+    population: PopulationSpec
     outcomes: list[str] = Field(min_length=1)
     components: dict[str, NodeSpec]
     rules: list[RuleSpec] = Field(min_length=1)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
+from ..rules.evaluate import NOT_APPLICABLE
 from .constraints import validate_constraints
 from .engine import CauseInput, PlanInputs, RedFlagInput
 from .loader import PlanKnowledge
@@ -55,7 +56,8 @@ def causes_from_workup(workup: Any, pk: PlanKnowledge) -> tuple[list[CauseInput]
             citation=_cite_text(_get(cand, "citations"))))
     flags = [RedFlagInput(id=str(_get(rf, "id")), text=str(_get(rf, "text")),
                           urgency=str(_get(rf, "urgency", "routine")), action=_get(rf, "action"),
-                          citation=_cite_text(_get(rf, "citation")))
+                          citation=_cite_text(_get(rf, "citation")),
+                          defers_exercise=bool(_get(rf, "defers_exercise", False)))
              for rf in _get(workup, "red_flags", None) or []]
     return causes, flags
 
@@ -84,7 +86,8 @@ def inputs_from_assessment(assessment: Assessment, workup: Any = None,
     causes, red_flags = (None, []) if workup is None else causes_from_workup(workup, pk)
     return PlanInputs(
         values=values,
-        outcomes={k: r.outcome for k, r in assessment.results.items()},
-        decided={k: r.decided for k, r in assessment.results.items()},
+        outcomes=assessment.usable_outcomes(),
+        decided={k: r.decided for k, r in assessment.results.items() if r.usable},
         decisive_measures=decisive, causes=causes, red_flags=red_flags, constraints=parsed,
-        record_id=rec.id, source=rec.source)
+        record_id=rec.id, source=rec.source,
+        not_applicable=[k for k, r in assessment.results.items() if r.outcome == NOT_APPLICABLE])

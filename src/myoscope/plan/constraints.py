@@ -151,7 +151,8 @@ def _describe(t: ThresholdSpec, value: float | None) -> str:
 
 
 def derive_flags(values: Mapping[str, Any], constraints: Mapping[str, Any],
-                 outcomes: Mapping[str, str], pk: PlanKnowledge) -> Flags:
+                 outcomes: Mapping[str, str], pk: PlanKnowledge,
+                 decided: Mapping[str, bool] | None = None) -> Flags:
     """Record-derived flags (cause-derived flags are added by the engine).
 
     ``values`` holds the record's canonical values and derived measures; ``outcomes`` maps a
@@ -174,8 +175,12 @@ def derive_flags(values: Mapping[str, Any], constraints: Mapping[str, Any],
           "setting not recorded" if setting is None else f"setting = {setting}")
     constraint_or("bed_bound", None, "not recorded (plan_constraints.bed_bound)")
     fried = outcomes.get("fried2001")
-    frail_basis = f"fried2001 outcome {fried}" if fried and fried != "indeterminate" else "not recorded"
-    constraint_or("frail", None if frail_basis == "not recorded" else fried == "frail", frail_basis)
+    # an undecided Fried result (prefrail that could still be frail) leaves frailty unknown
+    verdict = fried not in (None, "indeterminate")
+    fried_known = fried == "frail" or (verdict and bool((decided or {}).get("fried2001")))
+    frail_basis = (f"fried2001 outcome {fried}" if fried_known else
+                   f"fried2001 {fried} not decided" if verdict else "not recorded")
+    constraint_or("frail", fried == "frail" if fried_known else None, frail_basis)
     items = values.get("sarc_f")
     falls = items.get("falls") if isinstance(items, Mapping) else None
     history = values.get("history")
@@ -215,6 +220,9 @@ def derive_flags(values: Mapping[str, Any], constraints: Mapping[str, Any],
           ("no recorded condition is an acute or chronic disease" if recorded else "conditions not recorded"))
 
     _kidney(f, constraints, conditions, pk)
+    cardiac = constraints.get("cardiac_unstable")
+    f.set("cardiac_unstable", cardiac, "not recorded (plan_constraints.cardiac_unstable)" if cardiac is None
+          else f"plan_constraints.cardiac_unstable = {cardiac}")
     nyha = constraints.get("nyha_class")
     f.set("nyha_iv", None if nyha is None else nyha == "IV",
           "not recorded" if nyha is None else f"NYHA class {nyha}")
@@ -249,6 +257,16 @@ def _kidney(f: Flags, constraints: Mapping[str, Any], conditions: set[str], pk: 
               basis + ("" if dialysis is None else f"; dialysis {dialysis}"))
     unknown = ckd_named and not dialysis and f.get("ckd_severe_no_dialysis") is None
     f.set("ckd_severity_unknown", unknown, "CKD without eGFR, stage or dialysis status" if unknown else basis)
+    # CKD 3-5 not on dialysis: KDOQI's low-protein advice, which PROT-AGE's disease target contradicts
+    moderate: Truth = compare(egfr, pk.spec.thresholds["ckd_low_protein_egfr"])
+    if moderate is None and stage is not None:
+        moderate = stage in pk.spec.ckd_low_protein_stages
+    f.set("ckd_3_to_5_no_dialysis", None if moderate is None else (moderate and dialysis is not True),
+          _describe(pk.spec.thresholds["ckd_low_protein_egfr"], egfr) if egfr is not None
+          else (f"CKD stage {stage}" if stage is not None else "eGFR and stage not recorded"))
+    stable = constraints.get("metabolically_stable")
+    f.set("metabolically_stable", stable, "not recorded (plan_constraints.metabolically_stable)"
+          if stable is None else f"plan_constraints.metabolically_stable = {stable}")
 
 
 def _refeeding(f: Flags, values: Mapping[str, Any], pk: PlanKnowledge) -> None:

@@ -51,6 +51,7 @@ class RedFlagInput:
     urgency: str
     action: str | None = None
     citation: str | None = None
+    defers_exercise: bool = False  # the work-up's gate: no standard exercise while it is active
 
 
 @dataclass
@@ -66,13 +67,16 @@ class PlanInputs:
     constraints: Mapping[str, Any] = field(default_factory=dict)
     record_id: str | None = None
     source: str | None = None
+    #: definitions whose population the record is outside (a child under adult definitions)
+    not_applicable: list[str] = field(default_factory=list)
 
 
 def build_plan(inp: PlanInputs, knowledge: PlanKnowledge | None = None) -> Plan:
     """The plan for ``inp`` (see the module docstring)."""
     pk = knowledge or load_plan_knowledge()
     spec = pk.spec
-    flags = derive_flags(inp.values, inp.constraints, inp.outcomes, pk)
+    flags = derive_flags(inp.values, inp.constraints, inp.outcomes, pk, inp.decided)
+    _exercise_gate(inp, flags)
     found = [f"{d} {o}" for d, o in inp.outcomes.items() if o in spec.findings.get(d, ())]
     flags.set("finding", bool(found), ", ".join(found) or "no finding under any definition")
     glim = inp.outcomes.get("glim2019")
@@ -101,6 +105,13 @@ def build_plan(inp: PlanInputs, knowledge: PlanKnowledge | None = None) -> Plan:
         plan.reason = ("no muscle-wasting finding under any decided definition, no muscle-wasting "
                        "cause, red flag or bed-bound/ICU constraint") if decided_negative else \
             "no definition could be decided: measure first"
+        if inp.not_applicable and not decided_negative and not any(
+                o != "indeterminate" for o in inp.outcomes.values()):
+            plan.status = "not_applicable"
+            plan.reason = ("the person is outside the population of every definition that could apply ("
+                           + ", ".join(inp.not_applicable) + "): a specialist (paediatric) assessment, "
+                           "not an adult plan")
+            return plan  # adult follow-up rules (refeeding by adult BMI, screening) do not apply
         plan.decisive_measures = list(inp.decisive_measures)
         _select(plan, flags, cause_ids, pk, only=("follow_up",))
         return plan
@@ -135,6 +146,15 @@ def build_plan(inp: PlanInputs, knowledge: PlanKnowledge | None = None) -> Plan:
     plan.sections["treat_cause"].sort(key=lambda i: URGENCY_ORDER.index(i.urgency)
                                       if i.urgency in URGENCY_ORDER else len(URGENCY_ORDER))
     return plan
+
+
+def _exercise_gate(inp: PlanInputs, flags: Flags) -> None:
+    """Safety outranks the programme (DESIGN §13): while a red flag that defers exercise is active,
+    or the record says the heart is unstable, the plan holds standard exercise back and says why."""
+    why = [f"red flag {r.id} ({r.urgency})" for r in inp.red_flags if r.defers_exercise]
+    if flags.true("cardiac_unstable"):
+        why.append("an unstable cardiac condition (plan_constraints.cardiac_unstable)")
+    flags.set("exercise_deferred", bool(why), "; ".join(why) or "no red flag or unstable condition defers it")
 
 
 def _causes(inp: PlanInputs, flags: Flags, pk: PlanKnowledge) -> list[CauseView]:
@@ -222,6 +242,9 @@ def _select(plan: Plan, flags: Flags, causes: list[str], pk: PlanKnowledge,
         if ok:
             plan.sections[it.section].append(_item(iid, it, pk, notes))
             plan.assumptions += [n for n in notes if n not in plan.assumptions]
+    deferred = plan.item("ex_deferred")
+    if deferred is not None and not deferred.text.endswith(")"):
+        deferred.text += f" (Active: {flags.basis['exercise_deferred']}.)"
     basis = flags.basis.get("start_low", "")
     if "exercise" in only and plan.item("ex_resistance_start_low") and "not recorded" in basis:
         note = basis[0].upper() + basis[1:] + "."

@@ -27,7 +27,8 @@ ENGINE_FLAGS = frozenset({
     "dialysis", "nyha_iv", "cancer_active_treatment", "refeeding_high_risk", "refeeding_extreme",
     "low_intake", "malnutrition", "disease", "cancer", "anorexia_nervosa", "no_standard_rt",
     "no_standard_aerobic", "reversible_cause", "progressive_cause", "variable_cause",
-    "rt_prescribed", "finding", "indicated",
+    "rt_prescribed", "finding", "indicated", "cardiac_unstable", "exercise_deferred",
+    "ckd_3_to_5_no_dialysis", "metabolically_stable",
 })
 
 

@@ -132,7 +132,7 @@ DISCLAIMER = ("Decision support for clinicians, not a prescription: every item i
 class Plan:
     """The treatment plan for one record."""
 
-    status: str  # indicated | not_indicated | undetermined
+    status: str  # indicated | not_indicated | undetermined | not_applicable (no definition applies)
     reason: str
     causes: list[CauseView]
     constraints: list[ConstraintView]

@@ -196,6 +196,7 @@ class InterventionsFile(Strict):
     constraint_fields: dict[str, ConstraintFieldSpec]
     thresholds: dict[str, ThresholdSpec]
     ckd_severe_stages: list[str]
+    ckd_low_protein_stages: list[str]
     disease_conditions: ConditionListSpec
     refeeding: RefeedingSpec
     low_intake: LowIntakeSpec

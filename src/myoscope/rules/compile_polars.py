@@ -23,7 +23,7 @@ from typing import Any, Protocol
 
 import polars as pl
 
-from .evaluate import INDETERMINATE, Definition
+from .evaluate import INDETERMINATE, NOT_APPLICABLE, Definition
 from .nodes import Compare, Composite, Condition, Cutoff, Node, Ref, Score
 
 _WORD_BITS = 63  # bits per signature word (Int64 keeps every engine, Spark included, happy)
@@ -234,6 +234,8 @@ class _Compiler:
     def condition(self, c: Condition) -> pl.Expr:
         v = self.cols.value(c.measure)
         cats = self.cols.categories(c.measure)
+        if c.op == "includes":
+            raise ValueError(f"{self.d.id}: list conditions ({c.measure} includes ...) are per-record only")
         if c.op == "in":
             wanted = list(c.value)
             if cats is not None:
@@ -396,8 +398,12 @@ class _Compiler:
             self.visit(cond)
         self.base = 1 + max([*self.level.values(), *(lvl for lvl, _ in self.helpers)])
         truths = [self.col(cond) for _, cond in d.outcomes]
+        # outside the definition's population (all exclusion conditions true): not_applicable,
+        # decided, nothing to measure; unknown is not outside (rules/evaluate.py Population)
+        pop = d.population.excludes
+        excluded = _all([is_true(self.condition(c)) for c in pop]) if pop else None
         slots: list[Slot] = []
-        earlier: list[pl.Expr] = []
+        earlier: list[pl.Expr] = [] if excluded is None else [excluded]
         for (_, cond), t in zip(d.outcomes, truths, strict=True):
             considered = ~_any(earlier) if earlier else pl.lit(True)
             slots += self.unknown_slots(cond, considered)
@@ -416,6 +422,9 @@ class _Compiler:
         vocab = pl.Enum(d.vocabulary)
         outcome: Any = pl
         decided: Any = pl
+        if excluded is not None:
+            outcome = outcome.when(excluded).then(pl.lit(NOT_APPLICABLE, dtype=vocab))
+            decided = decided.when(excluded).then(pl.lit(True))
         for (label, _), t in zip(d.outcomes, truths, strict=True):
             outcome = outcome.when(is_true(t)).then(pl.lit(label, dtype=vocab))
             decided = decided.when(is_true(t)).then(pl.lit(True)).when(t.is_null()).then(pl.lit(False))

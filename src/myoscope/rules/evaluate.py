@@ -10,10 +10,42 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from .logic import Truth
+from .logic import Truth, all3, any3
 from .nodes import Condition, Context, Node, Source
 
 INDETERMINATE = "indeterminate"
+#: The outcome of a definition for a record outside the population it was made for (a child under
+#: an adult definition): no verdict is given, and nothing downstream rests on one (DESIGN §13).
+NOT_APPLICABLE = "not_applicable"
+
+
+@dataclass(frozen=True)
+class Population:
+    """Who a definition was made for, as its source says (DESIGN §13).
+
+    ``excludes`` (all must be true) puts a record outside the population: the outcome is
+    ``not_applicable``. Unknown is not outside: a record without an age still gets the verdict.
+    ``established_by`` lists alternatives (each a set of conditions that must all be true), any
+    one of which shows that the record belongs to the population (cancer for Fearon 2011). When
+    none is shown, the verdict stands with a caveat, and the plan and alerts do not rest on it.
+    """
+
+    text: str
+    source: Source
+    excludes: tuple[Condition, ...] = ()
+    exclusion_text: str = ""
+    established_by: tuple[tuple[Condition, ...], ...] = ()
+    not_established_text: str = ""
+
+    def excluded(self, ctx: Context) -> bool:
+        return bool(self.excludes) and all(c.test(ctx) is True for c in self.excludes)
+
+    def established(self, ctx: Context) -> Truth:
+        """True when the record shows membership, False when it rules every alternative out."""
+        if not self.established_by:
+            return True
+        truths = [all3(c.test(ctx) for c in alt) for alt in self.established_by]
+        return any3(truths)
 
 
 @dataclass(frozen=True)
@@ -36,7 +68,7 @@ class Definition:
     title: str
     version: str
     source: Source
-    population: str
+    population: Population
     vocabulary: list[str]
     components: dict[str, Node]
     outcomes: list[tuple[str, Node]]
@@ -53,6 +85,8 @@ class Definition:
         return out
 
     def evaluate(self, ctx: Context) -> DefinitionResult:
+        if self.population.excluded(ctx):
+            return self._not_applicable(ctx)
         components: dict[str, Truth] = {
             name: node.evaluate(ctx) for name, node in self.components.items()
         }
@@ -70,8 +104,10 @@ class Definition:
             outcome = results[chosen][0]
             decided = not unknown
             possible = [] if decided else [label for label, _ in unknown] + [outcome]
+        in_population = self.population.established(ctx)
         caveats = list(dict.fromkeys(
-            [c.text for c in self.caveats if c.applies(ctx)] + ctx.caveats
+            ([] if in_population or outcome == INDETERMINATE else [self.population.not_established_text])
+            + [c.text for c in self.caveats if c.applies(ctx)] + ctx.caveats
         ))
         return DefinitionResult(
             id=self.id,
@@ -84,6 +120,21 @@ class Definition:
             trace=ctx.trace,
             citation=str(self.source),
             caveats=caveats,
+            in_population=in_population,
+        )
+
+    def _not_applicable(self, ctx: Context) -> DefinitionResult:
+        p = self.population
+        ctx.trace.append({
+            "type": "population", "label": f"Population: {p.text}",
+            "conditions": [str(c) for c in p.excludes],
+            "values": {c.measure: ctx.get(c.measure) for c in p.excludes},
+            "result": False, "citation": str(p.source),
+        })
+        return DefinitionResult(
+            id=self.id, title=self.title, outcome=NOT_APPLICABLE, decided=True, possible_outcomes=[],
+            decisive_measures=[], components={}, trace=ctx.trace, citation=str(self.source),
+            caveats=[p.exclusion_text], in_population=False,
         )
 
 
@@ -101,6 +152,14 @@ class DefinitionResult:
     trace: list[dict[str, Any]]
     citation: str
     caveats: list[str]
+    #: whether the record establishes the definition's population (DESIGN §13); the plan and the
+    #: alerts rest only on results for which this is true
+    in_population: Truth = True
+
+    @property
+    def usable(self) -> bool:
+        """Whether the plan, the work-up and the alerts may rest on this verdict."""
+        return self.in_population is True and self.outcome != NOT_APPLICABLE
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -112,6 +171,7 @@ class DefinitionResult:
             "trace": self.trace,
             "citation": self.citation,
             "caveats": self.caveats,
+            "in_population": self.in_population,
         }
 
     @property

@@ -39,6 +39,9 @@ def describe_entry(e: dict[str, Any]) -> str:
         for note in e.get("notes", []):
             text += f"\n      note: {note}"
         return text
+    if e["type"] == "population":
+        seen = ", ".join(f"{m} {fmt_value(v)}" for m, v in e["values"].items())
+        return f"{e['label']}: outside it ({seen}: {' and '.join(e['conditions'])})  [{e['citation']}]"
     parts = ", ".join(e.get("parts", []))
     kind = f"at least {e['n']} of" if e["type"] == "at_least" else e["type"]
     return f"{e['label']}: {kind} ({parts}) -> {result}"

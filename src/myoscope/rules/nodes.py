@@ -88,6 +88,8 @@ class Condition:
             return None
         if self.op == "in":
             return bool(v in self.value)
+        if self.op == "includes":  # a list field (conditions) names at least one of the values
+            return any(x in v for x in self.value) if isinstance(v, list) else None
         if self.unsettled and v == self.value:
             return None
         return bool(COMPARATORS[self.op](v, self.value))
@@ -105,8 +107,8 @@ def conditions_from(spec: dict[str, Any]) -> tuple[Condition, ...]:
             for op, val in want.items():
                 if op == "unsettled":
                     continue
-                if op == "in":
-                    out.append(Condition(measure, "in", tuple(val)))
+                if op in ("in", "includes"):
+                    out.append(Condition(measure, op, tuple(val)))
                 elif op in _OPS:
                     out.append(Condition(measure, _OPS[op], val, unsettled))
                 else:

@@ -101,7 +101,7 @@ def run_workup(
         if truth is True:
             rf = flag.spec
             red_flags.append(RedFlag(flag.id, rf.text, rf.urgency, rf.action, flag.citation,
-                                     rf.patient, rf.patient_action))
+                                     rf.patient, rf.patient_action, rf.defers_exercise))
             if rf.source.ref not in refs:
                 refs.append(rf.source.ref)
         elif truth is None:
@@ -130,7 +130,8 @@ def run_workup(
     return Workup(
         candidates=[c for _, c in sorted(candidates, key=lambda t: t[0])],
         red_flags=red_flags,
-        question_builder=lambda: _question_list(k, questions),
+        question_builder=lambda: _question_list(k, questions, acute=any(
+            r.urgency in ("emergency", "urgent") for r in red_flags)),
         set_aside=set_aside,
         disclaimer=spec.disclaimer,
         patient_disclaimer=spec.patient_disclaimer,
@@ -184,8 +185,16 @@ def _candidate(k: WorkupKnowledge, ev: _Evaluation, cause: CompiledCause, q: _Qu
         score_range=(score + lo, score + hi), confidence=label, known_fraction=fraction,
         findings_for=tuple(hits_for), findings_against=tuple(hits_against), unknown_findings=tuple(unknown),
         course=spec.course, reversible=spec.reversible, reversible_note=spec.reversible_note,
-        next_tests=cause.tests, criteria=crit, citations=tuple(citations), source=cause.source,
+        next_tests=tuple(t for t in cause.tests if not _recorded(k, ev.facts, t.id)),
+        criteria=crit, citations=tuple(citations), source=cause.source,
     )
+
+
+def _recorded(k: WorkupKnowledge, facts: Mapping[str, Any], test_id: str) -> bool:
+    """Whether the record already holds this test's result (then it is not offered again)."""
+    spec = k.spec.tests[test_id]
+    held = [facts.get(f) not in (None, [], {}) for f in spec.recorded_by]
+    return bool(held) and (any(held) if spec.recorded_by_any else all(held))
 
 
 def _criteria(k: WorkupKnowledge, ev: _Evaluation, cid: str, c: CriteriaSpec) -> CriteriaResult:
@@ -222,8 +231,12 @@ def _criteria(k: WorkupKnowledge, ev: _Evaluation, cid: str, c: CriteriaSpec) ->
                           score=score, max_score=best)
 
 
-def _question_list(k: WorkupKnowledge, q: _Questions) -> list[Question]:
+def _question_list(k: WorkupKnowledge, q: _Questions, acute: bool = False) -> list[Question]:
     """Ordered by the weight each question would decide plus the red-flag bonus of causes.yaml.
+
+    When an emergency or urgent red flag is already active (``acute``), every question that could
+    reveal an emergency flag (breathing, swallowing, bladder...) comes first: in acute weakness
+    those answers decide where the person must be within hours.
 
     A missing derived fact is asked through its inputs (BMI: weight and height); facts sharing one
     question (CK and its reference limit) are asked once.
@@ -246,6 +259,8 @@ def _question_list(k: WorkupKnowledge, q: _Questions) -> list[Question]:
                 if because not in m["because"]:
                     m["because"].append(because)
     bonus = [k.spec.question_bonus.get(u, 0) for u in URGENCY_ORDER] + [0]  # type: ignore[call-overload]
-    ranked = sorted(merged.items(), key=lambda kv: (-(kv[1]["weight"] + bonus[kv[1]["rank"]]), kv[1]["id"]))
+    first = URGENCY_ORDER.index("emergency") if acute else -1
+    ranked = sorted(merged.items(), key=lambda kv: (kv[1]["rank"] != first,
+                                                    -(kv[1]["weight"] + bonus[kv[1]["rank"]]), kv[1]["id"]))
     return [Question(m["id"], ask, m["patient"], m["weight"], m["rank"] < none, tuple(m["because"]))
             for ask, m in ranked]

@@ -19,7 +19,7 @@ Outcome = tuple[Truth, tuple[str, ...]]
 FindingLookup = Callable[[str], Outcome]
 
 _NUMERIC = {"gt": float.__gt__, "ge": float.__ge__, "lt": float.__lt__, "le": float.__le__}
-_LEAF_OPS = {"is", "in", "includes", "present", "above", "below", "count_ge", *_NUMERIC}
+_LEAF_OPS = {"is", "in", "includes", "present", "above", "below", "count_ge", "not_recorded_as", *_NUMERIC}
 _SYMBOLS = {"gt": ">", "ge": ">=", "lt": "<", "le": "<=", "above": ">", "below": "<"}
 
 
@@ -53,8 +53,12 @@ def _merge(parts: Sequence[Outcome]) -> tuple[str, ...]:
 
 
 class Leaf(Predicate):
-    def __init__(self, fact: str, op: str, value: Any) -> None:
-        self.fact, self.op, self.value = fact, op, value
+    def __init__(self, fact: str, op: str, value: Any, times: float = 1.0) -> None:
+        self.fact, self.op, self.value, self.times = fact, op, value, times
+        if times != 1.0 and op not in ("above", "below"):
+            raise PredicateError("times scales the other fact of above or below only")
+        if isinstance(times, bool) or not isinstance(times, int | float) or times <= 0:
+            raise PredicateError(f"times needs a positive number, got {times!r}")
         if op in _NUMERIC and (isinstance(value, bool) or not isinstance(value, int | float)):
             raise PredicateError(f"{op} needs a number, got {value!r}")
         if op in ("above", "below") and not isinstance(value, str):
@@ -76,7 +80,11 @@ class Leaf(Predicate):
             other = facts.get(self.value)
             if v is None or other is None:
                 return None, tuple(f for f, x in ((self.fact, v), (self.value, other)) if x is None)
-            return (float(v) > float(other) if op == "above" else float(v) < float(other)), ()
+            # "CK more than 5 times the upper limit": the other fact scaled by the cited multiple
+            limit = float(other) * self.times
+            return (float(v) > limit if op == "above" else float(v) < limit), ()
+        if op == "not_recorded_as":  # a safety flag holds unless the record says otherwise
+            return (self.value not in v if isinstance(v, list) else v != self.value), ()
         if v is None:
             return None, (self.fact,)
         if op == "is":
@@ -99,11 +107,14 @@ class Leaf(Predicate):
     def describe(self) -> str:
         sym = _SYMBOLS.get(self.op)
         if sym:
-            return f"{self.fact} {sym} {self.value}"
+            times = f"{self.times:g} x " if self.times != 1.0 else ""
+            return f"{self.fact} {sym} {times}{self.value}"
         if self.op == "is":
             return f"{self.fact} is {str(self.value).lower()}"
         if self.op == "present":
             return f"{self.fact} {'present' if self.value else 'absent'}"
+        if self.op == "not_recorded_as":
+            return f"{self.fact} not recorded as {str(self.value).lower()}"
         if self.op == "count_ge":
             return f"{self.fact} in at least {self.value} regions"
         joined = ", ".join(map(str, self.value))
@@ -225,10 +236,10 @@ def compile_predicate(spec: Any) -> Predicate:
             raise PredicateError("overlaps needs two fact paths")
         return Overlaps(pair[0], pair[1])
     if "fact" in keys:
-        ops = keys - {"fact"}
+        ops = keys - {"fact", "times"}
         if len(ops) != 1 or not ops <= _LEAF_OPS:
             raise PredicateError(
                 f"a fact test needs exactly one of {', '.join(sorted(_LEAF_OPS))}; got {sorted(ops)}")
         op = ops.pop()
-        return Leaf(str(spec["fact"]), op, spec[op])
+        return Leaf(str(spec["fact"]), op, spec[op], spec.get("times", 1.0))
     raise PredicateError(f"unknown predicate keys {sorted(keys)}")

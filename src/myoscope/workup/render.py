@@ -151,3 +151,18 @@ def render_patient(w: Workup) -> str:
         lines += [f"  - {q.patient_text}" for q in w.questions[:TEXT_QUESTIONS]]
     return "\n".join(lines)
 
+
+
+def red_flags_markdown() -> str:
+    """The red-flag table of docs/workup.md, generated from causes.yaml so that the documented
+    urgencies and exercise gates cannot drift from what the engine does (tests/test_docs.py)."""
+    from .loader import workup_knowledge
+
+    k = workup_knowledge()
+    rows = ["| red flag | urgency | raised when | defers exercise | action | source |",
+            "|---|---|---|---|---|---|"]
+    for f in sorted(k.flags, key=lambda f: f.rank):
+        cells = [f"`{f.id}`", f.spec.urgency, f.when.describe(), "yes" if f.spec.defers_exercise else "no",
+                 f.spec.action, f.citation]
+        rows.append("| " + " | ".join(c.replace("|", "/") for c in cells) + " |")
+    return "\n".join(rows) + "\n"

@@ -111,6 +111,7 @@ class RedFlag:
     citation: str
     patient_text: str
     patient_action: str
+    defers_exercise: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -49,6 +49,10 @@ class TestSpec(Strict):
     label: str
     patient: str
     source: Cite
+    #: the record facts that hold this test's result: once recorded, it is not offered again
+    #: (all of them, or any one with ``recorded_by_any``: grip or chair stands)
+    recorded_by: list[str] = Field(default_factory=list)
+    recorded_by_any: bool = False
 
 
 class Link(Strict):
@@ -120,6 +124,9 @@ class RedFlagSpec(Strict):
     urgency: Urgency
     action: str
     patient_action: str
+    #: whether the plan must hold standard exercise back while this flag is active (DESIGN §13);
+    #: stated for every flag so that the choice is made, and tested, flag by flag
+    defers_exercise: bool
     when: dict[str, Any]
     source: Cite
 
