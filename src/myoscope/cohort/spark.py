@@ -39,6 +39,10 @@ MODES = ("native", "arrow")
 #: interprets it (two orders of magnitude slower), so such stages fall back to per-projection
 #: code, whose methods Spark splits small (measured: benchmarks/spark.py).
 HUGE_METHOD_LIMIT = "8000"
+#: Catalyst evaluates a projection of an in-memory frame (``createDataFrame``) on the driver,
+#: interpreted, while optimising; over the classification plan that takes minutes. Excluded in
+#: the sessions made here, so in-memory frames run through the compiled path like files do.
+LOCAL_RELATION_RULE = "org.apache.spark.sql.catalyst.optimizer.ConvertToLocalRelation"
 
 
 def spark_session(master: str = "local[2]", app_name: str = "myoscope") -> SparkSession:
@@ -57,10 +61,20 @@ def spark_session(master: str = "local[2]", app_name: str = "myoscope") -> Spark
         .config("spark.sql.execution.arrow.maxRecordsPerBatch", str(MAX_RECORDS_PER_BATCH))
         .config("spark.ui.enabled", "false")
         .config("spark.sql.shuffle.partitions", "8")
+        .config("spark.sql.optimizer.excludedRules", LOCAL_RELATION_RULE)
+        .config("spark.sql.codegen.hugeMethodLimit", HUGE_METHOD_LIMIT)
         .config("spark.driver.extraJavaOptions", jvm)
         .config("spark.executor.extraJavaOptions", jvm)
         .getOrCreate()
     )
+
+
+def configure(session: SparkSession) -> None:
+    """Settings the classification query needs on any session (a cluster's too)."""
+    session.conf.set("spark.sql.codegen.hugeMethodLimit", HUGE_METHOD_LIMIT)
+    rules = [r for r in (session.conf.get("spark.sql.optimizer.excludedRules", "") or "").split(",") if r]
+    if LOCAL_RELATION_RULE not in rules:
+        session.conf.set("spark.sql.optimizer.excludedRules", ",".join([*rules, LOCAL_RELATION_RULE]))
 
 
 def input_format(path: str) -> str:
@@ -206,7 +220,7 @@ def run_spark(
     from .spark_kernel import SparkKernel, check_types, spark_schema
 
     session = spark or spark_session(master)
-    session.conf.set("spark.sql.codegen.hugeMethodLimit", HUGE_METHOD_LIMIT)
+    configure(session)
     if input_table is not None:
         source = read_table(session, input_table)
     elif data is None:

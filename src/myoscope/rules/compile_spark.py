@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from pyspark.sql import functions as F
 
 from .compile_polars import column_name
-from .evaluate import INDETERMINATE, Definition
+from .evaluate import INDETERMINATE, NOT_APPLICABLE, Definition
 from .nodes import Compare, Composite, Condition, Cutoff, Node, Ref, Score
 
 if TYPE_CHECKING:
@@ -252,6 +252,8 @@ class _Compiler:
     def condition(self, c: Condition) -> Column:
         v = self.cols.value(c.measure)
         cats = self.cols.categories(c.measure)
+        if c.op == "includes":
+            raise ValueError(f"{self.d.id}: list conditions ({c.measure} includes ...) are per-record only")
         if c.op == "in":
             wanted = list(c.value)
             if cats is not None:
@@ -399,8 +401,12 @@ class _Compiler:
             self.visit(cond)
         self.base = 1 + max([*self.level.values(), *(lvl for lvl, _, _ in self.helpers)])
         truths = [self.col(cond) for _, cond in d.outcomes]
+        # outside the definition's population (all exclusion conditions true): not_applicable,
+        # decided, nothing to measure; unknown is not outside (rules/evaluate.py Population)
+        pop = d.population.excludes
+        excluded = _all([is_true(self.condition(c)) for c in pop]) if pop else None
         slots: list[Slot] = []
-        earlier: list[Column] = []
+        earlier: list[Column] = [] if excluded is None else [excluded]
         for (_, cond), t in zip(d.outcomes, truths, strict=True):
             considered = ~_any(earlier) if earlier else _true()
             slots += self.unknown_slots(cond, considered)
@@ -416,6 +422,9 @@ class _Compiler:
 
         outcome: Any = F
         decided: Any = F
+        if excluded is not None:
+            outcome = outcome.when(excluded, F.lit(NOT_APPLICABLE))
+            decided = decided.when(excluded, _true())
         for (label, _), t in zip(d.outcomes, truths, strict=True):
             outcome = outcome.when(is_true(t), F.lit(label))
             decided = decided.when(is_true(t), _true()).when(t.isNull(), _false())
