@@ -24,8 +24,11 @@ def _bands(text: str) -> tuple[float, ...]:
 
 @app.command()
 def cohort(
-    input: Annotated[Path, typer.Argument(help="Table: CSV/TSV, Parquet (file or directory) or Arrow IPC.")],
     out: Annotated[Path, typer.Option("--out", "-o", help="Output table (.parquet or .csv).")],
+    input: Annotated[
+        Path | None,
+        typer.Argument(help="Table: CSV/TSV, Parquet (file or directory), Arrow IPC; Delta with Spark."),
+    ] = None,
     definitions: Annotated[
         str | None, typer.Option("--definitions", "-d", help="Comma-separated definition ids (default: all).")
     ] = None,
@@ -56,12 +59,25 @@ def cohort(
         bool, typer.Option("--ignore-extra-columns", help="Ignore columns that are not record fields.")
     ] = False,
     master: Annotated[str, typer.Option("--master", help="Spark master (with --engine spark).")] = "local[2]",
+    spark_mode: Annotated[
+        str,
+        typer.Option("--spark-mode", help="native (rules as Spark SQL) or arrow (polars in Python workers)."),
+    ] = "native",
+    input_table: Annotated[
+        str | None, typer.Option("--input-table", help="A table of the Spark catalog (with --engine spark).")
+    ] = None,
     batch_size: Annotated[int, typer.Option("--batch-size", help="Rows per streamed batch.")] = 500_000,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
 ) -> None:
     """Classify every row of a table under each definition; write outputs, rejects and summary."""
     if engine not in ("polars", "spark"):
         fail(f"unknown engine {engine!r} (expected polars or spark)")
+    if spark_mode not in ("native", "arrow"):
+        fail(f"unknown Spark mode {spark_mode!r} (expected native or arrow)")
+    if input_table is not None and engine != "spark":
+        fail("--input-table needs --engine spark")
+    if (input is None) == (input_table is None):
+        fail("give an input table file, or --input-table with --engine spark (not both)")
     bands = _bands(age_bands)
     ids = split_ids(definitions)
     extra = "ignore" if ignore_extra_columns else "error"
@@ -82,8 +98,11 @@ def cohort(
                 strata=strata,
                 psu=psu,
                 age_bands=bands,
+                mode=spark_mode,
+                input_table=input_table,
             )
         else:
+            assert input is not None
             result = _run_polars(
                 input, out, ids, map, id_column, rejects, extra, weight, strata, psu, bands, batch_size, quiet
             )
