@@ -167,7 +167,7 @@ def write(frame: SparkFrame, path: str, fmt: str) -> None:
     if fmt == "csv":  # CSV has no lists: the decisive measures are joined with ";"
         lists = [f.name for f in frame.schema.fields if f.dataType.simpleString().startswith("array")]
         frame = frame.withColumns({c: F.array_join(F.col(c), ";") for c in lists})
-        frame.write.mode("overwrite").option("header", True).option("emptyValue", "").csv(path)
+        frame.write.mode("overwrite").option("header", True).csv(path)
     elif fmt == "delta":
         frame.write.mode("overwrite").format("delta").save(path)
     else:
