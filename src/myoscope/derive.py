@@ -31,16 +31,16 @@ def derive(record: Record, catalog: Catalog | None = None) -> dict[str, Any]:
     h_m = v["height"] / 100 if v.get("height") is not None else None
     w = v.get("weight")
     if w is not None and h_m:
-        bmi_raw = w / h_m**2
+        bmi_raw = w / (h_m * h_m)
         out["bmi"] = round_to(bmi_raw, p["bmi"])
         if v.get("asm") is not None:
             out["alm_bmi"] = round_to(v["asm"] / bmi_raw, p["alm_bmi"])
         if v.get("grip_strength") is not None:
             out["grip_bmi"] = round_to(v["grip_strength"] / bmi_raw, p["grip_bmi"])
     if v.get("asm") is not None and h_m:
-        out["asmi"] = round_to(v["asm"] / h_m**2, p["asmi"])
+        out["asmi"] = round_to(v["asm"] / (h_m * h_m), p["asmi"])
     if v.get("l3_muscle_area") is not None and h_m:
-        out["l3_smi"] = round_to(v["l3_muscle_area"] / h_m**2, p["l3_smi"])
+        out["l3_smi"] = round_to(v["l3_muscle_area"] / (h_m * h_m), p["l3_smi"])
 
     if v.get("gait_speed") is not None:
         out["gait_speed"] = v["gait_speed"]
@@ -58,7 +58,7 @@ def derive(record: Record, catalog: Catalog | None = None) -> dict[str, Any]:
         # Evans 2008 accepts BMI < 20 only "when weight loss cannot be documented"
         out["weight_loss_12m_documented"] = out["weight_loss_percent_12m"] is not None
     if v.get("fat_free_mass") is not None and h_m:
-        out["ffmi"] = round_to(v["fat_free_mass"] / h_m**2, p["ffmi"])
+        out["ffmi"] = round_to(v["fat_free_mass"] / (h_m * h_m), p["ffmi"])
 
     items = v.get("sarc_f") or {}
     if items and all(items.get(i) is not None for i in cat.sarc_f.items):
@@ -84,7 +84,7 @@ def _estimates(v: dict[str, Any], out: dict[str, Any], p: dict[str, int], h_m: f
                 and equations.in_validated_age("kyle2003_asm", age)):
             asm = equations.kyle2003_asm(h_cm, r, xc, w, sex, age)
             out["asm_kyle2003"] = round_to(asm, p["asm_kyle2003"])
-            out["asmi_kyle2003"] = round_to(asm / h_m**2, p["asmi_kyle2003"])
+            out["asmi_kyle2003"] = round_to(asm / (h_m * h_m), p["asmi_kyle2003"])
         smm = equations.janssen2000_smm(h_cm, r, sex, age)
         out["smm_janssen2000"] = round_to(smm, p["smm_janssen2000"])
         if w is not None:

@@ -112,7 +112,7 @@ def janssen2000_smm(height_cm: float, resistance_ohm: float, sex: str, age: floa
     """
     _positive(height_cm=height_cm, resistance_ohm=resistance_ohm)
     c = _c("janssen2000_smm")
-    return (height_cm**2 / resistance_ohm * c["ht2_r"] + _sex(sex) * c["sex"] + age * c["age"]
+    return ((height_cm * height_cm) / resistance_ohm * c["ht2_r"] + _sex(sex) * c["sex"] + age * c["age"]
             + c["intercept"])
 
 
@@ -124,7 +124,7 @@ def kyle2003_asm(height_cm: float, resistance_ohm: float, reactance_ohm: float, 
     """
     _positive(height_cm=height_cm, resistance_ohm=resistance_ohm, weight_kg=weight_kg)
     c = _c("kyle2003_asm")
-    return (c["intercept"] + c["ht2_r"] * height_cm**2 / resistance_ohm + c["weight"] * weight_kg
+    return (c["intercept"] + c["ht2_r"] * (height_cm * height_cm) / resistance_ohm + c["weight"] * weight_kg
             + c["sex"] * _sex(sex) + c["age"] * age + c["reactance"] * reactance_ohm)
 
 

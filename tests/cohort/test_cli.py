@@ -116,3 +116,31 @@ def test_synth_then_cohort(tmp_path: Path) -> None:
     classified, rejected = rest.split(" (")[0].split(" + rejected ")
     assert int(n_in) == 500 == int(classified) + int(rejected) and int(rejected) > 0
     assert (tmp_path / "charts" / "prevalence.png").exists()
+
+
+def test_spark_options_are_checked_before_any_work(tmp_path: Path) -> None:
+    src = write(tmp_path)
+    out = str(tmp_path / "out.parquet")
+    cases = [
+        (
+            ["cohort", str(src), "--out", out, "--engine", "spark", "--spark-mode", "udf"],
+            "Error: unknown Spark mode 'udf' (expected native or arrow)",
+        ),
+        (
+            ["cohort", "--out", out, "--input-table", "cohorts.baseline"],
+            "Error: --input-table needs --engine spark",
+        ),
+        (
+            ["cohort", "--out", out],
+            "Error: give an input table file, or --input-table with --engine spark (not both)",
+        ),
+        (
+            ["cohort", str(src), "--out", out, "--engine", "spark", "--input-table", "t"],
+            "Error: give an input table file, or --input-table with --engine spark (not both)",
+        ),
+    ]
+    for args, message in cases:
+        result = runner.invoke(app, args)
+        assert result.exit_code == 2, (args, result.output)
+        assert result.output.strip().splitlines()[-1] == message
+        assert not Path(out).exists()

@@ -37,8 +37,11 @@ def golden_records() -> list[dict[str, Any]]:
 def golden_frame() -> tuple[pl.DataFrame, list[dict[str, Any]]]:
     """The golden records (canonical, tabular fields only) classified under every definition."""
     kb = load_knowledge()
-    tabular = {m for m, spec in kb.catalog.measures.items()
-               if spec.kind in ("quantity", "enum", "bool", "sarc_f", "weight_history")}
+    tabular = {
+        m
+        for m, spec in kb.catalog.measures.items()
+        if spec.kind in ("quantity", "enum", "bool", "sarc_f", "weight_history")
+    }
     rows = []
     for i, rec in enumerate(golden_records()):
         values = parse_record(rec).values
@@ -88,8 +91,11 @@ def test_every_definition_is_in_the_prevalence_and_the_kappa_matrix(tmp_path: Pa
     for d in kb.definitions.values():
         if d.variant_of:
             continue  # variants are classified on request only
-        outcomes = set(s.prevalence.filter((pl.col("group") == "overall") & (pl.col("definition") == d.id))
-                       .get_column("outcome").to_list())
+        outcomes = set(
+            s.prevalence.filter((pl.col("group") == "overall") & (pl.col("definition") == d.id))
+            .get_column("outcome")
+            .to_list()
+        )
         assert outcomes == set(d.vocabulary), d.id
     pairs = {(r["definition_a"], r["definition_b"]) for r in s.agreement.to_dicts()}
     for def_id in case_outcomes():

@@ -37,7 +37,8 @@ def cohort_rows(rows: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], Any]:
     return result.table.to_dicts(), result
 
 
-def check(recs: list[dict[str, Any]]) -> None:
+def check(recs: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """Assert ``assess`` == the polars engine on every row; return the polars rows by id."""
     cat = load_knowledge().catalog
     rows = [{"id": str(i), **record_to_row(r, cat)} for i, r in enumerate(recs)]
     out, result = cohort_rows(rows)
@@ -57,6 +58,7 @@ def check(recs: list[dict[str, Any]]) -> None:
         got = by_id[str(i)]
         for c in ids:
             assert (got[c.id], got[f"{c.id}_decided"], got[f"{c.id}_decisive"]) == want[c.id], (c.id, rec)
+    return by_id
 
 
 @settings(max_examples=60, deadline=None)

@@ -27,8 +27,13 @@ def _bands(text: str) -> tuple[float, ...]:
 
 @app.command()
 def cohort(
-    input: Annotated[Path, typer.Argument(help="Table: CSV/TSV, Parquet (file or directory) or Arrow IPC.")],
-    out: Annotated[Path, typer.Option("--output", "--out", "-o", help="Output table (.parquet or .csv).")],
+    input: Annotated[
+        Path | None,
+        typer.Argument(help="Table: CSV/TSV, Parquet (file or directory), Arrow IPC; Delta with Spark."),
+    ] = None,
+    out: Annotated[
+        Path | None, typer.Option("--output", "--out", "-o", help="Output table: .parquet or .csv.")
+    ] = None,
     definitions: Annotated[
         str | None, typer.Option("--definitions", "-d", help="Comma-separated definition ids (default: all).")
     ] = None,
@@ -65,6 +70,14 @@ def cohort(
     allow_duplicate_ids: Annotated[
         bool, typer.Option("--allow-duplicate-ids", help="Accept an id on several rows (repeated measures).")
     ] = False,
+    spark_mode: Annotated[
+        str,
+        typer.Option("--spark-mode", help="arrow (polars in Python workers; the faster today) or native "
+                     "(rules as Spark SQL columns, no Python workers; correct, not yet fast)."),
+    ] = "arrow",
+    input_table: Annotated[
+        str | None, typer.Option("--input-table", help="A table of the Spark catalog (with --engine spark).")
+    ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
 ) -> None:
     """Classify every row of a table under each definition; write outputs, rejects and summary.
@@ -73,6 +86,14 @@ def cohort(
     no output may be the input, and nothing is written when not one row can be classified."""
     if engine not in ("polars", "spark"):
         fail(f"unknown engine {engine!r} (expected polars or spark)")
+    if spark_mode not in ("native", "arrow"):
+        fail(f"unknown Spark mode {spark_mode!r} (expected native or arrow)")
+    if input_table is not None and engine != "spark":
+        fail("--input-table needs --engine spark")
+    if (input is None) == (input_table is None):
+        fail("give an input table file, or --input-table with --engine spark (not both)")
+    if out is None:
+        fail("--output is required (the classified table, .parquet or .csv)")
     bands = _bands(age_bands)
     ids = split_ids(definitions)
     extra = "ignore" if ignore_extra_columns else "error"
@@ -100,8 +121,11 @@ def cohort(
                 strata=strata,
                 psu=psu,
                 age_bands=bands,
+                mode=spark_mode,
+                input_table=input_table,
             )
         else:
+            assert input is not None
             result = _run_polars(
                 input, out, ids, map, id_column, rejects, extra, weight, strata, psu, bands, batch_size,
                 quiet, allow_duplicate_ids, outputs,

@@ -14,8 +14,8 @@ Three details make the results identical to Python's, each proven by tests/cohor
 * Division by a constant: polars multiplies by the reciprocal instead (``x / 100`` becomes
   ``x * 0.01``, which differs in the last bit for about a third of values), so the constant is
   made a column first (:func:`_const_like`).
-* ``h ** 2``: CPython calls the C library's ``pow``, which differs from ``h * h`` for about one
-  value in two thousand; polars calls the same ``pow`` when the exponent is a column.
+* Squares are one multiplication (``h * h``) in ``derive.py`` and here, never ``pow``: the C
+  library's ``pow`` (CPython's ``**``) is not correctly rounded, and Spark's is another one.
 """
 
 from __future__ import annotations
@@ -42,17 +42,11 @@ def true_div(x: pl.Expr, value: float) -> pl.Expr:
 
 
 def square(x: pl.Expr) -> pl.Expr:
-    """``x ** 2`` through the C library's ``pow``, as CPython computes it.
-
-    polars calls ``pow`` when the exponent is a column, but squares a one-row column by ``x * x``;
-    a one-row batch is therefore squared in Python itself."""
-
-    def pow2(s: pl.Series) -> pl.Series:
-        if len(s) > 1:
-            return s.to_frame("x").select(pl.col("x").pow(_const_like(pl.col("x"), 2.0))).to_series()
-        return pl.Series(s.name, [None if v is None else v**2 for v in s.to_list()], dtype=pl.Float64)
-
-    return x.cast(pl.Float64).map_batches(pow2, return_dtype=pl.Float64, is_elementwise=True)
+    """``x * x``, as ``derive.py`` squares: one correctly rounded multiplication, the same in
+    Python, polars and Spark (the C library's ``pow``, CPython's ``**``, is not correctly rounded
+    and differs from it in the last bit for about one value in a thousand)."""
+    x = x.cast(pl.Float64)
+    return x * x
 
 
 def _split(a: float) -> tuple[float, float]:
@@ -130,7 +124,7 @@ def deriver(measure: str) -> Callable[[Deriver], Deriver]:
 
 
 def _h_m2(c: DeriveContext) -> pl.Expr:
-    """``h_m ** 2`` of derive.py: height in metres (``height / 100``), squared."""
+    """``h_m * h_m`` of derive.py: height in metres (``height / 100``), squared."""
     h_m = c.shared("h_m", lambda: true_div(c.col("height"), 100.0))
     return c.shared("h_m2", lambda: square(h_m))
 

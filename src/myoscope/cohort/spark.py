@@ -1,74 +1,134 @@
-"""Spark engine: the same polars kernel inside ``mapInArrow`` (extra ``[spark]``).
+"""Spark engine (extra ``[spark]``): the rules compiled to native Spark SQL expressions.
 
-Each Spark task hands its Arrow batches to :class:`~myoscope.cohort.kernel.Kernel`, the very kernel
-the polars engine uses, so the output is identical by construction (tests/cohort/test_spark.py
-checks it on ``local[2]``). Row numbers are global and 1-based: each partition's offset is its
-predecessors' row count. Works on ``local[N]``, a standalone or YARN master, Databricks and UK
-Biobank RAP Spark clusters (docs/cohort.md).
+:func:`run_spark` reads the input with Spark's own readers (Parquet, CSV, Delta, or a table of
+the metastore), classifies it with :class:`~myoscope.cohort.spark_kernel.SparkKernel` (no Python
+worker, no UDF: the plan runs in the executors' JVMs), writes the output and the rejects with
+Spark's writers, and computes the summary from aggregates made by Spark. The driver holds the plan
+and a few hundred aggregate rows, never the data. The same outcomes as the polars engine and as
+``assess`` on each record (tests/cohort/test_spark.py). ``mode="arrow"`` runs the polars kernel in
+Python workers instead (``cohort/spark_arrow.py``; see there for when it is still needed).
 """
 
 from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Iterator
-from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
+from ..errors import InputFileError
 from ..knowledge import load_knowledge
-from .io import layout
-from .kernel import AGE, ROW, SEX, Kernel, strip_summary
+from .io import CSV_NULLS, layout
+from .kernel import AGE, PSU, ROW, SEX, STRATA, WEIGHT
 from .mapping import load_mapping
-from .run import CohortRun, _merge
-from .stats import band_expr, summarise
-from .validate import REJECT_SCHEMA
+from .run import CohortRun
+from .stats import band_labels, case_outcomes, kappa_from_cells, summarise_parts
 
 if TYPE_CHECKING:
+    from pyspark.sql import Column, SparkSession
     from pyspark.sql import DataFrame as SparkFrame
-    from pyspark.sql import SparkSession
+
+    from .spark_kernel import SparkKernel
 
 MAX_RECORDS_PER_BATCH = 200_000
+MODES = ("native", "arrow")
+#: Spark's whole-stage code generation fuses the classification's projections into huge Java
+#: methods. Beyond 8,000 bytes of bytecode a JVM started without ``-XX:-DontCompileHugeMethods``
+#: interprets a method instead of compiling it (orders of magnitude slower), so on such JVMs the
+#: stages fall back to per-projection code, whose methods Spark splits small. With the flag (the
+#: sessions made here), whole-stage code runs compiled and is about twice as fast again.
+HUGE_METHOD_LIMIT = "8000"
+HUGE_METHODS_FLAG = "-XX:-DontCompileHugeMethods"
+#: Catalyst evaluates a projection of an in-memory frame (``createDataFrame``) on the driver,
+#: interpreted, while optimising; over the classification plan that takes minutes. Excluded in
+#: the sessions made here, so in-memory frames run through the compiled path like files do.
+LOCAL_RELATION_RULE = "org.apache.spark.sql.catalyst.optimizer.ConvertToLocalRelation"
 
 
 def spark_session(master: str = "local[2]", app_name: str = "myoscope") -> SparkSession:
-    """A SparkSession whose Python workers run this interpreter (and so see myoscope)."""
+    """A SparkSession for local or cluster runs (Python workers, for ``arrow`` mode, run this
+    interpreter). The JVM may compile huge generated methods (``-XX:-DontCompileHugeMethods``)."""
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     os.environ.setdefault("PYSPARK_DRIVER_PYTHON", sys.executable)
     if master.startswith("local"):
         os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
     from pyspark.sql import SparkSession
 
+    jvm = HUGE_METHODS_FLAG
     return (
         SparkSession.builder.master(master)
         .appName(app_name)
         .config("spark.sql.execution.arrow.maxRecordsPerBatch", str(MAX_RECORDS_PER_BATCH))
         .config("spark.ui.enabled", "false")
         .config("spark.sql.shuffle.partitions", "8")
+        .config("spark.sql.optimizer.excludedRules", LOCAL_RELATION_RULE)
+        .config("spark.driver.extraJavaOptions", jvm)
+        .config("spark.executor.extraJavaOptions", jvm)
         .getOrCreate()
     )
 
 
+def configure(session: SparkSession) -> None:
+    """Settings the classification query needs on any session (a cluster's too)."""
+    conf = session.sparkContext.getConf()
+    local = (conf.get("spark.master") or "").startswith("local")
+    flags = conf.get("spark.driver.extraJavaOptions" if local else "spark.executor.extraJavaOptions") or ""
+    if HUGE_METHODS_FLAG not in flags:
+        session.conf.set("spark.sql.codegen.hugeMethodLimit", HUGE_METHOD_LIMIT)
+    rules = [r for r in (session.conf.get("spark.sql.optimizer.excludedRules", "") or "").split(",") if r]
+    if LOCAL_RELATION_RULE not in rules:
+        session.conf.set("spark.sql.optimizer.excludedRules", ",".join([*rules, LOCAL_RELATION_RULE]))
+
+
+def input_format(path: str) -> str:
+    """``csv``, ``tsv``, ``delta`` or ``parquet`` for a path or URI."""
+    p = path.lower().rstrip("/")
+    if p.endswith((".csv", ".txt")):
+        return "csv"
+    if p.endswith(".tsv"):
+        return "tsv"
+    if p.endswith(".delta") or (Path(path) / "_delta_log").is_dir():
+        return "delta"
+    return "parquet"
+
+
 def read(spark: SparkSession, path: str | Path) -> SparkFrame:
-    """Read a table as Spark would: CSV cells as text (as the polars engine reads them)."""
+    """Read a table with Spark's readers: CSV cells as text (as the polars engine reads them),
+    Parquet, or Delta (``delta-spark`` on the session). :raises InputFileError:"""
+    from pyspark.errors import AnalysisException
+    from pyspark.sql import functions as F
+
     p = str(path)
-    if p.lower().endswith((".csv", ".tsv", ".txt")):
-        from .io import CSV_NULLS
+    fmt = input_format(p)
+    try:
+        if fmt in ("csv", "tsv"):
+            frame = spark.read.csv(p, header=True, sep="\t" if fmt == "tsv" else ",", inferSchema=False)
+            return frame.select(
+                [F.when(F.col(c).isin(CSV_NULLS), None).otherwise(F.col(c)).alias(c) for c in frame.columns]
+            )
+        if fmt == "delta":
+            return spark.read.format("delta").load(p)
+        return spark.read.parquet(p)
+    except AnalysisException as exc:
+        raise InputFileError(f"cannot read {p}: {str(exc).splitlines()[0]}") from None
 
-        sep = "\t" if p.lower().endswith(".tsv") else ","
-        frame = spark.read.csv(p, header=True, sep=sep, inferSchema=False)
-        from pyspark.sql import functions as F
 
-        return frame.select(
-            [F.when(F.col(c).isin(CSV_NULLS), None).otherwise(F.col(c)).alias(c) for c in frame.columns]
-        )
-    return spark.read.parquet(p)
+def read_table(spark: SparkSession, name: str) -> SparkFrame:
+    """A table of the session's catalog (Hive metastore, Unity Catalog). :raises InputFileError:"""
+    from pyspark.errors import AnalysisException
+
+    try:
+        return spark.table(name)
+    except AnalysisException as exc:
+        raise InputFileError(f"cannot read table {name}: {str(exc).splitlines()[0]}") from None
 
 
-def with_row_numbers(frame: SparkFrame) -> SparkFrame:
-    """Add ``row``: 1-based position in read order (partition offsets plus index in partition)."""
+def with_row_numbers(frame: SparkFrame) -> tuple[SparkFrame, int]:
+    """Add ``row``: 1-based position in read order (partition offsets plus index in partition).
+    Returns the frame and its row count (counted per partition, the only rows-sized pass the
+    driver asks for: it receives one number per partition)."""
     from pyspark.sql import functions as F
 
     tagged = frame.withColumn("__pid", F.spark_partition_id()).withColumn(
@@ -82,65 +142,40 @@ def with_row_numbers(frame: SparkFrame) -> SparkFrame:
     spark = frame.sparkSession
     table = spark.createDataFrame(offsets or [(0, 0)], "__pid int, __offset long")
     local = F.col("__mid").bitwiseAND(F.lit((1 << 33) - 1))
-    return (
+    numbered = (
         tagged.join(F.broadcast(table), "__pid")
         .withColumn(ROW, (F.col("__offset") + local + 1).cast("long"))
         .drop("__pid", "__mid", "__offset")
     )
+    return numbered, total
 
 
-def _polars_schema(frame: SparkFrame) -> dict[str, Any]:
-    import pyarrow as pa  # type: ignore[import-untyped]
-    from pyspark.sql.pandas.types import to_arrow_schema
-
-    empty = pa.schema(to_arrow_schema(frame.schema)).empty_table()
-    return dict(pl.from_arrow(empty).schema)  # type: ignore[union-attr]
-
-
-@cache
-def _kernel(spec: tuple[Any, ...]) -> Kernel:
-    """Build (once per worker process) the kernel for a frozen description of the run."""
-    schema_items, definitions, mapping, id_column, extra, weight, strata, psu = spec
-    schema = {k: _dtype(v) for k, v in schema_items}
-    kb = load_knowledge()
-    lay = layout(
-        {k: v for k, v in schema.items() if k != ROW},
-        kb.catalog,
-        load_mapping(mapping) if mapping else None,
-        id_column,
-        extra,
-        weight,
-        strata,
-        psu,
-    )
-    return Kernel(kb, schema, lay, list(definitions) if definitions else None)
+def output_format(path: str) -> str:
+    """``parquet`` (default), ``csv`` or ``delta``, from the output's name."""
+    p = path.lower().rstrip("/")
+    if p.endswith(".csv"):
+        return "csv"
+    if p.endswith(".delta"):
+        return "delta"
+    return "parquet"
 
 
-def _dtype(text: str) -> Any:
-    return {
-        "String": pl.String,
-        "Float64": pl.Float64,
-        "Float32": pl.Float32,
-        "Int64": pl.Int64,
-        "Int32": pl.Int32,
-        "Int16": pl.Int16,
-        "Int8": pl.Int8,
-        "Boolean": pl.Boolean,
-        "Date": pl.Date,
-    }.get(text, pl.String)
+def write(frame: SparkFrame, path: str, fmt: str) -> None:
+    """Write with Spark's writers (a directory of part files; Delta as a Delta table)."""
+    from pyspark.sql import functions as F
 
-
-def _arrow(frame: pl.DataFrame, target: Any) -> Iterator[Any]:
-    plain = frame.with_columns(
-        [pl.col(c).cast(pl.String) for c, t in frame.schema.items() if isinstance(t, pl.Enum)]
-        + [pl.col(c).cast(pl.List(pl.String)) for c, t in frame.schema.items() if isinstance(t, pl.List)]
-    )
-    table = plain.to_arrow(compat_level=pl.CompatLevel.oldest()).cast(target)
-    yield from table.to_batches()
+    if fmt == "csv":  # CSV has no lists: the decisive measures are joined with ";"
+        lists = [f.name for f in frame.schema.fields if f.dataType.simpleString().startswith("array")]
+        frame = frame.withColumns({c: F.array_join(F.col(c), ";") for c in lists})
+        frame.write.mode("overwrite").option("header", True).csv(path)
+    elif fmt == "delta":
+        frame.write.mode("overwrite").format("delta").save(path)
+    else:
+        frame.write.mode("overwrite").parquet(path)
 
 
 def run_spark(
-    data: str | Path | SparkFrame,
+    data: str | Path | SparkFrame | None,
     out: str | Path,
     definitions: list[str] | None = None,
     *,
@@ -154,118 +189,229 @@ def run_spark(
     psu: str | None = None,
     age_bands: tuple[float, ...] = (60, 70, 80),
     spark: SparkSession | None = None,
+    mode: str = "arrow",  # native is correct but not yet faster (docs/cohort.md)
+    input_table: str | None = None,
 ) -> CohortRun:
-    """Classify ``data`` with Spark; write ``out`` (a Parquet directory) and the rejects (CSV directory)."""
+    """Classify ``data`` (a path, a Spark frame, or ``input_table``) with Spark.
+
+    Writes ``out`` (Parquet directory; ``.csv`` or ``.delta`` by its name) and the rejects (a CSV
+    directory, default ``<out>.rejects.csv``). :raises InputFileError: for bad input or options.
+    """
+    if mode not in MODES:
+        raise InputFileError(f"unknown Spark mode {mode!r} (expected {' or '.join(MODES)})")
+    if mode == "arrow":
+        if input_table is not None:
+            raise InputFileError("--input-table needs the native Spark mode")
+        from .spark_arrow import run_arrow
+
+        assert data is not None
+        return run_arrow(
+            data,
+            out,
+            definitions,
+            mapping=mapping,
+            id_column=id_column,
+            master=master,
+            rejects=rejects,
+            extra=extra,
+            weight=weight,
+            strata=strata,
+            psu=psu,
+            age_bands=age_bands,
+            spark=spark,
+        )
     from pyspark.sql import functions as F
-    from pyspark.sql.pandas.types import from_arrow_schema
+
+    from .spark_kernel import SparkKernel, check_types, spark_schema
 
     session = spark or spark_session(master)
-    source: SparkFrame = data if not isinstance(data, str | Path) else read(session, data)
-    frame = with_row_numbers(source)
-    schema = _polars_schema(frame)
-    spec = (
-        tuple((k, str(v)) for k, v in schema.items()),
-        tuple(definitions or ()),
-        mapping,
+    configure(session)
+    if input_table is not None:
+        source = read_table(session, input_table)
+    elif data is None:
+        raise InputFileError("give an input path or --input-table")
+    else:
+        source = data if not isinstance(data, str | Path) else read(session, data)
+    if ROW in source.columns:
+        raise InputFileError(f"the input has a column named {ROW!r}, which the engine uses for row numbers")
+    frame, rows_in = with_row_numbers(source)
+    schema = spark_schema(frame)
+    kb = load_knowledge()
+    lay = layout(
+        {k: v for k, v in schema.items() if k != ROW},
+        kb.catalog,
+        load_mapping(mapping) if mapping else None,
         id_column,
         extra,
         weight,
         strata,
         psu,
     )
-    kernel = _kernel(spec)
-    ids = [c.id for c in kernel.compiled]
-    sample = kernel.run(pl.DataFrame(schema=schema))  # an empty batch fixes the output schema
-    out_pl = sample.table.with_columns(pl.lit(None, pl.String).alias("__band"))
-    out_arrow = _plain_arrow_schema(out_pl)
-    rej_arrow = _plain_arrow_schema(pl.DataFrame(schema=REJECT_SCHEMA))
-
-    def classify(batches: Iterator[Any]) -> Iterator[Any]:
-        k = _kernel(spec)
-        for rb in batches:
-            b = k.run(pl.from_arrow(rb))  # type: ignore[arg-type]
-            table = b.table.with_columns(band_expr(pl.col(AGE), age_bands).alias("__band"))
-            yield from _arrow(table, out_arrow)
-
-    def reject(batches: Iterator[Any]) -> Iterator[Any]:
-        k = _kernel(spec)
-        for rb in batches:
-            yield from _arrow(k.rejected(pl.from_arrow(rb).lazy()), rej_arrow)  # type: ignore[union-attr]
-
-    result = frame.mapInArrow(classify, from_arrow_schema(out_arrow)).cache()
-    out_path = str(out)  # kept as text: dbfs:/, s3://, hdfs:// locations are not local paths
-    result.select([c for c in result.columns if not c.startswith("__")]).write.mode("overwrite").parquet(
-        out_path
-    )
+    check_types(schema, lay)
+    kernel = SparkKernel(kb, schema, lay, definitions)
+    flagged = kernel.flagged(frame)
+    classified = kernel.classified(flagged)
+    out_path = str(out)  # kept as text: dbfs:/, s3://, abfss:// locations are not local paths
+    write(classified.select(kernel.output_columns()), out_path, output_format(out_path))
     rej_path = str(rejects) if rejects else _rejects_location(out_path)
-    rejected = frame.mapInArrow(reject, from_arrow_schema(rej_arrow)).cache()
-    rejected.orderBy(ROW).coalesce(1).write.mode("overwrite").option("header", True).csv(rej_path)
-    keys = [k for k in kernel.summary_columns() if k not in (AGE, "__weight")]
-    w = F.col("__weight").cast("double") if "__weight" in kernel.summary_columns() else F.lit(1.0)
-    groups_rows = (
-        result.groupBy(*[F.col(k).cast("string").alias(k) for k in [*keys, "__band", *ids]])
-        .agg(F.count(F.lit(1)).alias("n"), F.sum(w).alias("w"), F.sum(w * w).alias("w2"))
+    rejected = kernel.rejected(flagged)
+    rejected.orderBy(ROW, "__k").drop("__k").coalesce(1).write.mode("overwrite").option("header", True).csv(
+        rej_path
+    )
+    counts = session.read.csv(
+        rej_path, header=True, schema="row long, column string, value string, reason string"
+    )
+    tally = counts.agg(F.countDistinct(ROW).alias("rows"), F.count(F.lit(1)).alias("values")).first()
+    rows_rejected, bad_values = (int(tally["rows"]), int(tally["values"])) if tally else (0, 0)
+    summary, rows_classified = _summary(classified, kernel, age_bands)
+    run = CohortRun(
+        out_path,
+        rej_path,
+        rows_in,
+        rows_classified,
+        rows_rejected,
+        bad_values,
+        kernel.ids,
+        unmapped=lay.unmapped,
+    )
+    run.summary = summary
+    return run
+
+
+def _band(age: Column, bands: tuple[float, ...]) -> Column:
+    """``stats.band_expr`` in Spark."""
+    from pyspark.sql import functions as F
+
+    labels = band_labels(bands)
+    out: Any = F.when(age.isNull(), F.lit("unknown"))
+    for edge, label in zip(bands, labels, strict=False):
+        out = out.when(age < edge, F.lit(label))
+    result: Column = out.otherwise(F.lit(labels[-1]))
+    return result
+
+
+def _summary(classified: SparkFrame, kernel: SparkKernel, bands: tuple[float, ...]) -> tuple[Any, int]:
+    """Prevalence and agreement from one aggregation in Spark.
+
+    Each classified row is exploded into one entry per definition (its outcome, with the domain
+    and survey keys) and one per pair of definitions with declared case outcomes (the cell of
+    their 2x2 table, when neither is indeterminate); a single ``groupBy`` counts and sums the
+    weights. The driver receives those aggregates (a few hundred rows, however many input rows)
+    and turns them into proportions, intervals and kappas."""
+    from pyspark.sql import functions as F
+
+    ids = kernel.ids
+    cases = case_outcomes()
+    keys = kernel.summary_columns()
+    weighted = WEIGHT in keys
+    design = [k for k in (STRATA, PSU) if k in keys]
+    w = F.col(WEIGHT).cast("double") if weighted else F.lit(1.0)
+    null = F.lit(None).cast("string")
+
+    def entry(kind: str, a: str, outcome: Column, domain: bool) -> Column:
+        fields = [
+            F.lit(kind).alias("kind"),
+            F.lit(a).alias("key"),
+            outcome.alias("cell"),
+            (F.col(SEX) if domain else null).alias(SEX),
+            (F.col("__band") if domain else null).alias("__band"),
+            *[(F.col(k).cast("string") if domain else null).alias(k) for k in design],
+        ]
+        return F.struct(*fields)
+
+    entries = [entry("p", d, F.col(d), True) for d in ids]
+    usable = [d for d in ids if d in cases]
+    for i, a in enumerate(usable):
+        for b in usable[i + 1 :]:
+            ca = F.col(a).isin(list(cases[a]))
+            cb = F.col(b).isin(list(cases[b]))
+            cell = F.when((F.col(a) == "indeterminate") | (F.col(b) == "indeterminate"), null).otherwise(
+                F.concat(
+                    F.when(ca, F.lit("y")).otherwise(F.lit("n")), F.when(cb, F.lit("y")).otherwise(F.lit("n"))
+                )
+            )
+            entries.append(entry("k", f"{a}\t{b}", cell, False))
+    exploded = (
+        classified.withColumn("__band", _band(F.col(AGE), bands))
+        .select(F.explode(F.array(*entries)).alias("e"), w.alias("__w"))
+        .select("e.*", "__w")
+    )
+    rows = (
+        exploded.filter(F.col("cell").isNotNull())
+        .groupBy("kind", "key", "cell", SEX, "__band", *design)
+        .agg(
+            F.count(F.lit(1)).alias("n"),
+            F.sum("__w").alias("w"),
+            F.sum(F.col("__w") * F.col("__w")).alias("w2"),
+        )
         .collect()
     )
-    groups = pl.DataFrame(
-        [r.asDict() for r in groups_rows],
+    agg = pl.DataFrame(
+        [r.asDict() for r in rows],
         schema={
-            **{k: pl.String for k in [*keys, "__band", *ids]},
+            "kind": pl.String,
+            "key": pl.String,
+            "cell": pl.String,
+            SEX: pl.String,
+            "__band": pl.String,
+            **dict.fromkeys(design, pl.String),
             "n": pl.Int64,
             "w": pl.Float64,
             "w2": pl.Float64,
         },
+        orient="row",
     )
+    prevalence = agg.filter(pl.col("kind") == "p")
+    rows_classified = int(prevalence.filter(pl.col("key") == ids[0]).get_column("n").sum()) if ids else 0
+    parts = {d: prevalence.filter(pl.col("key") == d).rename({"cell": d}).drop("kind", "key") for d in ids}
     sexes = list(kernel.kb.catalog.measures["sex"].values)
-    groups = groups.with_columns(pl.col(SEX).cast(pl.Enum(sexes)))
-    run = CohortRun(
-        out_path,
-        rej_path,
-        frame.count(),
-        result.count(),
-        rejected.select(ROW).distinct().count(),
-        rejected.count(),
-        ids,
-        unmirrored=kernel.unmirrored,
-        unmapped=kernel.layout.unmapped,
+    parts = {d: p.with_columns(pl.col(SEX).cast(pl.Enum(sexes))) for d, p in parts.items()}
+    pairs = agg.filter(pl.col("kind") == "k")
+    agreement_rows = []
+    for i, a in enumerate(usable):
+        for b in usable[i + 1 :]:
+            cells = pairs.filter(pl.col("key") == f"{a}\t{b}")
+            col = "w" if weighted else "n"
+            t = {r["cell"]: r[col] for r in cells.iter_rows(named=True)}
+            n = int(cells.get_column("n").sum()) if cells.height else 0
+            agreement_rows.append({"definition_a": a, "definition_b": b, **kappa_from_cells(t, n)})
+    agreement = pl.DataFrame(
+        agreement_rows,
+        schema={
+            "definition_a": pl.String,
+            "definition_b": pl.String,
+            "n": pl.Int64,
+            "observed_agreement": pl.Float64,
+            "kappa": pl.Float64,
+        },
     )
-    run.summary = summarise(_merge([groups], kernel.summary_columns(), ids), kernel, age_bands)
-    result.unpersist()
-    rejected.unpersist()
-    return run
+    vocab = {c.id: c.vocabulary for c in kernel.compiled}
+    summary = summarise_parts(parts, agreement, vocab, weighted, bands, cases)
+    return summary, rows_classified
 
 
 def _rejects_location(out: str) -> str:
     """``<out>.rejects.csv`` next to ``out``, for local paths and URIs alike."""
     stem = out.rstrip("/")
-    for suffix in (".parquet", ".csv"):
+    for suffix in (".parquet", ".csv", ".delta"):
         if stem.endswith(suffix):
             stem = stem[: -len(suffix)]
     return stem + ".rejects.csv"
 
 
-def _plain_arrow_schema(frame: pl.DataFrame) -> Any:
-    plain = frame.with_columns(
-        [pl.col(c).cast(pl.String) for c, t in frame.schema.items() if isinstance(t, pl.Enum)]
-        + [pl.col(c).cast(pl.List(pl.String)) for c, t in frame.schema.items() if isinstance(t, pl.List)]
-    )
-    import pyarrow as pa  # type: ignore[import-untyped]
-
-    schema = plain.to_arrow(compat_level=pl.CompatLevel.oldest()).schema
-    fields = []
-    for f in schema:  # Spark's Arrow types: string (not large_string), list (not large_list)
-        t = f.type
-        if pa.types.is_large_string(t):
-            t = pa.string()
-        elif pa.types.is_large_list(t):
-            t = pa.list_(pa.string())
-        fields.append(pa.field(f.name, t))
-    return pa.schema(fields)
-
-
 def read_output(path: str | Path) -> pl.DataFrame:
-    """Read a Spark output directory back as one polars frame."""
+    """Read a Spark output directory (Parquet) back as one polars frame."""
     return pl.read_parquet(str(Path(path) / "*.parquet"))
 
 
-__all__ = ["read", "read_output", "run_spark", "spark_session", "strip_summary", "with_row_numbers"]
+__all__ = [
+    "MODES",
+    "input_format",
+    "read",
+    "read_output",
+    "read_table",
+    "run_spark",
+    "spark_session",
+    "with_row_numbers",
+    "write",
+]

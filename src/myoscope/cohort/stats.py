@@ -127,8 +127,28 @@ def summarise(
 ) -> Summary:
     """Prevalence and agreement from the aggregate built by ``run._group``."""
     ids = [c.id for c in kernel.compiled]
-    vocab = {c.id: c.vocabulary for c in kernel.compiled}
+    cases = cases or case_outcomes()
     weighted = "__weight" in kernel.summary_columns()
+    agreement = kappa_matrix(groups, ids, cases, weighted) if groups.height else None
+    vocab = {c.id: c.vocabulary for c in kernel.compiled}
+    return summarise_parts(dict.fromkeys(ids, groups), agreement, vocab, weighted, bands, cases)
+
+
+def summarise_parts(
+    parts: dict[str, pl.DataFrame],
+    agreement: pl.DataFrame | None,
+    vocab: dict[str, list[str]],
+    weighted: bool,
+    bands: tuple[float, ...],
+    cases: dict[str, tuple[str, ...]],
+) -> Summary:
+    """Prevalence from one aggregate per definition (columns: the definition's outcome, ``__sex``,
+    ``__band``, optionally ``__strata`` and ``__psu``, and ``n``, ``w``, ``w2``), plus a ready
+    agreement matrix. The Spark engine aggregates each definition separately, so that the
+    aggregate grows with the number of definitions rather than with the product of their
+    outcomes; the polars engine passes its one joint aggregate for every definition."""
+    ids = list(parts)
+    groups = parts[ids[0]] if ids else pl.DataFrame()
     has_design = "__strata" in groups.columns and "__psu" in groups.columns
     design = (
         "survey-weighted, linearised with strata and PSUs"
@@ -149,17 +169,17 @@ def summarise(
             domains.append(("age", label, pl.col("__band") == label))
     for d in ids:
         for group, level, where in domains:
-            dom = groups.with_columns(where.fill_null(False).alias("__in"))
+            dom = parts[d].with_columns(where.fill_null(False).alias("__in"))
             for outcome in vocab[d]:
                 rows.append(_proportion(dom, d, outcome, weighted, has_design, group, level, notes))
     prevalence = pl.DataFrame(rows)
-    agreement = kappa_matrix(groups, ids, cases or case_outcomes(), weighted)
-    missing = [d for d in ids if d not in (cases or case_outcomes())]
+    missing = [d for d in ids if d not in cases]
     if missing:
         notes.append(
             f"no case outcomes declared for {', '.join(missing)} (cohort/cases.yaml); "
             "left out of the agreement matrix"
         )
+    assert agreement is not None
     return Summary(prevalence, agreement, weighted, design, list(dict.fromkeys(notes)))
 
 
@@ -281,8 +301,14 @@ def kappa(
         (pl.when(~ca & cb).then(pl.col(w)).otherwise(0)).sum().alias("ny"),
         (pl.when(~ca & ~cb).then(pl.col(w)).otherwise(0)).sum().alias("nn"),
     ).row(0, named=True)
+    return kappa_from_cells(t, int(both.get_column("n").sum()) if both.height else 0)
+
+
+def kappa_from_cells(t: dict[str, Any], n: int) -> dict[str, Any]:
+    """Cohen's kappa from the four cells ``yy``, ``yn``, ``ny``, ``nn`` (counts or weights) of
+    two definitions' case status, over ``n`` rows where neither is indeterminate."""
+    t = {k: t.get(k) or 0 for k in ("yy", "yn", "ny", "nn")}
     total = float(sum(t.values()))
-    n = int(both.get_column("n").sum()) if both.height else 0
     if not total:
         return {"n": n, "observed_agreement": None, "kappa": None}
     po = (t["yy"] + t["nn"]) / total
@@ -298,7 +324,9 @@ __all__ = [
     "band_labels",
     "case_outcomes",
     "kappa",
+    "kappa_from_cells",
     "kappa_matrix",
     "summarise",
+    "summarise_parts",
     "wilson",
 ]

@@ -87,9 +87,7 @@ class Definition:
     def evaluate(self, ctx: Context) -> DefinitionResult:
         if self.population.excluded(ctx):
             return self._not_applicable(ctx)
-        components: dict[str, Truth] = {
-            name: node.evaluate(ctx) for name, node in self.components.items()
-        }
+        components: dict[str, Truth] = {name: node.evaluate(ctx) for name, node in self.components.items()}
         results = [(label, cond.evaluate(ctx), cond) for label, cond in self.outcomes]
         chosen = next((i for i, (_, t, _) in enumerate(results) if t is True), None)
         considered = results if chosen is None else results[: chosen + 1]
@@ -105,10 +103,13 @@ class Definition:
             decided = not unknown
             possible = [] if decided else [label for label, _ in unknown] + [outcome]
         in_population = self.population.established(ctx)
-        caveats = list(dict.fromkeys(
-            ([] if in_population or outcome == INDETERMINATE else [self.population.not_established_text])
-            + [c.text for c in self.caveats if c.applies(ctx)] + ctx.caveats
-        ))
+        caveats = list(
+            dict.fromkeys(
+                ([] if in_population or outcome == INDETERMINATE else [self.population.not_established_text])
+                + [c.text for c in self.caveats if c.applies(ctx)]
+                + ctx.caveats
+            )
+        )
         return DefinitionResult(
             id=self.id,
             title=self.title,
@@ -125,16 +126,28 @@ class Definition:
 
     def _not_applicable(self, ctx: Context) -> DefinitionResult:
         p = self.population
-        ctx.trace.append({
-            "type": "population", "label": f"Population: {p.text}",
-            "conditions": [str(c) for c in p.excludes],
-            "values": {c.measure: ctx.get(c.measure) for c in p.excludes},
-            "result": False, "citation": str(p.source),
-        })
+        ctx.trace.append(
+            {
+                "type": "population",
+                "label": f"Population: {p.text}",
+                "conditions": [str(c) for c in p.excludes],
+                "values": {c.measure: ctx.get(c.measure) for c in p.excludes},
+                "result": False,
+                "citation": str(p.source),
+            }
+        )
         return DefinitionResult(
-            id=self.id, title=self.title, outcome=NOT_APPLICABLE, decided=True, possible_outcomes=[],
-            decisive_measures=[], components={}, trace=ctx.trace, citation=str(self.source),
-            caveats=[p.exclusion_text], in_population=False,
+            id=self.id,
+            title=self.title,
+            outcome=NOT_APPLICABLE,
+            decided=True,
+            possible_outcomes=[],
+            decisive_measures=[],
+            components={},
+            trace=ctx.trace,
+            citation=str(self.source),
+            caveats=[p.exclusion_text],
+            in_population=False,
         )
 
 

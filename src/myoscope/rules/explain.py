@@ -31,8 +31,11 @@ def describe_entry(e: dict[str, Any]) -> str:
         else:
             value = f"{e['measure']} {fmt_value(e['value'])}{unit}"
         cut = e.get("cutoff")
-        cut_s = " or ".join(fmt_value(c) for c in cut) if isinstance(cut, list) else (
-            fmt_value(cut) if cut is not None else "(none)")
+        cut_s = (
+            " or ".join(fmt_value(c) for c in cut)
+            if isinstance(cut, list)
+            else (fmt_value(cut) if cut is not None else "(none)")
+        )
         applies = f" ({e['cutoff_applies_to']})" if e.get("cutoff_applies_to") not in (None, "all") else ""
         text = f"{e['label']}: {value}; met if {e['comparator']} {cut_s}{unit}{applies} -> {result}"
         text += f"  [{e['citation']}]"

@@ -31,8 +31,18 @@ class Context:
     unknown verdict names "asm" rather than "asmi" as what to measure next.
     """
 
-    __slots__ = ("caveats", "inputs", "missing", "missing_cache", "objects", "results", "totals",
-                 "trace", "unknown", "values")
+    __slots__ = (
+        "caveats",
+        "inputs",
+        "missing",
+        "missing_cache",
+        "objects",
+        "results",
+        "totals",
+        "trace",
+        "unknown",
+        "values",
+    )
 
     def __init__(
         self,
@@ -250,15 +260,17 @@ class Compare(Node):
             possible.append(c)
             if match is True:
                 break
-            unknown_conditions += [
-                cond.measure for cond, t in zip(c.when, tests, strict=True) if t is None
-            ]
+            unknown_conditions += [cond.measure for cond, t in zip(c.when, tests, strict=True) if t is None]
         return possible, unknown_conditions
 
     def unsettled_boundaries(self, ctx: Context) -> list[str]:
         """Band boundaries that this record sits exactly on and the sources disagree about."""
-        return [str(cond) for c in self.cutoffs for cond in c.when
-                if cond.unsettled and ctx.get(cond.measure) == cond.value]
+        return [
+            str(cond)
+            for c in self.cutoffs
+            for cond in c.when
+            if cond.unsettled and ctx.get(cond.measure) == cond.value
+        ]
 
     def _evaluate(self, ctx: Context) -> Truth:
         value = ctx.get(self.measure)
@@ -267,11 +279,15 @@ class Compare(Node):
         missing: list[str] = []
         result: Truth = None
         if not possible:
-            notes.append("no cut-off applies to this record "
-                         f"(cut-offs exist for: {'; '.join(c.describe() for c in self.cutoffs)})")
+            notes.append(
+                "no cut-off applies to this record "
+                f"(cut-offs exist for: {'; '.join(c.describe() for c in self.cutoffs)})"
+            )
         elif all(c.value is None for c in possible):
-            notes.append(f"the source publishes no cut-off for this group "
-                         f"({'; '.join(c.describe() for c in possible)})")
+            notes.append(
+                f"the source publishes no cut-off for this group "
+                f"({'; '.join(c.describe() for c in possible)})"
+            )
         elif value is None:
             missing = ctx.missing_inputs(self.measure)
         else:
@@ -416,20 +432,22 @@ class Score(Node):
         result: Truth = r_lo if r_lo == r_hi else None
         total = lo if lo == hi else None
         ctx.totals[self.key] = total
-        ctx.trace.append({
-            "node": self.name,
-            "type": "score",
-            "label": self.label,
-            "measure": self.total_measure,
-            "value": total,
-            "range": None if total is not None else [lo, hi],
-            "unit": "points",
-            "comparator": self.comparator,
-            "cutoff": self.cutoff,
-            "result": result,
-            "citation": str(self.source),
-            **({"missing": missing} if missing and result is None else {}),
-        })
+        ctx.trace.append(
+            {
+                "node": self.name,
+                "type": "score",
+                "label": self.label,
+                "measure": self.total_measure,
+                "value": total,
+                "range": None if total is not None else [lo, hi],
+                "unit": "points",
+                "comparator": self.comparator,
+                "cutoff": self.cutoff,
+                "result": result,
+                "citation": str(self.source),
+                **({"missing": missing} if missing and result is None else {}),
+            }
+        )
         return result
 
     def unknown_measures(self, ctx: Context) -> list[str]:
@@ -447,8 +465,9 @@ class Composite(Node):
 
     KINDS = ("alternatives", "all", "any", "not", "at_least")
 
-    def __init__(self, kind: str, parts: Sequence[Node], label: str = "",
-                 n: int | None = None, name: str | None = None) -> None:
+    def __init__(
+        self, kind: str, parts: Sequence[Node], label: str = "", n: int | None = None, name: str | None = None
+    ) -> None:
         if kind not in self.KINDS:
             raise ValueError(f"unknown node type {kind!r}")
         if kind == "not" and len(parts) != 1:
@@ -477,14 +496,16 @@ class Composite(Node):
             assert self.n is not None
             result = at_least3(self.n, vals)
         if self.name:
-            ctx.trace.append({
-                "node": self.name,
-                "type": self.kind,
-                "label": self.label,
-                "parts": [p.name or p.label for p in self.parts],
-                **({"n": self.n} if self.kind == "at_least" else {}),
-                "result": result,
-            })
+            ctx.trace.append(
+                {
+                    "node": self.name,
+                    "type": self.kind,
+                    "label": self.label,
+                    "parts": [p.name or p.label for p in self.parts],
+                    **({"n": self.n} if self.kind == "at_least" else {}),
+                    "result": result,
+                }
+            )
         return result
 
 

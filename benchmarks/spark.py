@@ -1,0 +1,138 @@
+"""Spark engine: native Spark SQL vs ``mapInArrow`` vs polars, in one run; driver memory at scale.
+
+1. The same synthetic Parquet file (ROWS rows, default 2,000,000) under the 8 sarcopenia
+   definitions, each engine writing its output, rejects and summary:
+   - polars (``run_cohort``, streaming), the baseline;
+   - native Spark (``run_spark``, ``local[2]``), timed once with the JVM start-up (a fresh child
+     process: session, JVM, run) and once more in the warm session;
+   - ``mapInArrow`` (``--spark-mode arrow``) in the same warm session.
+   Ratios: mapInArrow / native and native / polars (both warm, so without JVM start-up).
+2. BIG rows (default 30,000,000) through native Spark in a child process, with the peak resident
+   memory of the Python driver and of the JVM (VmHWM, polled from /proc; in ``local`` mode the
+   JVM is driver and executors at once) and ``spark.driver.memory`` at 1g.
+
+Usage: python benchmarks/spark.py [ROWS] [BIG]     (BIG 0 skips part 2)
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+SARCOPENIA = ["ewgsop2", "ewgsop1", "awgs2019", "fnih2014", "sdoc2020", "iwgs2011", "sarc_f", "sarc_calf"]
+
+CHILD = """
+import json, sys, time
+t0 = time.perf_counter()
+from pyspark.sql import SparkSession
+SparkSession.builder.config("spark.driver.memory", sys.argv[4])
+from myoscope.cohort.spark import run_spark, spark_session
+spark = spark_session("local[2]")
+spark.sparkContext.setLogLevel("ERROR")
+t1 = time.perf_counter()
+run = run_spark(sys.argv[1], sys.argv[2], sys.argv[3].split(","), spark=spark)
+t2 = time.perf_counter()
+print(json.dumps({"start": t1 - t0, "run": t2 - t1, "rows": run.rows_in, "classified": run.rows_classified}))
+"""
+
+
+def _hwm(pid: int) -> int:
+    """Peak resident memory (kB) of a process, 0 once it is gone."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+def _children(pid: int) -> list[int]:
+    try:
+        out = subprocess.run(["ps", "--ppid", str(pid), "-o", "pid="], capture_output=True, text=True)
+    except OSError:
+        return []
+    kids = [int(x) for x in out.stdout.split()]
+    return kids + [g for k in kids for g in _children(k)]
+
+
+def child_run(data: Path, out: Path, driver_memory: str = "1g") -> dict[str, float]:
+    """native Spark in a fresh process: wall time with JVM start-up, and peak memory."""
+    t = time.perf_counter()
+    proc = subprocess.Popen(
+        [sys.executable, "-c", CHILD, str(data), str(out), ",".join(SARCOPENIA), driver_memory],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    peak_py = peak_jvm = 0
+    while proc.poll() is None:
+        peak_py = max(peak_py, _hwm(proc.pid))
+        for k in _children(proc.pid):
+            peak_jvm = max(peak_jvm, _hwm(k))
+        time.sleep(0.5)
+    wall = time.perf_counter() - t
+    result = json.loads((proc.stdout.read() if proc.stdout else "").strip().splitlines()[-1])
+    return {**result, "wall": wall, "peak_python_mb": peak_py / 1024, "peak_jvm_mb": peak_jvm / 1024}
+
+
+def main() -> None:
+    rows = int(sys.argv[1]) if len(sys.argv) > 1 else 2_000_000
+    big = int(sys.argv[2]) if len(sys.argv) > 2 else 30_000_000
+    from myoscope.cohort.run import run_cohort
+    from myoscope.cohort.synth import synthesise
+
+    with tempfile.TemporaryDirectory() as tmp:
+        d = Path(tmp)
+        data = d / "cohort.parquet"
+        synthesise(rows, data, seed=1, bad_share=0.01)
+        print(f"{rows:,} rows, {len(SARCOPENIA)} definitions, local[2]")
+
+        t = time.perf_counter()
+        p = run_cohort(data, d / "polars.parquet", SARCOPENIA)
+        polars_s = time.perf_counter() - t
+        print(f"  polars (baseline)              {polars_s:8.1f} s   {p.rows_classified:,} classified")
+
+        cold = child_run(data, d / "cold.parquet")
+        print(
+            f"  native Spark, with JVM start   {cold['wall']:8.1f} s   (session {cold['start']:.1f} s, "
+            f"classification {cold['run']:.1f} s)"
+        )
+
+        from myoscope.cohort.spark import run_spark, spark_session
+
+        spark = spark_session("local[2]")
+        spark.sparkContext.setLogLevel("ERROR")
+        run_spark(data, d / "warmup.parquet", SARCOPENIA, spark=spark)
+        t = time.perf_counter()
+        s = run_spark(data, d / "native.parquet", SARCOPENIA, spark=spark)
+        native_s = time.perf_counter() - t
+        print(f"  native Spark, warm session     {native_s:8.1f} s   {s.rows_classified:,} classified")
+        t = time.perf_counter()
+        a = run_spark(data, d / "arrow.parquet", SARCOPENIA, spark=spark, mode="arrow")
+        arrow_s = time.perf_counter() - t
+        print(f"  mapInArrow, warm session       {arrow_s:8.1f} s   {a.rows_classified:,} classified")
+        print(
+            f"  mapInArrow / native: {arrow_s / native_s:.1f}x   native / polars: {native_s / polars_s:.1f}x"
+        )
+        spark.stop()
+
+        if big:
+            big_data = d / "big.parquet"
+            data.unlink()
+            synthesise(big, big_data, seed=2, bad_share=0.001)
+            r = child_run(big_data, d / "big_out.parquet", "1g")
+            print(
+                f"{big:,} rows, native Spark, driver memory 1g: {r['wall']:.1f} s with start-up "
+                f"({r['rows'] / r['run']:,.0f} rows/s in the classification); peak resident memory: "
+                f"Python driver {r['peak_python_mb']:.0f} MB, JVM (driver and local executors) "
+                f"{r['peak_jvm_mb']:.0f} MB"
+            )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,197 @@
+"""``--spark-mode arrow``: the polars kernel inside ``mapInArrow``, in Python workers.
+
+Each Spark task hands its Arrow batches to :class:`~myoscope.cohort.kernel.Kernel`, the very kernel
+the polars engine uses. The native engine (``cohort/spark.py``) is the default and is an order of
+magnitude faster; this mode remains for one case: a derived measure added to the catalog with a
+polars function (or none: derive.py row by row) but no Spark function yet, which the native
+engine refuses and this mode still computes. Workers need myoscope and polars installed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from functools import cache
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import polars as pl
+
+from ..knowledge import load_knowledge
+from .io import layout
+from .kernel import AGE, ROW, SEX, Kernel
+from .mapping import load_mapping
+from .run import CohortRun, _merge
+from .spark import _rejects_location, read, spark_session, with_row_numbers
+from .stats import band_expr, summarise
+from .validate import REJECT_SCHEMA
+
+if TYPE_CHECKING:
+    from pyspark.sql import DataFrame as SparkFrame
+    from pyspark.sql import SparkSession
+
+def _polars_schema(frame: SparkFrame) -> dict[str, Any]:
+    import pyarrow as pa  # type: ignore[import-untyped]
+    from pyspark.sql.pandas.types import to_arrow_schema
+
+    empty = pa.schema(to_arrow_schema(frame.schema)).empty_table()
+    return dict(pl.from_arrow(empty).schema)  # type: ignore[union-attr]
+
+
+@cache
+def _kernel(spec: tuple[Any, ...]) -> Kernel:
+    """Build (once per worker process) the kernel for a frozen description of the run."""
+    schema_items, definitions, mapping, id_column, extra, weight, strata, psu = spec
+    schema = {k: _dtype(v) for k, v in schema_items}
+    kb = load_knowledge()
+    lay = layout(
+        {k: v for k, v in schema.items() if k != ROW},
+        kb.catalog,
+        load_mapping(mapping) if mapping else None,
+        id_column,
+        extra,
+        weight,
+        strata,
+        psu,
+    )
+    return Kernel(kb, schema, lay, list(definitions) if definitions else None)
+
+
+def _dtype(text: str) -> Any:
+    return {
+        "String": pl.String,
+        "Float64": pl.Float64,
+        "Float32": pl.Float32,
+        "Int64": pl.Int64,
+        "Int32": pl.Int32,
+        "Int16": pl.Int16,
+        "Int8": pl.Int8,
+        "Boolean": pl.Boolean,
+        "Date": pl.Date,
+    }.get(text, pl.String)
+
+
+def _arrow(frame: pl.DataFrame, target: Any) -> Iterator[Any]:
+    plain = frame.with_columns(
+        [pl.col(c).cast(pl.String) for c, t in frame.schema.items() if isinstance(t, pl.Enum)]
+        + [pl.col(c).cast(pl.List(pl.String)) for c, t in frame.schema.items() if isinstance(t, pl.List)]
+    )
+    table = plain.to_arrow(compat_level=pl.CompatLevel.oldest()).cast(target)
+    yield from table.to_batches()
+
+
+def run_arrow(
+    data: str | Path | SparkFrame,
+    out: str | Path,
+    definitions: list[str] | None = None,
+    *,
+    mapping: str | None = None,
+    id_column: str | None = None,
+    master: str = "local[2]",
+    rejects: str | Path | None = None,
+    extra: str = "error",
+    weight: str | None = None,
+    strata: str | None = None,
+    psu: str | None = None,
+    age_bands: tuple[float, ...] = (60, 70, 80),
+    spark: SparkSession | None = None,
+) -> CohortRun:
+    """Classify ``data`` in Python workers; write ``out`` (a Parquet directory) and the rejects."""
+    from pyspark.sql import functions as F
+    from pyspark.sql.pandas.types import from_arrow_schema
+
+    session = spark or spark_session(master)
+    source: SparkFrame = data if not isinstance(data, str | Path) else read(session, data)
+    frame, _ = with_row_numbers(source)
+    schema = _polars_schema(frame)
+    spec = (
+        tuple((k, str(v)) for k, v in schema.items()),
+        tuple(definitions or ()),
+        mapping,
+        id_column,
+        extra,
+        weight,
+        strata,
+        psu,
+    )
+    kernel = _kernel(spec)
+    ids = [c.id for c in kernel.compiled]
+    sample = kernel.run(pl.DataFrame(schema=schema))  # an empty batch fixes the output schema
+    out_pl = sample.table.with_columns(pl.lit(None, pl.String).alias("__band"))
+    out_arrow = _plain_arrow_schema(out_pl)
+    rej_arrow = _plain_arrow_schema(pl.DataFrame(schema=REJECT_SCHEMA))
+
+    def classify(batches: Iterator[Any]) -> Iterator[Any]:
+        k = _kernel(spec)
+        for rb in batches:
+            b = k.run(pl.from_arrow(rb))  # type: ignore[arg-type]
+            table = b.table.with_columns(band_expr(pl.col(AGE), age_bands).alias("__band"))
+            yield from _arrow(table, out_arrow)
+
+    def reject(batches: Iterator[Any]) -> Iterator[Any]:
+        k = _kernel(spec)
+        for rb in batches:
+            yield from _arrow(k.rejected(pl.from_arrow(rb).lazy()), rej_arrow)  # type: ignore[union-attr]
+
+    result = frame.mapInArrow(classify, from_arrow_schema(out_arrow)).cache()
+    out_path = str(out)  # kept as text: dbfs:/, s3://, hdfs:// locations are not local paths
+    result.select([c for c in result.columns if not c.startswith("__")]).write.mode("overwrite").parquet(
+        out_path
+    )
+    rej_path = str(rejects) if rejects else _rejects_location(out_path)
+    rejected = frame.mapInArrow(reject, from_arrow_schema(rej_arrow)).cache()
+    rejected.orderBy(ROW).coalesce(1).write.mode("overwrite").option("header", True).csv(rej_path)
+    keys = [k for k in kernel.summary_columns() if k not in (AGE, "__weight")]
+    w = F.col("__weight").cast("double") if "__weight" in kernel.summary_columns() else F.lit(1.0)
+    groups_rows = (
+        result.groupBy(*[F.col(k).cast("string").alias(k) for k in [*keys, "__band", *ids]])
+        .agg(F.count(F.lit(1)).alias("n"), F.sum(w).alias("w"), F.sum(w * w).alias("w2"))
+        .collect()
+    )
+    groups = pl.DataFrame(
+        [r.asDict() for r in groups_rows],
+        schema={
+            **{k: pl.String for k in [*keys, "__band", *ids]},
+            "n": pl.Int64,
+            "w": pl.Float64,
+            "w2": pl.Float64,
+        },
+    )
+    sexes = list(kernel.kb.catalog.measures["sex"].values)
+    groups = groups.with_columns(pl.col(SEX).cast(pl.Enum(sexes)))
+    run = CohortRun(
+        out_path,
+        rej_path,
+        frame.count(),
+        result.count(),
+        rejected.select(ROW).distinct().count(),
+        rejected.count(),
+        ids,
+        unmirrored=kernel.unmirrored,
+        unmapped=kernel.layout.unmapped,
+    )
+    run.summary = summarise(_merge([groups], kernel.summary_columns(), ids), kernel, age_bands)
+    result.unpersist()
+    rejected.unpersist()
+    return run
+
+
+def _plain_arrow_schema(frame: pl.DataFrame) -> Any:
+    plain = frame.with_columns(
+        [pl.col(c).cast(pl.String) for c, t in frame.schema.items() if isinstance(t, pl.Enum)]
+        + [pl.col(c).cast(pl.List(pl.String)) for c, t in frame.schema.items() if isinstance(t, pl.List)]
+    )
+    import pyarrow as pa  # type: ignore[import-untyped]
+
+    schema = plain.to_arrow(compat_level=pl.CompatLevel.oldest()).schema
+    fields = []
+    for f in schema:  # Spark's Arrow types: string (not large_string), list (not large_list)
+        t = f.type
+        if pa.types.is_large_string(t):
+            t = pa.string()
+        elif pa.types.is_large_list(t):
+            t = pa.list_(pa.string())
+        fields.append(pa.field(f.name, t))
+    return pa.schema(fields)
+
+
+__all__ = ["run_arrow"]

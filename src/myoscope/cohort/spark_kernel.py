@@ -1,0 +1,220 @@
+"""The native Spark kernel: raw rows in, classified rows and rejects out, as Spark plans.
+
+The mirror of :class:`myoscope.cohort.kernel.Kernel` in Spark SQL columns: validation
+(``validate_spark``), derived measures (``derive_spark``) and every definition compiled by
+``rules.compile_spark``. Nothing runs in Python per row or per batch: the driver only builds the
+plan, and Spark's executors run it in the JVM, so a cluster scales it like any SQL query.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from pyspark.sql import functions as F
+
+from ..errors import InputFileError
+from ..knowledge import Knowledge
+from ..rules.compile_polars import column_name
+from ..rules.compile_spark import CompiledSparkDefinition, apply_all, compile_definitions
+from .derive_spark import SparkDeriveContext, derive_stages, unmirrored
+from .io import Layout
+from .kernel import AGE, PSU, ROW, SEX, STRATA, WEIGHT
+from .tables import TableColumn, history_names, table_columns
+from .validate_spark import SparkValidator
+
+if TYPE_CHECKING:
+    from pyspark.sql import Column, DataFrame
+
+BAD = "__bad"
+
+
+class SparkTableColumns:
+    """The compiler's view of the validated table (``compile_spark.SparkColumns``)."""
+
+    def __init__(self, knowledge: Knowledge, history: int) -> None:
+        self.cat = knowledge.catalog
+        self.history = history
+        self.derived_inputs = {
+            d.id: d.inputs for d in self.cat.derived.values() if d.id not in self.cat.measures
+        }
+
+    def value(self, measure: str) -> Column:
+        return F.col(column_name(measure))
+
+    def _kind(self, measure: str) -> str | None:
+        m = self.cat.measures.get(measure)
+        return m.kind if m is not None else None
+
+    def missing(self, measure: str) -> Column:
+        kind = self._kind(measure)
+        if kind == "sarc_f":
+            out = F.col(f"sarc_f_{self.cat.sarc_f.items[0]}").isNull()
+            for i in self.cat.sarc_f.items[1:]:
+                out = out & F.col(f"sarc_f_{i}").isNull()
+            return out
+        if kind == "weight_history":
+            if not self.history:
+                return F.lit(True)
+            out = F.col(history_names(1)[0]).isNull()
+            for k in range(2, self.history + 1):
+                out = out & F.col(history_names(k)[0]).isNull()
+            return out
+        return self.value(measure).isNull()
+
+    def plain(self, measure: str) -> bool:
+        return self._kind(measure) not in ("sarc_f", "weight_history")
+
+    def inputs(self, measure: str) -> tuple[str, ...]:
+        return self.derived_inputs.get(measure, (measure,))
+
+    def categories(self, measure: str) -> tuple[str, ...] | None:
+        m = self.cat.measures.get(measure)
+        return m.values if m is not None and m.kind == "enum" else None
+
+
+def _null_column(c: TableColumn) -> Column:
+    dtype = {"enum": "string", "bool": "boolean", "text": "string", "date": "date"}.get(c.kind, "double")
+    if c.kind == "conditions":
+        dtype = "array<string>"
+    return F.lit(None).cast(dtype).alias(c.name)
+
+
+class SparkKernel:
+    """Validation, derivation and the compiled definitions for one input layout, as Spark plans.
+
+    :raises InputFileError: when a derived measure of the catalog has no Spark function.
+    """
+
+    def __init__(
+        self,
+        knowledge: Knowledge,
+        schema: dict[str, str],
+        lay: Layout,
+        definitions: list[str] | None = None,
+    ) -> None:
+        missing = unmirrored(knowledge.catalog)
+        if missing:
+            raise InputFileError(
+                f"the native Spark engine has no function for the derived measure(s) {', '.join(missing)} "
+                "(cohort/derive_spark.py): run with --spark-mode arrow"
+            )
+        self.kb = knowledge
+        self.schema = schema
+        self.layout = lay
+        self.definitions = knowledge.select(definitions)
+        self.columns = table_columns(knowledge.catalog, lay.history)
+        validation = SparkValidator(knowledge.catalog, schema, lay.sources).build(lay.history)
+        self.checks = validation.checks
+        self.id_column = lay.id_column or ROW
+        typed = dict(validation.typed)
+        for name, col in self.columns.items():
+            if name not in typed:
+                typed[name] = _null_column(col)
+        typed.pop(self.id_column, None)
+        self.typed = typed
+        self.derived = derive_stages(SparkDeriveContext(knowledge.catalog, lay.history))
+        self.compiled: list[CompiledSparkDefinition] = compile_definitions(
+            self.definitions, SparkTableColumns(knowledge, lay.history)
+        )
+
+    @property
+    def ids(self) -> list[str]:
+        return [c.id for c in self.compiled]
+
+    def output_columns(self) -> list[str]:
+        out = [self.id_column]
+        for c in self.compiled:
+            out += [c.id, f"{c.id}_decided", f"{c.id}_decisive"]
+        return out
+
+    def summary_columns(self) -> list[str]:
+        return [SEX, AGE] + [
+            k
+            for k, v in ((WEIGHT, self.layout.weight), (STRATA, self.layout.strata), (PSU, self.layout.psu))
+            if v
+        ]
+
+    def flagged(self, frame: DataFrame) -> DataFrame:
+        """The input with ``__bad`` (the row fails a check) and the typed values (``__t_*``)."""
+        bad: Column = F.lit(False)
+        if self.checks:
+            bad = self.checks[0].bad
+            for c in self.checks[1:]:
+                bad = bad | c.bad
+        typed = [e.alias(f"__t_{n}") for n, e in self.typed.items()]
+        return frame.select("*", *typed, bad.alias(BAD))
+
+    def classified(self, flagged: DataFrame, summary_keys: bool = True) -> DataFrame:
+        """The rows that pass validation: id (or row), outcome, decided and decisive measures per
+        definition, then (with ``summary_keys``) ``__sex``, ``__age`` and the survey columns."""
+        keep = [F.col(self.id_column)]
+        survey = [
+            F.col(src).alias(dst)
+            for dst, src in (
+                (WEIGHT, self.layout.weight),
+                (STRATA, self.layout.strata),
+                (PSU, self.layout.psu),
+            )
+            if src
+        ]
+        frame = flagged.filter(~F.col(BAD)).select(
+            *keep, *survey, *[F.col(f"__t_{n}").alias(n) for n in self.typed]
+        )
+        for stage in self.derived:
+            frame = frame.withColumns(stage)
+        frame = apply_all(frame, self.compiled)
+        keys = [
+            F.col("sex").alias(SEX),
+            F.col("age").alias(AGE),
+            *[F.col(k) for k in self.summary_columns()[2:]],
+        ]
+        return frame.select(*[F.col(x) for x in self.output_columns()], *(keys if summary_keys else []))
+
+    def rejected(self, flagged: DataFrame) -> DataFrame:
+        """One line per bad value (row, column, value, reason), in check order within a row."""
+        if not self.checks:
+            return flagged.limit(0).select(
+                F.col(ROW).cast("long").alias(ROW),
+                *[F.lit(None).cast("string").alias(c) for c in ("column", "value", "reason")],
+                F.lit(0).alias("__k"),
+            )
+        lines = F.array(
+            *[
+                F.when(
+                    c.bad,
+                    F.struct(
+                        F.lit(c.column).alias("column"),
+                        c.value.cast("string").alias("value"),
+                        c.reason.cast("string").alias("reason"),
+                        F.lit(k).alias("__k"),
+                    ),
+                )
+                for k, c in enumerate(self.checks)
+            ]
+        )
+        return (
+            flagged.filter(F.col(BAD))
+            .select(
+                F.col(ROW).cast("long").alias(ROW),
+                F.explode(F.filter(lines, lambda x: x.isNotNull())).alias("r"),
+            )
+            .select(ROW, "r.column", "r.value", "r.reason", "r.__k")
+        )
+
+
+def spark_schema(frame: DataFrame) -> dict[str, str]:
+    """Column -> Spark type name (``DataType.simpleString()``)."""
+    return {f.name: f.dataType.simpleString() for f in frame.schema.fields}
+
+
+def check_types(schema: dict[str, str], lay: Layout) -> None:
+    """Refuse input columns whose Spark type no check can read (structs, maps)."""
+    used = {c for s in lay.sources for c in s.columns}
+    bad = [f"{n} ({t})" for n, t in schema.items() if n in used and t.startswith(("struct", "map"))]
+    if bad:
+        raise InputFileError(
+            f"cannot read column(s) {', '.join(bad)}: expected numbers, text, booleans or dates"
+        )
+
+
+__all__ = ["BAD", "SparkKernel", "SparkTableColumns", "check_types", "spark_schema"]
