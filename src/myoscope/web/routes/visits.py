@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from datetime import date
+from typing import Any
 
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import RedirectResponse
@@ -10,10 +12,11 @@ from starlette.datastructures import FormData
 
 from ...errors import Problem, RecordValidationError
 from ...registry import repo
+from ...registry.models import Patient, Visit
 from .. import corrections
 from .. import patients as svc
 from ..deps import CsrfChecked, CurrentWhere, DbSession
-from ..forms import form_values, problems_by_field, record_data, visit_fields
+from ..forms import Field, form_values, problems_by_field, record_data, visit_fields
 from .render import page
 
 router = APIRouter(prefix="/patients/{patient_id}/visits")
@@ -25,22 +28,23 @@ def flat(form: FormData) -> dict[str, str | list[str]]:
     return {k: (form.getlist(k) if k in MULTI else str(form.get(k) or "")) for k in form}  # type: ignore[misc]
 
 
+def _form(request: Request, patient: Patient, visit: Visit | None, fields: tuple[Field, ...],
+          values: Mapping[str, Any], problems: Sequence[Problem] = ()) -> Response:
+    """The visit form (new or correction), filled with ``values`` and every problem named; 422
+    when there are problems, so a bad post returns the form as typed."""
+    by, other = problems_by_field(list(problems), fields)
+    action = f"/patients/{patient.id}/visits" + (f"/{visit.id}/correct" if visit is not None else "")
+    context = {"patient": patient, "visit": visit, "action": action, "fields": fields, "values": values,
+               "problems": by, "other": other}
+    return page(request, "visit_form.html", context, 422 if problems else 200)
+
+
 @router.get("/new")
 def new_visit(request: Request, db: DbSession, where: CurrentWhere, patient_id: int) -> Response:
     patient = svc.scoped_patient(db, where.who, patient_id)
-    return page(
-        request,
-        "visit_form.html",
-        {
-            "patient": patient,
-            "visit": None,
-            "action": f"/patients/{patient.id}/visits",
-            "fields": visit_fields(),
-            "values": {"date": date.today().isoformat()},
-            "problems": {},
-            "other": [],
-        },
-    )
+    where.audit(db, action="read", entity="patient", entity_id=patient.id, patient_id=patient.id,
+                what="new visit form")
+    return _form(request, patient, None, visit_fields(), {"date": date.today().isoformat()})
 
 
 @router.post("", dependencies=[CsrfChecked])
@@ -75,22 +79,9 @@ async def add_visit(request: Request, db: DbSession, where: CurrentWhere, patien
             actor=where.who.username,
         )
     except RecordValidationError as exc:
-        by, other = problems_by_field([*problems, *(p for p in exc.problems if p not in problems)], fields)
         db.rollback()
-        return page(
-            request,
-            "visit_form.html",
-            {
-                "patient": patient,
-                "visit": None,
-                "action": f"/patients/{patient.id}/visits",
-                "fields": fields,
-                "values": form_values(form),
-                "problems": by,
-                "other": other,
-            },
-            422,
-        )
+        return _form(request, patient, None, fields, form_values(form),
+                     [*problems, *(p for p in exc.problems if p not in problems)])
     where.audit(
         db,
         action="create",
@@ -111,19 +102,7 @@ def correct_form(
     visit = corrections.scoped_visit(db, patient, visit_id)
     fields = visit_fields()
     where.audit(db, action="read", entity="visit", entity_id=visit.id, patient_id=patient.id)
-    return page(
-        request,
-        "visit_form.html",
-        {
-            "patient": patient,
-            "visit": visit,
-            "action": f"/patients/{patient.id}/visits/{visit.id}/correct",
-            "fields": fields,
-            "values": corrections.form_prefill(patient, visit, fields),
-            "problems": {},
-            "other": [],
-        },
-    )
+    return _form(request, patient, visit, fields, corrections.form_prefill(patient, visit, fields))
 
 
 @router.post("/{visit_id}/correct", dependencies=[CsrfChecked])
@@ -147,21 +126,7 @@ async def correct_visit(
         )
     except RecordValidationError as exc:
         db.rollback()
-        by, other = problems_by_field(exc.problems, fields)
-        return page(
-            request,
-            "visit_form.html",
-            {
-                "patient": patient,
-                "visit": visit,
-                "action": f"/patients/{patient.id}/visits/{visit.id}/correct",
-                "fields": fields,
-                "values": form_values(form),
-                "problems": by,
-                "other": other,
-            },
-            422,
-        )
+        return _form(request, patient, visit, fields, form_values(form), exc.problems)
     where.audit(
         db,
         action="update",
