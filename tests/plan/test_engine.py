@@ -50,13 +50,15 @@ def test_cancer_alone_is_not_cachexia_but_als_is_muscle_wasting() -> None:
 def test_unknown_constraint_is_an_assumption_not_a_no() -> None:
     p = plan_for({"age": 78, "weight": 70.0})
     assert "bed-bound not recorded: assumed not bed-bound" in p.assumptions
-    assert p.item("ex_resistance").assumptions == ["bed-bound not recorded: assumed not bed-bound"]
+    assert p.item("ex_resistance").assumptions == ["bed-bound not recorded: assumed not bed-bound",
+                                                   "cardiac-unstable not recorded: assumed not cardiac-unstable"]
     assert "Frailty and training history not recorded: the programme starts low." in p.assumptions
     trained = plan_for({"age": 78, "weight": 70.0}, constraints={"bed_bound": False, "sedentary": False})
     assert trained.item("ex_resistance_start_low") is not None  # frailty still unknown: start low, say why
     assert "Frailty not recorded: the programme starts low." in trained.assumptions
     known = plan_for({"age": 78, "weight": 70.0},
-                     constraints={"bed_bound": False, "sedentary": False, "frail": False})
+                     constraints={"bed_bound": False, "sedentary": False, "frail": False,
+                                  "cardiac_unstable": False})
     assert known.assumptions == ["Three main meals assumed (plan_constraints.meals_per_day not recorded)."]
     assert known.item("ex_resistance_start_low") is None and known.item("ex_resistance_target") is not None
 
