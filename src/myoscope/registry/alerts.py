@@ -163,12 +163,16 @@ def stored_in_population(session: Session, patient_id: int) -> Callable[[str], b
     """Whether the patient's current verdict (latest visit, latest assessment) under a definition
     is within its population; read only when an alert rests on one (rare), so the scan stays a
     single streamed query for everyone else."""
+    read: list[Callable[[str], bool]] = []  # the stored verdicts, read at most once per patient
+
     def check(definition: str) -> bool:
-        verdicts = session.scalar(
-            select(Assessment.verdicts).join(Visit, Visit.id == Assessment.visit_id)
-            .where(Visit.patient_id == patient_id)
-            .order_by(Visit.visit_date.desc(), Visit.id.desc(), Assessment.id.desc()).limit(1))
-        return verdicts_in_population(verdicts)(definition)
+        if not read:
+            verdicts = session.scalar(
+                select(Assessment.verdicts).join(Visit, Visit.id == Assessment.visit_id)
+                .where(Visit.patient_id == patient_id)
+                .order_by(Visit.visit_date.desc(), Visit.id.desc(), Assessment.id.desc()).limit(1))
+            read.append(verdicts_in_population(verdicts))
+        return read[0](definition)
     return check
 
 
