@@ -22,7 +22,6 @@ from .errors import Problem, RecordValidationError, UnknownUnitError, quote
 from .inputs import iter_records, unusable_values
 from .measures import Catalog, Measure, load_catalog
 
-_QUANTITY_TEXT = re.compile(r"^\s*([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s*(.*?)\s*$")
 _CONDITION_ID = re.compile(r"^[a-z][a-z0-9_]*$")
 
 
@@ -152,7 +151,7 @@ def parse_quantity(
             problems.append(Problem(path, f"expected a number, got {quote(value)}"))
             return None
     elif isinstance(raw, str):
-        m = _QUANTITY_TEXT.match(raw)
+        m = units.QUANTITY_TEXT.match(raw)
         if not m:
             problems.append(Problem(path, f"cannot read {quote(raw)} as a quantity (e.g. '70 {unit}')"))
             return None

@@ -12,6 +12,7 @@ in pounds (lb or lbf) therefore converts with the pound-mass factor, and newtons
 from __future__ import annotations
 
 import difflib
+import re
 
 from .errors import UnknownUnitError, quote
 
@@ -20,6 +21,10 @@ _IN_CM = 2.54
 _FT_M = 0.3048
 
 #: dimension -> canonical unit -> {accepted unit: factor that multiplies into the canonical unit}
+#: A quantity written as text: a number, then an optional unit (``150 lb``, ``1.62m``). One
+#: pattern for a record's text quantities and a table cell's (cohort), so both read alike.
+QUANTITY_TEXT = re.compile(r"^\s*([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s*(.*?)\s*$")
+
 FACTORS: dict[str, dict[str, float]] = {
     "mass": {"kg": 1.0, "g": 0.001, "lb": _LB, "lbs": _LB},
     "force": {"kg": 1.0, "kgf": 1.0, "lb": _LB, "lbs": _LB, "lbf": _LB, "N": 1 / 9.80665},
