@@ -28,6 +28,7 @@ from myoscope.knowledge import loader as knowledge_loader
 from myoscope.knowledge.loader import Knowledge, load_knowledge_from
 from myoscope.web import views
 from myoscope.web.patients import badge_kind
+from myoscope.workup.loader import workup_knowledge
 
 from .conftest import World, build_world, login
 
@@ -66,6 +67,7 @@ def knowledge_with_a_new_definition(tmp: Path) -> Knowledge:
 def extended(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Knowledge]:
     """The app's default knowledge replaced by the extended copy for one test (caches cleared)."""
     kb = knowledge_with_a_new_definition(tmp_path)
+    workup_knowledge()  # cached from the embedded knowledge first, so the copy cannot leak into it
     monkeypatch.setattr(knowledge_loader, "_default", lambda: kb)
     views.titles.cache_clear()
     yield kb
