@@ -88,3 +88,22 @@ def test_examples_from_the_engine_tests() -> None:
             {"sex": "male", "sarc_f": {"strength": 2, "falls": 2}, "calf_circumference": 31},
         ]
     )
+
+
+def test_the_parity_kernel_holds_every_definition_of_the_knowledge() -> None:
+    """The parity property above compares every compiled definition; none may be left out of the
+    kernel (a new definition file is compiled and compared the day it is added)."""
+    kb = load_knowledge()
+    assert [c.id for c in classifier().kernel.compiled] == list(kb.definitions)
+
+
+def test_golden_cases_of_every_definition_give_the_same_verdicts_in_the_cohort_engine() -> None:
+    """Every golden record (values below, at and above each published cut-off, derived ones such as
+    ASM/height² and ASM/BMI included) gives the same outcome, decided flag and decisive measures
+    per record and in the polars engine, for every definition, not only for its own."""
+    from .test_every_definition import golden_frame
+
+    _, recs = golden_frame()
+    assert recs
+    by_id = check(recs)
+    assert len(by_id) == len(recs)
