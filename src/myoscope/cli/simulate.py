@@ -10,7 +10,7 @@ import typer
 from ..errors import MyoscopeError
 from ..inputs import source_name
 from ..outputs import check_output, replacing
-from . import app, fail, split_ids
+from .base import app, fail, split_ids
 from .records import dumps, json_indent
 
 FORMATS = ("text", "json", "png", "svg", "html")

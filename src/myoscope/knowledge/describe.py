@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..rules.evaluate import Definition
-from ..rules.explain import fmt_value
+from ..measures import fmt_value
 from ..rules.nodes import Compare, Composite, Node, Ref, Score
 from .loader import Knowledge
 

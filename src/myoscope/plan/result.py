@@ -172,11 +172,16 @@ class Plan:
         }
 
     def __str__(self) -> str:
-        from .render import render_text
+        from ..report.plan import render_text
 
         return render_text(self)
 
     def to_html(self, standalone: bool = True) -> str:
-        from .render import render_html
+        from ..report.plan import render_html
 
         return render_html([self], standalone=standalone)
+
+    def _repr_html_(self) -> str:
+        from ..report.plan import render_html
+
+        return render_html([self], standalone=False)

@@ -11,7 +11,7 @@ from ...errors import PatientExistsError, ProblemsError, RecordValidationError, 
 from ...registry import repo
 from .. import patients as svc
 from .. import projection as proj
-from ..charts import svg_of
+from ...report.svg import svg_of
 from ..deps import CsrfChecked, CurrentWhere, DbSession, Settings
 from ..forms import problems_by_field
 from ..timeline import timeline, timeline_chart

@@ -11,7 +11,7 @@ from typing import Any
 
 import polars as pl
 
-from .stats import Summary
+from ..cohort.stats import Summary
 
 
 def prevalence_chart(summary: Summary, group: str = "overall") -> Any:

@@ -6,8 +6,8 @@ from datetime import timedelta
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from .crossings import Crossing
-    from .projection import Projection
+    from ..simulate.crossings import Crossing
+    from ..simulate.projection import Projection
 
 
 def _fmt(v: float, decimals: int) -> str:

@@ -16,7 +16,7 @@ import numpy as np
 if TYPE_CHECKING:
     import altair as alt
 
-    from .projection import Projection
+    from ..simulate.projection import Projection
 
 FORMATS = (".png", ".svg", ".html")
 

@@ -11,7 +11,7 @@ from typing import Any
 
 from ..errors import RegistryError
 from ..measures import load_catalog
-from .changes import PatientChanges, short_label
+from ..registry.changes import PatientChanges, short_label
 
 #: measures shown, in panel order (those the patient has at least one value of)
 TIMELINE_MEASURES = ("weight", "grip_strength", "gait_speed", "chair_stand_time", "sppb", "asm",
