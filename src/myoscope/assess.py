@@ -13,13 +13,13 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from .version import __version__
 from .derive import derive
 from .equations import estimate_note
 from .knowledge import Knowledge, load_knowledge
 from .record import Record, parse_record
 from .rules.evaluate import DefinitionResult
 from .rules.nodes import Context, Score
+from .version import __version__
 
 
 @dataclass

@@ -16,8 +16,8 @@ from typing import Any, NoReturn
 import typer
 from typer.core import TyperArgument, TyperCommand, TyperGroup
 
-from ..version import __version__
 from ..errors import MyoscopeError
+from ..version import __version__
 
 EXIT_OK = 0
 EXIT_INTERNAL = 1

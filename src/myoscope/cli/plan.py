@@ -25,14 +25,15 @@ def plan_cmd(
         typer.Option("--output", "--out", "-o", help="Write to this file instead of standard output."),
     ] = None,
     detail: Annotated[
-        bool, typer.Option("--detail", "-v", help="Print the full plan (doses, calculations, sources, assumptions) instead of the one-screen summary.")
+        bool, typer.Option("--detail", "-v", help="Print the full plan (doses, calculations, sources, "
+                           "assumptions) instead of the one-screen summary.")
     ] = False,
 ) -> None:
     """Make the treatment plan for each record: treat the cause, exercise, nutrition, physiotherapy,
     what not to do, goals and follow-up, every item cited."""
     from ..pathway import run_pathway
-    from ..report.summary import summary_text
     from ..report.plan import render_html
+    from ..report.summary import summary_text
 
     if format not in FORMATS:
         fail(f"unknown format {format!r} (expected {', '.join(FORMATS)})")

@@ -22,7 +22,8 @@ def workup_cmd(
         str, typer.Option("--format", "-f", help="text (clinician view), json, or patient (plain language)")
     ] = "text",
     detail: Annotated[
-        bool, typer.Option("--detail", "-v", help="Print the full work-up (every finding, weight and citation) instead of the one-screen summary.")
+        bool, typer.Option("--detail", "-v", help="Print the full work-up (every finding, weight and "
+                           "citation) instead of the one-screen summary.")
     ] = False,
 ) -> None:
     """Work up the likely causes of muscle wasting: ranked causes with the findings for and against

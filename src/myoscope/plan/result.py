@@ -47,6 +47,8 @@ class PlanItem:
     source: str = "knowledge"  # knowledge | work-up
     cited_as: str | None = None  # a work-up citation given as text
     target: Target | None = None
+    #: plain words for the patient report, from the knowledge file (None: not for patients)
+    patient_text: str | None = None
 
     @property
     def summary(self) -> str:

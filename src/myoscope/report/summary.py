@@ -51,8 +51,13 @@ class VerdictRow:
     decide: str  # "decided" or what would decide it
 
     def to_dict(self) -> dict[str, Any]:
-        return {"definition": self.id, "title": self.title, "outcome": self.outcome,
-                "decided": self.decided, "what_would_decide": self.decide}
+        return {
+            "definition": self.id,
+            "title": self.title,
+            "outcome": self.outcome,
+            "decided": self.decided,
+            "what_would_decide": self.decide,
+        }
 
 
 @dataclass(frozen=True)
@@ -80,17 +85,27 @@ def sort_definitions(a: Assessment) -> Sorted:
     for r in a.results.values():
         short = short_title(r.title)
         if r.outcome == NOT_APPLICABLE:
-            outside.append((short, "not applicable: " + (r.caveats[0] if r.caveats else "outside its population")))
+            outside.append(
+                (short, "not applicable: " + (r.caveats[0] if r.caveats else "outside its population"))
+            )
         elif r.in_population is not True:
-            why = "population not established" + (f" ({words(r.outcome)} shown for reference)"
-                                                  if r.outcome != INDETERMINATE else "")
+            why = "population not established" + (
+                f" ({words(r.outcome)} shown for reference)" if r.outcome != INDETERMINATE else ""
+            )
             outside.append((short, why))
         elif not r.decided and not _measured_any(r):
-            unmeasured.append((short, "measure " + _labels(r.decisive_measures) if r.decisive_measures
-                               else "nothing measured"))
+            unmeasured.append(
+                (
+                    short,
+                    "measure " + _labels(r.decisive_measures) if r.decisive_measures else "nothing measured",
+                )
+            )
         else:
-            decide = "decided" if r.decided else (
-                "measure " + _labels(r.decisive_measures) if r.decisive_measures else "not decided")
+            decide = (
+                "decided"
+                if r.decided
+                else ("measure " + _labels(r.decisive_measures) if r.decisive_measures else "not decided")
+            )
             if not r.decided and r.possible_outcomes:
                 decide += "; could be " + ", ".join(words(o) for o in r.possible_outcomes)
             applies.append(VerdictRow(r.id, short, r.outcome, r.decided, decide))
@@ -139,7 +154,8 @@ def plan_headlines(plan: Plan) -> list[str]:
             continue
         if s == "nutrition":
             heads = [re.split(r" \(|\. ", i.text)[0] for i in items if i.target is not None] or [
-                first_sentence(items[0].text)]
+                first_sentence(items[0].text)
+            ]
             more = len(items) - len(heads)
             text = "; ".join(heads)
         else:
@@ -164,8 +180,14 @@ def _console(width: int | None) -> tuple[Console, io.StringIO]:
     from rich.console import Console
 
     buf = io.StringIO()
-    kwargs: dict[str, Any] = {"file": buf, "no_color": True, "highlight": False, "soft_wrap": False,
-                              "emoji": False, "markup": False}
+    kwargs: dict[str, Any] = {
+        "file": buf,
+        "no_color": True,
+        "highlight": False,
+        "soft_wrap": False,
+        "emoji": False,
+        "markup": False,
+    }
     if width is not None:
         kwargs["width"] = width
     else:
@@ -173,8 +195,9 @@ def _console(width: int | None) -> tuple[Console, io.StringIO]:
     return Console(**kwargs), buf
 
 
-def summary_text(result: PathwayResult | Assessment, width: int | None = None,
-                 command: str = "myoscope assess") -> str:
+def summary_text(
+    result: PathwayResult | Assessment, width: int | None = None, command: str = "myoscope assess"
+) -> str:
     """The one-screen summary, wrapped to ``width`` (default: the terminal's)."""
     from rich.table import Table
     from rich.text import Text
@@ -183,16 +206,23 @@ def summary_text(result: PathwayResult | Assessment, width: int | None = None,
     workup: Workup | None = getattr(result, "workup", None)
     plan: Plan | None = getattr(result, "plan", None)
     console.print(Text("myoscope — " + who(result), style="bold"))
-    console.print(Text(f"myoscope {result.myoscope_version}, knowledge {result.knowledge_version}"
-                       + (f"; from {result.record.source}" if result.record.source else "")))
+    console.print(
+        Text(
+            f"myoscope {result.myoscope_version}, knowledge {result.knowledge_version}"
+            + (f"; from {result.record.source}" if result.record.source else "")
+        )
+    )
     for flag in sorted_red_flags(workup):
-        console.print(Text(f"RED FLAG [{flag.urgency.upper()}]: {flag.text.rstrip('.')}. Action: {flag.action}",
-                           style="bold"))
+        console.print(
+            Text(
+                f"RED FLAG [{flag.urgency.upper()}]: {flag.text.rstrip('.')}. Action: {flag.action}",
+                style="bold",
+            )
+        )
     for w in result.record.warnings:
         console.print(Text(f"Warning: {w}"))
     groups = sort_definitions(result)
-    table = Table(title=None, show_lines=False, expand=False, box=None, pad_edge=False,
-                  header_style="bold")
+    table = Table(title=None, show_lines=False, expand=False, box=None, pad_edge=False, header_style="bold")
     table.add_column("Definition", no_wrap=True)
     table.add_column("Outcome")
     table.add_column("Decided, or what would decide it")
@@ -203,7 +233,9 @@ def summary_text(result: PathwayResult | Assessment, width: int | None = None,
     if groups.applies:
         console.print(table)
     else:
-        console.print(_indented("none: no definition whose population the record establishes has a measurement"))
+        console.print(
+            _indented("none: no definition whose population the record establishes has a measurement")
+        )
     for title, why in groups.outside:
         console.print(_indented(f"{title}: {why}"))
     for title, what in groups.unmeasured:
@@ -227,29 +259,39 @@ def summary_text(result: PathwayResult | Assessment, width: int | None = None,
 
 
 def batch_table(rows: Sequence[PathwayResult | Assessment], width: int | None = None) -> str:
-    """The closing table of a batch: one row per record, the outcome of its key verdicts."""
+    """The closing table of a batch: one row per definition that applies to any record, one column
+    per record (few records, many definitions: this way the table fits a terminal)."""
     from rich.table import Table
 
     console, buf = _console(width)
     keys: list[str] = []
+    titles: dict[str, str] = {}
+    applies = []
     for r in rows:
-        for row in sort_definitions(r).applies:
-            if row.id not in keys:
-                keys.append(row.id)
-    table = Table(title=f"{len(rows)} records: the verdicts that apply", box=None, header_style="bold",
-                  title_justify="left", pad_edge=False)
-    table.add_column("Record", no_wrap=True)
-    table.add_column("Red flag")
+        got = {row.id: row for row in sort_definitions(r).applies}
+        applies.append(got)
+        for k, row in got.items():
+            if k not in keys:
+                keys.append(k)
+                titles[k] = row.title
+    table = Table(
+        title=f"{len(rows)} records: the verdicts that apply",
+        box=None,
+        header_style="bold",
+        title_justify="left",
+        pad_edge=False,
+    )
+    table.add_column("", no_wrap=True)
+    for r in rows:
+        table.add_column(r.record.id or r.record.source or "record")
+    flags = [sorted_red_flags(getattr(r, "workup", None)) for r in rows]
+    table.add_row("Red flag", *[f[0].urgency.upper() if f else "none" for f in flags])
     for k in keys:
-        table.add_column(short_title(rows[0].results[k].title) if k in rows[0].results else k)
-    for r in rows:
-        applies = {row.id: row for row in sort_definitions(r).applies}
-        flags = sorted_red_flags(getattr(r, "workup", None))
-        cells = [r.record.id or r.record.source or "record", flags[0].urgency if flags else "none"]
-        for k in keys:
-            row = applies.get(k)
-            cells.append("—" if row is None else words(row.outcome) + ("" if row.decided else "?"))
-        table.add_row(*cells)
+        cells = []
+        for got in applies:
+            cell = got.get(k)
+            cells.append("—" if cell is None else words(cell.outcome) + ("" if cell.decided else " (?)"))
+        table.add_row(titles[k], *cells)
     console.print(table)
-    console.print("— not applicable, population not established or nothing measured; ? not decided")
+    console.print("— not applicable, population not established or nothing measured; (?) not decided")
     return buf.getvalue().rstrip("\n")

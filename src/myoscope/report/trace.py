@@ -25,7 +25,7 @@ def fmt_measure(measure: str, value: Any, catalog: Catalog | None = None) -> str
         value = round(value, p) if p is not None else value
     unit = cat.unit_of(base)
     shown = fmt_value(value)
-    if isinstance(value, bool) or isinstance(value, str) or unit in _NO_UNIT:
+    if isinstance(value, bool | str) or unit in _NO_UNIT:
         return shown
     return f"{shown} {unit}"
 
@@ -61,18 +61,27 @@ def describe_entry(e: dict[str, Any], catalog: Catalog | None = None) -> str:
             p = cat.precision_of(str(e["measure"]).split(".")[0])
             if isinstance(v, float) and p is not None:
                 v = round(v, p)
-            value = fmt_value(v).replace("_", " ") + (f" {unit}" if unit and not isinstance(v, bool | str) else "")
+            value = fmt_value(v).replace("_", " ") + (
+                f" {unit}" if unit and not isinstance(v, bool | str) else ""
+            )
         text = f"{e['label']}: {value}; met if {_cutoff_words(e)} → {result}"
         text += f"  [{e['citation']}]"
         for note in e.get("notes", []):
             text += f"\n      note: {note}"
         return text
     if e["type"] == "population":
-        seen = ", ".join(f"{cat.label_of(m).lower()} {fmt_measure(m, v, cat)}" for m, v in e["values"].items())
+        seen = ", ".join(
+            f"{cat.label_of(m).lower()} {fmt_measure(m, v, cat)}" for m, v in e["values"].items()
+        )
         return f"{e['label']}: outside it ({seen})  [{e['citation']}]"
     parts = ", ".join(str(p).replace("_", " ") for p in e.get("parts", []))
-    kind = {"at_least": f"at least {e.get('n')} of", "all": "all of", "any": "any of",
-            "alternatives": "any measured of", "not": "not"}.get(e["type"], e["type"])
+    kind = {
+        "at_least": f"at least {e.get('n')} of",
+        "all": "all of",
+        "any": "any of",
+        "alternatives": "any measured of",
+        "not": "not",
+    }.get(e["type"], e["type"])
     return f"{e['label']}: {kind} ({parts}) → {result}"
 
 
@@ -90,7 +99,9 @@ def render(result: DefinitionResult, catalog: Catalog, indent: str = "  ") -> li
     if result.decisive_measures:
         lines.append(f"{indent}Measure next:")
         for m in result.decisive_measures:
-            lines.append(f"{indent}  - {catalog.label_of(m.split('.')[0])}: {catalog.next_step(m.split('.')[0])}")
+            lines.append(
+                f"{indent}  - {catalog.label_of(m.split('.')[0])}: {catalog.next_step(m.split('.')[0])}"
+            )
     for c in result.caveats:
         lines.append(f"{indent}Caveat: {c}")
     lines.append(f"{indent}Source: {result.citation}")

@@ -18,8 +18,16 @@ if TYPE_CHECKING:
     from .nodes import Condition
 
 #: short names a clinician writes (the catalog's labels are the long form)
-_SHORT = {"bmi": "BMI", "age": "age", "height": "height", "weight": "weight", "crp": "CRP",
-          "asmi": "ASM/height²", "alm_bmi": "ALM/BMI", "mrc_sum_score": "MRC sum score"}
+_SHORT = {
+    "bmi": "BMI",
+    "age": "age",
+    "height": "height",
+    "weight": "weight",
+    "crp": "CRP",
+    "asmi": "ASM/height²",
+    "alm_bmi": "ALM/BMI",
+    "mrc_sum_score": "MRC sum score",
+}
 #: method and setting values as written in reports
 _VALUES = {"dxa": "DXA", "bia": "BIA", "ct": "CT", "icu": "ICU", "nursing_home": "nursing home"}
 _SEX = {"female": "women", "male": "men"}
@@ -42,7 +50,14 @@ def _num(measure: str, v: Any) -> str:
     return shown if measure in _NO_UNIT or unit in _NO_UNIT else f"{shown} {unit}"
 
 
-_ONE = {"<": "under {v}", "<=": "{v} or less", ">": "over {v}", ">=": "{v} or over", "==": "{v}", "!=": "not {v}"}
+_ONE = {
+    "<": "under {v}",
+    "<=": "{v} or less",
+    ">": "over {v}",
+    ">=": "{v} or over",
+    "==": "{v}",
+    "!=": "not {v}",
+}
 
 
 def _one_measure(measure: str, conds: list[Condition]) -> str:

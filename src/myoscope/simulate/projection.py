@@ -164,13 +164,14 @@ class Projection:
 
     # --- charts ----------------------------------------------------------------------------
     def chart(
-        self, quantities: list[str] | None = None, width: int = 560, height: int = 170, max_points: int = 800
+        self, quantities: list[str] | None = None, width: int = 560, height: int = 170, max_points: int = 800,
+        patient: str | None = None,
     ) -> alt.VConcatChart:
         """An altair chart: one panel per quantity (band, median, central run, cut-offs, history)."""
         from ..report.projection_chart import projection_chart
 
         return projection_chart(
-            self, quantities=quantities, width=width, height=height, max_points=max_points
+            self, quantities=quantities, width=width, height=height, max_points=max_points, patient=patient
         )
 
     def save_chart(self, path: str | Path, **kwargs: Any) -> Path:

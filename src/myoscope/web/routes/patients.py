@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Query, Request, Response
+from fastapi import APIRouter, Form, Path, Query, Request, Response
 from fastapi.responses import RedirectResponse
 
 from ...errors import PatientExistsError, ProblemsError, RecordValidationError, SimulationError
 from ...registry import repo
+from ...report.svg import svg_of
 from .. import patients as svc
 from .. import projection as proj
-from ...report.svg import svg_of
 from ..deps import CsrfChecked, CurrentWhere, DbSession, Settings
 from ..forms import problems_by_field
 from ..timeline import timeline, timeline_chart
@@ -142,6 +142,37 @@ def projection_svg(
     except (proj.NoProjectionError, SimulationError, ProblemsError, ValueError) as exc:
         return Response(_empty_svg(f"No projection: {exc}"), media_type=SVG)
     return Response(svg, media_type=SVG)
+
+
+@router.get("/{patient_id}/report.{fmt}")
+def patient_report(
+    db: DbSession,
+    where: CurrentWhere,
+    patient_id: int,
+    fmt: Annotated[str, Path(pattern="^(pdf|html)$")],
+    audience: Annotated[str, Query(pattern="^(clinician|patient)$")] = "clinician",
+) -> Response:
+    """The clinician or patient report of the latest visit, as PDF or HTML (an audited read)."""
+    from ...pathway import run_pathway
+    from ...record import parse_record
+    from ...report.document import Charts, render_report
+
+    data = proj.latest_record(db, where, patient_id)  # a foreign id is 404
+    charts = Charts()
+    if audience == "clinician":
+        t = timeline(db, where, patient_id)
+        if t.values:
+            charts.add("Measurements over visits with the latest assessment's cut-offs (dashed) and the "
+                       "minimal clinically important difference (band).",
+                       svg_of(timeline_chart(t), f"Measurements of {t.pseudonym}", "Timeline"))
+    where.audit(db, action="read", entity="report", entity_id=patient_id, patient_id=patient_id,
+                audience=audience, format=fmt)
+    db.commit()  # read and audited: render without holding the database
+    result = run_pathway(parse_record(data, source=f"patient {patient_id}"))
+    body = render_report(result, audience, fmt, assessor=where.who.username, charts=charts)
+    media = "application/pdf" if fmt == "pdf" else "text/html; charset=utf-8"
+    name = f"myoscope-{audience}-report-{patient_id}.{fmt}"
+    return Response(body, media_type=media, headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
 
 def _empty_svg(message: str) -> str:
