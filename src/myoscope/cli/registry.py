@@ -343,8 +343,8 @@ def visit_assessment(visit_id: Annotated[int, typer.Argument(help="The visit id 
                      format: Format = "text", database: Database = None,
                      user: User = None) -> None:
     """Show a visit's full assessment (traces, work-up, plan), rebuilt from its stored inputs."""
-    from ..report.assessment import assessment_text as render_text
     from ..registry.assessing import rebuild
+    from ..report.assessment import assessment_text as render_text
 
     _format(format)
     with _session(database) as s:

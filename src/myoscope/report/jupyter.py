@@ -24,30 +24,45 @@ def assessment_html(a: Assessment) -> str:
     """Red flags first, then the verdicts that apply, then one line for the rest."""
     parts = [f"<p><b>{escape(who(a))}</b> · knowledge {escape(a.knowledge_version)}</p>"]
     for f in sorted_red_flags(getattr(a, "workup", None)):
-        parts.append(f'<p style="color:#b00020"><b>RED FLAG [{escape(f.urgency.upper())}]</b> '
-                     f"{escape(f.text)}</p>")
+        parts.append(
+            f'<p style="color:#b00020"><b>RED FLAG [{escape(f.urgency.upper())}]</b> {escape(f.text)}</p>'
+        )
     groups = sort_definitions(a)
-    parts.append(_table(["Definition", "Outcome", "Decided, or what would decide it"],
-                        [[r.title, words(r.outcome), r.decide] for r in groups.applies]))
+    parts.append(
+        _table(
+            ["Definition", "Outcome", "Decided, or what would decide it"],
+            [[r.title, words(r.outcome), r.decide] for r in groups.applies],
+        )
+    )
     rest = [t for t, _ in groups.outside + groups.unmeasured]
     if rest:
-        parts.append(f"<p>Not shown (population not established or nothing measured): {escape(', '.join(rest))}</p>")
+        parts.append(
+            f"<p>Not shown (population not established or nothing measured): {escape(', '.join(rest))}</p>"
+        )
     return "<div>" + "".join(parts) + "</div>"
 
 
 def workup_html(w: Workup) -> str:
     rows = [[i, c.label, c.confidence, c.score] for i, c in enumerate(w.candidates, 1)]
-    flags = "".join(f'<p style="color:#b00020"><b>RED FLAG [{escape(f.urgency.upper())}]</b> {escape(f.text)}</p>'
-                    for f in sorted_red_flags(w))
+    flags = "".join(
+        f'<p style="color:#b00020"><b>RED FLAG [{escape(f.urgency.upper())}]</b> {escape(f.text)}</p>'
+        for f in sorted_red_flags(w)
+    )
     return f"<div>{flags}{_table(['#', 'Cause', 'Confidence', 'Score'], rows)}</div>"
 
 
 def projection_html(p: Projection) -> str:
-    rows = [[q, s.label, s.unit, f"{s.median[0]:.4g}", f"{s.median[-1]:.4g}",
-             f"{s.p5[-1]:.4g}–{s.p95[-1]:.4g}"] for q, s in p.series.items()]
+    rows = [
+        [q, s.label, s.unit, f"{s.median[0]:.4g}", f"{s.median[-1]:.4g}", f"{s.p5[-1]:.4g}–{s.p95[-1]:.4g}"]
+        for q, s in p.series.items()
+    ]
     head = f"<p><b>{escape(p.record_source or 'record')}</b>: {escape(p.scenario.name)}</p>"
-    return "<div>" + head + _table(["Quantity", "Label", "Unit", "Start (median)", "End (median)",
-                                    "End 5–95%"], rows) + "</div>"
+    return (
+        "<div>"
+        + head
+        + _table(["Quantity", "Label", "Unit", "Start (median)", "End (median)", "End 5–95%"], rows)
+        + "</div>"
+    )
 
 
 def frame_html(rows: list[dict[str, Any]]) -> str:
