@@ -71,7 +71,8 @@ def prevalence_chart(summary: Summary, group: str = "overall") -> Any:
         .resolve_scale(y="independent")
         .properties(title=alt.TitleParams(
             f"Prevalence ({summary.design})",
-            subtitle="grey: not decided (indeterminate) or outside the definition's population (not applicable)",
+            subtitle="grey: not decided (indeterminate) or outside the definition's population "
+                     "(not applicable)",
             anchor="start"))
     )
 

@@ -30,6 +30,7 @@ CHART_MEASURES = ("grip_strength", "gait_speed", "chair_stand_time", "sppb", "as
                   "calf_circumference")
 FORMATS = (".png", ".svg", ".html", ".json")
 MAX_SUBTITLES = 6
+LEGEND = "dashed red: cut-offs of the latest assessment; green band: MCID; orange: alerts"
 
 
 @dataclass
@@ -165,7 +166,7 @@ def chart_of(t: Timeline, title: str | None = None, subtitle: list[str] | None =
         panels.append(alt.layer(*layers).properties(width=540, height=120))
     title_params = alt.TitleParams(
         title or f"{t.pseudonym}: measurements at each visit",
-        subtitle=subtitle or "dashed red: cut-offs of the latest assessment; green band: MCID; orange: alerts",
+        subtitle=subtitle or LEGEND,
         anchor="start",
     )
     return alt.vconcat(*panels).resolve_scale(x="shared").properties(title=title_params)
@@ -177,7 +178,7 @@ def timeline_chart(changes: PatientChanges) -> Any:
     if not t.values:
         raise RegistryError(f"patient {changes.series.pseudonym} has no followed measurements to chart")
     subtitle = [f"{a['date']}: {a['message']}" for a in t.alerts[-MAX_SUBTITLES:]]
-    subtitle.append("dashed red: cut-offs of the latest assessment; green band: MCID; orange: alerts")
+    subtitle.append(LEGEND)
     return chart_of(t, f"{changes.series.pseudonym}: {len(changes.series.visits)} visits, "
                        f"{len(t.alerts)} alert(s)", subtitle)
 
