@@ -111,7 +111,7 @@ def test_patient_html_structure_and_reading_grade(maria: myoscope.PathwayResult)
 
     doc = lxml_html.fromstring(patient_html(maria))
     ids = [s.get("id") for s in doc.iter("section")]
-    assert ids == ["get-help-now", "what-we-found", "what-it-means", "what-to-do"]
+    assert ids == ["get-help-now", "what-we-found", "what-it-means", "possible-reasons", "what-to-do"]
     body = " ".join(s.text_content() for s in doc.iter("section"))
     grade = textstat.flesch_kincaid_grade(body)
     assert grade <= 8, f"patient report reads at grade {grade}"
@@ -122,7 +122,7 @@ def test_every_patient_text_reads_at_grade_8_or_below() -> None:
 
     t = patient_texts()
     texts = [m[k] for m in t["meanings"].values() for k in ("found", "means")]
-    texts += [t["nutrition"]["protein"]["foods"]]
+    texts += [t["nutrition"]["protein"]["foods"], t["no_finding"], t["causes_intro"]]
     kb = myoscope.load_knowledge()  # plan items' patient texts
     from myoscope.plan.loader import load_plan_knowledge
 

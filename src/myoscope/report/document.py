@@ -137,11 +137,12 @@ def clinician_context(
 ) -> dict[str, Any]:
     refs = References()
     groups = sort_definitions(result)
+    # numbered in the order the report shows them: red flags first
+    flags = [{"flag": f, "ref": refs.cite(f.citation)} for f in sorted_red_flags(result.workup)]
     verdicts = []
     for row in groups.applies:
         r = result.results[row.id]
         verdicts.append({"row": row, "ref": refs.cite(r.citation)})
-    flags = [{"flag": f, "ref": refs.cite(f.citation)} for f in sorted_red_flags(result.workup)]
     causes = []
     if result.workup is not None:
         for c in result.workup.candidates[:5]:
@@ -199,7 +200,10 @@ def patient_context(
     groups, not_findings = texts["definition_groups"], set(texts["not_findings"])
     found: dict[str, dict[str, Any]] = {}
     for r in result.results.values():
-        if not r.usable or not r.decided or r.outcome in not_findings:
+        # a finding: within its population, and every outcome still possible is a finding too
+        # (EWGSOP2 probable sarcopenia that may turn out severe is a finding; one that may be
+        # "no sarcopenia" is not yet)
+        if not r.usable or r.outcome in not_findings or any(o in not_findings for o in r.possible_outcomes):
             continue
         g = groups.get(r.id)
         if g and g not in found:
@@ -240,6 +244,8 @@ def patient_context(
         "help_now": help_now,
         "causes": causes,
         "tests": tests[:5],
+        "no_finding": texts["no_finding"],
+        "causes_intro": texts["causes_intro"],
         "todo": todo,
         "eat": eat,
         "disclaimer": w.patient_disclaimer if w is not None else "",
