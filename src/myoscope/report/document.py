@@ -210,6 +210,7 @@ def patient_context(
             found[g] = texts["meanings"][g]
     todo: list[str] = []
     eat: list[str] = []
+    protein_foods: dict[str, Any] | None = None
     plan = result.plan
     if plan is not None:
         todo = [i.patient_text for i in plan.sections.get("exercise", []) if i.patient_text]
@@ -220,6 +221,8 @@ def patient_context(
             if p.per_meal and p.meals:
                 eat.append(n["per_meal"].format(per_meal=_range(list(p.per_meal)), meals=p.meals))
             eat.append(n["foods"])
+            foods = texts["nutrition"]["protein_foods"]
+            protein_foods = {"intro": foods["intro"], "foods": foods["foods"]}
         e = plan.nutrition.get("energy")
         if e is not None and e.status == "computed" and e.per_day:
             eat.append(texts["nutrition"]["energy"]["text"].format(per_day=_range(list(e.per_day))))
@@ -247,6 +250,7 @@ def patient_context(
         "no_finding": texts["no_finding"],
         "causes_intro": texts["causes_intro"],
         "todo": todo,
+        "protein_foods": protein_foods,
         "eat": eat,
         "disclaimer": w.patient_disclaimer if w is not None else "",
         "knowledge_version": result.knowledge_version,
