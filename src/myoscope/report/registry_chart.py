@@ -65,7 +65,7 @@ def build_timeline(pseudonym: str, records: Mapping[date, Record],
             v = rec.values.get(m) if isinstance(rec.values.get(m), int | float) else derived.get(m)
             if isinstance(v, int | float) and not isinstance(v, bool):
                 out.values.append({"date": on.isoformat(), "measure": measure_title(m), "value": float(v)})
-    latest = assess_definitions(next(reversed(records.values()))).to_dict() if records else {}
+    latest = assess_definitions(list(records.values())[-1]).to_dict() if records else {}
     shown = {r["measure"] for r in out.values}
     grouped: dict[tuple[str, float], dict[str, set[str]]] = {}
     for did, res in (latest.get("results") or {}).items():
