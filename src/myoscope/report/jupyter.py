@@ -10,6 +10,8 @@ from .summary import sort_definitions, sorted_red_flags, who, words
 
 if TYPE_CHECKING:
     from ..assess import Assessment
+    from ..cohort.run import CohortResult
+    from ..cohort.stats import Summary
     from ..simulate.projection import Projection
     from ..workup.result import Workup
 
@@ -71,3 +73,27 @@ def frame_html(rows: list[dict[str, Any]]) -> str:
         return "<p>(empty)</p>"
     head = list(rows[0])
     return _table(head, [[r.get(h, "") for h in head] for r in rows])
+
+
+def cohort_summary_html(s: Summary) -> str:
+    """Prevalence (overall) with every outcome, indeterminate and not applicable included."""
+    rows = [
+        [
+            r["definition"],
+            words(r["outcome"]),
+            r["count"],
+            r["n"],
+            f"{100 * r['prevalence']:.1f}%",
+            f"{100 * r['ci_low']:.1f}–{100 * r['ci_high']:.1f}",
+        ]
+        for r in s.summary.iter_rows(named=True)
+    ]
+    head = f"<p><b>Prevalence</b> ({escape(s.design)})</p>"
+    return (
+        "<div>" + head + _table(["Definition", "Outcome", "Count", "n", "Share", "95% CI"], rows) + "</div>"
+    )
+
+
+def cohort_run_html(run: CohortResult) -> str:
+    rows = [[r["definition"], words(str(r["outcome"])), r["n"]] for r in run.summary.iter_rows(named=True)]
+    return f"<div><p>{escape(run.accounting)}</p>{_table(['Definition', 'Outcome', 'Rows'], rows)}</div>"
