@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
 
-from ..errors import KnowledgeError, MyoscopeError
+from ..errors import KnowledgeError, ReportError
 from ..knowledge import load_knowledge
 from ..yamlio import load_yaml
 from .plan import dose_text
@@ -39,10 +39,6 @@ AUDIENCES = ("clinician", "patient")
 PAGE_SIZES = ("A4", "Letter")
 _DOI = re.compile(r"doi:(10\.[^\s,;]+?)(?=\)?(?:[,;\s]|$))")
 _SHORT_REF = re.compile(r"^(.+?\d{4}[a-z]? \((?:doi:\S+?|PMID \d+|https?://\S+?)\))(?:,|$)")
-
-
-class ReportError(MyoscopeError):
-    """A report cannot be made as asked (unknown audience or page size, PDF support missing)."""
 
 
 @dataclass
