@@ -144,7 +144,7 @@ def projection_summary(p: Projection, width: int | None = None) -> str:
     from rich.table import Table
     from rich.text import Text
 
-    from .summary import _console, _indented
+    from .summary import _console, _indented, _strip
 
     console, buf = _console(width)
     who = p.record_source or "record"
@@ -184,7 +184,7 @@ def projection_summary(p: Projection, width: int | None = None) -> str:
         console.print(_indented(f"Not projected: {q} (no rate of change in the evidence read)"))
     console.print()
     console.print(Text("Every key day, sources, notes and caveats: add --detail"))
-    return buf.getvalue().rstrip("\n")
+    return _strip(buf.getvalue())
 
 
 __all__ = ["cutoff_words", "projection_summary", "render_text"]

@@ -106,8 +106,6 @@ def sort_definitions(a: Assessment) -> Sorted:
                 if r.decided
                 else ("measure " + _labels(r.decisive_measures) if r.decisive_measures else "not decided")
             )
-            if not r.decided and r.possible_outcomes:
-                decide += "; could be " + ", ".join(words(o) for o in r.possible_outcomes)
             applies.append(VerdictRow(r.id, short, r.outcome, r.decided, decide))
     return Sorted(applies, outside, unmeasured)
 
@@ -166,6 +164,11 @@ def plan_headlines(plan: Plan) -> list[str]:
             more = len(items) - 1
         out.append(f"{SECTION_TITLES[s]}: {text}" + (f" (+{more} more)" if more else ""))
     return out
+
+
+def _strip(text: str) -> str:
+    """Rich pads lines to the width; trailing spaces are noise in a terminal and in files."""
+    return "\n".join(line.rstrip() for line in text.rstrip("\n").splitlines())
 
 
 def _indented(text: str) -> Any:
@@ -255,7 +258,7 @@ def summary_text(
     console.print()
     src = result.record.source or "FILE"
     console.print(Text(f"Full trace of every definition, the work-up and the plan: {command} {src} --detail"))
-    return buf.getvalue().rstrip("\n")
+    return _strip(buf.getvalue())
 
 
 def batch_table(rows: Sequence[PathwayResult | Assessment], width: int | None = None) -> str:
@@ -294,4 +297,4 @@ def batch_table(rows: Sequence[PathwayResult | Assessment], width: int | None = 
         table.add_row(titles[k], *cells)
     console.print(table)
     console.print("— not applicable, population not established or nothing measured; (?) not decided")
-    return buf.getvalue().rstrip("\n")
+    return _strip(buf.getvalue())
