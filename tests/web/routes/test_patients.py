@@ -99,4 +99,9 @@ def test_report_download_is_audited_scoped_and_a_pdf(alice: TestClient, world: W
     assert alice.get("/patients/999999/report.pdf").status_code == 404
     assert len(_audit(world, "report")) == before + 2
     assert alice.get(f"/patients/{world.patient_a}/report.pdf?audience=nurse").status_code in (400, 422)
+    with world.app.state.sessions.begin() as s:
+        empty = repo.add_patient(s, pseudonym="pa-empty", sex="female", birth_date=date(1950, 1, 1),
+                                 organisation_name="Clinic A", actor="test").id
+    r = alice.get(f"/patients/{empty}/report.pdf")
+    assert r.status_code == 409 and "no visit" in r.text  # a page, never a 500
     assert alice.get(f"/patients/{world.patient_a}/report.doc").status_code in (400, 404, 422)

@@ -13,6 +13,7 @@ from ...report.svg import svg_of
 from .. import patients as svc
 from .. import projection as proj
 from ..deps import CsrfChecked, CurrentWhere, DbSession, Settings
+from ..errors import NothingToReport
 from ..forms import problems_by_field
 from ..timeline import timeline, timeline_chart
 from .render import page
@@ -157,7 +158,10 @@ def patient_report(
     from ...record import parse_record
     from ...report.document import Charts, render_report
 
-    data = proj.latest_record(db, where, patient_id)  # a foreign id is 404
+    try:
+        data = proj.latest_record(db, where, patient_id)  # a foreign id is 404
+    except proj.NoProjectionError as exc:
+        raise NothingToReport(f"{exc}; the report is of the latest visit") from None
     charts = Charts()
     if audience == "clinician":
         t = timeline(db, where, patient_id)
