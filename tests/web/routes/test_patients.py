@@ -89,6 +89,7 @@ def test_report_download_is_audited_scoped_and_a_pdf(alice: TestClient, world: W
     assert "attachment" in r.headers["content-disposition"]
     text = " ".join(p.extract_text() for p in PdfReader(io.BytesIO(r.content)).pages)
     assert "pa-001" in text and "alice" in text and "References" in text
+    assert "Measurements over visits" in text and "Projection under the scenario" in text  # both charts
     rows = _audit(world, "report")
     assert len(rows) == before + 1 and rows[-1].patient_id == world.patient_a
     assert rows[-1].details["audience"] == "clinician"

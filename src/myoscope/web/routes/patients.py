@@ -147,6 +147,7 @@ def projection_svg(
 
 @router.get("/{patient_id}/report.{fmt}")
 def patient_report(
+    request: Request,
     db: DbSession,
     where: CurrentWhere,
     patient_id: int,
@@ -169,14 +170,36 @@ def patient_report(
             charts.add("Measurements over visits with the latest assessment's cut-offs (dashed) and the "
                        "minimal clinically important difference (band).",
                        svg_of(timeline_chart(t), f"Measurements of {t.pseudonym}", "Timeline"))
+    key = proj.cache_key(db, patient_id, proj.DEFAULT_SCENARIO)
     where.audit(db, action="read", entity="report", entity_id=patient_id, patient_id=patient_id,
                 audience=audience, format=fmt)
     db.commit()  # read and audited: render without holding the database
-    result = run_pathway(parse_record(data, source=f"patient {patient_id}"))
+    rec = parse_record(data, source=f"patient {patient_id}")
+    if audience == "clinician":
+        charts.add(*_projection_figure(request, data, patient_id, key))
+    result = run_pathway(rec)
     body = render_report(result, audience, fmt, assessor=where.who.username, charts=charts)
     media = "application/pdf" if fmt == "pdf" else "text/html; charset=utf-8"
     name = f"myoscope-{audience}-report-{patient_id}.{fmt}"
     return Response(body, media_type=media, headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
+def _projection_figure(request: Request, data: dict[str, object], patient_id: int,
+                       key: tuple[object, ...]) -> tuple[str, str | None]:
+    """The patient page's default projection (shared chart cache: seconds to render once)."""
+    name = proj.scenarios()[proj.DEFAULT_SCENARIO]["name"]
+    caption = (f"Projection under the scenario '{name}': median and 5–95% band, the definitions' cut-offs "
+               "(dashed red), intervention and bed-rest periods shaded.")
+    cache: dict[tuple[object, ...], str] = request.app.state.chart_cache
+    svg = cache.get(key)
+    if svg is None:
+        try:
+            svg = svg_of(proj.project(dict(data), patient_id, proj.DEFAULT_SCENARIO).chart(
+                max_points=proj.CHART_POINTS), f"Projection: {name}", caption)
+        except (proj.NoProjectionError, SimulationError, ProblemsError, ValueError) as exc:
+            return f"No projection: {exc}", None
+        proj.remember(cache, key, svg)
+    return caption, svg
 
 
 def _empty_svg(message: str) -> str:
