@@ -67,12 +67,14 @@ def report_cmd(
             )
         rec = parse_record(data, source=f"patient {patient}")
         if audience == "clinician":
+            from ..report.charts import REPORT_PANEL_HEIGHT
             from ..report.registry_chart import timeline_chart
             from ..report.svg import svg_of
 
             charts.add(
                 "Measurements over visits, with the alerts of change over time.",
-                svg_of(timeline_chart(changes), f"Measurements of {patient}", "Timeline"),
+                svg_of(timeline_chart(changes, height=REPORT_PANEL_HEIGHT), f"Measurements of {patient}",
+                       "Timeline"),
             )
     else:
         records = load_records(str(record))

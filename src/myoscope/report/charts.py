@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from ..record import Record
 
+#: panel height of charts in a printed report (a page holds the timeline of seven measures)
+REPORT_PANEL_HEIGHT = 60
 #: the projection a report shows: ageing only, over the scenario's horizon (a display choice)
 REPORT_DRAWS = 200
 REPORT_YEARS = 2.0

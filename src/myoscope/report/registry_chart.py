@@ -125,7 +125,8 @@ def changes_timeline(changes: PatientChanges) -> Timeline:
     return build_timeline(s.pseudonym, records, alerts)
 
 
-def chart_of(t: Timeline, title: str | None = None, subtitle: list[str] | None = None) -> Any:
+def chart_of(t: Timeline, title: str | None = None, subtitle: list[str] | None = None,
+             width: int = 540, height: int = 120) -> Any:
     """One panel per measure: values over calendar dates, cut-off lines, the MCID band, alerts."""
     import altair as alt
 
@@ -148,7 +149,7 @@ def chart_of(t: Timeline, title: str | None = None, subtitle: list[str] | None =
             alt.Chart(alt.InlineData(values=values))
             .mark_line(point=True, color="#0b5cad")
             .encode(x=alt.X("date:T", title=None, axis=x_axis),
-                    y=alt.Y("value:Q", title=measure, scale=alt.Scale(zero=False)),
+                    y=alt.Y("value:Q", title=None, scale=alt.Scale(zero=False)),
                     tooltip=["date:T", "value:Q"])
         )
         cuts = [c for c in t.cutoffs if c["measure"] == measure]
@@ -163,7 +164,10 @@ def chart_of(t: Timeline, title: str | None = None, subtitle: list[str] | None =
             layers.append(alt.Chart(alt.InlineData(values=marks))
                           .mark_rule(color="#e8a317", strokeWidth=2)
                           .encode(x="date:T", tooltip=["date:T", "message:N"]))
-        panels.append(alt.layer(*layers).properties(width=540, height=120))
+        # the measure as the panel's title: a rotated axis title longer than a short panel would
+        # stretch it
+        panels.append(alt.layer(*layers).properties(
+            width=width, height=height, title=alt.TitleParams(measure, anchor="start", fontSize=11)))
     title_params = alt.TitleParams(
         title or f"{t.pseudonym}: measurements at each visit",
         subtitle=subtitle or LEGEND,
@@ -172,7 +176,7 @@ def chart_of(t: Timeline, title: str | None = None, subtitle: list[str] | None =
     return alt.vconcat(*panels).resolve_scale(x="shared").properties(title=title_params)
 
 
-def timeline_chart(changes: PatientChanges) -> Any:
+def timeline_chart(changes: PatientChanges, height: int = 120) -> Any:
     """The registry timeline of ``changes``, its alerts in the subtitle."""
     t = changes_timeline(changes)
     if not t.values:
@@ -180,7 +184,7 @@ def timeline_chart(changes: PatientChanges) -> Any:
     subtitle = [f"{a['date']}: {a['message']}" for a in t.alerts[-MAX_SUBTITLES:]]
     subtitle.append(LEGEND)
     return chart_of(t, f"{changes.series.pseudonym}: {len(changes.series.visits)} visits, "
-                       f"{len(t.alerts)} alert(s)", subtitle)
+                       f"{len(t.alerts)} alert(s)", subtitle, height=height)
 
 
 def save_timeline(changes: PatientChanges, path: str | Path) -> Path:

@@ -157,7 +157,9 @@ def patient_report(
     """The clinician or patient report of the latest visit, as PDF or HTML (an audited read)."""
     from ...pathway import run_pathway
     from ...record import parse_record
+    from ...report.charts import REPORT_PANEL_HEIGHT
     from ...report.document import Charts, render_report
+    from ...report.registry_chart import chart_of
 
     try:
         data = proj.latest_record(db, where, patient_id)  # a foreign id is 404
@@ -169,7 +171,8 @@ def patient_report(
         if t.values:
             charts.add("Measurements over visits with the latest assessment's cut-offs (dashed) and the "
                        "minimal clinically important difference (band).",
-                       svg_of(timeline_chart(t), f"Measurements of {t.pseudonym}", "Timeline"))
+                       svg_of(chart_of(t, height=REPORT_PANEL_HEIGHT), f"Measurements of {t.pseudonym}",
+                              "Timeline"))
     key = proj.cache_key(db, patient_id, proj.DEFAULT_SCENARIO)
     where.audit(db, action="read", entity="report", entity_id=patient_id, patient_id=patient_id,
                 audience=audience, format=fmt)
