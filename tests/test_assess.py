@@ -17,7 +17,7 @@ def test_result_object() -> None:
     d = a.to_dict()
     json.dumps(d)  # JSON-ready
     assert d["derived"]["sarc_f"] == 5 and d["derived"]["sarc_calf"] == 15
-    text = str(a)
+    text = a.detail() if hasattr(a, "detail") else str(a)
     assert text.startswith("myoscope assessment: record (id x)")
     assert "EWGSOP2 — revised European consensus on sarcopenia (2019)" in text
     assert "Measure next:" in text
@@ -26,4 +26,4 @@ def test_result_object() -> None:
 def test_warnings_are_reported() -> None:
     a = assess({"sex": "male", "grip_strength": 92})
     assert a.to_dict()["warnings"] == ["grip_strength: 92 kg is unusual (usually 2–80 kg); check it"]
-    assert "Warning: grip_strength: 92 kg is unusual" in str(a)
+    assert "Warning: grip_strength: 92 kg is unusual" in (a.detail() if hasattr(a, "detail") else str(a))

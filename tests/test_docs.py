@@ -38,12 +38,12 @@ def test_every_command_has_help_and_is_in_the_readme() -> None:
 
 
 def test_the_red_flag_table_in_the_workup_docs_is_current() -> None:
-    from myoscope.workup.render import red_flags_markdown
+    from myoscope.report.workup import red_flags_markdown
 
     text = (ROOT / "docs" / "workup.md").read_text("utf-8")
     table = text.split("<!-- red-flags:start -->\n", 1)[1].split("<!-- red-flags:end -->", 1)[0]
     assert table == red_flags_markdown(), (
-        "docs/workup.md's red-flag table is stale: paste myoscope.workup.render.red_flags_markdown()")
+        "docs/workup.md's red-flag table is stale: paste myoscope.report.workup.red_flags_markdown()")
 
 
 def test_definitions_page_tables_are_generated_from_the_knowledge() -> None:

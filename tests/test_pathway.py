@@ -56,7 +56,7 @@ def test_pathway_adds_workup_and_plan_to_the_assessment() -> None:
     assert {k: v for k, v in d.items() if k not in ("workup", "plan")} == a.to_dict()
     assert p.workup is not None and d["workup"] == p.workup.to_dict()
     assert p.plan is not None and d["plan"] == p.plan.to_dict()
-    assert str(p).startswith(str(a)) and len(str(p)) > len(str(a))
+    assert p.detail().startswith(str(a)) and len(p.detail()) > len(str(a))
 
 
 def test_switches_and_shortcuts() -> None:

@@ -1,7 +1,5 @@
 """myoscope: find, stage, explain and follow muscle wasting under every consensus definition."""
 
-__version__ = "0.1.0"
-
 from .assess import Assessment
 from .errors import (
     KnowledgeError,
@@ -12,6 +10,7 @@ from .errors import (
 from .knowledge import load_knowledge
 from .pathway import PathwayResult, assess, run_pathway
 from .record import Record, load_records, parse_record
+from .version import __version__
 
 __all__ = [
     "Assessment",

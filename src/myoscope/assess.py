@@ -13,14 +13,13 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from . import __version__
 from .derive import derive
 from .equations import estimate_note
 from .knowledge import Knowledge, load_knowledge
 from .record import Record, parse_record
 from .rules.evaluate import DefinitionResult
-from .rules.explain import fmt_value, render
 from .rules.nodes import Context, Score
+from .version import __version__
 
 
 @dataclass
@@ -60,7 +59,14 @@ class Assessment:
         }
 
     def __str__(self) -> str:
-        return render_text(self)
+        from .report.assessment import assessment_text
+
+        return assessment_text(self)
+
+    def _repr_html_(self) -> str:
+        from .report.jupyter import assessment_html
+
+        return assessment_html(self)
 
 
 def _jsonable(values: dict[str, Any]) -> dict[str, Any]:
@@ -122,29 +128,3 @@ def _flag_estimates(trace: list[dict[str, Any]]) -> None:
         if note and entry.get("value") is not None:
             entry["estimate"] = note
             entry.setdefault("notes", []).append(note)
-
-
-def render_text(a: Assessment, knowledge: Knowledge | None = None) -> str:
-    kb = knowledge or load_knowledge()
-    cat = kb.catalog
-    title = a.record.source or "record"
-    if a.record.id:
-        title += f" (id {a.record.id})"
-    lines = [f"myoscope assessment: {title}",
-             f"myoscope {a.myoscope_version}, knowledge {a.knowledge_version}"]
-    shown = []
-    for k, v in a.record.values.items():
-        if k in ("id", "sarc_f", "weight_history", "history", "plan_constraints"):
-            continue
-        unit = cat.unit_of(k)
-        shown.append(f"{k} {fmt_value(v.isoformat() if isinstance(v, date) else v)}"
-                     + (f" {unit}" if unit and not isinstance(v, bool | str) else ""))
-    lines.append("Record: " + ", ".join(shown))
-    der = [f"{k} {fmt_value(v)}" for k, v in a.derived.items() if v is not None]
-    lines.append("Derived: " + (", ".join(der) if der else "none"))
-    for w in a.record.warnings:
-        lines.append(f"Warning: {w}")
-    for r in a.results.values():
-        lines.append("")
-        lines += render(r, cat)
-    return "\n".join(lines)

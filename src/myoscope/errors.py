@@ -136,3 +136,7 @@ class ImportWriteError(RegistryError):
 
 class ConfirmationRequiredError(RegistryError):
     """A destructive operation (deleting a patient) was asked for without explicit confirmation."""
+
+
+class ReportError(MyoscopeError):
+    """A report cannot be made as asked (unknown audience, page size or format; PDF support missing)."""

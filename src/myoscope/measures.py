@@ -122,6 +122,15 @@ def _fmt(x: float) -> str:
     return f"{x:g}"
 
 
+def fmt_value(v: Any) -> str:
+    """A recorded value as plain text (booleans as true/false, floats without trailing zeros)."""
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, float):
+        return f"{v:g}"
+    return str(v)
+
+
 @cache
 def load_catalog() -> Catalog:
     """Load and check ``knowledge/measures.yaml`` (cached: the catalog is immutable)."""

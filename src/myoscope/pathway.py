@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from .assess import Assessment, render_text
+from .assess import Assessment
 from .assess import assess as assess_definitions
 from .knowledge import Knowledge
 from .plan import Plan, make_plan
@@ -41,15 +41,20 @@ class PathwayResult(Assessment):
         }
 
     def __str__(self) -> str:
-        from .plan.render import render_compact
-        from .workup.render import render_section
+        from .report.summary import summary_text
 
-        lines = [render_text(self)]
-        if self.workup is not None:
-            lines += ["", *render_section(self.workup)]
-        if self.plan is not None:
-            lines += ["", *render_compact(self.plan)]
-        return "\n".join(lines)
+        return summary_text(self)
+
+    def detail(self) -> str:
+        """The full trace: every definition's comparisons, the work-up and the plan in full."""
+        from .report.assessment import pathway_text
+
+        return pathway_text(self)
+
+    def _repr_html_(self) -> str:
+        from .report.jupyter import assessment_html
+
+        return assessment_html(self)
 
 
 def run_pathway(

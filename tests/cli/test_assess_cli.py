@@ -39,12 +39,13 @@ def test_bad_input_names_all_four_problems_at_once(tmp_path: Path) -> None:
 
 def test_text_report_exact(tmp_path: Path) -> None:
     p = write(tmp_path, "r.yaml", "id: p1\nsex: male\nage: 82\ngrip_strength: 33\ngait_speed: 0.75\n")
-    result = runner.invoke(app, ["assess", str(p), "--definitions", "sdoc2020"])
+    result = runner.invoke(app, ["assess", str(p), "--definitions", "sdoc2020", "--detail"])
     assert result.exit_code == 0, result.output
     kv = load_knowledge().version
     head, _, rest = result.stdout.partition("\n\nCause work-up")
     assert rest.startswith(" (supports, does not replace, clinical diagnosis;")
     assert "\n\nPlan: indicated (sdoc2020 sarcopenia;" in rest
+    assert "-> " not in result.stdout and "==" not in result.stdout and "None" not in result.stdout
     assert head + "\n" == (
         f"myoscope assessment: {p} (id p1)\n"
         f"myoscope {__version__}, knowledge {kv}\n"
@@ -54,12 +55,48 @@ def test_text_report_exact(tmp_path: Path) -> None:
         "SDOC — Sarcopenia Definitions and Outcomes Consortium (2020)\n"
         "  Outcome: sarcopenia (decided)\n"
         "  Why:\n"
-        "    - Weakness (absolute grip): grip_strength 33 kg; met if < 35.5 kg (sex == male) -> yes"
+        "    - Weakness (absolute grip): 33 kg; met if under 35.5 kg for men → yes"
         "  [Cawthon et al. 2020 (doi:10.1111/jgs.16517), abstract]\n"
-        "    - Slowness (usual gait speed): gait_speed 0.75 m/s; met if < 0.8 m/s -> yes"
+        "    - Slowness (usual gait speed): 0.75 m/s; met if under 0.8 m/s → yes"
         "  [Cawthon et al. 2020 (doi:10.1111/jgs.16517), abstract]\n"
         "  Source: Bhasin et al. 2020 (doi:10.1111/jgs.16372), position statements\n"
     )
+
+
+def test_summary_is_one_screen_with_the_verdict_table(tmp_path: Path) -> None:
+    p = write(tmp_path, "r.yaml", "id: p1\nsex: male\nage: 82\ngrip_strength: 33\ngait_speed: 0.75\n")
+    result = runner.invoke(app, ["assess", str(p)], env={"COLUMNS": "90"})
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert lines[0] == "myoscope — p1: man, 82 years"
+    assert max(len(x) for x in lines) <= 90
+    assert len(lines) < 60  # one screen, not every definition's trace
+    sdoc = next(x for x in lines if x.startswith("SDOC"))
+    assert sdoc.split()[1:3] == ["sarcopenia", "decided"]
+    # undecided definitions with nothing measured, and those outside their population: one line each
+    assert any(x.strip().startswith("MRC sum score: ") for x in lines)
+    assert any(x.strip().startswith("Martin 2013: population not established") for x in lines)
+    assert "Why:" not in result.stdout and "None" not in result.stdout
+    assert lines[-1].startswith("Full trace of every definition") or "--detail" in result.stdout
+
+
+def test_summary_puts_red_flags_first(tmp_path: Path) -> None:
+    p = write(tmp_path, "r.yaml", "id: p2\nsex: female\nage: 78\nweight: 53\nheight: 158\n"
+              "weight_history: [{months_ago: 6, weight: 57}]\n")
+    out = runner.invoke(app, ["assess", str(p)]).stdout
+    first_flag = out.find("RED FLAG [")
+    assert 0 < first_flag < out.find("Verdicts that apply")
+
+
+def test_batch_ends_with_a_table_of_verdicts(tmp_path: Path) -> None:
+    a = write(tmp_path, "a.yaml", "id: a1\nsex: male\nage: 82\ngrip_strength: 33\ngait_speed: 0.75\n")
+    b = write(tmp_path, "b.yaml", "id: b2\nsex: female\nage: 70\ngrip_strength: 30\ngait_speed: 1.2\n")
+    out = runner.invoke(app, ["assess", str(a), str(b)], env={"COLUMNS": "200"}).stdout
+    tail = out[out.index("2 records: the verdicts that apply"):]
+    lines = tail.splitlines()
+    assert lines[1].split() == ["a1", "b2"]
+    sdoc = next(x for x in lines if x.startswith("SDOC"))
+    assert sdoc.split()[1:] == ["sarcopenia", "no", "sarcopenia"]
 
 
 def test_json_contract(tmp_path: Path) -> None:
@@ -77,7 +114,7 @@ def test_json_contract(tmp_path: Path) -> None:
     compare = next(e for e in ew["trace"] if e["node"] == "low_grip")
     assert compare == {
         "node": "low_grip", "type": "compare", "label": "Low grip strength", "measure": "grip_strength",
-        "value": 14, "unit": "kg", "comparator": "<", "cutoff": 16, "cutoff_applies_to": "sex == female",
+        "value": 14, "unit": "kg", "comparator": "<", "cutoff": 16, "cutoff_applies_to": "women",
         "result": True, "citation": "Cruz-Jentoft et al. 2019 (doi:10.1093/ageing/afy169), Table 3"}
     # every default definition appears, indeterminate ones included
     assert set(doc["results"]) == set(load_knowledge().default_ids())
@@ -121,7 +158,7 @@ def test_definitions_list_and_detail() -> None:
                                     " (not applicable: age < 50)")
     r = runner.invoke(app, ["definitions", "ewgsop2"])
     assert r.exit_code == 0
-    assert "  low_grip: Low grip strength — grip_strength [sex == male: < 27 kg; sex == female: < 16 kg]" in r.stdout
+    assert "  low_grip: Low grip strength — grip_strength [men: < 27 kg; women: < 16 kg]" in r.stdout
     assert "doi:10.1093/ageing/afy169" in r.stdout
     r = runner.invoke(app, ["definitions", "nope"])
     assert r.exit_code == 2 and r.stderr.startswith("Error: unknown definition 'nope'")
@@ -130,4 +167,4 @@ def test_definitions_list_and_detail() -> None:
 def test_python_dash_m_and_examples() -> None:
     out = subprocess.run([sys.executable, "-m", "myoscope", "assess", *sorted(map(str, (ROOT / "examples").glob("*.yaml")))],
                          capture_output=True, text=True, check=True)
-    assert out.stdout.count("myoscope assessment:") == len(list((ROOT / "examples").glob("*.yaml")))
+    assert out.stdout.count("myoscope — ") == len(list((ROOT / "examples").glob("*.yaml")))

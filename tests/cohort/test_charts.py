@@ -11,7 +11,7 @@ pytest.importorskip("altair")
 pytest.importorskip("vl_convert")
 
 from myoscope.cohort import run_cohort
-from myoscope.cohort.charts import write_charts
+from myoscope.report.cohort_chart import write_charts
 
 
 def test_prevalence_and_agreement_charts(tmp_path: Path) -> None:

@@ -108,7 +108,7 @@ def test_every_definition_is_in_the_prevalence_and_the_kappa_matrix(tmp_path: Pa
 
 def test_the_prevalence_chart_shows_every_definition(tmp_path: Path) -> None:
     pytest.importorskip("altair")
-    from myoscope.cohort.charts import prevalence_chart
+    from myoscope.report.cohort_chart import prevalence_chart
 
     kb = load_knowledge()
     spec = prevalence_chart(summary(tmp_path)).to_dict()

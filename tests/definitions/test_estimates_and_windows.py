@@ -95,13 +95,13 @@ def test_trace_says_when_an_estimate_was_used() -> None:
                 "bia_reactance": 60}, ["evans2008"])
     entries = [e for e in a.results["evans2008"].trace if e.get("estimate")]
     assert [e["measure"] for e in entries] == ["asmi_kyle2003"]
-    assert "is an estimate" in str(a)  # the text report shows it as a note
+    assert "is an estimate" in a.detail()  # the full text report shows it as a note
 
 
 def test_assessment_json_and_text_show_every_instrument() -> None:
     a = assess({"sex": "male", "age": 50, "height": 180, "weight": 80, "bia_resistance": 500,
                 "bia_reactance": 60})
-    doc, text = a.to_dict(), str(a)
+    doc, text = a.to_dict(), a.detail()
     assert doc["derived"]["smm_janssen2000"] is not None and doc["derived"]["asm_kyle2003"] is not None
     kb = load_knowledge()
     for def_id in ("glim2019", "fearon2011", "evans2008", "espen_easo2022", "fried2001", "mrc_icuaw",

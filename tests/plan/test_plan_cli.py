@@ -25,7 +25,7 @@ def write(tmp_path: Path, name: str, text: str) -> Path:
 
 def test_text(tmp_path: Path) -> None:
     p = write(tmp_path, "r.yaml", RECORD)
-    r = runner.invoke(app, ["plan", str(p)])
+    r = runner.invoke(app, ["plan", str(p), "--detail"])
     assert r.exit_code == 0, r.output
     lines = r.stdout.splitlines()
     assert lines[0] == f"myoscope plan: {p} (id cli-1)"
@@ -106,7 +106,7 @@ def test_assess_carries_the_plan() -> None:
     rec = {"id": "x", "sex": "female", "age": 78, "height": 160, "weight": 70, "grip_strength": 14, "gait_speed": 0.7}
     a = assess(rec)
     assert a.plan is not None and a.to_dict()["plan"]["status"] == "indicated"
-    text = str(a)
+    text = a.detail()
     assert "\nPlan: indicated (" in text
     assert "    - Progressive resistance training of the major muscle groups. [Dent et al. 2018; GRADE strong (ICFSR)]" \
         in text

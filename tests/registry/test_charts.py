@@ -10,7 +10,7 @@ import pytest
 
 from myoscope.errors import RegistryError
 from myoscope.registry.changes import PatientSeries, VisitValues, patient_changes
-from myoscope.registry.charts import save_timeline, timeline_rows
+from myoscope.report.registry_chart import save_timeline, timeline_rows
 
 SERIES = PatientSeries(1, "P-9", "female", date(1944, 1, 1), [
     VisitValues(1, date(2025, 1, 10), {"weight": 60.0, "grip_strength": 22.0}),

@@ -43,7 +43,7 @@ def test_json_evidence_and_text_verdicts() -> None:
     assert [c["verdict"] for c in evidence["claims"]] == [
         "supported", "high_end_only", "high_end_only", "critical_illness_only"]
     text = runner.invoke(app, ["simulate", "-r", str(RECORD), "-e", "bed_rest@0-10", "--years", "1",
-                               "--draws", "100"])
+                               "--draws", "100", "--detail"])
     assert text.exit_code == 0, text.output
     for line in (
         "What the evidence shows about the source article's claims:",
@@ -52,7 +52,7 @@ def test_json_evidence_and_text_verdicts() -> None:
         "Verdict: the high end of the evidence only (the high ageing scenario, not the central one).",
         "checks agree with the observations within their stated spread.",
         "Timeline: day 0–10: bed rest",
-        "ewgsop2 Low grip strength: grip_strength < 16",
+        "ewgsop2 Low grip strength: met if under 16 kg for women",
     ):
         assert line in text.stdout, line
 

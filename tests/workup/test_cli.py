@@ -21,7 +21,7 @@ RECORD = HERE / "steroid.yaml"
 
 @pytest.mark.parametrize(("fmt", "golden"), [("text", "steroid.text.txt"), ("patient", "steroid.patient.txt")])
 def test_exact_output(fmt: str, golden: str) -> None:
-    result = runner.invoke(app, ["workup", str(RECORD), "--format", fmt])
+    result = runner.invoke(app, ["workup", str(RECORD), "--format", fmt, "--detail"])
     assert result.exit_code == 0, result.output
     assert result.stdout == (HERE / golden).read_text("utf-8").replace("{FILE}", str(RECORD))
 
@@ -63,7 +63,7 @@ def test_unknown_format_is_an_error() -> None:
 
 
 def test_assess_text_and_json_include_the_workup() -> None:
-    text = runner.invoke(app, ["assess", str(RECORD)]).stdout
+    text = runner.invoke(app, ["assess", str(RECORD), "--detail"]).stdout
     assert "Cause work-up (supports, does not replace, clinical diagnosis" in text
     assert "  1. Glucocorticoid (steroid) myopathy: score 9, confidence high;" in text
     d = json.loads(runner.invoke(app, ["assess", str(RECORD), "-f", "json"]).stdout)

@@ -146,7 +146,7 @@ def test_assess_carries_the_workup_in_json_and_text() -> None:
     a = assess(rec, plan=False)
     assert a.workup is not None
     assert a.to_dict()["workup"] == workup(rec).to_dict()
-    assert "Cause work-up (supports, does not replace, clinical diagnosis" in str(a)
+    assert "Cause work-up (supports, does not replace, clinical diagnosis" in a.detail()
     off = assess(rec, plan=False, cause_workup=False)
     assert off.workup is None and "workup" not in off.to_dict()
     assert workup(rec, off).to_dict() == a.to_dict()["workup"]

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from ..errors import MyoscopeError
-from . import app, fail, split_ids
+from .base import app, fail, split_ids
 from .records import FILES_HELP, JsonStream, RecordBatch, TextStream
 
 
@@ -19,11 +19,17 @@ def assess(
     definitions: Annotated[
         str | None, typer.Option("--definitions", "-d", help="Comma-separated definition ids (default: all).")
     ] = None,
+    detail: Annotated[
+        bool, typer.Option("--detail", "-v", help="Print every definition's full trace, the work-up and "
+                           "the plan instead of the one-screen summary.")
+    ] = False,
 ) -> None:
     """Assess each record under every consensus definition.
 
-    Records are assessed and printed one at a time; a bad record or file is named on standard
-    error and the others are still assessed (exit status 2 at the end)."""
+    The text is a one-screen summary per record (red flags first, the verdicts that apply, the top
+    causes, the plan's headlines); ``--detail`` prints the full trace. Several records end with a
+    table of their verdicts. Records are assessed and printed one at a time; a bad record or file is
+    named on standard error and the others are still assessed (exit status 2 at the end)."""
     from ..knowledge import load_knowledge
     from ..pathway import run_pathway as run
 
@@ -33,15 +39,21 @@ def assess(
     for d in ids or ():
         load_knowledge().definition(d)  # an unknown id fails before any record is read
     batch = RecordBatch(files)
+    from ..report.summary import batch_table
+
     json_out, text_out = JsonStream(), TextStream()
+    done = []
     for record in batch:
         result = run(record, ids)
         if format == "json":
             json_out.add(result.to_dict())
         else:
-            text_out.add(str(result))
+            text_out.add(result.detail() if detail else str(result))
+            done.append(result)
     if format == "json":
         json_out.close(empty_list=not batch.bad)
+    elif len(done) > 1:
+        text_out.add(batch_table(done))
     batch.finish()
 
 

@@ -11,7 +11,7 @@ import typer
 
 from ..errors import MyoscopeError, quote
 from ..outputs import Outputs, check_output
-from . import app, fail, split_ids
+from .base import app, fail, split_ids
 
 
 def _bands(text: str) -> tuple[float, ...]:
@@ -143,7 +143,7 @@ def cohort(
         outputs.discard()
         raise
     if result.summary is not None and charts is not None:
-        from ..cohort.charts import write_charts
+        from ..report.cohort_chart import write_charts
 
         try:
             files = write_charts(result.summary, charts)

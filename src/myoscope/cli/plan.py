@@ -8,7 +8,7 @@ from typing import Annotated, Any
 import typer
 
 from ..outputs import check_output, write_text
-from . import app, fail
+from .base import app, fail
 from .records import FILES_HELP, RecordBatch, dumps
 
 FORMATS = ("text", "json", "html")
@@ -24,25 +24,32 @@ def plan_cmd(
         Path | None,
         typer.Option("--output", "--out", "-o", help="Write to this file instead of standard output."),
     ] = None,
+    detail: Annotated[
+        bool, typer.Option("--detail", "-v", help="Print the full plan (doses, calculations, sources, "
+                           "assumptions) instead of the one-screen summary.")
+    ] = False,
 ) -> None:
     """Make the treatment plan for each record: treat the cause, exercise, nutrition, physiotherapy,
     what not to do, goals and follow-up, every item cited."""
-    from ..pathway import plan_of
-    from ..plan.render import render_html
+    from ..pathway import run_pathway
+    from ..report.plan import render_html
+    from ..report.summary import summary_text
 
     if format not in FORMATS:
         fail(f"unknown format {format!r} (expected {', '.join(FORMATS)})")
     if out is not None:
         check_output(out, files, "--output")
     batch = RecordBatch(files)
-    plans = [plan_of(r) for r in batch]
+    results = [run_pathway(r) for r in batch]
+    plans = [r.plan for r in results if r.plan is not None]
     if format == "json":
         payload: Any = plans[0].to_dict() if len(plans) == 1 else [p.to_dict() for p in plans]
         text = dumps(payload)
     elif format == "html":
         text = render_html(plans).rstrip("\n")
     else:
-        text = "\n\n".join(str(p) for p in plans)
+        text = "\n\n".join(str(p) for p in plans) if detail else "\n\n".join(
+            summary_text(r, command="myoscope plan") for r in results)
     if plans or not batch.bad:
         if out is None:
             typer.echo(text)

@@ -17,7 +17,7 @@ import typer
 
 from ..errors import MyoscopeError
 from ..record import Record
-from . import EXIT_USAGE, fail, report
+from .base import EXIT_USAGE, fail, report
 
 FILES_HELP = "Record files (JSON or YAML; one record or a list); - reads standard input."
 

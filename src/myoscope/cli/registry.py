@@ -18,7 +18,7 @@ from typing import Annotated, Any
 import typer
 
 from ..errors import MyoscopeError
-from . import App, app, fail
+from .base import App, app, fail
 
 db_app = App(help="Create, upgrade and back up the registry database.", no_args_is_help=True)
 patient_app = App(help="Register, list, show and delete patients.", no_args_is_help=True)
@@ -249,7 +249,7 @@ def patient_show(
     with _session(database) as s:
         view = repo.show_patient(s, pseudonym=pseudonym, organisation_name=organisation, actor=_actor(user))
     if chart is not None:
-        from ..registry.charts import save_timeline
+        from ..report.registry_chart import save_timeline
 
         try:
             with replacing(chart) as tmp:
@@ -343,8 +343,8 @@ def visit_assessment(visit_id: Annotated[int, typer.Argument(help="The visit id 
                      format: Format = "text", database: Database = None,
                      user: User = None) -> None:
     """Show a visit's full assessment (traces, work-up, plan), rebuilt from its stored inputs."""
-    from ..assess import render_text
     from ..registry.assessing import rebuild
+    from ..report.assessment import assessment_text as render_text
 
     _format(format)
     with _session(database) as s:

@@ -10,7 +10,7 @@ import typer
 from ..errors import MyoscopeError
 from ..inputs import source_name
 from ..outputs import check_output, replacing
-from . import app, fail, split_ids
+from .base import app, fail, split_ids
 from .records import dumps, json_indent
 
 FORMATS = ("text", "json", "png", "svg", "html")
@@ -52,6 +52,8 @@ def simulate(
         str | None,
         typer.Option("--fix", help="Hold parameters at their central value: comma-separated ids, or all."),
     ] = None,
+    detail: Annotated[bool, typer.Option("--detail", "-v", help="Print every key day, the sources, notes "
+                                         "and caveats instead of the one-screen summary.")] = False,
     format: Annotated[str, typer.Option("--format", "-f", help="text, json, png, svg or html")] = "text",
     output: Annotated[
         Path | None,
@@ -123,7 +125,9 @@ def simulate(
             }
         typer.echo(dumps(payload, json_indent()))
     else:
-        text = str(projection)
+        from ..report.projection import projection_summary
+
+        text = str(projection) if detail else projection_summary(projection)
         if claims is not None:
             text += "\n\n" + render_evidence(*claims)
         typer.echo(text)

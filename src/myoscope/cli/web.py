@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from ..errors import MyoscopeError
-from . import App, app, fail
+from .base import App, app, fail
 
 user_app = App(help="Web app users: add a user of an organisation.", no_args_is_help=True)
 app.add_typer(user_app, name="user")

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from . import app, fail
+from .base import app, fail
 from .records import FILES_HELP, JsonStream, RecordBatch, TextStream
 
 FORMATS = ("text", "json", "patient")
@@ -21,22 +21,30 @@ def workup_cmd(
     format: Annotated[
         str, typer.Option("--format", "-f", help="text (clinician view), json, or patient (plain language)")
     ] = "text",
+    detail: Annotated[
+        bool, typer.Option("--detail", "-v", help="Print the full work-up (every finding, weight and "
+                           "citation) instead of the one-screen summary.")
+    ] = False,
 ) -> None:
     """Work up the likely causes of muscle wasting: ranked causes with the findings for and against
     each (stated weights, cited), red flags by urgency, next tests and the questions to ask.
     It supports and does not replace clinical diagnosis."""
-    from ..pathway import workup_of
+    from ..pathway import run_pathway
+    from ..report.summary import summary_text
 
     if format not in FORMATS:
         fail(f"unknown format {format!r} (expected {', '.join(FORMATS)})")
     batch = RecordBatch(files)
     out: JsonStream | TextStream = JsonStream() if format == "json" else TextStream()
     for record in batch:
-        w = workup_of(record)
+        result = run_pathway(record, plan=False)
+        w = result.workup
+        assert w is not None
         if isinstance(out, JsonStream):
             out.add(dict(w.to_dict(), source=w.source, id=w.record_id))
         else:
-            out.add(w.patient_text() if format == "patient" else str(w))
+            out.add(w.patient_text() if format == "patient" else str(w) if detail
+                    else summary_text(result, command="myoscope workup"))
     if isinstance(out, JsonStream):
         out.close(empty_list=not batch.bad)
     batch.finish()

@@ -66,6 +66,11 @@ class CohortResult:
         ]
         return pl.concat(parts).select("definition", "outcome", "n").sort("definition", "outcome")
 
+    def _repr_html_(self) -> str:
+        from ..report.jupyter import cohort_run_html
+
+        return cohort_run_html(self)
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "rows_in": self.rows_in,
@@ -205,6 +210,12 @@ class CohortRun:
             f"rows in {self.rows_in:,} = classified {self.rows_classified:,} + rejected "
             f"{self.rows_rejected:,} ({self.bad_values:,} bad value{'s' if self.bad_values != 1 else ''})"
         )
+
+    def _repr_html_(self) -> str:
+        from ..report.jupyter import cohort_summary_html
+
+        head = f"<p>{self.accounting}</p>"
+        return head + (cohort_summary_html(self.summary) if self.summary is not None else "")
 
     def to_dict(self) -> dict[str, Any]:
         return {

@@ -92,6 +92,11 @@ class Summary:
     def summary(self) -> pl.DataFrame:
         return self.prevalence.filter(pl.col("group") == "overall")
 
+    def _repr_html_(self) -> str:
+        from ..report.jupyter import cohort_summary_html
+
+        return cohort_summary_html(self)
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "weighted": self.weighted,

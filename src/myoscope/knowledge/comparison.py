@@ -7,7 +7,7 @@ output, and a changed cut-off or a new definition shows up as a stale page.
 
 from __future__ import annotations
 
-from ..rules.explain import fmt_value
+from ..measures import fmt_value
 from ..rules.nodes import Compare, Node, Ref, Score
 from .describe import expr_text, population_text
 from .loader import Knowledge

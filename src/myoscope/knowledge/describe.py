@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from ..measures import fmt_value
 from ..rules.evaluate import Definition
-from ..rules.explain import fmt_value
 from ..rules.nodes import Compare, Composite, Node, Ref, Score
 from .loader import Knowledge
 

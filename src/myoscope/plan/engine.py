@@ -230,7 +230,7 @@ def _item(iid: str, it: ItemSpec, pk: PlanKnowledge, notes: list[str]) -> PlanIt
         evidence=dict(evidence), dose={k: list(v) for k, v in dose.items()}, refer_to=it.refer_to,
         urgency=it.urgency, repeat=list(it.repeat), repeat_other=list(it.repeat_other),
         interval=it.interval, interval_weeks=list(it.interval_weeks) if it.interval_weeks else None,
-        assumptions=notes)
+        assumptions=notes, patient_text=it.patient_text)
 
 
 def _select(plan: Plan, flags: Flags, causes: list[str], pk: PlanKnowledge,

@@ -47,6 +47,8 @@ class PlanItem:
     source: str = "knowledge"  # knowledge | work-up
     cited_as: str | None = None  # a work-up citation given as text
     target: Target | None = None
+    #: plain words for the patient report, from the knowledge file (None: not for patients)
+    patient_text: str | None = None
 
     @property
     def summary(self) -> str:
@@ -172,11 +174,16 @@ class Plan:
         }
 
     def __str__(self) -> str:
-        from .render import render_text
+        from ..report.plan import render_text
 
         return render_text(self)
 
     def to_html(self, standalone: bool = True) -> str:
-        from .render import render_html
+        from ..report.plan import render_html
 
         return render_html([self], standalone=standalone)
+
+    def _repr_html_(self) -> str:
+        from ..report.plan import render_html
+
+        return render_html([self], standalone=False)

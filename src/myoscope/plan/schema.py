@@ -83,6 +83,8 @@ class ItemSpec(Strict):
     section: Section
     kind: Kind
     text: str = Field(min_length=1)
+    #: the same advice in plain words for the patient report (same source, same numbers)
+    patient_text: str | None = None
     when: WhenSpec = Field(default_factory=WhenSpec)
     dose: DoseSpec | None = None
     refer_to: str | None = None

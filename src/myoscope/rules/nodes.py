@@ -9,10 +9,10 @@ from __future__ import annotations
 import operator
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from functools import cache
 from typing import Any
 
 from .logic import Truth, all3, alternatives3, any3, at_least3, not3
+from .words import conditions_in_words
 
 COMPARATORS: dict[str, Callable[[Any, Any], bool]] = {
     "<": operator.lt,
@@ -138,9 +138,9 @@ class Cutoff:
         return _describe_when(self.when)
 
 
-@cache
 def _describe_when(when: tuple[Condition, ...]) -> str:
-    return ", ".join(str(c) for c in when) or "all"
+    """The group a cut-off applies to, in words (``women, DXA or BIA``; ``all`` for everyone)."""
+    return conditions_in_words(when)
 
 
 class Node:

@@ -153,24 +153,30 @@ class Projection:
         }
 
     def __str__(self) -> str:
-        from .report import render_text
+        from ..report.projection import render_text
 
         return render_text(self)
 
+    def _repr_html_(self) -> str:
+        from ..report.jupyter import projection_html
+
+        return projection_html(self)
+
     # --- charts ----------------------------------------------------------------------------
     def chart(
-        self, quantities: list[str] | None = None, width: int = 560, height: int = 170, max_points: int = 800
+        self, quantities: list[str] | None = None, width: int = 560, height: int = 170, max_points: int = 800,
+        patient: str | None = None,
     ) -> alt.VConcatChart:
         """An altair chart: one panel per quantity (band, median, central run, cut-offs, history)."""
-        from .charts import projection_chart
+        from ..report.projection_chart import projection_chart
 
         return projection_chart(
-            self, quantities=quantities, width=width, height=height, max_points=max_points
+            self, quantities=quantities, width=width, height=height, max_points=max_points, patient=patient
         )
 
     def save_chart(self, path: str | Path, **kwargs: Any) -> Path:
         """Write the chart as PNG, SVG or HTML (by suffix); PNG and SVG need vl-convert-python."""
-        from .charts import save_chart
+        from ..report.projection_chart import save_chart
 
         return save_chart(self.chart(**kwargs), Path(path))
 

@@ -133,8 +133,8 @@ def run_job(work: Path, status: JobStatus, upload: Path) -> None:
             (folder / "summary.txt").write_text(str(result.summary) + "\n", "utf-8")
             files["summary (text)"] = "summary.txt"
             try:
-                from ..cohort.charts import prevalence_chart
-                from .charts import svg_of
+                from ..report.cohort_chart import prevalence_chart
+                from ..report.svg import svg_of
 
                 svg = svg_of(
                     prevalence_chart(result.summary),

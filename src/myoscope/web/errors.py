@@ -24,6 +24,13 @@ class Forbidden(WebError):
     title = "Not allowed"
 
 
+class NothingToReport(WebError):
+    """A report was asked for a patient with no visit (nothing assessed yet)."""
+
+    status = 409
+    title = "Nothing to report yet"
+
+
 class CsrfError(WebError):
     status = 403
     title = "The form has expired"

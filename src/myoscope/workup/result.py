@@ -183,11 +183,16 @@ class Workup:
         }
 
     def __str__(self) -> str:
-        from .render import render_clinician
+        from ..report.workup import render_clinician
 
         return render_clinician(self)
 
     def patient_text(self) -> str:
-        from .render import render_patient
+        from ..report.workup import render_patient
 
         return render_patient(self)
+
+    def _repr_html_(self) -> str:
+        from ..report.jupyter import workup_html
+
+        return workup_html(self)

@@ -15,6 +15,7 @@ MATRIX: dict[tuple[str, str], dict[str, int]] = {
     ("GET", "/patients/{patient_id}"): {"clinician": 200, "admin": 200, "researcher": 403},
     ("GET", "/patients/{patient_id}/timeline.svg"): {"clinician": 200, "admin": 200, "researcher": 403},
     ("GET", "/patients/{patient_id}/projection.svg"): {"clinician": 200, "admin": 200, "researcher": 403},
+    ("GET", "/patients/{patient_id}/report.{fmt}"): {"clinician": 200, "admin": 200, "researcher": 403},
     ("GET", "/patients/{patient_id}/visits/new"): {"clinician": 200, "admin": 200, "researcher": 403},
     ("POST", "/patients/{patient_id}/visits"): {"clinician": 422, "admin": 422, "researcher": 403},
     ("GET", "/assess"): {"clinician": 200, "admin": 200, "researcher": 403},
@@ -53,7 +54,8 @@ def test_access_matrix(client: TestClient, world: World, role: str) -> None:
             if "{patient_id}" not in template and pid == world.patient_b:
                 continue
             path = (template.replace("{patient_id}", str(pid)).replace("{visit_id}", str(vid))
-                    .replace("{job_id}", "no-such-job").replace("{name}", "classified.csv"))
+                    .replace("{job_id}", "no-such-job").replace("{name}", "classified.csv")
+                    .replace("{fmt}", "html"))
             if method == "GET":
                 r = client.get(path, follow_redirects=False)
             else:

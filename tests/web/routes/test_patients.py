@@ -74,3 +74,35 @@ def test_new_patient_form_names_every_bad_field(alice: TestClient, world: World)
     r = alice.post("/patients", data={"csrf_token": token, "pseudonym": "pa-002", "sex": "female"},
                    follow_redirects=False)
     assert r.status_code == 303 and r.headers["location"].startswith("/patients/")
+
+
+def test_report_download_is_audited_scoped_and_a_pdf(alice: TestClient, world: World) -> None:
+    import io
+
+    from pypdf import PdfReader
+
+    page = alice.get(f"/patients/{world.patient_a}").text
+    assert f'href="/patients/{world.patient_a}/report.pdf?audience=clinician"' in page
+    before = len(_audit(world, "report"))
+    r = alice.get(f"/patients/{world.patient_a}/report.pdf?audience=clinician")
+    assert r.status_code == 200 and r.headers["content-type"] == "application/pdf"
+    assert "attachment" in r.headers["content-disposition"]
+    text = " ".join(p.extract_text() for p in PdfReader(io.BytesIO(r.content)).pages)
+    assert "pa-001" in text and "alice" in text and "References" in text
+    assert "Measurements over visits" in text and "Projection under the scenario" in text  # both charts
+    rows = _audit(world, "report")
+    assert len(rows) == before + 1 and rows[-1].patient_id == world.patient_a
+    assert rows[-1].details["audience"] == "clinician"
+    r = alice.get(f"/patients/{world.patient_a}/report.html?audience=patient")
+    assert r.status_code == 200 and "What we found" in r.text
+    # a foreign or unknown id is 404 and leaves no audit row; a bad audience or format is 4xx
+    assert alice.get(f"/patients/{world.patient_b}/report.pdf").status_code == 404
+    assert alice.get("/patients/999999/report.pdf").status_code == 404
+    assert len(_audit(world, "report")) == before + 2
+    assert alice.get(f"/patients/{world.patient_a}/report.pdf?audience=nurse").status_code in (400, 422)
+    with world.app.state.sessions.begin() as s:
+        empty = repo.add_patient(s, pseudonym="pa-empty", sex="female", birth_date=date(1950, 1, 1),
+                                 organisation_name="Clinic A", actor="test").id
+    r = alice.get(f"/patients/{empty}/report.pdf")
+    assert r.status_code == 409 and "no visit" in r.text  # a page, never a 500
+    assert alice.get(f"/patients/{world.patient_a}/report.doc").status_code in (400, 404, 422)

@@ -11,45 +11,69 @@ from typing import Any
 
 import polars as pl
 
-from .stats import Summary
+from ..cohort.stats import Summary
+
+#: outcomes that are not a verdict; drawn in grey, never dropped
+UNDECIDED = ("indeterminate", "not_applicable")
 
 
 def prevalence_chart(summary: Summary, group: str = "overall") -> Any:
-    """Horizontal bars: prevalence of each determinate outcome per definition, with 95% CIs."""
+    """Horizontal bars: the share of every outcome per definition, with 95% CIs, in the
+    definition's own order. ``indeterminate`` (not decided) and ``not_applicable`` (outside the
+    definition's population) have their own grey bars: a prevalence chart that hides the undecided
+    misleads."""
     import altair as alt
 
-    rows = summary.prevalence.filter((pl.col("group") == group) & (pl.col("outcome") != "indeterminate"))
+    rows = summary.prevalence.filter(pl.col("group") == group).with_row_index("order")
     data = rows.select(
         "definition",
-        "outcome",
-        "level",
+        pl.col("outcome").str.replace_all("_", " ").alias("outcome"),
+        "order",
+        "count",
+        "n",
+        pl.when(pl.col("outcome").is_in(list(UNDECIDED))).then(pl.col("outcome").str.replace_all("_", " "))
+        .otherwise(pl.lit("verdict")).alias("kind"),
         (pl.col("prevalence") * 100).alias("percent"),
         (pl.col("ci_low") * 100).alias("low"),
         (pl.col("ci_high") * 100).alias("high"),
     ).to_dicts()
     source = alt.Data(values=data)  # type: ignore[no-untyped-call]
     base = alt.Chart(source).encode(
-        y=alt.Y("outcome:N", title=None),
+        y=alt.Y("outcome:N", title=None, sort=alt.EncodingSortField("order", op="min", order="ascending")),
         tooltip=[
             "definition:N",
             "outcome:N",
+            "count:Q",
+            "n:Q",
             alt.Tooltip("percent:Q", format=".1f"),
             alt.Tooltip("low:Q", format=".1f"),
             alt.Tooltip("high:Q", format=".1f"),
         ],
     )
     bars = base.mark_bar().encode(
-        x=alt.X("percent:Q", title="Prevalence (%) with 95% CI"), color=alt.Color("outcome:N", legend=None)
+        x=alt.X("percent:Q", title="Share of records (%) with 95% CI"),
+        color=alt.Color(
+            "kind:N",
+            scale=alt.Scale(domain=["verdict", "indeterminate", "not applicable"],
+                            range=["#4c78a8", "#bdbdbd", "#7f7f7f"]),
+            legend=alt.Legend(title=None, orient="bottom"),
+        ),
     )
+    labels = base.mark_text(align="left", dx=3, fontSize=9).encode(
+        x="high:Q", text=alt.Text("percent:Q", format=".1f"))
     rules = base.mark_rule().encode(x="low:Q", x2="high:Q")
     return (
-        (bars + rules)
+        (bars + rules + labels)
         .properties(width=320, height=alt.Step(14))
         .facet(
             row=alt.Row("definition:N", title=None, header=alt.Header(labelAngle=0, labelAlign="left")),
         )
         .resolve_scale(y="independent")
-        .properties(title=f"Prevalence ({summary.design})")
+        .properties(title=alt.TitleParams(
+            f"Prevalence ({summary.design})",
+            subtitle="grey: not decided (indeterminate) or outside the definition's population "
+                     "(not applicable)",
+            anchor="start"))
     )
 
 

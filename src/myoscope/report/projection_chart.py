@@ -16,7 +16,7 @@ import numpy as np
 if TYPE_CHECKING:
     import altair as alt
 
-    from .projection import Projection
+    from ..simulate.projection import Projection
 
 FORMATS = (".png", ".svg", ".html")
 
@@ -35,7 +35,12 @@ def projection_chart(
     width: int = 560,
     height: int = 170,
     max_points: int = 800,
+    patient: str | None = None,
 ) -> alt.VConcatChart:
+    """One panel per quantity. Intervention and bed-rest periods are shaded and labelled; the x
+    axis is calendar dates when the record has a date; past measurements older than a quarter of
+    the horizon before the start are left out (counted in the subtitle) so they do not squash the
+    projection."""
     import altair as alt
 
     wanted = quantities or [q for q in p.series if p.series[q].start is not None] + [
@@ -55,6 +60,15 @@ def projection_chart(
             return round(float(day), 3)
         return (p.start_date + timedelta(days=float(day))).isoformat()
 
+    horizon = float(p.days[-1])
+    oldest = -horizon / 4
+    shown_history = [h for h in p.history if h.day >= oldest]
+    hidden = len(p.history) - len(shown_history)
+    periods = [
+        {"start": x_value(e.from_day), "end": x_value(e.end(horizon)),
+         "label": e.name.replace("_", " "), "kind": e.kind, "row": 2 + 11 * i}
+        for i, e in enumerate(p.scenario.events)
+    ]
     panels = []
     for q in wanted:
         s = p.series[q]
@@ -70,7 +84,17 @@ def projection_chart(
         ]
         x = alt.X(f"{x_field}:{x_type[0].upper()}", title="date" if use_dates else "days from the start")
         base = alt.Chart(_data(rows))
-        layers: list[Any] = [
+        layers: list[Any] = []
+        if periods:
+            shade = alt.Chart(_data(periods))
+            layers.append(shade.mark_rect(opacity=0.12).encode(
+                x=alt.X(f"start:{x_type[0].upper()}", title="date" if use_dates else "days from the start"),
+                x2="end",
+                color=alt.Color("kind:N", scale=alt.Scale(domain=["state", "intervention"],
+                                                         range=["#d62728", "#2ca02c"]), legend=None)))
+            layers.append(shade.mark_text(align="left", baseline="top", dx=2, dy=2, fontSize=9).encode(
+                x=alt.X(f"start:{x_type[0].upper()}"), y=alt.Y("row:Q", scale=None), text="label:N"))
+        layers += [
             base.mark_area(opacity=0.25, color="#4c78a8").encode(
                 x=x, y=alt.Y("p5:Q", title=f"{s.label} ({s.unit})", scale=alt.Scale(zero=False)), y2="p95:Q"
             ),
@@ -93,7 +117,7 @@ def projection_chart(
                     y="cutoff:Q", text="label:N", x=alt.value(0)
                 )
             )
-        past = [{x_field: x_value(h.day), "value": h.value} for h in p.history if h.quantity == q]
+        past = [{x_field: x_value(h.day), "value": h.value} for h in shown_history if h.quantity == q]
         if past:
             layers.append(
                 alt.Chart(_data(past))
@@ -101,7 +125,13 @@ def projection_chart(
                 .encode(x=x, y="value:Q")
             )
         panels.append(alt.layer(*layers).properties(width=width, height=height, title=s.label))
-    title = f"{p.scenario.name}: median, 5-95% band (shaded), central run (dashed)"
+    who = patient or p.record_source or "record"
+    subtitle = ["median, 5-95% band (blue), central run (dashed); points: past measurements",
+                "shaded periods: red = bed rest or illness, green = intervention"]
+    if hidden:
+        subtitle.append(f"{hidden} past measurement(s) older than {-oldest:.0f} days before the start "
+                        "not drawn")
+    title = alt.TitleParams(f"{who}: {p.scenario.name}", subtitle=subtitle, anchor="start")
     chart: alt.VConcatChart = alt.vconcat(*panels).properties(title=title).resolve_scale(x="shared")
     return chart
 

@@ -5,20 +5,34 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
+from .trace import COMPARATOR_WORDS
+
 if TYPE_CHECKING:
-    from .crossings import Crossing
-    from .projection import Projection
+    from ..simulate.crossings import Crossing
+    from ..simulate.projection import Projection
 
 
 def _fmt(v: float, decimals: int) -> str:
     return f"{v:.{decimals}f}"
 
 
+def cutoff_words(c: Crossing) -> str:
+    """'under 16 kg for women' (the cut-off a crossing is about, in words)."""
+    s = c.spec
+    cut = (
+        " or ".join(f"{x:g}" for x in s.cutoff)
+        if isinstance(s.cutoff, list)
+        else (f"{s.cutoff:g}" if isinstance(s.cutoff, int | float) else str(s.cutoff))
+    )
+    text = f"{COMPARATOR_WORDS.get(s.comparator, s.comparator)} {cut}".strip()
+    text += f" {s.unit}" if s.unit and s.unit not in ("points", "ratio") else ""
+    text += f" for {s.applies_to}" if s.applies_to and s.applies_to != "all" else ""
+    return text
+
+
 def _crossing_line(c: Crossing) -> list[str]:
     s = c.spec
-    head = f"  {s.definition} {s.label}: {s.measure} {s.comparator} {s.cutoff}"
-    head += f" {s.unit}" if s.unit and not isinstance(s.cutoff, list) else ""
-    head += f" ({s.applies_to})" if s.applies_to and s.applies_to != "all" else ""
+    head = f"  {s.definition} {s.label}: met if {cutoff_words(c)}"
     lines = [head, f"    source: {s.citation}"]
     if c.status == "unknown":
         lines.append(f"    unknown: {s.reason}")
@@ -109,4 +123,68 @@ def render_text(p: Projection) -> str:
     return "\n".join(lines)
 
 
-__all__ = ["render_text"]
+def crossing_status(c: Crossing) -> str:
+    """One phrase: when (or whether) the projection meets the cut-off."""
+    if c.status == "unknown":
+        return f"unknown ({c.spec.reason})" if c.spec.reason else "unknown"
+    if c.status == "met_at_start":
+        return f"already met at the start; still met at the end in {100 * (c.met_at_end or 0):.0f}% of draws"
+    share = f"{100 * (c.probability or 0):.0f}% of draws"
+    if c.status == "crosses":
+        return (
+            f"met from {c.describe_day(c.median_day)} (median; 5-95%: {c.describe_day(c.p5_day)} to "
+            f"{c.describe_day(c.p95_day)}); {share} by the end"
+        )
+    return f"not met within the horizon for most draws ({share})"
+
+
+def projection_summary(p: Projection, width: int | None = None) -> str:
+    """The one-screen summary: who, the timeline, start and end of each measured quantity, and
+    when each definition's cut-off is met. ``--detail`` prints :func:`render_text`."""
+    from rich.table import Table
+    from rich.text import Text
+
+    from .summary import _console, _indented, _strip
+
+    console, buf = _console(width)
+    who = p.record_source or "record"
+    console.print(Text(f"myoscope projection — {who}: {p.scenario.name}", style="bold"))
+    start = f"from {p.start_date.isoformat()}" if p.start_date else "day 0 = the record's measurements"
+    console.print(
+        Text(
+            f"{p.person.get('sex', '')}, {p.person.get('age', 0):g} years; "
+            f"{p.settings['years']:g} years ({start}); knowledge {p.knowledge_version}"
+        )
+    )
+    timeline = "; ".join(e.describe() for e in p.scenario.events) or "none (ageing only)"
+    console.print(_indented(f"Timeline: {timeline}"))
+    table = Table(box=None, header_style="bold", pad_edge=False)
+    for col in ("Quantity", "Start", "End: median (5-95%)"):
+        table.add_column(col)
+    last = len(p.days) - 1
+    for s in p.series.values():
+        if s.start is None:
+            continue
+        med, lo, hi, _ = s.at(last)
+        table.add_row(
+            f"{s.label} ({s.unit})",
+            _fmt(s.start, s.decimals),
+            f"{_fmt(med, s.decimals)} ({_fmt(lo, s.decimals)}-{_fmt(hi, s.decimals)})",
+        )
+    console.print()
+    console.print(table)
+    if p.crossings:
+        console.print()
+        console.print(Text("Cut-offs", style="bold"))
+        for c in p.crossings:
+            console.print(
+                _indented(f"{c.spec.definition} {c.spec.label} ({cutoff_words(c)}): {crossing_status(c)}")
+            )
+    for q, _ in p.not_projected.items():
+        console.print(_indented(f"Not projected: {q} (no rate of change in the evidence read)"))
+    console.print()
+    console.print(Text("Every key day, sources, notes and caveats: add --detail"))
+    return _strip(buf.getvalue())
+
+
+__all__ = ["cutoff_words", "projection_summary", "render_text"]

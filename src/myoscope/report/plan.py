@@ -12,9 +12,9 @@ from typing import Any
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 
-from .nutrition import fmt_range
-from .result import SECTION_TITLES, Plan, PlanItem
-from .schema import SECTIONS
+from ..plan.nutrition import fmt_range
+from ..plan.result import SECTION_TITLES, Plan, PlanItem
+from ..plan.schema import SECTIONS
 
 #: dose field -> (prefix, unit): shown as "prefix <range> unit" ("2–3 sets", "effort 5–6 of 10").
 DOSE_LABELS: dict[str, tuple[str, str]] = {
@@ -123,7 +123,7 @@ def render_compact(plan: Plan) -> list[str]:
 
 @cache
 def _env() -> Environment:
-    env = Environment(loader=PackageLoader("myoscope.plan", "templates"),
+    env = Environment(loader=PackageLoader("myoscope.report", "templates"),
                       autoescape=select_autoescape(["html", "j2"]), trim_blocks=True, lstrip_blocks=True)
     env.filters["dose_text"] = dose_text
     env.filters["yes_no"] = _yes_no

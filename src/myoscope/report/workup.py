@@ -6,7 +6,7 @@ what is unknown, the published criteria as far as the record allows, and the que
 
 from __future__ import annotations
 
-from .result import Candidate, CriteriaResult, FindingHit, Workup
+from ..workup.result import Candidate, CriteriaResult, FindingHit, Workup
 
 #: How many questions the text views show (all are in the JSON). A display choice, not clinical.
 TEXT_QUESTIONS = 12
@@ -156,7 +156,7 @@ def render_patient(w: Workup) -> str:
 def red_flags_markdown() -> str:
     """The red-flag table of docs/workup.md, generated from causes.yaml so that the documented
     urgencies and exercise gates cannot drift from what the engine does (tests/test_docs.py)."""
-    from .loader import workup_knowledge
+    from ..workup.loader import workup_knowledge
 
     k = workup_knowledge()
     rows = ["| red flag | urgency | raised when | defers exercise | action | source |",

@@ -1,0 +1,138 @@
+"""Clinician and patient reports: PDF text, pages rendered, HTML structure, reading grade."""
+
+from __future__ import annotations
+
+import io
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from lxml import html as lxml_html
+
+import myoscope
+from myoscope.report.document import (
+    ReportError,
+    clinician_html,
+    clinician_pdf,
+    patient_html,
+    patient_pdf,
+    patient_texts,
+)
+from myoscope.report.plan import dose_text
+
+EXAMPLES = Path(__file__).parents[2] / "examples"
+
+
+@pytest.fixture(scope="module")
+def maria() -> myoscope.PathwayResult:
+    return myoscope.assess(myoscope.load_records(str(EXAMPLES / "maria_severe.yaml"))[0])
+
+
+def _pdf_text(data: bytes) -> str:
+    from pypdf import PdfReader
+
+    return "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(data)).pages)
+
+
+def test_clinician_pdf_holds_verdicts_doses_references_and_red_flag_first(maria: myoscope.PathwayResult) -> None:
+    data = clinician_pdf(maria, assessor="Dr Test")
+    assert data.startswith(b"%PDF")
+    text = re.sub(r"\s+", " ", _pdf_text(data))
+    assert "example-maria" in text and "Dr Test" in text and maria.knowledge_version in text
+    # red flags come before the summary table
+    assert text.index("URGENT") < text.index("Summary")
+    # verdicts that apply, with their outcome
+    for rid in ("ewgsop2", "sdoc2020"):
+        r = maria.results[rid]
+        assert r.outcome.replace("_", " ") in text
+    # the plan's doses, computed from the record
+    assert maria.plan is not None
+    dosed = [i for i in maria.plan.items() if i.dose]
+    assert dosed and dose_text(dosed[0].dose) in text
+    protein = maria.plan.nutrition["protein"]
+    assert protein.per_day is not None and f"{protein.per_day[0]}" in text
+    # numbered references with DOIs
+    assert "References" in text and "doi:10.1093/ageing/afy169" in text
+    assert re.search(r"Page 1 of \d+", text)
+
+
+def test_patient_pdf_is_plain_and_from_the_knowledge_base(maria: myoscope.PathwayResult) -> None:
+    text = re.sub(r"\s+", " ", _pdf_text(patient_pdf(maria)))
+    assert text.index("Get help now") < text.index("What we found")
+    flag = maria.workup.red_flags[0] if maria.workup else None
+    assert flag is not None and flag.patient_action in text
+    assert patient_texts()["meanings"]["sarcopenia"]["found"] in text
+    protein = maria.plan.nutrition["protein"] if maria.plan else None
+    assert protein is not None and protein.per_day is not None
+    assert f"{protein.per_day[0]}–{protein.per_day[1]} grams of protein" in text
+    assert "sarcopenia" in text and "None" not in text and "kg/m2" not in text
+
+
+@pytest.mark.skipif(shutil.which("pdftoppm") is None, reason="poppler-utils (pdftoppm) not installed")
+def test_pages_render_to_png(maria: myoscope.PathwayResult, tmp_path: Path) -> None:
+    for name, data in (("clinician", clinician_pdf(maria)), ("patient", patient_pdf(maria))):
+        pdf = tmp_path / f"{name}.pdf"
+        pdf.write_bytes(data)
+        subprocess.run(["pdftoppm", "-r", "40", "-png", str(pdf), str(tmp_path / name)], check=True)
+        pngs = sorted(tmp_path.glob(f"{name}-*.png"))
+        assert pngs and all(p.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" for p in pngs)
+
+
+def test_letter_page_size(maria: myoscope.PathwayResult) -> None:
+    from pypdf import PdfReader
+
+    a4 = PdfReader(io.BytesIO(clinician_pdf(maria))).pages[0].mediabox
+    letter = PdfReader(io.BytesIO(clinician_pdf(maria, page_size="Letter"))).pages[0].mediabox
+    assert round(float(a4.width)) == 595 and round(float(letter.width)) == 612
+    with pytest.raises(ReportError, match="unknown page size"):
+        clinician_html(maria, page_size="A5")
+
+
+def test_clinician_html_structure(maria: myoscope.PathwayResult) -> None:
+    doc = lxml_html.fromstring(clinician_html(maria))
+    ids = [s.get("id") for s in doc.iter("section")]
+    assert ids == ["red-flags", "summary", "workup", "plan", "references", "signature"]
+    rows = doc.xpath('//section[@id="summary"]//tbody/tr')
+    from myoscope.report.summary import sort_definitions
+
+    assert len(rows) == len(sort_definitions(maria).applies)
+    assert [c.text_content().strip() for c in doc.xpath('//section[@id="summary"]//thead//th')] == [
+        "Definition", "Outcome", "Decided, or what would decide it"]
+    refs = doc.xpath('//section[@id="references"]//li')
+    cited = {int(n) for n in re.findall(r"\[(\d+)\]", doc.text_content())}
+    assert cited == set(range(1, len(refs) + 1))  # every number cited, every reference used
+    assert doc.xpath('//section[@id="references"]//a[starts-with(@href, "https://doi.org/10.")]')
+
+
+def test_patient_html_structure_and_reading_grade(maria: myoscope.PathwayResult) -> None:
+    import textstat
+
+    doc = lxml_html.fromstring(patient_html(maria))
+    ids = [s.get("id") for s in doc.iter("section")]
+    assert ids == ["get-help-now", "what-we-found", "what-it-means", "possible-reasons", "what-to-do"]
+    body = " ".join(s.text_content() for s in doc.iter("section"))
+    grade = textstat.flesch_kincaid_grade(body)
+    assert grade <= 8, f"patient report reads at grade {grade}"
+
+
+def test_every_patient_text_reads_at_grade_8_or_below() -> None:
+    import textstat
+
+    t = patient_texts()
+    texts = [m[k] for m in t["meanings"].values() for k in ("found", "means")]
+    texts += [t["nutrition"]["protein"]["foods"], t["no_finding"], t["causes_intro"]]
+    kb = myoscope.load_knowledge()  # plan items' patient texts
+    from myoscope.plan.loader import load_plan_knowledge
+
+    texts += [it.patient_text for it in load_plan_knowledge().spec.items.values() if it.patient_text]
+    joined = " ".join(texts)
+    assert kb.version and textstat.flesch_kincaid_grade(joined) <= 8
+
+
+def test_no_clinical_number_in_the_patient_template() -> None:
+    src = (Path(myoscope.__file__).parent / "report" / "templates" / "patient.html.j2").read_text()
+    body = re.sub(r"\{[{%#].*?[}%#]\}", "", src.split("{% block body %}")[1])
+    body = re.sub(r"<[^>]+>", "", body)  # tags (h1, h2) are not numbers
+    assert not re.search(r"\d", body)
