@@ -107,6 +107,7 @@ def assess(
         ctx = Context(values, inputs, rec.values, missing_cache)
         results[definition.id] = definition.evaluate(ctx)
         _flag_estimates(results[definition.id].trace)
+        _flag_provenance(results[definition.id].trace, rec, kb)
         for node in definition.components.values():
             if isinstance(node, Score) and derived.get(node.total_measure) is None:
                 total = ctx.totals.get(node.key)
@@ -124,6 +125,24 @@ def _flag_estimates(trace: list[dict[str, Any]]) -> None:
             entry.setdefault("notes", []).append(note)
 
 
+def _flag_provenance(trace: list[dict[str, Any]], rec: Record, kb: Knowledge) -> None:
+    """A comparison whose value (or an input of it) was imported from a measuring tool names the
+    tool, file, row and level in the trace (docs/imports.md)."""
+    if not rec.values.get("provenance"):
+        return
+    from .provenance import describe, trace_notes
+
+    for entry in trace:
+        measure = str(entry.get("measure") or "")
+        if not measure or entry.get("value") is None:
+            continue
+        found = trace_notes(list(kb.catalog.raw_inputs(measure.split(".")[0])), rec.values)
+        if found:
+            entry["provenance"] = found
+            entry.setdefault("notes", []).extend(
+                describe(f["measure"], f) for f in found)
+
+
 def render_text(a: Assessment, knowledge: Knowledge | None = None) -> str:
     kb = knowledge or load_knowledge()
     cat = kb.catalog
@@ -134,7 +153,7 @@ def render_text(a: Assessment, knowledge: Knowledge | None = None) -> str:
              f"myoscope {a.myoscope_version}, knowledge {a.knowledge_version}"]
     shown = []
     for k, v in a.record.values.items():
-        if k in ("id", "sarc_f", "weight_history", "history", "plan_constraints"):
+        if k in ("id", "sarc_f", "weight_history", "history", "plan_constraints", "provenance"):
             continue
         unit = cat.unit_of(k)
         shown.append(f"{k} {fmt_value(v.isoformat() if isinstance(v, date) else v)}"
