@@ -26,7 +26,9 @@ OBJECT_KEYS = ("raw",)
 MAX_TEXT = 500
 
 
-def parse_block(raw: Any, problems: list[Problem], warnings: list[Problem], cat: Catalog) -> dict[str, Any] | None:
+def parse_block(
+    raw: Any, problems: list[Problem], warnings: list[Problem], cat: Catalog
+) -> dict[str, Any] | None:
     """Validate a ``provenance`` block (the record parser calls this, see measures.yaml)."""
     if not isinstance(raw, Mapping):
         problems.append(Problem(FIELD, "expected an object: measure -> {tool, file, row, level}"))
@@ -55,8 +57,14 @@ def _entry(path: str, entry: Mapping[str, Any], problems: list[Problem]) -> dict
         if value is None:
             continue
         if key in TEXT_KEYS:
-            if isinstance(value, bool) or not isinstance(value, str | int | float) or len(str(value)) > MAX_TEXT:
-                problems.append(Problem(where, f"expected text (at most {MAX_TEXT} characters), got {quote(value)}"))
+            if (
+                isinstance(value, bool)
+                or not isinstance(value, str | int | float)
+                or len(str(value)) > MAX_TEXT
+            ):
+                problems.append(
+                    Problem(where, f"expected text (at most {MAX_TEXT} characters), got {quote(value)}")
+                )
             else:
                 out[key] = str(value)
         elif key in INT_KEYS:
@@ -66,7 +74,8 @@ def _entry(path: str, entry: Mapping[str, Any], problems: list[Problem]) -> dict
                 out[key] = value
         elif key in OBJECT_KEYS:
             if not isinstance(value, Mapping) or not all(
-                    isinstance(v, int | float) and not isinstance(v, bool) for v in value.values()):
+                isinstance(v, int | float) and not isinstance(v, bool) for v in value.values()
+            ):
                 problems.append(Problem(where, "expected an object of name -> number"))
             else:
                 out[key] = {str(k): float(v) for k, v in value.items()}

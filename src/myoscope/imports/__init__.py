@@ -21,8 +21,19 @@ from .mapped import import_table
 from .result import ImportedRecord, MeasuresImport
 from .table import read_table
 
-FORMATS = ("auto", "comp2comp", "mosamatic2", "slice", "totalsegmentator", "dxa-hologic", "dxa-nhanes",
-           "inbody", "mapping", "xlsx", "redcap")
+FORMATS = (
+    "auto",
+    "comp2comp",
+    "mosamatic2",
+    "slice",
+    "totalsegmentator",
+    "dxa-hologic",
+    "dxa-nhanes",
+    "inbody",
+    "mapping",
+    "xlsx",
+    "redcap",
+)
 _SIGNATURES = (  # header names that identify a shipped format (auto)
     ("comp2comp", {"Level", "Muscle HU"}),
     ("mosamatic2", {"file", "muscle_area", "muscle_ra"}),
@@ -59,7 +70,8 @@ def detect(path: str | Path, *, mask: str | Path | None = None, sheet: str | Non
                 return fmt
         raise InputFileError(
             f"{p}: the format is not recognised from its header; give --format (one of "
-            f"{', '.join(FORMATS[1:])}) and, for another device, --map FILE.yaml")
+            f"{', '.join(FORMATS[1:])}) and, for another device, --map FILE.yaml"
+        )
     raise InputFileError(f"{p}: the format is not recognised from its name or content; give --format")
 
 
@@ -72,10 +84,17 @@ def devicemap_key(header: str) -> str:
     return m.group(1) if m and name.startswith(("Muscle CSA", "SAT CSA", "VAT CSA", "IMAT CSA")) else name
 
 
-def import_measures(path: str | Path, fmt: str = "auto", *, patient: str | None = None,
-                    mask: str | Path | None = None, sheet: str | None = None,
-                    mapping: str | Path | None = None, dictionary: str | Path | None = None,
-                    partial: bool = False) -> MeasuresImport:
+def import_measures(
+    path: str | Path,
+    fmt: str = "auto",
+    *,
+    patient: str | None = None,
+    mask: str | Path | None = None,
+    sheet: str | None = None,
+    mapping: str | Path | None = None,
+    dictionary: str | Path | None = None,
+    partial: bool = False,
+) -> MeasuresImport:
     """Read ``path`` as ``fmt`` into record fragments with provenance.
 
     :raises InputFileError: unreadable file, unknown format, missing columns (all named).
@@ -111,7 +130,9 @@ def import_measures(path: str | Path, fmt: str = "auto", *, patient: str | None 
         if dictionary is None:
             raise InputFileError("--format redcap needs --dictionary DATA_DICTIONARY.csv")
         choices = redcap_choices(dictionary, dmap)
-    return import_table(table, dmap, file=str(path), fmt=fmt, patient=patient, partial=partial, choices=choices)
+    return import_table(
+        table, dmap, file=str(path), fmt=fmt, patient=patient, partial=partial, choices=choices
+    )
 
 
 def _find_mask(image: Path) -> Path:
@@ -119,7 +140,9 @@ def _find_mask(image: Path) -> Path:
     for cand in (image.with_name(image.name + ".tag"), image.with_suffix(".tag")):
         if cand.exists():
             return cand
-    raise InputFileError(f"{image}: give the muscle mask with --mask (no {image.name}.tag beside the slice)")
+    raise InputFileError(
+        f"{image}: give the muscle mask with --mask (no {image.name}.tag beside the slice)"
+    )
 
 
 #: REDCap data dictionary columns (as REDCap exports them)
@@ -149,9 +172,13 @@ def redcap_choices(path: str | Path, dmap: devicemap.DeviceMap) -> dict[str, dic
     used = [n for spec in dmap.columns.values() for n in spec.names()]
     if isinstance(dmap.id, str):
         used.append(dmap.id)
-    missing = [n for n in used if n not in fields and n not in ("redcap_event_name", "redcap_repeat_instance")]
+    missing = [
+        n for n in used if n not in fields and n not in ("redcap_event_name", "redcap_repeat_instance")
+    ]
     if missing:
-        raise InputFileError(f"{p}: the data dictionary has no field(s) {', '.join(missing)} that the map reads")
+        raise InputFileError(
+            f"{p}: the data dictionary has no field(s) {', '.join(missing)} that the map reads"
+        )
     return {k: v for k, v in fields.items() if v}
 
 

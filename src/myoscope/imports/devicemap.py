@@ -85,7 +85,9 @@ class DeviceMap(_Strict):
 
 @cache
 def shipped(fmt: str) -> DeviceMap:
-    text = resources.files("myoscope.imports").joinpath("mappings").joinpath(SHIPPED[fmt]).read_text("utf-8")
+    text = (
+        resources.files("myoscope.imports").joinpath("mappings").joinpath(SHIPPED[fmt]).read_text("utf-8")
+    )
     return parse(yaml.safe_load(text), SHIPPED[fmt])
 
 

@@ -73,9 +73,17 @@ class _Columns:
         return next((n for n in names if n in self.index), None)
 
 
-def import_table(table: Table, dmap: DeviceMap, *, file: str, fmt: str, patient: str | None = None,
-                 partial: bool = False, catalog: Catalog | None = None,
-                 choices: Mapping[str, Mapping[str, str]] | None = None) -> MeasuresImport:
+def import_table(
+    table: Table,
+    dmap: DeviceMap,
+    *,
+    file: str,
+    fmt: str,
+    patient: str | None = None,
+    partial: bool = False,
+    catalog: Catalog | None = None,
+    choices: Mapping[str, Mapping[str, str]] | None = None,
+) -> MeasuresImport:
     """Read every row of ``table`` through ``dmap``.
 
     ``choices`` (REDCap's data dictionary) turns coded cells into their labels before ``codes``.
@@ -98,7 +106,8 @@ def import_table(table: Table, dmap: DeviceMap, *, file: str, fmt: str, patient:
                 f"{file}: no row with {dmap.select.column} {dmap.select.value} "
                 f"({dmap.select.column} found: {', '.join(found) or 'none'}); "
                 f"myoscope reads the {dmap.select.value} row only, since the record's CT fields are "
-                f"measured at {dmap.select.value}")
+                f"measured at {dmap.select.value}"
+            )
     id_col = cols.first([dmap.id] if isinstance(dmap.id, str) else list(dmap.id or []))
     if patient is not None and id_col is not None:
         i = cols.index[id_col]
@@ -106,10 +115,14 @@ def import_table(table: Table, dmap: DeviceMap, *, file: str, fmt: str, patient:
         rows = [(n, c) for n, c in rows if i < len(c) and _text(c[i]) == patient]
         if not rows:
             shown = ", ".join(ids[:10]) + (" ..." if len(ids) > 10 else "")
-            raise NothingToImportError(f"{file}: no row of patient {patient} in column {id_col} (found: {shown})")
+            raise NothingToImportError(
+                f"{file}: no row of patient {patient} in column {id_col} (found: {shown})"
+            )
     elif patient is not None and len(rows) > 1:
-        raise InputFileError(f"{file}: --patient names one record, but the file has {len(rows)} rows "
-                             f"and no id column; give one file per patient")
+        raise InputFileError(
+            f"{file}: --patient names one record, but the file has {len(rows)} rows "
+            f"and no id column; give one file per patient"
+        )
     if not rows:
         raise NothingToImportError(f"{file}: no data rows")
     raw_cols = _raw_columns(cols, dmap)
@@ -144,8 +157,10 @@ def import_table(table: Table, dmap: DeviceMap, *, file: str, fmt: str, patient:
         raise MeasuresImportError(problems, file)
     result.skipped = problems
     if not result.records:
-        raise NothingToImportError(f"{file}: no row could be imported" +
-                                   (f" ({len(problems)} problem(s) in the bad rows)" if problems else ""))
+        raise NothingToImportError(
+            f"{file}: no row could be imported"
+            + (f" ({len(problems)} problem(s) in the bad rows)" if problems else "")
+        )
     return result
 
 
@@ -169,11 +184,14 @@ def _check_columns(cols: _Columns, dmap: DeviceMap, table: Table, file: str, cat
         missing.append(dmap.select.column)
     if missing:
         found = ", ".join(h for h in table.header if h) or "none"
-        raise InputFileError(f"{file}: missing column(s) {', '.join(missing)} for {dmap.name} "
-                             f"(columns found: {found})")
+        raise InputFileError(
+            f"{file}: missing column(s) {', '.join(missing)} for {dmap.name} (columns found: {found})"
+        )
     if no_unit:
-        raise InputFileError(f"{file}: column(s) {', '.join(no_unit)} name no unit (expected e.g. "
-                             f"'{no_unit[0]} (cm^2)'); a value without a unit is not read")
+        raise InputFileError(
+            f"{file}: column(s) {', '.join(no_unit)} name no unit (expected e.g. "
+            f"'{no_unit[0]} (cm^2)'); a value without a unit is not read"
+        )
 
 
 def _raw_columns(cols: _Columns, dmap: DeviceMap) -> list[str]:
@@ -184,8 +202,17 @@ def _raw_columns(cols: _Columns, dmap: DeviceMap) -> list[str]:
     return list(dict.fromkeys(keep))
 
 
-def _row(n: int, cells: list[Any], cols: _Columns, dmap: DeviceMap, cat: Catalog, name: str,
-         problems: list[Problem], sheet: str | None, choices: Mapping[str, Mapping[str, str]]) -> ImportedRecord:
+def _row(
+    n: int,
+    cells: list[Any],
+    cols: _Columns,
+    dmap: DeviceMap,
+    cat: Catalog,
+    name: str,
+    problems: list[Problem],
+    sheet: str | None,
+    choices: Mapping[str, Mapping[str, str]],
+) -> ImportedRecord:
     values: dict[str, Any] = {}
     prov: dict[str, dict[str, Any]] = {}
     level = dmap.select.value if dmap.select is not None else dmap.level
@@ -215,8 +242,18 @@ def _row(n: int, cells: list[Any], cols: _Columns, dmap: DeviceMap, cat: Catalog
     return ImportedRecord(values=values, provenance=prov, row=n)
 
 
-def _value(n: int, cells: list[Any], cols: _Columns, spec: ColumnSpec, m: Measure, cat: Catalog, where: str,
-           problems: list[Problem], dmap: DeviceMap, choices: Mapping[str, Mapping[str, str]]) -> Any:
+def _value(
+    n: int,
+    cells: list[Any],
+    cols: _Columns,
+    spec: ColumnSpec,
+    m: Measure,
+    cat: Catalog,
+    where: str,
+    problems: list[Problem],
+    dmap: DeviceMap,
+    choices: Mapping[str, Mapping[str, str]],
+) -> Any:
     if spec.value is not None:
         return _field(m, spec.value, spec.unit, cat, where, problems)
     names = [c for c in spec.names() if cols.has(c)]
@@ -231,7 +268,9 @@ def _value(n: int, cells: list[Any], cols: _Columns, spec: ColumnSpec, m: Measur
     if spec.sum_of is not None:
         if len(present) != len(names):
             absent = [cols.shown[c] for c, v in cells_ if _is_missing(v, dmap)]
-            problems.append(Problem(where, f"{m.id} is the sum of {len(names)} columns; missing: {', '.join(absent)}"))
+            problems.append(
+                Problem(where, f"{m.id} is the sum of {len(names)} columns; missing: {', '.join(absent)}")
+            )
             return None
         total = 0.0
         unit: str | None = None
@@ -250,8 +289,12 @@ def _value(n: int, cells: list[Any], cols: _Columns, spec: ColumnSpec, m: Measur
         for candidate in (key, label, _int_or_none(key)):
             if candidate is not None and candidate in spec.codes:
                 return _field(m, spec.codes[candidate], spec.unit, cat, where, problems)
-        problems.append(Problem(where, f"unknown code {quote(cell)} (expected one of "
-                                       f"{', '.join(str(k) for k in spec.codes)})"))
+        problems.append(
+            Problem(
+                where,
+                f"unknown code {quote(cell)} (expected one of {', '.join(str(k) for k in spec.codes)})",
+            )
+        )
         return None
     if label is not None and m.kind != "quantity":
         cell = label
@@ -268,7 +311,9 @@ def _unit_for(spec: ColumnSpec, col: str, cols: _Columns) -> str | None:
     return spec.unit
 
 
-def _field(m: Measure, raw: Any, unit: str | None, cat: Catalog, where: str, problems: list[Problem]) -> Any:
+def _field(
+    m: Measure, raw: Any, unit: str | None, cat: Catalog, where: str, problems: list[Problem]
+) -> Any:
     """One cell through the record contract; a quantity comes back as {"value", "unit"} (canonical)."""
     if m.kind == "quantity":
         if isinstance(raw, str):
@@ -288,8 +333,9 @@ def _field(m: Measure, raw: Any, unit: str | None, cat: Catalog, where: str, pro
             problems.append(Problem(where, f"expected a finite number, got {quote(raw)}"))
             return None
         if not unit:
-            problems.append(Problem(where, f"no unit for {m.id} (the device map must declare it, e.g. "
-                                           f"unit: {m.unit})"))
+            problems.append(
+                Problem(where, f"no unit for {m.id} (the device map must declare it, e.g. unit: {m.unit})")
+            )
             return None
         warnings: list[Problem] = []
         q = parse_quantity(m, {"value": number, "unit": unit}, where, problems, warnings)
@@ -306,8 +352,11 @@ def _field(m: Measure, raw: Any, unit: str | None, cat: Catalog, where: str, pro
 
 
 def _is_missing(v: Any, dmap: DeviceMap) -> bool:
-    return v is None or (isinstance(v, str) and v.strip() in dmap.missing) or (
-        isinstance(v, float) and math.isnan(v))
+    return (
+        v is None
+        or (isinstance(v, str) and v.strip() in dmap.missing)
+        or (isinstance(v, float) and math.isnan(v))
+    )
 
 
 def _text(v: Any) -> str:

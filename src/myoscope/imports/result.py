@@ -52,14 +52,28 @@ class MeasuresImport:
                     continue
                 prov = r.provenance.get(k, {})
                 value, unit = (v.get("value"), v.get("unit")) if isinstance(v, dict) else (v, None)
-                rows.append({"id": r.id, "field": k, "value": value, "unit": unit,
-                             "row": prov.get("row"), "level": prov.get("level"), "column": prov.get("column")})
+                rows.append(
+                    {
+                        "id": r.id,
+                        "field": k,
+                        "value": value,
+                        "unit": unit,
+                        "row": prov.get("row"),
+                        "level": prov.get("level"),
+                        "column": prov.get("column"),
+                    }
+                )
         return rows
 
     def to_dict(self) -> dict[str, Any]:
-        return {"file": self.file, "format": self.format, "tool": self.tool,
-                "records": [r.to_dict() for r in self.records], "notes": list(self.notes),
-                "skipped": [{"where": p.path, "problem": p.message} for p in self.skipped]}
+        return {
+            "file": self.file,
+            "format": self.format,
+            "tool": self.tool,
+            "records": [r.to_dict() for r in self.records],
+            "notes": list(self.notes),
+            "skipped": [{"where": p.path, "problem": p.message} for p in self.skipped],
+        }
 
     def document(self) -> Any:
         """What the output file holds: one record, or a list of them (both read by ``assess``)."""
@@ -70,11 +84,19 @@ class MeasuresImport:
         n = len(self.records)
         lines = [f"{self.file}: {self.tool} ({self.format}), {n} record{'s' if n != 1 else ''}"]
         for row in self.summary:
-            where = ", ".join(x for x in (f"row {row['row']}" if row["row"] else "",
-                                          f"level {row['level']}" if row["level"] else "") if x)
+            where = ", ".join(
+                x
+                for x in (
+                    f"row {row['row']}" if row["row"] else "",
+                    f"level {row['level']}" if row["level"] else "",
+                )
+                if x
+            )
             unit = f" {row['unit']}" if row["unit"] else ""
             who = f"{row['id']}: " if row["id"] else ""
-            lines.append(f"  {who}{row['field']} = {row['value']}{unit}" + (f"  [{where}]" if where else ""))
+            lines.append(
+                f"  {who}{row['field']} = {row['value']}{unit}" + (f"  [{where}]" if where else "")
+            )
         lines += [f"Note: {n_}" for n_ in self.notes]
         lines += [f"Skipped: {p}" for p in self.skipped]
         return "\n".join(lines)
@@ -82,9 +104,14 @@ class MeasuresImport:
     def _repr_html_(self) -> str:
         head = "<tr><th>id</th><th>field</th><th>value</th><th>unit</th><th>row</th><th>level</th></tr>"
         body = "".join(
-            "<tr>" + "".join(f"<td>{html.escape('' if r[k] is None else str(r[k]))}</td>"
-                             for k in ("id", "field", "value", "unit", "row", "level")) + "</tr>"
-            for r in self.summary)
+            "<tr>"
+            + "".join(
+                f"<td>{html.escape('' if r[k] is None else str(r[k]))}</td>"
+                for k in ("id", "field", "value", "unit", "row", "level")
+            )
+            + "</tr>"
+            for r in self.summary
+        )
         notes = "".join(f"<p>{html.escape(n)}</p>" for n in self.notes)
         return f"<table>{head}{body}</table>{notes}"
 

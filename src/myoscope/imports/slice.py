@@ -90,7 +90,9 @@ def read_dicom(path: str | Path) -> Slice:
         import pydicom
         from pydicom.errors import InvalidDicomError
     except ImportError:
-        raise MissingDependencyError("reading DICOM needs pydicom: pip install 'myoscope[imaging]'") from None
+        raise MissingDependencyError(
+            "reading DICOM needs pydicom: pip install 'myoscope[imaging]'"
+        ) from None
     p = Path(path)
     try:
         ds = pydicom.dcmread(p)
@@ -111,7 +113,9 @@ def read_dicom(path: str | Path) -> Slice:
     try:
         stored = ds.pixel_array
     except Exception as exc:  # compressed without a decoder, truncated pixel data...
-        raise InputFileError(f"{p}: cannot read the pixel data ({type(exc).__name__}: {str(exc)[:120]})") from None
+        raise InputFileError(
+            f"{p}: cannot read the pixel data ({type(exc).__name__}: {str(exc)[:120]})"
+        ) from None
     if stored.ndim != 2:
         raise InputFileError(f"{p}: expected one slice (2-D pixels), got an array of shape {stored.shape}")
     hu = stored.astype(np.float64) * float(ds.RescaleSlope) + float(ds.RescaleIntercept)
@@ -138,15 +142,19 @@ def read_tag(path: str | Path) -> tuple[np.ndarray | None, dict[str, str], bytes
         line = line.split("*", 1)[0]  # '*' starts a comment
         for key, value in re.findall(r"([A-Za-z_]+)\s*:\s*([^\s,]+)", line):
             header[key.upper()] = value
-    pixels = data[end + 1:]
+    pixels = data[end + 1 :]
     labels = None
     if "X" in header and "Y" in header:
         try:
             x, y = int(header["X"]), int(header["Y"])
         except ValueError:
-            raise InputFileError(f"{p}: tag header x:{header['X']} y:{header['Y']} are not whole numbers") from None
+            raise InputFileError(
+                f"{p}: tag header x:{header['X']} y:{header['Y']} are not whole numbers"
+            ) from None
         if len(pixels) != x * y:
-            raise InputFileError(f"{p}: the header says {x} x {y} = {x * y} pixels, the file holds {len(pixels)}")
+            raise InputFileError(
+                f"{p}: the header says {x} x {y} = {x * y} pixels, the file holds {len(pixels)}"
+            )
         labels = np.frombuffer(pixels, dtype=np.uint8).reshape(y, x)
     return labels, header, pixels
 
@@ -161,7 +169,9 @@ def read_mask(path: str | Path, shape: tuple[int, int]) -> tuple[np.ndarray, lis
         labels, header, pixels = read_tag(p)
         if labels is None:
             if len(pixels) != shape[0] * shape[1]:
-                raise InputFileError(f"{p}: {len(pixels)} label bytes do not fit the {shape[0]} x {shape[1]} slice")
+                raise InputFileError(
+                    f"{p}: {len(pixels)} label bytes do not fit the {shape[0]} x {shape[1]} slice"
+                )
             labels = np.frombuffer(pixels, dtype=np.uint8).reshape(shape)
     elif name.endswith(".npy"):
         _bytes(p, check_only=True)
@@ -174,11 +184,13 @@ def read_mask(path: str | Path, shape: tuple[int, int]) -> tuple[np.ndarray, lis
         try:
             import nibabel
         except ImportError:
-            raise MissingDependencyError("reading NIfTI needs nibabel: pip install 'myoscope[imaging]'") from None
+            raise MissingDependencyError(
+                "reading NIfTI needs nibabel: pip install 'myoscope[imaging]'"
+            ) from None
         _bytes(p, check_only=True)
         try:
             img = nibabel.load(str(p))
-            arr = np.asarray(img.dataobj)
+            arr = np.asarray(img.dataobj)  # type: ignore[attr-defined]
         except Exception as exc:  # nibabel raises several kinds for a bad file
             raise InputFileError(f"{p}: not a NIfTI image ({type(exc).__name__})") from None
         # NIfTI stores x (columns) first; a DICOM slice is rows first
@@ -187,7 +199,9 @@ def read_mask(path: str | Path, shape: tuple[int, int]) -> tuple[np.ndarray, lis
     else:
         raise InputFileError(f"{p}: unknown mask type (expected .tag, .npy, .nii or .nii.gz)")
     if labels.ndim != 2 or tuple(labels.shape) != tuple(shape):
-        raise InputFileError(f"{p}: mask shape {tuple(labels.shape)} does not match the slice {tuple(shape)}")
+        raise InputFileError(
+            f"{p}: mask shape {tuple(labels.shape)} does not match the slice {tuple(shape)}"
+        )
     if not np.issubdtype(labels.dtype, np.integer):
         if not np.all(np.equal(np.mod(labels, 1), 0)):
             raise InputFileError(f"{p}: mask values must be whole-number labels")
@@ -215,8 +229,12 @@ class MuscleMeasure:
     excluded_pixels: int
 
 
-def measure_muscle(hu: np.ndarray, labels: np.ndarray, spacing: tuple[float, float],
-                   knowledge: SliceKnowledge | None = None) -> MuscleMeasure:
+def measure_muscle(
+    hu: np.ndarray,
+    labels: np.ndarray,
+    spacing: tuple[float, float],
+    knowledge: SliceKnowledge | None = None,
+) -> MuscleMeasure:
     """Area (cm²) and mean attenuation (HU) of the muscle-labelled pixels within the window."""
     k = knowledge or load_slice_knowledge()
     w = k.muscle_window
@@ -242,15 +260,19 @@ def import_slice(image: str | Path, mask: str | Path, *, patient: str | None = N
         try:
             inc = (float(header["INC_Y"]), float(header["INC_X"]))
             if any(abs(a - b) > 1e-3 for a, b in zip(inc, sl.spacing, strict=True)):
-                notes.append(f"{Path(mask).name}: tag pixel spacing {inc[1]:g} x {inc[0]:g} mm differs from the "
-                             f"DICOM PixelSpacing {sl.spacing[1]:g} x {sl.spacing[0]:g} mm; the DICOM's is used")
+                notes.append(
+                    f"{Path(mask).name}: tag pixel spacing {inc[1]:g} x {inc[0]:g} mm differs from the "
+                    f"DICOM PixelSpacing {sl.spacing[1]:g} x {sl.spacing[0]:g} mm; the DICOM's is used"
+                )
         except ValueError:
             pass
     m = measure_muscle(sl.hu, labels, sl.spacing, k)
     w = k.muscle_window
     if m.pixels == 0:
-        raise InputFileError(f"{mask}: no pixel labelled muscle ({k.labels.muscle}) lies within "
-                             f"{w.low:g} to {w.high:g} HU; is this the mask of this slice?")
+        raise InputFileError(
+            f"{mask}: no pixel labelled muscle ({k.labels.muscle}) lies within "
+            f"{w.low:g} to {w.high:g} HU; is this the mask of this slice?"
+        )
     cat = load_catalog()
     problems: list[Any] = []
     where = f"{Path(image).name} + {Path(mask).name}"
@@ -260,21 +282,41 @@ def import_slice(image: str | Path, mask: str | Path, *, patient: str | None = N
         from ..errors import MeasuresImportError
 
         raise MeasuresImportError(problems, str(mask))
-    method = (f"{m.pixels} pixels labelled {k.labels.muscle} within {w.low:g} to {w.high:g} HU "
-              f"x {sl.spacing[1]:g} x {sl.spacing[0]:g} mm")
-    entry = {"tool": "myoscope-slice", "file": Path(image).name, "level": "L3", "method": method,
-             "note": f"mask {Path(mask).name}"}
+    method = (
+        f"{m.pixels} pixels labelled {k.labels.muscle} within {w.low:g} to {w.high:g} HU "
+        f"x {sl.spacing[1]:g} x {sl.spacing[0]:g} mm"
+    )
+    entry = {
+        "tool": "myoscope-slice",
+        "file": Path(image).name,
+        "level": "L3",
+        "method": method,
+        "note": f"mask {Path(mask).name}",
+    }
     values: dict[str, Any] = {"l3_muscle_area": area, "l3_muscle_attenuation": atten}
     if patient is not None:
         values = {"id": patient, **values}
-    rec = ImportedRecord(values=values, provenance={"l3_muscle_area": dict(entry),
-                                                    "l3_muscle_attenuation": dict(entry)})
-    notes.append(f"slice: muscle = pixels labelled {k.labels.muscle} within {w.low:g} to {w.high:g} HU "
-                 f"(knowledge ct_slice.yaml, {w.source.ref}); {m.excluded_pixels} muscle-labelled pixels "
-                 f"outside the window were left out. The slice is taken to be at L3: myoscope does not "
-                 f"check the level.")
-    return MeasuresImport(file=str(image), format="slice", tool="myoscope-slice", records=[rec], notes=notes)
+    rec = ImportedRecord(
+        values=values, provenance={"l3_muscle_area": dict(entry), "l3_muscle_attenuation": dict(entry)}
+    )
+    notes.append(
+        f"slice: muscle = pixels labelled {k.labels.muscle} within {w.low:g} to {w.high:g} HU "
+        f"(knowledge ct_slice.yaml, {w.source.ref}); {m.excluded_pixels} muscle-labelled pixels "
+        f"outside the window were left out. The slice is taken to be at L3: myoscope does not "
+        f"check the level."
+    )
+    return MeasuresImport(
+        file=str(image), format="slice", tool="myoscope-slice", records=[rec], notes=notes
+    )
 
 
-__all__ = ["MuscleMeasure", "SliceKnowledge", "import_slice", "load_slice_knowledge", "measure_muscle",
-           "read_dicom", "read_mask", "read_tag"]
+__all__ = [
+    "MuscleMeasure",
+    "SliceKnowledge",
+    "import_slice",
+    "load_slice_knowledge",
+    "measure_muscle",
+    "read_dicom",
+    "read_mask",
+    "read_tag",
+]

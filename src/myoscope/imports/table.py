@@ -56,16 +56,20 @@ def read_csv(path: str | Path, delimiter: str | None = None) -> Table:
 def read_xlsx(path: str | Path, sheet: str | None = None) -> Table:
     """The first sheet of an Excel workbook (or ``sheet``): its first row is the header."""
     try:
-        import openpyxl
+        import openpyxl  # type: ignore[import-untyped]
     except ImportError:
-        raise MissingDependencyError("reading Excel files needs openpyxl: pip install 'myoscope[excel]'") from None
+        raise MissingDependencyError(
+            "reading Excel files needs openpyxl: pip install 'myoscope[excel]'"
+        ) from None
     p = Path(path)
     try:
         wb = openpyxl.load_workbook(p, read_only=True, data_only=True)
     except FileNotFoundError:
         raise InputFileError(f"{p}: no such file") from None
     except Exception as exc:  # a corrupt or non-Excel file: openpyxl raises many kinds
-        raise InputFileError(f"cannot read {p} as an Excel workbook (.xlsx): {type(exc).__name__}") from None
+        raise InputFileError(
+            f"cannot read {p} as an Excel workbook (.xlsx): {type(exc).__name__}"
+        ) from None
     try:
         if sheet is not None and sheet not in wb.sheetnames:
             raise InputFileError(f"{p}: no sheet {sheet!r} (sheets: {', '.join(wb.sheetnames)})")

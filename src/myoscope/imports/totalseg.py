@@ -26,11 +26,16 @@ def check_statistics(path: str | Path) -> tuple[int, list[str]]:
         raise InputFileError(f"{p}: not JSON (line {exc.lineno}: {exc.msg})") from None
     if not isinstance(data, Mapping) or not data:
         raise InputFileError(f"{p}: expected an object of class -> {{volume, intensity}}")
-    bad = [str(k) for k, v in data.items()
-           if not isinstance(v, Mapping) or not {"volume", "intensity"} <= set(v)]
+    bad = [
+        str(k)
+        for k, v in data.items()
+        if not isinstance(v, Mapping) or not {"volume", "intensity"} <= set(v)
+    ]
     if bad:
-        raise InputFileError(f"{p}: not a TotalSegmentator statistics file (class(es) without volume and "
-                             f"intensity: {', '.join(bad[:5])})")
+        raise InputFileError(
+            f"{p}: not a TotalSegmentator statistics file (class(es) without volume and "
+            f"intensity: {', '.join(bad[:5])})"
+        )
     incomplete = [str(k) for k, v in data.items() if v["volume"] == 0 and v["intensity"] == 0]
     return len(data), incomplete
 
@@ -39,14 +44,19 @@ def import_statistics(path: str | Path) -> None:
     """Always raises :class:`NothingToImportError` (or InputFileError for a malformed file)."""
     n, incomplete = check_statistics(path)
     shown = ", ".join(incomplete[:8]) + (f" and {len(incomplete) - 8} more" if len(incomplete) > 8 else "")
-    inc = (f"; {len(incomplete)} of them are incomplete (volume 0 and intensity 0: the mask touches the "
-           f"scan's border, so TotalSegmentator left it out; not a zero): {shown}" if incomplete else "")
+    inc = (
+        f"; {len(incomplete)} of them are incomplete (volume 0 and intensity 0: the mask touches the "
+        f"scan's border, so TotalSegmentator left it out; not a zero): {shown}"
+        if incomplete
+        else ""
+    )
     raise NothingToImportError(
         f"{path}: TotalSegmentator statistics hold whole-structure volumes (mm³) and mean intensities "
         f"(HU) of {n} classes{inc}. No record field maps to them honestly: the CT definitions use the "
         f"muscle cross-sectional area and attenuation on the L3 slice, which a volume is not. Export "
         f"the L3 slice and its muscle mask and run: myoscope import-measures SLICE.dcm --mask MASK "
-        f"(docs/imports.md)")
+        f"(docs/imports.md)"
+    )
 
 
 __all__ = ["check_statistics", "import_statistics"]
