@@ -358,9 +358,11 @@ def visit_assessment(visit_id: Annotated[int, typer.Argument(help="The visit id 
 @app.command("import")
 def import_cmd(csv_file: Annotated[Path, typer.Argument(help="CSV or Excel: one row per visit.")],
                mapping: Annotated[str | None, typer.Option(
-                   "--map", help="Read the file through a device map: a YAML file, or a shipped format "
-                                 "(comp2comp, mosamatic2, dxa-hologic, dxa-nhanes, inbody); docs/imports.md.")] = None,
-               sheet: Annotated[str | None, typer.Option("--sheet", help="Excel: the sheet (default: the first).")] = None,
+                   "--map", help="Read the file through a device map: a YAML file, or a shipped "
+                                 "format (comp2comp, mosamatic2, dxa-hologic, dxa-nhanes, inbody); "
+                                 "docs/imports.md.")] = None,
+               sheet: Annotated[str | None, typer.Option(
+                   "--sheet", help="Excel: the sheet (default: the first).")] = None,
                dictionary: Annotated[Path | None, typer.Option(
                    "--dictionary", help="REDCap: the data dictionary (CSV), with --map.")] = None,
                organisation: Org = None, database: Database = None, user: User = None) -> None:

@@ -211,7 +211,7 @@ def source_rows(path: str | Path, *, mapping: str | Path | None = None, sheet: s
     suffix = Path(path).suffix.lower()
     if mapping is None and suffix not in (".xlsx", ".xlsm"):
         if sheet is not None or dictionary is not None:
-            raise InputFileError(f"{path}: --sheet is for Excel files and --dictionary for REDCap (with --map)")
+            raise InputFileError(f"{path}: --sheet is for Excel files, --dictionary for REDCap (with --map)")
         return [SourceRow(f"line {i + 2}", i + 2, dict(r)) for i, r in enumerate(read_rows(path))]
     if mapping is None:
         from ..imports.table import read_xlsx
