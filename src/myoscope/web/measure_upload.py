@@ -86,10 +86,11 @@ async def prefill(file: Any, mask: Any, fmt: str, pseudonym: str) -> Prefill:
         try:
             result = import_measures(path, fmt, mask=mask_path)
         except MeasuresImportError as exc:
-            out.problems += [Problem(f"file: {p.path}", p.message) for p in exc.problems]
+            out.problems += [Problem(f"{path.name}, {p.path}", p.message) for p in exc.problems]
             return out
         except MyoscopeError as exc:
-            out.problems.append(Problem("file", str(exc).replace(str(folder) + "/", "")))
+            out.problems.append(Problem(path.name, str(exc).replace(str(path), path.name)
+                                        .replace(str(folder) + "/", "")))
             return out
     records = result.records
     if len(records) > 1:
