@@ -142,3 +142,21 @@ def test_totalsegmentator_other_json_is_refused(tmp_path: Path) -> None:
     f.write_text('{"spleen": {"mean": 3}}', "utf-8")
     with pytest.raises(InputFileError, match="not a TotalSegmentator statistics file"):
         import_measures(f, "totalsegmentator")
+
+
+def test_mosamatic2_excel_twin_is_recognised(tmp_path: Path) -> None:
+    openpyxl = pytest.importorskip("openpyxl")
+    wb = openpyxl.Workbook()
+    wb.active.append(MOSA_HEADER)
+    wb.active.append(["P1.dcm", 131.5, 0, 35.2, 100.1, 0, -90.1, 150.0, 0, -95.0])
+    wb.save(tmp_path / "bc_scores.xlsx")
+    assert detect(tmp_path / "bc_scores.xlsx") == "mosamatic2"
+    rec = import_measures(tmp_path / "bc_scores.xlsx").records[0]
+    assert rec.id == "P1.dcm" and rec.provenance["l3_muscle_area"]["sheet"] == "Sheet"
+
+
+def test_partial_with_no_good_row_still_names_every_problem(tmp_path: Path) -> None:
+    f = write_csv(tmp_path / "bc.csv", MOSA_HEADER[:4], [["A", 5000, 0, 35], ["B", 120, 0, 900]], sep=";")
+    with pytest.raises(MeasuresImportError) as e:
+        import_measures(f, "mosamatic2", partial=True)
+    assert len(e.value.problems) == 2

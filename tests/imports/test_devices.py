@@ -41,6 +41,15 @@ def test_hologic_limb_missing_or_values_in_kg_under_a_gram_map(tmp_path: Path) -
     assert "row 3, LARM_LEAN + RARM_LEAN + L_LEG_LEAN + R_LEG_LEAN: 18 g is implausible (expected 3–60 kg)" in text
 
 
+def test_hologic_field_names_in_lower_case(tmp_path: Path) -> None:
+    header = [h.lower() for h in HOLOGIC]
+    f = write_csv(tmp_path / "apex.csv", header, [["H1", "", 2100, 2200, 6800, 6900, 6.61]])
+    assert detect(f) == "dxa-hologic"
+    rec = import_measures(f).records[0]
+    assert rec.values["asm"]["value"] == 18.0
+    assert rec.provenance["asm"]["column"] == "larm_lean + rarm_lean + l_leg_lean + r_leg_lean"
+
+
 def test_nhanes_dxx_variables(tmp_path: Path) -> None:
     f = write_csv(tmp_path / "dxx.csv", ["SEQN", "DXDRLLE", "DXDLALE", "DXDRALE", "DXDLLLE"],
                   [[62161, 7000, 2500, 2600, 7100]])

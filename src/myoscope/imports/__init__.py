@@ -64,9 +64,9 @@ def detect(path: str | Path, *, mask: str | Path | None = None, sheet: str | Non
         return "totalsegmentator"
     if name.endswith((".csv", ".txt", ".tsv", ".xlsx", ".xlsm")):
         table = read_table(p, sheet=sheet)
-        keys = {devicemap_key(h) for h in table.header}
+        keys = {devicemap_key(h).lower() for h in table.header}
         for fmt, needed in _SIGNATURES:
-            if needed <= keys or needed <= set(table.header):
+            if {n.lower() for n in needed} <= keys:
                 return fmt
         raise InputFileError(
             f"{p}: the format is not recognised from its header; give --format (one of "

@@ -72,6 +72,7 @@ class DeviceMap(_Strict):
     notes: list[str] = Field(default_factory=list)
     delimiter: str | None = None
     header_match: Literal["exact", "without_number_prefix"] = "exact"
+    case_insensitive: bool = False  # column names matched whatever their letter case
     missing: list[str] = Field(default_factory=lambda: [""])
     id: str | list[str] | None = None
     select: Select | None = None

@@ -41,36 +41,54 @@ def normalise_unit(unit: str) -> str:
 
 
 class _Columns:
-    """The file's header, found by the names a device map uses (with units read from headers)."""
+    """The file's header, found by the names a device map uses (with units read from headers;
+    letter case ignored when the map says so)."""
 
     def __init__(self, table: Table, dmap: DeviceMap, file: str) -> None:
-        self.index: dict[str, int] = {}
-        self.header_unit: dict[str, str] = {}
-        self.shown: dict[str, str] = {}
+        self.fold = dmap.case_insensitive
+        self._index: dict[str, int] = {}
+        self._unit: dict[str, str] = {}
+        self._shown: dict[str, str] = {}
         self.keys: list[str] = []  # the header's own names (without the unit-less aliases)
         dupes = []
         for i, raw in enumerate(table.header):
             key = header_key(raw, dmap)
             if not key:
                 continue
-            if key in self.index:
+            if self._n(key) in self._index:
                 dupes.append(key)
-            self.index[key] = i
-            self.shown[key] = raw.strip()
+            self._index[self._n(key)] = i
+            self._shown[self._n(key)] = raw.strip()
             self.keys.append(key)
             m = _HEADER_UNIT.match(key)
-            if m and m.group(1) not in self.index:  # 'Muscle CSA (cm^2)' is also 'Muscle CSA'
-                self.index[m.group(1)] = i
-                self.shown[m.group(1)] = raw.strip()
-                self.header_unit[m.group(1)] = normalise_unit(m.group(2))
+            if m and self._n(m.group(1)) not in self._index:  # 'Muscle CSA (cm^2)' is also 'Muscle CSA'
+                self._index[self._n(m.group(1))] = i
+                self._shown[self._n(m.group(1))] = raw.strip()
+                self._unit[self._n(m.group(1))] = normalise_unit(m.group(2))
         if dupes:
             raise InputFileError(f"{file}: duplicate column(s) {', '.join(sorted(set(dupes)))}")
 
+    def _n(self, name: str) -> str:
+        return name.lower() if self.fold else name
+
     def has(self, name: str) -> bool:
-        return name in self.index
+        return self._n(name) in self._index
 
     def first(self, names: list[str]) -> str | None:
-        return next((n for n in names if n in self.index), None)
+        return next((n for n in names if self.has(n)), None)
+
+    def pos(self, name: str) -> int:
+        return self._index[self._n(name)]
+
+    def cell(self, cells: list[Any], name: str) -> Any:
+        i = self.pos(name)
+        return cells[i] if i < len(cells) else None
+
+    def show(self, name: str) -> str:
+        return self._shown[self._n(name)]
+
+    def unit(self, name: str) -> str | None:
+        return self._unit.get(self._n(name))
 
 
 def import_table(
@@ -98,21 +116,21 @@ def import_table(
     _check_columns(cols, dmap, table, file, cat)
     rows = table.rows
     if dmap.select is not None:
-        i = cols.index[dmap.select.column]
-        found = sorted({_text(c[i]) for _, c in rows if i < len(c) and _text(c[i])}, key=_level_order)
-        rows = [(n, c) for n, c in rows if i < len(c) and _text(c[i]) == dmap.select.value]
+        col = dmap.select.column
+        found = sorted({_text(cols.cell(c, col)) for _, c in rows} - {""}, key=_level_order)
+        rows = [(n, c) for n, c in rows if _text(cols.cell(c, col)) == dmap.select.value]
         if not rows:
+            shown = ", ".join(found[:12]) + (f" and {len(found) - 12} more" if len(found) > 12 else "")
             raise NothingToImportError(
                 f"{file}: no row with {dmap.select.column} {dmap.select.value} "
-                f"({dmap.select.column} found: {', '.join(found) or 'none'}); "
+                f"({dmap.select.column} found: {shown or 'none'}); "
                 f"myoscope reads the {dmap.select.value} row only, since the record's CT fields are "
                 f"measured at {dmap.select.value}"
             )
     id_col = cols.first([dmap.id] if isinstance(dmap.id, str) else list(dmap.id or []))
     if patient is not None and id_col is not None:
-        i = cols.index[id_col]
-        ids = sorted({_text(c[i]) for _, c in rows if i < len(c)})
-        rows = [(n, c) for n, c in rows if i < len(c) and _text(c[i]) == patient]
+        ids = sorted({_text(cols.cell(c, id_col)) for _, c in rows})
+        rows = [(n, c) for n, c in rows if _text(cols.cell(c, id_col)) == patient]
         if not rows:
             shown = ", ".join(ids[:10]) + (" ..." if len(ids) > 10 else "")
             raise NothingToImportError(
@@ -132,7 +150,7 @@ def import_table(
         row_problems: list[Problem] = []
         rec = _row(n, cells, cols, dmap, cat, name, row_problems, table.sheet, choices or {})
         if id_col is not None:
-            ident = _text(cells[cols.index[id_col]]) if cols.index[id_col] < len(cells) else ""
+            ident = _text(cols.cell(cells, id_col))
             if ident:
                 rec.values = {"id": ident, **rec.values}
         elif patient is not None:
@@ -141,9 +159,9 @@ def import_table(
             target = dmap.raw_for if dmap.raw_for in rec.provenance else next(iter(rec.provenance))
             kept = {}
             for col in raw_cols:
-                v = _number(cells[cols.index[col]]) if cols.index[col] < len(cells) else None
+                v = _number(cols.cell(cells, col))
                 if v is not None:
-                    kept[cols.shown[col]] = v
+                    kept[cols.show(col)] = v
             if kept:
                 rec.provenance[target]["raw"] = kept
         if row_problems:
@@ -153,8 +171,8 @@ def import_table(
             result.notes.append(f"row {n}: no value to import (every mapped cell is empty or missing)")
             continue
         result.records.append(rec)
-    if problems and not partial:
-        raise MeasuresImportError(problems, file)
+    if problems and (not partial or not result.records):
+        raise MeasuresImportError(problems, file)  # with --partial too when no row is good
     result.skipped = problems
     if not result.records:
         raise NothingToImportError(
@@ -179,7 +197,7 @@ def _check_columns(cols: _Columns, dmap: DeviceMap, table: Table, file: str, cat
         elif spec.from_ is not None and not present and not spec.optional:
             missing.append(" or ".join(names))
         if spec.unit == "header":
-            no_unit += [n for n in present if n not in cols.header_unit]
+            no_unit += [n for n in present if cols.unit(n) is None]
     if dmap.select is not None and not cols.has(dmap.select.column):
         missing.append(dmap.select.column)
     if missing:
@@ -221,7 +239,7 @@ def _row(
         used = [c for c in spec.names() if cols.has(c)]
         if spec.from_ is not None:
             used = used[:1]
-        shown = " + ".join(cols.shown[c] for c in used)
+        shown = " + ".join(cols.show(c) for c in used)
         where = f"row {n}, {shown}" if shown else f"row {n}, {mid}"
         got = _value(n, cells, cols, spec, m, cat, where, problems, dmap, choices)
         if got is None:
@@ -261,13 +279,13 @@ def _value(
         names = names[:1]
     if not names:
         return None
-    cells_ = [(c, cells[cols.index[c]] if cols.index[c] < len(cells) else None) for c in names]
+    cells_ = [(c, cols.cell(cells, c)) for c in names]
     present = [(c, v) for c, v in cells_ if not _is_missing(v, dmap)]
     if not present:
         return None
     if spec.sum_of is not None:
         if len(present) != len(names):
-            absent = [cols.shown[c] for c, v in cells_ if _is_missing(v, dmap)]
+            absent = [cols.show(c) for c, v in cells_ if _is_missing(v, dmap)]
             problems.append(
                 Problem(where, f"{m.id} is the sum of {len(names)} columns; missing: {', '.join(absent)}")
             )
@@ -277,7 +295,7 @@ def _value(
         for c, v in present:
             num = _number(v)
             if num is None:
-                problems.append(Problem(f"row {n}, {cols.shown[c]}", f"expected a number, got {quote(v)}"))
+                problems.append(Problem(f"row {n}, {cols.show(c)}", f"expected a number, got {quote(v)}"))
                 return None
             total += num
             unit = _unit_for(spec, c, cols)
@@ -307,7 +325,7 @@ def _value(
 
 def _unit_for(spec: ColumnSpec, col: str, cols: _Columns) -> str | None:
     if spec.unit == "header":
-        return cols.header_unit.get(col)
+        return cols.unit(col)
     return spec.unit
 
 
