@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -144,11 +145,12 @@ def import_table(
     if not rows:
         raise NothingToImportError(f"{file}: no data rows")
     raw_cols = _raw_columns(cols, dmap)
+    plans = _plans(cols, dmap, cat)
     result = MeasuresImport(file=file, format=fmt, tool=dmap.tool, notes=list(dmap.notes))
     problems: list[Problem] = []
     for n, cells in rows:
         row_problems: list[Problem] = []
-        rec = _row(n, cells, cols, dmap, cat, name, row_problems, table.sheet, choices or {})
+        rec = _row(n, cells, cols, dmap, cat, name, row_problems, table.sheet, choices or {}, plans)
         if id_col is not None:
             ident = _text(cols.cell(cells, id_col))
             if ident:
@@ -220,6 +222,27 @@ def _raw_columns(cols: _Columns, dmap: DeviceMap) -> list[str]:
     return list(dict.fromkeys(keep))
 
 
+@dataclass(frozen=True)
+class _Plan:
+    """One record field's columns, resolved once per file (not once per row)."""
+
+    mid: str
+    spec: ColumnSpec
+    measure: Measure
+    used: tuple[str, ...]
+    shown: str
+
+
+def _plans(cols: _Columns, dmap: DeviceMap, cat: Catalog) -> list[_Plan]:
+    out = []
+    for mid, spec in dmap.columns.items():
+        used = [c for c in spec.names() if cols.has(c)]
+        if spec.from_ is not None:
+            used = used[:1]
+        out.append(_Plan(mid, spec, cat.measures[mid], tuple(used), " + ".join(cols.show(c) for c in used)))
+    return out
+
+
 def _row(
     n: int,
     cells: list[Any],
@@ -230,33 +253,27 @@ def _row(
     problems: list[Problem],
     sheet: str | None,
     choices: Mapping[str, Mapping[str, str]],
+    plans: list[_Plan],
 ) -> ImportedRecord:
     values: dict[str, Any] = {}
     prov: dict[str, dict[str, Any]] = {}
     level = dmap.select.value if dmap.select is not None else dmap.level
-    for mid, spec in dmap.columns.items():
-        m = cat.measures[mid]
-        used = [c for c in spec.names() if cols.has(c)]
-        if spec.from_ is not None:
-            used = used[:1]
-        shown = " + ".join(cols.show(c) for c in used)
-        where = f"row {n}, {shown}" if shown else f"row {n}, {mid}"
-        got = _value(n, cells, cols, spec, m, cat, where, problems, dmap, choices)
+    for plan in plans:
+        where = f"row {n}, {plan.shown or plan.mid}"
+        got = _value(n, cells, cols, plan, cat, where, problems, dmap, choices)
         if got is None:
             continue
-        values[mid] = got
+        values[plan.mid] = got
+        if plan.spec.value is not None:
+            continue  # provenance is kept for measured values only (a constant is the map's)
         entry: dict[str, Any] = {"tool": dmap.tool, "file": name, "row": n}
         if sheet:
             entry["sheet"] = sheet
         if level:
             entry["level"] = level
-        if shown:
-            entry["column"] = shown
-        prov[mid] = entry
-    # provenance is kept for measured values only (a constant such as asm_method is the map's)
-    for mid, spec in dmap.columns.items():
-        if spec.value is not None:
-            prov.pop(mid, None)
+        if plan.shown:
+            entry["column"] = plan.shown
+        prov[plan.mid] = entry
     return ImportedRecord(values=values, provenance=prov, row=n)
 
 
@@ -264,19 +281,16 @@ def _value(
     n: int,
     cells: list[Any],
     cols: _Columns,
-    spec: ColumnSpec,
-    m: Measure,
+    plan: _Plan,
     cat: Catalog,
     where: str,
     problems: list[Problem],
     dmap: DeviceMap,
     choices: Mapping[str, Mapping[str, str]],
 ) -> Any:
+    spec, m, names = plan.spec, plan.measure, plan.used
     if spec.value is not None:
         return _field(m, spec.value, spec.unit, cat, where, problems)
-    names = [c for c in spec.names() if cols.has(c)]
-    if spec.from_ is not None:
-        names = names[:1]
     if not names:
         return None
     cells_ = [(c, cols.cell(cells, c)) for c in names]
