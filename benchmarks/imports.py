@@ -40,7 +40,8 @@ def write_inbody(path: Path, n: int, seed: int = 20261205) -> None:
             male = rng.random() < 0.5
             arm, leg = (3.0, 9.0) if male else (1.9, 6.2)
             w.writerow([f"B{i}", round(rng.gauss(170 if male else 158, 7), 1), "M" if male else "F",
-                        rng.randint(60, 90), "2025.03.04 10:22:33", round(rng.gauss(75 if male else 62, 10), 1),
+                        rng.randint(60, 90), "2025.03.04 10:22:33",
+                        round(rng.gauss(75 if male else 62, 10), 1),
                         round(arm * rng.uniform(0.8, 1.2), 2), round(arm * rng.uniform(0.8, 1.2), 2),
                         round(leg * rng.uniform(0.8, 1.2), 2), round(leg * rng.uniform(0.8, 1.2), 2),
                         round(rng.uniform(300, 420), 1), round(rng.uniform(280, 380), 1)])
@@ -90,7 +91,8 @@ def bench_slice(folder: Path) -> None:
     took = (time.perf_counter() - t) / runs
     assert res.records[0].values["l3_muscle_attenuation"]["value"] == 40.0
     print(f"slice: 512 x 512 DICOM + tag in {took * 1000:.1f} ms "
-          f"(baseline numpy area and mean on arrays in memory: {base * 1000:.2f} ms; ratio {took / base:.0f}x)")
+          f"(baseline numpy area and mean on arrays in memory: {base * 1000:.2f} ms; "
+          f"ratio {took / base:.0f}x)")
 
 
 def main() -> None:
