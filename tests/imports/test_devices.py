@@ -82,6 +82,16 @@ def test_inbody_columns_matched_without_their_numbers(tmp_path: Path) -> None:
     assert "raw" not in b2.provenance["asm"]
 
 
+def test_inbody_row_without_limbs_has_no_asm_method_and_an_empty_row_is_noted(tmp_path: Path) -> None:
+    header = ["2. ID", "15. Weight", "51. Lean Mass of Right Arm", "55. Lean Mass of Left Arm",
+              "63. Lean Mass of Right Leg", "67. Lean Mass of Left Leg"]
+    f = write_csv(tmp_path / "ib.csv", header, [["B1", 60, "-", "-", "-", "-"], ["B2", "-", "-", "-", "-", "-"]])
+    res = import_measures(f, "inbody")
+    [b1] = res.records
+    assert b1.values == {"id": "B1", "weight": {"value": 60.0, "unit": "kg"}}
+    assert "row 3: no value to import (every mapped cell is empty or missing)" in res.notes
+
+
 def test_inbody_reordered_other_numbering_and_bad_rows(tmp_path: Path) -> None:
     header = ["20. Lean Mass of Left Leg", "1. ID", "8. Lean Mass of Right Leg", "9. Lean Mass of Left Arm",
               "10. Lean Mass of Right Arm", "11. Gender", "12. Weight"]
