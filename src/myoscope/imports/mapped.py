@@ -172,7 +172,8 @@ def import_table(
         if not rec.provenance:  # only the map's constants: nothing was measured in this row
             result.notes.append(f"row {n}: no value to import (every mapped cell is empty or missing)")
             continue
-        orphans = [k for k in rec.values if k.endswith("_method") and k.removesuffix("_method") not in rec.values]
+        orphans = [k for k in rec.values
+                   if k.endswith("_method") and k.removesuffix("_method") not in rec.values]
         for k in orphans:
             del rec.values[k]  # asm_method without asm says nothing
         result.records.append(rec)
