@@ -113,6 +113,7 @@ def assess(
         ctx = Context(values, inputs, rec.values, missing_cache)
         results[definition.id] = definition.evaluate(ctx)
         _flag_estimates(results[definition.id].trace)
+        _flag_provenance(results[definition.id].trace, rec, kb)
         for node in definition.components.values():
             if isinstance(node, Score) and derived.get(node.total_measure) is None:
                 total = ctx.totals.get(node.key)
@@ -128,3 +129,22 @@ def _flag_estimates(trace: list[dict[str, Any]]) -> None:
         if note and entry.get("value") is not None:
             entry["estimate"] = note
             entry.setdefault("notes", []).append(note)
+
+
+def _flag_provenance(trace: list[dict[str, Any]], rec: Record, kb: Knowledge) -> None:
+    """A comparison whose value (or an input of it) was imported from a measuring tool names the
+    tool, file, row and level in the trace (docs/imports.md)."""
+    if not rec.values.get("provenance"):
+        return
+    from .provenance import describe, trace_notes
+
+    for entry in trace:
+        measure = str(entry.get("measure") or "")
+        if not measure or entry.get("value") is None:
+            continue
+        found = trace_notes(list(kb.catalog.raw_inputs(measure.split(".")[0])), rec.values)
+        if found:
+            entry["provenance"] = found
+            entry.setdefault("notes", []).extend(
+                describe(f["measure"], f) for f in found)
+

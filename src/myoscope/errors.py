@@ -100,6 +100,22 @@ class CohortInputError(InputFileError):
     one row classifiable. Nothing is written."""
 
 
+class MeasuresImportError(ProblemsError):
+    """A measuring tool's output with bad rows or values (each named by row and column); nothing
+    is imported unless partial import was asked for."""
+
+    what = "import"
+
+
+class NothingToImportError(InputFileError):
+    """A tool's output that holds no value the record can take honestly (e.g. TotalSegmentator
+    volumes, no L3 row); the message says why and what to give instead."""
+
+
+class MissingDependencyError(MyoscopeError):
+    """An optional package a format needs is not installed (the message names the extra)."""
+
+
 class ScenarioValidationError(ProblemsError):
     """A simulation scenario has one or more invalid fields."""
 

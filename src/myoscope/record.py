@@ -90,6 +90,10 @@ def parse_record(
         # every muscle-mass cut-off names the method it was derived for (DESIGN §7)
         problems.append(Problem("asm_method", "required when asm is given (dxa or bia)"))
     _check_mrc_sum(values, cat, problems)
+    if values.get("provenance"):
+        from .provenance import check_against
+
+        check_against(values, problems)
     _finish_dates(values, problems)
     if problems:
         raise RecordValidationError(_sorted(problems, data), source)

@@ -356,9 +356,18 @@ def visit_assessment(visit_id: Annotated[int, typer.Argument(help="The visit id 
 
 
 @app.command("import")
-def import_cmd(csv_file: Annotated[Path, typer.Argument(help="CSV: one row per visit.")],
+def import_cmd(csv_file: Annotated[Path, typer.Argument(help="CSV or Excel: one row per visit.")],
+               mapping: Annotated[str | None, typer.Option(
+                   "--map", help="Read the file through a device map: a YAML file, or a shipped "
+                                 "format (comp2comp, mosamatic2, dxa-hologic, dxa-nhanes, inbody); "
+                                 "docs/imports.md.")] = None,
+               sheet: Annotated[str | None, typer.Option(
+                   "--sheet", help="Excel: the sheet (default: the first).")] = None,
+               dictionary: Annotated[Path | None, typer.Option(
+                   "--dictionary", help="REDCap: the data dictionary (CSV), with --map.")] = None,
                organisation: Org = None, database: Database = None, user: User = None) -> None:
-    """Import visits from a CSV file (the same file twice adds nothing)."""
+    """Import visits from a CSV or Excel file, or any tool's table through a device map (the same
+    file twice adds nothing)."""
     from ..registry import imports, repo
 
     with _engine(database) as engine:
@@ -366,7 +375,8 @@ def import_cmd(csv_file: Annotated[Path, typer.Argument(help="CSV: one row per v
 
         with session_factory(engine)() as s:
             result = imports.import_csv(s, path=csv_file, actor=_actor(user),
-                                        organisation_name=organisation or repo.DEFAULT_ORGANISATION)
+                                        organisation_name=organisation or repo.DEFAULT_ORGANISATION,
+                                        mapping=mapping, sheet=sheet, dictionary=dictionary)
     typer.echo(str(result))
 
 

@@ -27,6 +27,7 @@ CSV_NULLS = ["", "NA", "N/A", "NaN", "nan", "null", "NULL"]
 _CSV = {".csv", ".tsv", ".txt"}
 _PARQUET = {".parquet", ".pq"}
 _ARROW = {".arrow", ".ipc", ".feather"}
+_EXCEL = {".xlsx", ".xlsm"}
 
 
 def scan(data: Any) -> pl.LazyFrame:
@@ -67,7 +68,37 @@ def _scan_path(path: Path) -> pl.LazyFrame:
         return pl.scan_parquet(path)
     if suffix in _ARROW:
         return pl.scan_ipc(path)
-    raise InputFileError(f"{path}: unknown input format {suffix!r} (expected .csv, .tsv, .parquet or .arrow)")
+    if suffix in _EXCEL:
+        return _excel(path).lazy()
+    raise InputFileError(f"{path}: unknown input format {suffix!r} (expected .csv, .tsv, .parquet, .arrow "
+                         "or .xlsx)")
+
+
+def _excel(path: Path) -> pl.DataFrame:
+    """The first sheet of a workbook as text columns, like a CSV read without type inference (a
+    spreadsheet is small enough to hold; the cells are then validated as CSV cells are)."""
+    from ..imports.table import read_xlsx
+
+    table = read_xlsx(path)
+    names = [h for h in table.header if h]
+    if len(set(names)) != len(names):
+        raise CohortInputError(f"{path}: duplicate column names in the first row")
+    columns: dict[str, list[str | None]] = {h: [] for h in names}
+    for _, cells in table.rows:
+        for i, h in enumerate(table.header):
+            if not h:
+                continue
+            c = cells[i] if i < len(cells) else None
+            columns[h].append(None if c is None or (isinstance(c, str) and not c.strip()) else _excel_text(c))
+    return pl.DataFrame(columns, schema={h: pl.String for h in names})
+
+
+def _excel_text(c: Any) -> str:
+    if hasattr(c, "isoformat"):
+        return str(c.isoformat())[:10]  # a date cell: the record's dates are days
+    if isinstance(c, float) and c.is_integer():
+        return str(int(c))
+    return str(c)
 
 
 def count_rows(data: Any) -> int | None:

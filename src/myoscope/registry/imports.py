@@ -123,7 +123,19 @@ def _registered(session: Session, org: str, pseudonyms: list[str]) -> dict[str, 
     return found
 
 
-def _validate(session: Session, rows: list[dict[str, str | None]], org: str, path: str | Path,
+@dataclass
+class SourceRow:
+    """One visit as read: where it is in the file ('line 3', 'row 3'), its number, and its fields.
+    ``flat`` rows are the visits CSV's text cells (rebuilt by :func:`row_to_record`); the others
+    are record dicts already read through a device map (``myoscope import --map``)."""
+
+    where: str
+    number: int
+    data: dict[str, Any]
+    flat: bool = True
+
+
+def _validate(session: Session, rows: list[SourceRow], org: str, path: str | Path,
               actor: str) -> tuple[dict[str, PlannedPatient], list[Problem]]:
     """Every row-level check, before anything is written: the plan of what to write, or problems."""
     problems = [*limit_problems("organisation", "organisation", org), *limit_problems("user", "user", actor)]
@@ -131,17 +143,18 @@ def _validate(session: Session, rows: list[dict[str, str | None]], org: str, pat
     problems += limit_problems("file name", "source", f"{name}:{len(rows) + 1}")
     if problems:  # a name the database cannot even be asked about
         return {}, problems
-    pseudonyms = sorted(p for p in {(r.get(PATIENT_COLUMN) or "").strip() for r in rows} - {""}
+    pseudonyms = sorted(p for p in {str(r.data.get(PATIENT_COLUMN) or "").strip() for r in rows} - {""}
                         if not limit_problems("", "pseudonym", p))
     known = _registered(session, org, pseudonyms)
     session.commit()  # reading is done: release SQLite's write lock before the long part
     plan: dict[str, PlannedPatient] = {}
-    for i, row in enumerate(rows):
-        where = f"line {i + 2}"  # file lines: the header is line 1 (docs/errors.md)
+    for src in rows:
+        row = src.data
+        where = src.where  # file lines: the header is line 1 (docs/errors.md)
         if None in row:
             problems.append(Problem(where, "more cells than header columns"))
             continue
-        pseudonym = (row.get(PATIENT_COLUMN) or "").strip()
+        pseudonym = str(row.get(PATIENT_COLUMN) or "").strip()
         if not pseudonym:
             problems.append(Problem(f"{where}, {PATIENT_COLUMN}", "required"))
             continue
@@ -149,7 +162,8 @@ def _validate(session: Session, rows: list[dict[str, str | None]], org: str, pat
         if bad_name:
             problems += [p for p in bad_name if p not in problems]
             continue
-        data = row_to_record({k: v for k, v in row.items() if k != PATIENT_COLUMN})
+        rest = {k: v for k, v in row.items() if k != PATIENT_COLUMN}
+        data = row_to_record(rest) if src.flat else rest
         planned = plan.get(pseudonym)
         if planned is None:
             patient = known.get(pseudonym)
@@ -171,7 +185,7 @@ def _validate(session: Session, rows: list[dict[str, str | None]], org: str, pat
             data = {k: v for k, v in data.items() if k not in ("sex", "birth_date")}  # reported once
         try:
             planned.visits.append(prepare_visit(planned.who, data, organisation_name=org,
-                                                source=f"{name}:{i + 2}", where=where))
+                                                source=f"{name}:{src.number}", where=where))
         except RecordValidationError as exc:
             problems += exc.problems
     return plan, problems
@@ -188,15 +202,62 @@ def _identity_differs(who: Identity, data: Mapping[str, Any]) -> bool:
     return bool(scratch) or sex != who.sex or born != who.birth_date
 
 
+def source_rows(path: str | Path, *, mapping: str | Path | None = None, sheet: str | None = None,
+                dictionary: str | Path | None = None) -> list[SourceRow]:
+    """The visits of a file: the visits CSV (or an Excel sheet with the same columns), or any table
+    read through a device map (``mapping``: a shipped format name such as ``inbody``, or a map
+    file; docs/imports.md), whose id column names the patient and whose values keep their
+    provenance. :raises InputFileError: :raises MeasuresImportError: (every bad cell)"""
+    suffix = Path(path).suffix.lower()
+    if mapping is None and suffix not in (".xlsx", ".xlsm"):
+        if sheet is not None or dictionary is not None:
+            raise InputFileError(f"{path}: --sheet is for Excel files, --dictionary for REDCap (with --map)")
+        return [SourceRow(f"line {i + 2}", i + 2, dict(r)) for i, r in enumerate(read_rows(path))]
+    if mapping is None:
+        from ..imports.table import read_xlsx
+
+        table = read_xlsx(path, sheet)
+        missing = [c for c in (PATIENT_COLUMN, "date") if c not in table.header]
+        if missing:
+            raise InputFileError(f"{path}: missing column(s) {', '.join(missing)}")
+        out = []
+        for n, cells in table.rows:
+            row = {h: (None if c is None else (c.isoformat()[:10] if hasattr(c, "isoformat") else
+                                               _cell_text(c)))
+                   for h, c in zip(table.header, cells, strict=False) if h}
+            out.append(SourceRow(f"row {n}", n, row))
+        return out
+    from ..imports import devicemap, import_measures
+
+    fmt = "redcap" if dictionary is not None else "xlsx" if suffix in (".xlsx", ".xlsm") else "mapping"
+    if str(mapping) in devicemap.SHIPPED:
+        fmt, mapping = str(mapping), None
+    result = import_measures(path, fmt, mapping=mapping, sheet=sheet, dictionary=dictionary)
+    rows = []
+    for rec in result.records:
+        data = rec.to_dict()
+        data[PATIENT_COLUMN] = data.pop("id", None)
+        rows.append(SourceRow(f"row {rec.row}", rec.row or 0, data, flat=False))
+    return rows
+
+
+def _cell_text(c: Any) -> str:
+    if isinstance(c, float) and c.is_integer():
+        return str(int(c))
+    return str(c)
+
+
 def import_csv(session: Session, *, path: str | Path, organisation_name: str = repo.DEFAULT_ORGANISATION,
-               actor: str) -> ImportResult:
+               actor: str, mapping: str | Path | None = None, sheet: str | None = None,
+               dictionary: str | Path | None = None) -> ImportResult:
     """Import every row of ``path`` as a visit; commits once per patient (see the module docstring).
+    ``mapping``, ``sheet``, ``dictionary``: see :func:`source_rows`.
 
     :raises RecordValidationError: listing every bad cell; nothing is written.
     :raises ImportWriteError: when the database refuses a row after validation (naming the
         row); the patients before it stay committed and a rerun resumes.
     """
-    rows = read_rows(path)
+    rows = source_rows(path, mapping=mapping, sheet=sheet, dictionary=dictionary)
     plan, problems = _validate(session, rows, organisation_name, path, actor)
     if problems:
         session.rollback()
@@ -263,8 +324,8 @@ def _write_patient(session: Session, org_id: int, organisation_name: str, planne
         stored += [v.id for v in store_visits(session, patient_id=patient.id, visits=batch, actor=actor,
                                               with_birth_date=patient.birth_date is not None)]
     if at is not None:
-        first, last = (v.where.removeprefix("line ") for v in (planned.visits[0], todo[-1]))
-        at[0] = f"lines {first}-{last}"
+        first, last = (v.where.split(" ")[-1] for v in (planned.visits[0], todo[-1]))
+        at[0] = f"{planned.visits[0].where.split(' ')[0]}s {first}-{last}"
     reassess(session, patient=patient, from_visits=stored, actor=actor, reason="visit added")
     result.created += len(todo)
 

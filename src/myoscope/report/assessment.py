@@ -30,7 +30,7 @@ def assessment_text(a: Assessment, knowledge: Knowledge | None = None) -> str:
              f"myoscope {a.myoscope_version}, knowledge {a.knowledge_version}"]
     shown = []
     for k, v in a.record.values.items():
-        if k in ("id", "sarc_f", "weight_history", "history", "plan_constraints"):
+        if k in ("id", "sarc_f", "weight_history", "history", "plan_constraints", "provenance"):
             continue
         unit = cat.unit_of(k)
         shown.append(f"{k} {fmt_value(v.isoformat() if isinstance(v, date) else v)}"

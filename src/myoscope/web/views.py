@@ -47,5 +47,14 @@ def title(definition: str) -> str:
     return titles().get(definition, definition)
 
 
-FILTERS = {"fmt": fmt, "words": words, "label": label, "deftitle": title}
+def sources(value: Any) -> str:
+    """A visit's provenance as sentences: 'l3_muscle_area from comp2comp (metrics.csv, row 3, ...)'."""
+    from ..provenance import describe
+
+    if not isinstance(value, dict):
+        return fmt(value)
+    return "; ".join(describe(m, e) for m, e in value.items() if isinstance(e, dict))
+
+
+FILTERS = {"fmt": fmt, "words": words, "label": label, "deftitle": title, "sources": sources}
 GLOBALS = {"badge_kind": badge_kind, "LIST_DEFINITIONS": LIST_DEFINITIONS}

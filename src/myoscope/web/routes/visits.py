@@ -17,6 +17,7 @@ from .. import corrections
 from .. import patients as svc
 from ..deps import CsrfChecked, CurrentWhere, DbSession
 from ..forms import Field, form_values, problems_by_field, record_data, visit_fields
+from ..measure_upload import MAX_BYTES, WEB_FORMATS, Prefill, kept_provenance, prefill
 from .render import page
 
 router = APIRouter(prefix="/patients/{patient_id}/visits")
@@ -29,14 +30,18 @@ def flat(form: FormData) -> dict[str, str | list[str]]:
 
 
 def _form(request: Request, patient: Patient, visit: Visit | None, fields: tuple[Field, ...],
-          values: Mapping[str, Any], problems: Sequence[Problem] = ()) -> Response:
+          values: Mapping[str, Any], problems: Sequence[Problem] = (),
+          upload: Prefill | None = None) -> Response:
     """The visit form (new or correction), filled with ``values`` and every problem named; 422
-    when there are problems, so a bad post returns the form as typed."""
+    when there are problems, so a bad post returns the form as typed. ``upload``: what a
+    measuring tool's file filled in (its sources and notes, or the problems reading it)."""
     by, other = problems_by_field(list(problems), fields)
     action = f"/patients/{patient.id}/visits" + (f"/{visit.id}/correct" if visit is not None else "")
+    bad_upload = [str(p) for p in upload.problems] if upload else []
     context = {"patient": patient, "visit": visit, "action": action, "fields": fields, "values": values,
-               "problems": by, "other": other}
-    return page(request, "visit_form.html", context, 422 if problems else 200)
+               "problems": by, "other": other, "formats": WEB_FORMATS, "upload": upload,
+               "upload_problems": bad_upload, "max_mb": MAX_BYTES // 2**20}
+    return page(request, "visit_form.html", context, 422 if problems or bad_upload else 200)
 
 
 @router.get("/new")
@@ -47,12 +52,33 @@ def new_visit(request: Request, db: DbSession, where: CurrentWhere, patient_id: 
     return _form(request, patient, None, visit_fields(), {"date": date.today().isoformat()})
 
 
+@router.post("/import", dependencies=[CsrfChecked])
+async def import_file(request: Request, db: DbSession, where: CurrentWhere, patient_id: int) -> Response:
+    """Read a measuring tool's file (CT, DXA, BIA export; an L3 slice and its mask) into the
+    new-visit form, for the user to check and save (docs/imports.md)."""
+    patient = svc.scoped_patient(db, where.who, patient_id)
+    form = await request.form()
+    fmt = str(form.get("format") or "auto")
+    upload = await prefill(form.get("file"), form.get("mask"), fmt, patient.pseudonym)
+    file = form.get("file")
+    where.audit(db, action="read", entity="patient", entity_id=patient.id, patient_id=patient.id,
+                what="measures file read into the new visit form",
+                file=getattr(file, "filename", None), format=fmt, ok=not upload.problems)
+    values: dict[str, Any] = {"date": date.today().isoformat(), **upload.values}
+    if upload.imported:
+        values["imported"] = upload.imported
+    return _form(request, patient, None, visit_fields(), values, upload=upload)
+
+
 @router.post("", dependencies=[CsrfChecked])
 async def add_visit(request: Request, db: DbSession, where: CurrentWhere, patient_id: int) -> Response:
     patient = svc.scoped_patient(db, where.who, patient_id)
     form = flat(await request.form())
     fields = visit_fields()
     data = record_data(form, fields)
+    prov = kept_provenance(str(form.get("imported") or ""), data)
+    if prov:
+        data["provenance"] = prov
     on = str(form.get("date") or "").strip()
     problems: list[Problem] = []
     visit_date = None
