@@ -24,6 +24,13 @@ class Forbidden(WebError):
     title = "Not allowed"
 
 
+class NotFound(WebError):
+    """An object that is not in the user's organisation (or does not exist: the same answer)."""
+
+    status = 404
+    title = "Not found"
+
+
 class CsrfError(WebError):
     status = 403
     title = "The form has expired"
