@@ -56,7 +56,9 @@ class UserChange:
 
     @property
     def summary(self) -> str:
-        changed = [f"{k} {self.before[k]} → {self.after[k]}" for k in self.after if self.before[k] != self.after[k]]
+        changed = [
+            f"{k} {self.before[k]} → {self.after[k]}" for k in self.after if self.before[k] != self.after[k]
+        ]
         return f"{self.username}: {', '.join(changed) or 'no change'}"
 
     def __str__(self) -> str:

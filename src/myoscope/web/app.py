@@ -119,8 +119,12 @@ class SecurityMiddleware:
         state["request_id"], state["user"] = request_id, None
         static = str(scope.get("path", "")).startswith("/static/")
 
+        started = False
+
         async def with_headers(message: Message) -> None:
+            nonlocal started
             if message["type"] == "http.response.start":
+                started = True
                 headers = MutableHeaders(scope=message)
                 headers.update(SECURITY_HEADERS)
                 headers["X-Request-Id"] = request_id
@@ -132,7 +136,15 @@ class SecurityMiddleware:
             refused = PlainTextResponse("cross-site request refused", status_code=403)
             await refused(scope, receive, with_headers)
             return
-        await self.app(scope, receive, with_headers)
+        try:
+            await self.app(scope, receive, with_headers)
+        except Exception:
+            # an unhandled error would otherwise reach Starlette's outermost error middleware,
+            # whose 500 page bypasses this one (and so the headers); a response already begun
+            # cannot be replaced, so that case is left to the server
+            if started:
+                raise
+            await crash_page(Request(scope, receive))(scope, receive, with_headers)
 
 
 def _middleware(app: FastAPI) -> None:
@@ -187,15 +199,13 @@ def _error_pages(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     async def _crash(request: Request, exc: Exception) -> Response:
-        log.exception(
-            "unexpected error in %s %s (request %s)",
-            request.method,
-            request.url.path,
-            getattr(request.state, "request_id", "?"),
-        )
-        return error_page(
-            request,
-            500,
-            "Something went wrong",
-            f"the error was logged (request {getattr(request.state, 'request_id', '?')})",
-        )
+        response = crash_page(request)
+        response.headers.update(SECURITY_HEADERS)  # reached only outside SecurityMiddleware
+        return response
+
+
+def crash_page(request: Request) -> HTMLResponse:
+    """The 500 page of an unexpected error: it names the request id, never the error itself."""
+    request_id = getattr(request.state, "request_id", "?")
+    log.exception("unexpected error in %s %s (request %s)", request.method, request.url.path, request_id)
+    return error_page(request, 500, "Something went wrong", f"the error was logged (request {request_id})")
