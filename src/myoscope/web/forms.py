@@ -165,10 +165,10 @@ def record_data(form: Mapping[str, str | list[str]], fields: tuple[Field, ...]) 
 
 
 def problems_by_field(
-    problems: list[Problem], fields: tuple[Field, ...]
+    problems: list[Problem], fields: tuple[Field, ...], extra: tuple[str, ...] = ()
 ) -> tuple[dict[str, list[str]], list[str]]:
     """Each problem under the field it names (``sarc_f.falls`` or ``grip_strength``); the rest apart."""
-    names = {f.name for f in fields} | {
+    names = {f.name for f in fields} | set(extra) | {
         "date",
         "pseudonym",
         "sex",
