@@ -30,6 +30,7 @@ from ..registry import db as registry_db
 from .accounts import Passwords
 from .cohort_jobs import CohortJobNotFound
 from .errors import NotSignedIn, WebError
+from .page_cache import PageCache
 from .settings import WebSettings
 
 HERE = Path(__file__).parent
@@ -71,6 +72,7 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
     app.state.passwords = Passwords(settings)
     app.state.templates = templates()
     app.state.chart_cache = {}
+    app.state.page_cache = PageCache(settings.page_cache_size)
     app.state.work_dir = Path(settings.work_dir or Path(tempfile.gettempdir()) / "myoscope-web")
     app.state.work_dir.mkdir(parents=True, exist_ok=True)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")

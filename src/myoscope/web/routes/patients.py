@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Query, Request, Response
 from fastapi.responses import RedirectResponse
+from markupsafe import Markup
 
 from ...errors import PatientExistsError, ProblemsError, RecordValidationError, SimulationError
 from ...registry import repo
@@ -14,6 +15,7 @@ from .. import projection as proj
 from ..charts import svg_of
 from ..deps import CsrfChecked, CurrentWhere, DbSession, Settings
 from ..forms import problems_by_field
+from ..page_cache import PageCache
 from ..timeline import timeline, timeline_chart
 from .render import page
 
@@ -95,9 +97,22 @@ def patient_page(
     patient_id: int,
     scenario: Annotated[str, Query(max_length=60)] = proj.DEFAULT_SCENARIO,
 ) -> Response:
-    view = svc.patient_page(db, where, patient_id)
+    cache: PageCache = request.app.state.page_cache
+    view = svc.patient_page(db, where, patient_id, cache=cache)
     db.commit()  # read and audited: the page renders without holding the database
-    return page(request, "patient.html", {"p": view, "scenarios": proj.scenarios(), "scenario": scenario})
+    fragments = None
+    if view.latest is not None and view.latest_key is not None and cache.size > 0:
+        # the verdicts, work-up and plan are rendered from the result alone: once per assessment
+        latest = view.latest
+        fragments = cache.get_or_make(("html", *view.latest_key), lambda: _fragments(request, latest))
+    return page(request, "patient.html", {"p": view, "scenarios": proj.scenarios(), "scenario": scenario,
+                                          "fragments": fragments})
+
+
+def _fragments(request: Request, result: dict[str, Any]) -> dict[str, Markup]:
+    macros = request.app.state.templates.env.get_template("_macros.html").module
+    return {"verdicts": macros.verdicts(result), "workup": macros.workup(result.get("workup")),
+            "plan": macros.plan(result.get("plan"))}
 
 
 @router.get("/{patient_id}/timeline.svg")
