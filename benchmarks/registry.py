@@ -44,6 +44,7 @@ from sqlalchemy import Engine, create_engine, select, text
 from sqlalchemy.engine import make_url
 
 from myoscope.assess import assess
+from myoscope.pathway import run_pathway
 from myoscope.record import parse_record
 from myoscope.registry import db
 from myoscope.registry.alerts import compute_alerts, iter_series
@@ -259,7 +260,10 @@ def assess_seconds(records: list[dict[str, Any]], *, whole: bool) -> tuple[float
     definitions only."""
     t0, c0 = time.perf_counter(), time.process_time()
     for r in records:
-        assess(parse_record(r), plan=whole, cause_workup=whole)
+        if whole:  # what ``myoscope assess`` runs: definitions, cause work-up and plan
+            run_pathway(parse_record(r))
+        else:
+            assess(parse_record(r))
     return time.perf_counter() - t0, time.process_time() - c0
 
 

@@ -11,8 +11,11 @@ the same middleware: the cost of the server, the middleware and the client thems
 patient page is measured twice in the same run: with the page cache off
 (``MYOSCOPE_PAGE_CACHE_SIZE=0``: every request rebuilds the latest visit's full result from its
 stored inputs and renders its verdicts, work-up and plan, as before the cache existed) and on (the
-default). The machine's cores are shared by the workers and the client, so the figures are for
-this whole set-up, not for the server alone; the load average is printed with them.
+default). The machine's cores are shared by the workers and the client, so the latencies are for
+this whole set-up, not for the server alone; the load average is printed with them. The server's
+CPU time per request (its processes' user + system time over the run, from /proc, divided by
+the requests served) is printed too: on a machine shared with other work it is the steadier
+figure for comparing two runs.
 
 Usage: python benchmarks/web.py [--seconds S] [--users 50,200] [--workers 2] [--backends sqlite,postgresql]
                                 [--endpoints static,patient-nocache,patient,assess] [--pg URL]
@@ -47,6 +50,23 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
+
+
+def server_cpu_seconds(root: int) -> float:
+    """CPU seconds (user + system) used so far by the server: the uvicorn process and its workers
+    (read from /proc). Unlike latency, the CPU a request costs barely depends on what else the
+    machine is running, so it is the figure to compare on a shared machine."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        pid, ppid = int(stat.parent.name), int(fields[1])
+        if pid == root or ppid == root:
+            total += (int(fields[11]) + int(fields[12])) / tick
+    return total
 
 
 def seed(url: str) -> None:
@@ -158,14 +178,17 @@ def run_backend(name: str, url: str, args: argparse.Namespace) -> None:
                     method, paths, data = plan[label]
                     # one warm-up pass (first requests import modules, fill caches), not counted
                     asyncio.run(load(base, cookies[:4], 1.0, method, paths, data))
+                    cpu0 = server_cpu_seconds(proc.pid)
                     r = asyncio.run(load(base, cookies, args.seconds, method, paths, data))
+                    r["cpu_ms"] = 1000 * (server_cpu_seconds(proc.pid) - cpu0) / max(1, r["n"])
                     if label == "static":
                         base_rps = r["rps"]
                         label = f"static (cache {'on' if cache else 'off'})"
                     ratio = f"({r['rps'] / base_rps:5.3f} of static)" if base_rps else ""
                     print(f"{name:10} {users:4} users  {label:16} {r['n']:6} req  {r['rps']:7.1f} req/s "
                           f"{ratio:18} p50 {r['p50']:7.1f} ms  p95 {r['p95']:7.1f} ms  "
-                          f"p99 {r['p99']:7.1f} ms  errors {r['errors']}  load {os.getloadavg()[0]:.1f}",
+                          f"p99 {r['p99']:7.1f} ms  server CPU {r['cpu_ms']:6.2f} ms/req  "
+                          f"errors {r['errors']}  load {os.getloadavg()[0]:.1f}",
                           flush=True)
             finally:
                 proc.terminate()
