@@ -17,8 +17,13 @@ CPU time per request (its processes' user + system time over the run, from /proc
 the requests served) is printed too: on a machine shared with other work it is the steadier
 figure for comparing two runs.
 
+First, in this process (TestClient, one request at a time): the CPU time per request of the static
+file and of the patient page with the cache off and on; process CPU time hardly depends on what
+else the machine runs.
+
 Usage: python benchmarks/web.py [--seconds S] [--users 50,200] [--workers 2] [--backends sqlite,postgresql]
                                 [--endpoints static,patient-nocache,patient,assess] [--pg URL]
+                                [--in-process N]   (--backends '' runs the in-process part only)
 """
 
 from __future__ import annotations
@@ -153,6 +158,50 @@ async def load(base: str, cookies: list[httpx.Cookies], seconds: float, method: 
             "p95": q[94] * 1000, "p99": q[98] * 1000}
 
 
+def in_process(requests: int) -> None:
+    """CPU per request of the app in this process (TestClient, one request at a time): the
+    static file, the patient page with the cache off and on. Process CPU time hardly depends on
+    what else the machine runs, so this before/after holds on a busy machine too."""
+    from fastapi.testclient import TestClient
+
+    from myoscope.web import demo
+    from myoscope.web.app import create_app
+    from myoscope.web.settings import WebSettings
+
+    with tempfile.TemporaryDirectory() as tmp:
+        url = f"sqlite:///{Path(tmp) / 'p.sqlite'}"
+        app = create_app(WebSettings(database_url=url, migrate_on_start=True, argon2_time_cost=1,
+                                     argon2_memory_kib=64))
+        with app.state.sessions.begin() as s:
+            demo.seed(s, app.state.passwords, ROOT / "examples")
+        with TestClient(app) as c:
+            token = re.search(r'name="csrf_token" value="([^"]+)"', c.get("/login").text)
+            assert token
+            page = c.post("/login", data={"username": "demo", "password": demo.DEMO_PASSWORD,
+                                          "csrf_token": token.group(1)}).text
+            ids = sorted({int(x) for x in re.findall(r'href="/patients/(\d+)"', page)})
+            paths = [f"/patients/{p}" for p in ids]
+            size = app.state.page_cache.size
+            charts = [f"{p}/timeline.svg" for p in paths]
+            runs = [("static", ["/static/style.css"], size), ("patient, cache off", paths, 0),
+                    ("patient, cache on", paths, size), ("timeline, cache off", charts, 0),
+                    ("timeline, cache on", charts, size)]
+            base = None
+            for label, urls, cache in runs:
+                app.state.page_cache.size = cache
+                for u in urls:  # warm: modules loaded; with the cache on, every patient cached
+                    c.get(u)
+                t0, c0 = time.perf_counter(), time.process_time()
+                for i in range(requests):
+                    assert c.get(urls[i % len(urls)]).status_code == 200
+                cpu = 1000 * (time.process_time() - c0) / requests
+                wall = 1000 * (time.perf_counter() - t0) / requests
+                base = base or cpu
+                print(f"in-process {label:20} CPU {cpu:6.2f} ms/req ({cpu / base:5.2f}x static)  "
+                      f"wall {wall:6.2f} ms/req  load {os.getloadavg()[0]:.1f}", flush=True)
+        app.state.engine.dispose()
+
+
 def run_backend(name: str, url: str, args: argparse.Namespace) -> None:
     seed(url)
     # the cache-off server first, then the default one, on the same database
@@ -203,7 +252,13 @@ def main() -> None:
     p.add_argument("--backends", type=lambda s: s.split(","), default=["sqlite", "postgresql"])
     p.add_argument("--endpoints", type=lambda s: s.split(","), default=list(ENDPOINTS))
     p.add_argument("--pg", default=os.environ.get("MYOSCOPE_TEST_DATABASE_URL"))
+    p.add_argument("--in-process", type=int, default=120, metavar="N",
+                   help="requests per in-process CPU measurement (0 skips it)")
     args = p.parse_args()
+    if args.in_process:
+        in_process(args.in_process)
+    if not args.backends or args.backends == [""]:
+        return
     print(f"web app: {args.workers} uvicorn worker(s), {args.seconds:g} s per run, {os.cpu_count()} cores "
           f"shared with the client; load average before the run {os.getloadavg()[0]:.1f}")
     if "sqlite" in args.backends:

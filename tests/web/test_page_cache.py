@@ -71,3 +71,24 @@ def test_cache_is_bounded_and_size_zero_makes_every_time() -> None:
     for _ in range(3):
         off.get_or_make("x", lambda: made.append(0))  # type: ignore[func-returns-value]
     assert made.count(0) == 3 and len(off) == 0
+
+
+def test_timeline_chart_is_cached_under_its_numbers(tmp_path: Path) -> None:
+    world = build_world(tmp_path / "w.sqlite")
+    cache: PageCache = world.app.state.page_cache
+    with TestClient(world.app) as c:
+        login(c, "alice")
+        url = f"/patients/{world.patient_a}"
+        first = c.get(url + "/timeline.svg").text
+        hits = cache.hits
+        assert c.get(url + "/timeline.svg").text == first and cache.hits == hits + 1
+        token = csrf_of(c.get(url + "/visits/new").text)
+        r = c.post(url + "/visits", data={"csrf_token": token, "date": "2026-08-01", "grip_strength": "31"},
+                   follow_redirects=False)
+        assert r.status_code == 303
+        after = c.get(url + "/timeline.svg").text
+        assert after != first and cache.hits == hits + 1  # new numbers: drawn again, not the old chart
+        size = cache.size
+        cache.size = 0
+        assert c.get(url + "/timeline.svg").text == after  # the cached chart is the one drawn afresh
+        cache.size = size

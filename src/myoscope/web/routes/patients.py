@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+from dataclasses import asdict
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Query, Request, Response
@@ -116,17 +118,21 @@ def _fragments(request: Request, result: dict[str, Any]) -> dict[str, Markup]:
 
 
 @router.get("/{patient_id}/timeline.svg")
-def timeline_svg(db: DbSession, where: CurrentWhere, patient_id: int) -> Response:
+def timeline_svg(request: Request, db: DbSession, where: CurrentWhere, patient_id: int) -> Response:
     data = timeline(db, where, patient_id)
     db.commit()  # read and audited: render without holding the database
     if not data.values:
         return Response(_empty_svg("No measurement to chart yet."), media_type=SVG)
-    svg = svg_of(
+    # the chart is a function of these numbers alone: cached under them (content-addressed, so a
+    # new visit or a correction is a new entry), since vl-convert takes far longer than the page
+    cache: PageCache = request.app.state.page_cache
+    key = ("timeline", json.dumps(asdict(data), sort_keys=True, default=str))
+    svg = cache.get_or_make(key, lambda: svg_of(
         timeline_chart(data),
         f"Measurements of patient {data.pseudonym} over time",
         "One panel per measure: the value at each visit, the cut-offs of the latest assessment as "
         "dashed lines and the minimal clinically important difference as a band.",
-    )
+    ))
     return Response(svg, media_type=SVG)
 
 
