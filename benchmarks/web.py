@@ -225,8 +225,11 @@ def run_backend(name: str, url: str, args: argparse.Namespace) -> None:
                         "assess": ("POST", ["/assess"], {**QUICK, "csrf_token": csrf})}
                 for label in endpoints:
                     method, paths, data = plan[label]
-                    # one warm-up pass (first requests import modules, fill caches), not counted
-                    asyncio.run(load(base, cookies[:4], 1.0, method, paths, data))
+                    # warm-up, not counted: every path a few times over new connections, so that
+                    # each worker has imported its modules and (cache on) holds every patient
+                    for _ in range(2 * args.workers):
+                        for path in paths:
+                            httpx.request(method, base + path, cookies=cookies[0], data=data, timeout=120)
                     cpu0 = server_cpu_seconds(proc.pid)
                     r = asyncio.run(load(base, cookies, args.seconds, method, paths, data))
                     r["cpu_ms"] = 1000 * (server_cpu_seconds(proc.pid) - cpu0) / max(1, r["n"])
