@@ -1,20 +1,36 @@
 """The web app under bounded load on loopback: the patient page and quick assess, beside a static file.
 
-The app runs as a real server (uvicorn, 2 worker processes, the app factory) on SQLite and, when
-a PostgreSQL URL is given or found (scripts/test-services.sh), on PostgreSQL too, seeded with the
-demo patients. An httpx async client in this process keeps N requests in flight (N = 50, then 200
-"users", one signed-in session) for a fixed time per endpoint and records each request's latency.
-Baseline, measured in the same run and the same way: GET /static/style.css (a static file through
-the same middleware). The machine has 2 cores shared by the 2 workers and the client, so the
-figures are for this whole set-up, not for the server alone. The patient page is its HTML (the
-two charts are separate image requests, not included).
+The app runs as a real server (uvicorn, the app factory, 2 worker processes by default) on a
+temporary SQLite file and, when a PostgreSQL URL is given or found (scripts/test-services.sh), on
+PostgreSQL too, seeded with the demo patients. An httpx async client in this process keeps N
+requests in flight for a fixed time per endpoint: N simulated users, each signed in with a session
+of their own, each going round the demo patients. Every request's latency is recorded.
 
-Usage: python benchmarks/web.py [SECONDS_PER_RUN] [POSTGRESQL_URL]
+Baseline, measured in the same run and the same way: GET /static/style.css (a static file through
+the same middleware: the cost of the server, the middleware and the client themselves). The
+patient page is measured twice in the same run: with the page cache off
+(``MYOSCOPE_PAGE_CACHE_SIZE=0``: every request rebuilds the latest visit's full result from its
+stored inputs and renders its verdicts, work-up and plan, as before the cache existed) and on (the
+default). The machine's cores are shared by the workers and the client, so the latencies are for
+this whole set-up, not for the server alone; the load average is printed with them. The server's
+CPU time per request (its processes' user + system time over the run, from /proc, divided by
+the requests served) is printed too: on a machine shared with other work it is the steadier
+figure for comparing two runs.
+
+First, in this process (TestClient, one request at a time): the CPU time per request of the static
+file and of the patient page with the cache off and on; process CPU time hardly depends on what
+else the machine runs.
+
+Usage: python benchmarks/web.py [--seconds S] [--users 50,200] [--workers 2] [--backends sqlite,postgresql]
+                                [--endpoints static,patient-nocache,patient,assess] [--pg URL]
+                                [--in-process N]   (--backends '' runs the in-process part only)
 """
 
 from __future__ import annotations
 
+import argparse
 import asyncio
+import itertools
 import os
 import re
 import socket
@@ -30,15 +46,32 @@ from typing import Any
 import httpx
 
 ROOT = Path(__file__).resolve().parents[1]
-USERS = (50, 200)
 QUICK = {"sex": "female", "age": "81", "grip_strength": "12", "height": "160", "asm": "12",
          "asm_method": "dxa", "gait_speed": "0.6"}
+ENDPOINTS = ("static", "patient-nocache", "patient", "assess")
 
 
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
+
+
+def server_cpu_seconds(root: int) -> float:
+    """CPU seconds (user + system) used so far by the server: the uvicorn process and its workers
+    (read from /proc). Unlike latency, the CPU a request costs barely depends on what else the
+    machine is running, so it is the figure to compare on a shared machine."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        pid, ppid = int(stat.parent.name), int(fields[1])
+        if pid == root or ppid == root:
+            total += (int(fields[11]) + int(fields[12])) / tick
+    return total
 
 
 def seed(url: str) -> None:
@@ -52,12 +85,15 @@ def seed(url: str) -> None:
     app.state.engine.dispose()
 
 
-def start(url: str, port: int) -> subprocess.Popen[bytes]:
-    env = {**os.environ, "MYOSCOPE_DATABASE_URL": url, "MYOSCOPE_SECRET_KEY": uuid.uuid4().hex}
+def start(url: str, port: int, workers: int, cache: bool) -> subprocess.Popen[bytes]:
+    env = {**os.environ, "MYOSCOPE_DATABASE_URL": url, "MYOSCOPE_SECRET_KEY": uuid.uuid4().hex,
+           "MYOSCOPE_PAGE_CACHE_SIZE": "256" if cache else "0",
+           # sign-in is not what is measured: N users sign in from one address within a second
+           "MYOSCOPE_LOGIN_MAX_FAILURES": "1000"}
     proc = subprocess.Popen([sys.executable, "-m", "uvicorn", "--factory", "myoscope.web.app:create_app",
-                             "--host", "127.0.0.1", "--port", str(port), "--workers", "2", "--log-level",
-                             "warning"], env=env)
-    for _ in range(300):
+                             "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers),
+                             "--log-level", "warning"], env=env)
+    for _ in range(600):
         try:
             if httpx.get(f"http://127.0.0.1:{port}/login", timeout=1).status_code == 200:
                 return proc
@@ -68,81 +104,175 @@ def start(url: str, port: int) -> subprocess.Popen[bytes]:
     raise SystemExit("the server did not start")
 
 
-def sign_in(base: str) -> tuple[httpx.Cookies, str, int]:
+async def sign_in_all(base: str, users: int) -> tuple[list[httpx.Cookies], str, list[int]]:
+    """``users`` sessions of the demo clinician (each its own cookie), one CSRF token of the
+    first (for quick assess) and the demo patients' ids."""
     from myoscope.web import demo
 
-    with httpx.Client(base_url=base, follow_redirects=True, timeout=30) as c:
-        token = re.search(r'name="csrf_token" value="([^"]+)"', c.get("/login").text)
+    async def one(c: httpx.AsyncClient) -> tuple[httpx.Cookies, str, str]:
+        token = re.search(r'name="csrf_token" value="([^"]+)"', (await c.get("/login")).text)
         assert token
-        page = c.post("/login", data={"username": "demo", "password": demo.DEMO_PASSWORD,
-                                      "csrf_token": token.group(1)})
+        page = await c.post("/login", data={"username": "demo", "password": demo.DEMO_PASSWORD,
+                                            "csrf_token": token.group(1)})
         csrf = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
-        pid = re.search(r'href="/patients/(\d+)"', page.text)
-        assert csrf and pid, "sign-in failed"
-        return c.cookies, csrf.group(1), int(pid.group(1))
+        assert csrf, "sign-in failed"
+        return c.cookies, csrf.group(1), page.text
+
+    out = []
+    for start_at in range(0, users, 10):
+        batch = range(start_at, min(users, start_at + 10))
+        clients = [httpx.AsyncClient(base_url=base, follow_redirects=True, timeout=120) for _ in batch]
+        out += await asyncio.gather(*(one(c) for c in clients))
+        for c in clients:
+            await c.aclose()
+    pids = sorted({int(p) for p in re.findall(r'href="/patients/(\d+)"', out[0][2])})
+    return [c for c, _, _ in out], out[0][1], pids
 
 
-async def load(base: str, cookies: httpx.Cookies, users: int, seconds: float, method: str, path: str,
+async def load(base: str, cookies: list[httpx.Cookies], seconds: float, method: str, paths: list[str],
                data: dict[str, str] | None) -> dict[str, Any]:
     latencies: list[float] = []
     errors = 0
-    limits = httpx.Limits(max_connections=users, max_keepalive_connections=users)
-    async with httpx.AsyncClient(base_url=base, cookies=cookies, limits=limits, timeout=60) as client:
-        stop = time.perf_counter() + seconds
+    stop = time.perf_counter() + seconds
 
-        async def user() -> None:
-            nonlocal errors
-            while time.perf_counter() < stop:
+    async def user(i: int) -> None:
+        nonlocal errors
+        async with httpx.AsyncClient(base_url=base, cookies=cookies[i], timeout=120) as client:
+            for n in itertools.count(i):
+                if time.perf_counter() >= stop:
+                    return
                 t = time.perf_counter()
                 try:
-                    r = await client.request(method, path, data=data)
+                    r = await client.request(method, paths[n % len(paths)], data=data)
                 except httpx.TransportError:  # a dropped connection counts as an error, not a crash
                     errors += 1
                     continue
                 latencies.append(time.perf_counter() - t)
                 errors += r.status_code != 200
 
-        t0 = time.perf_counter()
-        await asyncio.gather(*(user() for _ in range(users)))
-        elapsed = time.perf_counter() - t0
-    q = statistics.quantiles(latencies, n=100, method="inclusive")
+    t0 = time.perf_counter()
+    await asyncio.gather(*(user(i) for i in range(len(cookies))))
+    elapsed = time.perf_counter() - t0
+    q = statistics.quantiles(latencies, n=100, method="inclusive") if len(latencies) > 1 else [0.0] * 99
     return {"n": len(latencies), "errors": errors, "rps": len(latencies) / elapsed, "p50": q[49] * 1000,
             "p95": q[94] * 1000, "p99": q[98] * 1000}
 
 
-def run_backend(name: str, url: str, seconds: float) -> None:
+def in_process(requests: int) -> None:
+    """CPU per request of the app in this process (TestClient, one request at a time): the
+    static file, the patient page with the cache off and on. Process CPU time hardly depends on
+    what else the machine runs, so this before/after holds on a busy machine too."""
+    from fastapi.testclient import TestClient
+
+    from myoscope.web import demo
+    from myoscope.web.app import create_app
+    from myoscope.web.settings import WebSettings
+
+    with tempfile.TemporaryDirectory() as tmp:
+        url = f"sqlite:///{Path(tmp) / 'p.sqlite'}"
+        app = create_app(WebSettings(database_url=url, migrate_on_start=True, argon2_time_cost=1,
+                                     argon2_memory_kib=64))
+        with app.state.sessions.begin() as s:
+            demo.seed(s, app.state.passwords, ROOT / "examples")
+        with TestClient(app) as c:
+            token = re.search(r'name="csrf_token" value="([^"]+)"', c.get("/login").text)
+            assert token
+            page = c.post("/login", data={"username": "demo", "password": demo.DEMO_PASSWORD,
+                                          "csrf_token": token.group(1)}).text
+            ids = sorted({int(x) for x in re.findall(r'href="/patients/(\d+)"', page)})
+            paths = [f"/patients/{p}" for p in ids]
+            size = app.state.page_cache.size
+            charts = [f"{p}/timeline.svg" for p in paths]
+            runs = [("static", ["/static/style.css"], size), ("patient, cache off", paths, 0),
+                    ("patient, cache on", paths, size), ("timeline, cache off", charts, 0),
+                    ("timeline, cache on", charts, size)]
+            base = None
+            for label, urls, cache in runs:
+                app.state.page_cache.size = cache
+                for u in urls:  # warm: modules loaded; with the cache on, every patient cached
+                    c.get(u)
+                t0, c0 = time.perf_counter(), time.process_time()
+                for i in range(requests):
+                    assert c.get(urls[i % len(urls)]).status_code == 200
+                cpu = 1000 * (time.process_time() - c0) / requests
+                wall = 1000 * (time.perf_counter() - t0) / requests
+                base = base or cpu
+                print(f"in-process {label:20} CPU {cpu:6.2f} ms/req ({cpu / base:5.2f}x static)  "
+                      f"wall {wall:6.2f} ms/req  load {os.getloadavg()[0]:.1f}", flush=True)
+        app.state.engine.dispose()
+
+
+def run_backend(name: str, url: str, args: argparse.Namespace) -> None:
     seed(url)
-    port = free_port()
-    proc = start(url, port)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        cookies, csrf, pid = sign_in(base)
-        endpoints = [("static (baseline)", "GET", "/static/style.css", None),
-                     ("patient page", "GET", f"/patients/{pid}", None),
-                     ("quick assess", "POST", "/assess", {**QUICK, "csrf_token": csrf})]
-        for users in USERS:
-            base_rps = None
-            for label, method, path, data in endpoints:
-                r = asyncio.run(load(base, cookies, users, seconds, method, path, data))
-                base_rps = base_rps or r["rps"]
-                print(f"{name:10} {users:4} users  {label:18} {r['n']:6} req  {r['rps']:7.1f} req/s "
-                      f"({r['rps'] / base_rps:5.3f} of static)  p50 {r['p50']:7.1f} ms  "
-                      f"p95 {r['p95']:7.1f} ms  p99 {r['p99']:7.1f} ms  errors {r['errors']}", flush=True)
-    finally:
-        proc.terminate()
-        proc.wait(timeout=30)
+    # the cache-off server first, then the default one, on the same database
+    wanted = [e for e in ENDPOINTS if e in args.endpoints]
+    # each server measures the static baseline first, so each figure has a baseline of its own run
+    groups = [(False, ["static", "patient-nocache"] if "patient-nocache" in wanted else []),
+              (True, [e for e in wanted if e != "patient-nocache"])]
+    for users in args.users:
+        for cache, endpoints in groups:
+            if not endpoints:
+                continue
+            base_rps: float | None = None
+            port = free_port()
+            proc = start(url, port, args.workers, cache)
+            base = f"http://127.0.0.1:{port}"
+            try:
+                cookies, csrf, pids = asyncio.run(sign_in_all(base, users))
+                patients = [f"/patients/{p}" for p in pids]
+                plan = {"static": ("GET", ["/static/style.css"], None),
+                        "patient-nocache": ("GET", patients, None), "patient": ("GET", patients, None),
+                        "assess": ("POST", ["/assess"], {**QUICK, "csrf_token": csrf})}
+                for label in endpoints:
+                    method, paths, data = plan[label]
+                    # warm-up, not counted: every path a few times over new connections, so that
+                    # each worker has imported its modules and (cache on) holds every patient
+                    for _ in range(2 * args.workers):
+                        for path in paths:
+                            httpx.request(method, base + path, cookies=cookies[0], data=data, timeout=120)
+                    cpu0 = server_cpu_seconds(proc.pid)
+                    r = asyncio.run(load(base, cookies, args.seconds, method, paths, data))
+                    r["cpu_ms"] = 1000 * (server_cpu_seconds(proc.pid) - cpu0) / max(1, r["n"])
+                    if label == "static":
+                        base_rps = r["rps"]
+                        label = f"static (cache {'on' if cache else 'off'})"
+                    ratio = f"({r['rps'] / base_rps:5.3f} of static)" if base_rps else ""
+                    print(f"{name:10} {users:4} users  {label:16} {r['n']:6} req  {r['rps']:7.1f} req/s "
+                          f"{ratio:18} p50 {r['p50']:7.1f} ms  p95 {r['p95']:7.1f} ms  "
+                          f"p99 {r['p99']:7.1f} ms  server CPU {r['cpu_ms']:6.2f} ms/req  "
+                          f"errors {r['errors']}  load {os.getloadavg()[0]:.1f}",
+                          flush=True)
+            finally:
+                proc.terminate()
+                proc.wait(timeout=30)
 
 
 def main() -> None:
-    seconds = float(sys.argv[1]) if len(sys.argv) > 1 else 8.0
-    pg = sys.argv[2] if len(sys.argv) > 2 else os.environ.get("MYOSCOPE_TEST_DATABASE_URL")
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--seconds", type=float, default=8.0)
+    p.add_argument("--users", type=lambda s: [int(x) for x in s.split(",")], default=[50, 200])
+    p.add_argument("--workers", type=int, default=2)
+    p.add_argument("--backends", type=lambda s: s.split(","), default=["sqlite", "postgresql"])
+    p.add_argument("--endpoints", type=lambda s: s.split(","), default=list(ENDPOINTS))
+    p.add_argument("--pg", default=os.environ.get("MYOSCOPE_TEST_DATABASE_URL"))
+    p.add_argument("--in-process", type=int, default=120, metavar="N",
+                   help="requests per in-process CPU measurement (0 skips it)")
+    args = p.parse_args()
+    if args.in_process:
+        in_process(args.in_process)
+    if not args.backends or args.backends == [""]:
+        return
+    print(f"web app: {args.workers} uvicorn worker(s), {args.seconds:g} s per run, {os.cpu_count()} cores "
+          f"shared with the client; load average before the run {os.getloadavg()[0]:.1f}")
+    if "sqlite" in args.backends:
+        with tempfile.TemporaryDirectory() as tmp:
+            run_backend("sqlite", f"sqlite:///{Path(tmp) / 'bench.sqlite'}", args)
+    if "postgresql" not in args.backends:
+        return
+    pg = args.pg
     if pg is None:
         found = subprocess.run([str(ROOT / "scripts" / "test-services.sh")], capture_output=True, text=True)
         pg = found.stdout.strip() or None
-    print(f"web app: 2 uvicorn workers, {seconds:g} s per run, {os.cpu_count()} cores shared with the "
-          f"client; load average before the run {os.getloadavg()[0]:.1f}")
-    with tempfile.TemporaryDirectory() as tmp:
-        run_backend("sqlite", f"sqlite:///{Path(tmp) / 'bench.sqlite'}", seconds)
     if not pg:
         print("postgresql: no server found; skipped")
         return
@@ -154,7 +284,7 @@ def main() -> None:
         conn.execute(text(f'CREATE SCHEMA "{schema}"'))
     try:
         sep = "&" if "?" in pg else "?"
-        run_backend("postgresql", f"{pg}{sep}options=-csearch_path%3D{schema}", seconds)
+        run_backend("postgresql", f"{pg}{sep}options=-csearch_path%3D{schema}", args)
     finally:
         with admin.begin() as conn:
             conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))

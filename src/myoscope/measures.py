@@ -63,13 +63,31 @@ class DerivedMeasure:
 
 
 @dataclass(frozen=True)
+class SarcFItem:
+    """One SARC-F item as the instrument words it: its name, its question, each score's answer."""
+
+    id: str
+    label: str
+    question: str
+    answers: dict[int, str]  # points -> the answer that scores them
+
+    def answer(self, points: int) -> str:
+        return self.answers.get(points, str(points))
+
+
+@dataclass(frozen=True)
 class SarcFScoring:
-    """How SARC-F answers become points (cited in measures.yaml)."""
+    """How SARC-F answers become points (cited in measures.yaml), and how its items read."""
 
     items: tuple[str, ...]
     item_range: tuple[int, int]
     answers: dict[str, int]
     falls_points: tuple[tuple[int, int | None, int], ...]  # (min, max or None, points)
+    wording: dict[str, SarcFItem] = field(default_factory=dict)
+
+    def item(self, item_id: str) -> SarcFItem:
+        """The item's wording (an unknown id reads as itself, so a page never fails on it)."""
+        return self.wording.get(item_id) or SarcFItem(item_id, item_id.replace("_", " "), "", {})
 
     def points_for_falls(self, falls: int) -> int:
         for lo, hi, pts in self.falls_points:
@@ -93,6 +111,9 @@ class Catalog:
         return m.unit if m else None
 
     def label_of(self, measure_id: str) -> str:
+        """How a measure is named to people; a SARC-F item (``sarc_f.strength``) by its wording."""
+        if measure_id.startswith("sarc_f.") and measure_id[len("sarc_f."):] in self.sarc_f.wording:
+            return f"SARC-F {self.sarc_f.item(measure_id[len('sarc_f.'):]).label.lower()}"
         if measure_id in self.derived:
             return self.derived[measure_id].label
         m = self.measures.get(measure_id)
@@ -183,11 +204,28 @@ def parse_catalog(raw: dict[str, Any]) -> Catalog:
     sf = raw["sarc_f"]
     if not sf.get("source"):
         raise KnowledgeError("measures.yaml: sarc_f scoring has no source")
+    item_range = (int(sf["item_range"][0]), int(sf["item_range"][1]))
+    wording = {
+        iid: SarcFItem(iid, str(w["label"]), str(w["question"]),
+                       {int(k): str(v) for k, v in w["answers"].items()})
+        for iid, w in (sf.get("wording") or {}).items()
+    }
+    for iid in sf["items"]:
+        w = wording.get(iid)
+        if w is None:
+            raise KnowledgeError(f"measures.yaml: sarc_f item {iid!r} has no wording")
+        if set(w.answers) != set(range(item_range[0], item_range[1] + 1)):
+            raise KnowledgeError(f"measures.yaml: sarc_f item {iid!r}: answers must cover points "
+                                 f"{item_range[0]}-{item_range[1]}")
+    unknown = sorted(set(wording) - set(sf["items"]))
+    if unknown:
+        raise KnowledgeError(f"measures.yaml: sarc_f wording of unknown items {unknown}")
     scoring = SarcFScoring(
         items=tuple(sf["items"]),
-        item_range=(int(sf["item_range"][0]), int(sf["item_range"][1])),
+        item_range=item_range,
         answers={str(k): int(v) for k, v in sf["answers"].items()},
         falls_points=tuple((int(b["min"]), b.get("max"), int(b["points"])) for b in sf["falls_points"]),
+        wording=wording,
     )
     return Catalog(
         version=str(raw["version"]),

@@ -7,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -24,20 +25,24 @@ def csv_text() -> str:
     return "\n".join(lines) + "\n"
 
 
+@pytest.mark.parametrize("group", [1, None], ids=["one-patient-transactions", "default-groups"])
 def test_kill_9_mid_import_leaves_no_partial_visit(factory: sessionmaker[Session], db_url: str,
-                                                   tmp_path: Path) -> None:
+                                                   tmp_path: Path, group: int | None) -> None:
     path = tmp_path / "visits.csv"
     path.write_text(csv_text())
-    proc = subprocess.run([sys.executable, str(HELPER), db_url, str(path), "2"], capture_output=True,
-                          text=True, timeout=300)
+    proc = subprocess.run([sys.executable, str(HELPER), db_url, str(path), "2",
+                           *([str(group)] if group else [])], capture_output=True, text=True, timeout=300)
     assert proc.returncode == -signal.SIGKILL, proc.stderr
     # killed while the second patient's measurements were being inserted (a patient's visits are
-    # written in one INSERT, their measurements in another, in one transaction per patient)
+    # written in one INSERT, their measurements in another; whole patients per transaction)
     assert proc.stdout.strip() == "dying"
+    # with a transaction per patient the first patient's three visits survive; with the default
+    # groups (all three patients in one) nothing does: whole patients only, either way
+    survivors = 3 if group == 1 else 0
 
     with factory() as s:
         visits = s.scalars(select(Visit)).all()
-        assert len(visits) == 3  # the first patient's three visits; nothing of the second
+        assert len(visits) == survivors  # nothing of the second patient
         for v in visits:
             assert {m.measure_id for m in v.measurements} == {"weight", "grip_strength", "gait_speed"}
             assert len(v.assessments) == 1
@@ -47,7 +52,7 @@ def test_kill_9_mid_import_leaves_no_partial_visit(factory: sessionmaker[Session
 
     with factory() as s:
         resumed = import_csv(s, path=path, actor="importer")
-    assert (resumed.created, resumed.skipped) == (ROWS - 3, 3)
+    assert (resumed.created, resumed.skipped) == (ROWS - survivors, survivors)
     with factory() as s:
         assert [s.scalar(select(func.count()).select_from(m)) for m in (Patient, Visit, Measurement, Assessment)] == [
             3, ROWS, 3 * ROWS, ROWS]

@@ -103,22 +103,28 @@ def red_flags(result: FullAssessment) -> list[dict[str, Any]]:
 
 
 def reassess(session: Session, *, patient: Patient, from_visit: Visit | None = None,
-             from_visits: list[int] | None = None, actor: str,
-             reason: str) -> tuple[dict[str, str], list[int]]:
+             from_visits: list[int] | None = None, actor: str, reason: str,
+             every_visit: list[tuple[Visit, list[Measurement]]] | None = None,
+             ) -> tuple[dict[str, str], list[int]]:
     """Assess the first of ``from_visit``/``from_visits`` and every visit after it.
 
     Later visits are re-assessed because their weight history includes the new visit. Returns
-    the outcomes of ``from_visit`` and the ids of the other visits assessed."""
+    the outcomes of ``from_visit`` and the ids of the other visits assessed. ``every_visit``
+    gives the patient's visits with their measurements when the caller holds all of them (a
+    patient created in this transaction): they are not read back from the database then."""
     new = {from_visit.id} if from_visit is not None else set(from_visits or [])
-    visits = load_visits(session, patient.id)
+    if every_visit is None:
+        pairs = [(v, list(v.measurements)) for v in load_visits(session, patient.id)]
+    else:
+        pairs = sorted(every_visit, key=lambda p: (p[0].visit_date, p[0].id))
     weights: list[tuple[date, float]] = []
     outcomes: dict[str, str] = {}
     later: list[int] = []
     started = False
     rows: list[dict[str, Any]] = []
     audited: list[tuple[int | None, int | None, dict[str, Any]]] = []
-    for v in visits:
-        current = current_measurements(v.measurements)
+    for v, measurements in pairs:
+        current = current_measurements(measurements)
         started = started or v.id in new
         if started:
             data = audit.jsonable(visit_data(patient, v, current, weights))

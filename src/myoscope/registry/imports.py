@@ -9,12 +9,13 @@ The whole file is validated first and every problem is reported at once (row and
 there is any, nothing is written. Every row-level check runs in that pass (the record contract,
 agreement with the registered patient, an ``id`` naming another patient, text too long for its
 column or holding a NUL byte), the same on SQLite and PostgreSQL. Then each patient's visits are
-written in one transaction, holding the patient's lock (``upsert``), and assessed once, from the
-earliest new visit on: a process killed mid-import leaves whole patients only, concurrent
-importers of one patient queue, and importing the same file again adds nothing (a visit is
-identified by its content). Should the database still refuse a row (a patient registered
-meanwhile with another sex, a disk full), the error names the row and the patients before it
-stay committed, so that a rerun resumes.
+written holding the patient's lock (``upsert``) and assessed once, from the earliest new visit
+on; patients are committed in groups of :data:`GROUP` (whole patients only): a process killed
+mid-import leaves whole patients only, concurrent importers of one patient queue, and importing
+the same file again adds nothing (a visit is identified by its content). Should the database
+still refuse a row (a patient registered meanwhile with another sex, a disk full), the group is
+written again a patient at a time: the error names the row and the patients before it stay
+committed, so that a rerun resumes.
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ from ..measures import load_catalog
 from . import audit, repo, upsert
 from .assessing import reassess
 from .limits import limit_problems
-from .models import Organisation, Patient
+from .models import Measurement, Organisation, Patient, Visit
 from .storing import (
     Identity,
     PreparedVisit,
@@ -102,6 +103,12 @@ def read_rows(path: str | Path) -> list[dict[str, str | None]]:
         lines = ", ".join(map(str, short[:5])) + (f" and {len(short) - 5} more" if len(short) > 5 else "")
         raise InputFileError(f"{p}: fewer cells than header columns on line(s) {lines}")
     return rows
+
+
+#: patients written per transaction: one commit (and one audit INSERT) for the group instead of
+#: one per patient, which on a database server is a round trip and a log flush each. A group
+#: holds only whole patients, so a killed import still leaves whole patients only.
+GROUP = 20
 
 
 @dataclass
@@ -250,8 +257,9 @@ def _cell_text(c: Any) -> str:
 def import_csv(session: Session, *, path: str | Path, organisation_name: str = repo.DEFAULT_ORGANISATION,
                actor: str, mapping: str | Path | None = None, sheet: str | None = None,
                dictionary: str | Path | None = None) -> ImportResult:
-    """Import every row of ``path`` as a visit; commits once per patient (see the module docstring).
-    ``mapping``, ``sheet``, ``dictionary``: see :func:`source_rows`.
+    """Import every row of ``path`` as a visit; commits once per group of patients (see the module
+    docstring); a group the database refuses is written again a patient at a time. ``mapping``,
+    ``sheet``, ``dictionary``: see :func:`source_rows`.
 
     :raises RecordValidationError: listing every bad cell; nothing is written.
     :raises ImportWriteError: when the database refuses a row after validation (naming the
@@ -270,21 +278,47 @@ def import_csv(session: Session, *, path: str | Path, organisation_name: str = r
         session.rollback()
         raise ImportWriteError(f"{path}: the database refused organisation {organisation_name!r}: "
                                f"{_reason(exc)}") from exc
-    for pseudonym, planned in plan.items():
-        try:
-            with audit.batched(session):
-                _write_patient(session, org_id, organisation_name, planned, actor, path, result)
-            session.commit()
-        except ImportWriteError:
-            session.rollback()
-            raise
-        except SQLAlchemyError as exc:
-            session.rollback()
-            where = _refused_row(session, org_id, organisation_name, planned, actor, path)
-            raise ImportWriteError(f"{path}, {where} (patient {pseudonym}): the database refused it: "
-                                   f"{_reason(exc)}. Nothing of this patient was written; the patients "
-                                   "before were: fix the cause and import again to resume") from exc
+    patients = list(plan.items())
+    for start in range(0, len(patients), GROUP):
+        group = patients[start:start + GROUP]
+        if len(group) > 1:
+            scratch = ImportResult(str(path))
+            try:
+                with audit.batched(session):
+                    for _pseudonym, planned in group:
+                        _write_patient(session, org_id, organisation_name, planned, actor, path, scratch)
+                session.commit()
+            except (ImportWriteError, SQLAlchemyError):
+                # nothing of the group is kept: it is written again a patient at a time below, so
+                # that the patients before the one refused stay committed and the error names it
+                # (a deadlock with a concurrent importer of the same patients lands here too)
+                session.rollback()
+            else:
+                result.created += scratch.created
+                result.skipped += scratch.skipped
+                result.patients_created += scratch.patients_created
+                continue
+        for pseudonym, planned in group:
+            _import_patient(session, org_id, organisation_name, pseudonym, planned, actor, path, result)
     return result
+
+
+def _import_patient(session: Session, org_id: int, organisation_name: str, pseudonym: str,
+                    planned: PlannedPatient, actor: str, path: str | Path, result: ImportResult) -> None:
+    """One patient in a transaction of its own (committed), or the error that names its row."""
+    try:
+        with audit.batched(session):
+            _write_patient(session, org_id, organisation_name, planned, actor, path, result)
+        session.commit()
+    except ImportWriteError:
+        session.rollback()
+        raise
+    except SQLAlchemyError as exc:
+        session.rollback()
+        where = _refused_row(session, org_id, organisation_name, planned, actor, path)
+        raise ImportWriteError(f"{path}, {where} (patient {pseudonym}): the database refused it: "
+                               f"{_reason(exc)}. Nothing of this patient was written; the patients "
+                               "before were: fix the cause and import again to resume") from exc
 
 
 def _write_patient(session: Session, org_id: int, organisation_name: str, planned: PlannedPatient, actor: str,
@@ -317,16 +351,19 @@ def _write_patient(session: Session, org_id: int, organisation_name: str, planne
     if not todo:
         return
     batches = [[v] for v in todo] if one_by_one else [todo]
-    stored: list[int] = []
+    stored: list[Visit] = []
+    # a patient created here has no visit but these: assess them as written, without reading back
+    written: dict[int, list[Measurement]] | None = {} if created else None
     for batch in batches:
         if at is not None:
             at[0] = batch[0].where
-        stored += [v.id for v in store_visits(session, patient_id=patient.id, visits=batch, actor=actor,
-                                              with_birth_date=patient.birth_date is not None)]
+        stored += store_visits(session, patient_id=patient.id, visits=batch, actor=actor,
+                               with_birth_date=patient.birth_date is not None, written=written)
     if at is not None:
         first, last = (v.where.split(" ")[-1] for v in (planned.visits[0], todo[-1]))
         at[0] = f"{planned.visits[0].where.split(' ')[0]}s {first}-{last}"
-    reassess(session, patient=patient, from_visits=stored, actor=actor, reason="visit added")
+    reassess(session, patient=patient, from_visits=[v.id for v in stored], actor=actor, reason="visit added",
+             every_visit=None if written is None else [(v, written[v.id]) for v in stored])
     result.created += len(todo)
 
 

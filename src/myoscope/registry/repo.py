@@ -1,8 +1,8 @@
 """Patients, visits and measurements: every way the registry's data is created, read and changed.
 
 Functions take a session and keyword arguments, and work inside the caller's transaction, with
-one exception: :func:`myoscope.registry.imports.import_csv` commits once per visit, so that a
-crash mid-import loses at most the visit being written and a rerun resumes. Each function writes
+one exception: :func:`myoscope.registry.imports.import_csv` commits whole patients in groups, so
+that a crash mid-import loses at most the group being written and a rerun resumes. Each function writes
 its audit row in the same transaction as the data it touches.
 
 A visit is validated as a whole record (every bad field named at once) before anything is

@@ -134,11 +134,13 @@ def existing_digests(session: Session, patient_id: int) -> dict[str, int]:
 
 
 def store_visits(session: Session, *, patient_id: int, with_birth_date: bool, visits: list[PreparedVisit],
-                 actor: str) -> list[Visit]:
+                 actor: str, written: dict[int, list[Measurement]] | None = None) -> list[Visit]:
     """Insert prepared visits of one patient, their measurements and audit rows (not assessed yet).
 
     One INSERT for the visits and one for all their measurements: an import writes a patient's
-    visits in a handful of statements, not two per visit."""
+    visits in a handful of statements, not two per visit. With ``written``, each visit's
+    measurements as inserted are also given back there (by visit id, as detached rows): a new
+    patient's visits can then be assessed without reading back what was just written."""
     catalog = load_catalog()
     rows = [Visit(patient_id=patient_id, visit_date=v.date, setting=v.record.values.get("setting"),
                   source=v.source, content_hash=v.digest, created_by=actor) for v in visits]
@@ -168,5 +170,10 @@ def store_visits(session: Session, *, patient_id: int, with_birth_date: bool, vi
         audited.append((row.id, patient_id, {"date": visit.date, "source": visit.source, "measures": stored}))
     if values:  # one Core executemany (value_json is declared none_as_null: None is SQL NULL)
         session.connection().execute(insert(MEASUREMENTS), values)
+    if written is not None:
+        for row in rows:
+            written[row.id] = []
+        for m in values:  # detached: never added to the session, so never written again
+            written[m["visit_id"]].append(Measurement(**m))
     audit.record_all(session, actor=actor, action="create", entity="visit", items=audited)
     return rows

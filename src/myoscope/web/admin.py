@@ -9,10 +9,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import CursorResult, delete, func, or_, select
 from sqlalchemy.orm import Session
 
-from ..registry.models import AuditEvent, Patient, User
+from ..errors import Problem
+from ..registry.models import AuditEvent, Organisation, Patient, User, WebSession
+from .accounts import ROLES, AccountError, AccountInputError
+from .errors import NotFound
 from .patients import Where
 
 AUDIT_PAGE = 50
@@ -35,6 +38,95 @@ def users_of(session: Session, where: Where) -> list[UserRow]:
     return [
         UserRow(u.id, u.username, u.display_name or u.username, u.role, u.active, u.created_at) for u in rows
     ]
+
+
+class LastAdminError(AccountError):
+    """The change would leave the organisation without an active admin (nobody could manage it)."""
+
+
+@dataclass(frozen=True)
+class UserChange:
+    """What a change did: the user's role and active flag before and after."""
+
+    user_id: int
+    username: str
+    before: dict[str, object]
+    after: dict[str, object]
+    sessions_ended: int
+
+    @property
+    def summary(self) -> str:
+        changed = [
+            f"{k} {self.before[k]} → {self.after[k]}" for k in self.after if self.before[k] != self.after[k]
+        ]
+        return f"{self.username}: {', '.join(changed) or 'no change'}"
+
+    def __str__(self) -> str:
+        return self.summary
+
+
+def change_user(
+    session: Session, where: Where, user_id: int, *, role: str | None = None, active: bool | None = None
+) -> UserChange:
+    """Change a user's role and/or deactivate or reactivate them, within the admin's organisation.
+
+    A deactivated user's sessions are deleted at once (and sign-in refuses inactive users), so
+    they lose access on their next request, not when their session would have expired. The
+    organisation keeps at least one active admin: an admin cannot demote or deactivate the last
+    one (themselves). The change and its audit row (before/after) share the request's transaction.
+
+    :raises NotFound: a user of another organisation, or none with that id (the same answer).
+    :raises AccountInputError: an unknown role, or nothing to change.
+    :raises LastAdminError: the change would leave no active admin.
+    """
+    org = where.who.organisation_id
+    if org is None:
+        raise NotFound("there is no such user in your organisation")
+    # the organisation's row lock serialises concurrent admin changes (PostgreSQL), so two
+    # admins demoting each other at once cannot both pass the last-admin check
+    session.scalar(select(Organisation.id).where(Organisation.id == org).with_for_update())
+    user = session.scalar(select(User).where(User.id == user_id, User.organisation_id == org))
+    if user is None:
+        raise NotFound("there is no such user in your organisation")
+    problems = []
+    if role is not None and role not in ROLES:
+        problems.append(Problem("role", f"{role!r} is not one of {', '.join(ROLES)}"))
+    if role is None and active is None:
+        problems.append(Problem("change", "nothing to change: give a role or deactivate/reactivate"))
+    if problems:
+        raise AccountInputError(problems, f"user {user.username}")
+    before: dict[str, object] = {"role": user.role, "active": bool(user.active)}
+    after = {"role": role if role is not None else user.role,
+             "active": active if active is not None else bool(user.active)}
+    if before["role"] == "admin" and before["active"] and not (after["role"] == "admin" and after["active"]):
+        others = session.scalar(
+            select(func.count()).select_from(User).where(
+                User.organisation_id == org, User.role == "admin", User.active.is_(True), User.id != user.id
+            )
+        )
+        if not others:
+            raise LastAdminError(
+                f"{user.username} is the last active admin of {where.who.organisation}: "
+                "make another user admin first"
+            )
+    ended = 0
+    if before != after:
+        user.role, user.active = str(after["role"]), bool(after["active"])
+        if not after["active"]:
+            gone = session.execute(delete(WebSession).where(WebSession.user_id == user.id))
+            ended = gone.rowcount if isinstance(gone, CursorResult) else 0
+        where.audit(
+            session,
+            action="update",
+            entity="user",
+            entity_id=user.id,
+            username=user.username,
+            before=before,
+            after=after,
+            sessions_ended=ended,
+        )
+        session.flush()
+    return UserChange(user.id, user.username, before, after, ended)
 
 
 @dataclass(frozen=True)

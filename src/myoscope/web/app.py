@@ -30,6 +30,7 @@ from ..registry import db as registry_db
 from .accounts import Passwords
 from .cohort_jobs import CohortJobNotFound
 from .errors import NotSignedIn, WebError
+from .page_cache import PageCache
 from .settings import WebSettings
 
 HERE = Path(__file__).parent
@@ -71,6 +72,7 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
     app.state.passwords = Passwords(settings)
     app.state.templates = templates()
     app.state.chart_cache = {}
+    app.state.page_cache = PageCache(settings.page_cache_size)
     app.state.work_dir = Path(settings.work_dir or Path(tempfile.gettempdir()) / "myoscope-web")
     app.state.work_dir.mkdir(parents=True, exist_ok=True)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
@@ -119,8 +121,12 @@ class SecurityMiddleware:
         state["request_id"], state["user"] = request_id, None
         static = str(scope.get("path", "")).startswith("/static/")
 
+        started = False
+
         async def with_headers(message: Message) -> None:
+            nonlocal started
             if message["type"] == "http.response.start":
+                started = True
                 headers = MutableHeaders(scope=message)
                 headers.update(SECURITY_HEADERS)
                 headers["X-Request-Id"] = request_id
@@ -132,7 +138,15 @@ class SecurityMiddleware:
             refused = PlainTextResponse("cross-site request refused", status_code=403)
             await refused(scope, receive, with_headers)
             return
-        await self.app(scope, receive, with_headers)
+        try:
+            await self.app(scope, receive, with_headers)
+        except Exception:
+            # an unhandled error would otherwise reach Starlette's outermost error middleware,
+            # whose 500 page bypasses this one (and so the headers); a response already begun
+            # cannot be replaced, so that case is left to the server
+            if started:
+                raise
+            await crash_page(Request(scope, receive))(scope, receive, with_headers)
 
 
 def _middleware(app: FastAPI) -> None:
@@ -187,15 +201,13 @@ def _error_pages(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     async def _crash(request: Request, exc: Exception) -> Response:
-        log.exception(
-            "unexpected error in %s %s (request %s)",
-            request.method,
-            request.url.path,
-            getattr(request.state, "request_id", "?"),
-        )
-        return error_page(
-            request,
-            500,
-            "Something went wrong",
-            f"the error was logged (request {getattr(request.state, 'request_id', '?')})",
-        )
+        response = crash_page(request)
+        response.headers.update(SECURITY_HEADERS)  # reached only outside SecurityMiddleware
+        return response
+
+
+def crash_page(request: Request) -> HTMLResponse:
+    """The 500 page of an unexpected error: it names the request id, never the error itself."""
+    request_id = getattr(request.state, "request_id", "?")
+    log.exception("unexpected error in %s %s (request %s)", request.method, request.url.path, request_id)
+    return error_page(request, 500, "Something went wrong", f"the error was logged (request {request_id})")

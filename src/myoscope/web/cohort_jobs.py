@@ -12,14 +12,18 @@ from __future__ import annotations
 import json
 import os
 import secrets
+import shutil
 import threading
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..errors import MyoscopeError
 from .accounts import SignedIn
+
+if TYPE_CHECKING:
+    from ..cohort.mapping import Mapping
 
 SUFFIXES = (".csv", ".tsv", ".parquet")
 STATES = ("queued", "running", "done", "failed")
@@ -47,6 +51,7 @@ class JobStatus:
     accounting: str = ""
     error: str = ""
     files: dict[str, str] = field(default_factory=dict)  # label -> file name in the job folder
+    mapping: str = ""  # how the columns were mapped (none, a shipped mapping, a file, the form)
 
     @property
     def percent(self) -> int | None:
@@ -88,7 +93,7 @@ def list_jobs(work: Path, who: SignedIn) -> list[JobStatus]:
     return out
 
 
-def create_job(work: Path, who: SignedIn, filename: str) -> tuple[JobStatus, Path]:
+def create_job(work: Path, who: SignedIn, filename: str, mapping: str = "") -> tuple[JobStatus, Path]:
     """A new job folder; returns its status and where to write the upload."""
     suffix = Path(filename).suffix.lower()
     if suffix not in SUFFIXES:
@@ -103,16 +108,40 @@ def create_job(work: Path, who: SignedIn, filename: str) -> tuple[JobStatus, Pat
         who.organisation_id,
         Path(filename).name,
         datetime.now(UTC).isoformat(timespec="seconds"),
+        mapping=mapping,
     )
     _write(folder, status)
     return status, folder / f"input{suffix}"
 
 
-def run_job(work: Path, status: JobStatus, upload: Path) -> None:
+def discard(work: Path, status: JobStatus) -> None:
+    """Remove a job that was refused before it ran (its upload with it): nothing half-made stays."""
+    shutil.rmtree(work / status.id, ignore_errors=True)
+
+
+def header_of(upload: Path) -> list[str] | None:
+    """The uploaded table's column names, or ``None`` when it cannot be read (the job then fails
+    with the reader's own message)."""
+    from ..cohort.io import scan
+
+    try:
+        return list(scan(upload).collect_schema())
+    except Exception:  # an unreadable table is reported by the run, with its reason
+        return None
+
+
+def run_job(work: Path, status: JobStatus, upload: Path, mapping: Mapping | None = None) -> None:
     """Classify the upload (in a background thread); outputs and progress go to the job folder."""
     from ..cohort.run import run_cohort
 
     folder = work / status.id
+    files: dict[str, str] = {}
+    if mapping is not None:  # kept beside the outputs, in the --map format, to repeat the run
+        from .cohort_mapping import as_yaml
+
+        (folder / "mapping.yaml").write_text(as_yaml(mapping), "utf-8")
+        files["column mapping (YAML, for --map)"] = "mapping.yaml"
+        status.files = dict(files)  # downloadable even if the run fails
     status.state = "running"
     _write(folder, status)
 
@@ -126,9 +155,11 @@ def run_job(work: Path, status: JobStatus, upload: Path) -> None:
 
     try:
         result = run_cohort(
-            upload, folder / "classified.csv", progress=progress, total=total, batch_size=50_000
+            upload, folder / "classified.csv", progress=progress, total=total, batch_size=50_000,
+            mapping=mapping,
         )
-        files = {"classified table (CSV)": "classified.csv", "rejects (CSV)": Path(result.rejects_path).name}
+        files = {"classified table (CSV)": "classified.csv", "rejects (CSV)": Path(result.rejects_path).name,
+                 **files}
         if result.summary is not None:
             (folder / "summary.txt").write_text(str(result.summary) + "\n", "utf-8")
             files["summary (text)"] = "summary.txt"
@@ -158,8 +189,9 @@ def run_job(work: Path, status: JobStatus, upload: Path) -> None:
         _write(folder, status)
 
 
-def start(work: Path, status: JobStatus, upload: Path) -> threading.Thread:
-    t = threading.Thread(target=run_job, args=(work, status, upload), name=f"cohort-{status.id}", daemon=True)
+def start(work: Path, status: JobStatus, upload: Path, mapping: Mapping | None = None) -> threading.Thread:
+    t = threading.Thread(target=run_job, args=(work, status, upload, mapping), name=f"cohort-{status.id}",
+                         daemon=True)
     t.start()
     return t
 

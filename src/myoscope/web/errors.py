@@ -31,6 +31,13 @@ class NothingToReport(WebError):
     title = "Nothing to report yet"
 
 
+class NotFound(WebError):
+    """An object that is not in the user's organisation (or does not exist: the same answer)."""
+
+    status = 404
+    title = "Not found"
+
+
 class CsrfError(WebError):
     status = 403
     title = "The form has expired"

@@ -82,19 +82,22 @@ def _field(m: Measure, catalog: Catalog) -> list[Field]:
         return [Field(m.id, m.id, m.label, "bool", choices=BOOL_CHOICES, main=main)]
     if m.kind == "sarc_f":
         lo, hi = catalog.sarc_f.item_range
-        choices = (("", "unknown"), *((str(i), str(i)) for i in range(lo, hi + 1)))
-        return [
-            Field(
-                f"sarc_f.{item}",
-                m.id,
-                f"SARC-F: {item.replace('_', ' ')}",
-                "sarc_f_item",
-                choices=choices,
-                hint=f"points {lo}–{hi}",
-                main=True,
+        out = []
+        for item_id in catalog.sarc_f.items:
+            item = catalog.sarc_f.item(item_id)  # the instrument's own wording (measures.yaml)
+            answers = ((str(i), f"{i} — {item.answer(i)}") for i in range(lo, hi + 1))
+            out.append(
+                Field(
+                    f"sarc_f.{item_id}",
+                    m.id,
+                    f"SARC-F {item.label.lower()}: {item.question}",
+                    "sarc_f_item",
+                    choices=(("", "unknown"), *answers),
+                    hint=f"points {lo}–{hi}",
+                    main=True,
+                )
             )
-            for item in catalog.sarc_f.items
-        ]
+        return out
     if m.kind == "conditions":
         return [
             Field(
@@ -162,10 +165,10 @@ def record_data(form: Mapping[str, str | list[str]], fields: tuple[Field, ...]) 
 
 
 def problems_by_field(
-    problems: list[Problem], fields: tuple[Field, ...]
+    problems: list[Problem], fields: tuple[Field, ...], extra: tuple[str, ...] = ()
 ) -> tuple[dict[str, list[str]], list[str]]:
     """Each problem under the field it names (``sarc_f.falls`` or ``grip_strength``); the rest apart."""
-    names = {f.name for f in fields} | {
+    names = {f.name for f in fields} | set(extra) | {
         "date",
         "pseudonym",
         "sex",

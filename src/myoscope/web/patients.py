@@ -31,6 +31,7 @@ from ..registry.changes import (
 from ..registry.models import Assessment, Patient, Visit
 from ..registry.repo import series_of
 from .accounts import SignedIn
+from .page_cache import PageCache, assessment_key
 
 #: red-flag urgencies, most urgent first (the work-up's vocabulary)
 URGENCY_ORDER = ("emergency", "urgent", "soon", "routine")
@@ -258,10 +259,18 @@ class PatientPage:
     #: why the latest visit's full result is not shown although it was assessed (the installed
     #: knowledge differs from the one that assessed it); its stored verdicts and red flags are
     stale: str | None = None
+    #: what identifies the latest result (the assessment row and knowledge versions): the key
+    #: under which what is derived from it may be cached
+    latest_key: tuple[Any, ...] | None = None
 
 
-def patient_page(session: Session, where: Where, patient_id: int) -> PatientPage:
-    """Everything the patient page shows; audited as one read of the patient."""
+def patient_page(
+    session: Session, where: Where, patient_id: int, cache: PageCache | None = None
+) -> PatientPage:
+    """Everything the patient page shows; audited as one read of the patient.
+
+    With ``cache``, the latest visit's full result is rebuilt once per assessment row (rows are
+    never changed, so the cached result is the one a rebuild would give)."""
     p = scoped_patient(session, where.who, patient_id)
     visits = load_visits(session, p.id)
     # each visit's newest outcomes (small); the full stored result only for the latest visit
@@ -291,7 +300,11 @@ def patient_page(session: Session, where: Where, patient_id: int) -> PatientPage
     # an alert that rests on a definition (Fearon) needs the stored verdict within its population
     changes = patient_changes(series_of(p, visits),
                               in_population=verdicts_in_population(row.verdicts if row else None))
-    result, stale = _full_result(row)
+    key = assessment_key(row) if row is not None else None
+    if row is not None and key is not None and cache is not None:
+        result, stale = cache.get_or_make(("result", *key), lambda: _full_result(row))
+    else:
+        result, stale = _full_result(row)
     where.audit(session, action="read", entity="patient", entity_id=p.id, patient_id=p.id, visits=len(visits))
     return PatientPage(
         p,
@@ -303,6 +316,7 @@ def patient_page(session: Session, where: Where, patient_id: int) -> PatientPage
         current_alerts(changes),
         red_flags_of({"workup": {"red_flags": row.red_flags}} if row is not None else None),
         stale,
+        key,
     )
 
 

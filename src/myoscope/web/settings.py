@@ -38,6 +38,9 @@ class WebSettings(BaseSettings):
     #: where cohort uploads and their outputs are kept (default: a folder in the system's temp dir)
     work_dir: str | None = None
     cohort_max_megabytes: int = Field(default=200, ge=1)
+    #: patient-page results and fragments kept per worker (keyed by the immutable assessment row;
+    #: 0 turns the cache off)
+    page_cache_size: int = Field(default=256, ge=0)
     #: migrate the database to the latest schema at start-up (the demo and tests do)
     migrate_on_start: bool = False
 

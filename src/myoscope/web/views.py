@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 from functools import cache
 from typing import Any
@@ -38,6 +39,30 @@ def label(measure: str) -> str:
     return load_catalog().label_of(measure)
 
 
+@dataclass(frozen=True)
+class SarcFAnswer:
+    label: str
+    question: str
+    value: Any
+    answer: str  # the instrument's wording of the answer, or "" when the value is not its points
+
+
+def sarc_f_answers(value: Any) -> list[SarcFAnswer]:
+    """A stored or entered SARC-F (``{"strength": 2, ...}``) item by item, in the instrument's
+    order, each with its wording from the catalog: what a page shows instead of the item ids."""
+    if not isinstance(value, dict):
+        return []
+    sf = load_catalog().sarc_f
+    order = [i for i in sf.items if i in value] + [k for k in value if k not in sf.items]
+    out = []
+    for key in order:
+        item, v = sf.item(key), value[key]
+        points = v if isinstance(v, int) and not isinstance(v, bool) else None
+        out.append(SarcFAnswer(item.label, item.question, v, item.answer(points) if points is not None and
+                               points in item.answers else ""))
+    return out
+
+
 @cache
 def titles() -> dict[str, str]:
     return {d.id: d.title for d in load_knowledge().definitions.values()}
@@ -56,5 +81,12 @@ def sources(value: Any) -> str:
     return "; ".join(describe(m, e) for m, e in value.items() if isinstance(e, dict))
 
 
-FILTERS = {"fmt": fmt, "words": words, "label": label, "deftitle": title, "sources": sources}
+FILTERS = {
+    "fmt": fmt,
+    "words": words,
+    "label": label,
+    "deftitle": title,
+    "sources": sources,
+    "sarc_f_answers": sarc_f_answers,
+}
 GLOBALS = {"badge_kind": badge_kind, "LIST_DEFINITIONS": LIST_DEFINITIONS}

@@ -5,7 +5,7 @@ measurements in the next, in one transaction per patient. The kill comes from an
 event once the Nth patient's visits and measurements were sent, before the assessments and the
 commit: the database then holds visit rows and measurements that were never committed. Nothing here replaces a real component: the process
 really dies (kill -9) and the database's own recovery decides what survives.
-Usage: python import_and_die.py URL CSV N
+Usage: python import_and_die.py URL CSV N [GROUP]   (GROUP: patients per transaction)
 """
 
 from __future__ import annotations
@@ -20,6 +20,8 @@ from sqlalchemy import event
 from myoscope.registry import db, imports
 
 url, csv_path, die_at = sys.argv[1], sys.argv[2], int(sys.argv[3])
+if len(sys.argv) > 4:
+    imports.GROUP = int(sys.argv[4])
 engine = db.make_engine(url)
 seen = {"patients": 0}
 

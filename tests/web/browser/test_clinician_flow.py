@@ -124,7 +124,7 @@ def test_cohort_upload_to_download(page: Page, screens: Path, tmp_path: Path) ->
     page.click("[data-testid=login-submit]")
     page.goto("/cohort")
     shot(page, screens, "11-cohort-upload")
-    page.set_input_files("#table", str(table))
+    page.set_input_files("#f-table", str(table))
     page.click("[data-testid=cohort-upload]")
     page.wait_for_selector("[data-testid=cohort-accounting]", timeout=60_000)
     assert "rows in 3 = classified 2 + rejected 1" in page.inner_text("[data-testid=cohort-accounting]")

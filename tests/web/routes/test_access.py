@@ -7,8 +7,8 @@ from fastapi.testclient import TestClient
 
 from ..conftest import World, csrf_of, login
 
-# (method, path template) → {role: status for the own organisation's patient}; foreign is 404 for all
-# clinical roles; the researcher is refused (403) before any lookup.
+# (method, path template) → {role: status for the own organisation's patient (or user)}; foreign is
+# 404 for every role the route admits; the others are refused (403) before any lookup.
 MATRIX: dict[tuple[str, str], dict[str, int]] = {
     ("GET", "/patients"): {"clinician": 200, "admin": 200, "researcher": 403},
     ("GET", "/patients/new"): {"clinician": 200, "admin": 200, "researcher": 403},
@@ -27,6 +27,7 @@ MATRIX: dict[tuple[str, str], dict[str, int]] = {
     ("GET", "/admin/users"): {"clinician": 403, "admin": 200, "researcher": 403},
     ("GET", "/admin/audit"): {"clinician": 403, "admin": 200, "researcher": 403},
     ("POST", "/admin/users"): {"clinician": 403, "admin": 422, "researcher": 403},
+    ("POST", "/admin/users/{user_id}"): {"clinician": 403, "admin": 422, "researcher": 403},
     ("GET", "/patients/{patient_id}/visits/{visit_id}/correct"): {"clinician": 200, "admin": 200, "researcher": 403},
     ("POST", "/patients/{patient_id}/visits/{visit_id}/correct"): {"clinician": 422, "admin": 422,
                                                                    "researcher": 403},
@@ -49,12 +50,17 @@ def test_every_route_is_in_the_matrix(world: World) -> None:
 def test_access_matrix(client: TestClient, world: World, role: str) -> None:
     login(client, USERS[role])
     token = csrf_of(client.get("/cohort" if role == "researcher" else "/patients").text)
+    own_user, foreign_user = _user_ids(world, "alice"), _user_ids(world, "bob")
     for (method, template), expected in MATRIX.items():
-        for pid, vid, want in ((world.patient_a, world.visit_a, expected[role]),
-                               (world.patient_b, world.visit_b, 403 if role == "researcher" else 404)):
-            if "{patient_id}" not in template and pid == world.patient_b:
+        for pid, vid, uid, want in (
+            (world.patient_a, world.visit_a, own_user, expected[role]),
+            (world.patient_b, world.visit_b, foreign_user, 404 if expected[role] != 403 else 403),
+        ):
+            scoped = "{patient_id}" in template or "{user_id}" in template
+            if not scoped and pid == world.patient_b:
                 continue
             path = (template.replace("{patient_id}", str(pid)).replace("{visit_id}", str(vid))
+                    .replace("{user_id}", str(uid))
                     .replace("{job_id}", "no-such-job").replace("{name}", "classified.csv")
                     .replace("{fmt}", "html"))
             if method == "GET":
@@ -64,6 +70,17 @@ def test_access_matrix(client: TestClient, world: World, role: str) -> None:
             assert r.status_code == want, (role, method, path, r.status_code)
             if "svg" in path and want == 200:
                 assert r.headers["content-type"].startswith("image/svg+xml")
+
+
+def _user_ids(world: World, username: str) -> int:
+    from sqlalchemy import select
+
+    from myoscope.registry.models import User
+
+    with world.app.state.sessions() as s:
+        uid = s.scalar(select(User.id).where(User.username == username))
+    assert uid is not None
+    return uid
 
 
 def test_bad_url_parts_are_4xx_pages(alice: TestClient) -> None:

@@ -34,6 +34,7 @@ def _users_page(request: Request, db: DbSession, where: Where, **extra: object) 
         "values": {},
         "problems": {},
         "other": [],
+        "change_problems": [],
     }
     return page(request, "admin_users.html", {**ctx, **extra}, status)
 
@@ -70,6 +71,28 @@ def add_user(
         return _users_page(request, db, where, values=values, problems=by, other=other, status=422)
     except accounts.AccountError as exc:
         return _users_page(request, db, where, values=values, problems={"username": [str(exc)]}, status=409)
+    return RedirectResponse("/admin/users", status_code=303)
+
+
+@router.post("/users/{user_id}", dependencies=[CsrfChecked])
+def change_user(
+    request: Request,
+    db: DbSession,
+    where: AdminWhere,
+    user_id: int,
+    role: Annotated[str, Form(max_length=30)] = "",
+    active: Annotated[str, Form(pattern="^(|yes|no)$")] = "",
+) -> Response:
+    """Change a user's role, or deactivate/reactivate them (each form on the page sends one)."""
+    try:
+        svc.change_user(
+            db, where, user_id, role=role or None, active={"yes": True, "no": False}.get(active)
+        )
+    except accounts.AccountInputError as exc:
+        return _users_page(request, db, where, change_problems=[str(p) for p in exc.problems], status=422)
+    except svc.LastAdminError as exc:
+        db.rollback()
+        return _users_page(request, db, where, change_problems=[str(exc)], status=409)
     return RedirectResponse("/admin/users", status_code=303)
 
 

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+import json
+from dataclasses import asdict
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Path, Query, Request, Response
 from fastapi.responses import RedirectResponse
+from markupsafe import Markup
 
 from ...errors import PatientExistsError, ProblemsError, RecordValidationError, SimulationError
 from ...registry import repo
@@ -15,6 +18,7 @@ from .. import projection as proj
 from ..deps import CsrfChecked, CurrentWhere, DbSession, Settings
 from ..errors import NothingToReport
 from ..forms import problems_by_field
+from ..page_cache import PageCache
 from ..timeline import timeline, timeline_chart
 from .render import page
 
@@ -96,23 +100,40 @@ def patient_page(
     patient_id: int,
     scenario: Annotated[str, Query(max_length=60)] = proj.DEFAULT_SCENARIO,
 ) -> Response:
-    view = svc.patient_page(db, where, patient_id)
+    cache: PageCache = request.app.state.page_cache
+    view = svc.patient_page(db, where, patient_id, cache=cache)
     db.commit()  # read and audited: the page renders without holding the database
-    return page(request, "patient.html", {"p": view, "scenarios": proj.scenarios(), "scenario": scenario})
+    fragments = None
+    if view.latest is not None and view.latest_key is not None and cache.size > 0:
+        # the verdicts, work-up and plan are rendered from the result alone: once per assessment
+        latest = view.latest
+        fragments = cache.get_or_make(("html", *view.latest_key), lambda: _fragments(request, latest))
+    return page(request, "patient.html", {"p": view, "scenarios": proj.scenarios(), "scenario": scenario,
+                                          "fragments": fragments})
+
+
+def _fragments(request: Request, result: dict[str, Any]) -> dict[str, Markup]:
+    macros = request.app.state.templates.env.get_template("_macros.html").module
+    return {"verdicts": macros.verdicts(result), "workup": macros.workup(result.get("workup")),
+            "plan": macros.plan(result.get("plan"))}
 
 
 @router.get("/{patient_id}/timeline.svg")
-def timeline_svg(db: DbSession, where: CurrentWhere, patient_id: int) -> Response:
+def timeline_svg(request: Request, db: DbSession, where: CurrentWhere, patient_id: int) -> Response:
     data = timeline(db, where, patient_id)
     db.commit()  # read and audited: render without holding the database
     if not data.values:
         return Response(_empty_svg("No measurement to chart yet."), media_type=SVG)
-    svg = svg_of(
+    # the chart is a function of these numbers alone: cached under them (content-addressed, so a
+    # new visit or a correction is a new entry), since vl-convert takes far longer than the page
+    cache: PageCache = request.app.state.page_cache
+    key = ("timeline", json.dumps(asdict(data), sort_keys=True, default=str))
+    svg = cache.get_or_make(key, lambda: svg_of(
         timeline_chart(data),
         f"Measurements of patient {data.pseudonym} over time",
         "One panel per measure: the value at each visit, the cut-offs of the latest assessment as "
         "dashed lines and the minimal clinically important difference as a band.",
-    )
+    ))
     return Response(svg, media_type=SVG)
 
 
