@@ -48,4 +48,9 @@ def title(definition: str) -> str:
 
 
 FILTERS = {"fmt": fmt, "words": words, "label": label, "deftitle": title}
-GLOBALS = {"badge_kind": badge_kind, "LIST_DEFINITIONS": LIST_DEFINITIONS}
+def untranslated(message: str, **values: Any) -> str:
+    """``_`` on pages that pass no translation (the clinician pages are English only)."""
+    return message.format(**values) if values else message
+
+
+GLOBALS = {"badge_kind": badge_kind, "LIST_DEFINITIONS": LIST_DEFINITIONS, "_": untranslated}
