@@ -63,8 +63,8 @@ async def _answers(request: Request) -> dict[str, str]:
 
 
 def _main_form(request: Request, settings: Settings, answers: dict[str, str],
-               problems: dict[str, list[str]] | None = None, status: int = 200) -> Response:
-    return _render(request, settings, "public/check_questions.html", status, answers=answers,
+               problems: dict[str, list[str]] | None = None, status: int = 200, help_seen: bool = False) -> Response:
+    return _render(request, settings, "public/check_questions.html", status, answers=answers, help_seen=help_seen,
                    problems=problems or {}, sarc_f=questions("sarc_f"), about=questions("about_you"),
                    carried=_carried(answers, main=True), months_field=MONTHS)
 
@@ -108,7 +108,8 @@ async def check_signs(request: Request, settings: Settings) -> Response:
 
 @router.post("/check/questions")
 async def check_questions(request: Request, settings: Settings) -> Response:
-    return _main_form(request, settings, await _answers(request))
+    help_seen = (await request.form()).get("help_seen") == "yes"  # the person saw the help page
+    return _main_form(request, settings, await _answers(request), help_seen=help_seen)
 
 
 @router.post("/check/result")
@@ -118,7 +119,8 @@ async def check_result(request: Request, settings: Settings) -> Response:
     try:
         result = await run_in_threadpool(run_check, answers)
     except RecordValidationError as exc:
-        return _main_form(request, settings, answers, problems_by_field(exc.problems), 422)
+        return _main_form(request, settings, answers, problems_by_field(exc.problems), 422,
+                          help_seen=form.get("help_seen") == "yes")
     if result.urgent and form.get("help_seen") != "yes":
         # an urgent red flag is shown before any other result, whatever the path to it
         return _render(request, settings, "public/check_help.html", flags=result.urgent, answers=answers,
