@@ -92,7 +92,7 @@ def public_pages(client: TestClient) -> dict[str, str]:
 def test_every_public_page_reads_at_grade_8_or_lower(client: TestClient, capsys: pytest.CaptureFixture[str]) -> None:
     grades = {name: textstat.flesch_kincaid_grade(readable(html)) for name, html in public_pages(client).items()}
     with capsys.disabled():
-        print("\nFlesch-Kincaid grade per public page (max %.0f):" % MAX_GRADE)
+        print(f"\nFlesch-Kincaid grade per public page (max {MAX_GRADE:.0f}):")
         for name, grade in grades.items():
             print(f"  {grade:5.1f}  {name}")
     too_hard = {n: g for n, g in grades.items() if g > MAX_GRADE}

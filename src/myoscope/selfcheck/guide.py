@@ -15,13 +15,17 @@ from typing import Any
 from ..knowledge import load_knowledge
 from ..simulate.parameters import load_trajectory
 from ..workup.loader import workup_knowledge
+from ..workup.schema import Cite as CauseCite
 from .knowledge import Cite, Figure, public_knowledge
 
 
 @dataclass(frozen=True)
 class Citation:
+    """``short`` is what a page prints (author, year); ``text`` adds where in the source."""
+
     text: str
     href: str | None
+    short: str = ""
 
 
 @dataclass(frozen=True)
@@ -48,10 +52,10 @@ def cite(ref: str, locator: str | None = None) -> Citation:
     href = (f"https://doi.org/{r.doi}" if r.doi else
             f"https://pubmed.ncbi.nlm.nih.gov/{r.pmid}/" if r.pmid else r.url)
     label = f"{r.author_label()} {r.year}"
-    return Citation(f"{label}, {locator}" if locator else label, href)
+    return Citation(f"{label}, {locator}" if locator else label, href, label)
 
 
-def _c(c: Cite) -> Citation:
+def _c(c: Cite | CauseCite) -> Citation:
     return cite(c.ref, c.locator)
 
 

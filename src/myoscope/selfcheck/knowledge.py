@@ -138,7 +138,9 @@ class GuideFile(Strict):
 
 
 #: the record fields (beyond the work-up's history) that the self-check may fill
-RECORD_FIELDS = ("age", "sex", "weight", "weight_before", "calf_circumference", "chair_stand_time", "gait_time")
+RECORD_FIELDS = (
+    "age", "sex", "weight", "weight_before", "calf_circumference", "chair_stand_time", "gait_time",
+)
 
 
 @dataclass(frozen=True)
@@ -196,20 +198,21 @@ class _Checker:
             self.fail(f"sarc_f: items must be {', '.join(cat.sarc_f.items)} in that order")
         for item in c.sarc_f.items:
             points = []
-            for a in item.answers:
+            for ans in item.answers:
                 if item.falls_count:
-                    points.append(cat.sarc_f.points_for_falls(int(a.answer)))
-                elif str(a.answer) not in cat.sarc_f.answers:
-                    self.fail(f"sarc_f.{item.id}: {a.answer!r} is not a SARC-F answer word")
+                    points.append(cat.sarc_f.points_for_falls(int(ans.answer)))
+                elif str(ans.answer) not in cat.sarc_f.answers:
+                    self.fail(f"sarc_f.{item.id}: {ans.answer!r} is not a SARC-F answer word")
                 else:
-                    points.append(cat.sarc_f.answers[str(a.answer)])
-            if points and sorted(set(points)) != list(range(cat.sarc_f.item_range[0], cat.sarc_f.item_range[1] + 1)):
+                    points.append(cat.sarc_f.answers[str(ans.answer)])
+            lo, hi = cat.sarc_f.item_range
+            if points and sorted(set(points)) != list(range(lo, hi + 1)):
                 self.fail(f"sarc_f.{item.id}: the answers must cover every score once")
         self.cite(c.sarc_f.source, "sarc_f")
         for s in c.calf.steps:
             self.cite(s.source, "calf")
-        for name, t in c.tests_at_home.items():
-            self.cite(t.source, f"tests_at_home.{name}")
+        for name, test in c.tests_at_home.items():
+            self.cite(test.source, f"tests_at_home.{name}")
         for did, src in c.verdict_sources.items():
             self.cite(src, f"verdict_sources.{did}")
             if did not in load_knowledge().definitions:
@@ -242,9 +245,9 @@ class _Checker:
             for cl in entry.claims:
                 if cl not in claim_ids or cl not in g.claims:
                     self.fail(f"guide {cid}: claim {cl!r} is not in trajectory.yaml and guide claims")
-        for cl in traj.spec.claims:
-            if cl.verdict not in g.verdict_words:
-                self.fail(f"guide: no words for the verdict {cl.verdict!r}")
+        for claim in traj.spec.claims:
+            if claim.verdict not in g.verdict_words:
+                self.fail(f"guide: no words for the verdict {claim.verdict!r}")
 
 
 def load_public_knowledge_from(directory: Path) -> PublicKnowledge:

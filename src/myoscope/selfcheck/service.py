@@ -19,9 +19,9 @@ from typing import Any
 from ..errors import Problem, RecordValidationError
 from ..measures import load_catalog
 from ..pathway import PathwayResult, run_pathway
-from ..plan.render import dose_text
 from ..workup.loader import workup_knowledge
 from ..workup.schema import URGENCY_ORDER
+from .guide import Citation, cite
 from .knowledge import Ask, public_knowledge
 
 Answers = Mapping[str, str]
@@ -56,7 +56,8 @@ def _ask(a: Ask) -> Question:
     if a.kind == "yes_no":
         return Question(a.field, "yes_no", _wording(a), ((YES, "Yes"), (NO, "No")))
     if a.kind == "choice":
-        return Question(a.field, "choice", _wording(a), tuple((c, words.get(c, c.capitalize())) for c in a.choices))
+        choices = tuple((c, words.get(c, c.capitalize())) for c in a.choices)
+        return Question(a.field, "choice", _wording(a), choices)
     if a.kind == "weight":
         units = tuple(u for u in load_catalog().measures["weight"].accepted_units() if u in ("kg", "lb"))
         return Question(a.field, "weight", _wording(a), months=tuple(a.months), units=units)
@@ -69,8 +70,8 @@ def questions(step: str) -> list[Question]:
     k = public_knowledge().check
     if step == "sarc_f":
         return [
-            Question(f"sarc_f.{i.id}", "sarc_f", i.question, tuple((str(a.answer), a.text) for a in i.answers),
-                     hint=i.hint or "")
+            Question(f"sarc_f.{i.id}", "sarc_f", i.question,
+                     tuple((str(a.answer), a.text) for a in i.answers), hint=i.hint or "")
             for i in k.sarc_f.items
         ]
     return [_ask(a) for a in getattr(k, step)]
@@ -146,7 +147,11 @@ def record_from(answers: Answers) -> dict[str, Any]:
 
 
 #: record paths whose problems belong to another form field
-_FIELD_OF = {"weight_history": "weight_before", "gait_distance": "gait_time", "sarc_f.falls_past_year": "sarc_f.falls"}
+_FIELD_OF = {
+    "weight_history": "weight_before",
+    "gait_distance": "gait_time",
+    "sarc_f.falls_past_year": "sarc_f.falls",
+}
 
 
 def problems_by_field(problems: list[Problem]) -> dict[str, list[str]]:
@@ -188,7 +193,26 @@ class Verdict:
     text: str
     why: list[dict[str, Any]]
     undecided_by: list[str]
-    citation: str
+    citation: Citation
+
+
+#: the plan's dose parts a person can follow by themselves (a % of one-repetition maximum needs a
+#: test with a trainer: the effort scale beside it says the same in plain words)
+PATIENT_DOSE = (
+    "frequency_per_week", "exercises", "sets", "repetitions", "effort_0_10", "minutes_per_session", "weeks",
+)
+
+
+def patient_dose(dose: Mapping[str, list[float | None]]) -> list[dict[str, Any]]:
+    """The plan item's dose as parts a page words itself: ``{"key", "amount", "at_least"}``."""
+    out = []
+    for key in PATIENT_DOSE:
+        if key not in dose:
+            continue
+        lo, hi = dose[key][0], dose[key][1]
+        amount = f"{lo:g}" if hi is None or hi == lo else f"{lo:g}–{hi:g}"
+        out.append({"key": key, "amount": amount, "at_least": hi is None})
+    return out
 
 
 @dataclass
@@ -205,6 +229,7 @@ class SelfCheckResult:
     protein: dict[str, Any] | None
     exercise_deferred: bool
     answered: list[tuple[str, str]] = field(default_factory=list)
+    cause_cite: Citation | None = None
 
     @property
     def urgent(self) -> list[dict[str, Any]]:
@@ -220,12 +245,13 @@ class SelfCheckResult:
     def to_dict(self) -> dict[str, Any]:
         return {
             "flags": self.flags,
-            "verdicts": [v.__dict__ for v in self.verdicts],
+            "verdicts": [{**v.__dict__, "citation": v.citation.__dict__} for v in self.verdicts],
             "undecided": self.undecided,
             "causes": self.causes,
             "next_tests": self.next_tests,
-            "helps": self.helps,
-            "protein": self.protein,
+            "helps": [{**h, "citation": h["citation"].__dict__ if h["citation"] else None}
+                      for h in self.helps],
+            "protein": {k: v for k, v in self.protein.items() if k != "cite"} if self.protein else None,
             "exercise_deferred": self.exercise_deferred,
         }
 
@@ -276,7 +302,7 @@ def run_check(answers: Answers) -> SelfCheckResult:
             did, outcome, decided, words.get(outcome, words.get("indeterminate", "")),
             [t for t in trace if t.get("type") in ("score", "compare") and t.get("value") is not None],
             [_label_of(m) for m in decisive if did != "ewgsop2"],
-            runs[0].workup.references.get(src.ref, src.ref) if runs[0].workup else src.ref,
+            cite(src.ref, src.locator),
         ))
         if not decided and did != "ewgsop2":
             undecided += [_label_of(m) for m in decisive]
@@ -284,14 +310,17 @@ def run_check(answers: Answers) -> SelfCheckResult:
     plan = first.get("plan") or {}
     exercise = plan.get("sections", {}).get("exercise", [])
     helps = [
-        {"id": it["id"], "text": k.helps[it["id"]], "dose": dose_text(it["dose"]) if it.get("dose") else "",
-         "citation": (it.get("citation") or {}).get("text", "")}
+        {"id": it["id"], "text": k.helps[it["id"]], "dose": patient_dose(it.get("dose") or {}),
+         "citation": cite(it["citation"]["ref"], it["citation"].get("locator"))
+         if it.get("citation") else None}
         for it in exercise if it["id"] in k.helps
     ]
     protein = (plan.get("nutrition") or {}).get("protein")
+    if protein and protein.get("citation"):
+        protein = protein | {"cite": cite(protein["citation"]["ref"], protein["citation"].get("locator"))}
     causes = []
     wk = workup_knowledge().spec.causes
-    common = set.intersection(*({c.id for c in r.workup.candidates} for r in runs if r.workup)) if runs else set()
+    common = set.intersection(*({c.id for c in r.workup.candidates} for r in runs if r.workup))
     for c in (runs[0].workup.candidates if runs[0].workup else []):
         if c.id in common:
             causes.append({"id": c.id, "label": wk[c.id].patient_label, "summary": wk[c.id].patient_summary,
@@ -308,6 +337,7 @@ def run_check(answers: Answers) -> SelfCheckResult:
         protein=protein,
         exercise_deferred=any(it["id"] == "ex_deferred" for it in exercise),
         answered=answered,
+        cause_cite=cite(k.helps_cause_source.ref, k.helps_cause_source.locator),
     )
 
 

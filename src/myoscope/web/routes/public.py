@@ -16,7 +16,7 @@ from starlette.concurrency import run_in_threadpool
 
 from ...errors import RecordValidationError
 from ...selfcheck import flags_for, questions, run_check, warning_signs_needed
-from ...selfcheck.guide import guide_page, guide_index
+from ...selfcheck.guide import guide_index, guide_page
 from ...selfcheck.knowledge import public_knowledge
 from ...selfcheck.service import MONTHS, problems_by_field
 from ..deps import Settings
@@ -63,8 +63,10 @@ async def _answers(request: Request) -> dict[str, str]:
 
 
 def _main_form(request: Request, settings: Settings, answers: dict[str, str],
-               problems: dict[str, list[str]] | None = None, status: int = 200, help_seen: bool = False) -> Response:
-    return _render(request, settings, "public/check_questions.html", status, answers=answers, help_seen=help_seen,
+               problems: dict[str, list[str]] | None = None, status: int = 200,
+               help_seen: bool = False) -> Response:
+    return _render(request, settings, "public/check_questions.html", status, answers=answers,
+                   help_seen=help_seen,
                    problems=problems or {}, sarc_f=questions("sarc_f"), about=questions("about_you"),
                    carried=_carried(answers, main=True), months_field=MONTHS)
 
