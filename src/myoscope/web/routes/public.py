@@ -8,6 +8,7 @@ decision is the self-check service's (``myoscope.selfcheck``); these handlers on
 from __future__ import annotations
 
 import hmac
+from datetime import date
 import secrets
 from typing import Any
 
@@ -139,7 +140,7 @@ async def check_summary(request: Request, settings: Settings) -> Response:
     except RecordValidationError as exc:
         return _main_form(request, settings, answers, problems_by_field(exc.problems), 422)
     return _render(request, settings, "public/check_summary.html", result=result, answers=answers,
-                   pdf=patient_pdf_available())
+                   pdf=patient_pdf_available(), today=date.today().isoformat())
 
 
 @router.get("/learn")
