@@ -14,6 +14,7 @@ from __future__ import annotations
 import html
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any
 
 from ..errors import Problem, RecordValidationError
@@ -266,17 +267,22 @@ class SelfCheckResult:
         return f"<ul>{items}</ul>"
 
 
-def _label_of(name: str) -> str:
-    """The question text that asks for a record field (for 'what is undecided')."""
+@cache
+def _questions_by_field() -> dict[str, str]:
     by_name = {q.name: q.text for step in ("sarc_f", "about_you") for q in questions(step)}
     k = public_knowledge().check
     by_name["calf_circumference"] = k.calf.question
     by_name[k.tests_at_home["chair"].field] = k.tests_at_home["chair"].question
-    return by_name.get(name, load_catalog().label_of(name))
+    return by_name
 
 
-def _combine(runs: list[PathwayResult], did: str) -> tuple[str, bool, list[dict[str, Any]], list[str]]:
-    results = [r.to_dict()["results"][did] for r in runs]
+def _label_of(name: str) -> str:
+    """The question text that asks for a record field (for 'what is undecided')."""
+    return _questions_by_field().get(name) or load_catalog().label_of(name)
+
+
+def _combine(runs: list[dict[str, Any]], did: str) -> tuple[str, bool, list[dict[str, Any]], list[str]]:
+    results = [r["results"][did] for r in runs]
     first = results[0]
     decisive = list(dict.fromkeys(m for r in results for m in r["decisive_measures"]))
     if len({r["outcome"] for r in results}) > 1:
@@ -291,12 +297,13 @@ def run_check(answers: Answers) -> SelfCheckResult:
     k = public_knowledge().check
     rec = record_from(answers)
     runs = _assess(rec)
+    dicts = [r.to_dict() for r in runs]
     verdicts: list[Verdict] = []
     undecided: list[str] = []
     for did, words in k.verdicts.items():
         if did == "ewgsop2" and k.tests_at_home["chair"].field not in rec:
             continue  # the only EWGSOP2 input a person can give at home is the chair test
-        outcome, decided, trace, decisive = _combine(runs, did)
+        outcome, decided, trace, decisive = _combine(dicts, did)
         src = k.verdict_sources[did]
         verdicts.append(Verdict(
             did, outcome, decided, words.get(outcome, words.get("indeterminate", "")),
@@ -306,8 +313,7 @@ def run_check(answers: Answers) -> SelfCheckResult:
         ))
         if not decided and did != "ewgsop2":
             undecided += [_label_of(m) for m in decisive]
-    first = runs[0].to_dict()
-    plan = first.get("plan") or {}
+    plan = dicts[0].get("plan") or {}
     exercise = plan.get("sections", {}).get("exercise", [])
     helps = [
         {"id": it["id"], "text": k.helps[it["id"]], "dose": patient_dose(it.get("dose") or {}),

@@ -8,8 +8,8 @@ decision is the self-check service's (``myoscope.selfcheck``); these handlers on
 from __future__ import annotations
 
 import hmac
-from datetime import date
 import secrets
+from datetime import date
 from typing import Any
 
 from fastapi import APIRouter, Request, Response
