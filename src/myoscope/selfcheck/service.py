@@ -231,6 +231,8 @@ class SelfCheckResult:
     exercise_deferred: bool
     answered: list[tuple[str, str]] = field(default_factory=list)
     cause_cite: Citation | None = None
+    #: derived measures a person gave the inputs for (weight change %, walking speed m/s)
+    measured: dict[str, Any] = field(default_factory=dict)
 
     @property
     def urgent(self) -> list[dict[str, Any]]:
@@ -344,7 +346,20 @@ def run_check(answers: Answers) -> SelfCheckResult:
         exercise_deferred=any(it["id"] == "ex_deferred" for it in exercise),
         answered=answered,
         cause_cite=cite(k.helps_cause_source.ref, k.helps_cause_source.locator),
+        measured=_measured(dicts[0], rec),
     )
+
+
+def _measured(result: Mapping[str, Any], rec: Mapping[str, Any]) -> dict[str, Any]:
+    """Weight change over the window given and walking speed, as the record derived them."""
+    derived = result.get("derived") or {}
+    out: dict[str, Any] = {}
+    if derived.get("weight_loss_percent") is not None and rec.get("weight_history"):
+        out["weight_loss_percent"] = derived["weight_loss_percent"]
+        out["months"] = rec["weight_history"][0]["months_ago"]
+    if derived.get("gait_speed") is not None:
+        out["gait_speed"] = derived["gait_speed"]
+    return out
 
 
 def _answered(answers: Answers) -> list[tuple[str, str]]:

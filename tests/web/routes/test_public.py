@@ -164,3 +164,13 @@ def test_public_pages_make_no_third_party_requests(client: TestClient) -> None:
         for attr in re.findall(r'(?:src|href|action)="([^"]*)"', html):
             if attr.startswith(("http://", "https://", "//")):
                 assert re.search(rf'<a class="cite" href="{re.escape(attr)}"', html), attr
+
+
+def test_the_result_reports_weight_change_and_walking_speed(client: TestClient) -> None:
+    token = start(client)
+    r = client.post("/check/result", data={"csrf_token": token, "weight": "61", "weight_before": "66",
+                                           "weight_before_months": "9", "gait_time": "5"})
+    assert r.status_code == 200
+    measured = r.text.split('data-testid="result-measured"', 1)[1].split("</section>", 1)[0]
+    assert "You lost 7.58% of your weight in 9 months." in measured  # (66 - 61) / 66, from the record
+    assert "Your walking speed: 0.8 metres a second." in measured  # 4 m in 5 s
