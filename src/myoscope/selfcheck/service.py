@@ -289,7 +289,13 @@ def _combine(runs: list[dict[str, Any]], did: str) -> tuple[str, bool, list[dict
     decisive = list(dict.fromkeys(m for r in results for m in r["decisive_measures"]))
     if len({r["outcome"] for r in results}) > 1:
         return "indeterminate", False, [], ["sex", *decisive]
-    return first["outcome"], bool(first["decided"]), first["trace"], decisive
+    trace = first["trace"]
+    if len(results) == len(SEXES):  # sex unknown: a sex-specific cut-off is shown for both sexes
+        other = {t["node"]: t for t in results[1]["trace"]}
+        trace = [t | {"by_sex": dict(zip(SEXES, (t["cutoff"], other[t["node"]]["cutoff"]), strict=True))}
+                 if t["node"] in other and other[t["node"]].get("cutoff") != t.get("cutoff") else t
+                 for t in trace]
+    return first["outcome"], bool(first["decided"]), trace, decisive
 
 
 def run_check(answers: Answers) -> SelfCheckResult:

@@ -174,3 +174,12 @@ def test_the_result_reports_weight_change_and_walking_speed(client: TestClient) 
     measured = r.text.split('data-testid="result-measured"', 1)[1].split("</section>", 1)[0]
     assert "You lost 7.58% of your weight in 9 months." in measured  # (66 - 61) / 66, from the record
     assert "Your walking speed: 0.8 metres a second." in measured  # 4 m in 5 s
+
+
+def test_an_unknown_sex_shows_both_calf_cut_offs(client: TestClient) -> None:
+    token = start(client)
+    r = client.post("/check/result", data={"csrf_token": token, **POSITIVE, "calf_circumference": "30.5"})
+    assert "The cut-off is below 33 cm for women and below 34 cm for men." in r.text
+    r = client.post("/check/result", data={"csrf_token": token, **POSITIVE, "calf_circumference": "30.5",
+                                           "sex": "male"})
+    assert "The cut-off is below 34 cm." in r.text
