@@ -78,7 +78,7 @@ def guide_index() -> dict[str, Any]:
     return {
         "title": g.intro.title,
         "paragraphs": [Statement(p.text, (_c(p.source),)) for p in g.intro.paragraphs],
-        "causes": [{"id": cid, "label": c.patient_label, "summary": c.patient_summary}
+        "causes": [{"id": cid, "label": c.patient_label, "summary": c.patient_summary, "cite": _c(c.source)}
                    for cid, c in wk.causes.items()],
     }
 

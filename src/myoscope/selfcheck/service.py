@@ -225,7 +225,7 @@ class SelfCheckResult:
     verdicts: list[Verdict]
     undecided: list[str]  # questions (their text) whose answer could change a verdict
     causes: list[dict[str, Any]]
-    next_tests: list[dict[str, str]]
+    next_tests: list[dict[str, Any]]
     helps: list[dict[str, Any]]
     protein: dict[str, Any] | None
     exercise_deferred: bool
@@ -250,8 +250,8 @@ class SelfCheckResult:
             "flags": self.flags,
             "verdicts": [{**v.__dict__, "citation": v.citation.__dict__} for v in self.verdicts],
             "undecided": self.undecided,
-            "causes": self.causes,
-            "next_tests": self.next_tests,
+            "causes": [{**c, "cite": c["cite"].__dict__} for c in self.causes],
+            "next_tests": [{"text": t["text"], "citation": t["cite"].__dict__} for t in self.next_tests],
             "helps": [{**h, "citation": h["citation"].__dict__ if h["citation"] else None}
                       for h in self.helps],
             "protein": {k: v for k, v in self.protein.items() if k != "cite"} if self.protein else None,
@@ -338,7 +338,8 @@ def run_check(answers: Answers) -> SelfCheckResult:
     for c in (runs[0].workup.candidates if runs[0].workup else []):
         if c.id in common:
             causes.append({"id": c.id, "label": wk[c.id].patient_label, "summary": wk[c.id].patient_summary,
-                           "pointers": [h.patient_text for h in c.findings_for]})
+                           "pointers": [h.patient_text for h in c.findings_for],
+                           "cite": cite(wk[c.id].source.ref, wk[c.id].source.locator)})
     answered = _answered(answers)
     return SelfCheckResult(
         answers={key: str(v) for key, v in answers.items() if key != "csrf_token"},
@@ -346,7 +347,7 @@ def run_check(answers: Answers) -> SelfCheckResult:
         verdicts=verdicts,
         undecided=list(dict.fromkeys(undecided)),
         causes=causes,
-        next_tests=[{"text": p.text, "source": p.source.ref} for p in k.next_tests],
+        next_tests=[{"text": p.text, "cite": cite(p.source.ref, p.source.locator)} for p in k.next_tests],
         helps=helps,
         protein=protein,
         exercise_deferred=any(it["id"] == "ex_deferred" for it in exercise),

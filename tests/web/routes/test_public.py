@@ -134,6 +134,8 @@ def test_the_form_needs_its_csrf_token(client: TestClient) -> None:
 def test_every_guide_page_cites_every_statement(client: TestClient) -> None:
     r = client.get("/learn")
     assert r.status_code == 200
+    index = r.text.split('data-testid="guide-causes"', 1)[1].split("</ul>", 1)[0]
+    assert index.count("<li>") == len(guide_index()["causes"]) == index.count('class="cite"')
     for c in guide_index()["causes"]:
         page = client.get(f"/learn/{c['id']}")
         assert page.status_code == 200, c["id"]
