@@ -89,4 +89,11 @@ FILTERS = {
     "sources": sources,
     "sarc_f_answers": sarc_f_answers,
 }
-GLOBALS = {"badge_kind": badge_kind, "LIST_DEFINITIONS": LIST_DEFINITIONS}
+
+
+def untranslated(message: str, **values: Any) -> str:
+    """``_`` on pages that pass no translation (the clinician pages are English only)."""
+    return message.format(**values) if values else message
+
+
+GLOBALS = {"badge_kind": badge_kind, "LIST_DEFINITIONS": LIST_DEFINITIONS, "_": untranslated}

@@ -34,6 +34,9 @@ MATRIX: dict[tuple[str, str], dict[str, int]] = {
 }
 PUBLIC = {("GET", "/"), ("GET", "/login"), ("POST", "/login"), ("POST", "/logout"), ("POST", "/patients"),
           ("POST", "/assess")}
+#: the public self-check and guide: open without sign-in, no patient data (test_public.py)
+ANONYMOUS = {("GET", "/check"), ("POST", "/check/story"), ("POST", "/check/signs"), ("POST", "/check/questions"),
+             ("POST", "/check/result"), ("POST", "/check/summary"), ("GET", "/learn"), ("GET", "/learn/{cause_id}")}
 USERS = {"clinician": "alice", "admin": "adam", "researcher": "rita"}
 
 
@@ -43,7 +46,16 @@ def test_every_route_is_in_the_matrix(world: World) -> None:
     routes = {(m, r.path) for router in ROUTERS for r in router.routes
               for m in (getattr(r, "methods", None) or ()) if m != "HEAD"}
     assert routes
-    assert routes == set(MATRIX) | PUBLIC
+    assert routes == set(MATRIX) | PUBLIC | ANONYMOUS
+
+
+def test_the_public_pages_need_no_sign_in_and_their_forms_need_their_token(client: TestClient) -> None:
+    for method, template in sorted(ANONYMOUS):
+        path = template.replace("{cause_id}", "als")
+        if method == "GET":
+            assert client.get(path, follow_redirects=False).status_code == 200, path
+        else:  # no check token: refused, whoever asks
+            assert client.post(path, data={"csrf_token": "x"}, follow_redirects=False).status_code == 400, path
 
 
 @pytest.mark.parametrize("role", sorted(USERS))

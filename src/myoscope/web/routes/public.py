@@ -1,0 +1,156 @@
+"""The public pages (no sign-in): the self-check (/check) and the guide (/learn).
+
+Nothing is stored: the answers travel in the form from step to step and are forgotten when the
+page is closed; the only cookie is the form's CSRF token (double-submit, path /check). Every
+decision is the self-check service's (``myoscope.selfcheck``); these handlers only choose the page.
+"""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+from datetime import date
+from typing import Any
+
+from fastapi import APIRouter, Request, Response
+from starlette.concurrency import run_in_threadpool
+
+from ...errors import RecordValidationError
+from ...selfcheck import flags_for, questions, run_check, warning_signs_needed
+from ...selfcheck.guide import guide_index, guide_page
+from ...selfcheck.knowledge import public_knowledge
+from ...selfcheck.service import MONTHS, problems_by_field
+from ..deps import Settings
+from ..errors import WebError
+from ..i18n import choose, gettext_for
+from ..selfcheck_pdf import patient_pdf_available
+from .render import page
+
+router = APIRouter()
+CHECK_CSRF_COOKIE = "myoscope_check_csrf"
+#: form fields that are not answers
+_CONTROL = {"csrf_token", "help_seen"}
+
+
+class PageGone(WebError):
+    status = 404
+    title = "Not found"
+
+
+def _ctx(request: Request, **extra: Any) -> dict[str, Any]:
+    lang = choose(request.headers.get("accept-language"))
+    return {"_": gettext_for(lang), "lang": lang, "public": True, "k": public_knowledge().check, **extra}
+
+
+def _token(request: Request) -> str:
+    return request.cookies.get(CHECK_CSRF_COOKIE) or secrets.token_urlsafe(32)
+
+
+def _render(request: Request, settings: Settings, name: str, status: int = 200, **extra: Any) -> Response:
+    token = _token(request)
+    response = page(request, name, _ctx(request, csrf=token, **extra), status)
+    response.set_cookie(CHECK_CSRF_COOKIE, token, httponly=True, samesite="lax",
+                        secure=settings.cookie_secure, path="/check")
+    return response
+
+
+async def _answers(request: Request) -> dict[str, str]:
+    form = await request.form()
+    token = form.get("csrf_token")
+    cookie = request.cookies.get(CHECK_CSRF_COOKIE, "")
+    if not cookie or not isinstance(token, str) or not hmac.compare_digest(cookie, token):
+        raise WebError("the form has expired: please start the self-check again at /check")
+    return {k: v for k, v in form.items() if isinstance(v, str) and v.strip() and k not in _CONTROL}
+
+
+def _main_form(request: Request, settings: Settings, answers: dict[str, str],
+               problems: dict[str, list[str]] | None = None, status: int = 200,
+               help_seen: bool = False) -> Response:
+    return _render(request, settings, "public/check_questions.html", status, answers=answers,
+                   help_seen=help_seen,
+                   problems=problems or {}, sarc_f=questions("sarc_f"), about=questions("about_you"),
+                   carried=_carried(answers, main=True), months_field=MONTHS)
+
+
+def _carried(answers: dict[str, str], main: bool) -> dict[str, str]:
+    """The answers of earlier steps, carried as hidden fields (the main form's own are shown)."""
+    story = {q.name for step in ("story", "warning_signs") for q in questions(step)}
+    return {k: v for k, v in answers.items() if (k in story) == main}
+
+
+@router.get("/check")
+def check_start(request: Request, settings: Settings) -> Response:
+    return _render(request, settings, "public/check_start.html", answers={}, problems={},
+                   story=questions("story"))
+
+
+@router.post("/check/story")
+async def check_story(request: Request, settings: Settings) -> Response:
+    answers = await _answers(request)
+    try:
+        await run_in_threadpool(flags_for, answers)
+    except RecordValidationError as exc:
+        return _render(request, settings, "public/check_start.html", 422, answers=answers,
+                       problems=problems_by_field(exc.problems), story=questions("story"))
+    if warning_signs_needed(answers):
+        return _render(request, settings, "public/check_signs.html", answers=answers, problems={},
+                       signs=questions("warning_signs"), carried=answers)
+    return _main_form(request, settings, answers)
+
+
+@router.post("/check/signs")
+async def check_signs(request: Request, settings: Settings) -> Response:
+    answers = await _answers(request)
+    flags = await run_in_threadpool(flags_for, answers)
+    urgent = [f for f in flags if f["urgency"] in ("emergency", "urgent")]
+    if urgent:
+        return _render(request, settings, "public/check_help.html", flags=urgent, answers=answers,
+                       carried=answers)
+    return _main_form(request, settings, answers)
+
+
+@router.post("/check/questions")
+async def check_questions(request: Request, settings: Settings) -> Response:
+    help_seen = (await request.form()).get("help_seen") == "yes"  # the person saw the help page
+    return _main_form(request, settings, await _answers(request), help_seen=help_seen)
+
+
+@router.post("/check/result")
+async def check_result(request: Request, settings: Settings) -> Response:
+    form = await request.form()
+    answers = await _answers(request)
+    try:
+        result = await run_in_threadpool(run_check, answers)
+    except RecordValidationError as exc:
+        return _main_form(request, settings, answers, problems_by_field(exc.problems), 422,
+                          help_seen=form.get("help_seen") == "yes")
+    if result.urgent and form.get("help_seen") != "yes":
+        # an urgent red flag is shown before any other result, whatever the path to it
+        return _render(request, settings, "public/check_help.html", flags=result.urgent, answers=answers,
+                       carried=answers, to_result=True)
+    return _render(request, settings, "public/check_result.html", result=result, answers=answers,
+                   pdf=patient_pdf_available())
+
+
+@router.post("/check/summary")
+async def check_summary(request: Request, settings: Settings) -> Response:
+    answers = await _answers(request)
+    try:
+        result = await run_in_threadpool(run_check, answers)
+    except RecordValidationError as exc:
+        return _main_form(request, settings, answers, problems_by_field(exc.problems), 422)
+    return _render(request, settings, "public/check_summary.html", result=result, answers=answers,
+                   pdf=patient_pdf_available(), today=date.today().isoformat())
+
+
+@router.get("/learn")
+def learn(request: Request) -> Response:
+    return page(request, "public/learn_index.html", _ctx(request, guide=guide_index()))
+
+
+@router.get("/learn/{cause_id}")
+def learn_cause(request: Request, cause_id: str) -> Response:
+    entry = guide_page(cause_id)
+    if entry is None:
+        raise PageGone("there is no guide page with that name")
+    return page(request, "public/learn_cause.html", _ctx(request, entry=entry))

@@ -1,0 +1,187 @@
+"""The public self-check and guide over HTTP: no sign-in, nothing stored, red flags first."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import func, inspect, select, table
+
+from myoscope.selfcheck.guide import guide_index
+from myoscope.web.routes.public import CHECK_CSRF_COOKIE
+
+from ..conftest import World, csrf_of
+
+POSITIVE = {
+    "sarc_f.strength": "a_lot_or_unable",
+    "sarc_f.assistance_walking": "some",
+    "sarc_f.rise_from_chair": "some",
+    "sarc_f.climb_stairs": "a_lot_or_unable",
+    "sarc_f.falls": "1",
+}
+
+
+def start(client: TestClient) -> str:
+    r = client.get("/check")
+    assert r.status_code == 200
+    return csrf_of(r.text)
+
+
+def row_counts(world: World) -> dict[str, int]:
+    engine = world.app.state.engine
+    names = inspect(engine).get_table_names()
+    assert names, "the registry has tables"
+    with engine.connect() as c:
+        return {n: c.execute(select(func.count()).select_from(table(n))).scalar_one() for n in names}
+
+
+def test_a_completed_self_check_stores_nothing_and_sets_only_the_csrf_cookie(world: World) -> None:
+    before = row_counts(world)
+    with TestClient(world.app, base_url="http://testserver") as client:
+        token = start(client)
+        story = {"csrf_token": token, "history.symptoms.weakness": "yes", "history.tempo": "days",
+                 "history.course": "progressive"}
+        seen: set[str] = set()
+        for path, data in (("/check/story", story), ("/check/signs", story),
+                           ("/check/questions", {"csrf_token": token}),
+                           ("/check/result", {"csrf_token": token, "help_seen": "yes", **POSITIVE,
+                                              "age": "78", "sex": "female", "weight": "61",
+                                              "weight_before": "66", "weight_before_months": "9",
+                                              "calf_circumference": "30.5", "chair_stand_time": "17",
+                                              "gait_time": "5"}),
+                           ("/check/summary", {"csrf_token": token, **POSITIVE})):
+            r = client.post(path, data=data)
+            assert r.status_code == 200, (path, r.text[:500])
+            seen |= {c.split("=", 1)[0] for c in r.headers.get_list("set-cookie")}
+        assert "result-verdicts" in r.text
+    assert seen == {CHECK_CSRF_COOKIE}
+    assert row_counts(world) == before
+
+
+def test_positive_sarc_f_is_scored_by_the_definition(client: TestClient) -> None:
+    token = start(client)
+    r = client.post("/check/result", data={"csrf_token": token, **POSITIVE})
+    assert r.status_code == 200
+    assert 'data-testid="verdict-sarc_f" data-outcome="positive"' in r.text
+    assert "Your score: 7 points. A score of 4 or more" in r.text
+
+
+def test_a_skipped_question_is_unknown_never_zero(client: TestClient) -> None:
+    token = start(client)
+    # three items answered "none" (0) and two skipped: 0 + 0 + 0 could still reach 4 with 2 + 2
+    data = {"csrf_token": token, "sarc_f.strength": "none", "sarc_f.assistance_walking": "none",
+            "sarc_f.rise_from_chair": "none"}
+    r = client.post("/check/result", data=data)
+    assert 'data-testid="verdict-sarc_f" data-outcome="indeterminate"' in r.text
+    undecided = r.text.split('data-testid="result-undecided"', 1)[1].split("</section>", 1)[0]
+    assert "How much difficulty do you have climbing a flight of 10 stairs?" in undecided
+    assert "How many times have you fallen in the past year?" in undecided
+    # with the same two items answered "none" the verdict is negative: the skip was not a 0
+    r = client.post("/check/result", data=data | {"sarc_f.climb_stairs": "none", "sarc_f.falls": "0"})
+    assert 'data-outcome="negative"' in r.text
+
+
+def test_bad_answers_are_named_on_the_page_with_the_form_refilled(client: TestClient) -> None:
+    token = start(client)
+    r = client.post("/check/result", data={"csrf_token": token, "age": "300", "weight": "abc",
+                                           "sarc_f.strength": "some"})
+    assert r.status_code == 422
+    assert 'data-testid="problem-age"' in r.text and "300 years is implausible" in r.text
+    assert 'data-testid="problem-weight"' in r.text and "abc" in r.text
+    assert 'value="300"' in r.text and 'value="abc"' in r.text
+    assert re.search(r'value="some"\s+checked', r.text)
+
+
+def test_a_red_flag_story_leads_to_the_urgent_page_before_any_result(client: TestClient) -> None:
+    token = start(client)
+    story = {"csrf_token": token, "history.symptoms.weakness": "yes", "history.tempo": "days",
+             "history.course": "progressive"}
+    r = client.post("/check/story", data=story)
+    assert 'data-testid="signs-form"' in r.text
+    r = client.post("/check/signs", data=story)
+    assert 'data-testid="get-help" data-urgency="emergency"' in r.text
+    assert "Get help now" in r.text and "What to say to the doctor" in r.text
+    assert "result-verdicts" not in r.text
+    # posting straight to the result still shows the help page first
+    r = client.post("/check/result", data=story | POSITIVE)
+    assert 'data-testid="get-help"' in r.text and "result-verdicts" not in r.text
+    r = client.post("/check/result", data=story | POSITIVE | {"help_seen": "yes"})
+    assert "result-verdicts" in r.text and 'data-testid="result-flags"' in r.text
+
+
+def test_dark_urine_with_aching_muscles_is_urgent(client: TestClient) -> None:
+    token = start(client)
+    story = {"csrf_token": token, "history.symptoms.dark_urine": "yes"}
+    assert 'data-testid="signs-form"' in client.post("/check/story", data=story).text
+    r = client.post("/check/signs", data=story | {"history.symptoms.muscle_pain": "yes"})
+    assert 'data-urgency="urgent"' in r.text and "See a doctor within days" in r.text
+
+
+def test_a_quiet_story_goes_straight_to_the_questions(client: TestClient) -> None:
+    token = start(client)
+    r = client.post("/check/story", data={"csrf_token": token, "history.tempo": "years",
+                                          "history.course": "progressive"})
+    assert 'data-testid="check-form"' in r.text
+
+
+def test_the_form_needs_its_csrf_token(client: TestClient) -> None:
+    start(client)
+    r = client.post("/check/result", data={"csrf_token": "forged", **POSITIVE})
+    assert r.status_code == 400 and "expired" in r.text
+
+
+def test_every_guide_page_cites_every_statement(client: TestClient) -> None:
+    r = client.get("/learn")
+    assert r.status_code == 200
+    index = r.text.split('data-testid="guide-causes"', 1)[1].split("</ul>", 1)[0]
+    assert index.count("<li>") == len(guide_index()["causes"]) == index.count('class="cite"')
+    for c in guide_index()["causes"]:
+        page = client.get(f"/learn/{c['id']}")
+        assert page.status_code == 200, c["id"]
+        for item in re.findall(r"<li>(.*?)</li>", page.text, flags=re.S):
+            if "cites" in item or "href=\"/learn" in item:
+                continue
+            pytest.fail(f"/learn/{c['id']}: a statement without a citation: {item[:80]}")
+        assert page.text.count('class="cite"') >= 4
+    assert client.get("/learn/not-a-cause").status_code == 404
+
+
+def test_the_age_related_page_prints_the_simulator_figures(client: TestClient) -> None:
+    from myoscope.simulate.parameters import load_trajectory
+
+    value = next(v for v in load_trajectory().parameters["ageing_mass_rate"].values
+                 if v.when.age and v.when.age.contains(75))
+    page = client.get("/learn/age_related_sarcopenia").text
+    assert f"about {value.central:g}% a year (from {value.range[0]:g}% to {value.range[1]:g}%)" in page
+    assert "This is only true at the high end." in page
+
+
+def test_public_pages_make_no_third_party_requests(client: TestClient) -> None:
+    token = start(client)
+    pages = [client.get("/check").text, client.get("/learn").text, client.get("/learn/als").text,
+             client.post("/check/result", data={"csrf_token": token, **POSITIVE}).text]
+    for html in pages:
+        assert "<script" not in html
+        for attr in re.findall(r'(?:src|href|action)="([^"]*)"', html):
+            if attr.startswith(("http://", "https://", "//")):
+                assert re.search(rf'<a class="cite" href="{re.escape(attr)}"', html), attr
+
+
+def test_the_result_reports_weight_change_and_walking_speed(client: TestClient) -> None:
+    token = start(client)
+    r = client.post("/check/result", data={"csrf_token": token, "weight": "61", "weight_before": "66",
+                                           "weight_before_months": "9", "gait_time": "5"})
+    assert r.status_code == 200
+    measured = r.text.split('data-testid="result-measured"', 1)[1].split("</section>", 1)[0]
+    assert "You lost 7.58% of your weight in 9 months." in measured  # (66 - 61) / 66, from the record
+    assert "Your walking speed: 0.8 metres a second." in measured  # 4 m in 5 s
+
+
+def test_an_unknown_sex_shows_both_calf_cut_offs(client: TestClient) -> None:
+    token = start(client)
+    r = client.post("/check/result", data={"csrf_token": token, **POSITIVE, "calf_circumference": "30.5"})
+    assert "The cut-off is below 33 cm for women and below 34 cm for men." in r.text
+    r = client.post("/check/result", data={"csrf_token": token, **POSITIVE, "calf_circumference": "30.5",
+                                           "sex": "male"})
+    assert "The cut-off is below 34 cm." in r.text
