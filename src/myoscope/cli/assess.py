@@ -26,6 +26,7 @@ def assess(
     error and the others are still assessed (exit status 2 at the end)."""
     from ..knowledge import load_knowledge
     from ..pathway import run_pathway as run
+    from ..payloads import assess_json
 
     if format not in ("text", "json"):
         fail(f"unknown format {format!r} (expected text or json)")
@@ -35,11 +36,10 @@ def assess(
     batch = RecordBatch(files)
     json_out, text_out = JsonStream(), TextStream()
     for record in batch:
-        result = run(record, ids)
         if format == "json":
-            json_out.add(result.to_dict())
+            json_out.add(assess_json(record, ids))  # the API's POST /assess returns the same document
         else:
-            text_out.add(str(result))
+            text_out.add(str(run(record, ids)))
     if format == "json":
         json_out.close(empty_list=not batch.bad)
     batch.finish()

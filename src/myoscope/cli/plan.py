@@ -28,6 +28,7 @@ def plan_cmd(
     """Make the treatment plan for each record: treat the cause, exercise, nutrition, physiotherapy,
     what not to do, goals and follow-up, every item cited."""
     from ..pathway import plan_of
+    from ..payloads import plan_json
     from ..plan.render import render_html
 
     if format not in FORMATS:
@@ -35,14 +36,12 @@ def plan_cmd(
     if out is not None:
         check_output(out, files, "--output")
     batch = RecordBatch(files)
-    plans = [plan_of(r) for r in batch]
-    if format == "json":
-        payload: Any = plans[0].to_dict() if len(plans) == 1 else [p.to_dict() for p in plans]
-        text = dumps(payload)
-    elif format == "html":
-        text = render_html(plans).rstrip("\n")
+    if format == "json":  # the API's POST /plan returns the same document
+        plans: list[Any] = [plan_json(r) for r in batch]
+        text = dumps(plans[0] if len(plans) == 1 else plans)
     else:
-        text = "\n\n".join(str(p) for p in plans)
+        plans = [plan_of(r) for r in batch]
+        text = render_html(plans).rstrip("\n") if format == "html" else "\n\n".join(str(p) for p in plans)
     if plans or not batch.bad:
         if out is None:
             typer.echo(text)

@@ -26,16 +26,17 @@ def workup_cmd(
     each (stated weights, cited), red flags by urgency, next tests and the questions to ask.
     It supports and does not replace clinical diagnosis."""
     from ..pathway import workup_of
+    from ..payloads import workup_json
 
     if format not in FORMATS:
         fail(f"unknown format {format!r} (expected {', '.join(FORMATS)})")
     batch = RecordBatch(files)
     out: JsonStream | TextStream = JsonStream() if format == "json" else TextStream()
     for record in batch:
-        w = workup_of(record)
         if isinstance(out, JsonStream):
-            out.add(dict(w.to_dict(), source=w.source, id=w.record_id))
+            out.add(workup_json(record))  # the API's POST /workup returns the same document
         else:
+            w = workup_of(record)
             out.add(w.patient_text() if format == "patient" else str(w))
     if isinstance(out, JsonStream):
         out.close(empty_list=not batch.bad)

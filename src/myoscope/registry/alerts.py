@@ -9,7 +9,7 @@ on screen (:func:`myoscope.registry.changes.patient_changes`).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -177,12 +177,13 @@ def stored_in_population(session: Session, patient_id: int) -> Callable[[str], b
 
 
 def compute_alerts(session: Session, *, organisation_name: str | None = None, latest_only: bool = True,
-                   limit: int | None = None, after: str | None = None, actor: str) -> AlertReport:
+                   limit: int | None = None, after: str | None = None, actor: str,
+                   context: Mapping[str, Any] | None = None) -> AlertReport:
     """Alerts for every patient (at their latest visit, or over their whole history), a page at a time.
 
     With ``limit``, the scan stops after the patient whose alerts bring the page to ``limit`` or
     more, and ``next_after`` says where the next page starts (``after``). Audited as one read
-    naming the patients whose alerts are shown."""
+    naming the patients whose alerts are shown (``context``, e.g. a request id, joins its details)."""
     rules, catalog = load_change_rules(), load_catalog()
     report = AlertReport(latest_only=latest_only)
     after_id = int(decode_cursor(after)[0]) if after else 0
