@@ -196,5 +196,5 @@ def compute_alerts(session: Session, *, organisation_name: str | None = None, la
             break
     shown = sorted({a.pseudonym for a in report.alerts})
     audit.record(session, actor=actor, action="read", entity="alerts", organisation=organisation_name,
-                 patients_scanned=report.patients, patients_shown=shown)
+                 patients_scanned=report.patients, patients_shown=shown, **dict(context or {}))
     return report
