@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import Select, String, exists, func, select, type_coerce
 from sqlalchemy.orm import Session, aliased
 
+from ..errors import RegistryError
 from ..measures import Catalog, load_catalog
 from . import audit
 from .changes import (
@@ -176,6 +177,15 @@ def stored_in_population(session: Session, patient_id: int) -> Callable[[str], b
     return check
 
 
+def _after_id(after: str) -> int:
+    """The patient id of an alerts page token. :raises RegistryError: for one this code did not make."""
+    key = decode_cursor(after)
+    if len(key) != 1 or not key[0].isdigit() or len(key[0]) > 18:
+        raise RegistryError(f"{after!r} is not a page token of the alerts (use the one the previous page "
+                            "printed)")
+    return int(key[0])
+
+
 def compute_alerts(session: Session, *, organisation_name: str | None = None, latest_only: bool = True,
                    limit: int | None = None, after: str | None = None, actor: str,
                    context: Mapping[str, Any] | None = None) -> AlertReport:
@@ -186,7 +196,7 @@ def compute_alerts(session: Session, *, organisation_name: str | None = None, la
     naming the patients whose alerts are shown (``context``, e.g. a request id, joins its details)."""
     rules, catalog = load_change_rules(), load_catalog()
     report = AlertReport(latest_only=latest_only)
-    after_id = int(decode_cursor(after)[0]) if after else 0
+    after_id = _after_id(after) if after else 0
     for series in iter_series(session, organisation_name=organisation_name, after_id=after_id):
         report.patients += 1
         report.alerts += patient_alerts(series, rules, catalog, latest_only=latest_only,
