@@ -89,7 +89,10 @@ def list_visits(session: Session, where: Where, patient_id: int, *, limit: int =
         try:
             on, vid = date.fromisoformat(key[0]), int(key[1])
         except (ValueError, IndexError):
-            raise RegistryError(f"{after!r} is not a page token of this list") from None
+            vid = -1
+        if not 0 <= vid < 2**31 or len(key) != 2:
+            raise RegistryError(f"{after!r} is not a page token of this list (use the previous page's "
+                                "next_after)")
         stmt = stmt.where(or_(Visit.visit_date > on, and_(Visit.visit_date == on, Visit.id > vid)))
     found = list(session.scalars(stmt.order_by(Visit.visit_date, Visit.id).limit(limit + 1)
                                  .options(joinedload(Visit.measurements))).unique())
