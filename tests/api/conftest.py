@@ -15,11 +15,11 @@ import pytest
 
 pytest.importorskip("fastapi")
 
-from fastapi.testclient import TestClient  # noqa: E402
+from fastapi.testclient import TestClient
 
-from myoscope.registry.tokens import create_token  # noqa: E402
+from myoscope.registry.tokens import create_token
 
-from ..web.conftest import World, build_world  # noqa: E402
+from ..web.conftest import World, build_world
 
 USERS = {"clinician": "alice", "admin": "adam", "researcher": "rita", "foreign": "bob"}
 

@@ -12,6 +12,7 @@ every route, and any OpenAPI viewer can open the schema.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from fastapi import FastAPI
@@ -33,8 +34,9 @@ def _operation_id(route: APIRoute) -> str:
     return route.name
 
 
-def create_api(shared: Any) -> FastAPI:
-    """The API over the web app's ``state`` (engine, session factory, settings)."""
+def create_api(shared: Any = None) -> FastAPI:
+    """The API over the web app's ``state`` (engine, session factory, settings); with none, an API
+    that can only describe itself (its OpenAPI document)."""
     from .v1 import ROUTERS
 
     api = FastAPI(
@@ -49,9 +51,14 @@ def create_api(shared: Any) -> FastAPI:
         generate_unique_id_function=_operation_id,
     )
     for name in ("settings", "engine", "sessions"):
-        setattr(api.state, name, getattr(shared, name))
+        setattr(api.state, name, getattr(shared, name, None))
     for router in ROUTERS:
         api.include_router(router)
     errors.install(api)
     api.add_middleware(errors.CatchAll)
     return api
+
+
+def openapi_text() -> str:
+    """The API's OpenAPI document as committed in ``docs/openapi.json`` (a test keeps them equal)."""
+    return json.dumps(create_api().openapi(), indent=2, ensure_ascii=False) + "\n"

@@ -28,7 +28,8 @@ def audit_log(
 ) -> Response:
     """The audit rows of your organisation's patients and users, as the admin page shows them."""
     log = svc.audit_log(db, where, svc.AuditFilter(actor.strip(), action, entity.strip(), patient, page))
-    rows = [{"id": r.id, "at": r.at if r.at.tzinfo else r.at.replace(tzinfo=UTC), "actor": r.actor, "action": r.action, "entity": r.entity,
+    rows = [{"id": r.id, "at": r.at if r.at.tzinfo else r.at.replace(tzinfo=UTC), "actor": r.actor,
+             "action": r.action, "entity": r.entity,
              "entity_id": r.entity_id, "patient_id": r.patient_id, "details": r.details} for r in log.rows]
     doc = {"rows": rows, "total": log.total, "page": log.page, "pages": log.pages}
     return document(request, jsonable(doc), etag=False)
