@@ -127,8 +127,8 @@ async def load(base: str, token: str, users: int, seconds: float, target: Target
         await asyncio.gather(*(user() for _ in range(users)))
         elapsed = time.perf_counter() - t0
     q = statistics.quantiles(latencies, n=100, method="inclusive")
-    return {"n": len(latencies), "errors": errors, "kinds": dict(kinds), "rps": len(latencies) / elapsed, "p50": q[49] * 1000,
-            "p95": q[94] * 1000, "p99": q[98] * 1000}
+    return {"n": len(latencies), "errors": errors, "kinds": dict(kinds), "rps": len(latencies) / elapsed,
+            "p50": q[49] * 1000, "p95": q[94] * 1000, "p99": q[98] * 1000}
 
 
 def main() -> None:
