@@ -145,3 +145,19 @@ def test_every_route_declares_the_envelope(api: ApiWorld) -> None:
             for code in codes - {"200", "201", "304"}:
                 ref = op["responses"][code]["content"]["application/json"]["schema"]["$ref"]
                 assert ref.endswith("/ErrorEnvelope"), (method, path, code)
+
+
+def test_text_a_database_cannot_store_is_a_4xx_not_a_crash(client: TestClient, api: ApiWorld) -> None:
+    """A NUL byte (PostgreSQL refuses it) in a query or a correction; a lone surrogate in a record."""
+    import json
+
+    h = api.headers("alice")
+    assert_envelope(client.get("/api/v1/patients?q=a%00b", headers=h), 422, "invalid_request", ["q"])
+    assert_envelope(client.get("/api/v1/patients?after=WyJcdTAwMDAiXQ", headers=h), 400, "bad_request")
+    url = f"/api/v1/patients/{api.world.patient_a}/visits/{api.world.visit_a}/corrections"
+    assert_envelope(client.post(url, json={"changes": {"weight": "51 kg"}, "reason": "typo\x00"}, headers=h),
+                    422, "invalid_record", ["reason"])
+    r = client.post("/api/v1/assess", content=b'{"id": "\\ud800", "sex": "male"}',
+                    headers={**h, "Content-Type": "application/json"})
+    assert r.status_code in (200, 422), r.text[:300]
+    json.loads(r.content)  # valid JSON either way (the surrogate written back as its escape)

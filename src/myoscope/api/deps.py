@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, HTTPException, Path, Request
+from fastapi import Depends, HTTPException, Path, Query, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from ..registry import tokens
@@ -76,8 +76,24 @@ MAX_ID = 2**31 - 1
 PatientId = Annotated[int, Path(ge=1, le=MAX_ID, description="The patient's id (from the patient list).")]
 VisitId = Annotated[int, Path(ge=1, le=MAX_ID, description="The visit's id (from the visit list).")]
 
+#: a query text: no NUL byte (PostgreSQL refuses it in any text; SQLite would take it)
+NO_NUL = r"^[^\x00]*$"
+After = Annotated[str | None, Query(max_length=500, pattern=NO_NUL,
+                                    description="The previous page's next_after (null: the first page).")]
+
 ClinicalWhere = Annotated[Where, Depends(clinical_where)]
 AdminWhere = Annotated[Where, Depends(admin_where)]
 
-__all__ = ["Admin", "AdminWhere", "Clinical", "ClinicalWhere", "CurrentUser", "DbSession", "PatientId",
-           "RequireRole", "VisitId"]
+__all__ = [
+    "NO_NUL",
+    "Admin",
+    "AdminWhere",
+    "After",
+    "Clinical",
+    "ClinicalWhere",
+    "CurrentUser",
+    "DbSession",
+    "PatientId",
+    "RequireRole",
+    "VisitId",
+]

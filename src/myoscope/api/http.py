@@ -22,7 +22,8 @@ class DocumentResponse(Response):
     media_type = "application/json"
 
     def render(self, content: Any) -> bytes:
-        return dumps(content, indent=None).encode()
+        # a lone surrogate (JSON allows "\ud800" in a body) is written back as that same escape
+        return dumps(content, indent=None).encode("utf-8", errors="backslashreplace")
 
 
 def etag_of(body: bytes | memoryview) -> str:

@@ -28,6 +28,7 @@ from ..registry.changes import (
     patient_changes,
     verdicts_in_population,
 )
+from ..registry.limits import text_problems
 from ..registry.models import Assessment, Patient, Visit
 from ..registry.repo import series_of
 from ..registry.views import decode_cursor, encode_cursor
@@ -210,6 +211,8 @@ def page_patients(
     Audited as one read naming the patients shown, as the web list is.
     :raises RegistryError: for a page token this code did not make."""
     cursor = decode_cursor(after) if after else None
+    if cursor and (len(cursor) != 1 or text_problems("after", cursor[0])):
+        raise RegistryError(f"{after!r} is not a page token of the patient list")
     ids = select(Patient).where(Patient.organisation_id == where.who.organisation_id)
     if query:
         ids = ids.where(Patient.pseudonym.ilike(f"%{query}%"))

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session, joinedload
 from ..errors import Problem, RecordValidationError, RegistryError
 from ..registry.assessing import current_assessment, current_measurements, rebuild_row
 from ..registry.audit import jsonable
+from ..registry.limits import text_problems
 from ..registry.models import Patient, Visit
 from ..registry.views import decode_cursor, encode_cursor
 from . import corrections
@@ -115,10 +116,11 @@ def correct_visit(session: Session, where: Where, patient: Patient, visit: Visit
     known = {f.measure for f in fields}
     problems = [Problem(f"changes.{m}", "not a measure a visit correction can change") for m in changes
                 if m not in known]
+    problems += text_problems("changes", changes) + text_problems("reason", reason)
     if not changes:
         problems.append(Problem("changes", "required: at least one measure and its new value"))
     if problems:
-        if not reason.strip():
+        if not reason.strip() and not any(p.path == "reason" for p in problems):
             problems.append(Problem("reason", "required: why the visit is corrected"))
         raise RecordValidationError(problems)
     proposed = {**corrections.stored_data(patient, visit), **changes}

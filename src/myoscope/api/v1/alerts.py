@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request, Response
 
 from ...registry.alerts import compute_alerts
-from ..deps import ClinicalWhere, DbSession
+from ..deps import After, ClinicalWhere, DbSession
 from ..errors import ERROR_RESPONSES
 from ..http import document
 from ..schemas import AlertsOut
@@ -20,7 +20,7 @@ def alerts(
     request: Request, db: DbSession, where: ClinicalWhere,
     limit: Annotated[int, Query(ge=1, le=500, description="Stop after the patient whose alerts reach "
                                 "this many.")] = 100,
-    after: Annotated[str | None, Query(max_length=500, description="The previous page's next_after.")] = None,
+    after: After = None,
     all_visits: Annotated[bool, Query(alias="all", description="Alerts at every visit, not only the "
                                       "latest.")] = False,
 ) -> Response:

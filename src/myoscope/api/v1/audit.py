@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query, Request, Response
 
 from ...registry.audit import jsonable
 from ...web import admin as svc
-from ..deps import MAX_ID, AdminWhere, DbSession
+from ..deps import MAX_ID, NO_NUL, AdminWhere, DbSession
 from ..errors import ERROR_RESPONSES
 from ..http import document
 from ..schemas import AuditOut
@@ -20,9 +20,9 @@ router = APIRouter(prefix="/audit", tags=["audit"])
 @router.get("", operation_id="audit_log", responses={200: {"model": AuditOut}, **ERROR_RESPONSES})
 def audit_log(
     request: Request, db: DbSession, where: AdminWhere,
-    actor: Annotated[str, Query(max_length=100)] = "",
+    actor: Annotated[str, Query(max_length=100, pattern=NO_NUL)] = "",
     action: Annotated[str, Query(pattern="^(|create|read|update|delete)$")] = "",
-    entity: Annotated[str, Query(max_length=30)] = "",
+    entity: Annotated[str, Query(max_length=30, pattern=NO_NUL)] = "",
     patient: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
     page: Annotated[int, Query(ge=1, le=1_000_000, description="Page number (50 rows a page).")] = 1,
 ) -> Response:

@@ -9,14 +9,13 @@ from fastapi import APIRouter, Query, Request, Response
 from ...registry import repo
 from ...registry.audit import jsonable
 from ...web import patients as svc
-from ..deps import ClinicalWhere, DbSession, PatientId
+from ..deps import NO_NUL, After, ClinicalWhere, DbSession, PatientId
 from ..errors import CONFLICT, ERROR_RESPONSES, NOT_FOUND
 from ..http import document
 from ..schemas import PatientIn, PatientListOut, PatientOut
 
 router = APIRouter(prefix="/patients", tags=["patients"])
 Limit = Annotated[int, Query(ge=1, le=500, description="Rows per page.")]
-After = Annotated[str | None, Query(max_length=500, description="The previous page's next_after.")]
 
 
 def patient_document(view: svc.PatientPage) -> dict[str, Any]:
@@ -36,7 +35,7 @@ def patient_document(view: svc.PatientPage) -> dict[str, Any]:
 @router.get("", operation_id="list_patients", responses={200: {"model": PatientListOut}, **ERROR_RESPONSES})
 def list_patients(
     request: Request, db: DbSession, where: ClinicalWhere, limit: Limit = 50, after: After = None,
-    q: Annotated[str, Query(max_length=100, description="Pseudonym contains.")] = "",
+    q: Annotated[str, Query(max_length=100, pattern=NO_NUL, description="Pseudonym contains.")] = "",
 ) -> Response:
     """Your organisation's patients by pseudonym, with latest verdicts and red-flag urgency."""
     page = svc.page_patients(db, where, query=q.strip(), limit=limit, after=after)

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Body, Query, Request, Response
 from ...registry import repo
 from ...web import patients as svc
 from ...web import visit_records as visits
-from ..deps import ClinicalWhere, DbSession, PatientId, VisitId
+from ..deps import After, ClinicalWhere, DbSession, PatientId, VisitId
 from ..errors import ERROR_RESPONSES, NOT_FOUND, PRECONDITION
 from ..http import DocumentResponse, document, etag_of, require_match
 from ..schemas import (
@@ -24,7 +24,6 @@ from ..schemas import (
 
 router = APIRouter(prefix="/patients/{patient_id}/visits", tags=["visits"])
 Limit = Annotated[int, Query(ge=1, le=500, description="Visits per page.")]
-After = Annotated[str | None, Query(max_length=500, description="The previous page's next_after.")]
 VisitRecord = Annotated[dict[str, Any], Body(
     description="The visit's record (DESIGN §5) with its `date`; sex and birth date are the patient's.",
     examples=[{k: v for k, v in EXAMPLE_RECORD.items() if k not in ("id", "sex", "age")}
