@@ -180,7 +180,7 @@ def stored_in_population(session: Session, patient_id: int) -> Callable[[str], b
 def _after_id(after: str) -> int:
     """The patient id of an alerts page token. :raises RegistryError: for one this code did not make."""
     key = decode_cursor(after)
-    if len(key) != 1 or not key[0].isdigit() or len(key[0]) > 18:
+    if len(key) != 1 or not key[0].isascii() or not key[0].isdigit() or int(key[0]) >= 2**31:  # an INTEGER id
         raise RegistryError(f"{after!r} is not a page token of the alerts (use the one the previous page "
                             "printed)")
     return int(key[0])
