@@ -85,3 +85,14 @@ def test_the_api_encodes_as_the_cli_does(client: TestClient, api: ApiWorld) -> N
                     headers=api.headers("alice"))
     assert not r.text.isascii() and "\\u" not in r.text
     assert r.text == json.dumps(r.json(), ensure_ascii=False)
+
+
+def test_visit_assessment_equals_the_cli(client: TestClient, api: ApiWorld) -> None:
+    w = api.world
+    r = client.get(f"/api/v1/patients/{w.patient_a}/visits/{w.visit_a}/assessment", headers=api.headers("alice"))
+    assert r.status_code == 200
+    result = runner.invoke(cli, ["visit", "assessment", str(w.visit_a), "--format", "json"],
+                           env={"MYOSCOPE_DATABASE_URL": str(w.app.state.engine.url), "MYOSCOPE_USER": "t"})
+    assert result.exit_code == 0, result.stderr
+    assert r.json() == json.loads(result.stdout)
+    assert r.json()["results"]["ewgsop2"]["trace"]  # the full result, traces and all
