@@ -30,7 +30,7 @@ from ..errors import (
     UnknownUnitError,
     VisitNotFoundError,
 )
-from ..registry.tokens import TokenError, TokenInputError
+from ..registry.tokens import TokenError
 from .envelope import error_response
 
 log = logging.getLogger("myoscope.api")
@@ -126,7 +126,7 @@ def install(app: FastAPI) -> None:
 
 def named_error(exc: MyoscopeError) -> Response:
     """A named myoscope error as its status and envelope."""
-    if isinstance(exc, ProblemsError | TokenInputError):
+    if isinstance(exc, ProblemsError):  # records, scenarios, tokens, accounts: every problem
         what = getattr(exc, "what", "input")
         n = len(exc.problems)
         return error_response(422, f"invalid_{what}", f"invalid {what} ({n} problem{'s' if n != 1 else ''})",

@@ -73,8 +73,12 @@ class SimulateIn(BaseModel):
 class PatientIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     pseudonym: str = Field(max_length=100, description="Pseudonymous id (never a name or hospital number).")
-    sex: str = Field(max_length=10, description="male or female (M/F)")
-    birth_date: str | None = Field(None, max_length=10, description="YYYY-MM-DD")
+    # the schema names the usual values; the registry validates (and names the problem) itself,
+    # as it does for the CLI and the pages
+    sex: str = Field(max_length=10, description="male or female (M/F)",
+                     json_schema_extra={"examples": ["female"], "enum": ["male", "female", "M", "F"]})
+    birth_date: str | None = Field(None, max_length=10, description="YYYY-MM-DD",
+                                   json_schema_extra={"format": "date"})
 
 
 class PatientRowOut(BaseModel):
