@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import Select, String, exists, func, select, type_coerce
 from sqlalchemy.orm import Session, aliased
 
-from ..errors import RegistryError
+from ..errors import RegistryError, quote
 from ..measures import Catalog, load_catalog
 from . import audit
 from .changes import (
@@ -181,8 +181,8 @@ def _after_id(after: str) -> int:
     """The patient id of an alerts page token. :raises RegistryError: for one this code did not make."""
     key = decode_cursor(after)
     if len(key) != 1 or not key[0].isascii() or not key[0].isdigit() or int(key[0]) >= 2**31:  # an INTEGER id
-        raise RegistryError(f"{after!r} is not a page token of the alerts (use the one the previous page "
-                            "printed)")
+        raise RegistryError(f"{quote(after)} is not a page token of the alerts (use the one the previous "
+                            "page printed)")
     return int(key[0])
 
 

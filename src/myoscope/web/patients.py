@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from ..errors import PatientNotFoundError, RegistryError
+from ..errors import PatientNotFoundError, RegistryError, quote
 from ..plan import load_plan_knowledge
 from ..registry import audit
 from ..registry.assessing import current_measurements, load_visits, rebuild_row
@@ -212,7 +212,7 @@ def page_patients(
     :raises RegistryError: for a page token this code did not make."""
     cursor = decode_cursor(after) if after else None
     if cursor and (len(cursor) != 1 or text_problems("after", cursor[0])):
-        raise RegistryError(f"{after!r} is not a page token of the patient list")
+        raise RegistryError(f"{quote(after)} is not a page token of the patient list")
     ids = select(Patient).where(Patient.organisation_id == where.who.organisation_id)
     if query:
         ids = ids.where(Patient.pseudonym.ilike(f"%{query}%"))

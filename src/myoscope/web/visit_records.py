@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session, joinedload
 
-from ..errors import Problem, RecordValidationError, RegistryError
+from ..errors import Problem, RecordValidationError, RegistryError, quote
 from ..registry.assessing import current_assessment, current_measurements, rebuild_row
 from ..registry.audit import jsonable
 from ..registry.limits import text_problems
@@ -92,7 +92,7 @@ def list_visits(session: Session, where: Where, patient_id: int, *, limit: int =
         except (ValueError, IndexError):
             vid = -1
         if not 0 <= vid < 2**31 or len(key) != 2:
-            raise RegistryError(f"{after!r} is not a page token of this list (use the previous page's "
+            raise RegistryError(f"{quote(after)} is not a page token of this list (use the previous page's "
                                 "next_after)")
         stmt = stmt.where(or_(Visit.visit_date > on, and_(Visit.visit_date == on, Visit.id > vid)))
     found = list(session.scalars(stmt.order_by(Visit.visit_date, Visit.id).limit(limit + 1)
