@@ -97,3 +97,10 @@ def test_the_session_cookie_is_not_an_api_credential(client: TestClient, api: Ap
     login(client, "alice")
     assert client.get("/patients").status_code == 200  # signed in to the pages
     assert client.get("/api/v1/patients").status_code == 401  # but the API wants a token
+
+
+def test_public_routes_need_no_token(client: TestClient) -> None:
+    for method, path in sorted(PUBLIC):
+        r = client.request(method, f"/api/v1{path}")
+        assert r.status_code == 200, path
+    assert client.get("/api/v1/health").json()["status"] == "ok"
