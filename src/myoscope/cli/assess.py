@@ -32,6 +32,7 @@ def assess(
     named on standard error and the others are still assessed (exit status 2 at the end)."""
     from ..knowledge import load_knowledge
     from ..pathway import run_pathway as run
+    from ..payloads import assess_json
 
     if format not in ("text", "json"):
         fail(f"unknown format {format!r} (expected text or json)")
@@ -44,10 +45,10 @@ def assess(
     json_out, text_out = JsonStream(), TextStream()
     done = []
     for record in batch:
-        result = run(record, ids)
         if format == "json":
-            json_out.add(result.to_dict())
+            json_out.add(assess_json(record, ids))  # the API's POST /assess returns the same document
         else:
+            result = run(record, ids)
             text_out.add(result.detail() if detail else str(result))
             done.append(result)
     if format == "json":

@@ -32,6 +32,7 @@ def plan_cmd(
     """Make the treatment plan for each record: treat the cause, exercise, nutrition, physiotherapy,
     what not to do, goals and follow-up, every item cited."""
     from ..pathway import run_pathway
+    from ..payloads import plan_json
     from ..report.plan import render_html
     from ..report.summary import summary_text
 
@@ -40,16 +41,17 @@ def plan_cmd(
     if out is not None:
         check_output(out, files, "--output")
     batch = RecordBatch(files)
-    results = [run_pathway(r) for r in batch]
-    plans = [r.plan for r in results if r.plan is not None]
-    if format == "json":
-        payload: Any = plans[0].to_dict() if len(plans) == 1 else [p.to_dict() for p in plans]
-        text = dumps(payload)
-    elif format == "html":
-        text = render_html(plans).rstrip("\n")
+    if format == "json":  # the API's POST /plan returns the same document
+        plans: list[Any] = [plan_json(r) for r in batch]
+        text = dumps(plans[0] if len(plans) == 1 else plans)
     else:
-        text = "\n\n".join(str(p) for p in plans) if detail else "\n\n".join(
-            summary_text(r, command="myoscope plan") for r in results)
+        results = [run_pathway(r) for r in batch]
+        plans = [r.plan for r in results if r.plan is not None]
+        if format == "html":
+            text = render_html(plans).rstrip("\n")
+        else:
+            text = "\n\n".join(str(p) for p in plans) if detail else "\n\n".join(
+                summary_text(r, command="myoscope plan") for r in results)
     if plans or not batch.bad:
         if out is None:
             typer.echo(text)

@@ -68,11 +68,10 @@ def simulate(
     ] = True,
 ) -> None:
     """Project muscle mass and strength day by day, with a 5-95% band and cut-off crossing dates."""
+    from ..payloads import projection_of, simulate_json
     from ..record import parse_record, read_records
-    from ..simulate import simulate as run
-    from ..simulate.event_specs import events_from_specs
     from ..simulate.evidence import evaluate_claims, render_evidence
-    from ..simulate.scenarios import parse_scenario, read_scenario_data
+    from ..simulate.scenarios import read_scenario_data
 
     if format not in FORMATS:
         fail(f"unknown format {format!r} (expected {', '.join(FORMATS)})")
@@ -86,21 +85,14 @@ def simulate(
         if len(records) != 1:
             fail(f"{source_name(record)} holds {len(records)} records; simulate takes one")
         rec = parse_record(records[0][0], source=records[0][1])
-        data: Any = read_scenario_data(scenario) if scenario else {}
-        data = {"timeline": data} if isinstance(data, list) else dict(data or {})
-        entries, problems = events_from_specs(event or [])
-        if entries:
-            data["timeline"] = [*list(data.get("timeline") or []), *entries]
-        if ageing is not None:
-            data["parameters"] = {**dict(data.get("parameters") or {}), "ageing": ageing}
-        name = scenario.stem.replace("_", " ") if scenario else "command-line timeline"
-        scen = parse_scenario(
-            data, source=str(scenario) if scenario else "command line", name=name, problems=problems
-        )
         fixed: Any = "all" if fix == "all" else (split_ids(fix) or ())
-        projection = run(
+        projection = projection_of(  # the API's POST /simulate makes the same projection
             rec,
-            scen,
+            scenario=read_scenario_data(scenario) if scenario else None,
+            scenario_name=scenario.stem.replace("_", " ") if scenario else "command-line timeline",
+            scenario_source=str(scenario) if scenario else "command line",
+            events=event or [],
+            ageing=ageing,
             years=years,
             draws=draws,
             seed=seed,
@@ -113,21 +105,15 @@ def simulate(
                 projection.save_chart(tmp)
             typer.echo(f"Wrote {chart_path}")
             return
+        if format == "json":
+            typer.echo(dumps(simulate_json(projection, evidence=evidence, seed=seed), json_indent()))
+            return
         claims = evaluate_claims(seed=seed) if evidence else None
     except MyoscopeError as exc:
         fail(str(exc))
-    if format == "json":
-        payload = projection.to_dict()
-        if claims is not None:
-            payload["evidence"] = {
-                "claims": [c.to_dict() for c in claims[0]],
-                "calibration": [c.to_dict() for c in claims[1]],
-            }
-        typer.echo(dumps(payload, json_indent()))
-    else:
-        from ..report.projection import projection_summary
+    from ..report.projection import projection_summary
 
-        text = str(projection) if detail else projection_summary(projection)
-        if claims is not None:
-            text += "\n\n" + render_evidence(*claims)
-        typer.echo(text)
+    text = str(projection) if detail else projection_summary(projection)
+    if claims is not None:
+        text += "\n\n" + render_evidence(*claims)
+    typer.echo(text)

@@ -30,6 +30,7 @@ def workup_cmd(
     each (stated weights, cited), red flags by urgency, next tests and the questions to ask.
     It supports and does not replace clinical diagnosis."""
     from ..pathway import run_pathway
+    from ..payloads import workup_json
     from ..report.summary import summary_text
 
     if format not in FORMATS:
@@ -37,12 +38,12 @@ def workup_cmd(
     batch = RecordBatch(files)
     out: JsonStream | TextStream = JsonStream() if format == "json" else TextStream()
     for record in batch:
-        result = run_pathway(record, plan=False)
-        w = result.workup
-        assert w is not None
         if isinstance(out, JsonStream):
-            out.add(dict(w.to_dict(), source=w.source, id=w.record_id))
+            out.add(workup_json(record))  # the API's POST /workup returns the same document
         else:
+            result = run_pathway(record, plan=False)
+            w = result.workup
+            assert w is not None
             out.add(w.patient_text() if format == "patient" else str(w) if detail
                     else summary_text(result, command="myoscope workup"))
     if isinstance(out, JsonStream):

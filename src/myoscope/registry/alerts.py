@@ -9,7 +9,7 @@ on screen (:func:`myoscope.registry.changes.patient_changes`).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import Select, String, exists, func, select, type_coerce
 from sqlalchemy.orm import Session, aliased
 
+from ..errors import RegistryError, quote
 from ..measures import Catalog, load_catalog
 from . import audit
 from .changes import (
@@ -176,16 +177,26 @@ def stored_in_population(session: Session, patient_id: int) -> Callable[[str], b
     return check
 
 
+def _after_id(after: str) -> int:
+    """The patient id of an alerts page token. :raises RegistryError: for one this code did not make."""
+    key = decode_cursor(after)
+    if len(key) != 1 or not key[0].isascii() or not key[0].isdigit() or int(key[0]) >= 2**31:  # an INTEGER id
+        raise RegistryError(f"{quote(after)} is not a page token of the alerts (use the one the previous "
+                            "page printed)")
+    return int(key[0])
+
+
 def compute_alerts(session: Session, *, organisation_name: str | None = None, latest_only: bool = True,
-                   limit: int | None = None, after: str | None = None, actor: str) -> AlertReport:
+                   limit: int | None = None, after: str | None = None, actor: str,
+                   context: Mapping[str, Any] | None = None) -> AlertReport:
     """Alerts for every patient (at their latest visit, or over their whole history), a page at a time.
 
     With ``limit``, the scan stops after the patient whose alerts bring the page to ``limit`` or
     more, and ``next_after`` says where the next page starts (``after``). Audited as one read
-    naming the patients whose alerts are shown."""
+    naming the patients whose alerts are shown (``context``, e.g. a request id, joins its details)."""
     rules, catalog = load_change_rules(), load_catalog()
     report = AlertReport(latest_only=latest_only)
-    after_id = int(decode_cursor(after)[0]) if after else 0
+    after_id = _after_id(after) if after else 0
     for series in iter_series(session, organisation_name=organisation_name, after_id=after_id):
         report.patients += 1
         report.alerts += patient_alerts(series, rules, catalog, latest_only=latest_only,
@@ -195,5 +206,5 @@ def compute_alerts(session: Session, *, organisation_name: str | None = None, la
             break
     shown = sorted({a.pseudonym for a in report.alerts})
     audit.record(session, actor=actor, action="read", entity="alerts", organisation=organisation_name,
-                 patients_scanned=report.patients, patients_shown=shown)
+                 patients_scanned=report.patients, patients_shown=shown, **dict(context or {}))
     return report

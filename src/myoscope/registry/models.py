@@ -224,3 +224,25 @@ class LoginAttempt(Base):
     address: Mapped[str | None] = mapped_column(String(64))
     at: Mapped[datetime] = mapped_column(default=utcnow)
     success: Mapped[bool] = mapped_column(default=False)
+
+
+class ApiToken(Base):
+    """A machine's credential for the HTTP API, acting as one user (added by migration 0006).
+
+    The token is ``myo_<key_id>_<secret>``; only the SHA-256 of the whole token is stored (a
+    token has 256 random bits, so a fast hash is as safe as a slow one and costs a request
+    microseconds), looked up by its public ``key_id``. Revoking keeps the row (who had access,
+    until when); ``last_used_at`` shows a token still in use."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key_id: Mapped[str] = mapped_column(String(16), unique=True)
+    token_hash: Mapped[str] = mapped_column(String(64))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_by: Mapped[str] = mapped_column(String(100))
+    expires_at: Mapped[datetime | None] = mapped_column()
+    last_used_at: Mapped[datetime | None] = mapped_column()
+    revoked_at: Mapped[datetime | None] = mapped_column()

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from ..errors import RegistryError
+from ..errors import RegistryError, quote
 from .changes import PatientChanges
 
 
@@ -52,7 +52,7 @@ def decode_cursor(token: str) -> tuple[str, ...]:
     except (ValueError, UnicodeDecodeError):
         key = None
     if not isinstance(key, list) or not all(isinstance(k, str | int) for k in key):
-        raise RegistryError(f"{token!r} is not a page token (use the one the previous page printed)")
+        raise RegistryError(f"{quote(token)} is not a page token (use the one the previous page printed)")
     return tuple(str(k) for k in key)
 
 

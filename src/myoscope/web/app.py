@@ -25,6 +25,7 @@ from starlette.datastructures import Headers, MutableHeaders
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from ..api.envelope import error_response
 from ..errors import PatientNotFoundError, VisitNotFoundError
 from ..registry import db as registry_db
 from .accounts import Passwords
@@ -48,6 +49,7 @@ SECURITY_HEADERS = {
     "Cross-Origin-Opener-Policy": "same-origin",
 }
 UNSAFE = ("POST", "PUT", "PATCH", "DELETE")
+API_PATH = "/api/"
 
 
 def create_app(settings: WebSettings | None = None) -> FastAPI:
@@ -76,6 +78,9 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
     app.state.work_dir = Path(settings.work_dir or Path(tempfile.gettempdir()) / "myoscope-web")
     app.state.work_dir.mkdir(parents=True, exist_ok=True)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
+    from ..api.app import PREFIX, create_api
+
+    app.mount(PREFIX, create_api(app.state), name="api")
     from .routes import ROUTERS
 
     for router in ROUTERS:
@@ -103,6 +108,18 @@ def _same_origin(headers: Headers) -> bool:
     if origin is None or origin == "null":
         return origin is None
     return urlsplit(origin).netloc == headers.get("host")
+
+
+def _ambient(scope: Scope, headers: Headers) -> bool:
+    """Whether the request may carry a credential the browser adds by itself (a cookie).
+
+    A bearer-token request to the API with no cookie has none: another site cannot make a
+    browser send it (a script would need the token, and a cross-origin Authorization header
+    needs CORS consent this app never gives), so it needs no cross-site check. Any request
+    with a cookie is checked, to the API too (the API ignores cookies, but the check costs
+    nothing and keeps the rule simple)."""
+    bearer = headers.get("authorization", "").lower().startswith("bearer ")
+    return not (str(scope.get("path", "")).startswith(API_PATH) and bearer and "cookie" not in headers)
 
 
 class SecurityMiddleware:
@@ -134,8 +151,11 @@ class SecurityMiddleware:
                     headers["Cache-Control"] = "no-store"
             await send(message)
 
-        if scope["method"] in UNSAFE and not _same_origin(Headers(scope=scope)):
-            refused = PlainTextResponse("cross-site request refused", status_code=403)
+        headers = Headers(scope=scope)
+        if scope["method"] in UNSAFE and _ambient(scope, headers) and not _same_origin(headers):
+            api = str(scope.get("path", "")).startswith(API_PATH)
+            refused = (error_response(403, "forbidden", "cross-site request refused") if api
+                       else PlainTextResponse("cross-site request refused", status_code=403))
             await refused(scope, receive, with_headers)
             return
         try:

@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from ..errors import PatientNotFoundError, RegistryError
+from ..errors import PatientNotFoundError, RegistryError, quote
 from ..plan import load_plan_knowledge
 from ..registry import audit
 from ..registry.assessing import current_measurements, load_visits, rebuild_row
@@ -28,8 +28,10 @@ from ..registry.changes import (
     patient_changes,
     verdicts_in_population,
 )
+from ..registry.limits import text_problems
 from ..registry.models import Assessment, Patient, Visit
 from ..registry.repo import series_of
+from ..registry.views import decode_cursor, encode_cursor
 from .accounts import SignedIn
 from .page_cache import PageCache, assessment_key
 
@@ -40,11 +42,13 @@ SORTS = ("alert", "date", "pseudonym")
 
 @dataclass(frozen=True)
 class Where:
-    """Who asks and from where: what every audit row of a web request carries."""
+    """Who asks and from where: what every audit row of a web (or API) request carries."""
 
     who: SignedIn
     address: str | None
     request_id: str
+    #: the face the request came through: ``web`` (pages) or ``api`` (the HTTP API, a token)
+    via: str = "web"
 
     def audit(
         self,
@@ -66,7 +70,7 @@ class Where:
             organisation=self.who.organisation,
             address=self.address,
             request_id=self.request_id,
-            via="web",
+            via=self.via,
             **details,
         )
 
@@ -166,6 +170,69 @@ def _latest_results(session: Session, patient_ids: list[int]) -> dict[int, tuple
     return out
 
 
+def _list_rows(session: Session, found: list[Any]) -> list[ListRow]:
+    """List rows for (patient, visit count, last visit date) triples: each with its latest
+    outcomes and stored red flags (most urgent first)."""
+    latest = _latest_results(session, [p.id for p, _, _ in found])
+    rows = []
+    for p, n, last in found:
+        got = latest.get(p.id)
+        flags = red_flags_of({"workup": {"red_flags": got[1]}} if got else None)
+        rows.append(
+            ListRow(
+                p.id,
+                p.pseudonym,
+                p.sex,
+                age_on(p.birth_date, last),
+                int(n or 0),
+                last,
+                dict(got[0]) if got else {},
+                len(flags),
+                top_urgency(flags),
+            )
+        )
+    return rows
+
+
+@dataclass(frozen=True)
+class PatientKeyPage:
+    """One page of patients by pseudonym, and the token of the next (None on the last page)."""
+
+    rows: list[ListRow]
+    next_after: str | None
+    birth_dates: dict[int, date | None] = field(default_factory=dict)
+
+
+def page_patients(
+    session: Session, where: Where, *, query: str = "", limit: int = 50, after: str | None = None
+) -> PatientKeyPage:
+    """The organisation's patients by pseudonym, one page, paged by key as the registry pages
+    (``after`` is the previous page's ``next_after``; page 1 000 costs what page 1 does).
+
+    Audited as one read naming the patients shown, as the web list is.
+    :raises RegistryError: for a page token this code did not make."""
+    cursor = decode_cursor(after) if after else None
+    if cursor and (len(cursor) != 1 or text_problems("after", cursor[0])):
+        raise RegistryError(f"{quote(after)} is not a page token of the patient list")
+    ids = select(Patient).where(Patient.organisation_id == where.who.organisation_id)
+    if query:
+        ids = ids.where(Patient.pseudonym.ilike(f"%{query}%"))
+    if cursor:
+        ids = ids.where(Patient.pseudonym > cursor[0])
+    found = list(session.scalars(ids.order_by(Patient.pseudonym).limit(limit + 1)))
+    more, shown = len(found) > limit, found[:limit]
+    stats: dict[int, tuple[int, date | None]] = {}
+    if shown:
+        stats = {pid: (int(n), last) for pid, n, last in session.execute(
+            select(Visit.patient_id, func.count(Visit.id), func.max(Visit.visit_date))
+            .where(Visit.patient_id.in_([p.id for p in shown])).group_by(Visit.patient_id))}
+    rows = _list_rows(session, [(p, *stats.get(p.id, (0, None))) for p in shown])
+    where.audit(session, action="read", entity="patient_list", query=query, after=after,
+                patient_ids=[r.id for r in rows])
+    return PatientKeyPage(rows, encode_cursor(shown[-1].pseudonym) if more and shown else None,
+                          {p.id: p.birth_date for p in shown})
+
+
 def list_patients(
     session: Session,
     where: Where,
@@ -188,25 +255,7 @@ def list_patients(
     )
     if query:
         stmt = stmt.where(Patient.pseudonym.ilike(f"%{query}%"))
-    found = list(session.execute(stmt))
-    latest = _latest_results(session, [p.id for p, _, _ in found])
-    rows = []
-    for p, n, last in found:
-        got = latest.get(p.id)
-        flags = red_flags_of({"workup": {"red_flags": got[1]}} if got else None)
-        rows.append(
-            ListRow(
-                p.id,
-                p.pseudonym,
-                p.sex,
-                age_on(p.birth_date, last),
-                int(n or 0),
-                last,
-                dict(got[0]) if got else {},
-                len(flags),
-                top_urgency(flags),
-            )
-        )
+    rows = _list_rows(session, list(session.execute(stmt)))
     rank = {u: i for i, u in enumerate(URGENCY_ORDER)}
     if sort == "alert":
         rows.sort(key=lambda r: (rank.get(r.urgency or "", len(rank)), -r.red_flags, r.pseudonym))

@@ -1,0 +1,72 @@
+"""Key paging as the registry pages: ``limit`` and ``after`` (the previous page's ``next_after``);
+every row once, in order, the last page says so (null); a token this API did not make is a 400."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from fastapi.testclient import TestClient
+
+from myoscope.registry import repo
+
+from .conftest import ApiWorld
+
+
+def pages(client: TestClient, api: ApiWorld, url: str, key: str, limit: int) -> list[list[Any]]:
+    out, after = [], None
+    while True:
+        sep = "&" if "?" in url else "?"
+        r = client.get(f"{url}{sep}limit={limit}" + (f"&after={after}" if after else ""),
+                       headers=api.headers("alice"))
+        assert r.status_code == 200, r.text
+        out.append(r.json()[key])
+        after = r.json()["next_after"]
+        if after is None:
+            return out
+        assert len(out) < 50
+
+
+def test_patients_page_by_pseudonym(client: TestClient, api: ApiWorld) -> None:
+    with api.world.app.state.sessions.begin() as s:
+        for i in (7, 3, 11, 1, 9, 5, 2, 8, 10, 4, 6, 12):
+            repo.add_patient(s, pseudonym=f"p {i:02d}", sex="female", organisation_name="Clinic A", actor="t")
+    got = pages(client, api, "/api/v1/patients", "patients", 5)
+    assert [len(p) for p in got] == [5, 5, 3]
+    names = [row["pseudonym"] for page in got for row in page]
+    assert names == sorted(names) and len(set(names)) == 13 and "pb-001" not in names
+    filtered = pages(client, api, "/api/v1/patients?q=p%200", "patients", 4)
+    assert [row["pseudonym"] for page in filtered for row in page] == [f"p 0{i}" for i in range(1, 10)]
+
+
+def test_visits_page_by_date(client: TestClient, api: ApiWorld) -> None:
+    with api.world.app.state.sessions.begin() as s:
+        for day in (date(2026, 1, 5), date(2026, 3, 5), date(2025, 12, 1)):
+            repo.add_visit(s, pseudonym="pa-001", organisation_name="Clinic A", visit_date=day,
+                           data={"weight": f"{50 + day.month} kg"}, actor="t")
+    got = pages(client, api, f"/api/v1/patients/{api.world.patient_a}/visits", "visits", 3)
+    assert [len(p) for p in got] == [3, 1]
+    assert [v["date"] for p in got for v in p] == ["2025-12-01", "2026-01-05", "2026-03-05", "2026-06-01"]
+
+
+def test_alerts_page_by_patient(client: TestClient, api: ApiWorld) -> None:
+    with api.world.app.state.sessions.begin() as s:
+        for name in ("loss-1", "loss-2", "loss-3"):
+            repo.add_patient(s, pseudonym=name, sex="male", organisation_name="Clinic A", actor="t")
+            for on, kg in ((date(2026, 1, 1), 80), (date(2026, 4, 1), 70)):
+                repo.add_visit(s, pseudonym=name, organisation_name="Clinic A", visit_date=on,
+                               data={"weight": kg}, actor="t")
+    got = pages(client, api, "/api/v1/alerts", "alerts", 1)
+    patients = [a["pseudonym"] for page in got for a in page]
+    assert sorted(set(patients)) == ["loss-1", "loss-2", "loss-3"]
+    assert all(page for page in got[:-1])
+
+
+def test_a_page_token_this_api_did_not_make_is_a_400(client: TestClient, api: ApiWorld) -> None:
+    for url in ("/api/v1/patients?after=%%%", f"/api/v1/patients/{api.world.patient_a}/visits?after=WyJ4Il0",
+                "/api/v1/alerts?after=bm9wZQ", "/api/v1/alerts?after=WyJ4Il0",
+                "/api/v1/alerts?after=WyIxIiwiMiJd"):
+        r = client.get(url, headers=api.headers("alice"))
+        assert r.status_code == 400, (url, r.text)
+        assert r.json()["error"]["code"] == "bad_request"
+        assert "page token" in r.json()["error"]["message"]
