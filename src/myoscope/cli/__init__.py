@@ -198,4 +198,4 @@ def main() -> None:
 
 
 # Command modules register themselves on `app`; keep this list sorted.
-from . import assess, cohort, plan, registry, simulate, web, workup  # noqa: E402, F401
+from . import assess, cohort, fhir, plan, registry, simulate, web, workup  # noqa: E402, F401
