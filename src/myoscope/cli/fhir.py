@@ -12,8 +12,9 @@ import typer
 from . import App, app, fail
 from .registry import Database, Org, User, _actor, _session
 
-fhir_app = App(help="Read FHIR R4 Bundles into records; write results as FHIR (docs/fhir.md).",
-               no_args_is_help=True)
+fhir_app = App(
+    help="Read FHIR R4 Bundles into records; write results as FHIR (docs/fhir.md).", no_args_is_help=True
+)
 app.add_typer(fhir_app, name="fhir")
 
 
@@ -28,13 +29,23 @@ def _as_of(text: str | None) -> date | None:
 
 @fhir_app.command("import")
 def fhir_import(
-    bundle: Annotated[Path, typer.Argument(help="A FHIR R4 Bundle, a Patient or a list of resources (JSON).")],
-    output: Annotated[Path | None, typer.Option("--output", "--out", "-o",
-                                                help="Write the record here (.yaml or .json).")] = None,
-    as_of: Annotated[str | None, typer.Option("--as-of", help="Assessment date (default: the newest "
-                                              "Observation's date).")] = None,
-    report: Annotated[bool, typer.Option("--report", help="Print what was used, unknown and dropped "
-                                         "(on standard error when the record goes to standard output).")] = False,
+    bundle: Annotated[
+        Path, typer.Argument(help="A FHIR R4 Bundle, a Patient or a list of resources (JSON).")
+    ],
+    output: Annotated[
+        Path | None, typer.Option("--output", "--out", "-o", help="Write the record here (.yaml or .json).")
+    ] = None,
+    as_of: Annotated[
+        str | None, typer.Option("--as-of", help="Assessment date (default: the newest Observation's date).")
+    ] = None,
+    report: Annotated[
+        bool,
+        typer.Option(
+            "--report",
+            help="Print what was used, unknown and dropped "
+            "(on standard error when the record goes to standard output).",
+        ),
+    ] = False,
 ) -> None:
     """Build a record from FHIR Observations (LOINC / UCUM), reporting every entry not used."""
     import yaml
@@ -50,8 +61,11 @@ def fhir_import(
     result = import_bundle(read_document(bundle), as_of=when)
     parse_record(result.record, source=str(bundle))  # every bad field named; nothing written
     as_json = output is not None and output.suffix.lower() == ".json"
-    text = (json.dumps(result.record, indent=2) + "\n" if as_json
-            else yaml.safe_dump(result.record, sort_keys=False, allow_unicode=True))
+    text = (
+        json.dumps(result.record, indent=2) + "\n"
+        if as_json
+        else yaml.safe_dump(result.record, sort_keys=False, allow_unicode=True)
+    )
     if output is None:
         typer.echo(text, nl=False)
     else:
@@ -64,8 +78,11 @@ def fhir_import(
 def fhir_export(
     patient: Annotated[str, typer.Option("--patient", help="Registry patient pseudonym.")],
     organisation: Org = None,
-    output: Annotated[Path | None, typer.Option("--output", "--out", "-o", help="Write the Bundle here.")] = None,
-    database: Database = None, user: User = None,
+    output: Annotated[
+        Path | None, typer.Option("--output", "--out", "-o", help="Write the Bundle here.")
+    ] = None,
+    database: Database = None,
+    user: User = None,
 ) -> None:
     """Write a registry patient's latest assessed visit as a FHIR Bundle (verdict Observations,
     provisional Conditions, CarePlan, GuidanceResponse)."""
@@ -85,7 +102,10 @@ def fhir_export(
         latest = max(assessed, key=lambda v: (v.date, v.id))
         full = rebuild(s, visit_id=latest.id, actor=_actor(user))
     resources = export_resources(full, f"Patient/{patient}", latest.date)
-    text = json.dumps(r4b.to_json(export_bundle(resources, f"myoscope-{patient}-visit-{latest.id}")), indent=2) + "\n"
+    text = (
+        json.dumps(r4b.to_json(export_bundle(resources, f"myoscope-{patient}-visit-{latest.id}")), indent=2)
+        + "\n"
+    )
     if output is None:
         typer.echo(text, nl=False)
     else:

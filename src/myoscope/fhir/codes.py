@@ -91,9 +91,11 @@ def load_codes() -> FhirCodes:
     except ValueError as exc:
         raise KnowledgeError(f"interop/fhir.yaml: {exc}") from exc
     kb = load_knowledge()
-    for item in [*codes.observations, *codes.conditions]:
-        if item.source not in kb.references:
-            raise KnowledgeError(f"interop/fhir.yaml: {item.code}: unknown reference {item.source!r}")
+    cited: list[tuple[str, str]] = [(o.code, o.source) for o in codes.observations]
+    cited += [(c.code, c.source) for c in codes.conditions]
+    for code, source in cited:
+        if source not in kb.references:
+            raise KnowledgeError(f"interop/fhir.yaml: {code}: unknown reference {source!r}")
     for cond in codes.conditions:
         for definition, outcomes in cond.when.items():
             d = kb.definitions.get(definition)

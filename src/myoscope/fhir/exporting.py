@@ -22,7 +22,6 @@ from ..measures import load_catalog
 from ..plan import Plan
 from ..rules.evaluate import DefinitionResult
 from ..rules.explain import fmt_value
-
 from ..workup import Workup
 from . import r4b
 from .codes import FhirCodes, load_codes
@@ -65,9 +64,13 @@ def trace_summary(result: DefinitionResult, limit: int = 12) -> list[str]:
         value = entry.get("value")
         shown = "unknown" if value is None else fmt_value(value)
         unit = f" {entry['unit']}" if entry.get("unit") and value is not None else ""
-        res = {True: "true", False: "false", None: "unknown"}.get(entry.get("result"), str(entry.get("result")))
-        out.append(f"{measure} {shown}{unit} {entry.get('comparator', '')} {fmt_value(entry.get('cutoff'))}"
-                   f" -> {res}".replace("  ", " "))
+        res = {True: "true", False: "false", None: "unknown"}.get(
+            entry.get("result"), str(entry.get("result"))
+        )
+        out.append(
+            f"{measure} {shown}{unit} {entry.get('comparator', '')} {fmt_value(entry.get('cutoff'))}"
+            f" -> {res}".replace("  ", " ")
+        )
         if len(out) >= limit:
             break
     return out
@@ -81,7 +84,7 @@ def _measures_of(result: DefinitionResult) -> list[str]:
         m = entry.get("measure")
         if not m:
             continue
-        for raw in (cat.raw_inputs(m) or (m,)):
+        for raw in cat.raw_inputs(m) or (m,):
             if raw not in out:
                 out.append(raw)
     return out
@@ -112,9 +115,15 @@ def verdict_observation(
     category = "survey" if definition is not None and definition.kind == "screening" else "exam"
     lines = [f"Source: {result.citation}"]
     if not result.decided:
-        lines.append("Undecided; still possible: " + ", ".join(result.possible_outcomes)
-                     + ("; decisive measures: " + ", ".join(result.decisive_measures)
-                        if result.decisive_measures else ""))
+        lines.append(
+            "Undecided; still possible: "
+            + ", ".join(result.possible_outcomes)
+            + (
+                "; decisive measures: " + ", ".join(result.decisive_measures)
+                if result.decisive_measures
+                else ""
+            )
+        )
     lines += [f"Caveat: {c}" for c in result.caveats]
     trace = trace_summary(result)
     if trace:
@@ -152,37 +161,69 @@ def conditions(
     kb = load_knowledge()
     out: list[r4b.Condition] = []
     for spec in table.conditions:
-        because = [r for d, outcomes in spec.when.items()
-                   if (r := assessment.results.get(d)) is not None and r.decided and r.usable
-                   and r.outcome in outcomes]
+        because = [
+            r
+            for d, outcomes in spec.when.items()
+            if (r := assessment.results.get(d)) is not None
+            and r.decided
+            and r.usable
+            and r.outcome in outcomes
+        ]
         if not because:
             continue
         ref = kb.references[spec.source]
-        out.append(r4b.Condition.model_validate({
-            "resourceType": "Condition",
-            "id": f"myoscope-{spec.id}".replace("_", "-"),
-            "clinicalStatus": _cc(sy.condition_clinical, "active"),
-            "verificationStatus": _cc(sy.condition_verification, "provisional"),
-            "category": [_cc("http://terminology.hl7.org/CodeSystem/condition-category", "problem-list-item")],
-            "code": _cc(sy.icd10cm, spec.code, spec.display),
-            "subject": {"reference": patient_ref},
-            "recordedDate": when.isoformat(),
-            "evidence": [{"detail": [{"reference": f"Observation/myoscope-{r.id}".replace("_", "-")}
-                                     for r in because]}],
-            "note": [{"text": f"Suggested by myoscope from {', '.join(f'{r.id} {r.outcome}' for r in because)}; "
-                              f"a clinician confirms or refutes it. Code: {ref.short()}"}],
-        }))
+        out.append(
+            r4b.Condition.model_validate(
+                {
+                    "resourceType": "Condition",
+                    "id": f"myoscope-{spec.id}".replace("_", "-"),
+                    "clinicalStatus": _cc(sy.condition_clinical, "active"),
+                    "verificationStatus": _cc(sy.condition_verification, "provisional"),
+                    "category": [
+                        _cc("http://terminology.hl7.org/CodeSystem/condition-category", "problem-list-item")
+                    ],
+                    "code": _cc(sy.icd10cm, spec.code, spec.display),
+                    "subject": {"reference": patient_ref},
+                    "recordedDate": when.isoformat(),
+                    "evidence": [
+                        {
+                            "detail": [
+                                {"reference": f"Observation/myoscope-{r.id}".replace("_", "-")}
+                                for r in because
+                            ]
+                        }
+                    ],
+                    "note": [
+                        {
+                            "text": "Suggested by myoscope from "
+                            + ", ".join(f"{r.id} {r.outcome}" for r in because)
+                            + "; "
+                            f"a clinician confirms or refutes it. Code: {ref.short()}"
+                        }
+                    ],
+                }
+            )
+        )
     return out
 
 
 def care_plan(plan: Plan, patient_ref: str, workup: Workup | None = None) -> r4b.CarePlan:
     """The plan as a draft CarePlan (intent proposal): one activity per item, red flags first."""
-    notes = [f"RED FLAG ({f.urgency}): {f.text} Action: {f.action}" for f in (workup.red_flags if workup else [])]
+    notes = [
+        f"RED FLAG ({f.urgency}): {f.text} Action: {f.action}" for f in (workup.red_flags if workup else [])
+    ]
     notes.append(f"Plan status {plan.status}: {plan.reason}")
     notes.append(plan.disclaimer)
-    activities = [{"detail": {"status": "not-started", "description": f"[{item.section}] {item.text}"
-                              + (f" (source: {item.source_text})" if item.source_text else "")}}
-                  for item in plan.items()]
+    activities = [
+        {
+            "detail": {
+                "status": "not-started",
+                "description": f"[{item.section}] {item.text}"
+                + (f" (source: {item.source_text})" if item.source_text else ""),
+            }
+        }
+        for item in plan.items()
+    ]
     data: dict[str, Any] = {
         "resourceType": "CarePlan",
         "id": "myoscope-plan",
@@ -199,8 +240,12 @@ def care_plan(plan: Plan, patient_ref: str, workup: Workup | None = None) -> r4b
 
 
 def guidance_response(
-    assessment: Assessment, patient_ref: str, when: date, plan_ref: str | None = None,
-    codes: FhirCodes | None = None, workup: Workup | None = None,
+    assessment: Assessment,
+    patient_ref: str,
+    when: date,
+    plan_ref: str | None = None,
+    codes: FhirCodes | None = None,
+    workup: Workup | None = None,
 ) -> r4b.GuidanceResponse:
     """The invocation: ``data-required`` while a verdict waits for a measure (each one listed)."""
     table = codes or load_codes()
@@ -210,8 +255,11 @@ def guidance_response(
     requirements = []
     for m in missing:
         loinc = table.loinc_of(m)
-        code = {"system": table.systems.loinc, "code": loinc.code} if loinc else \
-            {"system": table.systems.measure, "code": m}
+        code = (
+            {"system": table.systems.loinc, "code": loinc.code}
+            if loinc
+            else {"system": table.systems.measure, "code": m}
+        )
         requirements.append({"type": "Observation", "codeFilter": [{"path": "code", "code": [code]}]})
     notes = [f"RED FLAG ({f.urgency}): {f.text}" for f in (workup.red_flags if workup else [])]
     notes.append(f"myoscope {assessment.myoscope_version}, knowledge {assessment.knowledge_version}")
@@ -239,8 +287,10 @@ def risk_assessment(projection: Projection, patient_ref: str, when: date) -> r4b
             continue
         s = c.spec
         item: dict[str, Any] = {
-            "outcome": {"text": f"{s.definition}: {s.label} ({s.measure} {s.comparator} {fmt_value(s.cutoff)}"
-                                f"{' ' + s.unit if s.unit else ''})"},
+            "outcome": {
+                "text": f"{s.definition}: {s.label} ({s.measure} {s.comparator} {fmt_value(s.cutoff)}"
+                f"{' ' + s.unit if s.unit else ''})"
+            },
             "probabilityDecimal": round(c.probability, 4),
             "rationale": f"{c.status}; median {c.describe_day(c.median_day)}; source: {s.citation}",
         }
@@ -271,8 +321,9 @@ def export_resources(
 ) -> list[r4b.Resource]:
     """Every resource for one pathway result, in a stable order (verdicts, conditions, plan,
     projection, guidance)."""
-    out: list[r4b.Resource] = [verdict_observation(r, patient_ref, when, input_refs)
-                               for r in result.results.values()]
+    out: list[r4b.Resource] = [
+        verdict_observation(r, patient_ref, when, input_refs) for r in result.results.values()
+    ]
     out += conditions(result, patient_ref, when)
     plan: Plan | None = getattr(result, "plan", None)
     workup: Workup | None = getattr(result, "workup", None)
@@ -280,15 +331,20 @@ def export_resources(
         out.append(care_plan(plan, patient_ref, workup))
     if projection is not None:
         out.append(risk_assessment(projection, patient_ref, when))
-    out.append(guidance_response(result, patient_ref, when, "CarePlan/myoscope-plan" if plan else None,
-                                 workup=workup))
+    out.append(
+        guidance_response(
+            result, patient_ref, when, "CarePlan/myoscope-plan" if plan else None, workup=workup
+        )
+    )
     return out
 
 
 def export_bundle(resources: list[r4b.Resource], bundle_id: str = "myoscope-result") -> r4b.Bundle:
     """A ``collection`` Bundle of the resources, each with its relative fullUrl."""
-    entries = [{"fullUrl": f"{res.get_resource_type()}/{res.id}", "resource": r4b.to_json(res)}
-               for res in resources]
+    entries = [
+        {"fullUrl": f"{res.get_resource_type()}/{res.id}", "resource": r4b.to_json(res)} for res in resources
+    ]
     bundle: r4b.Bundle = r4b.Bundle.model_validate(
-        {"resourceType": "Bundle", "id": bundle_id, "type": "collection", "entry": entries})
+        {"resourceType": "Bundle", "id": bundle_id, "type": "collection", "entry": entries}
+    )
     return bundle

@@ -23,7 +23,7 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from ..errors import ProblemsError, Problem, UnknownUnitError
+from ..errors import Problem, ProblemsError, UnknownUnitError
 from ..measures import Catalog, Measure, load_catalog
 from ..units import from_ucum, to_canonical
 from . import r4b
@@ -58,8 +58,16 @@ class ReadValue:
     note: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {"ref": self.ref, "measure": self.measure, "code": self.code, "date": self.when.isoformat(),
-                "value": self.value, "unit": self.unit, "given": self.given, "note": self.note}
+        return {
+            "ref": self.ref,
+            "measure": self.measure,
+            "code": self.code,
+            "date": self.when.isoformat(),
+            "value": self.value,
+            "unit": self.unit,
+            "given": self.given,
+            "note": self.note,
+        }
 
 
 @dataclass(frozen=True)
@@ -98,12 +106,20 @@ class ImportResult:
     @property
     def summary(self) -> list[dict[str, Any]]:
         """One row per entry looked at: what happened to it."""
-        rows = [{"ref": v.ref, "outcome": "used", "measure": v.measure, "detail": v.given} for v in self.used]
-        rows += [{"ref": v.ref, "outcome": "weight history", "measure": v.measure, "detail": v.given}
-                 for v in self.history]
-        rows += [{"ref": s.ref, "outcome": "unknown code", "measure": None, "detail": ", ".join(s.codes)}
-                 for s in self.unknown]
-        rows += [{"ref": s.ref, "outcome": "dropped", "measure": None, "detail": s.reason} for s in self.dropped]
+        rows: list[dict[str, Any]] = [
+            {"ref": v.ref, "outcome": "used", "measure": v.measure, "detail": v.given} for v in self.used
+        ]
+        rows += [
+            {"ref": v.ref, "outcome": "weight history", "measure": v.measure, "detail": v.given}
+            for v in self.history
+        ]
+        rows += [
+            {"ref": s.ref, "outcome": "unknown code", "measure": None, "detail": ", ".join(s.codes)}
+            for s in self.unknown
+        ]
+        rows += [
+            {"ref": s.ref, "outcome": "dropped", "measure": None, "detail": s.reason} for s in self.dropped
+        ]
         return rows
 
     def to_dict(self) -> dict[str, Any]:
@@ -119,14 +135,21 @@ class ImportResult:
         }
 
     def __str__(self) -> str:
-        lines = [f"FHIR import as of {self.as_of.isoformat()}"
-                 + (f" for {self.patient_ref}" if self.patient_ref else "")]
+        lines = [
+            f"FHIR import as of {self.as_of.isoformat()}"
+            + (f" for {self.patient_ref}" if self.patient_ref else "")
+        ]
         lines.append(f"Used ({len(self.used)}):")
-        lines += [f"  {v.measure} = {v.value} {v.unit or ''} from {v.ref} ({v.given}, {v.when})"
-                  + (f" - {v.note}" if v.note else "") for v in self.used]
+        lines += [
+            f"  {v.measure} = {v.value} {v.unit or ''} from {v.ref} ({v.given}, {v.when})"
+            + (f" - {v.note}" if v.note else "")
+            for v in self.used
+        ]
         if self.history:
-            lines.append(f"Weight history ({len(self.history)}): "
-                         + ", ".join(f"{v.value} kg on {v.when}" for v in self.history))
+            lines.append(
+                f"Weight history ({len(self.history)}): "
+                + ", ".join(f"{v.value} kg on {v.when}" for v in self.history)
+            )
         if self.unknown:
             lines.append(f"Unknown codes ({len(self.unknown)}):")
             lines += [f"  {s.ref}: {', '.join(s.codes) or 'no code'}" for s in self.unknown]
@@ -142,8 +165,10 @@ class ImportResult:
             f"<td>{html.escape(str(r['measure'] or ''))}</td><td>{html.escape(str(r['detail']))}</td></tr>"
             for r in self.summary
         )
-        return ("<table><thead><tr><th>entry</th><th>outcome</th><th>measure</th><th>detail</th></tr></thead>"
-                f"<tbody>{rows}</tbody></table>")
+        return (
+            "<table><thead><tr><th>entry</th><th>outcome</th><th>measure</th><th>detail</th></tr></thead>"
+            f"<tbody>{rows}</tbody></table>"
+        )
 
 
 # --- reading the input ---------------------------------------------------------------------------
@@ -164,9 +189,14 @@ def resources_of(data: Any) -> list[dict[str, Any]]:
     elif isinstance(data, Mapping) and isinstance(data.get("resourceType"), str):
         items = [data]
     else:
-        raise FhirInputError([Problem("(input)", "expected a FHIR Bundle, a resource or a list of resources")])
-    bad = [Problem(f"entry[{i}]", "expected a resource (an object with resourceType)")
-           for i, r in enumerate(items) if not (isinstance(r, Mapping) and isinstance(r.get("resourceType"), str))]
+        raise FhirInputError(
+            [Problem("(input)", "expected a FHIR Bundle, a resource or a list of resources")]
+        )
+    bad = [
+        Problem(f"entry[{i}]", "expected a resource (an object with resourceType)")
+        for i, r in enumerate(items)
+        if not (isinstance(r, Mapping) and isinstance(r.get("resourceType"), str))
+    ]
     if bad:
         raise FhirInputError(bad)
     return [dict(r) for r in items]
@@ -205,8 +235,9 @@ def import_bundle(
             continue
         (patients if kind == "Patient" else observations).append((ref, resource))
     if len(patients) > 1:
-        raise FhirInputError([Problem(ref, "a second Patient: one input describes one person")
-                              for ref, _ in patients[1:]])
+        raise FhirInputError(
+            [Problem(ref, "a second Patient: one input describes one person") for ref, _ in patients[1:]]
+        )
     result = ImportResult(record={}, as_of=as_of or date.today(), dropped=dropped)
     for kind, n in sorted(ignored_kinds.items()):
         result.notes.append(f"{n} {kind} resource(s) not read (myoscope reads Patient and Observation)")
@@ -246,11 +277,15 @@ def _read_patient(patient: Any, result: ImportResult) -> None:
     if gender:
         result.record["sex"] = gender
     else:
-        result.notes.append(f"Patient.gender {patient.gender or 'absent'}: sex unknown "
-                            "(every cut-off is sex-specific, so the record needs it)")
+        result.notes.append(
+            f"Patient.gender {patient.gender or 'absent'}: sex unknown "
+            "(every cut-off is sex-specific, so the record needs it)"
+        )
     if patient.birthDate is not None:
         born = patient.birthDate
-        result.record["birth_date"] = (born if isinstance(born, date) else date.fromisoformat(str(born))).isoformat()
+        result.record["birth_date"] = (
+            born if isinstance(born, date) else date.fromisoformat(str(born))
+        ).isoformat()
     else:
         result.notes.append("Patient.birthDate absent: age unknown")
 
@@ -266,15 +301,20 @@ def _match(obs: Any, table: FhirCodes, cat: Catalog) -> tuple[ObservationCode | 
         if system == table.systems.loinc and code in loinc:
             return loinc[code], f"{system}|{code}"
         if system == table.systems.measure and code in cat.measures:
-            return ObservationCode(code=code, measure=code, display=cat.label_of(code), status="myoscope",
-                                   source="myoscope"), f"{system}|{code}"
+            return ObservationCode(
+                code=code, measure=code, display=cat.label_of(code), status="myoscope", source="myoscope"
+            ), f"{system}|{code}"
     return None, None
 
 
 def _effective(obs: Any) -> datetime | None:
     """When the Observation was made, as a naive UTC datetime (a bare date is its midnight)."""
-    for value in (obs.effectiveDateTime, obs.effectiveInstant,
-                  obs.effectivePeriod.start if obs.effectivePeriod is not None else None, obs.issued):
+    for value in (
+        obs.effectiveDateTime,
+        obs.effectiveInstant,
+        obs.effectivePeriod.start if obs.effectivePeriod is not None else None,
+        obs.issued,
+    ):
         if value is None:
             continue
         if isinstance(value, datetime):
@@ -304,15 +344,19 @@ class _Candidate:
 
 
 def _read_observations(
-    observations: list[tuple[str, Any]], patient_id: str | None, table: FhirCodes, cat: Catalog,
+    observations: list[tuple[str, Any]],
+    patient_id: str | None,
+    table: FhirCodes,
+    cat: Catalog,
     result: ImportResult,
 ) -> list[_Candidate]:
     out: list[_Candidate] = []
     for order, (ref, obs) in enumerate(observations):
         spec, matched = _match(obs, table, cat)
         if spec is None or matched is None:
-            result.unknown.append(Skipped(ref, "no code myoscope reads",
-                                          tuple(f"{s}|{c}" for s, c in _codes(obs))))
+            result.unknown.append(
+                Skipped(ref, "no code myoscope reads", tuple(f"{s}|{c}" for s, c in _codes(obs)))
+            )
             continue
         status = str(obs.status)
         if status in IGNORED_STATUSES:
@@ -323,15 +367,24 @@ def _read_observations(
             continue
         subject = str(obs.subject.reference) if obs.subject is not None and obs.subject.reference else None
         if patient_id and subject and subject.rsplit("/", 2)[-2:] != ["Patient", patient_id]:
-            result.dropped.append(Skipped(ref, f"{spec.measure}: subject {subject} is not Patient/{patient_id}"))
+            result.dropped.append(
+                Skipped(ref, f"{spec.measure}: subject {subject} is not Patient/{patient_id}")
+            )
             continue
         at = _effective(obs)
         if at is None:
-            result.dropped.append(Skipped(ref, f"{spec.measure}: no effective date, so it cannot be placed in time"))
+            result.dropped.append(
+                Skipped(ref, f"{spec.measure}: no effective date, so it cannot be placed in time")
+            )
             continue
         if spec.derived:
-            result.dropped.append(Skipped(ref, f"{spec.measure}: myoscope computes it from weight and height; "
-                                               "the sent value is not used"))
+            result.dropped.append(
+                Skipped(
+                    ref,
+                    f"{spec.measure}: myoscope computes it from weight and height; "
+                    "the sent value is not used",
+                )
+            )
             continue
         out.append(_Candidate(ref, spec, matched, at, status, obs, order))
     return out
@@ -342,12 +395,23 @@ def _value(c: _Candidate, cat: Catalog) -> tuple[float | bool | str | None, str 
     obs, measure = c.obs, cat.measures.get(c.spec.measure)
     if obs.dataAbsentReason is not None:
         reason = next((str(x.code) for x in (obs.dataAbsentReason.coding or []) if x.code), None)
-        return None, None, "absent", f"value absent ({reason or obs.dataAbsentReason.text or 'no reason'}): unknown"
+        return (
+            None,
+            None,
+            "absent",
+            f"value absent ({reason or obs.dataAbsentReason.text or 'no reason'}): unknown",
+        )
     if measure is None:
         return None, None, "?", f"{c.spec.measure} is not a record field"
     if measure.kind == "enum":
-        text = obs.valueString or (next((str(x.code) for x in (obs.valueCodeableConcept.coding or []) if x.code),
-                                        obs.valueCodeableConcept.text) if obs.valueCodeableConcept else None)
+        text = obs.valueString or (
+            next(
+                (str(x.code) for x in (obs.valueCodeableConcept.coding or []) if x.code),
+                obs.valueCodeableConcept.text,
+            )
+            if obs.valueCodeableConcept
+            else None
+        )
         if text is None or str(text).lower() not in measure.values:
             return None, None, str(text), f"expected one of {', '.join(measure.values)}"
         return str(text).lower(), None, str(text), None
@@ -388,7 +452,7 @@ def _choose(candidates: list[_Candidate], table: FhirCodes, result: ImportResult
     for c in candidates:
         groups.setdefault((c.spec.measure, c.spec.side), []).append(c)
     grips: list[ReadValue] = []
-    for (measure, side), group in groups.items():
+    for (measure, _side), group in groups.items():
         window = table.window.days_for(measure)
         earliest = result.as_of - timedelta(days=window)
         usable: list[tuple[_Candidate, ReadValue]] = []
@@ -410,14 +474,20 @@ def _choose(candidates: list[_Candidate], table: FhirCodes, result: ImportResult
         older = [(c, rv) for c, rv in usable if c.at < latest_at]
         chosen = _one_per_time(same_time, measure, result)
         if chosen is not None and latest_day < earliest:
-            result.dropped.append(Skipped(chosen.ref, f"{measure}: latest value dated {latest_day}, more than "
-                                                      f"{window} days before {result.as_of}: not used"))
+            result.dropped.append(
+                Skipped(
+                    chosen.ref,
+                    f"{measure}: latest value dated {latest_day}, more than "
+                    f"{window} days before {result.as_of}: not used",
+                )
+            )
             chosen = None
         for _, rv in older:
             if measure == "weight" and chosen is not None:
                 continue  # handled as history below
-            result.dropped.append(Skipped(rv.ref, f"{measure}: an older value (a newer one from {latest_day} "
-                                                  "is used)"))
+            result.dropped.append(
+                Skipped(rv.ref, f"{measure}: an older value (a newer one from {latest_day} is used)")
+            )
         if chosen is None:
             continue
         if measure == "grip_strength":
@@ -452,8 +522,13 @@ def _asm_method(candidates: list[_Candidate], cat: Catalog, result: ImportResult
         return
     del result.record["asm"]
     result.used.remove(used)
-    result.dropped.append(Skipped(used.ref, f"asm: no method ({' or '.join(allowed)}) in Observation.method; "
-                                            "a muscle mass without its method cannot be compared"))
+    result.dropped.append(
+        Skipped(
+            used.ref,
+            f"asm: no method ({' or '.join(allowed)}) in Observation.method; "
+            "a muscle mass without its method cannot be compared",
+        )
+    )
 
 
 def _one_per_time(same: list[ReadValue], measure: str, result: ImportResult) -> ReadValue | None:
@@ -462,32 +537,51 @@ def _one_per_time(same: list[ReadValue], measure: str, result: ImportResult) -> 
     first = same[0]
     if all(rv.value == first.value for rv in same):
         for dup in same[1:]:
-            result.dropped.append(Skipped(dup.ref, f"{measure}: duplicate of {first.ref} (same time and value)"))
+            result.dropped.append(
+                Skipped(dup.ref, f"{measure}: duplicate of {first.ref} (same time and value)")
+            )
         return first
     for rv in same:
-        result.dropped.append(Skipped(rv.ref, f"{measure}: values disagree at the same time on {rv.when} "
-                                              f"({', '.join(str(x.value) for x in same)}): left unknown"))
+        result.dropped.append(
+            Skipped(
+                rv.ref,
+                f"{measure}: values disagree at the same time on {rv.when} "
+                f"({', '.join(str(x.value) for x in same)}): left unknown",
+            )
+        )
     return None
 
 
-def _weight_history(latest: ReadValue, older: list[tuple[_Candidate, ReadValue]], table: FhirCodes,
-                    result: ImportResult) -> None:
+def _weight_history(
+    latest: ReadValue, older: list[tuple[_Candidate, ReadValue]], table: FhirCodes, result: ImportResult
+) -> None:
     limit = latest.when - timedelta(days=table.window.weight_history_days)
     seen: set[date] = set()
     kept: list[ReadValue] = []
     for _, rv in older:  # newest first
         if rv.when < limit:
-            result.dropped.append(Skipped(rv.ref, f"weight: dated {rv.when}, beyond the "
-                                                  f"{table.window.weight_history_days}-day history window"))
+            result.dropped.append(
+                Skipped(
+                    rv.ref,
+                    f"weight: dated {rv.when}, beyond the "
+                    f"{table.window.weight_history_days}-day history window",
+                )
+            )
         elif rv.when in seen:
-            result.dropped.append(Skipped(rv.ref, f"weight: a second weight on {rv.when} (the later entry is used)"))
+            result.dropped.append(
+                Skipped(rv.ref, f"weight: a second weight on {rv.when} (the later entry is used)")
+            )
         elif len(kept) >= table.window.weight_history_max:
-            result.dropped.append(Skipped(rv.ref, f"weight: more than {table.window.weight_history_max} "
-                                                  "earlier weights (the newest are kept)"))
+            result.dropped.append(
+                Skipped(
+                    rv.ref,
+                    f"weight: more than {table.window.weight_history_max} "
+                    "earlier weights (the newest are kept)",
+                )
+            )
         else:
             seen.add(rv.when)
             kept.append(rv)
     if kept:
         result.history = kept
         result.record["weight_history"] = [{"date": rv.when.isoformat(), "weight": rv.value} for rv in kept]
-

@@ -40,7 +40,9 @@ def parse_resource(data: dict[str, Any]) -> Resource:
         model = get_fhir_model_class(kind)
     except (KeyError, ValueError) as exc:
         raise ValueError(f"unknown resourceType {kind!r}") from exc
-    resource: Resource = model.model_validate(data)
+    resource = model.model_validate(data)
+    if not isinstance(resource, Resource):
+        raise ValueError(f"{kind} is not a resource type")
     return resource
 
 

@@ -41,15 +41,24 @@ def import_outcome(imported: ImportResult) -> r4b.OperationOutcome:
     """The import report as OperationOutcome issues: unknown codes and dropped entries (warning),
     notes (information). It travels with the result so that nothing is dropped silently."""
     issues: list[dict[str, Any]] = [
-        {"severity": "warning", "code": "code-invalid", "diagnostics": f"unknown code {', '.join(u.codes) or '(none)'}",
-         "expression": [u.ref]} for u in imported.unknown]
-    issues += [{"severity": "warning", "code": "informational", "diagnostics": d.reason, "expression": [d.ref]}
-               for d in imported.dropped]
+        {
+            "severity": "warning",
+            "code": "code-invalid",
+            "diagnostics": f"unknown code {', '.join(u.codes) or '(none)'}",
+            "expression": [u.ref],
+        }
+        for u in imported.unknown
+    ]
+    issues += [
+        {"severity": "warning", "code": "informational", "diagnostics": d.reason, "expression": [d.ref]}
+        for d in imported.dropped
+    ]
     issues += [{"severity": "information", "code": "informational", "diagnostics": n} for n in imported.notes]
     if not issues:
         issues = [{"severity": "information", "code": "informational", "diagnostics": "every entry was read"}]
     outcome: r4b.OperationOutcome = r4b.OperationOutcome.model_validate(
-        {"resourceType": "OperationOutcome", "id": "myoscope-import", "issue": issues})
+        {"resourceType": "OperationOutcome", "id": "myoscope-import", "issue": issues}
+    )
     return outcome
 
 

@@ -78,6 +78,9 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
 
     for router in ROUTERS:
         app.include_router(router)
+    from ..cdshooks.routes import router as cds_router
+
+    app.include_router(cds_router)
     _middleware(app)
     _error_pages(app)
     return app
@@ -169,6 +172,18 @@ def _error_pages(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> Response:
+        if request.url.path.startswith("/fhir/"):
+            from ..fhir.outcome import outcome_response
+
+            missing = exc.status_code in (404, 405)
+            message = "no such FHIR interaction" if missing else str(exc.detail)
+            return outcome_response(exc.status_code, message)
+        if request.url.path.startswith("/cds-services"):
+            from ..api.envelope import error_response
+
+            missing = exc.status_code in (404, 405)
+            return error_response(exc.status_code, "not_found" if exc.status_code == 404 else "http_error",
+                                  "no such CDS Hooks endpoint" if missing else str(exc.detail))
         titles = {404: "Not found", 405: "Method not allowed"}
         return error_page(
             request,

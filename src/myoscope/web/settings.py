@@ -38,6 +38,18 @@ class WebSettings(BaseSettings):
     #: where cohort uploads and their outputs are kept (default: a folder in the system's temp dir)
     work_dir: str | None = None
     cohort_max_megabytes: int = Field(default=200, ge=1)
+    #: the largest FHIR or CDS Hooks request body accepted (bytes)
+    fhir_max_bytes: int = Field(default=5_000_000, ge=1000)
+    #: the app's public address (``https://myoscope.example.org``): card links and the CDS Hooks
+    #: JWT audience are built from it; unset, the request's own base URL is used
+    public_base_url: str | None = None
+    #: a SMART on FHIR launch URL for the app (cards link to it when set)
+    smart_launch_url: str | None = None
+    #: CDS clients allowed to call the hooks, as JSON: ``[{"iss": ..., "jwks": {...}}]`` or with
+    #: ``"jwks_url"`` instead of ``"jwks"`` (docs/cds-hooks.md); none configured, every call is 401
+    cds_clients: str = "[]"
+    #: seconds the FHIR server may take per request when the hook fetches what was not prefetched
+    cds_fhir_timeout: float = Field(default=5.0, gt=0, le=60)
     #: migrate the database to the latest schema at start-up (the demo and tests do)
     migrate_on_start: bool = False
 

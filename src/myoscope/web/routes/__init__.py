@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from . import admin, assess, auth, cohort, patients, visits
+from . import admin, assess, auth, cohort, fhir, patients, visits
 
 ROUTERS: list[APIRouter] = [
     auth.router,
@@ -13,4 +13,5 @@ ROUTERS: list[APIRouter] = [
     assess.router,
     cohort.router,
     admin.router,
+    fhir.router,
 ]
