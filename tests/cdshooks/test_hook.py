@@ -1,0 +1,90 @@
+"""The patient-view hook: discovery, with and without prefetch, no data, hook mismatch, feedback."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from myoscope.registry.models import CdsFeedback
+
+from .conftest import BASE, hook_body, token
+
+URL = "/cds-services/myoscope-patient-view"
+
+
+def auth() -> dict[str, str]:
+    return {"Authorization": f"Bearer {token()}"}
+
+
+def test_discovery_lists_the_service_with_prefetch(client) -> None:
+    body = client.get("/cds-services").json()
+    (svc,) = body["services"]
+    assert svc["id"] == "myoscope-patient-view" and svc["hook"] == "patient-view"
+    assert svc["prefetch"]["patient"] == "Patient/{{context.patientId}}"
+    assert "http://loinc.org|83174-3" in svc["prefetch"]["observations"]
+
+
+def _check_sarcopenia_cards(cards: list[dict]) -> None:
+    indicators = [c["indicator"] for c in cards]
+    assert indicators == sorted(indicators, key=["critical", "warning", "info"].index)
+    ew = next(c for c in cards if c["summary"].startswith("EWGSOP2"))
+    assert ew["indicator"] == "warning" and ew["source"]["url"] == "https://doi.org/10.1093/ageing/afy169"
+    assert "grip_strength" in ew["detail"]
+    assert ew["links"][0] == {"label": "Open in myoscope", "url": f"{BASE}/patients?q=maria", "type": "absolute"}
+    assert ew["links"][1]["type"] == "smart"
+    action = ew["suggestions"][0]["actions"][0]
+    assert action["type"] == "create" and action["resource"]["code"]["coding"][0]["code"] == "M62.84"
+    assert action["resource"]["verificationStatus"]["coding"][0]["code"] == "provisional"
+    assert any(c["summary"].startswith("Red flag (urgent)") and c["indicator"] == "warning" for c in cards)
+    assert cards[-1]["indicator"] == "info" and "measure" in cards[-1]["summary"]
+    assert all(len(c["summary"]) < 140 for c in cards)
+
+
+def test_hook_with_prefetch(client) -> None:
+    r = client.post(URL, json=hook_body(), headers=auth())
+    assert r.status_code == 200, r.text
+    _check_sarcopenia_cards(r.json()["cards"])
+
+
+def test_hook_without_prefetch_reads_the_fhir_server(client) -> None:
+    r = client.post(URL, json=hook_body(prefetch=False, server=True), headers=auth())
+    assert r.status_code == 200, r.text
+    _check_sarcopenia_cards(r.json()["cards"])
+
+
+def test_no_data_gives_a_card_saying_what_to_measure(client) -> None:
+    r = client.post(URL, json=hook_body(prefetch=False), headers=auth())
+    assert r.status_code == 200
+    (card,) = r.json()["cards"]
+    assert card["indicator"] == "info" and "Neither prefetch nor a FHIR server" in card["detail"]
+
+
+def test_a_patient_the_server_does_not_know_is_not_an_error(client) -> None:
+    r = client.post(URL, json=hook_body(prefetch=False, server=True, patient="nobody"), headers=auth())
+    assert r.status_code == 200 and "404" in r.json()["cards"][0]["detail"]
+
+
+def test_hook_mismatch_is_400(client) -> None:
+    body = hook_body()
+    body["hook"] = "order-select"
+    r = client.post(URL, json=body, headers=auth())
+    assert r.status_code == 400 and r.json()["error"]["code"] == "hook_mismatch"
+
+
+def test_unknown_service_is_404_and_bad_body_400(client) -> None:
+    assert client.post("/cds-services/other", json=hook_body(), headers=auth()).status_code == 404
+    r = client.post(URL, json={"hook": "patient-view"}, headers=auth())
+    assert r.status_code == 400
+    assert {p["field"] for p in r.json()["error"]["problems"]} >= {"hookInstance", "context"}
+
+
+def test_feedback_is_stored(client) -> None:
+    fb = {"feedback": [{"card": "abc", "outcome": "accepted", "acceptedSuggestions": [{"id": "s1"}],
+                        "outcomeTimestamp": "2026-12-05T10:00:00Z"},
+                       {"card": "def", "outcome": "overridden", "overrideReason": {"userComment": "known"},
+                        "outcomeTimestamp": "2026-12-05T10:01:00Z"}]}
+    r = client.post(f"{URL}/feedback", json=fb, headers={"Authorization": f"Bearer {token(aud=BASE + URL + '/feedback')}"})
+    assert r.status_code == 200 and r.json() == {"stored": 2}
+    with client.app.state.sessions() as s:
+        rows = s.scalars(select(CdsFeedback).order_by(CdsFeedback.id)).all()
+    assert [(x.card_uuid, x.outcome) for x in rows] == [("abc", "accepted"), ("def", "overridden")]
+    assert rows[0].accepted_suggestions == {"ids": ["s1"]} and rows[1].override_reason == {"userComment": "known"}
