@@ -6,8 +6,8 @@ import pytest
 
 pytest.importorskip("fhir.resources")
 
-from myoscope import __version__  # noqa: E402
-from myoscope.fhir.capability import capability_statement  # noqa: E402
+from myoscope import __version__
+from myoscope.fhir.capability import capability_statement
 
 EXPECTED = {
     "resourceType": "CapabilityStatement",

@@ -10,8 +10,8 @@ import pytest
 
 pytest.importorskip("fhir.resources")
 
-from myoscope.fhir.importing import FhirInputError, import_bundle  # noqa: E402
-from myoscope.record import parse_record  # noqa: E402
+from myoscope.fhir.importing import FhirInputError, import_bundle
+from myoscope.record import parse_record
 
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "fhir"
 LB = 0.45359237

@@ -9,10 +9,10 @@ import pytest
 
 pytest.importorskip("fhir.resources")
 
-from myoscope.fhir import r4b  # noqa: E402
-from myoscope.fhir.service import assess_fhir  # noqa: E402
-from myoscope.simulate import simulate  # noqa: E402
-from myoscope.fhir.exporting import risk_assessment  # noqa: E402
+from myoscope.fhir import r4b
+from myoscope.fhir.exporting import risk_assessment
+from myoscope.fhir.service import assess_fhir
+from myoscope.simulate import simulate
 
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "fhir"
 
