@@ -20,6 +20,8 @@ from .models import SUMMARY_LIMIT, Action, Card, Link, Source, Suggestion
 
 #: red-flag urgency -> card indicator (DESIGN §13: emergency is critical, urgent a warning)
 INDICATOR = {"emergency": "critical", "urgent": "warning"}
+#: the measure card lists at most this many measures (those deciding the most verdicts first)
+MEASURES_SHOWN = 10
 MYOSCOPE_SOURCE = Source(label="myoscope", url="https://myoscope.org/")
 
 
@@ -84,6 +86,7 @@ def verdict_cards(done: FhirAssessment, ctx: CardContext) -> list[Card]:
             for d in spec.when:
                 by_definition.setdefault(d, []).append(suggested[spec.code])
     out = []
+    offered: set[str] = set()  # each Condition is suggested once, on the first card that supports it
     for r in done.result.results.values():
         if not (r.decided and r.usable and is_finding(r.id, r.outcome)):
             continue
@@ -101,8 +104,9 @@ def verdict_cards(done: FhirAssessment, ctx: CardContext) -> list[Card]:
                 ],
             )
             for c in by_definition.get(r.id, [])
-            if c.code and c.code.coding
+            if c.code and c.code.coding and c.code.coding[0].code not in offered
         ]
+        offered |= {str(c.code.coding[0].code) for c in by_definition.get(r.id, []) if c.code and c.code.coding}
         out.append(
             Card(
                 summary=_summary(f"{r.title.split(' — ')[0]}: {r.outcome.replace('_', ' ')}"),
@@ -126,16 +130,17 @@ def measure_card(
     """What to measure so that the undecided verdicts can be decided (or why nothing was read)."""
     if not missing and not problems and not why:
         return None
-    cat = load_catalog()
     codes = load_codes()
     lines = []
     if why:
         lines.append(why)
     lines += [f"- {p.path}: {p.message}" for p in problems]
-    for m in missing:
+    if len(missing) > MEASURES_SHOWN:
+        lines.append(f"The {MEASURES_SHOWN} that decide the most verdicts ({len(missing)} in all):")
+    for m in missing[:MEASURES_SHOWN]:
         loinc = codes.loinc_of(m)
-        lines.append(f"- {cat.label_of(m)}" + (f" (LOINC {loinc.code})" if loinc else ""))
-    label = ", ".join(cat.label_of(m).lower() for m in missing[:3])
+        lines.append(f"- {_label(m)}" + (f" (LOINC {loinc.code})" if loinc else ""))
+    label = ", ".join(_label(m).lower() for m in missing[:3])
     summary = (
         f"To decide muscle-wasting verdicts, measure: {label}"
         if missing
@@ -151,11 +156,19 @@ def measure_card(
 
 
 def missing_measures(done: FhirAssessment) -> list[str]:
-    out: list[str] = []
+    """The measures that would decide undecided verdicts, those deciding the most verdicts first
+    (ties in the order the definitions are listed)."""
+    counts: dict[str, int] = {}
     for r in done.result.results.values():
-        if r.usable or r.outcome == "indeterminate":
-            out += [m for m in r.decisive_measures if m not in out]
-    return out
+        if r.outcome == "not_applicable":
+            continue
+        for m in dict.fromkeys(x.split(".", 1)[0] for x in r.decisive_measures):  # SARC-F items: one line
+            counts[m] = counts.get(m, 0) + 1
+    return sorted(counts, key=lambda m: -counts[m])
+
+
+def _label(measure: str) -> str:
+    return "SARC-F questionnaire" if measure == "sarc_f" else load_catalog().label_of(measure)
 
 
 def cards_for(

@@ -9,7 +9,7 @@ service cannot read is a 4xx in the one JSON envelope; a patient without data is
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 import httpx
@@ -32,6 +32,11 @@ SERVICE_ID = "myoscope-patient-view"
 HOOK = "patient-view"
 
 router = APIRouter(prefix="/cds-services", tags=["cds-hooks"])
+
+
+def today() -> date:
+    """The assessment date of a hook call (UTC): the Observations window ends here."""
+    return datetime.now(UTC).date()
 
 
 def services() -> list[Service]:
@@ -102,8 +107,11 @@ async def call_hook(service_id: str, request: Request) -> Response:
     """Answer a ``patient-view`` call with cards (docs/cds-hooks.md)."""
     if service_id != SERVICE_ID:
         return error_response(404, "not_found", f"no CDS service {service_id[:100]!r}")
+    check = verifier(request)
     try:
-        verifier(request).verify(request.headers.get("authorization"), service_url(request, request.url.path))
+        claims = await run_in_threadpool(
+            check.verify, request.headers.get("authorization"), service_url(request, request.url.path)
+        )
     except CdsAuthError as exc:
         return error_response(401, "unauthorized", str(exc), headers={"WWW-Authenticate": "Bearer"})
     try:
@@ -119,6 +127,14 @@ async def call_hook(service_id: str, request: Request) -> Response:
             "hook_mismatch",
             f"service {SERVICE_ID} answers {HOOK}, not {hook.hook[:50]!r}",
             [Problem("hook", f"expected {HOOK}")],
+        )
+    client = check.client(str(claims["iss"]))
+    if hook.fhirServer and client is not None and not client.allows_server(hook.fhirServer):
+        return error_response(
+            403,
+            "forbidden",
+            "this client may not name that FHIR server",
+            [Problem("fhirServer", "not one of the client's configured FHIR servers")],
         )
     settings = request.app.state.settings
     ctx = CardContext(
@@ -144,7 +160,7 @@ async def call_hook(service_id: str, request: Request) -> Response:
         why = why or "Neither prefetch nor a FHIR server gave this patient's data."
         return _cards(cards_for(None, ctx, why=why))
     try:
-        done: FhirAssessment = await run_in_threadpool(assess_fhir, resources, datetime.now(UTC).date())
+        done: FhirAssessment = await run_in_threadpool(assess_fhir, resources, today())
     except RecordValidationError as exc:
         return _cards(cards_for(None, ctx, exc.problems, "The data read are not enough for an assessment:"))
     except FhirInputError as exc:
@@ -153,7 +169,14 @@ async def call_hook(service_id: str, request: Request) -> Response:
 
 
 def _cards(cards: list[Any]) -> Response:
-    return JSONResponse(CdsResponse(cards=cards).model_dump(exclude_none=True))
+    body = CdsResponse(cards=cards).model_dump(exclude_none=True)
+    for card in body["cards"]:  # optional lists are left out when empty
+        for key in ("suggestions", "links"):
+            if not card.get(key):
+                card.pop(key, None)
+    if not body["systemActions"]:
+        del body["systemActions"]
+    return JSONResponse(body)
 
 
 @router.post("/{service_id}/feedback")
@@ -162,8 +185,10 @@ async def feedback(service_id: str, request: Request) -> Response:
     if service_id != SERVICE_ID:
         return error_response(404, "not_found", f"no CDS service {service_id[:100]!r}")
     try:
-        claims = verifier(request).verify(
-            request.headers.get("authorization"), service_url(request, request.url.path)
+        claims = await run_in_threadpool(
+            verifier(request).verify,
+            request.headers.get("authorization"),
+            service_url(request, request.url.path),
         )
     except CdsAuthError as exc:
         return error_response(401, "unauthorized", str(exc), headers={"WWW-Authenticate": "Bearer"})

@@ -36,6 +36,16 @@ class CdsClient(BaseModel):
     iss: str
     jwks: dict[str, Any] | None = None
     jwks_url: str | None = None
+    #: the FHIR server base URLs this client may send as ``fhirServer`` (none given: any); the
+    #: service reads patient data only from these, so a client cannot point it at another host
+    fhir_servers: list[str] | None = None
+
+    def allows_server(self, url: str) -> bool:
+        if self.fhir_servers is None:
+            return True
+        return any(
+            url.rstrip("/") == s.rstrip("/") or url.startswith(s.rstrip("/") + "/") for s in self.fhir_servers
+        )
 
 
 def parse_clients(text: str) -> list[CdsClient]:
@@ -100,6 +110,9 @@ class JwtVerifier:
             raise CdsAuthError(f"JWT refused: {exc}") from None
         self._once(client.iss, str(claims["jti"]), float(claims["exp"]))
         return claims
+
+    def client(self, iss: str) -> CdsClient | None:
+        return next((c for c in self.clients if c.iss == iss), None)
 
     def _once(self, iss: str, jti: str, exp: float) -> None:
         now = time.time()

@@ -47,6 +47,9 @@ SECURITY_HEADERS = {
     "Cross-Origin-Opener-Policy": "same-origin",
 }
 UNSAFE = ("POST", "PUT", "PATCH", "DELETE")
+#: machine faces that no cookie authenticates (CDS Hooks: a signed JWT; FHIR $assess: stateless),
+#: so a cross-site request cannot ride a session there; an EHR in a browser may call them
+NO_COOKIE_PATHS = ("/cds-services", "/fhir/")
 
 
 def create_app(settings: WebSettings | None = None) -> FastAPI:
@@ -131,7 +134,8 @@ class SecurityMiddleware:
                     headers["Cache-Control"] = "no-store"
             await send(message)
 
-        if scope["method"] in UNSAFE and not _same_origin(Headers(scope=scope)):
+        machine = str(scope.get("path", "")).startswith(NO_COOKIE_PATHS)
+        if scope["method"] in UNSAFE and not machine and not _same_origin(Headers(scope=scope)):
             refused = PlainTextResponse("cross-site request refused", status_code=403)
             await refused(scope, receive, with_headers)
             return

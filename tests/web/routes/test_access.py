@@ -30,7 +30,9 @@ MATRIX: dict[tuple[str, str], dict[str, int]] = {
                                                                    "researcher": 403},
 }
 PUBLIC = {("GET", "/"), ("GET", "/login"), ("POST", "/login"), ("POST", "/logout"), ("POST", "/patients"),
-          ("POST", "/assess")}
+          ("POST", "/assess"),
+          # the stateless FHIR face reads no registry data and needs no session (tests/fhir/test_fhir_web.py)
+          ("GET", "/fhir/metadata"), ("POST", "/fhir/$assess")}
 USERS = {"clinician": "alice", "admin": "adam", "researcher": "rita"}
 
 
