@@ -11,8 +11,8 @@ from typer.testing import CliRunner
 pytest.importorskip("fhir.resources")
 pytest.importorskip("sqlalchemy")
 
-from myoscope.cli import app  # noqa: E402
-from myoscope.fhir import r4b  # noqa: E402
+from myoscope.cli import app
+from myoscope.fhir import r4b
 
 
 def test_export_a_registry_patient(tmp_path: Path) -> None:
