@@ -19,7 +19,7 @@ warnings.filterwarnings("ignore", message=".*httpx2.*")
 import httpx  # noqa: E402
 import jwt  # noqa: E402
 from cryptography.hazmat.primitives.asymmetric import ec, rsa  # noqa: E402
-from fastapi import FastAPI  # noqa: E402
+from fastapi import FastAPI, Request  # noqa: E402
 from fastapi.responses import JSONResponse  # noqa: E402
 from fastapi.testclient import TestClient  # noqa: E402
 
@@ -75,7 +75,8 @@ def fhir_stub() -> FastAPI:
     stub.state.auth = []
 
     @stub.get("/fhir/Patient/{pid}")
-    def patient(pid: str, request: Any = None) -> JSONResponse:
+    def patient(pid: str, request: Request) -> JSONResponse:
+        stub.state.auth.append(request.headers.get("authorization"))
         b = data.get(pid)
         if b is None:
             return JSONResponse({"resourceType": "OperationOutcome", "issue": []}, status_code=404)
@@ -99,7 +100,8 @@ def client(tmp_path: Path) -> TestClient:
         "cds_clients": json.dumps([{"iss": ISS, "jwks": jwks()}]),
     })
     app = create_app(settings)
-    app.state.cds_http_transport = httpx.ASGITransport(app=fhir_stub())
+    app.state.fhir_stub = fhir_stub()
+    app.state.cds_http_transport = httpx.ASGITransport(app=app.state.fhir_stub)
     return TestClient(app, base_url=BASE)
 
 

@@ -49,6 +49,22 @@ def test_hook_without_prefetch_reads_the_fhir_server(client) -> None:
     r = client.post(URL, json=hook_body(prefetch=False, server=True), headers=auth())
     assert r.status_code == 200, r.text
     _check_sarcopenia_cards(r.json()["cards"])
+    assert client.app.state.fhir_stub.state.auth == ["Bearer abc"]  # the fhirAuthorization token
+
+
+def test_a_client_may_be_held_to_its_fhir_servers(client) -> None:
+    from myoscope.cdshooks.routes import verifier
+
+    check = verifier(_request(client))  # the app's verifier, built on first use
+    check.clients[0] = check.clients[0].model_copy(update={"fhir_servers": ["https://ehr.test/fhir"]})
+    r = client.post(URL, json=hook_body(prefetch=False, server=True), headers=auth())
+    assert r.status_code == 403 and r.json()["error"]["problems"][0]["field"] == "fhirServer"
+
+
+def _request(client):
+    class _R:
+        app = client.app
+    return _R()
 
 
 def test_no_data_gives_a_card_saying_what_to_measure(client) -> None:

@@ -106,7 +106,8 @@ def verdict_cards(done: FhirAssessment, ctx: CardContext) -> list[Card]:
             for c in by_definition.get(r.id, [])
             if c.code and c.code.coding and c.code.coding[0].code not in offered
         ]
-        offered |= {str(c.code.coding[0].code) for c in by_definition.get(r.id, []) if c.code and c.code.coding}
+        offered |= {str(c.code.coding[0].code) for c in by_definition.get(r.id, [])
+                    if c.code and c.code.coding}
         out.append(
             Card(
                 summary=_summary(f"{r.title.split(' — ')[0]}: {r.outcome.replace('_', ' ')}"),
