@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from myoscope.registry.models import CdsFeedback
@@ -104,3 +105,15 @@ def test_feedback_is_stored(client) -> None:
         rows = s.scalars(select(CdsFeedback).order_by(CdsFeedback.id)).all()
     assert [(x.card_uuid, x.outcome) for x in rows] == [("abc", "accepted"), ("def", "overridden")]
     assert rows[0].accepted_suggestions == {"ids": ["s1"]} and rows[1].override_reason == {"userComment": "known"}
+
+
+def test_a_crash_is_a_json_500_never_an_empty_200(client, monkeypatch) -> None:
+    import myoscope.cdshooks.routes as routes
+
+    def broken(*_a, **_k):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(routes, "cards_for", broken)
+    r = TestClient(client.app, raise_server_exceptions=False, base_url=BASE).post(URL, json=hook_body(), headers=auth())
+    assert r.status_code == 500 and r.json()["error"]["code"] == "internal_error"
+    assert "boom" not in r.text

@@ -76,3 +76,8 @@ def test_bad_bodies_are_operation_outcomes(client: TestClient) -> None:
 def test_metadata(client: TestClient) -> None:
     r = client.get("/fhir/metadata")
     assert r.status_code == 200 and r.json() == capability_statement()
+
+
+def test_a_bad_query_is_an_operation_outcome(client: TestClient) -> None:
+    r = fhir_post(client, MARIA, "?_result=pdf")
+    assert r.status_code == 400 and r.json()["resourceType"] == "OperationOutcome"

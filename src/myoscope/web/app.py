@@ -176,18 +176,11 @@ def _error_pages(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> Response:
-        if request.url.path.startswith("/fhir/"):
-            from ..fhir.outcome import outcome_response
-
-            missing = exc.status_code in (404, 405)
-            message = "no such FHIR interaction" if missing else str(exc.detail)
-            return outcome_response(exc.status_code, message)
-        if request.url.path.startswith("/cds-services"):
-            from ..api.envelope import error_response
-
-            missing = exc.status_code in (404, 405)
-            return error_response(exc.status_code, "not_found" if exc.status_code == 404 else "http_error",
-                                  "no such CDS Hooks endpoint" if missing else str(exc.detail))
+        missing = exc.status_code in (404, 405)
+        code = "not_found" if exc.status_code == 404 else "http_error"
+        machine = _machine_error(request, exc.status_code, code, "no such endpoint" if missing else str(exc.detail))
+        if machine is not None:
+            return machine
         titles = {404: "Not found", 405: "Method not allowed"}
         return error_page(
             request,
@@ -202,7 +195,8 @@ def _error_pages(app: FastAPI) -> None:
             f"{'.'.join(str(p) for p in e.get('loc', ())[1:]) or 'request'}: {e.get('msg', 'invalid')}"
             for e in exc.errors()
         ]
-        return error_page(request, 400, "Bad request", "; ".join(problems))
+        machine = _machine_error(request, 400, "invalid_request", "; ".join(problems))
+        return machine or error_page(request, 400, "Bad request", "; ".join(problems))
 
     @app.exception_handler(Exception)
     async def _crash(request: Request, exc: Exception) -> Response:
@@ -212,9 +206,21 @@ def _error_pages(app: FastAPI) -> None:
             request.url.path,
             getattr(request.state, "request_id", "?"),
         )
-        return error_page(
-            request,
-            500,
-            "Something went wrong",
-            f"the error was logged (request {getattr(request.state, 'request_id', '?')})",
-        )
+        message = f"the error was logged (request {getattr(request.state, 'request_id', '?')})"
+        machine = _machine_error(request, 500, "internal_error", message)
+        return machine or error_page(request, 500, "Something went wrong", message)
+
+
+def _machine_error(request: Request, status: int, code: str, message: str) -> Response | None:
+    """The error body of a machine face: an OperationOutcome under /fhir/, the JSON envelope under
+    /cds-services (a CDS client gets a JSON 500, never an HTML page or an empty 200); None elsewhere."""
+    path = request.url.path
+    if path.startswith("/fhir/"):
+        from ..fhir.outcome import outcome_response
+
+        return outcome_response(status, message)
+    if path.startswith("/cds-services"):
+        from ..api.envelope import error_response
+
+        return error_response(status, code, message)
+    return None
