@@ -10,7 +10,7 @@ from typer.testing import CliRunner
 
 pytest.importorskip("fhir.resources")
 
-from myoscope.cli import app  # noqa: E402
+from myoscope.cli import app
 
 ROOT = Path(__file__).parents[2]
 
