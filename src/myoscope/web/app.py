@@ -178,7 +178,8 @@ def _error_pages(app: FastAPI) -> None:
     async def _http(request: Request, exc: StarletteHTTPException) -> Response:
         missing = exc.status_code in (404, 405)
         code = "not_found" if exc.status_code == 404 else "http_error"
-        machine = _machine_error(request, exc.status_code, code, "no such endpoint" if missing else str(exc.detail))
+        text = "no such endpoint" if missing else str(exc.detail)
+        machine = _machine_error(request, exc.status_code, code, text)
         if machine is not None:
             return machine
         titles = {404: "Not found", 405: "Method not allowed"}
