@@ -117,3 +117,14 @@ def test_a_crash_is_a_json_500_never_an_empty_200(client, monkeypatch) -> None:
     r = TestClient(client.app, raise_server_exceptions=False, base_url=BASE).post(URL, json=hook_body(), headers=auth())
     assert r.status_code == 500 and r.json()["error"]["code"] == "internal_error"
     assert "boom" not in r.text
+
+
+def test_null_prefetch_or_another_patient_falls_back_to_the_server(client) -> None:
+    body = hook_body(server=True)
+    body["prefetch"]["observations"] = None  # the client could not prefetch it
+    r = client.post(URL, json=body, headers=auth())
+    assert r.status_code == 200 and client.app.state.fhir_stub.state.auth == ["Bearer abc"]
+    body = hook_body(patient="tom")  # the prefetched Patient is maria: not used
+    r = client.post(URL, json=body, headers=auth())
+    (card,) = r.json()["cards"]
+    assert "Neither prefetch nor a FHIR server" in card["detail"]

@@ -33,6 +33,10 @@ def test_export_a_registry_patient(tmp_path: Path) -> None:
     conds = [e["resource"] for e in bundle["entry"] if e["resource"]["resourceType"] == "Condition"]
     assert [c["code"]["coding"][0]["code"] for c in conds] == ["M62.84"]
     assert all(c["subject"]["reference"] == "Patient/P1" for c in conds)
+    res = run.invoke(app, ["fhir", "export", "--patient", "P1", "-D", db, "--project"])
+    assert res.exit_code == 0, res.output
+    kinds = [e["resource"]["resourceType"] for e in json.loads(res.output)["entry"]]
+    assert kinds.count("RiskAssessment") == 1
 
 
 def test_export_an_unknown_patient_is_an_error(tmp_path: Path) -> None:

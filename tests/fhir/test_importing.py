@@ -95,3 +95,9 @@ def test_an_invalid_observation_is_dropped_with_the_reason() -> None:
     r = import_bundle(data)
     assert "weight" not in r.record
     assert any(x.startswith("not a valid R4 Observation") for x in reasons(r, "Observation/w"))
+
+
+def test_parameters_input_is_opened() -> None:
+    bundle = load("tom_missing_measures.json")
+    r = import_bundle({"resourceType": "Parameters", "parameter": [{"name": "bundle", "resource": bundle}]})
+    assert r.record["weight"] == 68.0 and r.patient_ref == "Patient/tom"

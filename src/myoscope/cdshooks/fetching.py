@@ -30,14 +30,20 @@ def prefetch_templates() -> dict[str, str]:
     }
 
 
-def from_prefetch(prefetch: dict[str, Any] | None) -> list[dict[str, Any]] | None:
-    """The resources of the prefetch, or None when a key is missing (then the server is asked)."""
-    if not prefetch or "patient" not in prefetch or "observations" not in prefetch:
+def from_prefetch(prefetch: dict[str, Any] | None, patient_id: str) -> list[dict[str, Any]] | None:
+    """The resources of the prefetch, or None when a key is missing or null (the client could not
+    prefetch it: then the server is asked) or when the Patient is not the context's patient."""
+    if not prefetch or prefetch.get("patient") is None or prefetch.get("observations") is None:
         return None
     out: list[dict[str, Any]] = []
     patient, observations = prefetch["patient"], prefetch["observations"]
-    if isinstance(patient, dict) and patient.get("resourceType") == "Patient":
-        out.append(patient)
+    if not (
+        isinstance(patient, dict)
+        and patient.get("resourceType") == "Patient"
+        and patient.get("id") == patient_id
+    ):
+        return None
+    out.append(patient)
     if isinstance(observations, dict):
         out += [
             e["resource"]

@@ -142,7 +142,7 @@ async def call_hook(service_id: str, request: Request) -> Response:
         patient_id=context.patientId,
         smart_launch_url=settings.smart_launch_url,
     )
-    resources = from_prefetch(hook.prefetch)
+    resources = from_prefetch(hook.prefetch, context.patientId)
     why = None
     if resources is None and hook.fhirServer:
         token = hook.fhirAuthorization.access_token if hook.fhirAuthorization else None

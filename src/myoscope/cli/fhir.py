@@ -81,11 +81,15 @@ def fhir_export(
     output: Annotated[
         Path | None, typer.Option("--output", "--out", "-o", help="Write the Bundle here.")
     ] = None,
+    project: Annotated[
+        bool, typer.Option("--project", help="Add a RiskAssessment of the projected cut-off crossings "
+                           "(ageing only; docs/simulate.md).")
+    ] = False,
     database: Database = None,
     user: User = None,
 ) -> None:
     """Write a registry patient's latest assessed visit as a FHIR Bundle (verdict Observations,
-    provisional Conditions, CarePlan, GuidanceResponse)."""
+    provisional Conditions, CarePlan, GuidanceResponse; with --project a RiskAssessment)."""
     from ..fhir import r4b
     from ..fhir.exporting import export_bundle, export_resources
     from ..outputs import check_output, write_text
@@ -101,7 +105,12 @@ def fhir_export(
             fail(f"patient {patient} has no assessed visit")
         latest = max(assessed, key=lambda v: (v.date, v.id))
         full = rebuild(s, visit_id=latest.id, actor=_actor(user))
-    resources = export_resources(full, f"Patient/{patient}", latest.date)
+    projection = None
+    if project:
+        from ..simulate import simulate
+
+        projection = simulate(full.record)
+    resources = export_resources(full, f"Patient/{patient}", latest.date, projection=projection)
     text = (
         json.dumps(r4b.to_json(export_bundle(resources, f"myoscope-{patient}-visit-{latest.id}")), indent=2)
         + "\n"

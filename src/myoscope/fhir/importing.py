@@ -175,12 +175,23 @@ class ImportResult:
 
 
 def resources_of(data: Any) -> list[dict[str, Any]]:
-    """The resources of a Bundle, a single resource, or a list of resources (as dicts).
+    """The resources of a Bundle, a Parameters resource (``$assess`` input), a single resource, or
+    a list of resources (as dicts).
 
     :raises FhirInputError: for anything else.
     """
     if isinstance(data, list):
         items = data
+    elif isinstance(data, Mapping) and data.get("resourceType") == "Parameters":
+        # an operation's input: each parameter's resource (a Bundle in one is opened)
+        items = []
+        for p in data.get("parameter") or []:
+            res = p.get("resource") if isinstance(p, Mapping) else None
+            items += (
+                resources_of(res)
+                if isinstance(res, Mapping) and res.get("resourceType") == "Bundle"
+                else [res]
+            )
     elif isinstance(data, Mapping) and data.get("resourceType") == "Bundle":
         entries = data.get("entry") or []
         if not isinstance(entries, list):
