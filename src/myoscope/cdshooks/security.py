@@ -71,6 +71,7 @@ class JwtVerifier:
     _seen: dict[tuple[str, str], float] = field(default_factory=dict)
     _jwks_cache: dict[str, tuple[float, dict[str, Any]]] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
+    _purged: float = 0.0
 
     def verify(self, authorization: str | None, audience: str) -> dict[str, Any]:
         """The verified claims of ``Authorization: Bearer <jwt>``.
@@ -117,8 +118,10 @@ class JwtVerifier:
     def _once(self, iss: str, jti: str, exp: float) -> None:
         now = time.time()
         with self._lock:
-            for k in [k for k, until in self._seen.items() if until + self.leeway < now]:
-                del self._seen[k]
+            if now - self._purged > 1.0:  # forget expired ids at most once a second, not per call
+                self._purged = now
+                for k in [k for k, until in self._seen.items() if until + self.leeway < now]:
+                    del self._seen[k]
             if (iss, jti) in self._seen:
                 raise CdsAuthError("JWT replayed (jti already used)")
             self._seen[(iss, jti)] = exp
