@@ -101,3 +101,20 @@ def test_parameters_input_is_opened() -> None:
     bundle = load("tom_missing_measures.json")
     r = import_bundle({"resourceType": "Parameters", "parameter": [{"name": "bundle", "resource": bundle}]})
     assert r.record["weight"] == 68.0 and r.patient_ref == "Patient/tom"
+
+
+def test_a_panel_is_opened_into_the_components_myoscope_reads() -> None:
+    r = import_bundle(load("lee_panels.json"))
+    assert sorted(r.record["grip_strength"]) == pytest.approx([55 * LB, 60 * LB])
+    assert {v.ref for v in r.used if v.measure == "grip_strength"} == {
+        "Observation/grip-panel#component[0]", "Observation/grip-panel#component[1]"}
+    # the blood-pressure panel has no component myoscope reads: reported, with its codes
+    assert [(u.ref, u.codes) for u in r.unknown] == [
+        ("Observation/grip-panel#component[2]", ("http://loinc.org|84418-3",)),  # a score myoscope does not read
+        ("Observation/bp", ("http://loinc.org|85354-9",)),
+    ]
+
+
+def test_the_date_is_where_it_was_measured() -> None:
+    r = import_bundle(load("lee_panels.json"))  # 21:30 in New York on 2 April is 02:30 UTC on 3 April
+    assert r.as_of == date(2025, 4, 2) and r.record["date"] == "2025-04-02"

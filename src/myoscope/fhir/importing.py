@@ -318,8 +318,10 @@ def _match(obs: Any, table: FhirCodes, cat: Catalog) -> tuple[ObservationCode | 
     return None, None
 
 
-def _effective(obs: Any) -> datetime | None:
-    """When the Observation was made, as a naive UTC datetime (a bare date is its midnight)."""
+def _effective(obs: Any) -> tuple[datetime, date] | None:
+    """When the Observation was made: a naive UTC datetime to order by (a bare date is its
+    midnight) and the calendar date where it was made (the date the source wrote, which windows
+    and the weight history use: 21:00 on 10 March in New York is 10 March, not 11)."""
     for value in (
         obs.effectiveDateTime,
         obs.effectiveInstant,
@@ -329,13 +331,14 @@ def _effective(obs: Any) -> datetime | None:
         if value is None:
             continue
         if isinstance(value, datetime):
-            return value.astimezone(UTC).replace(tzinfo=None) if value.tzinfo else value
+            return (value.astimezone(UTC).replace(tzinfo=None) if value.tzinfo else value), value.date()
         if isinstance(value, date):
-            return datetime(value.year, value.month, value.day)
+            return datetime(value.year, value.month, value.day), value
         try:
-            return datetime.fromisoformat(str(value)[:10])
+            day = date.fromisoformat(str(value)[:10])
         except ValueError:
             continue
+        return datetime(day.year, day.month, day.day), day
     return None
 
 
@@ -345,13 +348,58 @@ class _Candidate:
     spec: ObservationCode
     matched: str
     at: datetime
+    when: date
     status: str
     obs: Any
     order: int
 
-    @property
-    def when(self) -> date:
-        return self.at.date()
+
+def _with_components(
+    observations: list[tuple[str, Any]], table: FhirCodes, cat: Catalog, result: ImportResult
+) -> list[tuple[str, Any]]:
+    """Observations as read, with a panel whose own code is unknown opened into its components
+    (a grip panel 83145-3 carrying 83174-3 and 83173-5 as components): each component with a code
+    myoscope reads becomes an Observation of its own, with the panel's status, subject and time,
+    referred to as ``<panel>#component[i]``; its other components are reported as unknown."""
+    out: list[tuple[str, Any]] = []
+    for ref, obs in observations:
+        spec, _ = _match(obs, table, cat)
+        parts = (
+            []
+            if spec is not None
+            else [(i, c) for i, c in enumerate(obs.component or []) if _match(c, table, cat)[0] is not None]
+        )
+        if not parts:
+            out.append((ref, obs))
+            continue
+        opened = {i for i, _ in parts}
+        result.unknown += [
+            Skipped(
+                f"{ref}#component[{i}]", "no code myoscope reads", tuple(f"{s}|{k}" for s, k in _codes(c))
+            )
+            for i, c in enumerate(obs.component or [])
+            if i not in opened
+        ]
+        for i, comp in parts:
+            out.append(
+                (
+                    f"{ref}#component[{i}]",
+                    obs.model_copy(
+                        update={
+                            "code": comp.code,
+                            "valueQuantity": comp.valueQuantity,
+                            "valueInteger": comp.valueInteger,
+                            "valueBoolean": comp.valueBoolean,
+                            "valueString": comp.valueString,
+                            "valueCodeableConcept": comp.valueCodeableConcept,
+                            "dataAbsentReason": comp.dataAbsentReason,
+                            "component": None,
+                            "method": None,
+                        }
+                    ),
+                )
+            )
+    return out
 
 
 def _read_observations(
@@ -362,7 +410,7 @@ def _read_observations(
     result: ImportResult,
 ) -> list[_Candidate]:
     out: list[_Candidate] = []
-    for order, (ref, obs) in enumerate(observations):
+    for order, (ref, obs) in enumerate(_with_components(observations, table, cat, result)):
         spec, matched = _match(obs, table, cat)
         if spec is None or matched is None:
             result.unknown.append(
@@ -382,8 +430,8 @@ def _read_observations(
                 Skipped(ref, f"{spec.measure}: subject {subject} is not Patient/{patient_id}")
             )
             continue
-        at = _effective(obs)
-        if at is None:
+        effective = _effective(obs)
+        if effective is None:
             result.dropped.append(
                 Skipped(ref, f"{spec.measure}: no effective date, so it cannot be placed in time")
             )
@@ -397,7 +445,7 @@ def _read_observations(
                 )
             )
             continue
-        out.append(_Candidate(ref, spec, matched, at, status, obs, order))
+        out.append(_Candidate(ref, spec, matched, effective[0], effective[1], status, obs, order))
     return out
 
 
@@ -480,7 +528,7 @@ def _choose(candidates: list[_Candidate], table: FhirCodes, result: ImportResult
         if not usable:
             continue
         latest_at = usable[0][0].at
-        latest_day = latest_at.date()
+        latest_day = usable[0][0].when
         same_time = [rv for c, rv in usable if c.at == latest_at]
         older = [(c, rv) for c, rv in usable if c.at < latest_at]
         chosen = _one_per_time(same_time, measure, result)
