@@ -5,6 +5,7 @@ then what to measure. Nothing clinical is decided here; the wording comes from t
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from urllib.parse import quote
 
@@ -106,8 +107,9 @@ def verdict_cards(done: FhirAssessment, ctx: CardContext) -> list[Card]:
             for c in by_definition.get(r.id, [])
             if c.code and c.code.coding and c.code.coding[0].code not in offered
         ]
-        offered |= {str(c.code.coding[0].code) for c in by_definition.get(r.id, [])
-                    if c.code and c.code.coding}
+        offered |= {
+            str(c.code.coding[0].code) for c in by_definition.get(r.id, []) if c.code and c.code.coding
+        }
         out.append(
             Card(
                 summary=_summary(f"{r.title.split(' — ')[0]}: {r.outcome.replace('_', ' ')}"),
@@ -125,7 +127,7 @@ def verdict_cards(done: FhirAssessment, ctx: CardContext) -> list[Card]:
 def measure_card(
     missing: list[str],
     ctx: CardContext,
-    problems: list[Problem] = (),  # type: ignore[assignment]
+    problems: Sequence[Problem] = (),
     why: str | None = None,
 ) -> Card | None:
     """What to measure so that the undecided verdicts can be decided (or why nothing was read)."""

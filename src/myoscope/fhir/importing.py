@@ -264,7 +264,7 @@ def import_bundle(
         result.as_of = max(dates) if dates else date.today()
         if dates:
             result.notes.append(f"assessment date {result.as_of.isoformat()}: the newest Observation's date")
-    _choose(candidates, table, result)
+    _choose(candidates, table, cat, result)
     result.record["date"] = result.as_of.isoformat()
     return result
 
@@ -505,8 +505,7 @@ def _convert(
         return None, None, given, str(exc)
 
 
-def _choose(candidates: list[_Candidate], table: FhirCodes, result: ImportResult) -> None:
-    cat = load_catalog()
+def _choose(candidates: list[_Candidate], table: FhirCodes, cat: Catalog, result: ImportResult) -> None:
     groups: dict[tuple[str, str | None], list[_Candidate]] = {}
     for c in candidates:
         groups.setdefault((c.spec.measure, c.spec.side), []).append(c)
