@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import quote
 
 from ..errors import Problem
@@ -75,6 +76,16 @@ def red_flag_cards(done: FhirAssessment, ctx: CardContext) -> list[Card]:
     return out
 
 
+def _new(condition: r4b.Condition) -> dict[str, Any]:
+    """The Condition as a resource the EHR creates: no id (the EHR gives one) and no evidence
+    references (they name myoscope's verdict Observations, which the EHR does not hold); the note
+    keeps which verdicts suggested it."""
+    data = r4b.to_json(condition)
+    data.pop("id", None)
+    data.pop("evidence", None)
+    return data
+
+
 def verdict_cards(done: FhirAssessment, ctx: CardContext) -> list[Card]:
     suggested = {
         c.code.coding[0].code: c
@@ -101,7 +112,7 @@ def verdict_cards(done: FhirAssessment, ctx: CardContext) -> list[Card]:
             Suggestion(
                 label=f"Record provisional {c.code.coding[0].display} ({c.code.coding[0].code})",
                 actions=[
-                    Action(type="create", description="Add a provisional Condition", resource=r4b.to_json(c))
+                    Action(type="create", description="Add a provisional Condition", resource=_new(c))
                 ],
             )
             for c in by_definition.get(r.id, [])
