@@ -69,3 +69,13 @@ def test_unknown_issuer_and_wrong_key(client) -> None:
 def test_feedback_needs_a_token_too(client, path: str) -> None:
     r = client.post(path, json={"feedback": []})
     assert r.status_code == 401
+
+
+def test_a_malformed_client_list_fails_at_start_up() -> None:
+    from pydantic import ValidationError
+
+    from myoscope.web.settings import WebSettings
+
+    for bad in ("[{", '[{"iss": "x"}]', '[{"iss": "x", "jwks": {}, "jwks_url": "https://x/jwks"}]'):
+        with pytest.raises(ValidationError):
+            WebSettings.model_validate({"cds_clients": bad})

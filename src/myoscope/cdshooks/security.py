@@ -52,7 +52,11 @@ def parse_clients(text: str) -> list[CdsClient]:
     """The ``cds_clients`` setting (a JSON list).
 
     :raises ValueError: for malformed JSON or a client with neither or both of jwks/jwks_url."""
-    clients = TypeAdapter(list[CdsClient]).validate_python(json.loads(text or "[]"))
+    try:
+        raw = json.loads(text or "[]")
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"CDS clients: not JSON ({exc.msg})") from None
+    clients = TypeAdapter(list[CdsClient]).validate_python(raw)
     for c in clients:
         if (c.jwks is None) == (c.jwks_url is None):
             raise ValueError(f"CDS client {c.iss!r}: give exactly one of jwks and jwks_url")

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PLACEHOLDER_SECRET = "change-me-development-only"
@@ -52,6 +52,15 @@ class WebSettings(BaseSettings):
     cds_fhir_timeout: float = Field(default=5.0, gt=0, le=60)
     #: migrate the database to the latest schema at start-up (the demo and tests do)
     migrate_on_start: bool = False
+
+    @field_validator("cds_clients")
+    @classmethod
+    def _clients_parse(cls, value: str) -> str:
+        """A malformed client list fails at start-up, not at the first hook call."""
+        from ..cdshooks.security import parse_clients
+
+        parse_clients(value)
+        return value
 
     @model_validator(mode="after")
     def _real_secret_outside_development(self) -> WebSettings:
