@@ -128,3 +128,12 @@ def test_null_prefetch_or_another_patient_falls_back_to_the_server(client) -> No
     r = client.post(URL, json=body, headers=auth())
     (card,) = r.json()["cards"]
     assert "Neither prefetch nor a FHIR server" in card["detail"]
+
+
+def test_a_patient_without_a_usable_gender_gets_a_card_naming_it(client) -> None:
+    body = hook_body()
+    body["prefetch"]["patient"]["gender"] = "unknown"
+    r = client.post(URL, json=body, headers=auth())
+    assert r.status_code == 200
+    (card,) = r.json()["cards"]
+    assert card["indicator"] == "info" and "- sex: required" in card["detail"]
