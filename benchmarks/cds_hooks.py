@@ -121,6 +121,39 @@ async def load(base: str, users: int, seconds: float, method: str, path: str, bo
             "p95": q[94] * 1000, "p99": q[98] * 1000}
 
 
+def in_process(body: dict[str, Any], n: int = 100) -> None:
+    """The hook's own work per call, without the server: FHIR import, the pathway and the cards
+    (one thread), beside building the discovery document the same number of times."""
+    from myoscope.cdshooks.cards import CardContext, cards_for
+    from myoscope.cdshooks.fetching import from_prefetch
+    from myoscope.cdshooks.routes import services
+    from myoscope.fhir.service import assess_fhir
+
+    ctx = CardContext("https://myoscope.example.org", "ex1")
+
+    def hook() -> None:
+        resources = from_prefetch(body["prefetch"], "ex1")
+        cards_for(assess_fhir(resources), ctx)
+
+    def discovery() -> None:
+        [s.model_dump(exclude_none=True) for s in services()]
+
+    hook()
+    figures = {}
+    for label, f in (("discovery (baseline)", discovery), ("patient-view hook", hook)):
+        times = []
+        for _ in range(n):
+            t = time.perf_counter()
+            f()
+            times.append(time.perf_counter() - t)
+        q = statistics.quantiles(times, n=100, method="inclusive")
+        figures[label] = (q[49] * 1000, q[98] * 1000)
+    base = figures["discovery (baseline)"][0]
+    for label, (p50, p99) in figures.items():
+        print(f"in process, one thread  {label:21} p50 {p50:7.2f} ms  p99 {p99:7.2f} ms  "
+              f"({p50 / base:6.1f} x baseline)", flush=True)
+
+
 def main() -> None:
     import tempfile
 
@@ -131,6 +164,7 @@ def main() -> None:
     body = example_request()
     print(f"CDS Hooks patient-view: 2 uvicorn workers, {seconds:g} s per run, {os.cpu_count()} cores shared "
           f"with the client; load average before the run {os.getloadavg()[0]:.1f}")
+    in_process(body)
     with tempfile.TemporaryDirectory() as tmp:
         proc = start(port, key, f"sqlite:///{Path(tmp) / 'bench.sqlite'}")
         try:
