@@ -52,3 +52,15 @@ def test_round_trip(value: float, unit: str) -> None:
     assert abs(canonical - value * units.FACTORS["mass"][unit]) <= 5e-10
     back = units.from_canonical(canonical, unit, "mass")
     assert back == pytest.approx(value, abs=1e-8 / units.FACTORS["mass"][unit])
+
+
+def test_ucum_codes_map_to_the_exact_factors() -> None:
+    from myoscope.errors import UnknownUnitError
+    from myoscope.units import from_ucum, to_canonical
+
+    assert to_canonical(110, from_ucum("[lb_av]"), "mass") == round(110 * 0.45359237, 9)
+    assert to_canonical(31, from_ucum("[lbf_av]"), "force") == round(31 * 0.45359237, 9)
+    assert to_canonical(62, from_ucum("[in_i]"), "length_cm") == 157.48
+    assert from_ucum("m/s") == "m/s" and from_ucum("lb") == "lb"  # a plain unit name passes through
+    with pytest.raises(UnknownUnitError, match="unknown UCUM unit"):
+        from_ucum("[smoot]")

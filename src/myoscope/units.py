@@ -53,6 +53,39 @@ FACTORS: dict[str, dict[str, float]] = {
     "ratio": {"ratio": 1.0},
 }
 
+#: UCUM codes (unitsofmeasure.org, as FHIR Quantity.code carries them) -> the unit names above.
+#: Only units whose factor the table already holds exactly; an unlisted UCUM code is refused by
+#: :func:`from_ucum` rather than guessed. ``[lb_av]`` is the avoirdupois pound (0.45359237 kg) and
+#: ``[lbf_av]`` its force (LOINC's grip codes use it), ``[in_i]``/``[ft_i]`` the international
+#: inch and foot; ``{score}`` and ``1`` are points of a scale.
+UCUM: dict[str, str] = {
+    "kg": "kg", "g": "g", "[lb_av]": "lb", "[lbf_av]": "lbf", "kgf": "kgf", "N": "N",
+    "cm": "cm", "mm": "mm", "m": "m", "km": "km", "[in_i]": "in", "[ft_i]": "ft", "[yd_i]": "yd",
+    "s": "s", "ms": "ms", "min": "min", "h": "h",
+    "m/s": "m/s", "cm/s": "cm/s", "km/h": "km/h", "[ft_i]/s": "ft/s", "[mi_i]/h": "mph",
+    "cm2": "cm2", "mm2": "mm2", "kg/m2": "kg/m2", "cm2/m2": "cm2/m2",
+    "g/dL": "g/dL", "g/L": "g/L", "mg/L": "mg/L", "mg/dL": "mg/dL", "pg/mL": "pg/mL", "ng/L": "ng/L",
+    "U/L": "U/L", "[iU]/L": "IU/L", "ukat/L": "ukat/L", "m[IU]/L": "mIU/L", "u[IU]/mL": "uIU/mL",
+    "%": "%", "{score}": "points", "1": "points", "Ohm": "ohm", "[hnsf'U]": "HU",
+    "d": "days", "wk": "weeks", "mo": "months", "a": "years", "kcal/wk": "kcal/week",
+}
+
+
+def from_ucum(code: str) -> str:
+    """The unit name of this module for a UCUM code (``[lb_av]`` -> ``lb``).
+
+    A code that is not UCUM but is already one of this module's names (``lb``, ``in``: common in
+    exported data) is returned as it is; the caller's :func:`to_canonical` then checks it.
+
+    :raises UnknownUnitError: for a UCUM-looking code (brackets or braces) this table lacks.
+    """
+    if code in UCUM:
+        return UCUM[code]
+    if any(c in code for c in "[]{}"):
+        raise UnknownUnitError(f"unknown UCUM unit {quote(code)}")
+    return code
+
+
 #: Converted values are rounded to this many decimals so that exact factors do not leave
 #: binary noise (70 in -> 177.8 cm, not 177.79999999999998).
 CONVERSION_DECIMALS = 9

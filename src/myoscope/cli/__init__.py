@@ -28,4 +28,4 @@ def main() -> None:
 
 
 # Command modules register themselves on `app`; keep this list sorted.
-from . import assess, cohort, imports, plan, registry, reports, simulate, tokens, web, workup  # noqa: E402, F401
+from . import assess, cohort, fhir, imports, plan, registry, reports, simulate, tokens, web, workup  # noqa: E402, F401

@@ -246,3 +246,23 @@ class ApiToken(Base):
     expires_at: Mapped[datetime | None] = mapped_column()
     last_used_at: Mapped[datetime | None] = mapped_column()
     revoked_at: Mapped[datetime | None] = mapped_column()
+
+
+class CdsFeedback(Base):
+    """What a clinician did with a CDS Hooks card (accepted or overridden), as the EHR reports it.
+
+    Holds no patient data: the card's uuid, the outcome, the accepted suggestion ids, the
+    override reason and the calling client. Added by migration 0007."""
+
+    __tablename__ = "cds_feedback"
+    __table_args__ = (Index("ix_cds_feedback_card_uuid", "card_uuid"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    service_id: Mapped[str] = mapped_column(String(100))
+    card_uuid: Mapped[str] = mapped_column(String(64))
+    outcome: Mapped[str] = mapped_column(String(20))
+    accepted_suggestions: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    override_reason: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    outcome_timestamp: Mapped[str] = mapped_column(String(40))
+    client: Mapped[str] = mapped_column(String(200))
+    received_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -50,6 +50,9 @@ SECURITY_HEADERS = {
 }
 UNSAFE = ("POST", "PUT", "PATCH", "DELETE")
 API_PATH = "/api/"
+#: machine faces that no cookie authenticates (CDS Hooks: a signed JWT; FHIR $assess: stateless),
+#: so a cross-site request cannot ride a session there; an EHR in a browser may call them
+NO_COOKIE_PATHS = ("/cds-services", "/fhir/")
 
 
 def create_app(settings: WebSettings | None = None) -> FastAPI:
@@ -85,6 +88,9 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
 
     for router in ROUTERS:
         app.include_router(router)
+    from ..cdshooks.routes import router as cds_router
+
+    app.include_router(cds_router)
     _middleware(app)
     _error_pages(app)
     return app
@@ -152,10 +158,15 @@ class SecurityMiddleware:
             await send(message)
 
         headers = Headers(scope=scope)
-        if scope["method"] in UNSAFE and _ambient(scope, headers) and not _same_origin(headers):
-            api = str(scope.get("path", "")).startswith(API_PATH)
-            refused = (error_response(403, "forbidden", "cross-site request refused") if api
-                       else PlainTextResponse("cross-site request refused", status_code=403))
+        path = str(scope.get("path", ""))
+        machine = path.startswith(NO_COOKIE_PATHS)
+        cross_site = _ambient(scope, headers) and not _same_origin(headers)
+        if scope["method"] in UNSAFE and not machine and cross_site:
+            refused: Response = (
+                error_response(403, "forbidden", "cross-site request refused")
+                if path.startswith(API_PATH)
+                else PlainTextResponse("cross-site request refused", status_code=403)
+            )
             await refused(scope, receive, with_headers)
             return
         try:
@@ -203,6 +214,12 @@ def _error_pages(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> Response:
+        missing = exc.status_code in (404, 405)
+        code = "not_found" if exc.status_code == 404 else "http_error"
+        text = "no such endpoint" if missing else str(exc.detail)
+        machine = _machine_error(request, exc.status_code, code, text)
+        if machine is not None:
+            return machine
         titles = {404: "Not found", 405: "Method not allowed"}
         return error_page(
             request,
@@ -217,7 +234,8 @@ def _error_pages(app: FastAPI) -> None:
             f"{'.'.join(str(p) for p in e.get('loc', ())[1:]) or 'request'}: {e.get('msg', 'invalid')}"
             for e in exc.errors()
         ]
-        return error_page(request, 400, "Bad request", "; ".join(problems))
+        machine = _machine_error(request, 400, "invalid_request", "; ".join(problems))
+        return machine or error_page(request, 400, "Bad request", "; ".join(problems))
 
     @app.exception_handler(Exception)
     async def _crash(request: Request, exc: Exception) -> Response:
@@ -226,8 +244,26 @@ def _error_pages(app: FastAPI) -> None:
         return response
 
 
-def crash_page(request: Request) -> HTMLResponse:
-    """The 500 page of an unexpected error: it names the request id, never the error itself."""
+def crash_page(request: Request) -> Response:
+    """The 500 of an unexpected error: it names the request id, never the error itself (an HTML
+    page, or a machine face's own error body)."""
     request_id = getattr(request.state, "request_id", "?")
     log.exception("unexpected error in %s %s (request %s)", request.method, request.url.path, request_id)
-    return error_page(request, 500, "Something went wrong", f"the error was logged (request {request_id})")
+    message = f"the error was logged (request {request_id})"
+    machine = _machine_error(request, 500, "internal_error", message)
+    return machine or error_page(request, 500, "Something went wrong", message)
+
+
+def _machine_error(request: Request, status: int, code: str, message: str) -> Response | None:
+    """The error body of a machine face: an OperationOutcome under /fhir/, the JSON envelope under
+    /cds-services (a CDS client gets a JSON 500, never an HTML page or an empty 200); None elsewhere."""
+    path = request.url.path
+    if path.startswith("/fhir/"):
+        from ..fhir.outcome import outcome_response
+
+        return outcome_response(status, message)
+    if path.startswith("/cds-services"):
+        from ..api.envelope import error_response
+
+        return error_response(status, code, message)
+    return None

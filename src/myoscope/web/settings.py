@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PLACEHOLDER_SECRET = "change-me-development-only"
@@ -41,8 +41,29 @@ class WebSettings(BaseSettings):
     #: patient-page results and fragments kept per worker (keyed by the immutable assessment row;
     #: 0 turns the cache off)
     page_cache_size: int = Field(default=256, ge=0)
+    #: the largest FHIR or CDS Hooks request body accepted (bytes)
+    fhir_max_bytes: int = Field(default=5_000_000, ge=1000)
+    #: the app's public address (``https://myoscope.example.org``): card links and the CDS Hooks
+    #: JWT audience are built from it; unset, the request's own base URL is used
+    public_base_url: str | None = None
+    #: a SMART on FHIR launch URL for the app (cards link to it when set)
+    smart_launch_url: str | None = None
+    #: CDS clients allowed to call the hooks, as JSON: ``[{"iss": ..., "jwks": {...}}]`` or with
+    #: ``"jwks_url"`` instead of ``"jwks"`` (docs/cds-hooks.md); none configured, every call is 401
+    cds_clients: str = "[]"
+    #: seconds the FHIR server may take per request when the hook fetches what was not prefetched
+    cds_fhir_timeout: float = Field(default=5.0, gt=0, le=60)
     #: migrate the database to the latest schema at start-up (the demo and tests do)
     migrate_on_start: bool = False
+
+    @field_validator("cds_clients")
+    @classmethod
+    def _clients_parse(cls, value: str) -> str:
+        """A malformed client list fails at start-up, not at the first hook call."""
+        from ..cdshooks.security import parse_clients
+
+        parse_clients(value)
+        return value
 
     @model_validator(mode="after")
     def _real_secret_outside_development(self) -> WebSettings:

@@ -33,7 +33,9 @@ MATRIX: dict[tuple[str, str], dict[str, int]] = {
                                                                    "researcher": 403},
 }
 PUBLIC = {("GET", "/"), ("GET", "/login"), ("POST", "/login"), ("POST", "/logout"), ("POST", "/patients"),
-          ("POST", "/assess")}
+          ("POST", "/assess"),
+          # the stateless FHIR face reads no registry data and needs no session (tests/fhir/test_fhir_web.py)
+          ("GET", "/fhir/metadata"), ("POST", "/fhir/$assess")}
 #: the public self-check and guide: open without sign-in, no patient data (test_public.py)
 ANONYMOUS = {("GET", "/check"), ("POST", "/check/story"), ("POST", "/check/signs"), ("POST", "/check/questions"),
              ("POST", "/check/result"), ("POST", "/check/summary"), ("GET", "/learn"), ("GET", "/learn/{cause_id}")}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from . import admin, assess, auth, cohort, patients, public, visits
+from . import admin, assess, auth, cohort, fhir, patients, public, visits
 
 ROUTERS: list[APIRouter] = [
     auth.router,
@@ -14,4 +14,5 @@ ROUTERS: list[APIRouter] = [
     cohort.router,
     admin.router,
     public.router,
+    fhir.router,
 ]

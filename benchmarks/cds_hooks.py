@@ -1,0 +1,185 @@
+"""The CDS Hooks patient-view service under bounded load on loopback, beside a trivial endpoint.
+
+The web app runs as a real server (uvicorn, 2 worker processes, the app factory, SQLite) with one
+CDS client configured (an ES384 key made for the run). An httpx async client in this process keeps
+N calls in flight (N = 50, then 200) for a fixed time per endpoint and records each call's
+latency. Each hook call carries its own signed JWT (a fresh ``jti``: replays are refused), signed
+before the timed run so that signing does not load the client during it, and the patient's data as
+prefetch (the worked example of docs/cds-hooks.md moved to end today). Baseline, measured in the
+same run and the same way: GET /cds-services (the constant discovery document through the same
+middleware). The 2 cores are shared by the 2 workers and the client, so the figures are for this
+whole set-up. Goal (issue 15): hook p99 under 200 ms at 50 concurrent.
+
+Usage: python benchmarks/cds_hooks.py [SECONDS_PER_RUN]
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import re
+import socket
+import statistics
+import subprocess
+import sys
+import time
+import uuid
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+import jwt
+from cryptography.hazmat.primitives.asymmetric import ec
+
+ROOT = Path(__file__).resolve().parents[1]
+USERS = (50, 200)
+ISS = "https://bench-ehr.example"
+HOOK = "/cds-services/myoscope-patient-view"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def example_request() -> dict[str, Any]:
+    """docs/cds-hooks.md's request with its Observations moved so that the newest is today."""
+    text = (ROOT / "docs" / "cds-hooks.md").read_text("utf-8")
+    found = re.search(r"<!-- example:request -->\n```json\n(.*?)\n```", text, re.S)
+    assert found
+    body: dict[str, Any] = json.loads(found.group(1))
+    obs = [e["resource"] for e in body["prefetch"]["observations"]["entry"]]
+    newest = max(date.fromisoformat(o["effectiveDateTime"]) for o in obs)
+    shift = datetime.now(UTC).date() - newest
+    for o in obs:
+        o["effectiveDateTime"] = (date.fromisoformat(o["effectiveDateTime"]) + shift).isoformat()
+    return body
+
+
+def start(port: int, key: ec.EllipticCurvePrivateKey, db: str) -> subprocess.Popen[bytes]:
+    jwk = {**json.loads(jwt.algorithms.ECAlgorithm.to_jwk(key.public_key())), "kid": "bench"}
+    env = {**os.environ, "MYOSCOPE_DATABASE_URL": db, "MYOSCOPE_SECRET_KEY": uuid.uuid4().hex,
+           "MYOSCOPE_MIGRATE_ON_START": "true", "MYOSCOPE_PUBLIC_BASE_URL": f"http://127.0.0.1:{port}",
+           "MYOSCOPE_CDS_CLIENTS": json.dumps([{"iss": ISS, "jwks": {"keys": [jwk]}}])}
+    # migrate once before the workers start (two workers migrating at once would race)
+    subprocess.run([sys.executable, "-m", "myoscope", "db", "init", "-D", db], env=env, check=True,
+                   capture_output=True)
+    env["MYOSCOPE_MIGRATE_ON_START"] = "false"
+    proc = subprocess.Popen([sys.executable, "-m", "uvicorn", "--factory", "myoscope.web.app:create_app",
+                             "--host", "127.0.0.1", "--port", str(port), "--workers", "2", "--log-level",
+                             "warning"], env=env)
+    for _ in range(300):
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/cds-services", timeout=1).status_code == 200:
+                return proc
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.1)
+    proc.kill()
+    raise SystemExit("the server did not start")
+
+
+def tokens(key: ec.EllipticCurvePrivateKey, aud: str, n: int) -> list[str]:
+    now = int(time.time())
+    return [jwt.encode({"iss": ISS, "aud": aud, "iat": now, "exp": now + 900, "jti": uuid.uuid4().hex},
+                       key, algorithm="ES384", headers={"kid": "bench"}) for _ in range(n)]
+
+
+async def load(base: str, users: int, seconds: float, method: str, path: str, body: dict[str, Any] | None,
+               pool: list[str] | None) -> dict[str, Any]:
+    latencies: list[float] = []
+    errors = 0
+    limits = httpx.Limits(max_connections=users, max_keepalive_connections=users)
+    async with httpx.AsyncClient(base_url=base, limits=limits, timeout=120) as client:
+        stop = time.perf_counter() + seconds
+
+        async def user() -> None:
+            nonlocal errors
+            while time.perf_counter() < stop:
+                headers = {}
+                if pool is not None:
+                    if not pool:
+                        return  # out of signed tokens: the run ends early (the count says so)
+                    headers["Authorization"] = f"Bearer {pool.pop()}"
+                t = time.perf_counter()
+                try:
+                    r = await client.request(method, path, json=body, headers=headers)
+                except httpx.TransportError:
+                    errors += 1
+                    continue
+                latencies.append(time.perf_counter() - t)
+                errors += r.status_code != 200
+
+        t0 = time.perf_counter()
+        await asyncio.gather(*(user() for _ in range(users)))
+        elapsed = time.perf_counter() - t0
+    q = statistics.quantiles(latencies, n=100, method="inclusive")
+    return {"n": len(latencies), "errors": errors, "rps": len(latencies) / elapsed, "p50": q[49] * 1000,
+            "p95": q[94] * 1000, "p99": q[98] * 1000}
+
+
+def in_process(body: dict[str, Any], n: int = 100) -> None:
+    """The hook's own work per call, without the server: FHIR import, the pathway and the cards
+    (one thread), beside building the discovery document the same number of times."""
+    from myoscope.cdshooks.cards import CardContext, cards_for
+    from myoscope.cdshooks.fetching import from_prefetch
+    from myoscope.cdshooks.routes import services
+    from myoscope.fhir.service import assess_fhir
+
+    ctx = CardContext("https://myoscope.example.org", "ex1")
+
+    def hook() -> None:
+        resources = from_prefetch(body["prefetch"], "ex1")
+        cards_for(assess_fhir(resources), ctx)
+
+    def discovery() -> None:
+        [s.model_dump(exclude_none=True) for s in services()]
+
+    hook()
+    figures = {}
+    for label, f in (("discovery (baseline)", discovery), ("patient-view hook", hook)):
+        times = []
+        for _ in range(n):
+            t = time.perf_counter()
+            f()
+            times.append(time.perf_counter() - t)
+        q = statistics.quantiles(times, n=100, method="inclusive")
+        figures[label] = (q[49] * 1000, q[98] * 1000)
+    base = figures["discovery (baseline)"][0]
+    for label, (p50, p99) in figures.items():
+        print(f"in process, one thread  {label:21} p50 {p50:7.2f} ms  p99 {p99:7.2f} ms  "
+              f"({p50 / base:6.1f} x baseline)", flush=True)
+
+
+def main() -> None:
+    import tempfile
+
+    seconds = float(sys.argv[1]) if len(sys.argv) > 1 else 8.0
+    key = ec.generate_private_key(ec.SECP384R1())
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    body = example_request()
+    print(f"CDS Hooks patient-view: 2 uvicorn workers, {seconds:g} s per run, {os.cpu_count()} cores shared "
+          f"with the client; load average before the run {os.getloadavg()[0]:.1f}")
+    in_process(body)
+    with tempfile.TemporaryDirectory() as tmp:
+        proc = start(port, key, f"sqlite:///{Path(tmp) / 'bench.sqlite'}")
+        try:
+            for users in USERS:
+                baseline = asyncio.run(load(base, users, seconds, "GET", "/cds-services", None, None))
+                pool = tokens(key, base + HOOK, 4000)
+                hook = asyncio.run(load(base, users, seconds, "POST", HOOK, body, pool))
+                for label, r in (("discovery (baseline)", baseline), ("patient-view hook", hook)):
+                    print(f"{users:4} concurrent  {label:21} {r['n']:6} req  {r['rps']:7.1f} req/s "
+                          f"({r['rps'] / baseline['rps']:5.3f} of baseline)  p50 {r['p50']:7.1f} ms  "
+                          f"p95 {r['p95']:7.1f} ms  p99 {r['p99']:7.1f} ms  errors {r['errors']}", flush=True)
+        finally:
+            proc.terminate()
+            proc.wait(timeout=30)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,191 @@
+"""One pydantic model per CDS Hooks 2.0 object, with the specification's rules as validators.
+
+https://cds-hooks.hl7.org/2.0/ — Card, Source, Suggestion, Action, Link, the discovery Service,
+the request and feedback. Rules that span fields are validators raising ``ValueError`` (so an
+invalid card is refused where it is built, never sent).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+from urllib.parse import urlsplit
+from uuid import uuid4
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+SUMMARY_LIMIT = 140
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+def _absolute(url: str) -> str:
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ValueError(f"{url!r} is not an absolute http(s) URL")
+    return url
+
+
+class Source(_Model):
+    """Where a card's content comes from: the definition and its DOI."""
+
+    label: str = Field(min_length=1)
+    url: str | None = None
+    icon: str | None = None
+    topic: dict[str, Any] | None = None
+
+    @field_validator("url", "icon")
+    @classmethod
+    def _url(cls, v: str | None) -> str | None:
+        return None if v is None else _absolute(v)
+
+
+class Link(_Model):
+    label: str = Field(min_length=1)
+    url: str
+    type: Literal["absolute", "smart"]
+    appContext: str | None = None
+
+    @field_validator("url")
+    @classmethod
+    def _url(cls, v: str) -> str:
+        return _absolute(v)
+
+    @model_validator(mode="after")
+    def _app_context_only_smart(self) -> Link:
+        if self.appContext is not None and self.type != "smart":
+            raise ValueError("appContext is only for smart links")
+        return self
+
+
+class Action(_Model):
+    type: Literal["create", "update", "delete"]
+    description: str = Field(min_length=1)
+    resource: dict[str, Any] | None = None
+    resourceId: list[str] | None = None
+
+    @model_validator(mode="after")
+    def _payload(self) -> Action:
+        if self.type in ("create", "update") and self.resource is None:
+            raise ValueError(f"a {self.type} action needs a resource")
+        if self.type == "delete" and not self.resourceId:
+            raise ValueError("a delete action needs resourceId")
+        return self
+
+
+class Suggestion(_Model):
+    label: str = Field(min_length=1)
+    uuid: str = Field(default_factory=lambda: str(uuid4()))
+    isRecommended: bool | None = None
+    actions: list[Action] = Field(default_factory=list)
+
+
+class Coding(_Model):
+    code: str
+    system: str
+    display: str | None = None
+
+
+class Card(_Model):
+    uuid: str = Field(default_factory=lambda: str(uuid4()))
+    summary: str = Field(min_length=1)
+    detail: str | None = None
+    indicator: Literal["info", "warning", "critical"]
+    source: Source
+    suggestions: list[Suggestion] = Field(default_factory=list)
+    selectionBehavior: Literal["at-most-one", "any"] | None = None
+    overrideReasons: list[Coding] | None = None
+    links: list[Link] = Field(default_factory=list)
+
+    @field_validator("summary")
+    @classmethod
+    def _short(cls, v: str) -> str:
+        if len(v) >= SUMMARY_LIMIT:
+            raise ValueError(f"summary must be under {SUMMARY_LIMIT} characters (has {len(v)})")
+        return v
+
+    @model_validator(mode="after")
+    def _selection(self) -> Card:
+        if self.suggestions and self.selectionBehavior is None:
+            raise ValueError("a card with suggestions needs selectionBehavior")
+        return self
+
+
+class CdsResponse(_Model):
+    cards: list[Card]
+    systemActions: list[Action] = Field(default_factory=list)
+
+
+class Service(_Model):
+    """One entry of the discovery document."""
+
+    hook: str
+    title: str | None = None
+    description: str
+    id: str
+    prefetch: dict[str, str] = Field(default_factory=dict)
+    usageRequirements: str | None = None
+
+
+class FhirAuthorization(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    access_token: str
+    token_type: Literal["Bearer"]
+    expires_in: int
+    scope: str
+    subject: str
+
+
+class PatientViewContext(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    userId: str
+    patientId: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9\-.]{1,64}$")
+    encounterId: str | None = None
+
+
+class HookRequest(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    hook: str
+    hookInstance: str
+    fhirServer: str | None = None
+    fhirAuthorization: FhirAuthorization | None = None
+    context: dict[str, Any]
+    prefetch: dict[str, Any] | None = None
+
+    @field_validator("fhirServer")
+    @classmethod
+    def _server(cls, v: str | None) -> str | None:
+        return None if v is None else _absolute(v).rstrip("/")
+
+    @model_validator(mode="after")
+    def _auth_needs_server(self) -> HookRequest:
+        if self.fhirAuthorization is not None and self.fhirServer is None:
+            raise ValueError("fhirAuthorization without fhirServer")
+        return self
+
+
+class OverrideReason(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    reason: Coding | None = None
+    userComment: str | None = Field(default=None, max_length=2000)
+
+
+class FeedbackItem(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    card: str = Field(min_length=1, max_length=64)
+    outcome: Literal["accepted", "overridden"]
+    acceptedSuggestions: list[dict[str, Any]] = Field(default_factory=list)
+    overrideReason: OverrideReason | None = None
+    outcomeTimestamp: str = Field(min_length=10, max_length=40)
+
+
+class Feedback(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    feedback: list[FeedbackItem] = Field(min_length=1, max_length=100)

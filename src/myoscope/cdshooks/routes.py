@@ -1,0 +1,217 @@
+"""``/cds-services``: discovery, the ``myoscope-patient-view`` hook and its feedback endpoint.
+
+Thin: the JWT is verified (:mod:`.security`), the data gathered (:mod:`.fetching`), the pathway
+run (:func:`myoscope.fhir.service.assess_fhir`) and the cards built (:mod:`.cards`). A request the
+service cannot read is a 4xx in the one JSON envelope; a patient without data is not an error
+(the card says what to measure).
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, date, datetime
+from typing import Any
+
+import httpx
+from fastapi import APIRouter, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import JSONResponse, Response
+from pydantic import ValidationError
+
+from ..api.envelope import error_response
+from ..errors import Problem, ProblemsError, RecordValidationError
+from ..fhir.importing import FhirInputError
+from ..fhir.service import FhirAssessment, assess_fhir
+from ..registry.models import CdsFeedback
+from .cards import CardContext, cards_for
+from .fetching import FhirServerError, from_prefetch, from_server, prefetch_templates
+from .models import CdsResponse, Feedback, HookRequest, PatientViewContext, Service
+from .security import CdsAuthError, JwtVerifier, parse_clients
+
+SERVICE_ID = "myoscope-patient-view"
+HOOK = "patient-view"
+
+router = APIRouter(prefix="/cds-services", tags=["cds-hooks"])
+
+
+def today() -> date:
+    """The assessment date of a hook call (UTC): the Observations window ends here."""
+    return datetime.now(UTC).date()
+
+
+def services() -> list[Service]:
+    return [
+        Service(
+            hook=HOOK,
+            id=SERVICE_ID,
+            title="myoscope muscle wasting",
+            description="Sarcopenia, malnutrition and cachexia verdicts under every consensus definition, "
+            "red flags, and what to measure next, from the patient's Observations.",
+            prefetch=prefetch_templates(),
+            usageRequirements="Observations coded with LOINC (docs/fhir.md); "
+            "JWT-signed requests (RS384/ES384).",
+        )
+    ]
+
+
+def verifier(request: Request) -> JwtVerifier:
+    """The app's verifier (built once per app: its jti cache must outlive a request)."""
+    state = request.app.state
+    if getattr(state, "cds_verifier", None) is None:
+        timeout = state.settings.cds_fhir_timeout
+
+        def fetch(url: str) -> dict[str, Any]:
+            doc: dict[str, Any] = (
+                httpx.get(url, timeout=timeout, follow_redirects=False).raise_for_status().json()
+            )
+            return doc
+
+        state.cds_verifier = JwtVerifier(parse_clients(state.settings.cds_clients), fetch_jwks=fetch)
+    v: JwtVerifier = state.cds_verifier
+    return v
+
+
+def service_url(request: Request, path: str) -> str:
+    base = request.app.state.settings.public_base_url or str(request.base_url)
+    return base.rstrip("/") + path
+
+
+def _problems(exc: ValidationError) -> list[Problem]:
+    return [
+        Problem(".".join(str(p) for p in e.get("loc", ())) or "(body)", str(e.get("msg", "invalid")))
+        for e in exc.errors()
+    ]
+
+
+async def _body(request: Request) -> Any:
+    limit = request.app.state.settings.fhir_max_bytes
+    body = b""
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > limit:
+            raise ProblemsError([Problem("(body)", f"larger than {limit:,} bytes")])
+    try:
+        return json.loads(body)
+    except (ValueError, UnicodeDecodeError):
+        raise ProblemsError([Problem("(body)", "not JSON")]) from None
+
+
+@router.get("")
+def discovery() -> Response:
+    """The discovery document: the one service, its hook and prefetch templates."""
+    return JSONResponse({"services": [s.model_dump(exclude_none=True) for s in services()]})
+
+
+@router.post("/{service_id}")
+async def call_hook(service_id: str, request: Request) -> Response:
+    """Answer a ``patient-view`` call with cards (docs/cds-hooks.md)."""
+    if service_id != SERVICE_ID:
+        return error_response(404, "not_found", f"no CDS service {service_id[:100]!r}")
+    check = verifier(request)
+    try:
+        claims = await run_in_threadpool(
+            check.verify, request.headers.get("authorization"), service_url(request, request.url.path)
+        )
+    except CdsAuthError as exc:
+        return error_response(401, "unauthorized", str(exc), headers={"WWW-Authenticate": "Bearer"})
+    try:
+        hook = HookRequest.model_validate(await _body(request))
+        context = PatientViewContext.model_validate(hook.context)
+    except ProblemsError as exc:
+        return error_response(400, "invalid_request", "the request body cannot be read", exc.problems)
+    except ValidationError as exc:
+        return error_response(400, "invalid_request", "the hook request is invalid", _problems(exc))
+    if hook.hook != HOOK:
+        return error_response(
+            400,
+            "hook_mismatch",
+            f"service {SERVICE_ID} answers {HOOK}, not {hook.hook[:50]!r}",
+            [Problem("hook", f"expected {HOOK}")],
+        )
+    client = check.client(str(claims["iss"]))
+    if hook.fhirServer and client is not None and not client.allows_server(hook.fhirServer):
+        return error_response(
+            403,
+            "forbidden",
+            "this client may not name that FHIR server",
+            [Problem("fhirServer", "not one of the client's configured FHIR servers")],
+        )
+    settings = request.app.state.settings
+    ctx = CardContext(
+        base_url=settings.public_base_url or str(request.base_url),
+        patient_id=context.patientId,
+        smart_launch_url=settings.smart_launch_url,
+    )
+    resources = from_prefetch(hook.prefetch, context.patientId)
+    why = None
+    if resources is None and hook.fhirServer:
+        token = hook.fhirAuthorization.access_token if hook.fhirAuthorization else None
+        try:
+            resources = await from_server(
+                hook.fhirServer,
+                context.patientId,
+                token,
+                settings.cds_fhir_timeout,
+                getattr(request.app.state, "cds_http_transport", None),
+            )
+        except FhirServerError as exc:
+            why = f"The FHIR server could not be read: {exc}."
+    if resources is None:
+        why = why or "Neither prefetch nor a FHIR server gave this patient's data."
+        return _cards(cards_for(None, ctx, why=why))
+    try:
+        done: FhirAssessment = await run_in_threadpool(assess_fhir, resources, today())
+    except RecordValidationError as exc:
+        return _cards(cards_for(None, ctx, exc.problems, "The data read are not enough for an assessment:"))
+    except FhirInputError as exc:
+        return _cards(cards_for(None, ctx, exc.problems, "The data read are not FHIR this service can use:"))
+    return _cards(cards_for(done, ctx))
+
+
+def _cards(cards: list[Any]) -> Response:
+    body = CdsResponse(cards=cards).model_dump(exclude_none=True)
+    for card in body["cards"]:  # optional lists are left out when empty
+        for key in ("suggestions", "links"):
+            if not card.get(key):
+                card.pop(key, None)
+    if not body["systemActions"]:
+        del body["systemActions"]
+    return JSONResponse(body)
+
+
+@router.post("/{service_id}/feedback")
+async def feedback(service_id: str, request: Request) -> Response:
+    """Store what the clinician did with each card (accepted / overridden)."""
+    if service_id != SERVICE_ID:
+        return error_response(404, "not_found", f"no CDS service {service_id[:100]!r}")
+    try:
+        claims = await run_in_threadpool(
+            verifier(request).verify,
+            request.headers.get("authorization"),
+            service_url(request, request.url.path),
+        )
+    except CdsAuthError as exc:
+        return error_response(401, "unauthorized", str(exc), headers={"WWW-Authenticate": "Bearer"})
+    try:
+        body = Feedback.model_validate(await _body(request))
+    except ProblemsError as exc:
+        return error_response(400, "invalid_request", "the request body cannot be read", exc.problems)
+    except ValidationError as exc:
+        return error_response(400, "invalid_request", "the feedback is invalid", _problems(exc))
+    rows = [
+        CdsFeedback(
+            service_id=service_id,
+            card_uuid=item.card,
+            outcome=item.outcome,
+            accepted_suggestions={"ids": [s.get("id") for s in item.acceptedSuggestions]},
+            override_reason=item.overrideReason.model_dump(exclude_none=True)
+            if item.overrideReason
+            else None,
+            outcome_timestamp=item.outcomeTimestamp,
+            client=str(claims["iss"])[:200],
+        )
+        for item in body.feedback
+    ]
+    with request.app.state.sessions.begin() as session:
+        session.add_all(rows)
+    return JSONResponse({"stored": len(rows)})

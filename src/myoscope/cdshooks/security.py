@@ -1,0 +1,160 @@
+"""The client's JWT, verified as CDS Hooks 2.0 asks (docs/cds-hooks.md §Security).
+
+- asymmetric signatures only, RS384 or ES384: ``none`` and every HMAC algorithm are refused before
+  any key is looked at (an HMAC token signed with a public key is the classic confusion attack);
+- ``iss`` must be a configured client; its keys come from the configuration (a static JWKS) or
+  from the JWKS URL configured for that client, never from a ``jku`` the token names;
+- ``aud`` must equal this service's URL; ``exp``, ``iat`` and ``jti`` are required;
+- a ``jti`` is accepted once (replay cache until the token expires; per process, so several
+  workers each keep their own: docs/cds-hooks.md says so).
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import jwt
+from pydantic import BaseModel, ConfigDict, TypeAdapter
+
+from ..errors import MyoscopeError
+
+ALGORITHMS = ("RS384", "ES384")
+
+
+class CdsAuthError(MyoscopeError):
+    """A hook call whose JWT is missing or does not verify (answered 401, reason named)."""
+
+
+class CdsClient(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    iss: str
+    jwks: dict[str, Any] | None = None
+    jwks_url: str | None = None
+    #: the FHIR server base URLs this client may send as ``fhirServer`` (none given: any); the
+    #: service reads patient data only from these, so a client cannot point it at another host
+    fhir_servers: list[str] | None = None
+
+    def allows_server(self, url: str) -> bool:
+        if self.fhir_servers is None:
+            return True
+        return any(
+            url.rstrip("/") == s.rstrip("/") or url.startswith(s.rstrip("/") + "/") for s in self.fhir_servers
+        )
+
+
+def parse_clients(text: str) -> list[CdsClient]:
+    """The ``cds_clients`` setting (a JSON list).
+
+    :raises ValueError: for malformed JSON or a client with neither or both of jwks/jwks_url."""
+    try:
+        raw = json.loads(text or "[]")
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"CDS clients: not JSON ({exc.msg})") from None
+    clients = TypeAdapter(list[CdsClient]).validate_python(raw)
+    for c in clients:
+        if (c.jwks is None) == (c.jwks_url is None):
+            raise ValueError(f"CDS client {c.iss!r}: give exactly one of jwks and jwks_url")
+    return clients
+
+
+@dataclass
+class JwtVerifier:
+    """Verifies hook JWTs for the configured clients. ``fetch_jwks(url)`` reads a JWKS document
+    (injected: the app passes an httpx call with a timeout)."""
+
+    clients: list[CdsClient]
+    fetch_jwks: Callable[[str], dict[str, Any]] | None = None
+    jwks_ttl: float = 300.0
+    leeway: float = 30.0
+    _seen: dict[tuple[str, str], float] = field(default_factory=dict)
+    _jwks_cache: dict[str, tuple[float, dict[str, Any]]] = field(default_factory=dict)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+    _purged: float = 0.0
+
+    def verify(self, authorization: str | None, audience: str) -> dict[str, Any]:
+        """The verified claims of ``Authorization: Bearer <jwt>``.
+
+        :raises CdsAuthError: naming why the token is refused."""
+        if not authorization or not authorization.startswith("Bearer "):
+            raise CdsAuthError("a Bearer JWT is required (Authorization header)")
+        token = authorization[len("Bearer ") :].strip()
+        try:
+            header = jwt.get_unverified_header(token)
+            unverified = jwt.decode(token, options={"verify_signature": False})
+        except jwt.PyJWTError as exc:
+            raise CdsAuthError(f"malformed JWT ({type(exc).__name__})") from None
+        alg = header.get("alg")
+        if alg not in ALGORITHMS:
+            raise CdsAuthError(f"JWT algorithm {alg!r} refused (accepted: {', '.join(ALGORITHMS)})")
+        iss = unverified.get("iss")
+        client = next((c for c in self.clients if c.iss == iss), None)
+        if client is None:
+            raise CdsAuthError(f"unknown issuer {str(iss)[:100]!r}")
+        key = self._key(client, header.get("kid"), alg)
+        try:
+            claims: dict[str, Any] = jwt.decode(
+                token,
+                key,
+                algorithms=[alg],
+                audience=audience,
+                issuer=client.iss,
+                leeway=self.leeway,
+                options={"require": ["iss", "aud", "exp", "iat", "jti"]},
+            )
+        except jwt.ExpiredSignatureError:
+            raise CdsAuthError("JWT expired") from None
+        except jwt.InvalidAudienceError:
+            raise CdsAuthError(f"JWT audience is not this service ({audience})") from None
+        except jwt.PyJWTError as exc:
+            raise CdsAuthError(f"JWT refused: {exc}") from None
+        self._once(client.iss, str(claims["jti"]), float(claims["exp"]))
+        return claims
+
+    def client(self, iss: str) -> CdsClient | None:
+        return next((c for c in self.clients if c.iss == iss), None)
+
+    def _once(self, iss: str, jti: str, exp: float) -> None:
+        now = time.time()
+        with self._lock:
+            if now - self._purged > 1.0:  # forget expired ids at most once a second, not per call
+                self._purged = now
+                for k in [k for k, until in self._seen.items() if until + self.leeway < now]:
+                    del self._seen[k]
+            if (iss, jti) in self._seen:
+                raise CdsAuthError("JWT replayed (jti already used)")
+            self._seen[(iss, jti)] = exp
+
+    def _key(self, client: CdsClient, kid: str | None, alg: str) -> Any:
+        keys = [k for k in self._jwks(client).get("keys", []) if isinstance(k, dict)]
+        if kid is not None:
+            keys = [k for k in keys if k.get("kid") == kid]
+        family = "RSA" if alg.startswith("RS") else "EC"
+        keys = [k for k in keys if k.get("kty") == family]
+        if len(keys) != 1:
+            raise CdsAuthError(f"no single {family} key for kid {kid!r} in the client's JWKS")
+        try:
+            return jwt.PyJWK(keys[0], algorithm=alg).key
+        except jwt.PyJWTError as exc:
+            raise CdsAuthError(f"the client's key is unusable ({exc})") from None
+
+    def _jwks(self, client: CdsClient) -> dict[str, Any]:
+        if client.jwks is not None:
+            return client.jwks
+        assert client.jwks_url is not None
+        cached = self._jwks_cache.get(client.jwks_url)
+        if cached and cached[0] > time.monotonic():
+            return cached[1]
+        if self.fetch_jwks is None:
+            raise CdsAuthError("the client's JWKS URL cannot be read here")
+        try:
+            doc = self.fetch_jwks(client.jwks_url)
+        except Exception as exc:  # network, JSON: the token cannot be verified, so it is refused
+            raise CdsAuthError(f"the client's JWKS could not be read ({type(exc).__name__})") from None
+        self._jwks_cache[client.jwks_url] = (time.monotonic() + self.jwks_ttl, doc)
+        return doc

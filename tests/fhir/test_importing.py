@@ -1,0 +1,120 @@
+"""FHIR in: the Synthea-shaped fixture Bundles become records; every entry not used is reported."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("fhir.resources")
+
+from myoscope.fhir.importing import FhirInputError, import_bundle
+from myoscope.record import parse_record
+
+FIXTURES = Path(__file__).parents[1] / "fixtures" / "fhir"
+LB = 0.45359237
+
+
+def load(name: str) -> dict:
+    return json.loads((FIXTURES / name).read_text("utf-8"))
+
+
+def reasons(result, ref: str) -> list[str]:
+    return [d.reason for d in result.dropped if d.ref == ref]
+
+
+def test_us_units_convert_exactly_and_the_best_grip_is_used() -> None:
+    r = import_bundle(load("maria_us_units.json"))
+    rec = r.record
+    assert rec["sex"] == "female" and rec["birth_date"] == "1944-05-01" and rec["date"] == "2025-03-10"
+    assert rec["weight"] == pytest.approx(110 * LB) and rec["height"] == pytest.approx(62 * 2.54)
+    assert sorted(rec["grip_strength"]) == pytest.approx([28 * LB, 31 * LB])
+    assert parse_record(rec).values["grip_strength"] == pytest.approx(31 * LB)  # the best of the two hands
+    assert rec["asm_method"] == "dxa"
+
+
+def test_weight_history_from_older_weights_within_the_window() -> None:
+    r = import_bundle(load("maria_us_units.json"))
+    assert r.record["weight_history"] == [
+        {"date": "2024-09-12", "weight": pytest.approx(121 * LB)},
+        {"date": "2024-03-01", "weight": pytest.approx(125 * LB)},
+    ]
+    assert any("beyond the 730-day history window" in x for x in reasons(r, "Observation/w-old"))
+
+
+def test_nothing_is_dropped_silently() -> None:
+    r = import_bundle(load("maria_us_units.json"))
+    assert [u.ref for u in r.unknown] == ["Observation/bp-systolic"]
+    assert r.unknown[0].codes == ("http://loinc.org|8480-6",)
+    assert any("entered-in-error" in x for x in reasons(r, "Observation/gait-error"))
+    assert any("duplicate of Observation/w-now" in x for x in reasons(r, "Observation/w-now-dup"))
+    assert any("computes it from weight and height" in x for x in reasons(r, "Observation/bmi"))
+    assert any("Condition" in n for n in r.notes)
+    assert r.record["gait_speed"] == 0.6  # the entered-in-error 1.4 m/s is not used
+    looked_at = {u.ref for u in r.unknown} | {d.ref for d in r.dropped} | {v.ref for v in r.used + r.history}
+    assert len(looked_at) == 15  # every Observation of the fixture is accounted for
+
+
+def test_missing_is_unknown_never_zero() -> None:
+    r = import_bundle(load("tom_missing_measures.json"))
+    assert "grip_strength" not in r.record and "height" not in r.record and "gait_speed" not in r.record
+    assert r.record["tug_time"] == 14.5
+    assert any("value absent (not-performed): unknown" in x for x in reasons(r, "Observation/grip-absent"))
+    assert any("more than 1825 days" in x for x in reasons(r, "Observation/h-old"))
+
+
+def test_disagreeing_values_at_one_time_leave_the_measure_unknown() -> None:
+    r = import_bundle(load("ana_conflicts.json"))
+    assert "weight" not in r.record
+    assert any("values disagree" in x for x in reasons(r, "Observation/w1"))
+    assert any("unknown UCUM unit '[smoot]'" in x for x in reasons(r, "Observation/h"))
+    assert r.record["gait_speed"] == pytest.approx(0.7)  # 70 cm/s
+    assert r.record["crp"] == pytest.approx(30.0)  # 3 mg/dL
+    assert next(v for v in r.used if v.measure == "crp").note == "preliminary result"
+
+
+def test_the_window_is_relative_to_the_assessment_date() -> None:
+    r = import_bundle(load("tom_missing_measures.json"), as_of=date(2025, 9, 1))
+    assert "weight" not in r.record  # 2025-05-02 is more than 90 days before
+    assert any("more than 90 days" in x for x in reasons(r, "Observation/w"))
+
+
+def test_not_fhir_is_an_error_naming_the_entry() -> None:
+    with pytest.raises(FhirInputError, match="expected a FHIR Bundle"):
+        import_bundle({"weight": 70})
+    with pytest.raises(FhirInputError, match=r"entry\[0\]"):
+        import_bundle({"resourceType": "Bundle", "type": "collection", "entry": [{"resource": 3}]})
+
+
+def test_an_invalid_observation_is_dropped_with_the_reason() -> None:
+    data = load("tom_missing_measures.json")
+    data["entry"][1]["resource"]["status"] = None
+    data["entry"][1]["resource"]["valueQuantity"]["value"] = "heavy"
+    r = import_bundle(data)
+    assert "weight" not in r.record
+    assert any(x.startswith("not a valid R4 Observation") for x in reasons(r, "Observation/w"))
+
+
+def test_parameters_input_is_opened() -> None:
+    bundle = load("tom_missing_measures.json")
+    r = import_bundle({"resourceType": "Parameters", "parameter": [{"name": "bundle", "resource": bundle}]})
+    assert r.record["weight"] == 68.0 and r.patient_ref == "Patient/tom"
+
+
+def test_a_panel_is_opened_into_the_components_myoscope_reads() -> None:
+    r = import_bundle(load("lee_panels.json"))
+    assert sorted(r.record["grip_strength"]) == pytest.approx([55 * LB, 60 * LB])
+    assert {v.ref for v in r.used if v.measure == "grip_strength"} == {
+        "Observation/grip-panel#component[0]", "Observation/grip-panel#component[1]"}
+    # the blood-pressure panel has no component myoscope reads: reported, with its codes
+    assert [(u.ref, u.codes) for u in r.unknown] == [
+        ("Observation/grip-panel#component[2]", ("http://loinc.org|84418-3",)),  # a score myoscope does not read
+        ("Observation/bp", ("http://loinc.org|85354-9",)),
+    ]
+
+
+def test_the_date_is_where_it_was_measured() -> None:
+    r = import_bundle(load("lee_panels.json"))  # 21:30 in New York on 2 April is 02:30 UTC on 3 April
+    assert r.as_of == date(2025, 4, 2) and r.record["date"] == "2025-04-02"
