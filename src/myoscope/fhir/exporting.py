@@ -18,10 +18,9 @@ from typing import TYPE_CHECKING, Any
 
 from ..assess import Assessment
 from ..knowledge import load_knowledge
-from ..measures import load_catalog
+from ..measures import fmt_value, load_catalog
 from ..plan import Plan
 from ..rules.evaluate import DefinitionResult
-from ..rules.explain import fmt_value
 from ..workup import Workup
 from . import r4b
 from .codes import FhirCodes, load_codes
