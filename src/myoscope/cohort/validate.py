@@ -95,11 +95,16 @@ class CellQuantity:
     written: pl.Expr  # the unit text as written in the cell (for messages)
 
 
+def _bare_quantity(raw: pl.Expr, dtype: pl.DataType) -> CellQuantity:
+    """A cell read as a bare number in its column's unit."""
+    num, unreadable = _number(raw, dtype)
+    none = pl.lit(None, pl.String)
+    return CellQuantity(num, unreadable, none, pl.lit(False), none)
+
+
 def _cell_quantity(raw: pl.Expr, dtype: pl.DataType, dimension: str) -> CellQuantity:
     if dtype != pl.String:
-        num, unreadable = _number(raw, dtype)
-        none = pl.lit(None, pl.String)
-        return CellQuantity(num, unreadable, none, pl.lit(False), none)
+        return _bare_quantity(raw, dtype)
     text = raw.str.strip_chars()
     plain = text.cast(pl.Float64, strict=False)
     written = pl.when(plain.is_null()).then(text.str.extract(units.QUANTITY_TEXT.pattern, 2))
@@ -175,57 +180,57 @@ class Validator:
         cells: list[CellQuantity] = []
         for name in s.columns:
             raw, dtype = pl.col(name), self.schema[name]
-            cell = _cell_quantity(raw, dtype, m.dimension)
+            # a unit written in a cell is read for a column that is the measure on its own; in a
+            # combined column (best of trials, sum of limbs) a cell is a bare number: the per-cell
+            # conversion repeated over several columns makes plans polars cannot build in time
+            one = s.combine == "one"
+            texts = one and dtype == pl.String  # cells that may carry a unit of their own
+            cell = _cell_quantity(raw, dtype, m.dimension) if texts else _bare_quantity(raw, dtype)
             cells.append(cell)
             shown = _text(raw, dtype)
             self.check(name, cell.unreadable, shown, _msg("cannot read {} as a number in {}", shown, unit))
-            self.check(
-                name,
-                cell.unknown_unit,
-                shown,
-                _msg("unknown unit '{}' (accepted: {})", cell.written, accepted),
-            )
             cell_factor = cell.unit.replace_strict(factors, default=None, return_dtype=pl.Float64)
-            if s.unit is not None:  # a declared unit: a cell may repeat it, not contradict it
-                self.check(
-                    name,
-                    (cell_factor != factor).fill_null(False),
-                    shown,
-                    _msg("{} contradicts the unit the mapping declares for {} ({})", shown, name, unit),
-                )
-            if dtype == pl.String:  # only a unit other than the column's is a conversion
+            if texts:
+                unknown = _msg("unknown unit '{}' (accepted: {})", cell.written, accepted)
+                self.check(name, cell.unknown_unit, shown, unknown)
+                if s.unit is not None:  # a declared unit: a cell may repeat it, not contradict it
+                    self.check(
+                        name,
+                        (cell_factor != factor).fill_null(False),
+                        shown,
+                        _msg("{} contradicts the unit the mapping declares for {} ({})", shown, name, unit),
+                    )
+                # only a unit other than the column's is a conversion
                 self.out.cell_units.append((name, pl.when(cell_factor != factor).then(cell.unit)))
             num = cell.num
             finite = num.is_finite()
             self.check(name, num.is_not_null() & ~finite, shown, "expected a finite number")
             f = pl.coalesce(cell_factor, pl.lit(factor))
-            value = pl.when(finite & ~cell.unknown_unit).then(
-                pl.when(f == 1.0).then(num).otherwise(round_to(num * f, units.CONVERSION_DECIMALS))
+            value = (
+                pl.when(finite & ~cell.unknown_unit).then(
+                    pl.when(f == 1.0).then(num).otherwise(round_to(num * f, units.CONVERSION_DECIMALS))
+                )
+                if texts
+                else pl.when(finite).then(_convert(num, factor))
             )
             if s.combine != "sum":
-                said = pl.when(cell.unit.is_null()).then(_with_unit(shown, unit)).otherwise(shown)
+                said = _with_unit(shown, unit)
+                if texts:
+                    said = pl.when(cell.unit.is_null()).then(said).otherwise(shown)
                 value = pl.when(self.range_checks(name, shown, said, value, m)).then(value)
             parts.append(value)
         if s.combine == "one":
             combined = parts[0]
         elif s.combine == "max":
             combined = pl.max_horizontal(parts)
-        else:  # sum: the parts in their unit, converted once (as a record would give the total);
-            # parts that carry their own units are converted one by one, then added
+        else:  # sum: the parts in their unit, converted once (as a record would give the total)
             total = cells[0].num
             for c in cells[1:]:
                 total = total + c.num
-            bare = pl.all_horizontal([c.unit.is_null() for c in cells])
-            canonical_sum = parts[0]
-            for p in parts[1:]:
-                canonical_sum = canonical_sum + p
-            combined = pl.when(bare).then(pl.when(total.is_finite()).then(_convert(total, factor))).otherwise(
-                canonical_sum
-            )
-            shown_total = pl.when(bare).then(total).otherwise(canonical_sum).cast(pl.String)
-            canonical_said = _with_unit(shown_total, m.unit or "")
-            said = pl.when(bare).then(_with_unit(shown_total, unit)).otherwise(canonical_said)
-            ok = self.range_checks("+".join(s.columns), shown_total, said, combined, m)
+            combined = pl.when(total.is_finite()).then(_convert(total, factor))
+            shown_total = total.cast(pl.String)
+            said_total = _with_unit(shown_total, unit)
+            ok = self.range_checks("+".join(s.columns), shown_total, said_total, combined, m)
             combined = pl.when(ok).then(combined)
         self.out.typed[s.target.name] = combined
 

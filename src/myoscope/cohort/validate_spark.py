@@ -56,11 +56,15 @@ class SparkCell:
     written: Column
 
 
+def _bare_quantity(raw: Column, dtype: str) -> SparkCell:
+    num, unreadable = _number(raw, dtype)
+    none = F.lit(None).cast("string")
+    return SparkCell(num, unreadable, none, F.lit(False), none)
+
+
 def _cell_quantity(raw: Column, dtype: str, dimension: str) -> SparkCell:
     if dtype != "string":
-        num, unreadable = _number(raw, dtype)
-        none = F.lit(None).cast("string")
-        return SparkCell(num, unreadable, none, F.lit(False), none)
+        return _bare_quantity(raw, dtype)
     text = strip(raw)
     plain, _ = _number(raw, dtype)
     pattern = units.QUANTITY_TEXT.pattern
@@ -208,32 +212,39 @@ class SparkValidator:
         cells: list[SparkCell] = []
         for name in s.columns:
             raw, dtype = F.col(name), self.schema[name]
-            cell = _cell_quantity(raw, dtype, m.dimension)
+            texts = s.combine == "one" and dtype == "string"  # as validate.py: cells with their own unit
+            cell = _cell_quantity(raw, dtype, m.dimension) if texts else _bare_quantity(raw, dtype)
             cells.append(cell)
             shown = _text(raw, dtype)
             self.check(name, cell.unreadable, shown, _msg("cannot read {} as a number in {}", shown, unit))
-            unknown = _msg("unknown unit '{}' (accepted: {})", cell.written, accepted)
-            self.check(name, cell.unknown_unit, shown, unknown)
             cell_factor = lookup(cell.unit, factors, F.lit(None).cast("double"))
-            if s.unit is not None:
-                self.check(
-                    name,
-                    F.coalesce(cell_factor != F.lit(factor), F.lit(False)),
-                    shown,
-                    _msg("{} contradicts the unit the mapping declares for {} ({})", shown, name, unit),
-                )
-            if dtype == "string":
+            if texts:
+                unknown = _msg("unknown unit '{}' (accepted: {})", cell.written, accepted)
+                self.check(name, cell.unknown_unit, shown, unknown)
+                if s.unit is not None:
+                    self.check(
+                        name,
+                        F.coalesce(cell_factor != F.lit(factor), F.lit(False)),
+                        shown,
+                        _msg("{} contradicts the unit the mapping declares for {} ({})", shown, name, unit),
+                    )
                 self.out.cell_units.append((name, F.when(cell_factor != F.lit(factor), cell.unit)))
             num = cell.num
             finite = is_finite(num)
             self.check(name, num.isNotNull() & ~finite, shown, "expected a finite number")
             f = F.coalesce(cell_factor, F.lit(factor))
-            value = F.when(
-                finite & ~cell.unknown_unit,
-                F.when(f == F.lit(1.0), num).otherwise(round_to(num * f, units.CONVERSION_DECIMALS)),
+            value = (
+                F.when(
+                    finite & ~cell.unknown_unit,
+                    F.when(f == F.lit(1.0), num).otherwise(round_to(num * f, units.CONVERSION_DECIMALS)),
+                )
+                if texts
+                else F.when(finite, _convert(num, factor))
             )
             if s.combine != "sum":
-                said = F.when(cell.unit.isNull(), _with_unit(shown, unit)).otherwise(shown)
+                said = _with_unit(shown, unit)
+                if texts:
+                    said = F.when(cell.unit.isNull(), said).otherwise(shown)
                 value = F.when(self.range_checks(name, shown, said, value, m), value)
             parts.append(value)
         if s.combine == "one":
@@ -244,18 +255,10 @@ class SparkValidator:
             total = cells[0].num
             for c in cells[1:]:
                 total = total + c.num
-            bare = cells[0].unit.isNull()
-            for c in cells[1:]:
-                bare = bare & c.unit.isNull()
-            canonical_sum = parts[0]
-            for p in parts[1:]:
-                canonical_sum = canonical_sum + p
-            exact = F.when(is_finite(total), _convert(total, factor))
-            combined = F.when(bare, exact).otherwise(canonical_sum)
-            shown_total = F.when(bare, total).otherwise(canonical_sum).cast("string")
-            canonical_said = _with_unit(shown_total, m.unit or "")
-            said = F.when(bare, _with_unit(shown_total, unit)).otherwise(canonical_said)
-            ok = self.range_checks("+".join(s.columns), shown_total, said, combined, m)
+            combined = F.when(is_finite(total), _convert(total, factor))
+            shown_total = total.cast("string")
+            said_total = _with_unit(shown_total, unit)
+            ok = self.range_checks("+".join(s.columns), shown_total, said_total, combined, m)
             combined = F.when(ok, combined)
         self.out.typed[s.target.name] = combined
 

@@ -1,22 +1,43 @@
-"""THE ONE PLACE where the self-check's patient PDF is wired (issue 16's report package).
+"""The self-check's summary as a PDF a person can take to the appointment.
 
-The reports issue builds the patient PDF (WeasyPrint, its patient template). Until it is merged
-this module reports that no PDF is available, and the result page offers the print-friendly
-summary (``/check/summary``) only. At merge: make ``patient_pdf_available`` return True and
-``patient_pdf`` render ``result`` with the report package's patient template; the route
-``POST /check/summary.pdf`` in ``routes/public.py`` is then the only line to add.
+The PDF is the print-friendly summary page itself (``public/check_summary.html``, the same words,
+the same print CSS) rendered by WeasyPrint, the report package's PDF engine
+(:func:`myoscope.report.document.html_to_pdf` uses the same library). Its one stylesheet is read
+from the app's own static folder; any other address is refused, so rendering never reaches the
+network and nothing about the person leaves the server.
 """
 
 from __future__ import annotations
 
-from ..selfcheck import SelfCheckResult
+from importlib.util import find_spec
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+STATIC = Path(__file__).parent / "static"
+BASE_URL = "https://self-check.invalid/"  # relative links resolve here, then to STATIC
 
 
 def patient_pdf_available() -> bool:
-    """Whether the report package's patient PDF can be offered (not before issue 16 merges)."""
-    return False
+    """Whether PDF rendering is installed (the ``report`` extra); otherwise only the print page."""
+    return find_spec("weasyprint") is not None
 
 
-def patient_pdf(result: SelfCheckResult) -> bytes | None:
-    """The self-check summary as a patient PDF; ``None`` until the report package is wired."""
-    return None
+def _static_only(url: str) -> dict[str, Any]:
+    from weasyprint import default_url_fetcher
+
+    parts = urlsplit(url)
+    if parts.netloc == urlsplit(BASE_URL).netloc and parts.path.startswith("/static/"):
+        target = (STATIC / parts.path.removeprefix("/static/")).resolve()
+        if target.is_file() and STATIC.resolve() in target.parents:
+            result: dict[str, Any] = default_url_fetcher(target.as_uri())
+            return result
+    raise ValueError(f"the self-check PDF reads only the app's own stylesheet, not {url}")
+
+
+def summary_pdf(html: str) -> bytes:
+    """The summary page's HTML as PDF bytes."""
+    from weasyprint import HTML
+
+    pdf: bytes = HTML(string=html, base_url=BASE_URL, url_fetcher=_static_only).write_pdf()
+    return pdf

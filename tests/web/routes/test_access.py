@@ -38,7 +38,8 @@ PUBLIC = {("GET", "/"), ("GET", "/login"), ("POST", "/login"), ("POST", "/logout
           ("GET", "/fhir/metadata"), ("POST", "/fhir/$assess")}
 #: the public self-check and guide: open without sign-in, no patient data (test_public.py)
 ANONYMOUS = {("GET", "/check"), ("POST", "/check/story"), ("POST", "/check/signs"), ("POST", "/check/questions"),
-             ("POST", "/check/result"), ("POST", "/check/summary"), ("GET", "/learn"), ("GET", "/learn/{cause_id}")}
+             ("POST", "/check/result"), ("POST", "/check/summary"),
+             ("POST", "/check/summary.pdf"), ("GET", "/learn"), ("GET", "/learn/{cause_id}")}
 USERS = {"clinician": "alice", "admin": "adam", "researcher": "rita"}
 
 

@@ -185,3 +185,31 @@ def test_an_unknown_sex_shows_both_calf_cut_offs(client: TestClient) -> None:
     r = client.post("/check/result", data={"csrf_token": token, **POSITIVE, "calf_circumference": "30.5",
                                            "sex": "male"})
     assert "The cut-off is below 34 cm." in r.text
+
+
+def test_the_summary_pdf_carries_the_result_and_stores_nothing(world: World) -> None:
+    import io
+
+    from pypdf import PdfReader
+
+    before = row_counts(world)
+    with TestClient(world.app, base_url="http://testserver") as client:
+        token = start(client)
+        result = client.post("/check/result", data={"csrf_token": token, **POSITIVE, "sex": "female"})
+        assert 'action="/check/summary.pdf"' in result.text  # offered once PDF rendering is installed
+        r = client.post("/check/summary.pdf", data={"csrf_token": token, **POSITIVE, "sex": "female"})
+    assert r.status_code == 200 and r.headers["content-type"] == "application/pdf"
+    assert r.headers["content-disposition"].startswith("attachment;")
+    text = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(r.content)).pages)
+    assert "7 points" in text and "SARC-F" in text
+    assert row_counts(world) == before
+
+
+def test_the_summary_pdf_fetches_nothing_but_the_apps_stylesheet() -> None:
+    from myoscope.web.selfcheck_pdf import _static_only
+
+    assert _static_only("https://self-check.invalid/static/style.css")["mime_type"] == "text/css"
+    for url in ("https://example.org/static/style.css", "https://self-check.invalid/static/../app.py",
+                "file:///etc/passwd"):
+        with pytest.raises(ValueError):
+            _static_only(url)

@@ -23,7 +23,7 @@ from ...selfcheck.service import MONTHS, problems_by_field
 from ..deps import Settings
 from ..errors import WebError
 from ..i18n import choose, gettext_for
-from ..selfcheck_pdf import patient_pdf_available
+from ..selfcheck_pdf import patient_pdf_available, summary_pdf
 from .render import page
 
 router = APIRouter()
@@ -141,6 +141,23 @@ async def check_summary(request: Request, settings: Settings) -> Response:
         return _main_form(request, settings, answers, problems_by_field(exc.problems), 422)
     return _render(request, settings, "public/check_summary.html", result=result, answers=answers,
                    pdf=patient_pdf_available(), today=date.today().isoformat())
+
+
+@router.post("/check/summary.pdf")
+async def check_summary_pdf(request: Request, settings: Settings) -> Response:
+    """The printable summary as a PDF download; nothing is stored (the answers come with the form)."""
+    answers = await _answers(request)
+    try:
+        result = await run_in_threadpool(run_check, answers)
+    except RecordValidationError as exc:
+        return _main_form(request, settings, answers, problems_by_field(exc.problems), 422)
+    if not patient_pdf_available():
+        raise PageGone("PDF rendering is not installed here; use the printable summary")
+    page_html = _render(request, settings, "public/check_summary.html", result=result, answers=answers,
+                        pdf=False, today=date.today().isoformat())
+    pdf = await run_in_threadpool(summary_pdf, bytes(page_html.body).decode("utf-8"))
+    return Response(pdf, media_type="application/pdf", headers={
+        "Content-Disposition": 'attachment; filename="self-check-summary.pdf"', "Cache-Control": "no-store"})
 
 
 @router.get("/learn")
