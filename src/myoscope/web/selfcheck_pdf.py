@@ -2,7 +2,7 @@
 
 The PDF is the print-friendly summary page itself (``public/check_summary.html``, the same words,
 the same print CSS) rendered by WeasyPrint, the report package's PDF engine
-(:func:`myoscope.report.document.html_to_pdf` uses the same library). Its one stylesheet is read
+(as :func:`myoscope.report.document.html_to_pdf`). Its one stylesheet is read
 from the app's own static folder; any other address is refused, so rendering never reaches the
 network and nothing about the person leaves the server.
 """
@@ -23,21 +23,31 @@ def patient_pdf_available() -> bool:
     return find_spec("weasyprint") is not None
 
 
-def _static_only(url: str) -> dict[str, Any]:
-    from weasyprint import default_url_fetcher
-
-    parts = urlsplit(url)
-    if parts.netloc == urlsplit(BASE_URL).netloc and parts.path.startswith("/static/"):
+def static_target(url: str) -> Path:
+    """The app's own static file ``url`` names; :raises ValueError: for any other address."""
+    parts, base = urlsplit(url), urlsplit(BASE_URL)
+    if (parts.scheme, parts.netloc) == (base.scheme, base.netloc) and parts.path.startswith("/static/"):
         target = (STATIC / parts.path.removeprefix("/static/")).resolve()
         if target.is_file() and STATIC.resolve() in target.parents:
-            result: dict[str, Any] = default_url_fetcher(target.as_uri())
-            return result
+            return target
     raise ValueError(f"the self-check PDF reads only the app's own stylesheet, not {url}")
+
+
+def _fetcher() -> Any:
+    from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+    class StaticOnly(URLFetcher):  # type: ignore[misc]
+        def fetch(self, url: str, headers: Any = None) -> Any:
+            target = static_target(url)
+            kind = "text/css" if target.suffix == ".css" else "application/octet-stream"
+            return URLFetcherResponse(url, target.read_bytes(), {"Content-Type": kind})
+
+    return StaticOnly()
 
 
 def summary_pdf(html: str) -> bytes:
     """The summary page's HTML as PDF bytes."""
     from weasyprint import HTML
 
-    pdf: bytes = HTML(string=html, base_url=BASE_URL, url_fetcher=_static_only).write_pdf()
+    pdf: bytes = HTML(string=html, base_url=BASE_URL, url_fetcher=_fetcher()).write_pdf()
     return pdf

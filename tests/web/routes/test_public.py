@@ -206,10 +206,10 @@ def test_the_summary_pdf_carries_the_result_and_stores_nothing(world: World) -> 
 
 
 def test_the_summary_pdf_fetches_nothing_but_the_apps_stylesheet() -> None:
-    from myoscope.web.selfcheck_pdf import _static_only
+    from myoscope.web.selfcheck_pdf import STATIC, static_target
 
-    assert _static_only("https://self-check.invalid/static/style.css")["mime_type"] == "text/css"
+    assert static_target("https://self-check.invalid/static/style.css") == (STATIC / "style.css").resolve()
     for url in ("https://example.org/static/style.css", "https://self-check.invalid/static/../app.py",
-                "file:///etc/passwd"):
+                "file:///etc/passwd", "http://self-check.invalid/static/style.css"):
         with pytest.raises(ValueError):
-            _static_only(url)
+            static_target(url)
