@@ -15,19 +15,15 @@ from __future__ import annotations
 
 import asyncio
 import os
-import socket
-import statistics
 import subprocess
 import sys
 import tempfile
-import time
 import uuid
-from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import httpx
+from _loopback import free_port, line, load, serve
 
 ROOT = Path(__file__).resolve().parents[1]
 CONCURRENCY = (50, 200)
@@ -50,20 +46,11 @@ class Target:
 
 
 #: What is measured, baseline first (every ratio is to it).
-#: HOOK for the CDS Hooks service (issue 15b): append its target here, e.g.
-#:   Target("cds patient-view", "POST", "/cds-services/myoscope-patient-view", json=CDS_REQUEST,
-#:          auth=False, headers={"Authorization": f"Bearer {signed_jwt}"})
-#: and it is loaded, timed and printed beside the others in the same run.
+#: (The CDS Hooks service has its own benchmark, cds_hooks.py: each call needs a fresh signed JWT.)
 TARGETS: list[Target] = [
     Target("health (baseline)", "GET", "/api/v1/health", auth=False),
     Target("assess", "POST", "/api/v1/assess", json=RECORD),
 ]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def seed(url: str) -> str:
@@ -85,50 +72,7 @@ def seed(url: str) -> str:
 
 def start(url: str, port: int) -> subprocess.Popen[bytes]:
     env = {**os.environ, "MYOSCOPE_DATABASE_URL": url, "MYOSCOPE_SECRET_KEY": uuid.uuid4().hex}
-    proc = subprocess.Popen([sys.executable, "-m", "uvicorn", "--factory", "myoscope.web.app:create_app",
-                             "--host", "127.0.0.1", "--port", str(port), "--workers", "2", "--log-level",
-                             "warning"], env=env)
-    for _ in range(300):
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/api/v1/health", timeout=1).status_code == 200:
-                return proc
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.1)
-    proc.kill()
-    raise SystemExit("the server did not start")
-
-
-async def load(base: str, token: str, users: int, seconds: float, target: Target) -> dict[str, Any]:
-    latencies: list[float] = []
-    errors = 0
-    kinds: Counter[str] = Counter()
-    headers = {**({"Authorization": f"Bearer {token}"} if target.auth else {}), **target.headers}
-    limits = httpx.Limits(max_connections=users, max_keepalive_connections=users)
-    async with httpx.AsyncClient(base_url=base, limits=limits, timeout=60, headers=headers) as client:
-        stop = time.perf_counter() + seconds
-
-        async def user() -> None:
-            nonlocal errors
-            while time.perf_counter() < stop:
-                t = time.perf_counter()
-                try:
-                    r = await client.request(target.method, target.path, json=target.json)
-                except httpx.TransportError as exc:  # a dropped connection is an error, not a crash
-                    errors += 1
-                    kinds[type(exc).__name__] += 1
-                    continue
-                latencies.append(time.perf_counter() - t)
-                if r.status_code != 200:
-                    errors += 1
-                    kinds[str(r.status_code)] += 1
-
-        t0 = time.perf_counter()
-        await asyncio.gather(*(user() for _ in range(users)))
-        elapsed = time.perf_counter() - t0
-    q = statistics.quantiles(latencies, n=100, method="inclusive")
-    return {"n": len(latencies), "errors": errors, "kinds": dict(kinds), "rps": len(latencies) / elapsed,
-            "p50": q[49] * 1000, "p95": q[94] * 1000, "p99": q[98] * 1000}
+    return serve(env, port, "/api/v1/health")
 
 
 def main() -> None:
@@ -145,12 +89,12 @@ def main() -> None:
             for users in CONCURRENCY:
                 base_rps = None
                 for target in TARGETS:
-                    r = asyncio.run(load(base, token, users, seconds, target))
+                    auth = {"Authorization": f"Bearer {token}"} if target.auth else {}
+                    headers = {**auth, **target.headers}
+                    r = asyncio.run(load(base, users, seconds, target.method, target.path, body=target.json,
+                                         headers=headers))
                     base_rps = base_rps or r["rps"]
-                    print(f"{users:4} concurrent  {target.label:18} {r['n']:6} req  {r['rps']:7.1f} req/s "
-                          f"({r['rps'] / base_rps:5.3f} of baseline)  p50 {r['p50']:7.1f} ms  "
-                          f"p95 {r['p95']:7.1f} ms  p99 {r['p99']:7.1f} ms  errors {r['errors']}"
-                          + (f" {r['kinds']}" if r["kinds"] else ""), flush=True)
+                    print(line(users, target.label, r, base_rps), flush=True)
         finally:
             proc.terminate()
             proc.wait(timeout=30)

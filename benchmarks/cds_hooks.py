@@ -19,30 +19,24 @@ import asyncio
 import json
 import os
 import re
-import socket
 import statistics
 import subprocess
 import sys
 import time
 import uuid
+from collections.abc import Callable
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
-import httpx
 import jwt
+from _loopback import free_port, line, load, serve
 from cryptography.hazmat.primitives.asymmetric import ec
 
 ROOT = Path(__file__).resolve().parents[1]
 USERS = (50, 200)
 ISS = "https://bench-ehr.example"
 HOOK = "/cds-services/myoscope-patient-view"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def example_request() -> dict[str, Any]:
@@ -68,18 +62,7 @@ def start(port: int, key: ec.EllipticCurvePrivateKey, db: str) -> subprocess.Pop
     subprocess.run([sys.executable, "-m", "myoscope", "db", "init", "-D", db], env=env, check=True,
                    capture_output=True)
     env["MYOSCOPE_MIGRATE_ON_START"] = "false"
-    proc = subprocess.Popen([sys.executable, "-m", "uvicorn", "--factory", "myoscope.web.app:create_app",
-                             "--host", "127.0.0.1", "--port", str(port), "--workers", "2", "--log-level",
-                             "warning"], env=env)
-    for _ in range(300):
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/cds-services", timeout=1).status_code == 200:
-                return proc
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.1)
-    proc.kill()
-    raise SystemExit("the server did not start")
+    return serve(env, port, "/cds-services")
 
 
 def tokens(key: ec.EllipticCurvePrivateKey, aud: str, n: int) -> list[str]:
@@ -88,37 +71,13 @@ def tokens(key: ec.EllipticCurvePrivateKey, aud: str, n: int) -> list[str]:
                        key, algorithm="ES384", headers={"kid": "bench"}) for _ in range(n)]
 
 
-async def load(base: str, users: int, seconds: float, method: str, path: str, body: dict[str, Any] | None,
-               pool: list[str] | None) -> dict[str, Any]:
-    latencies: list[float] = []
-    errors = 0
-    limits = httpx.Limits(max_connections=users, max_keepalive_connections=users)
-    async with httpx.AsyncClient(base_url=base, limits=limits, timeout=120) as client:
-        stop = time.perf_counter() + seconds
+def _signed(pool: list[str]) -> Callable[[], dict[str, str] | None]:
+    """Each call's own token (a fresh jti); None once the pool is spent."""
 
-        async def user() -> None:
-            nonlocal errors
-            while time.perf_counter() < stop:
-                headers = {}
-                if pool is not None:
-                    if not pool:
-                        return  # out of signed tokens: the run ends early (the count says so)
-                    headers["Authorization"] = f"Bearer {pool.pop()}"
-                t = time.perf_counter()
-                try:
-                    r = await client.request(method, path, json=body, headers=headers)
-                except httpx.TransportError:
-                    errors += 1
-                    continue
-                latencies.append(time.perf_counter() - t)
-                errors += r.status_code != 200
+    def headers() -> dict[str, str] | None:
+        return {"Authorization": f"Bearer {pool.pop()}"} if pool else None
 
-        t0 = time.perf_counter()
-        await asyncio.gather(*(user() for _ in range(users)))
-        elapsed = time.perf_counter() - t0
-    q = statistics.quantiles(latencies, n=100, method="inclusive")
-    return {"n": len(latencies), "errors": errors, "rps": len(latencies) / elapsed, "p50": q[49] * 1000,
-            "p95": q[94] * 1000, "p99": q[98] * 1000}
+    return headers
 
 
 def in_process(body: dict[str, Any], n: int = 100) -> None:
@@ -169,13 +128,11 @@ def main() -> None:
         proc = start(port, key, f"sqlite:///{Path(tmp) / 'bench.sqlite'}")
         try:
             for users in USERS:
-                baseline = asyncio.run(load(base, users, seconds, "GET", "/cds-services", None, None))
-                pool = tokens(key, base + HOOK, 4000)
-                hook = asyncio.run(load(base, users, seconds, "POST", HOOK, body, pool))
+                baseline = asyncio.run(load(base, users, seconds, "GET", "/cds-services"))
+                signed = _signed(tokens(key, base + HOOK, 4000))
+                hook = asyncio.run(load(base, users, seconds, "POST", HOOK, body=body, per_call=signed))
                 for label, r in (("discovery (baseline)", baseline), ("patient-view hook", hook)):
-                    print(f"{users:4} concurrent  {label:21} {r['n']:6} req  {r['rps']:7.1f} req/s "
-                          f"({r['rps'] / baseline['rps']:5.3f} of baseline)  p50 {r['p50']:7.1f} ms  "
-                          f"p95 {r['p95']:7.1f} ms  p99 {r['p99']:7.1f} ms  errors {r['errors']}", flush=True)
+                    print(line(users, label, r, baseline["rps"]), flush=True)
         finally:
             proc.terminate()
             proc.wait(timeout=30)

@@ -1,0 +1,87 @@
+"""Shared by the loopback load benchmarks (``api.py``, ``cds_hooks.py``): a free port, the app
+factory served by uvicorn, and N concurrent clients timing one endpoint for a fixed time.
+
+Not a benchmark itself (``make bench`` skips files starting with ``_``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from collections import Counter
+from collections.abc import Callable
+from typing import Any
+
+import httpx
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def serve(env: dict[str, str], port: int, ready: str) -> subprocess.Popen[bytes]:
+    """uvicorn with 2 workers on the app factory; returns once ``ready`` (a path) answers 200."""
+    proc = subprocess.Popen([sys.executable, "-m", "uvicorn", "--factory", "myoscope.web.app:create_app",
+                             "--host", "127.0.0.1", "--port", str(port), "--workers", "2", "--log-level",
+                             "warning"], env=env)
+    for _ in range(300):
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}{ready}", timeout=1).status_code == 200:
+                return proc
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.1)
+    proc.kill()
+    raise SystemExit("the server did not start")
+
+
+async def load(base: str, users: int, seconds: float, method: str, path: str, *, body: Any = None,
+               headers: dict[str, str] | None = None,
+               per_call: Callable[[], dict[str, str] | None] | None = None) -> dict[str, Any]:
+    """``users`` clients calling ``method path`` back to back for ``seconds``; ``per_call`` gives
+    each call's own headers (a fresh signed token), and None when it has none left."""
+    latencies: list[float] = []
+    errors = 0
+    kinds: Counter[str] = Counter()
+    limits = httpx.Limits(max_connections=users, max_keepalive_connections=users)
+    async with httpx.AsyncClient(base_url=base, limits=limits, timeout=120, headers=headers or {}) as client:
+        stop = time.perf_counter() + seconds
+
+        async def user() -> None:
+            nonlocal errors
+            while time.perf_counter() < stop:
+                extra = per_call() if per_call is not None else {}
+                if extra is None:
+                    return  # out of per-call credentials: the run ends early (the count says so)
+                t = time.perf_counter()
+                try:
+                    r = await client.request(method, path, json=body, headers=extra)
+                except httpx.TransportError as exc:  # a dropped connection is an error, not a crash
+                    errors += 1
+                    kinds[type(exc).__name__] += 1
+                    continue
+                latencies.append(time.perf_counter() - t)
+                if r.status_code != 200:
+                    errors += 1
+                    kinds[str(r.status_code)] += 1
+
+        t0 = time.perf_counter()
+        await asyncio.gather(*(user() for _ in range(users)))
+        elapsed = time.perf_counter() - t0
+    q = statistics.quantiles(latencies, n=100, method="inclusive")
+    return {"n": len(latencies), "errors": errors, "kinds": dict(kinds), "rps": len(latencies) / elapsed,
+            "p50": q[49] * 1000, "p95": q[94] * 1000, "p99": q[98] * 1000}
+
+
+def line(users: int, label: str, r: dict[str, Any], baseline_rps: float) -> str:
+    """One printed result: count, requests/s and its ratio to the baseline, percentiles, errors."""
+    return (f"{users:4} concurrent  {label:21} {r['n']:6} req  {r['rps']:7.1f} req/s "
+            f"({r['rps'] / baseline_rps:5.3f} of baseline)  p50 {r['p50']:7.1f} ms  "
+            f"p95 {r['p95']:7.1f} ms  p99 {r['p99']:7.1f} ms  errors {r['errors']}"
+            + (f" {r['kinds']}" if r["kinds"] else ""))
