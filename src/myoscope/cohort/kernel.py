@@ -8,7 +8,7 @@ definition -> decisive measures from the slot signatures.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import polars as pl
@@ -18,7 +18,7 @@ from ..rules.compile_polars import CompiledDefinition, column_name, compile_defi
 from .derive_polars import DeriveContext, derive_stages, unmirrored
 from .io import Layout
 from .tables import TableColumn, history_names, row_to_record, table_columns
-from .validate import CONVERTED_SCHEMA, REJECT_SCHEMA, Validator
+from .validate import REJECT_SCHEMA, Validator
 
 ROW = "row"  # 1-based position of the row in the input
 SEX, AGE = "__sex", "__age"
@@ -86,8 +86,6 @@ class Batch:
     table: pl.DataFrame  # id (or row), outputs per definition, plus summary keys (__sex, __age ...)
     rejects: pl.DataFrame  # row, column, value, reason
     rows_in: int
-    #: cells that carried their own unit and were converted (column, unit, cells), classified rows
-    converted: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=CONVERTED_SCHEMA))
 
     @property
     def rejected_rows(self) -> int:
@@ -111,7 +109,6 @@ class Kernel:
         self.columns = table_columns(knowledge.catalog, lay.history)
         validation = Validator(knowledge.catalog, schema, lay.sources).build(lay.history)
         self.checks = validation.checks
-        self.cell_units = validation.cell_units
         self.id_column = lay.id_column or ROW
         typed = dict(validation.typed)
         for name, col in self.columns.items():
@@ -217,28 +214,13 @@ class Kernel:
         ]
         return pl.concat(parts).sort([ROW, "__k"]).drop("__k").collect()
 
-    def converted(self, lf: pl.LazyFrame) -> pl.DataFrame:
-        """Per text column and unit, the cells that carried a unit of their own other than the
-        column's (``150 lb`` in a weight column) and were converted, whether or not their row was
-        classified: what a run converted is said, never silent."""
-        if not self.cell_units:
-            return pl.DataFrame(schema=CONVERTED_SCHEMA)
-        parts = [
-            lf.select(pl.lit(column).alias("column"), unit.alias("unit"))
-            .filter(pl.col("unit").is_not_null())
-            .group_by("column", "unit")
-            .agg(pl.len().cast(pl.UInt32).alias("cells"))
-            for column, unit in self.cell_units
-        ]
-        return pl.concat(parts).collect()
-
     def run(self, raw: pl.DataFrame | pl.LazyFrame) -> Batch:
         """Classify ``raw`` (input columns plus ``row``) in memory."""
         lf = self._flagged(raw.lazy()).collect().lazy() if isinstance(raw, pl.DataFrame) else raw.lazy()
         rejects = self.rejected(lf)
         table = self.classified(lf).collect()
         rows_in = raw.height if isinstance(raw, pl.DataFrame) else int(lf.select(pl.len()).collect().item())
-        return Batch(self.finish(table), rejects, rows_in, self.converted(lf))
+        return Batch(self.finish(table), rejects, rows_in)
 
     def finish(self, table: pl.DataFrame) -> pl.DataFrame:
         """Turn each definition's signature words into its ordered decisive measures."""

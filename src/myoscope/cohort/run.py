@@ -20,7 +20,7 @@ from .io import Layout, batches, count_rows, for_csv, layout, output_format, sca
 from .kernel import DECISIVE, ROW, Batch, Kernel, strip_summary
 from .mapping import Mapping, load_mapping
 from .stats import Summary, summarise
-from .validate import CONVERTED_SCHEMA, REJECT_SCHEMA
+from .validate import REJECT_SCHEMA
 
 DEFAULT_BATCH = 500_000
 Progress = Callable[[int], None]
@@ -36,7 +36,6 @@ class CohortResult:
     definitions: list[str]
     summary_keys: pl.DataFrame = field(repr=False, default_factory=pl.DataFrame)
     unmirrored: list[str] = field(default_factory=list)
-    converted: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=CONVERTED_SCHEMA))
 
     @property
     def rows_rejected(self) -> int:
@@ -78,11 +77,10 @@ class CohortResult:
             "rows_rejected": self.rows_rejected,
             "definitions": self.definitions,
             "rejects": self.rejects.to_dicts(),
-            "converted": self.converted.to_dicts(),
         }
 
     def __str__(self) -> str:
-        return "\n".join([self.accounting, *converted_lines(self.converted)])
+        return self.accounting
 
 
 def _prepare(
@@ -142,18 +140,7 @@ class Classifier:
                 [c for c in batch.table.columns if c.startswith("__")] + [c.id for c in kernel.compiled]
             ),
             unmirrored=kernel.unmirrored,
-            converted=batch.converted,
         )
-
-
-def converted_lines(converted: pl.DataFrame) -> list[str]:
-    """``units converted: weight 12 cells in lb`` (nothing when no cell carried a unit)."""
-    if not converted.height:
-        return []
-    rows = converted.sort("column", "unit").to_dicts()
-    shown = "; ".join(f"{r['column']} {r['cells']:,} cell{'s' if r['cells'] != 1 else ''} in {r['unit']}"
-                      for r in rows)
-    return [f"units written in cells, converted: {shown}"]
 
 
 def classify(
@@ -202,7 +189,6 @@ class CohortRun:
     files: list[Path] = field(default_factory=list)
     unmirrored: list[str] = field(default_factory=list)
     unmapped: list[str] = field(default_factory=list)
-    converted: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=CONVERTED_SCHEMA))
 
     @property
     def accounting(self) -> str:
@@ -227,7 +213,6 @@ class CohortRun:
             "bad_values": self.bad_values,
             "definitions": self.definitions,
             "files": [str(f) for f in self.files],
-            "converted": self.converted.to_dicts(),
         }
 
     def __str__(self) -> str:
@@ -236,7 +221,7 @@ class CohortRun:
             lines.append(f"not in the input (left missing): {', '.join(self.unmapped)}")
         if self.summary is not None:
             lines += ["", str(self.summary)]
-        lines += ["", self.accounting, *converted_lines(self.converted)]
+        lines += ["", self.accounting]
         return "\n".join(lines)
 
 
@@ -343,7 +328,6 @@ def _run(
     id_col = kernel.layout.id_column
     seen_ids: list[pl.DataFrame] = []
     reasons: list[pl.DataFrame] = []
-    converted: list[pl.DataFrame] = []
     tmp_out, tmp_rej = files.add(out), files.add(rej_path)
 
     with tmp_rej.open("w", encoding="utf-8", newline="") as rej_file:
@@ -368,7 +352,6 @@ def _run(
                 counts["ok"] += b.table.height
                 counts["rejected"] += b.rejected_rows
                 counts["bad"] += b.rejects.height
-                converted.append(b.converted)
                 if b.rejects.height:
                     b.rejects.write_csv(rej_file, include_header=False)
                     reasons.append(b.rejects.group_by("column", "reason").len())
@@ -397,23 +380,10 @@ def _run(
         ids,
         unmirrored=kernel.unmirrored,
         unmapped=kernel.layout.unmapped,
-        converted=sum_converted(converted),
     )
     if summary:
         result.summary = summarise(_merge(groups, keys, ids), kernel, age_bands)
     return result
-
-
-def sum_converted(parts: list[pl.DataFrame]) -> pl.DataFrame:
-    """The converted-cell counts of several batches, added up per column and unit."""
-    if not parts:
-        return pl.DataFrame(schema=CONVERTED_SCHEMA)
-    return (
-        pl.concat(parts)
-        .group_by("column", "unit")
-        .agg(pl.col("cells").sum().cast(pl.UInt32))
-        .sort("column", "unit")
-    )
 
 
 def _refuse_duplicates(seen: pl.DataFrame, column: str) -> None:

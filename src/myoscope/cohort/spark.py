@@ -273,7 +273,6 @@ def run_spark(
         bad_values,
         kernel.ids,
         unmapped=lay.unmapped,
-        converted=converted_counts(kernel.converted(frame)),
     )
     run.summary = summary
     return run
@@ -389,20 +388,6 @@ def _summary(classified: SparkFrame, kernel: SparkKernel, bands: tuple[float, ..
     vocab = {c.id: c.vocabulary for c in kernel.compiled}
     summary = summarise_parts(parts, agreement, vocab, weighted, bands, cases)
     return summary, rows_classified
-
-
-def converted_counts(frame: SparkFrame | None) -> pl.DataFrame:
-    """Converted-cell counts (column, unit, cells) from per-partition counts, added up."""
-    from pyspark.sql import functions as F
-
-    from .run import sum_converted
-    from .validate import CONVERTED_SCHEMA
-
-    if frame is None:
-        return pl.DataFrame(schema=CONVERTED_SCHEMA)
-    rows = frame.groupBy("column", "unit").agg(F.sum("cells").alias("cells")).collect()
-    counts = pl.DataFrame([tuple(r) for r in rows], schema=CONVERTED_SCHEMA, orient="row")
-    return sum_converted([counts])
 
 
 def _rejects_location(out: str) -> str:

@@ -21,9 +21,9 @@ from .io import layout
 from .kernel import AGE, ROW, SEX, Kernel
 from .mapping import load_mapping
 from .run import CohortRun, _merge
-from .spark import _rejects_location, converted_counts, read, spark_session, with_row_numbers
+from .spark import _rejects_location, read, spark_session, with_row_numbers
 from .stats import band_expr, summarise
-from .validate import CONVERTED_SCHEMA, REJECT_SCHEMA
+from .validate import REJECT_SCHEMA
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame as SparkFrame
@@ -132,13 +132,6 @@ def run_arrow(
         for rb in batches:
             yield from _arrow(k.rejected(pl.from_arrow(rb).lazy()), rej_arrow)  # type: ignore[union-attr]
 
-    conv_arrow = _plain_arrow_schema(pl.DataFrame(schema=CONVERTED_SCHEMA))
-
-    def convert(batches: Iterator[Any]) -> Iterator[Any]:
-        k = _kernel(spec)
-        for rb in batches:
-            yield from _arrow(k.converted(pl.from_arrow(rb).lazy()), conv_arrow)  # type: ignore[union-attr]
-
     result = frame.mapInArrow(classify, from_arrow_schema(out_arrow)).cache()
     out_path = str(out)  # kept as text: dbfs:/, s3://, hdfs:// locations are not local paths
     result.select([c for c in result.columns if not c.startswith("__")]).write.mode("overwrite").parquet(
@@ -175,9 +168,6 @@ def run_arrow(
         ids,
         unmirrored=kernel.unmirrored,
         unmapped=kernel.layout.unmapped,
-        converted=converted_counts(
-            frame.mapInArrow(convert, from_arrow_schema(conv_arrow)) if kernel.cell_units else None
-        ),
     )
     run.summary = summarise(_merge([groups], kernel.summary_columns(), ids), kernel, age_bands)
     result.unpersist()

@@ -105,7 +105,6 @@ class SparkKernel:
         self.columns = table_columns(knowledge.catalog, lay.history)
         validation = SparkValidator(knowledge.catalog, schema, lay.sources).build(lay.history)
         self.checks = validation.checks
-        self.cell_units = validation.cell_units
         self.id_column = lay.id_column or ROW
         typed = dict(validation.typed)
         for name, col in self.columns.items():
@@ -170,21 +169,6 @@ class SparkKernel:
             *[F.col(k) for k in self.summary_columns()[2:]],
         ]
         return frame.select(*[F.col(x) for x in self.output_columns()], *(keys if summary_keys else []))
-
-    def converted(self, frame: DataFrame) -> DataFrame | None:
-        """Per text column and unit, the cells converted from a unit of their own (as
-        ``Kernel.converted``); None when no column can carry one."""
-        if not self.cell_units:
-            return None
-        units = F.array(
-            *[F.struct(F.lit(column).alias("column"), unit.alias("unit")) for column, unit in self.cell_units]
-        )
-        return (
-            frame.select(F.explode(units).alias("u"))
-            .filter(F.col("u.unit").isNotNull())
-            .groupBy(F.col("u.column").alias("column"), F.col("u.unit").alias("unit"))
-            .agg(F.count(F.lit(1)).alias("cells"))
-        )
 
     def rejected(self, flagged: DataFrame) -> DataFrame:
         """One line per bad value (row, column, value, reason), in check order within a row."""

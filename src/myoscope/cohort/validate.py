@@ -23,7 +23,6 @@ from .derive_polars import round_to
 from .tables import FALLS_COUNT, TableColumn, history_names
 
 REJECT_SCHEMA = {"row": pl.Int64, "column": pl.String, "value": pl.String, "reason": pl.String}
-CONVERTED_SCHEMA = {"column": pl.String, "unit": pl.String, "cells": pl.UInt32}
 _TRUE = ["true", "yes", "y", "1"]
 _FALSE = ["false", "no", "n", "0"]
 
@@ -60,9 +59,6 @@ class Validation:
 
     typed: dict[str, pl.Expr] = field(default_factory=dict)
     checks: list[Check] = field(default_factory=list)
-    #: (input column, the unit a cell carried, in the catalog's spelling, or null): the cells
-    #: converted from a unit written in the cell, counted for the run's summary
-    cell_units: list[tuple[str, pl.Expr]] = field(default_factory=list)
 
 
 def _text(raw: pl.Expr, dtype: pl.DataType) -> pl.Expr:
@@ -80,48 +76,6 @@ def _number(raw: pl.Expr, dtype: pl.DataType) -> tuple[pl.Expr, pl.Expr]:
         num = raw.cast(pl.Float64)
         return (num.fill_nan(None) if dtype.is_float() else num), pl.lit(False)
     return pl.lit(None, pl.Float64), raw.is_not_null()
-
-
-@dataclass(frozen=True)
-class CellQuantity:
-    """A quantity column read cell by cell: a bare number is in the column's unit; a text cell
-    may carry its own unit (``150 lb``), as a record's ``weight: 150 lb`` does (one rule for
-    ``import`` and ``cohort``)."""
-
-    num: pl.Expr  # the number as written (Float64, null when missing or unreadable)
-    unreadable: pl.Expr  # non-null Boolean
-    unit: pl.Expr  # the cell's own unit in the catalog's spelling; null for a bare number
-    unknown_unit: pl.Expr  # non-null Boolean: the cell names a unit the dimension does not accept
-    written: pl.Expr  # the unit text as written in the cell (for messages)
-
-
-def _bare_quantity(raw: pl.Expr, dtype: pl.DataType) -> CellQuantity:
-    """A cell read as a bare number in its column's unit."""
-    num, unreadable = _number(raw, dtype)
-    none = pl.lit(None, pl.String)
-    return CellQuantity(num, unreadable, none, pl.lit(False), none)
-
-
-def _cell_quantity(raw: pl.Expr, dtype: pl.DataType, dimension: str) -> CellQuantity:
-    if dtype != pl.String:
-        return _bare_quantity(raw, dtype)
-    text = raw.str.strip_chars()
-    plain = text.cast(pl.Float64, strict=False)
-    written = pl.when(plain.is_null()).then(text.str.extract(units.QUANTITY_TEXT.pattern, 2))
-    written = pl.when(written != "").then(written)
-    number = pl.when(written.is_not_null()).then(
-        text.str.extract(units.QUANTITY_TEXT.pattern, 1).cast(pl.Float64, strict=False)
-    )
-    spelling = {u.lower(): u for u in units.accepted_units(dimension)}
-    unit = written.str.to_lowercase().replace_strict(spelling, default=None, return_dtype=pl.String)
-    num = pl.coalesce(plain, number)
-    return CellQuantity(
-        num=num,
-        unreadable=raw.is_not_null() & num.is_null(),
-        unit=unit,
-        unknown_unit=(written.is_not_null() & unit.is_null()).fill_null(False),
-        written=written,
-    )
 
 
 def _fmt(x: float) -> str:
@@ -174,67 +128,33 @@ class Validator:
         if s.combine == "constant":
             self.out.typed[s.target.name] = pl.lit(_convert_scalar(float(s.constant), factor))
             return
-        accepted = ", ".join(units.accepted_units(m.dimension))
-        factors = {u: _factor(u, m.dimension) for u in units.accepted_units(m.dimension)}
         parts: list[pl.Expr] = []
-        cells: list[CellQuantity] = []
         for name in s.columns:
             raw, dtype = pl.col(name), self.schema[name]
-            # a unit written in a cell is read for a column that is the measure on its own; in a
-            # combined column (best of trials, sum of limbs) a cell is a bare number: the per-cell
-            # conversion repeated over several columns makes plans polars cannot build in time
-            one = s.combine == "one"
-            texts = one and dtype == pl.String  # cells that may carry a unit of their own
-            cell = _cell_quantity(raw, dtype, m.dimension) if texts else _bare_quantity(raw, dtype)
-            cells.append(cell)
+            num, unreadable = _number(raw, dtype)
             shown = _text(raw, dtype)
-            self.check(name, cell.unreadable, shown, _msg("cannot read {} as a number in {}", shown, unit))
-            cell_factor = cell.unit.replace_strict(factors, default=None, return_dtype=pl.Float64)
-            if texts:
-                unknown = _msg("unknown unit '{}' (accepted: {})", cell.written, accepted)
-                self.check(name, cell.unknown_unit, shown, unknown)
-                if s.unit is not None:  # a declared unit: a cell may repeat it, not contradict it
-                    self.check(
-                        name,
-                        (cell_factor != factor).fill_null(False),
-                        shown,
-                        _msg("{} contradicts the unit the mapping declares for {} ({})", shown, name, unit),
-                    )
-                # only a unit other than the column's is a conversion
-                self.out.cell_units.append((name, pl.when(cell_factor != factor).then(cell.unit)))
-            num = cell.num
+            self.check(name, unreadable, shown, _msg("cannot read {} as a number in {}", shown, unit))
             finite = num.is_finite()
             self.check(name, num.is_not_null() & ~finite, shown, "expected a finite number")
-            f = pl.coalesce(cell_factor, pl.lit(factor))
-            value = (
-                pl.when(finite & ~cell.unknown_unit).then(
-                    pl.when(f == 1.0).then(num).otherwise(round_to(num * f, units.CONVERSION_DECIMALS))
-                )
-                if texts
-                else pl.when(finite).then(_convert(num, factor))
-            )
+            value = pl.when(finite).then(_convert(num, factor))
             if s.combine != "sum":
-                said = _with_unit(shown, unit)
-                if texts:
-                    said = pl.when(cell.unit.is_null()).then(said).otherwise(shown)
-                value = pl.when(self.range_checks(name, shown, said, value, m)).then(value)
+                value = pl.when(self.range_checks(name, shown, value, m, unit)).then(value)
             parts.append(value)
         if s.combine == "one":
             combined = parts[0]
         elif s.combine == "max":
             combined = pl.max_horizontal(parts)
         else:  # sum: the parts in their unit, converted once (as a record would give the total)
-            total = cells[0].num
-            for c in cells[1:]:
-                total = total + c.num
+            nums = [_number(pl.col(n), self.schema[n])[0] for n in s.columns]
+            total = nums[0]
+            for e in nums[1:]:
+                total = total + e
             combined = pl.when(total.is_finite()).then(_convert(total, factor))
-            shown_total = total.cast(pl.String)
-            said_total = _with_unit(shown_total, unit)
-            ok = self.range_checks("+".join(s.columns), shown_total, said_total, combined, m)
+            ok = self.range_checks("+".join(s.columns), total.cast(pl.String), combined, m, unit)
             combined = pl.when(ok).then(combined)
         self.out.typed[s.target.name] = combined
 
-    def range_checks(self, name: str, shown: pl.Expr, said: pl.Expr, value: pl.Expr, m: Measure) -> pl.Expr:
+    def range_checks(self, name: str, shown: pl.Expr, value: pl.Expr, m: Measure, unit: str) -> pl.Expr:
         """Add the range and whole-number checks; return "value is acceptable" (non-null)."""
         ok: pl.Expr = pl.lit(True)
         if m.range is not None:
@@ -244,7 +164,7 @@ class Validator:
                 name,
                 ~in_range,
                 shown,
-                _msg("{} is implausible (expected {})", said, m.describe_range()),
+                _msg("{} {} is implausible (expected {})", shown, unit, m.describe_range()),
             )
             ok = in_range
         if m.integer:
@@ -253,7 +173,7 @@ class Validator:
                 name,
                 ok & ~whole,
                 shown,
-                _msg("{} is not a whole number of {}", said, m.unit or ""),
+                _msg("{} {} is not a whole number of {}", shown, unit, m.unit or ""),
             )
             ok = ok & whole
         return ok
@@ -486,11 +406,6 @@ def _msg(template: str, *args: pl.Expr | str | float) -> pl.Expr:
     return pl.concat_str(parts) if len(parts) > 1 else parts[0]
 
 
-def _with_unit(shown: pl.Expr, unit: str) -> pl.Expr:
-    """``shown`` followed by ``unit`` (the text of a bare number in its column's unit)."""
-    return pl.concat_str([shown, pl.lit(f" {unit}")]) if unit else shown
-
-
 def _per_distinct(raw: pl.Expr, fn: Any, dtype: Any) -> pl.Expr:
     """``fn`` applied to each distinct value of ``raw`` (a handful: sex, method, yes/no) and
     spread back: exact Python string handling at the cost of a hash lookup per row."""
@@ -534,4 +449,4 @@ def _convert_scalar(value: float, factor: float) -> float:
     return value if factor == 1.0 else round(value * factor, units.CONVERSION_DECIMALS)
 
 
-__all__ = ["CONVERTED_SCHEMA", "REJECT_SCHEMA", "Check", "Source", "Validation", "Validator"]
+__all__ = ["REJECT_SCHEMA", "Check", "Source", "Validation", "Validator"]

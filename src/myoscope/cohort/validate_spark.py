@@ -14,7 +14,6 @@ from typing import TYPE_CHECKING, Any
 
 from pyspark.sql import functions as F
 
-from .. import units
 from ..measures import Catalog, Measure
 from .derive_spark import round_to
 from .tables import FALLS_COUNT, history_names
@@ -42,45 +41,6 @@ class SparkCheck:
 class SparkValidation:
     typed: dict[str, Column] = field(default_factory=dict)
     checks: list[SparkCheck] = field(default_factory=list)
-    cell_units: list[tuple[str, Column]] = field(default_factory=list)  # as ``Validation.cell_units``
-
-
-@dataclass(frozen=True)
-class SparkCell:
-    """A quantity cell read as ``validate.CellQuantity`` reads it."""
-
-    num: Column
-    unreadable: Column
-    unit: Column
-    unknown_unit: Column
-    written: Column
-
-
-def _bare_quantity(raw: Column, dtype: str) -> SparkCell:
-    num, unreadable = _number(raw, dtype)
-    none = F.lit(None).cast("string")
-    return SparkCell(num, unreadable, none, F.lit(False), none)
-
-
-def _cell_quantity(raw: Column, dtype: str, dimension: str) -> SparkCell:
-    if dtype != "string":
-        return _bare_quantity(raw, dtype)
-    text = strip(raw)
-    plain, _ = _number(raw, dtype)
-    pattern = units.QUANTITY_TEXT.pattern
-    extracted = F.when(plain.isNull() & text.rlike(pattern), F.regexp_extract(text, pattern, 2))
-    written = F.when(extracted != F.lit(""), extracted)
-    number = F.when(written.isNotNull(), F.regexp_extract(text, pattern, 1).try_cast("double"))
-    spelling = {u.lower(): u for u in units.accepted_units(dimension)}
-    unit = lookup(F.lower(written), spelling, F.lit(None).cast("string"))
-    num = F.coalesce(plain, number)
-    return SparkCell(
-        num=num,
-        unreadable=raw.isNotNull() & num.isNull(),
-        unit=unit,
-        unknown_unit=F.coalesce(written.isNotNull() & unit.isNull(), F.lit(False)),
-        written=written,
-    )
 
 
 def strip(text: Column) -> Column:
@@ -116,10 +76,6 @@ def _number(raw: Column, dtype: str) -> tuple[Column, Column]:
         num = raw.cast("double")
         return (F.when(~F.isnan(num), num) if dtype in ("double", "float") else num), F.lit(False)
     return F.lit(None).cast("double"), raw.isNotNull()
-
-
-def _with_unit(shown: Column, unit: str) -> Column:
-    return F.concat(shown, F.lit(f" {unit}")) if unit else shown
 
 
 def _code(raw: Column, dtype: str) -> Column:
@@ -206,63 +162,33 @@ class SparkValidator:
 
             self.out.typed[s.target.name] = F.lit(_convert_scalar(float(s.constant), factor))
             return
-        accepted = ", ".join(units.accepted_units(m.dimension))
-        factors = {u: _factor(u, m.dimension) for u in units.accepted_units(m.dimension)}
         parts: list[Column] = []
-        cells: list[SparkCell] = []
         for name in s.columns:
             raw, dtype = F.col(name), self.schema[name]
-            texts = s.combine == "one" and dtype == "string"  # as validate.py: cells with their own unit
-            cell = _cell_quantity(raw, dtype, m.dimension) if texts else _bare_quantity(raw, dtype)
-            cells.append(cell)
+            num, unreadable = _number(raw, dtype)
             shown = _text(raw, dtype)
-            self.check(name, cell.unreadable, shown, _msg("cannot read {} as a number in {}", shown, unit))
-            cell_factor = lookup(cell.unit, factors, F.lit(None).cast("double"))
-            if texts:
-                unknown = _msg("unknown unit '{}' (accepted: {})", cell.written, accepted)
-                self.check(name, cell.unknown_unit, shown, unknown)
-                if s.unit is not None:
-                    self.check(
-                        name,
-                        F.coalesce(cell_factor != F.lit(factor), F.lit(False)),
-                        shown,
-                        _msg("{} contradicts the unit the mapping declares for {} ({})", shown, name, unit),
-                    )
-                self.out.cell_units.append((name, F.when(cell_factor != F.lit(factor), cell.unit)))
-            num = cell.num
+            self.check(name, unreadable, shown, _msg("cannot read {} as a number in {}", shown, unit))
             finite = is_finite(num)
             self.check(name, num.isNotNull() & ~finite, shown, "expected a finite number")
-            f = F.coalesce(cell_factor, F.lit(factor))
-            value = (
-                F.when(
-                    finite & ~cell.unknown_unit,
-                    F.when(f == F.lit(1.0), num).otherwise(round_to(num * f, units.CONVERSION_DECIMALS)),
-                )
-                if texts
-                else F.when(finite, _convert(num, factor))
-            )
+            value = F.when(finite, _convert(num, factor))
             if s.combine != "sum":
-                said = _with_unit(shown, unit)
-                if texts:
-                    said = F.when(cell.unit.isNull(), said).otherwise(shown)
-                value = F.when(self.range_checks(name, shown, said, value, m), value)
+                value = F.when(self.range_checks(name, shown, value, m, unit), value)
             parts.append(value)
         if s.combine == "one":
             combined = parts[0]
         elif s.combine == "max":
             combined = parts[0] if len(parts) == 1 else F.greatest(*parts)
         else:
-            total = cells[0].num
-            for c in cells[1:]:
-                total = total + c.num
+            nums = [_number(F.col(n), self.schema[n])[0] for n in s.columns]
+            total = nums[0]
+            for e in nums[1:]:
+                total = total + e
             combined = F.when(is_finite(total), _convert(total, factor))
-            shown_total = total.cast("string")
-            said_total = _with_unit(shown_total, unit)
-            ok = self.range_checks("+".join(s.columns), shown_total, said_total, combined, m)
+            ok = self.range_checks("+".join(s.columns), total.cast("string"), combined, m, unit)
             combined = F.when(ok, combined)
         self.out.typed[s.target.name] = combined
 
-    def range_checks(self, name: str, shown: Column, said: Column, value: Column, m: Measure) -> Column:
+    def range_checks(self, name: str, shown: Column, value: Column, m: Measure, unit: str) -> Column:
         ok: Column = F.lit(True)
         if m.range is not None:
             lo, hi = m.range
@@ -271,13 +197,13 @@ class SparkValidator:
                 name,
                 ~in_range,
                 shown,
-                _msg("{} is implausible (expected {})", said, m.describe_range()),
+                _msg("{} {} is implausible (expected {})", shown, unit, m.describe_range()),
             )
             ok = in_range
         if m.integer:
             whole = F.coalesce(value == F.floor(value), F.lit(True))
             self.check(
-                name, ok & ~whole, shown, _msg("{} is not a whole number of {}", said, m.unit or "")
+                name, ok & ~whole, shown, _msg("{} {} is not a whole number of {}", shown, unit, m.unit or "")
             )
             ok = ok & whole
         return ok
