@@ -83,6 +83,11 @@ def records(draw: st.DrawFn) -> dict[str, Any]:
                 rec[mid] = hist
     if rec.get("asm") is not None and rec.get("asm_method") is None:
         rec["asm_method"] = draw(st.sampled_from(["dxa", "bia"]))
+    grades = cat.derived["mrc_sum_score"].inputs if "mrc_sum_score" in cat.derived else ()
+    if "mrc_sum_score" in rec and grades and all(g in rec for g in grades):
+        # a sum given beside all twelve grades must equal them (record.py refuses otherwise); the
+        # fields are drawn independently, so make the pair consistent as a valid record is
+        rec["mrc_sum_score"] = sum(rec[g] for g in grades)
     return rec
 
 
