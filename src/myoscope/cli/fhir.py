@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from . import App, app, fail
+from .base import App, app, fail
 from .registry import Database, Org, User, _actor, _session
 
 fhir_app = App(

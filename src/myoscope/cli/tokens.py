@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from . import App, app
+from .base import App, app
 from .registry import Database, Format, User, _actor, _echo_json, _format, _session
 
 token_app = App(help="HTTP API tokens: create (shown once), list and revoke.", no_args_is_help=True)
