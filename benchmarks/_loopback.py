@@ -1,4 +1,4 @@
-"""Shared by the loopback load benchmarks (``api.py``, ``cds_hooks.py``): a free port, the app
+"""Shared by the loopback load benchmarks (``api.py``, ``cds_hooks.py``, ``web.py``): a free port, the app
 factory served by uvicorn, and N concurrent clients timing one endpoint for a fixed time.
 
 Not a benchmark itself (``make bench`` skips files starting with ``_``).
@@ -25,12 +25,12 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def serve(env: dict[str, str], port: int, ready: str) -> subprocess.Popen[bytes]:
-    """uvicorn with 2 workers on the app factory; returns once ``ready`` (a path) answers 200."""
+def serve(env: dict[str, str], port: int, ready: str, workers: int = 2) -> subprocess.Popen[bytes]:
+    """uvicorn with ``workers`` workers on the app factory; returns once ``ready`` (a path) answers 200."""
     proc = subprocess.Popen([sys.executable, "-m", "uvicorn", "--factory", "myoscope.web.app:create_app",
-                             "--host", "127.0.0.1", "--port", str(port), "--workers", "2", "--log-level",
-                             "warning"], env=env)
-    for _ in range(300):
+                             "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers),
+                             "--log-level", "warning"], env=env)
+    for _ in range(600):
         try:
             if httpx.get(f"http://127.0.0.1:{port}{ready}", timeout=1).status_code == 200:
                 return proc

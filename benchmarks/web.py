@@ -33,10 +33,8 @@ import asyncio
 import itertools
 import os
 import re
-import socket
 import statistics
 import subprocess
-import sys
 import tempfile
 import time
 import uuid
@@ -44,17 +42,12 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from _loopback import free_port, serve
 
 ROOT = Path(__file__).resolve().parents[1]
 QUICK = {"sex": "female", "age": "81", "grip_strength": "12", "height": "160", "asm": "12",
          "asm_method": "dxa", "gait_speed": "0.6"}
 ENDPOINTS = ("static", "patient-nocache", "patient", "assess")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def server_cpu_seconds(root: int) -> float:
@@ -90,18 +83,7 @@ def start(url: str, port: int, workers: int, cache: bool) -> subprocess.Popen[by
            "MYOSCOPE_PAGE_CACHE_SIZE": "256" if cache else "0",
            # sign-in is not what is measured: N users sign in from one address within a second
            "MYOSCOPE_LOGIN_MAX_FAILURES": "1000"}
-    proc = subprocess.Popen([sys.executable, "-m", "uvicorn", "--factory", "myoscope.web.app:create_app",
-                             "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers),
-                             "--log-level", "warning"], env=env)
-    for _ in range(600):
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/login", timeout=1).status_code == 200:
-                return proc
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.1)
-    proc.kill()
-    raise SystemExit("the server did not start")
+    return serve(env, port, "/login", workers)
 
 
 async def sign_in_all(base: str, users: int) -> tuple[list[httpx.Cookies], str, list[int]]:
