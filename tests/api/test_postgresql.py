@@ -5,18 +5,14 @@ refuses (a NUL byte) answered as a 4xx."""
 from __future__ import annotations
 
 import os
-import uuid
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
 
 from myoscope.registry.tokens import create_token
 
-from ..web.conftest import build_world
+from ..web.conftest import world_in_pg_schema
 from .conftest import ApiWorld
 
 PG = os.environ.get("MYOSCOPE_TEST_DATABASE_URL")
@@ -26,22 +22,10 @@ pytestmark = pytest.mark.skipif(not PG, reason="MYOSCOPE_TEST_DATABASE_URL is no
 @pytest.fixture
 def pg_api() -> Iterator[ApiWorld]:
     assert PG
-    schema = f"myo_api_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(PG)
-    with admin.begin() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    url = make_url(PG)
-    url = url.set(query={**url.query, "options": f"-csearch_path={schema}"})
-    world = build_world(Path("unused"), database_url=url.render_as_string(hide_password=False))
-    with world.app.state.sessions.begin() as s:
-        tokens = {n: create_token(s, username=n, name="pg", actor="t")[0] for n in ("alice", "adam", "bob")}
-    try:
+    with world_in_pg_schema(PG, "myo_api") as world:
+        with world.app.state.sessions.begin() as s:
+            tokens = {n: create_token(s, username=n, name="pg", actor="t")[0] for n in ("alice", "adam", "bob")}
         yield ApiWorld(world, tokens)
-    finally:
-        world.app.state.engine.dispose()
-        with admin.begin() as conn:
-            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
 
 
 def test_the_api_on_postgresql(pg_api: ApiWorld) -> None:

@@ -7,7 +7,9 @@ uses argon2's lowest cost here (the app's default cost is pwdlib's recommended o
 
 from __future__ import annotations
 
+import contextlib
 import re
+import uuid
 import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -53,6 +55,29 @@ def settings_for(path: Path, **extra: object) -> WebSettings:
                                  "argon2_time_cost": 1, "argon2_memory_kib": 64,
                                  "secret_key": "test-secret-key-0123456789", **extra}
     return WebSettings.model_validate(values)
+
+
+@contextlib.contextmanager
+def world_in_pg_schema(pg_url: str, prefix: str) -> Iterator[World]:
+    """A world on the real PostgreSQL server, in a schema of its own dropped afterwards (tests
+    on the shared server never see each other's rows)."""
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    schema = f"{prefix}_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(pg_url)
+    with admin.begin() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    url = make_url(pg_url)
+    url = url.set(query={**url.query, "options": f"-csearch_path={schema}"})
+    world = build_world(Path("unused"), database_url=url.render_as_string(hide_password=False))
+    try:
+        yield world
+    finally:
+        world.app.state.engine.dispose()
+        with admin.begin() as conn:
+            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
 
 
 def build_world(path: Path, **extra: object) -> World:

@@ -4,38 +4,22 @@ red flags read inside the stored JSON, the patient page, organisation isolation.
 from __future__ import annotations
 
 import os
-import uuid
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
 
-from ..conftest import World, build_world, login
+from ..conftest import World, login, world_in_pg_schema
 
 PG = os.environ.get("MYOSCOPE_TEST_DATABASE_URL")
 pytestmark = pytest.mark.skipif(not PG, reason="MYOSCOPE_TEST_DATABASE_URL is not set")
 
 
 @pytest.fixture
-def pg_world(tmp_path: Path) -> Iterator[World]:
+def pg_world() -> Iterator[World]:
     assert PG
-    schema = f"myo_web_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(PG)
-    with admin.begin() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    url = make_url(PG)
-    url = url.set(query={**url.query, "options": f"-csearch_path={schema}"})
-    world = build_world(Path("unused"), database_url=url.render_as_string(hide_password=False))
-    try:
+    with world_in_pg_schema(PG, "myo_web") as world:
         yield world
-    finally:
-        world.app.state.engine.dispose()
-        with admin.begin() as conn:
-            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
 
 
 def test_pages_and_isolation_on_postgresql(pg_world: World) -> None:
