@@ -40,11 +40,11 @@ def _crossing_line(c: Crossing) -> list[str]:
         unit = f" {s.unit}" if s.unit else ""
         lines.append(
             f"    already met at the start (measured {s.start:g}{unit}); still met at the end in "
-            f"{100 * (c.met_at_end or 0):.0f}% of draws"
+            f"{_pct(c.met_at_end)} of draws"
         )
     else:
         horizon = f"day {c.horizon_day:g}" if c.horizon_day is not None else "the horizon"
-        share = f"{100 * (c.probability or 0):.0f}% of draws cross by {horizon}"
+        share = f"{_pct(c.probability)} of draws cross by {horizon}"
         if c.status == "crosses":
             lines.append(
                 f"    median {c.describe_day(c.median_day)}; 5-95%: {c.describe_day(c.p5_day)} "
@@ -57,9 +57,19 @@ def _crossing_line(c: Crossing) -> list[str]:
             )
         lines.append(
             f"    central run: {c.describe_day(c.central_day)}; still met at the end in "
-            f"{100 * (c.met_at_end or 0):.0f}% of draws"
+            f"{_pct(c.met_at_end)} of draws"
         )
     return lines
+
+
+def _pct(share: float | None) -> str:
+    """A share of draws as a percentage; an absent share is said to be unknown, never 0 %."""
+    return "an unknown share" if share is None else f"{100 * share:.0f}%"
+
+
+def _age(p: Projection) -> str:
+    age = p.person.get("age")
+    return "age not recorded" if age is None else f"{age:g} years"
 
 
 def render_text(p: Projection) -> str:
@@ -68,7 +78,7 @@ def render_text(p: Projection) -> str:
     lines = [f'myoscope projection: {p.record_source or "record"} - scenario "{p.scenario.name}"']
     start = f" from {p.start_date.isoformat()}" if p.start_date else " (day 0 = the record's measurements)"
     lines.append(
-        f"{sex}, {p.person.get('age', 0):g} y; {st['draws']} draws, seed {st['seed']}, "
+        f"{sex}, {_age(p)}; {st['draws']} draws, seed {st['seed']}, "
         f"{'daily' if st['step'] == 'day' else 'monthly'} steps, "
         f"{st['years']:g} year{'' if st['years'] == 1 else 's'} "
         f"({st['horizon_days']} days){start}"
@@ -128,8 +138,8 @@ def crossing_status(c: Crossing) -> str:
     if c.status == "unknown":
         return f"unknown ({c.spec.reason})" if c.spec.reason else "unknown"
     if c.status == "met_at_start":
-        return f"already met at the start; still met at the end in {100 * (c.met_at_end or 0):.0f}% of draws"
-    share = f"{100 * (c.probability or 0):.0f}% of draws"
+        return f"already met at the start; still met at the end in {_pct(c.met_at_end)} of draws"
+    share = f"{_pct(c.probability)} of draws"
     if c.status == "crosses":
         return (
             f"met from {c.describe_day(c.median_day)} (median; 5-95%: {c.describe_day(c.p5_day)} to "
@@ -152,8 +162,8 @@ def projection_summary(p: Projection, width: int | None = None) -> str:
     start = f"from {p.start_date.isoformat()}" if p.start_date else "day 0 = the record's measurements"
     console.print(
         Text(
-            f"{p.person.get('sex', '')}, {p.person.get('age', 0):g} years; "
-            f"{p.settings['years']:g} years ({start}); knowledge {p.knowledge_version}"
+            f"{p.person.get('sex', '')}, {_age(p)}; "
+            f"{p.settings['years']:g} year{'' if p.settings['years'] == 1 else 's'} ({start}); knowledge {p.knowledge_version}"
         )
     )
     timeline = "; ".join(e.describe() for e in p.scenario.events) or "none (ageing only)"
