@@ -163,7 +163,8 @@ def projection_summary(p: Projection, width: int | None = None) -> str:
     console.print(
         Text(
             f"{p.person.get('sex', '')}, {_age(p)}; "
-            f"{p.settings['years']:g} year{'' if p.settings['years'] == 1 else 's'} ({start}); knowledge {p.knowledge_version}"
+            f"{p.settings['years']:g} year{'' if p.settings['years'] == 1 else 's'} ({start}); "
+            f"knowledge {p.knowledge_version}"
         )
     )
     timeline = "; ".join(e.describe() for e in p.scenario.events) or "none (ageing only)"
