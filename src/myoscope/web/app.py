@@ -8,6 +8,7 @@ page that shows no internals.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import tempfile
 import uuid
@@ -76,10 +77,8 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
     app.state.sessions = registry_db.session_factory(engine)
     app.state.passwords = Passwords(settings)
     app.state.templates = templates()
-    app.state.chart_cache = {}
     app.state.page_cache = PageCache(settings.page_cache_size)
-    app.state.work_dir = Path(settings.work_dir or Path(tempfile.gettempdir()) / "myoscope-web")
-    app.state.work_dir.mkdir(parents=True, exist_ok=True)
+    app.state.work_dir = _work_dir(settings, engine.url.render_as_string(hide_password=True))
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     from ..api.app import PREFIX, create_api
 
@@ -94,6 +93,16 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
     _middleware(app)
     _error_pages(app)
     return app
+
+
+def _work_dir(settings: WebSettings, database: str) -> Path:
+    """Cohort jobs' folder: one per database under the configured (or temporary) folder. A job is
+    found by its folder and owned by a user id, and user ids are per database, so two apps on two
+    databases sharing the folder (the default one in the temp dir) must not see each other's jobs."""
+    digest = hashlib.sha256(database.encode("utf-8")).hexdigest()[:16]
+    folder = Path(settings.work_dir or Path(tempfile.gettempdir()) / "myoscope-web") / f"db-{digest}"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
 
 
 def templates() -> Jinja2Templates:

@@ -147,20 +147,16 @@ def projection_svg(
 ) -> Response:
     data = proj.latest_record_or_none(db, where, patient_id)
     proj.audit_projection(db, where, patient_id, scenario)
-    key = proj.cache_key(db, patient_id, scenario)
     db.commit()  # the audit row is stored; the seconds of rendering below hold no database lock
     try:
         if data is None:
             raise proj.NoProjectionError("no visit recorded yet: add a visit to project from")
-        cache: dict[tuple[object, ...], str] = request.app.state.chart_cache
-        svg = cache.get(key)
-        if svg is None:
-            svg = svg_of(
-                proj.project(data, patient_id, scenario).chart(max_points=proj.CHART_POINTS),
-                f"Projection: {proj.scenarios()[scenario]['name']}",
-                "Median and 5-95% band of each projected quantity, with the definitions' cut-offs.",
-            )
-            proj.remember(cache, key, svg)
+        cache: PageCache = request.app.state.page_cache
+        svg = cache.get_or_make(proj.chart_key(data, patient_id, scenario), lambda: svg_of(
+            proj.project(data, patient_id, scenario).chart(max_points=proj.CHART_POINTS),
+            f"Projection: {proj.scenarios()[scenario]['name']}",
+            "Median and 5-95% band of each projected quantity, with the definitions' cut-offs.",
+        ))
     except (proj.NoProjectionError, SimulationError, ProblemsError, ValueError) as exc:
         return Response(_empty_svg(f"No projection: {exc}"), media_type=SVG)
     return Response(svg, media_type=SVG)
@@ -194,13 +190,12 @@ def patient_report(
                        "minimal clinically important difference (band).",
                        svg_of(chart_of(t, height=REPORT_PANEL_HEIGHT), f"Measurements of {t.pseudonym}",
                               "Timeline"))
-    key = proj.cache_key(db, patient_id, proj.DEFAULT_SCENARIO)
     where.audit(db, action="read", entity="report", entity_id=patient_id, patient_id=patient_id,
                 audience=audience, format=fmt)
     db.commit()  # read and audited: render without holding the database
     rec = parse_record(data, source=f"patient {patient_id}")
     if audience == "clinician":
-        charts.add(*_projection_figure(request, data, patient_id, key))
+        charts.add(*_projection_figure(request, data, patient_id))
     result = run_pathway(rec)
     body = render_report(result, audience, fmt, assessor=where.who.username, charts=charts)
     media = "application/pdf" if fmt == "pdf" else "text/html; charset=utf-8"
@@ -208,21 +203,18 @@ def patient_report(
     return Response(body, media_type=media, headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
 
-def _projection_figure(request: Request, data: dict[str, object], patient_id: int,
-                       key: tuple[object, ...]) -> tuple[str, str | None]:
+def _projection_figure(request: Request, data: dict[str, Any], patient_id: int) -> tuple[str, str | None]:
     """The patient page's default projection (shared chart cache: seconds to render once)."""
     name = proj.scenarios()[proj.DEFAULT_SCENARIO]["name"]
     caption = (f"Projection under the scenario '{name}': median and 5–95% band, the definitions' cut-offs "
                "(dashed red), intervention and bed-rest periods shaded.")
-    cache: dict[tuple[object, ...], str] = request.app.state.chart_cache
-    svg = cache.get(key)
-    if svg is None:
-        try:
-            svg = svg_of(proj.project(dict(data), patient_id, proj.DEFAULT_SCENARIO).chart(
-                max_points=proj.CHART_POINTS), f"Projection: {name}", caption)
-        except (proj.NoProjectionError, SimulationError, ProblemsError, ValueError) as exc:
-            return f"No projection: {exc}", None
-        proj.remember(cache, key, svg)
+    cache: PageCache = request.app.state.page_cache
+    try:
+        svg = cache.get_or_make(proj.chart_key(data, patient_id, proj.DEFAULT_SCENARIO), lambda: svg_of(
+            proj.project(data, patient_id, proj.DEFAULT_SCENARIO).chart(max_points=proj.CHART_POINTS),
+            f"Projection: {name}", caption))
+    except (proj.NoProjectionError, SimulationError, ProblemsError, ValueError) as exc:
+        return f"No projection: {exc}", None
     return caption, svg
 
 
