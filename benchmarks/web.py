@@ -21,8 +21,9 @@ First, in this process (TestClient, one request at a time): the CPU time per req
 file and of the patient page with the cache off and on; process CPU time hardly depends on what
 else the machine runs.
 
-Usage: python benchmarks/web.py [--seconds S] [--users 50,200] [--think S] [--workers 2] [--backends sqlite,postgresql]
-                                [--endpoints static,patient-nocache,patient,assess] [--pg URL]
+Usage: python benchmarks/web.py [--seconds S] [--users 50,200] [--think S] [--workers 2]
+                                [--backends sqlite,postgresql] [--pg URL]
+                                [--endpoints static,patient-nocache,patient,assess]
                                 [--in-process N]   (--backends '' runs the in-process part only)
 """
 
