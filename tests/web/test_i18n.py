@@ -138,6 +138,7 @@ def test_the_error_page_and_the_doctor_wording_are_shown_translated(
         r = client.get("/learn/no-such-cause", headers=de)
         assert r.status_code == 404
         assert "Nicht gefunden" in r.text and "Zurück zum Anfang" in r.text and "Diese Seite gibt es nicht" in r.text
+        assert 'href="/check" data-testid="error-back"' in r.text  # a public page leads back to the check
         assert "Not found" in client.get("/learn/no-such-cause").text  # English without the header
         token = csrf_of(client.get("/check").text)
         story = {"csrf_token": token, "history.symptoms.weakness": "yes", "history.tempo": "days",

@@ -185,16 +185,23 @@ def _middleware(app: FastAPI) -> None:
     app.add_middleware(SecurityMiddleware)
 
 
+#: the paths of the public pages (no sign-in; docs/self-check.md)
+PUBLIC_PATHS = ("/check", "/learn")
+
+
 def error_page(request: Request, status: int, title: str, message: str, **values: str) -> HTMLResponse:
     """The shared error page, in the language the browser asks for: the title and a fixed message
-    are catalogue messages (marked with ``N_``); ``values`` fill a message's named placeholders."""
+    are catalogue messages (marked with ``N_``); ``values`` fill a message's named placeholders.
+    Under the public paths the page is a public one: the public navigation, and a way back to the
+    self-check rather than to the sign-in page."""
     t: Jinja2Templates = request.app.state.templates
     lang = choose(request.headers.get("accept-language"))
+    public = request.url.path.startswith(PUBLIC_PATHS)
     return t.TemplateResponse(
         request,
         "errors/error.html",
         {"status": status, "title": title, "message": message, "values": values, "lang": lang,
-         "_": gettext_for(lang), "user": getattr(request.state, "user", None)},
+         "public": public, "_": gettext_for(lang), "user": getattr(request.state, "user", None)},
         status_code=status,
     )
 
