@@ -32,6 +32,7 @@ from ..registry import db as registry_db
 from .accounts import Passwords
 from .cohort_jobs import CohortJobNotFound
 from .errors import NotSignedIn, WebError
+from .i18n import N_, choose, gettext_for
 from .page_cache import PageCache
 from .settings import WebSettings
 
@@ -193,12 +194,23 @@ def _middleware(app: FastAPI) -> None:
     app.add_middleware(SecurityMiddleware)
 
 
-def error_page(request: Request, status: int, title: str, message: str) -> HTMLResponse:
+#: the paths of the public pages (no sign-in; docs/self-check.md)
+PUBLIC_PATHS = ("/check", "/learn")
+
+
+def error_page(request: Request, status: int, title: str, message: str, **values: str) -> HTMLResponse:
+    """The shared error page, in the language the browser asks for: the title and a fixed message
+    are catalogue messages (marked with ``N_``); ``values`` fill a message's named placeholders.
+    Under the public paths the page is a public one: the public navigation, and a way back to the
+    self-check rather than to the sign-in page."""
     t: Jinja2Templates = request.app.state.templates
+    lang = choose(request.headers.get("accept-language"))
+    public = request.url.path.startswith(PUBLIC_PATHS)
     return t.TemplateResponse(
         request,
         "errors/error.html",
-        {"status": status, "title": title, "message": message, "user": getattr(request.state, "user", None)},
+        {"status": status, "title": title, "message": message, "values": values, "lang": lang,
+         "public": public, "_": gettext_for(lang), "user": getattr(request.state, "user", None)},
         status_code=status,
     )
 
@@ -209,7 +221,7 @@ def _error_pages(app: FastAPI) -> None:
         if request.method == "GET":
             target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
             return RedirectResponse(f"/login?next={quote(target)}", status_code=303)
-        return error_page(request, 401, exc.title, "your session has ended; sign in again")
+        return error_page(request, 401, exc.title, N_("your session has ended; sign in again"))
 
     @app.exception_handler(WebError)
     async def _web(request: Request, exc: WebError) -> Response:
@@ -219,7 +231,8 @@ def _error_pages(app: FastAPI) -> None:
     @app.exception_handler(PatientNotFoundError)
     @app.exception_handler(VisitNotFoundError)
     async def _missing(request: Request, exc: Exception) -> Response:
-        return error_page(request, 404, "Not found", "there is no such patient or visit in your organisation")
+        return error_page(request, 404, N_("Not found"),
+                          N_("there is no such patient or visit in your organisation"))
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> Response:
@@ -229,12 +242,12 @@ def _error_pages(app: FastAPI) -> None:
         machine = _machine_error(request, exc.status_code, code, text)
         if machine is not None:
             return machine
-        titles = {404: "Not found", 405: "Method not allowed"}
+        titles = {404: N_("Not found"), 405: N_("Method not allowed")}
         return error_page(
             request,
             exc.status_code,
-            titles.get(exc.status_code, "Error"),
-            "there is no such page" if exc.status_code == 404 else str(exc.detail),
+            titles.get(exc.status_code, N_("Error")),
+            N_("there is no such page") if exc.status_code == 404 else str(exc.detail),
         )
 
     @app.exception_handler(RequestValidationError)
@@ -244,7 +257,7 @@ def _error_pages(app: FastAPI) -> None:
             for e in exc.errors()
         ]
         machine = _machine_error(request, 400, "invalid_request", "; ".join(problems))
-        return machine or error_page(request, 400, "Bad request", "; ".join(problems))
+        return machine or error_page(request, 400, N_("Bad request"), "; ".join(problems))
 
     @app.exception_handler(Exception)
     async def _crash(request: Request, exc: Exception) -> Response:
@@ -258,9 +271,9 @@ def crash_page(request: Request) -> Response:
     page, or a machine face's own error body)."""
     request_id = getattr(request.state, "request_id", "?")
     log.exception("unexpected error in %s %s (request %s)", request.method, request.url.path, request_id)
-    message = f"the error was logged (request {request_id})"
-    machine = _machine_error(request, 500, "internal_error", message)
-    return machine or error_page(request, 500, "Something went wrong", message)
+    message = N_("the error was logged (request {request_id})")
+    machine = _machine_error(request, 500, "internal_error", message.format(request_id=request_id))
+    return machine or error_page(request, 500, N_("Something went wrong"), message, request_id=request_id)
 
 
 def _machine_error(request: Request, status: int, code: str, message: str) -> Response | None:
