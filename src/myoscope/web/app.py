@@ -52,8 +52,8 @@ SECURITY_HEADERS = {
 }
 UNSAFE = ("POST", "PUT", "PATCH", "DELETE")
 API_PATH = "/api/"
-#: machine faces that no cookie authenticates (CDS Hooks: a signed JWT; FHIR $assess: stateless),
-#: so a cross-site request cannot ride a session there; an EHR in a browser may call them
+#: machine faces that no cookie authenticates (CDS Hooks: a signed JWT; FHIR $assess: an API
+#: bearer token), so a cross-site request cannot ride a session there; an EHR in a browser may call them
 NO_COOKIE_PATHS = ("/cds-services", "/fhir/")
 
 
@@ -239,7 +239,7 @@ def _error_pages(app: FastAPI) -> None:
         missing = exc.status_code in (404, 405)
         code = "not_found" if exc.status_code == 404 else "http_error"
         text = "no such endpoint" if missing else str(exc.detail)
-        machine = _machine_error(request, exc.status_code, code, text)
+        machine = _machine_error(request, exc.status_code, code, text, dict(exc.headers or {}))
         if machine is not None:
             return machine
         titles = {404: N_("Not found"), 405: N_("Method not allowed")}
@@ -276,16 +276,21 @@ def crash_page(request: Request) -> Response:
     return machine or error_page(request, 500, N_("Something went wrong"), message, request_id=request_id)
 
 
-def _machine_error(request: Request, status: int, code: str, message: str) -> Response | None:
+def _machine_error(request: Request, status: int, code: str, message: str,
+                   headers: dict[str, str] | None = None) -> Response | None:
     """The error body of a machine face: an OperationOutcome under /fhir/, the JSON envelope under
-    /cds-services (a CDS client gets a JSON 500, never an HTML page or an empty 200); None elsewhere."""
+    /cds-services (a CDS client gets a JSON 500, never an HTML page or an empty 200); None elsewhere.
+    ``headers`` are the exception's (a 401's ``WWW-Authenticate`` challenge)."""
     path = request.url.path
     if path.startswith("/fhir/"):
         from ..fhir.outcome import outcome_response
 
-        return outcome_response(status, message)
-    if path.startswith("/cds-services"):
+        response: Response = outcome_response(status, message)
+    elif path.startswith("/cds-services"):
         from ..api.envelope import error_response
 
-        return error_response(status, code, message)
-    return None
+        response = error_response(status, code, message)
+    else:
+        return None
+    response.headers.update(headers or {})
+    return response
