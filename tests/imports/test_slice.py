@@ -37,7 +37,7 @@ def test_disc_with_a_tag_mask_gives_the_exact_area_and_attenuation(tmp_path: Pat
     assert rec.values["l3_muscle_area"] == {"value": round(AREA, 6), "unit": "cm2"}
     assert rec.values["l3_muscle_attenuation"] == {"value": 40.0, "unit": "HU"}
     prov = rec.provenance["l3_muscle_area"]
-    assert prov["level"] == "L3" and prov["file"] == "L3.dcm" and "31417 pixels" in prov["method"]
+    assert prov["level"] == "L3 (not verified)" and prov["file"] == "L3.dcm" and "31417 pixels" in prov["method"]
     assert any("100 muscle-labelled pixels outside the window" in n for n in res.notes)
 
 
