@@ -23,7 +23,7 @@ AREA = 31417 * 0.7 * 0.7 / 100
 def test_window_is_the_cited_one() -> None:
     k = load_slice_knowledge()
     assert (k.muscle_window.low, k.muscle_window.high, k.muscle_window.inclusive) == (-29, 150, True)
-    assert k.muscle_window.source.ref == "mitsiopoulos_1998"
+    assert k.muscle_window.source.ref == "aubrey_2014"  # prints the window (abstract read)
     assert (k.labels.muscle, k.labels.imat, k.labels.vat, k.labels.sat) == (1, 2, 5, 7)
 
 
