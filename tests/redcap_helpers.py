@@ -23,6 +23,20 @@ FIELDS = [
     ("clinic_notes", "baseline", "notes", "Notes", "", "", "", "", ""),
 ]
 
+#: checkboxes: choices naming yes/no record fields by label (Fatigue) or code (anorexia), a
+#: one-choice checkbox named as a yes/no field, a condition (not read) and a choice naming nothing
+CHECKBOX_FIELDS = [
+    *FIELDS,
+    ("signs", "baseline", "checkbox", "Signs", "1, Fatigue | anorexia, Poor appetite | 3, Heart failure",
+     "", "", "", ""),
+    ("inflammation", "baseline", "checkbox", "Inflammation present", "1, Yes", "", "", "", ""),
+    ("hobbies", "baseline", "checkbox", "Hobbies", "1, Chess | 2, Rowing", "", "", "", ""),
+]
+#: the export's checkbox columns for CHECKBOX_FIELDS, per row of EXPORT_ROWS: 1 checked, 0
+#: unchecked, empty as REDCap writes a form never entered when exporting "blank for gray status"
+CHECKBOX_HEADER = ["signs___1", "signs___anorexia", "signs___3", "inflammation___1", "hobbies___1", "hobbies___2"]
+CHECKBOX_CELLS = [["1", "0", "1", "1", "0", "1"], ["0", "0", "0", "0", "0", "0"], ["", "", "", "", "", ""]]
+
 
 def write_dictionary(path: Path, fields: list[tuple[str, ...]] | None = None) -> Path:
     with path.open("w", encoding="utf-8", newline="") as f:
@@ -44,9 +58,13 @@ EXPORT_ROWS = [
 ]
 
 
-def write_export(path: Path, rows: list[list[str]] | None = None) -> Path:
+def write_export(path: Path, rows: list[list[str]] | None = None, checkboxes: bool = False) -> Path:
+    """The export of FIELDS (with ``checkboxes``: of CHECKBOX_FIELDS, their columns at the end)."""
+    header, body = EXPORT_HEADER, rows or EXPORT_ROWS
+    if checkboxes:
+        header, body = header + CHECKBOX_HEADER, [r + c for r, c in zip(body, CHECKBOX_CELLS, strict=True)]
     with path.open("w", encoding="utf-8", newline="") as f:
         w = csv.writer(f, lineterminator="\n")
-        w.writerow(EXPORT_HEADER)
-        w.writerows(rows or EXPORT_ROWS)
+        w.writerow(header)
+        w.writerows(body)
     return path

@@ -11,7 +11,7 @@ from myoscope.errors import InputFileError
 from myoscope.measures import load_catalog
 from myoscope.redcap import COLUMNS, plan_fields, read_dictionary
 
-from .redcap_helpers import FIELDS, write_dictionary
+from .redcap_helpers import CHECKBOX_FIELDS, FIELDS, write_dictionary
 
 
 def test_the_layout_is_redcaps_own() -> None:
@@ -46,7 +46,24 @@ def test_plan(tmp_path: Path) -> None:
     }
     assert plan.fields["sex"].codes == {"1": "Male", "2": "Female"}
     assert set(plan.not_mapped) == {"comorbid", "clinic_notes"}
-    assert "one column per choice" in plan.not_mapped["comorbid"]
+    assert "checkbox of conditions is not read" in plan.not_mapped["comorbid"]
+
+
+def test_checkbox_choices_fill_yes_no_fields(tmp_path: Path) -> None:
+    plan = plan_fields(read_dictionary(write_dictionary(tmp_path / "dict.csv", CHECKBOX_FIELDS)), load_catalog())
+    assert plan.problems == []
+    got = {m: plan.fields[m].column for m in ("fatigue", "anorexia", "inflammation")}
+    # by its label, by its code, and a one-choice checkbox by the field's name
+    assert got == {"fatigue": "signs___1", "anorexia": "signs___anorexia", "inflammation": "inflammation___1"}
+    assert "checkbox of conditions is not read" in plan.not_mapped["signs___3"]
+    assert "no choice names a yes/no record field" in plan.not_mapped["hobbies"]
+    assert "signs" not in plan.not_mapped and "inflammation" not in plan.not_mapped
+
+
+def test_a_checkbox_choice_and_a_field_for_one_record_field_is_named(tmp_path: Path) -> None:
+    fields = [*CHECKBOX_FIELDS, ("anorexia", "baseline", "yesno", "Poor appetite", "", "", "", "", "")]
+    plan = plan_fields(read_dictionary(write_dictionary(tmp_path / "dict.csv", fields)), load_catalog())
+    assert plan.problems == ["anorexia: anorexia is already read from signs___anorexia"]
 
 
 def test_every_unit_problem_is_named(tmp_path: Path) -> None:

@@ -17,7 +17,10 @@ reads it once (:func:`read_dictionary`) and, from it, plans which field fills wh
 - the validation range (Text Validation Min/Max), converted with that unit, must overlap the
   catalog's plausible range: a height in "cm" validated 1.2 to 2.2 is a unit mix-up;
 - coded answers (radio, dropdown, yes/no, true/false) become their labels, which the record
-  contract reads (``Female``; ``Yes``/``No``).
+  contract reads (``Female``; ``Yes``/``No``);
+- a checkbox choice (exported as its own 0/1 column, ``name___code``) fills the yes/no record
+  field its code or label names: 1 true, 0 false, an empty cell unknown. Conditions are not read
+  from checkboxes (:func:`_plan_checkbox` says why).
 """
 
 from __future__ import annotations
@@ -50,6 +53,11 @@ EXPORT_COLUMNS = ("redcap_event_name", "redcap_repeat_instrument", "redcap_repea
 _CODED = ("radio", "dropdown")
 _FIXED_CHOICES = {"yesno": {"1": "Yes", "0": "No"}, "truefalse": {"1": "True", "0": "False"}}
 NOT_A_FIELD = "not a record field (name it as the catalog does: grip_strength, height_cm)"
+CHECKBOX_NOT_A_FIELD = ("a checkbox is exported as one column per choice (name___code); no choice "
+                        "names a yes/no record field (code or label fatigue, anorexia, ...)")
+CHECKBOX_CONDITION = ("a checkbox of conditions is not read: the record's conditions list is read as "
+                      "complete, so it cannot hold 'unchecked' for a few conditions and 'unknown' for "
+                      "the rest")
 #: record kinds a dictionary field can fill as one column
 _FLAT_KINDS = ("quantity", "enum", "bool", "date", "text")
 
@@ -211,8 +219,7 @@ def plan_fields(d: Dictionary, cat: Catalog) -> Plan:
         if f.name == d.record_id or f.type == "descriptive":
             continue
         if f.type == "checkbox":
-            plan.not_mapped[f.name] = ("a checkbox is exported as one column per choice (name___code); "
-                                       "map it with a mapping file")
+            _plan_checkbox(f, cat, plan)
             continue
         hit = match_measure(f.name, cat)
         if hit is None:
@@ -229,6 +236,44 @@ def plan_fields(d: Dictionary, cat: Catalog) -> Plan:
         else:
             plan.fields[m.id] = FieldPlan(m.id, f.name, codes=dict(f.choices))
     return plan
+
+
+def _words(text: str) -> str:
+    """A choice's code or label as a catalog id would spell it ('Heart failure' -> 'heart_failure')."""
+    return re.sub(r"[^a-z0-9]+", "_", text.lower()).strip("_")
+
+
+def _plan_checkbox(f: DictField, cat: Catalog, plan: Plan) -> None:
+    """A checkbox: REDCap exports one 0/1 column per choice (``name___code``). A choice fills a
+    yes/no record field (``fatigue``, ``anorexia``, ``inflammation``) named by its code or label,
+    or, for a one-choice checkbox, by the field's name: checked is true, unchecked false and an
+    empty cell unknown (the record's own reading of 1, 0 and missing). A choice that names a
+    condition is not read: ``conditions`` lists the conditions present, and a recorded list is
+    read as complete (docs/plan.md), so it cannot say "absent" for the checkbox's few choices and
+    "unknown" for the rest, nor "unknown" for one choice left empty."""
+    def bool_field(name: str) -> Measure | None:
+        m = cat.measures.get(name)
+        return m if m is not None and m.kind == "bool" else None
+
+    single = bool_field(f.name.lower()) if len(f.choices) == 1 else None
+    read: list[str] = []
+    left: dict[str, str] = {}
+    for code, label in f.choices.items():
+        column = f"{f.name}___{code}"
+        m = single or bool_field(_words(code)) or bool_field(_words(label))
+        if m is None:
+            named = _words(code) in cat.conditions or _words(label) in cat.conditions
+            left[column] = CHECKBOX_CONDITION if named else CHECKBOX_NOT_A_FIELD
+        elif m.id in plan.fields:
+            plan.problems.append(f"{column}: {m.id} is already read from {plan.fields[m.id].column}")
+        else:
+            plan.fields[m.id] = FieldPlan(m.id, column)
+            read.append(column)
+    if read:
+        plan.not_mapped.update(left)
+    elif left:  # nothing of it is read: the field, with the reason of its choices
+        reasons = list(dict.fromkeys(left.values()))
+        plan.not_mapped[f.name] = "; ".join(reasons)
 
 
 def _plan_quantity(f: DictField, m: Measure, name_unit: str | None, plan: Plan) -> None:

@@ -17,7 +17,7 @@ from myoscope.cohort.mapping import load_mapping
 from myoscope.errors import InputFileError
 from myoscope.imports import import_measures
 
-from ..redcap_helpers import FIELDS, write_dictionary, write_export
+from ..redcap_helpers import CHECKBOX_FIELDS, FIELDS, write_dictionary, write_export
 
 DEFS = ["ewgsop2", "fnih2014", "awgs2019"]
 RECORDS = [
@@ -91,3 +91,26 @@ def test_cli_cohort_with_a_redcap_dictionary(tmp_path: Path) -> None:
     r = CliRunner().invoke(app, ["cohort", str(tmp_path / "e.csv"), "--map", f"redcap:{tmp_path}/none.csv",
                                  "-o", str(out)])
     assert r.exit_code == 2 and "none.csv" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_checkboxes_read_as_yes_no_fields_with_empty_unknown(tmp_path: Path) -> None:
+    """Checked is true, unchecked false, an empty cell unknown, in the cohort engine and the import
+    alike; the verdicts equal ``assess`` on the records those values make."""
+    d = write_dictionary(tmp_path / "dict.csv", CHECKBOX_FIELDS)
+    export = write_export(tmp_path / "export.csv", checkboxes=True)
+    res = import_measures(export, "redcap", dictionary=d)
+    got = [{k: r.values.get(k) for k in ("fatigue", "anorexia", "inflammation")} for r in res.records]
+    assert got == [{"fatigue": True, "anorexia": False, "inflammation": True},
+                   {"fatigue": False, "anorexia": False, "inflammation": False},
+                   {"fatigue": None, "anorexia": None, "inflammation": None}]
+    assert res.records[0].provenance["fatigue"]["column"] == "signs___1"
+    records = [{**rec, **{k: v for k, v in g.items() if v is not None}} for rec, g in zip(RECORDS, got, strict=True)]
+    r = classify(export, ["evans2008", *DEFS], mapping=f"redcap:{d}")
+    assert r.rows_rejected == 0
+    for i, rec in enumerate(records):
+        for name in ["evans2008", *DEFS]:
+            a = assess(rec, [name]).results[name]
+            assert (r.table[name][i], r.table[f"{name}_decisive"][i].to_list()) == (a.outcome, a.decisive_measures)
+    # unchecked is "absent": nothing more to ask; an empty cell is unknown: Evans still asks for both
+    decisive = [set(r.table["evans2008_decisive"][i].to_list()) for i in range(3)]
+    assert not {"fatigue", "anorexia"} & decisive[1] and {"fatigue", "anorexia"} <= decisive[2]
