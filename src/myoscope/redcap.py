@@ -50,6 +50,8 @@ REQUIRED = (NAME, FORM, TYPE, LABEL)
 #: columns an export adds that are not fields of the dictionary
 EXPORT_COLUMNS = ("redcap_event_name", "redcap_repeat_instrument", "redcap_repeat_instance",
                   "redcap_data_access_group", "redcap_survey_identifier")
+#: what an export adds per form (``FORM_complete``; ``FORM_timestamp`` for a survey)
+_FORM_COLUMNS = ("_complete", "_timestamp")
 _CODED = ("radio", "dropdown")
 _FIXED_CHOICES = {"yesno": {"1": "Yes", "0": "No"}, "truefalse": {"1": "True", "0": "False"}}
 NOT_A_FIELD = "not a record field (name it as the catalog does: grip_strength, height_cm)"
@@ -97,24 +99,40 @@ class Dictionary:
         return {n: dict(f.choices) for n, f in self.fields.items() if f.choices and f.type != "checkbox"}
 
     def has_column(self, name: str) -> bool:
+        forms = {f.form for f in self.fields.values()}
         return name in EXPORT_COLUMNS or any(name in f.export_columns for f in self.fields.values()) \
-            or (name.endswith("_complete") and any(f.form == name[: -len("_complete")]
-                                                   for f in self.fields.values()))
+            or any(name.endswith(end) and name[: -len(end)] in forms for end in _FORM_COLUMNS)
+
+
+class DictionaryError(InputFileError):
+    """A data dictionary that cannot be read, or whose fields cannot be read honestly; ``problems``
+    lists each (the web form names them one by one, the CLI on one line)."""
+
+    def __init__(self, where: str, problems: list[str]) -> None:
+        self.problems = problems
+        super().__init__(f"{where}: " + "; ".join(problems))
 
 
 def read_dictionary(path: str | Path) -> Dictionary:
-    """A REDCap data dictionary CSV. :raises InputFileError: naming the missing columns (with the
-    columns found), duplicate field names and choices that cannot be read, all at once."""
+    """A REDCap data dictionary CSV file (see :func:`parse_dictionary`)."""
     p = Path(path)
-    text = decode(read_bytes(p), str(p))
+    return parse_dictionary(decode(read_bytes(p), str(p)), str(p))
+
+
+def parse_dictionary(text: str, name: str) -> Dictionary:
+    """A REDCap data dictionary from its text (``name`` says where it came from, in messages).
+
+    :raises DictionaryError: naming the missing columns (with the columns found), duplicate field
+        names and choices that cannot be read, all at once."""
+    p = name
     reader = csv.DictReader(io.StringIO(text, newline=""))
     header = [h.strip() for h in reader.fieldnames or []]
     missing = [c for c in REQUIRED if c not in header]
     if missing:
-        raise InputFileError(
-            f"{p}: not a REDCap data dictionary: no column(s) {', '.join(repr(c) for c in missing)} "
+        raise DictionaryError(p, [
+            f"not a REDCap data dictionary: no column(s) {', '.join(repr(c) for c in missing)} "
             f"(found: {', '.join(header) or 'nothing'})"
-        )
+        ])
     reader.fieldnames = header
     fields: dict[str, DictField] = {}
     problems: list[str] = []
@@ -141,10 +159,10 @@ def read_dictionary(path: str | Path) -> Dictionary:
         fields[name] = DictField(name, cell(FORM), kind, cell(LABEL), choices, cell(NOTE),
                                  cell(VALIDATION).lower(), cell(VMIN), cell(VMAX))
     if problems:
-        raise InputFileError(f"{p}: " + "; ".join(problems))
+        raise DictionaryError(p, problems)
     if not fields:
-        raise InputFileError(f"{p}: the data dictionary lists no field")
-    return Dictionary(str(p), fields)
+        raise DictionaryError(p, ["the data dictionary lists no field"])
+    return Dictionary(p, fields)
 
 
 # --- which field fills which record field ------------------------------------------------------
@@ -326,5 +344,5 @@ def _range_problem(f: DictField, m: Measure, unit: str) -> str | None:
     return None
 
 
-__all__ = ["COLUMNS", "DictField", "Dictionary", "FieldPlan", "Plan", "match_measure", "plan_fields",
-           "read_dictionary"]
+__all__ = ["COLUMNS", "DictField", "Dictionary", "DictionaryError", "FieldPlan", "Plan", "match_measure",
+           "parse_dictionary", "plan_fields", "read_dictionary"]

@@ -11,13 +11,16 @@ from __future__ import annotations
 from functools import cache
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from ..errors import InputFileError
 from ..inputs import read_document
+
+if TYPE_CHECKING:
+    from ..redcap import Dictionary
 
 SHIPPED = ("ukb", "nhanes")
 #: ``--map redcap:DICT.csv``: a mapping built from a REDCap data dictionary
@@ -111,28 +114,37 @@ def redcap_dictionary_path(spec: str | Path | None) -> Path | None:
 
 
 def from_redcap(path: str | Path) -> Mapping:
-    """The mapping a REDCap data dictionary implies: each field named as a record field (or with a
-    unit suffix) read with the unit of its Field Note or Label, coded answers by their labels.
-    The same plan as ``import-measures --format redcap`` (:func:`myoscope.redcap.plan_fields`).
+    """The mapping a REDCap data dictionary file implies (:func:`from_dictionary`).
 
     :raises InputFileError: naming every field that cannot be read honestly."""
-    from ..measures import load_catalog
-    from ..redcap import plan_fields, read_dictionary
+    from ..redcap import read_dictionary
 
     if not str(path):
         raise InputFileError("--map redcap: needs the data dictionary's path (redcap:DICT.csv)")
-    d = read_dictionary(path)
+    return from_dictionary(read_dictionary(path))
+
+
+def from_dictionary(d: Dictionary) -> Mapping:
+    """The mapping a REDCap data dictionary implies: each field named as a record field (or with a
+    unit suffix) read with the unit of its Field Note or Label, coded answers by their labels,
+    checkbox choices into the yes/no fields they name. The same plan as ``import-measures
+    --format redcap`` (:func:`myoscope.redcap.plan_fields`), for the CLI and the web form alike.
+
+    :raises DictionaryError: naming every field that cannot be read honestly."""
+    from ..measures import load_catalog
+    from ..redcap import DictionaryError, plan_fields
+
     plan = plan_fields(d, load_catalog())
     if plan.problems:
-        raise InputFileError(f"{path}: " + "; ".join(plan.problems))
+        raise DictionaryError(d.path, plan.problems)
     if not plan.fields:
-        raise InputFileError(f"{path}: no field of the data dictionary is a record field (name fields "
-                             "as the catalog does, or write a mapping file)")
+        raise DictionaryError(d.path, ["no field of the data dictionary is a record field (name fields "
+                                       "as the catalog does, or write a mapping file)"])
     columns = {m: FieldMap.model_validate({
         "from": p.column, "unit": p.unit, "codes": p.codes,
         "doc": f"REDCap field {p.column}" + (f", unit from the {p.unit_from}" if p.unit else "")})
         for m, p in plan.fields.items()}
-    return Mapping(name=f"REDCap data dictionary {Path(path).name}", source=str(Path(path).name),
+    return Mapping(name=f"REDCap data dictionary {Path(d.path).name}", source=str(Path(d.path).name),
                    id=plan.record_id, columns=columns, not_mapped=plan.not_mapped,
                    notes=["coded answers are read by their labels in the data dictionary"])
 
@@ -146,5 +158,5 @@ def _parse(raw: Any, where: str) -> Mapping:
         raise InputFileError("\n".join(lines)) from exc
 
 
-__all__ = ["REDCAP_PREFIX", "SHIPPED", "FieldMap", "Mapping", "SurveyMap", "first_present", "from_redcap",
-           "load_mapping", "redcap_dictionary_path"]
+__all__ = ["REDCAP_PREFIX", "SHIPPED", "FieldMap", "Mapping", "SurveyMap", "first_present", "from_dictionary",
+           "from_redcap", "load_mapping", "redcap_dictionary_path"]

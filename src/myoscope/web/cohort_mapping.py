@@ -1,13 +1,17 @@
-"""The column mapping of a cohort upload: none, a shipped one, an uploaded mapping file, or
-columns picked in the form, in the cohort engine's ``--map`` format (docs/cohort.md).
+"""The column mapping of a cohort upload: none, a shipped one, an uploaded mapping file, a REDCap
+data dictionary, or columns picked in the form, in the cohort engine's ``--map`` format
+(docs/cohort.md).
 
 Whatever way it is given, a mapping becomes the engine's own :class:`~myoscope.cohort.mapping.
 Mapping` and is checked before any job starts, every problem named at once: the file's schema
 (as ``--map`` checks it), then, against the uploaded table's header, that each named source
 column exists, that each target is a table column and that each unit fits its measure. A shipped
 mapping lists alternative names for several exports, so only "no column of it is in the table"
-is a problem for it. The mapping a job ran with is kept beside its outputs (``mapping.yaml``),
-so the run can be repeated with ``myoscope cohort --map``.
+is a problem for it. A REDCap data dictionary is read by the one reader of :mod:`myoscope.redcap`
+(as ``--map redcap:DICT.csv``); the table must be that project's raw export: its record id
+column present, at least one mapped field present, and no column the dictionary cannot hold (a
+wrong dictionary, or an export with labels for names). The mapping a job ran with is kept beside
+its outputs (``mapping.yaml``), so the run can be repeated with ``myoscope cohort --map``.
 """
 
 from __future__ import annotations
@@ -20,24 +24,28 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from ..cohort.mapping import SHIPPED, FieldMap, Mapping, first_present, load_mapping
+from ..cohort.mapping import SHIPPED, FieldMap, Mapping, first_present, from_dictionary, load_mapping
 from ..cohort.tables import TableColumn, table_columns
 from ..errors import InputFileError, Problem, ProblemsError
 from ..inputs import decode, parse_text
 from ..measures import load_catalog
+from ..redcap import Dictionary, DictionaryError, parse_dictionary
 
-MODES = ("none", "ukb", "nhanes", "file", "columns")
+MODES = ("none", "ukb", "nhanes", "file", "redcap", "columns")
 MODE_TEXT = {
     "none": "none: the table's columns are named as the record's fields",
     "ukb": "UK Biobank baseline (shipped)",
     "nhanes": "NHANES 2011–2014 (shipped)",
     "file": "a mapping file (YAML or JSON, the --map format)",
+    "redcap": "a REDCap data dictionary (the table is the project's raw CSV export)",
     "columns": "pick the columns below",
 }
 #: table columns offered first in the form; the rest of the table contract follows
 MAIN_TARGETS = ("sex", "age", "height", "weight", "grip_strength", "gait_speed", "chair_stand_time", "asm",
                 "asm_method", "calf_circumference")
 MAX_MAPPING_BYTES = 1 << 20
+#: a data dictionary of a large project (thousands of fields, long choice lists) stays well below
+MAX_DICTIONARY_BYTES = 5 << 20
 
 
 class MappingProblemsError(ProblemsError):
@@ -99,6 +107,8 @@ class MappingChoice:
     mode: str
     mapping: Mapping | None
     describe: str
+    #: the REDCap data dictionary the mapping was built from (mode ``redcap``)
+    dictionary: Dictionary | None = None
 
 
 def _one(form: AnyMapping[str, Any], name: str) -> str:
@@ -106,8 +116,10 @@ def _one(form: AnyMapping[str, Any], name: str) -> str:
     return v.strip() if isinstance(v, str) else ""
 
 
-def choice_from_form(form: AnyMapping[str, Any], file_bytes: bytes | None, file_name: str) -> MappingChoice:
-    """The mapping the form describes. :raises MappingProblemsError: naming every problem."""
+def choice_from_form(form: AnyMapping[str, Any], file_bytes: bytes | None, file_name: str,
+                     dictionary: tuple[bytes | None, str] = (None, "")) -> MappingChoice:
+    """The mapping the form describes (``file_bytes``: the mapping file; ``dictionary``: the REDCap
+    data dictionary's bytes and name). :raises MappingProblemsError: naming every problem."""
     mode = _one(form, "mapping_mode") or "none"
     if mode not in MODES:
         raise MappingProblemsError([Problem("mapping_mode", f"expected one of {', '.join(MODES)}")])
@@ -117,6 +129,9 @@ def choice_from_form(form: AnyMapping[str, Any], file_bytes: bytes | None, file_
         return MappingChoice(mode, load_mapping(mode), MODE_TEXT[mode])
     if mode == "file":
         return MappingChoice(mode, parse_mapping_file(file_bytes, file_name), f"mapping file {file_name}")
+    if mode == "redcap":
+        d = parse_redcap_dictionary(*dictionary)
+        return MappingChoice(mode, redcap_mapping(d), f"REDCap data dictionary {dictionary[1]}", d)
     return MappingChoice(mode, mapping_from_columns(form), "columns picked in the form")
 
 
@@ -131,6 +146,30 @@ def parse_mapping_file(data: bytes | None, name: str) -> Mapping:
     except InputFileError as exc:
         raise MappingProblemsError([Problem("mapping_file", str(exc))]) from exc
     return _validated(raw, "mapping_file")
+
+
+def parse_redcap_dictionary(data: bytes | None, name: str) -> Dictionary:
+    """An uploaded REDCap data dictionary, read by the one reader (:mod:`myoscope.redcap`)."""
+    field = "redcap_dictionary"
+    if not data:
+        raise MappingProblemsError([Problem(field, "choose the project's data dictionary (CSV)")])
+    if len(data) > MAX_DICTIONARY_BYTES:
+        raise MappingProblemsError([Problem(field, f"larger than {MAX_DICTIONARY_BYTES >> 20} MB")])
+    try:
+        return parse_dictionary(decode(data, name), name)
+    except DictionaryError as exc:
+        raise MappingProblemsError([Problem("redcap_dictionary", p) for p in exc.problems]) from exc
+    except InputFileError as exc:  # not text (decode)
+        raise MappingProblemsError([Problem("redcap_dictionary", str(exc))]) from exc
+
+
+def redcap_mapping(d: Dictionary) -> Mapping:
+    """The dictionary's mapping, as ``--map redcap:DICT.csv`` builds it; every field that cannot be
+    read honestly (a quantity without a unit, a unit mix-up) named one by one."""
+    try:
+        return from_dictionary(d)
+    except DictionaryError as exc:
+        raise MappingProblemsError([Problem("redcap_dictionary", p) for p in exc.problems]) from exc
 
 
 def _validated(raw: Any, field: str) -> Mapping:
@@ -192,6 +231,9 @@ def check_against_table(choice: MappingChoice, header: list[str]) -> None:
     field = {"file": "mapping_file", "columns": "map"}.get(choice.mode, "mapping_mode")
     columns = table_columns(load_catalog(), 20)
     problems: list[Problem] = []
+    if choice.mode == "redcap" and choice.dictionary is not None:
+        _check_redcap(mp, choice.dictionary, header, shown)
+        return
     if choice.mode in SHIPPED:
         if not any(n in names for fm in mp.columns.values() if fm.value is None for n in fm.names()):
             problems.append(Problem("mapping_mode", f"no column of the {mp.name} mapping is in the table "
@@ -221,6 +263,28 @@ def check_against_table(choice: MappingChoice, header: list[str]) -> None:
         given = getattr(mp.survey, part) if mp.survey else None
         if given is not None and first_present(given, names) is None:
             problems.append(Problem(field, f"survey.{part}: no column {_names(given)} in the table"))
+    if problems:
+        raise MappingProblemsError(problems)
+
+
+def _check_redcap(mp: Mapping, d: Dictionary, header: list[str], shown: str) -> None:
+    """A REDCap export against its dictionary. A field the dictionary maps may be absent (an
+    export of some forms only); the record id may not, nor can every mapped field, and a column
+    the dictionary cannot hold means another project's dictionary or an export with labels."""
+    names = set(header)
+    said: list[str] = []
+    if d.record_id not in names:
+        said.append(f"no column {d.record_id!r} (the record id, the dictionary's first field) in the table "
+                    f"(its columns: {shown})")
+    if not any(n in names for fm in mp.columns.values() for n in fm.names()):
+        fields = ", ".join(n for fm in mp.columns.values() for n in fm.names())
+        said.append(f"no field the dictionary maps ({fields}) is in the table (its columns: {shown})")
+    foreign = [h for h in header if not d.has_column(h)]
+    if foreign:
+        listed = ", ".join(foreign[:20]) + (" …" if len(foreign) > 20 else "")
+        said.append(f"{len(foreign)} column(s) of the table are not fields of this data dictionary: {listed} "
+                    "(the project's raw export, with field names as its header, is expected)")
+    problems = [Problem("redcap_dictionary", m) for m in said]
     if problems:
         raise MappingProblemsError(problems)
 

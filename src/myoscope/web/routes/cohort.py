@@ -24,8 +24,9 @@ router = APIRouter(prefix="/cohort")
 Researcher = Annotated[SignedIn, Depends(RequireRole("researcher", "admin"))]
 CHUNK = 1 << 20
 MEDIA = {".csv": "text/csv", ".txt": "text/plain", ".svg": "image/svg+xml", ".yaml": "application/yaml"}
-_FIELDS = ("table", "mapping_mode", "mapping_file", "map", "map_id", *(f"map.{t.name}" for t in cm.targets()),
-           *(f"unit.{t.name}" for t in cm.targets()), *(f"const.{t.name}" for t in cm.targets()))
+_FIELDS = ("table", "mapping_mode", "mapping_file", "redcap_dictionary", "map", "map_id",
+           *(f"map.{t.name}" for t in cm.targets()), *(f"unit.{t.name}" for t in cm.targets()),
+           *(f"const.{t.name}" for t in cm.targets()))
 
 
 def _where(request: Request, who: Researcher) -> Where:
@@ -68,8 +69,12 @@ async def upload(request: Request, db: DbSession, who: Researcher, settings: Set
     data, map_name = None, ""
     if isinstance(map_file, UploadFile) and map_file.filename:
         data, map_name = await map_file.read(cm.MAX_MAPPING_BYTES + 1), map_file.filename
+    dict_file = form.get("redcap_dictionary")
+    dictionary: tuple[bytes | None, str] = (None, "")
+    if isinstance(dict_file, UploadFile) and dict_file.filename:
+        dictionary = (await dict_file.read(cm.MAX_DICTIONARY_BYTES + 1), dict_file.filename)
     try:
-        choice = cm.choice_from_form(form, data, map_name)
+        choice = cm.choice_from_form(form, data, map_name, dictionary)
     except cm.MappingProblemsError as exc:
         problems += exc.problems
     if problems:
@@ -112,6 +117,7 @@ def _refused(request: Request, who: SignedIn, settings: WebSettings, problems: l
     kept (a browser cannot refill a file input: the files are chosen again)."""
     by, other = problems_by_field(problems, (), extra=_FIELDS)
     labels = {"table": "Table", "mapping_mode": "Column mapping", "mapping_file": "Mapping file",
+              "redcap_dictionary": "REDCap data dictionary",
               "map": "Picked columns", "map_id": "Row identifier column",
               **{f"{kind}.{t.name}": f"{t.label} ({what})" for t in cm.targets()
                  for kind, what in (("map", "column"), ("unit", "unit"), ("const", "every row"))}}
