@@ -134,3 +134,35 @@ def test_cohort_upload_to_download(page: Page, screens: Path, tmp_path: Path) ->
     saved = tmp_path / "out.csv"
     info.value.save_as(saved)
     assert saved.read_text().splitlines()[0].startswith("id,ewgsop2")
+
+
+def test_cohort_upload_with_a_redcap_dictionary(page: Page, screens: Path, tmp_path: Path) -> None:
+    """The REDCap choice: a dictionary with a unit mix-up is refused, its problems listed and the
+    choice kept; the right dictionary runs the export."""
+    from ...redcap_helpers import CHECKBOX_FIELDS, FIELDS, write_dictionary, write_export
+
+    export = write_export(tmp_path / "export.csv", checkboxes=True)
+    good = write_dictionary(tmp_path / "dictionary.csv", CHECKBOX_FIELDS)
+    bad = write_dictionary(tmp_path / "mixed-up.csv", [
+        ("height_cm", "b", "text", "Height", "", "", "number", "1.2", "2.2") if f[0] == "height_cm" else f
+        for f in FIELDS])
+    page.goto("/login")
+    page.fill("#username", "demo-researcher")
+    page.fill("#password", demo.DEMO_PASSWORD)
+    page.click("[data-testid=login-submit]")
+    page.goto("/cohort")
+    page.check("[data-testid=mode-redcap]")
+    page.set_input_files("#f-table", str(export))
+    page.set_input_files("#f-redcap_dictionary", str(bad))
+    shot(page, screens, "13-cohort-redcap-choice")
+    page.click("[data-testid=cohort-upload]")
+    problems = page.inner_text("[data-testid=problem-redcap_dictionary]")
+    assert "height_cm: the validation range 1.2 to 2.2 cm" in problems
+    assert page.is_checked("[data-testid=mode-redcap]")
+    shot(page, screens, "14-cohort-redcap-refused")
+    page.set_input_files("#f-table", str(export))
+    page.set_input_files("#f-redcap_dictionary", str(good))
+    page.click("[data-testid=cohort-upload]")
+    page.wait_for_selector("[data-testid=cohort-accounting]", timeout=60_000)
+    assert "rows in 3 = classified 3 + rejected 0" in page.inner_text("[data-testid=cohort-accounting]")
+    assert "REDCap data dictionary dictionary.csv" in page.inner_text("main")
