@@ -166,3 +166,4 @@ def test_cohort_upload_with_a_redcap_dictionary(page: Page, screens: Path, tmp_p
     page.wait_for_selector("[data-testid=cohort-accounting]", timeout=60_000)
     assert "rows in 3 = classified 3 + rejected 0" in page.inner_text("[data-testid=cohort-accounting]")
     assert "REDCap data dictionary dictionary.csv" in page.inner_text("main")
+    shot(page, screens, "15-cohort-redcap-done")
