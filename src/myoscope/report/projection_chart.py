@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from .projection import cutoff_lines
+
 if TYPE_CHECKING:
     import altair as alt
 
@@ -101,20 +103,13 @@ def projection_chart(
             base.mark_line(color="#4c78a8").encode(x=x, y="median:Q"),
             base.mark_line(color="#555555", strokeDash=[4, 3]).encode(x=x, y="central:Q"),
         ]
-        cuts = [
-            {
-                "cutoff": float(c.spec.cutoff),
-                "label": f"{c.spec.definition} {c.spec.comparator} {c.spec.cutoff:g}",
-            }
-            for c in p.crossings
-            if c.spec.measure == q and c.spec.reason is None and isinstance(c.spec.cutoff, int | float)
-        ]
+        cuts = cutoff_lines(p.crossings, q)  # in words, one label per line ("EWGSOP2: under 16 kg (women)")
         if cuts:
             rule = alt.Chart(_data(cuts))
             layers.append(rule.mark_rule(color="firebrick", strokeDash=[2, 2]).encode(y="cutoff:Q"))
-            layers.append(
-                rule.mark_text(align="left", dx=4, dy=-6, color="firebrick").encode(
-                    y="cutoff:Q", text="label:N", x=alt.value(0)
+            layers.append(  # at the right edge: the shaded periods' labels sit at the left
+                rule.mark_text(align="right", dx=-4, dy=-6, color="firebrick", fontSize=10).encode(
+                    y="cutoff:Q", text="label:N", x=alt.value(width)
                 )
             )
         past = [{x_field: x_value(h.day), "value": h.value} for h in shown_history if h.quantity == q]
