@@ -86,6 +86,11 @@ def test_projection_cutoffs_are_labelled_in_words_one_label_per_line() -> None:
         assert not any(s in label for s in ("==", "None", " < ", "sex", "asm_method", "ewgsop2")), label
     cutoffs = [(v["cutoff"], v["label"]) for m in _marks(spec) for v in m["_values"] if "cutoff" in v]
     assert len({c for c, _ in cutoffs}) == len(set(cutoffs))  # one label per drawn line
+    # ageing only: no shaded period, so the legend does not explain one; days end at the horizon
+    assert not any("shaded" in line for line in spec["title"]["subtitle"])
+    x_scales = [m["encoding"]["x"].get("scale", {}) for m in _marks(spec)
+                if m.get("encoding", {}).get("x", {}).get("field") == "day"]
+    assert x_scales and all(sc.get("nice") is False for sc in x_scales)
 
 
 def test_registry_timeline_has_years_cutoffs_mcid_and_alerts() -> None:

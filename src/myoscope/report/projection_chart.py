@@ -84,7 +84,9 @@ def projection_chart(
             }
             for i in idx
         ]
-        x = alt.X(f"{x_field}:{x_type[0].upper()}", title="date" if use_dates else "days from the start")
+        x = alt.X(f"{x_field}:{x_type[0].upper()}", title="date" if use_dates else "days from the start",
+                  # days end at the horizon (a "nice" 800 after 730 crowded the last tick labels)
+                  scale=alt.Scale() if use_dates else alt.Scale(nice=False))
         base = alt.Chart(_data(rows))
         layers: list[Any] = []
         if periods:
@@ -121,8 +123,11 @@ def projection_chart(
             )
         panels.append(alt.layer(*layers).properties(width=width, height=height, title=s.label))
     who = patient or p.record_source or "record"
-    subtitle = ["median, 5-95% band (blue), central run (dashed); points: past measurements",
-                "shaded periods: red = bed rest or illness, green = intervention"]
+    # the legend says only what is drawn (no "shaded periods" on an ageing-only projection)
+    subtitle = ["median, 5-95% band (blue), central run (dashed)"
+                + ("; points: past measurements" if shown_history else "")]
+    if periods:
+        subtitle.append("shaded periods: red = bed rest or illness, green = intervention")
     if hidden:
         subtitle.append(f"{hidden} past measurement(s) older than {-oldest:.0f} days before the start "
                         "not drawn")
