@@ -7,6 +7,7 @@ Not a benchmark itself (``make bench`` skips files starting with ``_``).
 from __future__ import annotations
 
 import asyncio
+import random
 import socket
 import statistics
 import subprocess
@@ -43,9 +44,13 @@ def serve(env: dict[str, str], port: int, ready: str, workers: int = 2) -> subpr
 
 async def load(base: str, users: int, seconds: float, method: str, path: str, *, body: Any = None,
                headers: dict[str, str] | None = None,
-               per_call: Callable[[], dict[str, str] | None] | None = None) -> dict[str, Any]:
-    """``users`` clients calling ``method path`` back to back for ``seconds``; ``per_call`` gives
-    each call's own headers (a fresh signed token), and None when it has none left."""
+               per_call: Callable[[], dict[str, str] | None] | None = None,
+               think: float = 0.0) -> dict[str, Any]:
+    """``users`` clients calling ``method path`` for ``seconds``; ``per_call`` gives each call's own
+    headers (a fresh signed token), and None when it has none left. With ``think`` 0 each client
+    calls back to back (``users`` calls always in flight: the server saturated); otherwise each
+    pauses a random 0.5 to 1.5 times ``think`` seconds after each answer, as a person between two
+    charts does, and the clients start spread over one such pause."""
     latencies: list[float] = []
     errors = 0
     kinds: Counter[str] = Counter()
@@ -53,8 +58,10 @@ async def load(base: str, users: int, seconds: float, method: str, path: str, *,
     async with httpx.AsyncClient(base_url=base, limits=limits, timeout=120, headers=headers or {}) as client:
         stop = time.perf_counter() + seconds
 
-        async def user() -> None:
+        async def user(rng: random.Random) -> None:
             nonlocal errors
+            if think:
+                await asyncio.sleep(rng.uniform(0, think))
             while time.perf_counter() < stop:
                 extra = per_call() if per_call is not None else {}
                 if extra is None:
@@ -70,13 +77,35 @@ async def load(base: str, users: int, seconds: float, method: str, path: str, *,
                 if r.status_code != 200:
                     errors += 1
                     kinds[str(r.status_code)] += 1
+                if think:
+                    await asyncio.sleep(rng.uniform(0.5 * think, 1.5 * think))
 
         t0 = time.perf_counter()
-        await asyncio.gather(*(user() for _ in range(users)))
+        await asyncio.gather(*(user(random.Random(i)) for i in range(users)))
         elapsed = time.perf_counter() - t0
     q = statistics.quantiles(latencies, n=100, method="inclusive")
     return {"n": len(latencies), "errors": errors, "kinds": dict(kinds), "rps": len(latencies) / elapsed,
             "p50": q[49] * 1000, "p95": q[94] * 1000, "p99": q[98] * 1000}
+
+
+def warm(base: str, method: str, path: str, *, body: Any = None, headers: dict[str, str] | None = None,
+         per_call: Callable[[], dict[str, str] | None] | None = None, calls: int = 8) -> None:
+    """Not timed: ``calls`` calls, each on a new connection so that every worker gets some,
+    so that the workers have imported their modules and loaded the knowledge before the run."""
+    for _ in range(calls):
+        extra = per_call() if per_call is not None else {}
+        httpx.request(method, base + path, json=body, headers={**(headers or {}), **(extra or {})},
+                      timeout=120)
+
+
+def think_arg(position: int) -> float:
+    """The optional mean pause per client (``sys.argv[position]``, seconds; 0: none)."""
+    return float(sys.argv[position]) if len(sys.argv) > position else 0.0
+
+
+def pace(think: float) -> str:
+    return (f"each client pauses {think:g} s on average between calls" if think
+            else "no pause between a client's calls (the server saturated)")
 
 
 def line(users: int, label: str, r: dict[str, Any], baseline_rps: float) -> str:

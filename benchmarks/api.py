@@ -8,7 +8,7 @@ baseline (GET /api/v1/health: no token, no database, the same middleware), measu
 run the same way. The machine has 2 cores shared by the 2 workers and the client, so the figures
 are for this whole set-up, not for the server alone.
 
-Usage: python benchmarks/api.py [SECONDS_PER_RUN]
+Usage: python benchmarks/api.py [SECONDS_PER_RUN] [MEAN_PAUSE_S]   (pause 0: back to back)
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from _loopback import free_port, line, load, serve
+from _loopback import free_port, line, load, pace, serve, think_arg, warm
 
 ROOT = Path(__file__).resolve().parents[1]
 CONCURRENCY = (50, 200)
@@ -77,7 +77,9 @@ def start(url: str, port: int) -> subprocess.Popen[bytes]:
 
 def main() -> None:
     seconds = float(sys.argv[1]) if len(sys.argv) > 1 else 8.0
-    print(f"API: 2 uvicorn workers on SQLite, {seconds:g} s per run, {os.cpu_count()} cores shared with the "
+    think = think_arg(2)
+    print(f"API: 2 uvicorn workers on SQLite, {seconds:g} s per run, {pace(think)}, "
+          f"{os.cpu_count()} cores shared with the "
           f"client; load average before the run {os.getloadavg()[0]:.1f}")
     with tempfile.TemporaryDirectory() as tmp:
         url = f"sqlite:///{Path(tmp) / 'bench.sqlite'}"
@@ -86,13 +88,16 @@ def main() -> None:
         proc = start(url, port)
         base = f"http://127.0.0.1:{port}"
         try:
+            auth = {"Authorization": f"Bearer {token}"}
+            for target in TARGETS:
+                warm(base, target.method, target.path, body=target.json,
+                     headers={**(auth if target.auth else {}), **target.headers})
             for users in CONCURRENCY:
                 base_rps = None
                 for target in TARGETS:
-                    auth = {"Authorization": f"Bearer {token}"} if target.auth else {}
-                    headers = {**auth, **target.headers}
+                    headers = {**(auth if target.auth else {}), **target.headers}
                     r = asyncio.run(load(base, users, seconds, target.method, target.path, body=target.json,
-                                         headers=headers))
+                                         headers=headers, think=think))
                     base_rps = base_rps or r["rps"]
                     print(line(users, target.label, r, base_rps), flush=True)
         finally:

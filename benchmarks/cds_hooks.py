@@ -10,7 +10,7 @@ same run and the same way: GET /cds-services (the constant discovery document th
 middleware). The 2 cores are shared by the 2 workers and the client, so the figures are for this
 whole set-up. Goal (issue 15): hook p99 under 200 ms at 50 concurrent.
 
-Usage: python benchmarks/cds_hooks.py [SECONDS_PER_RUN]
+Usage: python benchmarks/cds_hooks.py [SECONDS_PER_RUN] [MEAN_PAUSE_S]   (pause 0: back to back)
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any
 
 import jwt
-from _loopback import free_port, line, load, serve
+from _loopback import free_port, line, load, pace, serve, think_arg, warm
 from cryptography.hazmat.primitives.asymmetric import ec
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -117,20 +117,25 @@ def main() -> None:
     import tempfile
 
     seconds = float(sys.argv[1]) if len(sys.argv) > 1 else 8.0
+    think = think_arg(2)
     key = ec.generate_private_key(ec.SECP384R1())
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     body = example_request()
-    print(f"CDS Hooks patient-view: 2 uvicorn workers, {seconds:g} s per run, {os.cpu_count()} cores shared "
+    print(f"CDS Hooks patient-view: 2 uvicorn workers, {seconds:g} s per run, {pace(think)}, "
+          f"{os.cpu_count()} cores shared "
           f"with the client; load average before the run {os.getloadavg()[0]:.1f}")
     in_process(body)
     with tempfile.TemporaryDirectory() as tmp:
         proc = start(port, key, f"sqlite:///{Path(tmp) / 'bench.sqlite'}")
         try:
+            warm(base, "GET", "/cds-services")
+            warm(base, "POST", HOOK, body=body, per_call=_signed(tokens(key, base + HOOK, 8)))
             for users in USERS:
-                baseline = asyncio.run(load(base, users, seconds, "GET", "/cds-services"))
+                baseline = asyncio.run(load(base, users, seconds, "GET", "/cds-services", think=think))
                 signed = _signed(tokens(key, base + HOOK, 4000))
-                hook = asyncio.run(load(base, users, seconds, "POST", HOOK, body=body, per_call=signed))
+                hook = asyncio.run(load(base, users, seconds, "POST", HOOK, body=body, per_call=signed,
+                                        think=think))
                 for label, r in (("discovery (baseline)", baseline), ("patient-view hook", hook)):
                     print(line(users, label, r, baseline["rps"]), flush=True)
         finally:

@@ -21,8 +21,9 @@ First, in this process (TestClient, one request at a time): the CPU time per req
 file and of the patient page with the cache off and on; process CPU time hardly depends on what
 else the machine runs.
 
-Usage: python benchmarks/web.py [--seconds S] [--users 50,200] [--workers 2] [--backends sqlite,postgresql]
-                                [--endpoints static,patient-nocache,patient,assess] [--pg URL]
+Usage: python benchmarks/web.py [--seconds S] [--users 50,200] [--think S] [--workers 2]
+                                [--backends sqlite,postgresql] [--pg URL]
+                                [--endpoints static,patient-nocache,patient,assess]
                                 [--in-process N]   (--backends '' runs the in-process part only)
 """
 
@@ -32,6 +33,7 @@ import argparse
 import asyncio
 import itertools
 import os
+import random
 import re
 import statistics
 import subprocess
@@ -86,9 +88,9 @@ def start(url: str, port: int, workers: int, cache: bool) -> subprocess.Popen[by
     return serve(env, port, "/login", workers)
 
 
-async def sign_in_all(base: str, users: int) -> tuple[list[httpx.Cookies], str, list[int]]:
-    """``users`` sessions of the demo clinician (each its own cookie), one CSRF token of the
-    first (for quick assess) and the demo patients' ids."""
+async def sign_in_all(base: str, users: int) -> tuple[list[httpx.Cookies], list[str], list[int]]:
+    """``users`` sessions of the demo clinician (each its own cookie), each session's CSRF token
+    (quick assess posts with it: a token of another session is refused) and the demo patients' ids."""
     from myoscope.web import demo
 
     async def one(c: httpx.AsyncClient) -> tuple[httpx.Cookies, str, str]:
@@ -108,29 +110,38 @@ async def sign_in_all(base: str, users: int) -> tuple[list[httpx.Cookies], str, 
         for c in clients:
             await c.aclose()
     pids = sorted({int(p) for p in re.findall(r'href="/patients/(\d+)"', out[0][2])})
-    return [c for c, _, _ in out], out[0][1], pids
+    return [c for c, _, _ in out], [t for _, t, _ in out], pids
 
 
-async def load(base: str, cookies: list[httpx.Cookies], seconds: float, method: str, paths: list[str],
-               data: dict[str, str] | None) -> dict[str, Any]:
+async def load(base: str, cookies: list[httpx.Cookies], csrfs: list[str], seconds: float, method: str,
+               paths: list[str], data: dict[str, str] | None, think: float) -> dict[str, Any]:
+    """Each user sends a request, waits for the answer, then (``think`` > 0) reads the page for a
+    random 0.5 to 1.5 times ``think`` seconds before the next one, as a person does; ``think`` 0
+    keeps every user's next request in flight at once (the server saturated)."""
     latencies: list[float] = []
     errors = 0
     stop = time.perf_counter() + seconds
 
     async def user(i: int) -> None:
         nonlocal errors
+        rng = random.Random(i)
+        form = {**data, "csrf_token": csrfs[i]} if data is not None else None
         async with httpx.AsyncClient(base_url=base, cookies=cookies[i], timeout=120) as client:
+            if think:  # users arrive spread over one think time, not all in the first instant
+                await asyncio.sleep(rng.uniform(0, think))
             for n in itertools.count(i):
                 if time.perf_counter() >= stop:
                     return
                 t = time.perf_counter()
                 try:
-                    r = await client.request(method, paths[n % len(paths)], data=data)
+                    r = await client.request(method, paths[n % len(paths)], data=form)
                 except httpx.TransportError:  # a dropped connection counts as an error, not a crash
                     errors += 1
                     continue
                 latencies.append(time.perf_counter() - t)
                 errors += r.status_code != 200
+                if think:
+                    await asyncio.sleep(rng.uniform(0.5 * think, 1.5 * think))
 
     t0 = time.perf_counter()
     await asyncio.gather(*(user(i) for i in range(len(cookies))))
@@ -200,20 +211,21 @@ def run_backend(name: str, url: str, args: argparse.Namespace) -> None:
             proc = start(url, port, args.workers, cache)
             base = f"http://127.0.0.1:{port}"
             try:
-                cookies, csrf, pids = asyncio.run(sign_in_all(base, users))
+                cookies, csrfs, pids = asyncio.run(sign_in_all(base, users))
                 patients = [f"/patients/{p}" for p in pids]
                 plan = {"static": ("GET", ["/static/style.css"], None),
                         "patient-nocache": ("GET", patients, None), "patient": ("GET", patients, None),
-                        "assess": ("POST", ["/assess"], {**QUICK, "csrf_token": csrf})}
+                        "assess": ("POST", ["/assess"], dict(QUICK))}
                 for label in endpoints:
                     method, paths, data = plan[label]
                     # warm-up, not counted: every path a few times over new connections, so that
                     # each worker has imported its modules and (cache on) holds every patient
                     for _ in range(2 * args.workers):
                         for path in paths:
-                            httpx.request(method, base + path, cookies=cookies[0], data=data, timeout=120)
+                            form = {**data, "csrf_token": csrfs[0]} if data is not None else None
+                            httpx.request(method, base + path, cookies=cookies[0], data=form, timeout=120)
                     cpu0 = server_cpu_seconds(proc.pid)
-                    r = asyncio.run(load(base, cookies, args.seconds, method, paths, data))
+                    r = asyncio.run(load(base, cookies, csrfs, args.seconds, method, paths, data, args.think))
                     r["cpu_ms"] = 1000 * (server_cpu_seconds(proc.pid) - cpu0) / max(1, r["n"])
                     if label == "static":
                         base_rps = r["rps"]
@@ -234,6 +246,8 @@ def main() -> None:
     p.add_argument("--seconds", type=float, default=8.0)
     p.add_argument("--users", type=lambda s: [int(x) for x in s.split(",")], default=[50, 200])
     p.add_argument("--workers", type=int, default=2)
+    p.add_argument("--think", type=float, default=0.0, metavar="S",
+                   help="each user's mean pause between requests (0: none, the server saturated)")
     p.add_argument("--backends", type=lambda s: s.split(","), default=["sqlite", "postgresql"])
     p.add_argument("--endpoints", type=lambda s: s.split(","), default=list(ENDPOINTS))
     p.add_argument("--pg", default=os.environ.get("MYOSCOPE_TEST_DATABASE_URL"))
@@ -244,8 +258,10 @@ def main() -> None:
         in_process(args.in_process)
     if not args.backends or args.backends == [""]:
         return
-    print(f"web app: {args.workers} uvicorn worker(s), {args.seconds:g} s per run, {os.cpu_count()} cores "
-          f"shared with the client; load average before the run {os.getloadavg()[0]:.1f}")
+    pause = f"each user pauses {args.think:g} s on average between requests" if args.think else \
+        "no pause between a user's requests (the server saturated)"
+    print(f"web app: {args.workers} uvicorn worker(s), {args.seconds:g} s per run, {pause}, {os.cpu_count()} "
+          f"cores shared with the client; load average before the run {os.getloadavg()[0]:.1f}")
     if "sqlite" in args.backends:
         with tempfile.TemporaryDirectory() as tmp:
             run_backend("sqlite", f"sqlite:///{Path(tmp) / 'bench.sqlite'}", args)

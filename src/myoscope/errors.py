@@ -112,6 +112,11 @@ class NothingToImportError(InputFileError):
     volumes, no L3 row); the message says why and what to give instead."""
 
 
+class SliceLevelError(InputFileError):
+    """A slice given as L3 whose DICOM description or mask header names another vertebral level;
+    the message names each level and where it was read. Nothing is imported."""
+
+
 class MissingDependencyError(MyoscopeError):
     """An optional package a format needs is not installed (the message names the extra)."""
 

@@ -17,13 +17,16 @@ from .errors import Problem, quote
 from .measures import Catalog
 
 FIELD = "provenance"
-#: text keys of one entry; ``tool`` is required
-TEXT_KEYS = ("tool", "file", "level", "column", "sheet", "method", "note")
+#: text keys of one entry; ``tool`` is required; ``by`` and ``at`` say who corrected a value by
+#: hand and when (:func:`corrected`)
+TEXT_KEYS = ("tool", "file", "level", "column", "sheet", "method", "note", "by", "at")
 #: ``row``: the line or sheet row the value was read from (the header is row 1)
 INT_KEYS = ("row",)
 #: ``raw``: numbers kept as read (e.g. a BIA device's segmental impedances), name -> number
 OBJECT_KEYS = ("raw",)
 MAX_TEXT = 500
+#: the ``tool`` of a value a person corrected after it was imported
+BY_HAND = "corrected by hand"
 
 
 def parse_block(
@@ -95,8 +98,32 @@ def check_against(values: Mapping[str, Any], problems: list[Problem]) -> None:
             problems.append(Problem(f"{FIELD}.{measure}", f"the record has no value of {measure}"))
 
 
+def corrected(block: Mapping[str, Any] | None, measure: str, value: Any, *, by: str,
+              at: str) -> dict[str, Any] | None:
+    """The provenance block after ``measure`` was corrected by hand to ``value`` (None retracts).
+
+    An imported value that a person corrects is no longer the tool's: keeping the file, row and
+    level beside it would make the trace vouch for a number the tool never wrote. Its entry
+    becomes ``{tool: corrected by hand, by, at}``; a retracted value loses its entry (provenance
+    for a value the record does not hold is a problem). Only imported values are touched: a
+    typed value had no entry and gets none. The replaced entry is not lost: the registry keeps
+    the block's earlier version and audits the change. Returns None when no entry is left."""
+    out = {str(k): dict(v) for k, v in (block or {}).items() if isinstance(v, Mapping)}
+    if measure == FIELD or measure not in out:
+        return out or None
+    if value is None:
+        del out[measure]
+    else:
+        out[measure] = {"tool": BY_HAND, "by": by, "at": at}
+    return out or None
+
+
 def describe(measure: str, entry: Mapping[str, Any]) -> str:
     """'l3_muscle_area from comp2comp (metrics.csv, row 4, level L3, column Muscle CSA (cm^2))'."""
+    if entry.get("tool") == BY_HAND:
+        who = f" by {entry['by']}" if entry.get("by") else ""
+        when = f" at {entry['at']}" if entry.get("at") else ""
+        return f"{measure} {BY_HAND}{who}{when}"
     parts = [str(entry["file"])] if entry.get("file") else []
     if entry.get("sheet"):
         parts.append(f"sheet {entry['sheet']}")
@@ -118,4 +145,4 @@ def trace_notes(measures: list[str], values: Mapping[str, Any]) -> list[dict[str
     return [{"measure": m, **block[m]} for m in measures if m in block]
 
 
-__all__ = ["FIELD", "check_against", "describe", "parse_block", "trace_notes"]
+__all__ = ["BY_HAND", "FIELD", "check_against", "corrected", "describe", "parse_block", "trace_notes"]

@@ -91,10 +91,11 @@ def fhir_stub() -> FastAPI:
     return stub
 
 
-@pytest.fixture
-def client(tmp_path: Path) -> TestClient:
+def cds_app(database_url: str) -> FastAPI:
+    """The web app with one CDS client configured, its FHIR server the local stub. Two apps on one
+    database stand for two workers of one deployment."""
     settings = WebSettings.model_validate({
-        "database_url": f"sqlite:///{tmp_path / 'cds.sqlite'}", "migrate_on_start": True,
+        "database_url": database_url, "migrate_on_start": True,
         "secret_key": "test-secret-key-0123456789", "public_base_url": BASE,
         "smart_launch_url": f"{BASE}/smart/launch",
         "cds_clients": json.dumps([{"iss": ISS, "jwks": jwks()}]),
@@ -102,7 +103,12 @@ def client(tmp_path: Path) -> TestClient:
     app = create_app(settings)
     app.state.fhir_stub = fhir_stub()
     app.state.cds_http_transport = httpx.ASGITransport(app=app.state.fhir_stub)
-    return TestClient(app, base_url=BASE)
+    return app
+
+
+@pytest.fixture
+def client(tmp_path: Path) -> TestClient:
+    return TestClient(cds_app(f"sqlite:///{tmp_path / 'cds.sqlite'}"), base_url=BASE)
 
 
 def hook_body(prefetch: bool = True, patient: str = "maria", server: bool = False, **extra: Any) -> dict[str, Any]:

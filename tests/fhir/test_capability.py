@@ -31,6 +31,18 @@ EXPECTED = {
         {
             "mode": "server",
             "documentation": "POST a Bundle (or Patient plus Observations) to $assess; see docs/fhir.md.",
+            "security": {
+                "cors": False,
+                "service": [
+                    {
+                        "text": "Bearer API token (myoscope token create)"
+                    }
+                ],
+                "description": "$assess needs `Authorization: Bearer <token>`, an API token of a clinician or "
+                "admin (the JSON API's tokens); without a valid one it answers 401 with `WWW-Authenticate: "
+                "Bearer` and an OperationOutcome, with another role 403. Each assessment is audited. "
+                "`metadata` needs no token."
+            },
             "resource": [
                 {
                     "type": "Patient",

@@ -37,3 +37,19 @@ def test_an_uncited_code_or_unknown_outcome_is_refused(monkeypatch: pytest.Monke
     monkeypatch.undo()
     codes.load_codes.cache_clear()
     assert codes.load_codes().version
+
+
+def test_every_loinc_code_is_verified_and_its_source_shows_code_and_display() -> None:
+    """No code rests on the design alone: each row's reference names the page read, and what it
+    says it read there carries the code and the display the table writes."""
+    table = codes.load_codes()
+    refs = load_knowledge().references
+    assert {o.status for o in table.observations} == {"verified"}
+    for o in table.observations:
+        ref = refs[o.source]
+        assert ref.url and ref.read_in, o.code
+        seen = f"{ref.title} {ref.read_in}"
+        assert o.code in seen, (o.code, o.source)
+        assert o.display.rstrip("]").split(" [")[0][:20] in seen, (o.code, o.display)
+    tug = next(o for o in table.observations if o.code == "89423-8")
+    assert tug.display == "Time to rise from chair, walk 10 feet and back, and return to sitting [TUG]"

@@ -28,7 +28,8 @@ def comp2comp_rows(l3_area: object = 142.25, l3_hu: object = 41.57) -> list[list
 
 def write_dicom(path: Path, stored: np.ndarray, *, spacing: tuple[float, float] = (0.7, 0.7),
                 slope: float = 1.0, intercept: float = -1024.0, modality: str | None = "CT",
-                with_spacing: bool = True) -> Path:
+                with_spacing: bool = True, description: str | None = None,
+                comments: str | None = None) -> Path:
     """A minimal single-frame CT slice (uncompressed, little endian) written with pydicom."""
     from pydicom.dataset import FileDataset, FileMetaDataset
     from pydicom.uid import CTImageStorage, ExplicitVRLittleEndian, generate_uid
@@ -42,6 +43,10 @@ def write_dicom(path: Path, stored: np.ndarray, *, spacing: tuple[float, float] 
     ds.SOPInstanceUID = meta.MediaStorageSOPInstanceUID
     if modality:
         ds.Modality = modality
+    if description is not None:
+        ds.SeriesDescription = description
+    if comments is not None:
+        ds.ImageComments = comments
     ds.Rows, ds.Columns = stored.shape
     if with_spacing:
         ds.PixelSpacing = [spacing[0], spacing[1]]
@@ -58,11 +63,12 @@ def write_dicom(path: Path, stored: np.ndarray, *, spacing: tuple[float, float] 
     return path
 
 
-def write_tag(path: Path, labels: np.ndarray, spacing: tuple[float, float] = (0.7, 0.7)) -> Path:
+def write_tag(path: Path, labels: np.ndarray, spacing: tuple[float, float] = (0.7, 0.7), *,
+              comment: str = "synthetic test mask", extra: str = "") -> Path:
     """A SliceOmatic tag file: ASCII key:value header lines, 0x0C, one label byte per pixel."""
     rows, cols = labels.shape
-    head = (f"x:{cols} y:{rows} z:1 type:BYTE\r\n"
-            f"inc_x:{spacing[1]} inc_y:{spacing[0]} * synthetic test mask\r\n").encode("ascii")
+    head = (f"x:{cols} y:{rows} z:1 type:BYTE {extra}\r\n"
+            f"inc_x:{spacing[1]} inc_y:{spacing[0]} * {comment}\r\n").encode("ascii")
     path.write_bytes(head + b"\x0c" + labels.astype(np.uint8).tobytes())
     return path
 

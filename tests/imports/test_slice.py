@@ -23,7 +23,7 @@ AREA = 31417 * 0.7 * 0.7 / 100
 def test_window_is_the_cited_one() -> None:
     k = load_slice_knowledge()
     assert (k.muscle_window.low, k.muscle_window.high, k.muscle_window.inclusive) == (-29, 150, True)
-    assert k.muscle_window.source.ref == "mitsiopoulos_1998"
+    assert k.muscle_window.source.ref == "aubrey_2014"  # prints the window (abstract read)
     assert (k.labels.muscle, k.labels.imat, k.labels.vat, k.labels.sat) == (1, 2, 5, 7)
 
 
@@ -37,7 +37,7 @@ def test_disc_with_a_tag_mask_gives_the_exact_area_and_attenuation(tmp_path: Pat
     assert rec.values["l3_muscle_area"] == {"value": round(AREA, 6), "unit": "cm2"}
     assert rec.values["l3_muscle_attenuation"] == {"value": 40.0, "unit": "HU"}
     prov = rec.provenance["l3_muscle_area"]
-    assert prov["level"] == "L3" and prov["file"] == "L3.dcm" and "31417 pixels" in prov["method"]
+    assert prov["level"] == "L3 (not verified)" and prov["file"] == "L3.dcm" and "31417 pixels" in prov["method"]
     assert any("100 muscle-labelled pixels outside the window" in n for n in res.notes)
 
 

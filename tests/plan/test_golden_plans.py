@@ -121,7 +121,8 @@ def test_golden_plan_end_to_end(path: Path) -> None:
     a = assess(g["record"], plan=False)
     w = workup(a.record, assessment=a)
     plan = make_plan(a, workup=w)
-    check(plan, g["expect"], g["sources"])
+    # a golden may say what the real work-up changes (a red flag it raises from the record)
+    check(plan, g["expect"] | g.get("end_to_end", {}), g["sources"])
     expected = set(g.get("e2e_causes_any") or g["expect"].get("causes") or
                    [c["id"] for c in g["workup"]["candidates"]])
     treated = {c.id for c in plan.causes}

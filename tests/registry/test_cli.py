@@ -37,9 +37,9 @@ def test_db_init_status_upgrade_downgrade(empty_url: str, tmp_path: Path) -> Non
     else:
         assert run(empty_url, "patient", "list", code=2) == (
             "Error: the database has no registry schema: run `myoscope db init` first\n")
-    assert run(empty_url, "db", "init").endswith("(schema 0007)\n")
+    assert run(empty_url, "db", "init").endswith("(schema 0008)\n")
     assert run(empty_url, "db", "init").startswith("registry already exists; schema up to date at ")
-    assert run(empty_url, "db", "downgrade", "0003") == "schema 0007 -> 0003\n"  # loses nothing
+    assert run(empty_url, "db", "downgrade", "0003") == "schema 0008 -> 0003\n"  # loses nothing
     assert run(empty_url, "db", "downgrade", "0001", code=2) == (
         "Error: downgrading to 0001: undoing 0003 removes the trigger that stops REPLACE rewriting audit "
         "rows (SQLite); undoing 0002 removes the triggers that keep the audit log append-only. Add --yes "
@@ -49,13 +49,13 @@ def test_db_init_status_upgrade_downgrade(empty_url: str, tmp_path: Path) -> Non
         f"backup written to {backup}\nschema 0003 -> 0001\n")
     assert backup.stat().st_size > 0
     assert run(empty_url, "patient", "list", code=2) == (
-        "Error: the database schema is at 0001, the code needs 0007: run `myoscope db upgrade`\n")
-    assert run(empty_url, "db", "status").endswith(": schema 0001 (code: 0007)\n")
-    assert run(empty_url, "db", "upgrade") == "schema 0001 -> 0007\n"
+        "Error: the database schema is at 0001, the code needs 0008: run `myoscope db upgrade`\n")
+    assert run(empty_url, "db", "status").endswith(": schema 0001 (code: 0008)\n")
+    assert run(empty_url, "db", "upgrade") == "schema 0001 -> 0008\n"
     assert "drops every table" in run(empty_url, "db", "downgrade", "base", code=2)
-    assert run(empty_url, "db", "status").endswith(": schema 0007 (code: 0007)\n")  # nothing undone
+    assert run(empty_url, "db", "status").endswith(": schema 0008 (code: 0008)\n")  # nothing undone
     out = run(empty_url, "db", "downgrade", "base", "--yes", "--backup", str(tmp_path / "all.bak"))
-    assert out == f"backup written to {tmp_path / 'all.bak'}\nschema 0007 -> empty\n"
+    assert out == f"backup written to {tmp_path / 'all.bak'}\nschema 0008 -> empty\n"
 
 
 def test_a_database_option_overrides_the_environment(tmp_path: Path) -> None:

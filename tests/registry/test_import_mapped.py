@@ -76,3 +76,24 @@ def test_visits_sheet_of_an_excel_workbook(factory: sessionmaker[Session], tmp_p
     with factory() as s:
         r2 = import_csv(s, path=tmp_path / "visits.xlsx", actor="importer")
     assert r2.skipped == 2
+
+
+def test_redcap_export_with_only_its_dictionary(factory: sessionmaker[Session], tmp_path: Path) -> None:
+    from ..redcap_helpers import write_dictionary, write_export
+
+    d = write_dictionary(tmp_path / "dict.csv")
+    f = write_export(tmp_path / "export.csv")
+    with factory() as s:
+        first = import_csv(s, path=f, actor="importer", dictionary=d)
+    assert (first.created, first.patients_created) == (3, 3)
+    with factory() as s:
+        assert import_csv(s, path=f, actor="importer", dictionary=d).created == 0  # idempotent
+        v = s.scalars(select(Visit)
+                      .order_by(Visit.id)).first()
+        assert v is not None
+        height = s.scalars(select(Measurement).where(Measurement.visit_id == v.id,
+                                                     Measurement.measure_id == "height")).one()
+        assert height.value_num == 158.0
+        prov = s.scalars(select(Measurement).where(Measurement.visit_id == v.id,
+                                                   Measurement.measure_id == "provenance")).one()
+        assert prov.value_json["height"]["column"] == "height_cm"

@@ -50,6 +50,17 @@ def test_the_application_role_works_but_cannot_touch_the_audit_log(engine: Engin
     app_url = make_url(db_url).set(username=app_role).render_as_string(hide_password=False)
     app = db.make_engine(app_url)
     db.require_current(app)  # it may read the schema version
+    from myoscope.cdshooks.replay import JtiLedger, ReplayedTokenError
+
+    now = [1_000_000_000.0]  # the CDS Hooks replay check: its INSERT, the refusal of a replay,
+    ledger = JtiLedger(app, clock=lambda: now[0])  # and the purge's DELETE of expired rows
+    ledger.once("https://ehr.test", "old", now[0] + 60)
+    with pytest.raises(ReplayedTokenError):
+        ledger.once("https://ehr.test", "old", now[0] + 60)
+    now[0] += 3600
+    ledger.once("https://ehr.test", "new", now[0] + 60)
+    with app.connect() as conn:
+        assert conn.execute(text("SELECT jti FROM cds_jti")).scalars().all() == ["new"]
     with db.session_factory(app).begin() as s:  # and do the registry's work, audited
         repo.add_patient(s, pseudonym="P1", sex="F", birth_date="1950-01-01", actor="app")
         repo.add_visit(s, pseudonym="P1", data={"date": "2025-01-01", "weight": 60}, actor="app")

@@ -11,12 +11,19 @@ from pathlib import Path
 
 import pytest
 from babel.messages.pofile import read_po
+from fastapi.testclient import TestClient
 
 from myoscope.web import i18n
+from myoscope.web.errors import WebError
+from myoscope.web.routes.public import PageGone
+from myoscope.workup.loader import workup_knowledge
+
+from .conftest import csrf_of
 
 ROOT = Path(__file__).resolve().parents[2]
 TEMPLATES = ROOT / "src" / "myoscope" / "web" / "templates"
-PUBLIC = sorted((TEMPLATES / "public").glob("*.html"))
+#: the public pages and the shared error page (a person of the public reaches it too)
+PUBLIC = [*sorted((TEMPLATES / "public").glob("*.html")), TEMPLATES / "errors" / "error.html"]
 #: attributes whose text a person reads or hears
 SPOKEN_ATTRS = {"alt", "title", "aria-label", "placeholder"}
 
@@ -88,5 +95,56 @@ def test_a_new_language_is_one_catalogue_file(tmp_path: Path, monkeypatch: pytes
         assert _("Your result") == "Ihr Ergebnis"
         assert _("Score: {value}", value=3) == "Wert: 3"
         assert _("Not in the catalogue") == "Not in the catalogue"
+    finally:
+        i18n.translations.cache_clear()
+
+
+def _catalogue_ids() -> set[str]:
+    with (i18n.LOCALE_DIR / "messages.pot").open("rb") as f:
+        return {m.id for m in read_po(f) if m.id}
+
+
+def test_the_error_page_and_the_clinician_wording_are_in_the_catalogue() -> None:
+    """The shared error page (its frame, every error title, the fixed messages) and each red
+    flag's clinician wording (shown under "What to say to the doctor") can be translated."""
+    ids = _catalogue_ids()
+    assert {"Back to the start", "Status {status}.", "there is no such page", "Method not allowed",
+            "the error was logged (request {request_id})", "there is no guide page with that name",
+            "the form has expired: please start the self-check again at /check"} <= ids
+    titles = {c.title for c in [WebError, PageGone, *WebError.__subclasses__()]}
+    assert titles <= ids, titles - ids
+    flags = {f.text for f in workup_knowledge().spec.red_flags.values()}
+    assert flags <= ids, flags - ids
+
+
+def _german(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, pairs: dict[str, str]) -> None:
+    po = tmp_path / "de" / "LC_MESSAGES" / "messages.po"
+    po.parent.mkdir(parents=True)
+    po.write_text("".join(f'msgid "{k}"\nmsgstr "{v}"\n\n' for k, v in pairs.items()), "utf-8")
+    monkeypatch.setattr(i18n, "LOCALE_DIR", tmp_path)
+    i18n.translations.cache_clear()
+
+
+def test_the_error_page_and_the_doctor_wording_are_shown_translated(
+    client: TestClient, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    flag = workup_knowledge().spec.red_flags["acute_weakness_over_days"].text
+    _german(tmp_path, monkeypatch, {"Not found": "Nicht gefunden", "Back to the start": "Zurück zum Anfang",
+                                    "Status {status}.": "Status {status}.",
+                                    "there is no guide page with that name": "Diese Seite gibt es nicht",
+                                    flag: "Schwäche seit Tagen"})
+    try:
+        de = {"Accept-Language": "de"}
+        r = client.get("/learn/no-such-cause", headers=de)
+        assert r.status_code == 404
+        assert "Nicht gefunden" in r.text and "Zurück zum Anfang" in r.text and "Diese Seite gibt es nicht" in r.text
+        assert 'href="/check" data-testid="error-back"' in r.text  # a public page leads back to the check
+        assert "Not found" in client.get("/learn/no-such-cause").text  # English without the header
+        token = csrf_of(client.get("/check").text)
+        story = {"csrf_token": token, "history.symptoms.weakness": "yes", "history.tempo": "days",
+                 "history.course": "progressive"}
+        r = client.post("/check/signs", data=story, headers=de)
+        tell = r.text.split('data-testid="tell-doctor"', 1)[1].split("</ul>", 1)[0]
+        assert "Schwäche seit Tagen" in tell and flag not in tell
     finally:
         i18n.translations.cache_clear()

@@ -92,3 +92,17 @@ def test_timeline_chart_is_cached_under_its_numbers(tmp_path: Path) -> None:
         cache.size = 0
         assert c.get(url + "/timeline.svg").text == after  # the cached chart is the one drawn afresh
         cache.size = size
+
+
+def test_projection_chart_key_is_the_content_it_is_drawn_from() -> None:
+    """A projection chart is cached under the record it projects, the patient and the scenario:
+    a reused assessment id, a correction or another database's patient of the same id cannot be
+    served another chart."""
+    from myoscope.web.projection import chart_key
+
+    data = {"sex": "female", "age": 81, "weight": 50, "date": "2026-01-01"}
+    key = chart_key(data, 1, "ageing_central")
+    assert key == chart_key(dict(reversed(list(data.items()))), 1, "ageing_central")
+    assert key != chart_key({**data, "weight": 49}, 1, "ageing_central")
+    assert key != chart_key(data, 2, "ageing_central")
+    assert key != chart_key(data, 1, "bed_rest")

@@ -26,6 +26,7 @@ from ..registry.models import CdsFeedback
 from .cards import CardContext, cards_for
 from .fetching import FhirServerError, from_prefetch, from_server, prefetch_templates
 from .models import CdsResponse, Feedback, HookRequest, PatientViewContext, Service
+from .replay import JtiLedger
 from .security import CdsAuthError, JwtVerifier, parse_clients
 
 SERVICE_ID = "myoscope-patient-view"
@@ -55,7 +56,8 @@ def services() -> list[Service]:
 
 
 def verifier(request: Request) -> JwtVerifier:
-    """The app's verifier (built once per app: its jti cache must outlive a request)."""
+    """The app's verifier (built once per app: its JWKS cache outlives a request); the jti replay
+    check lives in the registry database, shared by every worker (:mod:`.replay`)."""
     state = request.app.state
     if getattr(state, "cds_verifier", None) is None:
         timeout = state.settings.cds_fhir_timeout
@@ -66,7 +68,9 @@ def verifier(request: Request) -> JwtVerifier:
             )
             return doc
 
-        state.cds_verifier = JwtVerifier(parse_clients(state.settings.cds_clients), fetch_jwks=fetch)
+        ledger = JtiLedger(state.engine)
+        state.cds_verifier = JwtVerifier(parse_clients(state.settings.cds_clients), ledger.once,
+                                         fetch_jwks=fetch, leeway=ledger.leeway)
     v: JwtVerifier = state.cds_verifier
     return v
 

@@ -5,25 +5,27 @@
 - ``iss`` must be a configured client; its keys come from the configuration (a static JWKS) or
   from the JWKS URL configured for that client, never from a ``jku`` the token names;
 - ``aud`` must equal this service's URL; ``exp``, ``iat`` and ``jti`` are required;
-- a ``jti`` is accepted once (replay cache until the token expires; per process, so several
-  workers each keep their own: docs/cds-hooks.md says so).
+- a ``jti`` is accepted once: ``once(iss, jti, exp)`` records it in the registry database
+  (:class:`myoscope.cdshooks.replay.JtiLedger`), so a replay is refused by every worker and
+  process sharing the registry, not only by the one that saw the token first.
 """
 
 from __future__ import annotations
 
 import json
-import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 import jwt
-from pydantic import BaseModel, ConfigDict, TypeAdapter
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
 from ..errors import MyoscopeError
 
 ALGORITHMS = ("RS384", "ES384")
+#: the longest ``iss`` and ``jti`` kept by the replay check (its columns' size)
+MAX_ID_LENGTH = 255
 
 
 class CdsAuthError(MyoscopeError):
@@ -33,7 +35,7 @@ class CdsAuthError(MyoscopeError):
 class CdsClient(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    iss: str
+    iss: str = Field(max_length=MAX_ID_LENGTH)
     jwks: dict[str, Any] | None = None
     jwks_url: str | None = None
     #: the FHIR server base URLs this client may send as ``fhirServer`` (none given: any); the
@@ -65,17 +67,17 @@ def parse_clients(text: str) -> list[CdsClient]:
 
 @dataclass
 class JwtVerifier:
-    """Verifies hook JWTs for the configured clients. ``fetch_jwks(url)`` reads a JWKS document
-    (injected: the app passes an httpx call with a timeout)."""
+    """Verifies hook JWTs for the configured clients. ``once(iss, jti, exp)`` accepts a token's
+    ``jti`` the first time and raises :class:`CdsAuthError` for a replay (the app passes the
+    registry's :class:`~myoscope.cdshooks.replay.JtiLedger`); ``fetch_jwks(url)`` reads a JWKS
+    document (injected: the app passes an httpx call with a timeout)."""
 
     clients: list[CdsClient]
+    once: Callable[[str, str, float], None]
     fetch_jwks: Callable[[str], dict[str, Any]] | None = None
     jwks_ttl: float = 300.0
     leeway: float = 30.0
-    _seen: dict[tuple[str, str], float] = field(default_factory=dict)
     _jwks_cache: dict[str, tuple[float, dict[str, Any]]] = field(default_factory=dict)
-    _lock: threading.Lock = field(default_factory=threading.Lock)
-    _purged: float = 0.0
 
     def verify(self, authorization: str | None, audience: str) -> dict[str, Any]:
         """The verified claims of ``Authorization: Bearer <jwt>``.
@@ -113,22 +115,14 @@ class JwtVerifier:
             raise CdsAuthError(f"JWT audience is not this service ({audience})") from None
         except jwt.PyJWTError as exc:
             raise CdsAuthError(f"JWT refused: {exc}") from None
-        self._once(client.iss, str(claims["jti"]), float(claims["exp"]))
+        jti = str(claims["jti"])
+        if len(jti) > MAX_ID_LENGTH:
+            raise CdsAuthError(f"JWT jti longer than {MAX_ID_LENGTH} characters")
+        self.once(client.iss, jti, float(claims["exp"]))
         return claims
 
     def client(self, iss: str) -> CdsClient | None:
         return next((c for c in self.clients if c.iss == iss), None)
-
-    def _once(self, iss: str, jti: str, exp: float) -> None:
-        now = time.time()
-        with self._lock:
-            if now - self._purged > 1.0:  # forget expired ids at most once a second, not per call
-                self._purged = now
-                for k in [k for k, until in self._seen.items() if until + self.leeway < now]:
-                    del self._seen[k]
-            if (iss, jti) in self._seen:
-                raise CdsAuthError("JWT replayed (jti already used)")
-            self._seen[(iss, jti)] = exp
 
     def _key(self, client: CdsClient, kid: str | None, alg: str) -> Any:
         keys = [k for k in self._jwks(client).get("keys", []) if isinstance(k, dict)]

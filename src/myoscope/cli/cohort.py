@@ -38,7 +38,8 @@ def cohort(
         str | None, typer.Option("--definitions", "-d", help="Comma-separated definition ids (default: all).")
     ] = None,
     map: Annotated[
-        str | None, typer.Option("--map", help="Mapping file, or 'ukb' / 'nhanes' for the shipped ones.")
+        str | None, typer.Option("--map", help="Mapping file, 'ukb' / 'nhanes' for the shipped ones, or "
+                                 "redcap:DICT.csv (a REDCap data dictionary).")
     ] = None,
     id_column: Annotated[
         str | None, typer.Option("--id-column", help="Column that identifies a row.")
@@ -97,7 +98,9 @@ def cohort(
     bands = _bands(age_bands)
     ids = split_ids(definitions)
     extra = "ignore" if ignore_extra_columns else "error"
-    inputs = [input, map if map and Path(map).suffix else None]
+    from ..cohort.mapping import redcap_dictionary_path
+
+    inputs = [input, redcap_dictionary_path(map) or (map if map and Path(map).suffix else None)]
     check_output(out, inputs, "--output")
     if summary is not None:
         check_output(summary, [*inputs, out, rejects], "--summary")

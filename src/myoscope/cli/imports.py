@@ -40,7 +40,8 @@ def import_measures_cmd(
     mapping: Annotated[
         Path | None,
         typer.Option(
-            "--map", help="mapping, xlsx, redcap: the device map (YAML) naming columns and units."
+            "--map", help="mapping, xlsx, redcap: the device map (YAML) naming columns and units "
+            "(redcap: optional, the dictionary's field names and units are used without it)."
         ),
     ] = None,
     dictionary: Annotated[

@@ -364,7 +364,7 @@ def import_cmd(csv_file: Annotated[Path, typer.Argument(help="CSV or Excel: one 
                sheet: Annotated[str | None, typer.Option(
                    "--sheet", help="Excel: the sheet (default: the first).")] = None,
                dictionary: Annotated[Path | None, typer.Option(
-                   "--dictionary", help="REDCap: the data dictionary (CSV), with --map.")] = None,
+                   "--dictionary", help="REDCap: the data dictionary (CSV); --map is then optional.")] = None,
                organisation: Org = None, database: Database = None, user: User = None) -> None:
     """Import visits from a CSV or Excel file, or any tool's table through a device map (the same
     file twice adds nothing)."""

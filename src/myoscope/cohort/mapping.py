@@ -2,7 +2,8 @@
 own names) become the table columns of DESIGN §6, with their units and codes declared.
 
 A mapping is data (YAML); ``--map ukb`` and ``--map nhanes`` name the ones shipped in
-``cohort/mappings/``, each field documented with its release and source.
+``cohort/mappings/``, each field documented with its release and source; ``--map redcap:DICT.csv``
+builds one from a REDCap data dictionary (the import's reader, :mod:`myoscope.redcap`).
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ from ..errors import InputFileError
 from ..inputs import read_document
 
 SHIPPED = ("ukb", "nhanes")
+#: ``--map redcap:DICT.csv``: a mapping built from a REDCap data dictionary
+REDCAP_PREFIX = "redcap:"
 
 
 class _Strict(BaseModel):
@@ -85,17 +88,53 @@ def _shipped(name: str) -> Mapping:
 
 
 def load_mapping(spec: str | Path) -> Mapping:
-    """``ukb``, ``nhanes`` or the path of a mapping YAML file.
+    """``ukb``, ``nhanes``, ``redcap:DICT.csv`` (a REDCap data dictionary) or the path of a
+    mapping YAML file.
 
     :raises InputFileError: when the file cannot be read or is not a valid mapping.
     """
     if str(spec) in SHIPPED:
         return _shipped(str(spec))
+    if str(spec).startswith(REDCAP_PREFIX):
+        return from_redcap(str(spec)[len(REDCAP_PREFIX):])
     path = Path(spec)
     if not path.suffix and not path.exists():
         shipped = ", ".join(SHIPPED)
         raise InputFileError(f"unknown mapping {str(spec)!r} (shipped: {shipped}; or a .yaml file)")
     return _parse(read_document(path), str(path))  # the one input reader: no aliases, no duplicate keys
+
+
+def redcap_dictionary_path(spec: str | Path | None) -> Path | None:
+    """The dictionary file of a ``redcap:DICT.csv`` spec (None for any other spec)."""
+    text = str(spec) if spec is not None else ""
+    return Path(text[len(REDCAP_PREFIX):]) if text.startswith(REDCAP_PREFIX) else None
+
+
+def from_redcap(path: str | Path) -> Mapping:
+    """The mapping a REDCap data dictionary implies: each field named as a record field (or with a
+    unit suffix) read with the unit of its Field Note or Label, coded answers by their labels.
+    The same plan as ``import-measures --format redcap`` (:func:`myoscope.redcap.plan_fields`).
+
+    :raises InputFileError: naming every field that cannot be read honestly."""
+    from ..measures import load_catalog
+    from ..redcap import plan_fields, read_dictionary
+
+    if not str(path):
+        raise InputFileError("--map redcap: needs the data dictionary's path (redcap:DICT.csv)")
+    d = read_dictionary(path)
+    plan = plan_fields(d, load_catalog())
+    if plan.problems:
+        raise InputFileError(f"{path}: " + "; ".join(plan.problems))
+    if not plan.fields:
+        raise InputFileError(f"{path}: no field of the data dictionary is a record field (name fields "
+                             "as the catalog does, or write a mapping file)")
+    columns = {m: FieldMap.model_validate({
+        "from": p.column, "unit": p.unit, "codes": p.codes,
+        "doc": f"REDCap field {p.column}" + (f", unit from the {p.unit_from}" if p.unit else "")})
+        for m, p in plan.fields.items()}
+    return Mapping(name=f"REDCap data dictionary {Path(path).name}", source=str(Path(path).name),
+                   id=plan.record_id, columns=columns, not_mapped=plan.not_mapped,
+                   notes=["coded answers are read by their labels in the data dictionary"])
 
 
 def _parse(raw: Any, where: str) -> Mapping:
@@ -107,4 +146,5 @@ def _parse(raw: Any, where: str) -> Mapping:
         raise InputFileError("\n".join(lines)) from exc
 
 
-__all__ = ["SHIPPED", "FieldMap", "Mapping", "SurveyMap", "first_present", "load_mapping"]
+__all__ = ["REDCAP_PREFIX", "SHIPPED", "FieldMap", "Mapping", "SurveyMap", "first_present", "from_redcap",
+           "load_mapping", "redcap_dictionary_path"]

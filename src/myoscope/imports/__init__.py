@@ -10,12 +10,11 @@ exports with a data dictionary.
 
 from __future__ import annotations
 
-import csv
-import io
 from pathlib import Path
 
 from ..errors import InputFileError
-from ..inputs import decode, read_bytes
+from ..measures import load_catalog
+from ..redcap import Dictionary, plan_fields, read_dictionary
 from . import devicemap
 from .mapped import import_table
 from .result import ImportedRecord, MeasuresImport
@@ -116,7 +115,15 @@ def import_measures(
         from .totalseg import import_statistics
 
         import_statistics(path)
-    if fmt in ("mapping", "xlsx", "redcap"):
+    redcap_dict = None
+    if fmt == "redcap":
+        if dictionary is None:
+            raise InputFileError("--format redcap needs --dictionary DATA_DICTIONARY.csv")
+        redcap_dict = read_dictionary(dictionary)
+    if fmt == "redcap" and mapping is None:
+        assert redcap_dict is not None
+        dmap = redcap_device_map(redcap_dict)
+    elif fmt in ("mapping", "xlsx", "redcap"):
         if mapping is None:
             raise InputFileError(f"--format {fmt} needs --map FILE.yaml (a device map: docs/imports.md)")
         dmap = devicemap.load(mapping)
@@ -126,10 +133,8 @@ def import_measures(
             raise InputFileError(f"--map is for --format mapping, xlsx or redcap; {fmt} has its own map")
     table = read_table(path, delimiter=dmap.delimiter, sheet=sheet)
     choices = None
-    if fmt == "redcap":
-        if dictionary is None:
-            raise InputFileError("--format redcap needs --dictionary DATA_DICTIONARY.csv")
-        choices = redcap_choices(dictionary, dmap)
+    if redcap_dict is not None:
+        choices = redcap_choices(redcap_dict, dmap)
     return import_table(
         table, dmap, file=str(path), fmt=fmt, patient=patient, partial=partial, choices=choices
     )
@@ -145,41 +150,36 @@ def _find_mask(image: Path) -> Path:
     )
 
 
-#: REDCap data dictionary columns (as REDCap exports them)
-REDCAP_FIELD = "Variable / Field Name"
-REDCAP_CHOICES = "Choices, Calculations, OR Slider Labels"
-REDCAP_TYPE = "Field Type"
+def redcap_device_map(d: Dictionary) -> devicemap.DeviceMap:
+    """The device map a REDCap data dictionary implies (:func:`myoscope.redcap.plan_fields`: the
+    same plan as ``cohort --map redcap:DICT.csv``). :raises InputFileError: naming every field
+    that cannot be read honestly (no unit, units that disagree...)."""
+    plan = plan_fields(d, load_catalog())
+    if plan.problems:
+        raise InputFileError(f"{d.path}: " + "; ".join(plan.problems))
+    if not plan.fields:
+        raise InputFileError(f"{d.path}: no field of the data dictionary is a record field "
+                             "(name fields as the catalog does, or give --map)")
+    columns = {m: devicemap.ColumnSpec.model_validate(
+        {"from": p.column, **({"unit": p.unit, "doc": f"unit from the {p.unit_from}"} if p.unit else {})})
+        for m, p in plan.fields.items()}
+    return devicemap.DeviceMap(name=f"REDCap data dictionary {Path(d.path).name}", tool="redcap",
+                               id=plan.record_id, columns=columns, not_mapped=plan.not_mapped)
 
 
-def redcap_choices(path: str | Path, dmap: devicemap.DeviceMap) -> dict[str, dict[str, str]]:
-    """Coded answers of the mapped fields (code -> label), checking that every field the map reads
-    is in the dictionary. :raises InputFileError: naming every field the dictionary lacks."""
-    p = Path(path)
-    text = decode(read_bytes(p), str(p))
-    reader = csv.DictReader(io.StringIO(text, newline=""))
-    if not reader.fieldnames or REDCAP_FIELD not in reader.fieldnames:
-        raise InputFileError(f"{p}: not a REDCap data dictionary (no column {REDCAP_FIELD!r})")
-    fields: dict[str, dict[str, str]] = {}
-    for row in reader:
-        name = (row.get(REDCAP_FIELD) or "").strip()
-        choices: dict[str, str] = {}
-        if (row.get(REDCAP_TYPE) or "").strip() in ("radio", "dropdown", "yesno", "truefalse"):
-            for part in (row.get(REDCAP_CHOICES) or "").split("|"):
-                code, _, label = part.partition(",")
-                if code.strip():
-                    choices[code.strip()] = label.strip()
-        fields[name] = choices
+def redcap_choices(d: Dictionary, dmap: devicemap.DeviceMap) -> dict[str, dict[str, str]]:
+    """Coded answers of the dictionary's fields (code -> label), checking that every column the map
+    reads is one the export can hold. :raises InputFileError: naming every one it cannot."""
     used = [n for spec in dmap.columns.values() for n in spec.names()]
     if isinstance(dmap.id, str):
         used.append(dmap.id)
-    missing = [
-        n for n in used if n not in fields and n not in ("redcap_event_name", "redcap_repeat_instance")
-    ]
+    missing = [n for n in used if not d.has_column(n)]
     if missing:
         raise InputFileError(
-            f"{p}: the data dictionary has no field(s) {', '.join(missing)} that the map reads"
+            f"{d.path}: the data dictionary has no field(s) {', '.join(missing)} that the map reads"
         )
-    return {k: v for k, v in fields.items() if v}
+    return d.choices()
 
 
-__all__ = ["FORMATS", "ImportedRecord", "MeasuresImport", "detect", "import_measures", "redcap_choices"]
+__all__ = ["FORMATS", "ImportedRecord", "MeasuresImport", "detect", "import_measures", "redcap_choices",
+           "redcap_device_map"]

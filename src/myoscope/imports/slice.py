@@ -10,7 +10,7 @@ pixel, rows top to bottom), a NumPy ``.npy`` array or a NIfTI image (nibabel) of
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
 from pathlib import Path
@@ -23,6 +23,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from ..errors import InputFileError, KnowledgeError, MissingDependencyError
 from ..knowledge.loader import load_references
 from .result import ImportedRecord, MeasuresImport
+from .slice_level import DICOM_TEXTS, check_level
 
 FF = b"\x0c"
 #: a mask file larger than this is refused (a 512 x 512 slice is 256 KiB as a tag file)
@@ -77,11 +78,23 @@ def load_slice_knowledge() -> SliceKnowledge:
     return k
 
 
+#: the keywords of SliceOmatic's TAG header (help, Appendix D); any other key may be a site's
+#: own (``level:``) and is read for the slice level
+TAG_KEYWORDS = frozenset({
+    "X", "Y", "Z", "TYPE", "ORG_X", "ORG_Y", "ORG_Z", "DIM_X", "DIM_Y", "INC_X", "INC_Y", "EPAIS",
+    "DIR_H_X", "DIR_H_Y", "DIR_H_Z", "DIR_V_X", "DIR_V_Y", "DIR_V_Z", "UID", "CHKSUM",
+})
+#: the header entry holding the tag header's comments (never a keyword: keywords are letters)
+TAG_COMMENTS = "*"
+
+
 @dataclass
 class Slice:
     hu: np.ndarray
     spacing: tuple[float, float]  # mm between rows, between columns
     notes: list[str]
+    #: (where, text) of the DICOM elements that may name the level (slice_level.DICOM_TEXTS)
+    texts: list[tuple[str, str]] = field(default_factory=list)
 
 
 def read_dicom(path: str | Path) -> Slice:
@@ -123,11 +136,15 @@ def read_dicom(path: str | Path) -> Slice:
     if not (row_mm > 0 and col_mm > 0):
         raise InputFileError(f"{p}: PixelSpacing {row_mm}, {col_mm} is not positive")
     notes = [] if modality else [f"{p.name}: no Modality element; read as CT"]
-    return Slice(hu, (row_mm, col_mm), notes)
+    texts = [(f"DICOM {k}", str(ds.get(k))) for k in DICOM_TEXTS if ds.get(k) not in (None, "")]
+    return Slice(hu, (row_mm, col_mm), notes, texts)
 
 
 def read_tag(path: str | Path) -> tuple[np.ndarray | None, dict[str, str], bytes]:
-    """A SliceOmatic tag file: (labels or None when no x/y in the header, header, label bytes)."""
+    """A SliceOmatic tag file: (labels or None when no x/y in the header, header, label bytes).
+
+    The header maps upper-case keywords to values; its comments (after ``*``) are kept under
+    :data:`TAG_COMMENTS`, since a comment is where a person may have written the slice's level."""
     p = Path(path)
     data = _bytes(p)
     end = data.find(FF)
@@ -138,10 +155,15 @@ def read_tag(path: str | Path) -> tuple[np.ndarray | None, dict[str, str], bytes
     except UnicodeDecodeError:
         raise InputFileError(f"{p}: the tag header is not ASCII text") from None
     header: dict[str, str] = {}
+    comments = []
     for line in head.splitlines():
-        line = line.split("*", 1)[0]  # '*' starts a comment
+        line, star, comment = line.partition("*")  # '*' starts a comment
+        if star and comment.strip():
+            comments.append(comment.strip())
         for key, value in re.findall(r"([A-Za-z_]+)\s*:\s*([^\s,]+)", line):
             header[key.upper()] = value
+    if comments:
+        header[TAG_COMMENTS] = " | ".join(comments)
     pixels = data[end + 1 :]
     labels = None
     if "X" in header and "Y" in header:
@@ -196,6 +218,9 @@ def read_mask(path: str | Path, shape: tuple[int, int]) -> tuple[np.ndarray, lis
         # NIfTI stores x (columns) first; a DICOM slice is rows first
         labels = np.squeeze(arr).T if np.squeeze(arr).ndim == 2 else np.squeeze(arr)
         notes.append(f"{p.name}: NIfTI mask transposed to the DICOM row/column order")
+        descrip = _nifti_descrip(img)
+        if descrip:
+            header["DESCRIP"] = descrip
     else:
         raise InputFileError(f"{p}: unknown mask type (expected .tag, .npy, .nii or .nii.gz)")
     if labels.ndim != 2 or tuple(labels.shape) != tuple(shape):
@@ -207,6 +232,29 @@ def read_mask(path: str | Path, shape: tuple[int, int]) -> tuple[np.ndarray, lis
             raise InputFileError(f"{p}: mask values must be whole-number labels")
         labels = labels.astype(np.int64)
     return labels, notes, header
+
+
+def _nifti_descrip(img: Any) -> str:
+    """The NIfTI header's free-text ``descrip`` (empty when absent or unreadable)."""
+    try:
+        raw = img.header["descrip"]
+        text = raw.item() if hasattr(raw, "item") else raw
+        return (text.decode("ascii", "replace") if isinstance(text, bytes) else str(text)).strip("\x00 ")
+    except (KeyError, AttributeError, ValueError):
+        return ""
+
+
+def mask_texts(header: dict[str, str]) -> list[tuple[str, str]]:
+    """The mask header's texts that may name the level: comments and keys not in the TAG format."""
+    out = []
+    for key, value in header.items():
+        if key == TAG_COMMENTS:
+            out.append(("mask header comment", value))
+        elif key == "DESCRIP":
+            out.append(("mask NIfTI descrip", value))
+        elif key not in TAG_KEYWORDS:
+            out.append((f"mask header {key.lower()}:", value))
+    return out
 
 
 def _bytes(p: Path, check_only: bool = False) -> bytes:
@@ -256,6 +304,7 @@ def import_slice(image: str | Path, mask: str | Path, *, patient: str | None = N
     sl = read_dicom(image)
     labels, notes, header = read_mask(mask, sl.hu.shape)
     notes = sl.notes + notes
+    level = check_level(sl.texts + mask_texts(header))  # before any arithmetic: a wrong level stops here
     if "INC_X" in header and "INC_Y" in header:
         try:
             inc = (float(header["INC_Y"]), float(header["INC_X"]))
@@ -289,7 +338,7 @@ def import_slice(image: str | Path, mask: str | Path, *, patient: str | None = N
     entry = {
         "tool": "myoscope-slice",
         "file": Path(image).name,
-        "level": "L3",
+        "level": level.provenance_level,
         "method": method,
         "note": f"mask {Path(mask).name}",
     }
@@ -302,9 +351,9 @@ def import_slice(image: str | Path, mask: str | Path, *, patient: str | None = N
     notes.append(
         f"slice: muscle = pixels labelled {k.labels.muscle} within {w.low:g} to {w.high:g} HU "
         f"(knowledge ct_slice.yaml, {w.source.ref}); {m.excluded_pixels} muscle-labelled pixels "
-        f"outside the window were left out. The slice is taken to be at L3: myoscope does not "
-        f"check the level."
+        f"outside the window were left out."
     )
+    notes.append(level.note)
     return MeasuresImport(
         file=str(image), format="slice", tool="myoscope-slice", records=[rec], notes=notes
     )
@@ -315,6 +364,7 @@ __all__ = [
     "SliceKnowledge",
     "import_slice",
     "load_slice_knowledge",
+    "mask_texts",
     "measure_muscle",
     "read_dicom",
     "read_mask",

@@ -214,13 +214,15 @@ def source_rows(path: str | Path, *, mapping: str | Path | None = None, sheet: s
     """The visits of a file: the visits CSV (or an Excel sheet with the same columns), or any table
     read through a device map (``mapping``: a shipped format name such as ``inbody``, or a map
     file; docs/imports.md), whose id column names the patient and whose values keep their
-    provenance. :raises InputFileError: :raises MeasuresImportError: (every bad cell)"""
+    provenance. A REDCap export with its ``dictionary`` needs no map: the dictionary's field names
+    and units say what each column is (docs/imports.md). :raises InputFileError: :raises
+    MeasuresImportError: (every bad cell)"""
     suffix = Path(path).suffix.lower()
-    if mapping is None and suffix not in (".xlsx", ".xlsm"):
-        if sheet is not None or dictionary is not None:
-            raise InputFileError(f"{path}: --sheet is for Excel files, --dictionary for REDCap (with --map)")
+    if mapping is None and dictionary is None and suffix not in (".xlsx", ".xlsm"):
+        if sheet is not None:
+            raise InputFileError(f"{path}: --sheet is for Excel files")
         return [SourceRow(f"line {i + 2}", i + 2, dict(r)) for i, r in enumerate(read_rows(path))]
-    if mapping is None:
+    if mapping is None and dictionary is None:
         from ..imports.table import read_xlsx
 
         table = read_xlsx(path, sheet)

@@ -266,3 +266,19 @@ class CdsFeedback(Base):
     outcome_timestamp: Mapped[str] = mapped_column(String(40))
     client: Mapped[str] = mapped_column(String(200))
     received_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class CdsJti(Base):
+    """A CDS Hooks client JWT seen once: its issuer, its ``jti`` and its ``exp``.
+
+    The primary key (iss, jti) is the replay check: a second INSERT of the same pair fails in the
+    database, so every web worker and process sharing the registry refuses a replayed token,
+    atomically (:mod:`myoscope.cdshooks.replay`). ``exp`` is the token's own claim (seconds since
+    the epoch); rows past it (and the leeway) are purged. Holds no patient data. Migration 0008."""
+
+    __tablename__ = "cds_jti"
+    __table_args__ = (Index("ix_cds_jti_exp", "exp"),)
+
+    iss: Mapped[str] = mapped_column(String(255), primary_key=True)
+    jti: Mapped[str] = mapped_column(String(255), primary_key=True)
+    exp: Mapped[int] = mapped_column(BigInteger)

@@ -15,13 +15,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
+from .. import provenance
 from ..errors import (
     ConfirmationRequiredError,
     PatientExistsError,
@@ -32,6 +33,7 @@ from ..errors import (
     VisitNotFoundError,
 )
 from ..measures import load_catalog
+from ..provenance import FIELD as PROVENANCE
 from ..record import parse_record, read_records
 from . import audit, upsert
 from .assessing import METHOD_FIELD, current_measurements, load_visits, reassess, visit_data
@@ -44,7 +46,7 @@ from .changes import (
     verdicts_in_population,
 )
 from .limits import limit_problems
-from .models import Assessment, Measurement, Organisation, Patient, Visit
+from .models import Assessment, Measurement, Organisation, Patient, Visit, utcnow
 from .storing import (
     VISIT_FIELDS,
     Identity,
@@ -277,8 +279,16 @@ def correct_measurement(session: Session, *, visit_id: int, measure_id: str, val
                                                          "method of")])
     data = visit_data(patient, visit, current, [])
     data[measure_id] = value
+    now = utcnow()
+    old_block = data.get(PROVENANCE)
+    new_block = provenance.corrected(old_block, measure_id, value, by=actor,
+                                     at=now.isoformat(timespec="seconds"))
+    data.pop(PROVENANCE, None)
+    if new_block is not None:
+        data[PROVENANCE] = new_block
     record = parse_record(data, source=f"visit {visit_id} correction")
     new = Measurement(visit_id=visit.id, measure_id=target, source="correction", entered_by=actor,
+                      entered_at=now,
                       version=(old.version + 1) if old else 1, supersedes_id=old.id if old else None,
                       reason=reason, method=record.values.get(METHOD_FIELD[target]) if target in METHOD_FIELD
                       else None)
@@ -297,9 +307,32 @@ def correct_measurement(session: Session, *, visit_id: int, measure_id: str, val
     audit.record(session, actor=actor, action="update" if old else "create", entity="measurement",
                  entity_id=new.id, patient_id=patient.id, visit_id=visit.id, measure=measure_id,
                  **changed, version=new.version, reason=reason)
+    if measure_id != PROVENANCE and new_block != old_block:
+        _version_provenance(session, patient=patient, visit=visit, old=current[PROVENANCE], block=new_block,
+                            measure_id=measure_id, reason=reason, actor=actor, now=now)
     session.expire(visit, ["measurements"])
     reassess(session, patient=patient, from_visit=visit, actor=actor, reason="measurement corrected")
     return new
+
+
+def _version_provenance(session: Session, *, patient: Patient, visit: Visit, old: Measurement,
+                        block: dict[str, Any] | None, measure_id: str, reason: str, actor: str,
+                        now: datetime) -> None:
+    """A new version of the visit's provenance after a hand correction of ``measure_id``.
+
+    The block's earlier version stays (superseded, like any corrected value) and the audit row
+    names the replaced entry, so the file, row and level the value was first read from remain
+    on record while the current provenance says who corrected it and when."""
+    row = Measurement(visit_id=visit.id, measure_id=PROVENANCE, source="correction", entered_by=actor,
+                      entered_at=now, version=old.version + 1, supersedes_id=old.id, reason=reason,
+                      value_json=block)
+    session.add(row)
+    session.flush()
+    before = old.value if isinstance(old.value, dict) else {}
+    audit.record(session, actor=actor, action="update", entity="measurement", entity_id=row.id,
+                 patient_id=patient.id, visit_id=visit.id, measure=PROVENANCE, of=measure_id,
+                 old=before.get(measure_id), new=(block or {}).get(measure_id), version=row.version,
+                 reason=reason)
 
 
 # --- reading a patient ---------------------------------------------------------------------------

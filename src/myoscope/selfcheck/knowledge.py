@@ -139,7 +139,7 @@ class GuideFile(Strict):
 
 #: the record fields (beyond the work-up's history) that the self-check may fill
 RECORD_FIELDS = (
-    "age", "sex", "weight", "weight_before", "calf_circumference", "chair_stand_time", "gait_time",
+    "age", "sex", "weight", "height", "weight_before", "calf_circumference", "chair_stand_time", "gait_time",
 )
 
 

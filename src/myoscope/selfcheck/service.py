@@ -133,6 +133,8 @@ def record_from(answers: Answers) -> dict[str, Any]:
         rec["sex"] = got("sex")
     if got("weight"):
         rec["weight"] = f"{got('weight')} {got('unit.weight') or cat.unit_of('weight')}"
+    if got("height"):
+        rec["height"] = f"{got('height')} {cat.unit_of('height')}"
     if got("weight_before"):
         months = got(MONTHS)
         entry = {"months_ago": int(months) if months.isdigit() else months,

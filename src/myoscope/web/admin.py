@@ -16,6 +16,7 @@ from ..errors import Problem
 from ..registry.models import AuditEvent, Organisation, Patient, User, WebSession
 from .accounts import ROLES, AccountError, AccountInputError
 from .errors import NotFound
+from .i18n import N_
 from .patients import Where
 
 AUDIT_PAGE = 50
@@ -81,13 +82,13 @@ def change_user(
     """
     org = where.who.organisation_id
     if org is None:
-        raise NotFound("there is no such user in your organisation")
+        raise NotFound(N_("there is no such user in your organisation"))
     # the organisation's row lock serialises concurrent admin changes (PostgreSQL), so two
     # admins demoting each other at once cannot both pass the last-admin check
     session.scalar(select(Organisation.id).where(Organisation.id == org).with_for_update())
     user = session.scalar(select(User).where(User.id == user_id, User.organisation_id == org))
     if user is None:
-        raise NotFound("there is no such user in your organisation")
+        raise NotFound(N_("there is no such user in your organisation"))
     problems = []
     if role is not None and role not in ROLES:
         problems.append(Problem("role", f"{role!r} is not one of {', '.join(ROLES)}"))

@@ -8,6 +8,7 @@ page that shows no internals.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import tempfile
 import uuid
@@ -31,6 +32,7 @@ from ..registry import db as registry_db
 from .accounts import Passwords
 from .cohort_jobs import CohortJobNotFound
 from .errors import NotSignedIn, WebError
+from .i18n import N_, choose, gettext_for
 from .page_cache import PageCache
 from .settings import WebSettings
 
@@ -50,8 +52,8 @@ SECURITY_HEADERS = {
 }
 UNSAFE = ("POST", "PUT", "PATCH", "DELETE")
 API_PATH = "/api/"
-#: machine faces that no cookie authenticates (CDS Hooks: a signed JWT; FHIR $assess: stateless),
-#: so a cross-site request cannot ride a session there; an EHR in a browser may call them
+#: machine faces that no cookie authenticates (CDS Hooks: a signed JWT; FHIR $assess: an API
+#: bearer token), so a cross-site request cannot ride a session there; an EHR in a browser may call them
 NO_COOKIE_PATHS = ("/cds-services", "/fhir/")
 
 
@@ -76,10 +78,8 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
     app.state.sessions = registry_db.session_factory(engine)
     app.state.passwords = Passwords(settings)
     app.state.templates = templates()
-    app.state.chart_cache = {}
     app.state.page_cache = PageCache(settings.page_cache_size)
-    app.state.work_dir = Path(settings.work_dir or Path(tempfile.gettempdir()) / "myoscope-web")
-    app.state.work_dir.mkdir(parents=True, exist_ok=True)
+    app.state.work_dir = _work_dir(settings, engine.url.render_as_string(hide_password=True))
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     from ..api.app import PREFIX, create_api
 
@@ -94,6 +94,16 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
     _middleware(app)
     _error_pages(app)
     return app
+
+
+def _work_dir(settings: WebSettings, database: str) -> Path:
+    """Cohort jobs' folder: one per database under the configured (or temporary) folder. A job is
+    found by its folder and owned by a user id, and user ids are per database, so two apps on two
+    databases sharing the folder (the default one in the temp dir) must not see each other's jobs."""
+    digest = hashlib.sha256(database.encode("utf-8")).hexdigest()[:16]
+    folder = Path(settings.work_dir or Path(tempfile.gettempdir()) / "myoscope-web") / f"db-{digest}"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
 
 
 def templates() -> Jinja2Templates:
@@ -184,12 +194,23 @@ def _middleware(app: FastAPI) -> None:
     app.add_middleware(SecurityMiddleware)
 
 
-def error_page(request: Request, status: int, title: str, message: str) -> HTMLResponse:
+#: the paths of the public pages (no sign-in; docs/self-check.md)
+PUBLIC_PATHS = ("/check", "/learn")
+
+
+def error_page(request: Request, status: int, title: str, message: str, **values: str) -> HTMLResponse:
+    """The shared error page, in the language the browser asks for: the title and a fixed message
+    are catalogue messages (marked with ``N_``); ``values`` fill a message's named placeholders.
+    Under the public paths the page is a public one: the public navigation, and a way back to the
+    self-check rather than to the sign-in page."""
     t: Jinja2Templates = request.app.state.templates
+    lang = choose(request.headers.get("accept-language"))
+    public = request.url.path.startswith(PUBLIC_PATHS)
     return t.TemplateResponse(
         request,
         "errors/error.html",
-        {"status": status, "title": title, "message": message, "user": getattr(request.state, "user", None)},
+        {"status": status, "title": title, "message": message, "values": values, "lang": lang,
+         "public": public, "_": gettext_for(lang), "user": getattr(request.state, "user", None)},
         status_code=status,
     )
 
@@ -200,7 +221,7 @@ def _error_pages(app: FastAPI) -> None:
         if request.method == "GET":
             target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
             return RedirectResponse(f"/login?next={quote(target)}", status_code=303)
-        return error_page(request, 401, exc.title, "your session has ended; sign in again")
+        return error_page(request, 401, exc.title, N_("your session has ended; sign in again"))
 
     @app.exception_handler(WebError)
     async def _web(request: Request, exc: WebError) -> Response:
@@ -210,22 +231,23 @@ def _error_pages(app: FastAPI) -> None:
     @app.exception_handler(PatientNotFoundError)
     @app.exception_handler(VisitNotFoundError)
     async def _missing(request: Request, exc: Exception) -> Response:
-        return error_page(request, 404, "Not found", "there is no such patient or visit in your organisation")
+        return error_page(request, 404, N_("Not found"),
+                          N_("there is no such patient or visit in your organisation"))
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> Response:
         missing = exc.status_code in (404, 405)
         code = "not_found" if exc.status_code == 404 else "http_error"
         text = "no such endpoint" if missing else str(exc.detail)
-        machine = _machine_error(request, exc.status_code, code, text)
+        machine = _machine_error(request, exc.status_code, code, text, dict(exc.headers or {}))
         if machine is not None:
             return machine
-        titles = {404: "Not found", 405: "Method not allowed"}
+        titles = {404: N_("Not found"), 405: N_("Method not allowed")}
         return error_page(
             request,
             exc.status_code,
-            titles.get(exc.status_code, "Error"),
-            "there is no such page" if exc.status_code == 404 else str(exc.detail),
+            titles.get(exc.status_code, N_("Error")),
+            N_("there is no such page") if exc.status_code == 404 else str(exc.detail),
         )
 
     @app.exception_handler(RequestValidationError)
@@ -235,7 +257,7 @@ def _error_pages(app: FastAPI) -> None:
             for e in exc.errors()
         ]
         machine = _machine_error(request, 400, "invalid_request", "; ".join(problems))
-        return machine or error_page(request, 400, "Bad request", "; ".join(problems))
+        return machine or error_page(request, 400, N_("Bad request"), "; ".join(problems))
 
     @app.exception_handler(Exception)
     async def _crash(request: Request, exc: Exception) -> Response:
@@ -249,21 +271,26 @@ def crash_page(request: Request) -> Response:
     page, or a machine face's own error body)."""
     request_id = getattr(request.state, "request_id", "?")
     log.exception("unexpected error in %s %s (request %s)", request.method, request.url.path, request_id)
-    message = f"the error was logged (request {request_id})"
-    machine = _machine_error(request, 500, "internal_error", message)
-    return machine or error_page(request, 500, "Something went wrong", message)
+    message = N_("the error was logged (request {request_id})")
+    machine = _machine_error(request, 500, "internal_error", message.format(request_id=request_id))
+    return machine or error_page(request, 500, N_("Something went wrong"), message, request_id=request_id)
 
 
-def _machine_error(request: Request, status: int, code: str, message: str) -> Response | None:
+def _machine_error(request: Request, status: int, code: str, message: str,
+                   headers: dict[str, str] | None = None) -> Response | None:
     """The error body of a machine face: an OperationOutcome under /fhir/, the JSON envelope under
-    /cds-services (a CDS client gets a JSON 500, never an HTML page or an empty 200); None elsewhere."""
+    /cds-services (a CDS client gets a JSON 500, never an HTML page or an empty 200); None elsewhere.
+    ``headers`` are the exception's (a 401's ``WWW-Authenticate`` challenge)."""
     path = request.url.path
     if path.startswith("/fhir/"):
         from ..fhir.outcome import outcome_response
 
-        return outcome_response(status, message)
-    if path.startswith("/cds-services"):
+        response: Response = outcome_response(status, message)
+    elif path.startswith("/cds-services"):
         from ..api.envelope import error_response
 
-        return error_response(status, code, message)
-    return None
+        response = error_response(status, code, message)
+    else:
+        return None
+    response.headers.update(headers or {})
+    return response

@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from .. import provenance
 from ..errors import Problem, RecordValidationError, VisitNotFoundError
 from ..record import parse_record
 from ..registry import repo
@@ -66,6 +67,10 @@ def changes_of(
     for m in shown:
         if proposed.get(m) is None:
             after.pop(m, None)
+            # a retracted imported value takes its provenance with it (as the registry does)
+            block = provenance.corrected(after.pop(provenance.FIELD, None), m, None, by="", at="")
+            if block is not None:
+                after[provenance.FIELD] = block
         else:
             after[m] = proposed[m]
     old, new = parse_record(before).values, parse_record(after, source=f"visit {visit.id} correction").values

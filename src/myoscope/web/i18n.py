@@ -26,6 +26,12 @@ LOCALE_DIR = Path(__file__).parent / "locale"
 DEFAULT = "en"
 
 
+def N_(message: str) -> str:
+    """Mark a message for extraction without translating it here: the page that shows it
+    translates it (the error page translates every title and fixed message it is given)."""
+    return message
+
+
 def available() -> list[str]:
     """The languages with a catalogue (``en`` first)."""
     found = sorted(p.parent.parent.name for p in LOCALE_DIR.glob("*/LC_MESSAGES/messages.po"))
@@ -85,8 +91,16 @@ def _walk(node: Any, key: str | None, patient_only: bool) -> Iterator[str]:
         yield node.strip()
 
 
-def knowledge_texts(text: str, patient_only: bool) -> list[str]:
-    return list(dict.fromkeys(t for t in _walk(load_yaml(text), None, patient_only) if t))
+def knowledge_texts(text: str, patient_only: bool, red_flag_text: bool = False) -> list[str]:
+    """The plain-language texts of one knowledge file; with ``red_flag_text`` also each red
+    flag's clinician wording (``red_flags.<id>.text``), which the get-help page shows a person
+    under "What to say to the doctor"."""
+    data = load_yaml(text)
+    found = list(_walk(data, None, patient_only))
+    if red_flag_text and isinstance(data, dict):
+        found += [str(f["text"]).strip() for f in (data.get("red_flags") or {}).values()
+                  if isinstance(f, dict) and f.get("text")]
+    return list(dict.fromkeys(t for t in found if t))
 
 
 def extract_knowledge(
@@ -94,5 +108,6 @@ def extract_knowledge(
 ) -> Iterator[tuple[int, str, str, list[str]]]:
     """Babel extractor for the knowledge YAML files: every plain-language text is a message."""
     patient_only = str(options.get("patient_only", "")).lower() == "true"
-    for text in knowledge_texts(fileobj.read().decode("utf-8"), patient_only):
+    red_flag_text = str(options.get("red_flag_text", "")).lower() == "true"
+    for text in knowledge_texts(fileobj.read().decode("utf-8"), patient_only, red_flag_text):
         yield 0, "_", text, []

@@ -47,7 +47,8 @@ class Where:
     who: SignedIn
     address: str | None
     request_id: str
-    #: the face the request came through: ``web`` (pages) or ``api`` (the HTTP API, a token)
+    #: the face the request came through: ``web`` (pages), ``api`` (the HTTP API, a token) or
+    #: ``fhir`` (``/fhir/$assess``, the same token)
     via: str = "web"
 
     def audit(

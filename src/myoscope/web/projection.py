@@ -6,18 +6,18 @@ with a fixed seed, so the same page shows the same band every time.
 
 from __future__ import annotations
 
+import json
 from datetime import date
 from functools import cache
 from importlib import resources
 from typing import Any
 
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ..errors import MyoscopeError
+from ..knowledge import load_knowledge
 from ..record import parse_record
 from ..registry.assessing import current_measurements, load_visits, visit_data
-from ..registry.models import Assessment, Visit
 from ..simulate import simulate
 from ..simulate.projection import Projection
 from ..yamlio import load_yaml
@@ -25,7 +25,6 @@ from .patients import Where, scoped_patient
 
 DRAWS = 200  # enough for a stable 5-95% band on a page; the CLI's default is 1000
 CHART_POINTS = 150  # points per line drawn (the SVG renderer's cost grows with them)
-CACHE_SIZE = 64  # projection charts kept per app (a chart takes seconds to render)
 DEFAULT_SCENARIO = "ageing_central"
 
 
@@ -74,16 +73,13 @@ def audit_projection(session: Session, where: Where, patient_id: int, scenario: 
     )
 
 
-def cache_key(session: Session, patient_id: int, scenario: str) -> tuple[object, ...]:
-    """What a projection chart depends on: the patient's newest stored assessment and the scenario."""
-    newest = session.scalar(select(func.max(Assessment.id)).join(Visit).where(Visit.patient_id == patient_id))
-    return (patient_id, newest, scenario)
-
-
-def remember(cache: dict[tuple[object, ...], str], key: tuple[object, ...], svg: str) -> None:
-    if len(cache) >= CACHE_SIZE:
-        cache.pop(next(iter(cache)))
-    cache[key] = svg
+def chart_key(data: dict[str, Any], patient_id: int, scenario: str) -> tuple[object, ...]:
+    """Everything a projection chart is a function of: the record it projects (the latest visit
+    with its weight history, as stored now), the patient it names, the scenario and the knowledge
+    version. Content-addressed, so a new visit, a correction, a re-assessment or another
+    database's patient of the same id is another entry, and nothing needs invalidating."""
+    record = json.dumps(data, sort_keys=True, default=str)
+    return ("projection", patient_id, scenario, record, load_knowledge().version)
 
 
 def project(data: dict[str, Any], patient_id: int, scenario: str) -> Projection:

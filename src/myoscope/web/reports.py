@@ -4,7 +4,7 @@ app's download buttons and the API's ``GET /patients/{id}/report``.
 The latest visit's record is read scoped to the user's organisation (a foreign id is not found)
 and the read is audited (entity ``report``) and committed before the seconds of rendering, so no
 database lock is held while WeasyPrint works. The clinician report adds the registry timeline and
-the patient page's default projection (from the app's chart cache when it is there).
+the patient page's default projection (from the app's page cache when it is there).
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from ..report.document import Charts
 from ..report.service import ReportFile, check_request, record_report, report_file
 from ..report.svg import svg_of
 from . import projection as proj
+from .page_cache import PageCache
 from .patients import Where
 from .timeline import timeline
 
@@ -34,7 +35,7 @@ def stored_report(
     fmt: str,
     *,
     page_size: str = "A4",
-    chart_cache: dict[tuple[object, ...], str] | None = None,
+    page_cache: PageCache | None = None,
 ) -> ReportFile:
     """The report of the patient's latest visit; raises ``PatientNotFoundError`` for an id outside
     the user's organisation and :class:`NothingToReportError` for a patient with no visit."""
@@ -52,31 +53,31 @@ def stored_report(
         if t.values:
             charts.add(TIMELINE_CAPTION, svg_of(chart_of(t, height=REPORT_PANEL_HEIGHT),
                                                 f"Measurements of {t.pseudonym}", "Timeline"))
-    key = proj.cache_key(session, patient_id, proj.DEFAULT_SCENARIO)
     where.audit(session, action="read", entity="report", entity_id=patient_id, patient_id=patient_id,
                 audience=audience, format=fmt)
     session.commit()  # read and audited: render without holding the database
     if audience == "clinician":
-        charts.add(*_projection_figure(data, patient_id, key, chart_cache))
+        charts.add(*_projection_figure(data, patient_id, page_cache))
     rec = parse_record(data, source=f"patient {patient_id}")
     body = record_report(rec, audience, fmt, assessor=where.who.username, page_size=page_size, charts=charts,
                          projection=False)
     return report_file(body, audience, fmt, str(patient_id))
 
 
-def _projection_figure(data: dict[str, Any], patient_id: int, key: tuple[object, ...],
-                       cache: dict[tuple[object, ...], str] | None) -> tuple[str, str | None]:
-    """The patient page's default projection (the shared chart cache: seconds to render once)."""
+def _projection_figure(data: dict[str, Any], patient_id: int,
+                       cache: PageCache | None) -> tuple[str, str | None]:
+    """The patient page's default projection (the app's page cache: seconds to render once)."""
     name = proj.scenarios()[proj.DEFAULT_SCENARIO]["name"]
     caption = (f"Projection under the scenario '{name}': median and 5–95% band, the definitions' cut-offs "
                "(dashed red), intervention and bed-rest periods shaded.")
-    svg = cache.get(key) if cache is not None else None
-    if svg is None:
-        try:
-            svg = svg_of(proj.project(dict(data), patient_id, proj.DEFAULT_SCENARIO).chart(
-                max_points=proj.CHART_POINTS), f"Projection: {name}", caption)
-        except (proj.NoProjectionError, SimulationError, ProblemsError, ValueError) as exc:
-            return f"No projection: {exc}", None
-        if cache is not None:
-            proj.remember(cache, key, svg)
+
+    def make() -> str:
+        return svg_of(proj.project(dict(data), patient_id, proj.DEFAULT_SCENARIO).chart(
+            max_points=proj.CHART_POINTS), f"Projection: {name}", caption)
+
+    try:
+        svg = make() if cache is None else cache.get_or_make(
+            proj.chart_key(data, patient_id, proj.DEFAULT_SCENARIO), make)
+    except (proj.NoProjectionError, SimulationError, ProblemsError, ValueError) as exc:
+        return f"No projection: {exc}", None
     return caption, svg

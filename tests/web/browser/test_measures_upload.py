@@ -57,3 +57,54 @@ def test_bad_file_names_every_row(page: Page, screens: Path, tmp_path: Path) -> 
     text = box.inner_text()
     assert "row 2, muscle_area: 5000 cm2 is implausible" in text and "row 3, muscle_ra: 500 HU is implausible" in text
     shot(page, screens, "18-04-upload-problems")
+
+
+def test_correcting_an_imported_value_says_corrected_by_hand(page: Page, screens: Path, tmp_path: Path) -> None:
+    f = tmp_path / "muscle_adipose_tissue_metrics.csv"
+    f.write_text(C2C, "utf-8")
+    _new_visit(page)
+    page.set_input_files("[data-testid=upload-file]", str(f))
+    page.click("[data-testid=upload-read]")
+    page.fill("#f-date", "2020-01-15")  # a date of its own: the other tests save visits today
+    page.click("[data-testid=save-visit]")
+    page.wait_for_url(re.compile(r"/patients/\d+\?added=\d+"))
+    row = page.locator("tr", has=page.locator("[data-testid=visit-sources]"), has_text="2020").first
+    row.locator("[data-testid=correct-visit]").click()
+    page.locator("details summary").first.click()
+    page.fill("#f-l3_muscle_area", "101.5")
+    page.fill("#f-reason", "muscle re-segmented by hand")
+    page.click("[data-testid=save-visit]")
+    page.wait_for_url(re.compile(r"/patients/\d+\?corrected=\d+"))
+    row = page.locator("tr", has=page.locator("[data-testid=visit-sources]"), has_text="2020").first
+    text = row.locator("[data-testid=visit-sources]").inner_text()
+    assert "l3_muscle_area corrected by hand by demo at" in text
+    assert "l3_muscle_attenuation from comp2comp (muscle_adipose_tissue_metrics.csv, row 3" in text
+    row.scroll_into_view_if_needed()
+    page.screenshot(path=str(screens / "18-05-corrected-by-hand.png"))
+
+
+def test_slice_whose_level_is_not_named_is_read_as_not_verified(page: Page, screens: Path,
+                                                               tmp_path: Path) -> None:
+    import pytest
+
+    pytest.importorskip("pydicom")
+    from ...imports.helpers import disc_slice, write_dicom, write_tag
+
+    stored, labels = disc_slice()
+    img = write_dicom(tmp_path / "slice.dcm", stored, description="Abdomen 5.0 B30f")
+    tag = write_tag(tmp_path / "slice.dcm.tag", labels)
+    _new_visit(page)
+    page.set_input_files("[data-testid=upload-file]", str(img))
+    page.set_input_files("[data-testid=upload-mask]", str(tag))
+    page.click("[data-testid=upload-read]")
+    box = page.locator("[data-testid=import-sources]")
+    assert "level L3 (not verified)" in box.inner_text()
+    assert "slice level not verified" in page.content()
+    shot(page, screens, "18-06-slice-level-not-verified")
+    l4 = write_dicom(tmp_path / "l4.dcm", stored, description="AX L4")
+    page.set_input_files("[data-testid=upload-file]", str(l4))
+    page.set_input_files("[data-testid=upload-mask]", str(tag))
+    page.click("[data-testid=upload-read]")
+    problems = page.locator("[data-testid=upload-problems]")
+    assert "names L4, not L3" in problems.inner_text()
+    shot(page, screens, "18-07-slice-at-l4-refused")

@@ -34,8 +34,11 @@ MATRIX: dict[tuple[str, str], dict[str, int]] = {
 }
 PUBLIC = {("GET", "/"), ("GET", "/login"), ("POST", "/login"), ("POST", "/logout"), ("POST", "/patients"),
           ("POST", "/assess"),
-          # the stateless FHIR face reads no registry data and needs no session (tests/fhir/test_fhir_web.py)
-          ("GET", "/fhir/metadata"), ("POST", "/fhir/$assess")}
+          # the FHIR CapabilityStatement: no patient data (tests/fhir/test_fhir_web.py)
+          ("GET", "/fhir/metadata")}
+#: machine routes behind the JSON API's bearer token, never the session (tests/fhir/test_fhir_web.py
+#: holds their token × role matrix): a signed-in browser without a token gets 401
+TOKEN = {("POST", "/fhir/$assess")}
 #: the public self-check and guide: open without sign-in, no patient data (test_public.py)
 ANONYMOUS = {("GET", "/check"), ("POST", "/check/story"), ("POST", "/check/signs"), ("POST", "/check/questions"),
              ("POST", "/check/result"), ("POST", "/check/summary"),
@@ -49,7 +52,7 @@ def test_every_route_is_in_the_matrix(world: World) -> None:
     routes = {(m, r.path) for router in ROUTERS for r in router.routes
               for m in (getattr(r, "methods", None) or ()) if m != "HEAD"}
     assert routes
-    assert routes == set(MATRIX) | PUBLIC | ANONYMOUS
+    assert routes == set(MATRIX) | PUBLIC | ANONYMOUS | TOKEN
 
 
 def test_the_public_pages_need_no_sign_in_and_their_forms_need_their_token(client: TestClient) -> None:
@@ -59,6 +62,14 @@ def test_the_public_pages_need_no_sign_in_and_their_forms_need_their_token(clien
             assert client.get(path, follow_redirects=False).status_code == 200, path
         else:  # no check token: refused, whoever asks
             assert client.post(path, data={"csrf_token": "x"}, follow_redirects=False).status_code == 400, path
+
+
+@pytest.mark.parametrize("role", sorted(USERS))
+def test_a_session_is_not_a_token(client: TestClient, role: str) -> None:
+    login(client, USERS[role])
+    for method, path in sorted(TOKEN):
+        r = client.request(method, path, content=b"{}", headers={"Content-Type": "application/fhir+json"})
+        assert r.status_code == 401 and r.headers["www-authenticate"].startswith("Bearer"), (role, path)
 
 
 @pytest.mark.parametrize("role", sorted(USERS))

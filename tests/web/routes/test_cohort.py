@@ -63,6 +63,26 @@ def test_upload_classify_download(tmp_path: Path) -> None:
         assert c.get(job).status_code == 200
 
 
+def test_two_databases_sharing_a_work_folder_do_not_see_each_others_jobs(tmp_path: Path) -> None:
+    """User ids are per database: rita is user 3 in both worlds, and must not find the other's job."""
+    work = str(tmp_path / "work")
+    one = build_world(tmp_path / "one.sqlite", work_dir=work)
+    two = build_world(tmp_path / "two.sqlite", work_dir=work)
+    assert one.app.state.work_dir != two.app.state.work_dir
+    with TestClient(one.app) as c:
+        login(c, "rita")
+        token = csrf_of(c.get("/cohort").text)
+        job = c.post("/cohort", data={"csrf_token": token}, files={"table": ("cohort.csv", TABLE, "text/csv")},
+                     follow_redirects=False).headers["location"]
+        assert "State: <strong>done" in _wait(c, job)
+        assert "cohort.csv" in c.get("/cohort").text
+    with TestClient(two.app) as c:
+        login(c, "rita")
+        assert c.get(job).status_code == 404
+        assert c.get(f"{job}/files/classified.csv").status_code == 404
+        assert "cohort.csv" not in c.get("/cohort").text
+
+
 def test_bad_uploads_are_named(tmp_path: Path) -> None:
     world = build_world(tmp_path / "w.sqlite", work_dir=str(tmp_path / "work"), cohort_max_megabytes=1)
     with TestClient(world.app) as c:

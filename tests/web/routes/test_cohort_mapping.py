@@ -41,7 +41,8 @@ def _text(html: str) -> str:
 
 
 def _jobs(work: Path) -> list[Path]:
-    return [p for p in work.iterdir() if p.is_dir()] if work.exists() else []
+    """Job folders under the configured folder (one subfolder per database, then one per job)."""
+    return [p for p in work.glob("*/*") if p.is_dir()]
 
 
 def test_mapping_file_runs_as_the_engine_with_map(tmp_path: Path) -> None:

@@ -118,6 +118,22 @@ def test_dark_urine_with_aching_muscles_is_urgent(client: TestClient) -> None:
     assert 'data-urgency="urgent"' in r.text and "See a doctor within days" in r.text
 
 
+def test_a_very_low_weight_for_the_height_in_an_adult_shows_the_urgent_page_first(client: TestClient) -> None:
+    """Weight and height from 'About you' give a BMI below the WHO severe-thinness cut-off (16):
+    the work-up's very_low_bmi flag; the help page comes before the result."""
+    token = start(client)
+    form = client.post("/check/story", data={"csrf_token": token}).text
+    assert 'name="height"' in form and "How tall are you?" in form
+    thin = {"csrf_token": token, "age": "23", "sex": "female", "weight": "40", "height": "165"} | POSITIVE
+    r = client.post("/check/result", data=thin)
+    assert 'data-testid="get-help" data-urgency="urgent"' in r.text and "result-verdicts" not in r.text
+    assert "A very low body weight for your height" in r.text
+    # BMI 16.2 is not below the cut-off; under 18 the adult cut-off is not applied
+    for other in ({"weight": "44"}, {"age": "16"}, {"height": ""}):
+        r = client.post("/check/result", data=thin | other)
+        assert "result-verdicts" in r.text and "A very low body weight" not in r.text, other
+
+
 def test_a_quiet_story_goes_straight_to_the_questions(client: TestClient) -> None:
     token = start(client)
     r = client.post("/check/story", data={"csrf_token": token, "history.tempo": "years",

@@ -105,3 +105,17 @@ def test_hidden_field_changed_by_hand_stores_no_provenance(alice: TestClient, wo
         v = s.scalars(select(Visit).where(Visit.visit_date == date(2026, 10, 2))).one()
         assert not s.scalars(select(Measurement).where(Measurement.visit_id == v.id,
                                                        Measurement.measure_id == "provenance")).all()
+
+
+def test_slice_at_another_level_fills_nothing(alice: TestClient, world: World, tmp_path: Path) -> None:
+    pytest.importorskip("pydicom")
+    stored, labels = disc_slice()
+    img = write_dicom(tmp_path / "L4.dcm", stored, description="AX L4")
+    tag = write_tag(tmp_path / "L4.dcm.tag", labels)
+    url = f"/patients/{world.patient_a}/visits"
+    token = csrf_of(alice.get(url + "/new").text)
+    r = alice.post(url + "/import", data={"csrf_token": token, "format": "slice"},
+                   files={"file": ("L4.dcm", img.read_bytes()), "mask": ("L4.dcm.tag", tag.read_bytes())})
+    assert r.status_code == 422
+    assert "DICOM SeriesDescription 'AX L4' names L4, not L3" in html.unescape(r.text)
+    assert 'name="imported"' not in r.text

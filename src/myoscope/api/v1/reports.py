@@ -48,9 +48,9 @@ def _download(report: ReportFile) -> Response:
 def patient_report(request: Request, db: DbSession, where: ClinicalWhere, patient_id: PatientId,
                    fmt: Format = "pdf", audience: Audience = "clinician", paper: Paper = "a4") -> Response:
     """The report of a patient's latest visit, as the web app's download buttons give it (audited)."""
-    cache = getattr(request.app.state, "chart_cache", None)
+    cache = getattr(request.app.state, "page_cache", None)  # the web app's: a chart made once serves both
     return _download(stored_report(db, where, patient_id, audience, fmt, page_size=PAPERS[paper],
-                                   chart_cache=cache))
+                                   page_cache=cache))
 
 
 @router.post("/report", operation_id="report", response_class=Response,

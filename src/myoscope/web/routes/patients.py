@@ -155,20 +155,16 @@ def projection_svg(
 ) -> Response:
     data = proj.latest_record_or_none(db, where, patient_id)
     proj.audit_projection(db, where, patient_id, scenario)
-    key = proj.cache_key(db, patient_id, scenario)
     db.commit()  # the audit row is stored; the seconds of rendering below hold no database lock
     try:
         if data is None:
             raise proj.NoProjectionError("no visit recorded yet: add a visit to project from")
-        cache: dict[tuple[object, ...], str] = request.app.state.chart_cache
-        svg = cache.get(key)
-        if svg is None:
-            svg = svg_of(
-                proj.project(data, patient_id, scenario).chart(max_points=proj.CHART_POINTS),
-                f"Projection: {proj.scenarios()[scenario]['name']}",
-                "Median and 5-95% band of each projected quantity, with the definitions' cut-offs.",
-            )
-            proj.remember(cache, key, svg)
+        cache: PageCache = request.app.state.page_cache
+        svg = cache.get_or_make(proj.chart_key(data, patient_id, scenario), lambda: svg_of(
+            proj.project(data, patient_id, scenario).chart(max_points=proj.CHART_POINTS),
+            f"Projection: {proj.scenarios()[scenario]['name']}",
+            "Median and 5-95% band of each projected quantity, with the definitions' cut-offs.",
+        ))
     except (proj.NoProjectionError, SimulationError, ProblemsError, ValueError) as exc:
         return Response(_empty_svg(f"No projection: {exc}"), media_type=SVG)
     return Response(svg, media_type=SVG)
@@ -187,7 +183,7 @@ def patient_report(
     """The clinician or patient report of the latest visit, as PDF or HTML (an audited read)."""
     try:
         report = stored_report(db, where, patient_id, audience, fmt, page_size=PAPERS[paper],
-                               chart_cache=request.app.state.chart_cache)
+                               page_cache=request.app.state.page_cache)
     except NothingToReportError as exc:
         raise NothingToReport(str(exc)) from None
     return Response(report.body, media_type=report.media_type,

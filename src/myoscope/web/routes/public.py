@@ -22,7 +22,7 @@ from ...selfcheck.knowledge import public_knowledge
 from ...selfcheck.service import MONTHS, problems_by_field
 from ..deps import Settings
 from ..errors import WebError
-from ..i18n import choose, gettext_for
+from ..i18n import N_, choose, gettext_for
 from ..selfcheck_pdf import patient_pdf_available, summary_pdf
 from .render import page
 
@@ -34,7 +34,7 @@ _CONTROL = {"csrf_token", "help_seen"}
 
 class PageGone(WebError):
     status = 404
-    title = "Not found"
+    title = N_("Not found")
 
 
 def _ctx(request: Request, **extra: Any) -> dict[str, Any]:
@@ -59,7 +59,7 @@ async def _answers(request: Request) -> dict[str, str]:
     token = form.get("csrf_token")
     cookie = request.cookies.get(CHECK_CSRF_COOKIE, "")
     if not cookie or not isinstance(token, str) or not hmac.compare_digest(cookie, token):
-        raise WebError("the form has expired: please start the self-check again at /check")
+        raise WebError(N_("the form has expired: please start the self-check again at /check"))
     return {k: v for k, v in form.items() if isinstance(v, str) and v.strip() and k not in _CONTROL}
 
 
@@ -152,7 +152,7 @@ async def check_summary_pdf(request: Request, settings: Settings) -> Response:
     except RecordValidationError as exc:
         return _main_form(request, settings, answers, problems_by_field(exc.problems), 422)
     if not patient_pdf_available():
-        raise PageGone("PDF rendering is not installed here; use the printable summary")
+        raise PageGone(N_("PDF rendering is not installed here; use the printable summary"))
     page_html = _render(request, settings, "public/check_summary.html", result=result, answers=answers,
                         pdf=False, today=date.today().isoformat())
     pdf = await run_in_threadpool(summary_pdf, bytes(page_html.body).decode("utf-8"))
@@ -169,5 +169,5 @@ def learn(request: Request) -> Response:
 def learn_cause(request: Request, cause_id: str) -> Response:
     entry = guide_page(cause_id)
     if entry is None:
-        raise PageGone("there is no guide page with that name")
+        raise PageGone(N_("there is no guide page with that name"))
     return page(request, "public/learn_cause.html", _ctx(request, entry=entry))
