@@ -17,7 +17,7 @@ def test_result_object() -> None:
     d = a.to_dict()
     json.dumps(d)  # JSON-ready
     assert d["derived"]["sarc_f"] == 5 and d["derived"]["sarc_calf"] == 15
-    text = a.detail() if hasattr(a, "detail") else str(a)
+    text = a.detail()
     assert text.startswith("myoscope assessment: record (id x)")
     assert "EWGSOP2 — revised European consensus on sarcopenia (2019)" in text
     assert "Measure next:" in text
@@ -26,4 +26,16 @@ def test_result_object() -> None:
 def test_warnings_are_reported() -> None:
     a = assess({"sex": "male", "grip_strength": 92})
     assert a.to_dict()["warnings"] == ["grip_strength: 92 kg is unusual (usually 2–80 kg); check it"]
-    assert "Warning: grip_strength: 92 kg is unusual" in (a.detail() if hasattr(a, "detail") else str(a))
+    assert "Warning: grip_strength: 92 kg is unusual" in a.detail()
+
+
+def test_a_bare_assessments_str_is_the_summary_and_detail_the_trace() -> None:
+    from myoscope.assess import Assessment
+    from myoscope.assess import assess as assess_definitions
+
+    a = assess_definitions({"id": "x", "sex": "female", "age": 80, "grip_strength": 12, "gait_speed": 0.6})
+    assert type(a) is Assessment
+    text, trace = str(a), a.detail()
+    assert "Verdicts that apply" in text and "--detail" in text and "Measure next:" not in text
+    assert trace.startswith("myoscope assessment: record (id x)") and "Measure next:" in trace
+    assert len(text.splitlines()) < 60 < len(trace.splitlines())

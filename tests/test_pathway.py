@@ -56,7 +56,8 @@ def test_pathway_adds_workup_and_plan_to_the_assessment() -> None:
     assert {k: v for k, v in d.items() if k not in ("workup", "plan")} == a.to_dict()
     assert p.workup is not None and d["workup"] == p.workup.to_dict()
     assert p.plan is not None and d["plan"] == p.plan.to_dict()
-    assert p.detail().startswith(str(a)) and len(p.detail()) > len(str(a))
+    assert p.detail().startswith(a.detail()) and len(p.detail()) > len(a.detail())
+    assert str(p) != p.detail() and str(a).splitlines()[0] == str(p).splitlines()[0]  # summaries
 
 
 def test_switches_and_shortcuts() -> None:

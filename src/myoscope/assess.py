@@ -59,6 +59,15 @@ class Assessment:
         }
 
     def __str__(self) -> str:
+        """The one-screen summary, as ``myoscope assess`` prints by default (a full trace of
+        seventeen definitions is hundreds of lines: too much for ``print(a)``)."""
+        from .report.summary import summary_text
+
+        return summary_text(self)
+
+    def detail(self) -> str:
+        """The full trace: every definition's comparisons, caveats and what to measure next
+        (``myoscope assess --detail``)."""
         from .report.assessment import assessment_text
 
         return assessment_text(self)

@@ -161,3 +161,7 @@ class ConfirmationRequiredError(RegistryError):
 
 class ReportError(MyoscopeError):
     """A report cannot be made as asked (unknown audience, page size or format; PDF support missing)."""
+
+
+class NothingToReportError(ReportError):
+    """A stored patient's report was asked for before any visit was recorded (nothing assessed yet)."""

@@ -34,6 +34,8 @@ MATRIX: dict[tuple[str, str], tuple[Any, dict[str, int]]] = {
                                                             "researcher": 403}),
     ("POST", f"/patients/{P}/visits/{V}/corrections"): ({"changes": {}, "reason": ""},
                                                        {"clinician": 422, "admin": 422, "researcher": 403}),
+    ("GET", f"/patients/{P}/report"): (None, {"clinician": 200, "admin": 200, "researcher": 403}),
+    ("POST", "/report"): (RECORD, {"clinician": 200, "admin": 200, "researcher": 403}),
     ("GET", "/alerts"): (None, {"clinician": 200, "admin": 200, "researcher": 403}),
     ("GET", "/audit"): (None, {"clinician": 403, "admin": 200, "researcher": 403}),
 }

@@ -52,3 +52,13 @@ def test_the_api_on_postgresql(pg_api: ApiWorld) -> None:
         assert log["total"] == 2 and all(r["details"]["via"] == "api" for r in log["rows"])
         assert c.get("/api/v1/alerts", headers=h).status_code == 200
         assert c.get("/api/v1/alerts?after=WyI5OTk5OTk5OTk5OTk5OTk5OTkiXQ", headers=h).status_code == 400
+
+
+def test_a_report_on_postgresql_is_audited_and_scoped(pg_api: ApiWorld) -> None:
+    w, h = pg_api.world, pg_api.headers("alice")
+    with TestClient(w.app, raise_server_exceptions=False) as c:
+        r = c.get(f"/api/v1/patients/{w.patient_a}/report?format=html&audience=patient", headers=h)
+        assert r.status_code == 200 and "What we found" in r.text
+        assert c.get(f"/api/v1/patients/{w.patient_b}/report", headers=h).status_code == 404
+        log = c.get("/api/v1/audit?entity=report", headers=pg_api.headers("adam")).json()
+        assert log["total"] == 1 and log["rows"][0]["details"]["audience"] == "patient"

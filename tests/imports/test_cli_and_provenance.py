@@ -32,7 +32,7 @@ def test_cli_writes_the_record_and_assess_traces_its_provenance(tmp_path: Path) 
     [smi] = [e for e in a.results["ct_martin2013"].trace if e.get("measure") == "l3_smi"]
     assert smi["provenance"] == [{"measure": "l3_muscle_area", "tool": "comp2comp", "file": "metrics.csv",
                                   "row": 3, "level": "L3", "column": "Muscle CSA (cm^2)"}]
-    text = str(a)
+    text = a.detail()
     assert "note: l3_muscle_area from comp2comp (metrics.csv, row 3, level L3, column Muscle CSA (cm^2))" in text
     assert a.results["ct_martin2013"].outcome == "low_muscle"  # 92.16 / 1.6² = 36.0 < 41
 

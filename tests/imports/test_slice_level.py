@@ -77,7 +77,7 @@ def test_unknown_level_is_recorded_as_not_verified_and_traced(tmp_path: Path) ->
     values = {k: v for k, v in rec.values.items() if k != "id"}
     record = parse_record({**values, "provenance": rec.provenance, "sex": "female", "height": 160,
                            "weight": 60, "age": 70, "conditions": ["cancer"]})
-    text = str(assess(record, ["ct_martin2013"]))
+    text = assess(record, ["ct_martin2013"]).detail()
     assert "l3_muscle_area from myoscope-slice (s.dcm, level L3 (not verified)" in text
 
 

@@ -73,6 +73,26 @@ def test_projection_shades_periods_names_the_patient_and_keeps_old_history_out()
     assert all((v.get("day", 0) or 0) >= -365 / 4 for v in drawn)
 
 
+def test_projection_cutoffs_are_labelled_in_words_one_label_per_line() -> None:
+    rec = myoscope.load_records(str(EXAMPLES / "maria_severe.yaml"))[0]
+    p = simulate(rec, None, years=1, draws=50,
+                 definitions=["ewgsop2", "ewgsop1", "sdoc2020", "fnih2014", "awgs2019"])
+    spec = p.chart(max_points=60).to_dict()
+    labels = [v["label"] for m in _marks(spec) for v in m["_values"] if "cutoff" in v and "label" in v]
+    assert "EWGSOP2, FNIH Sarcopenia Project: under 16 kg (women)" in labels  # same line: one label
+    assert "EWGSOP2 (women, DXA or BIA), EWGSOP1 (women, DXA): under 5.5 kg/m2" in labels
+    assert "AWGS 2019: under 5.4 kg/m2 (women, DXA)" in labels
+    for label in labels:  # never the engine's form
+        assert not any(s in label for s in ("==", "None", " < ", "sex", "asm_method", "ewgsop2")), label
+    cutoffs = [(v["cutoff"], v["label"]) for m in _marks(spec) for v in m["_values"] if "cutoff" in v]
+    assert len({c for c, _ in cutoffs}) == len(set(cutoffs))  # one label per drawn line
+    # ageing only: no shaded period, so the legend does not explain one; days end at the horizon
+    assert not any("shaded" in line for line in spec["title"]["subtitle"])
+    x_scales = [m["encoding"]["x"].get("scale", {}) for m in _marks(spec)
+                if m.get("encoding", {}).get("x", {}).get("field") == "day"]
+    assert x_scales and all(sc.get("nice") is False for sc in x_scales)
+
+
 def test_registry_timeline_has_years_cutoffs_mcid_and_alerts() -> None:
     series = PatientSeries(1, "P-9", "female", date(1944, 1, 1), [
         VisitValues(1, date(2025, 1, 10), {"weight": 60.0, "grip_strength": 22.0}),

@@ -136,3 +136,22 @@ def test_no_clinical_number_in_the_patient_template() -> None:
     body = re.sub(r"\{[{%#].*?[}%#]\}", "", src.split("{% block body %}")[1])
     body = re.sub(r"<[^>]+>", "", body)  # tags (h1, h2) are not numbers
     assert not re.search(r"\d", body)
+
+
+def test_protein_foods_cite_fooddata_central_and_their_grams_are_the_product() -> None:
+    """Each food's grams are its FDC entry's protein per 100 g times the serving, rounded; a
+    food whose serving is not verified says so (and is not checked here)."""
+    foods = patient_texts()["nutrition"]["protein_foods"]
+    assert foods["ref"] == "usda_fdc_sr_legacy_2018"
+    checked = 0
+    for f in foods["foods"]:
+        assert isinstance(f["fdc_id"], int) and f["fdc_description"], f
+        if f.get("serving_g") is None:
+            assert f["unverified"], f
+            continue
+        grams = round(f["protein_g_per_100g"] * f["serving_g"] / 100)
+        assert re.search(rf": {grams} grams$", f["text"]), (f["text"], grams)
+        checked += 1
+    assert checked >= 6
+    texts = [f["text"] for f in foods["foods"]]
+    assert "1 large egg: 6 grams" in texts and not any("1 egg: 7 grams" in t for t in texts)

@@ -22,7 +22,7 @@ def test_chart_spec_has_the_layers_and_history(older_woman: dict[str, Any]) -> N
     history = panel["layer"][-1]["data"]["values"]
     assert [h["value"] for h in history] == [16.5, 15.0]  # the scenario's past grip measurements
     cutoff = panel["layer"][5]["data"]["values"]
-    assert cutoff == [{"cutoff": 16.0, "label": "ewgsop2 < 16"}]
+    assert cutoff == [{"cutoff": 16.0, "label": "EWGSOP2: under 16 kg (women)"}]
     # over one year, history from one and two years back would squash the projection: left out, counted
     short = simulate(older_woman, str(REHAB), years=1, draws=50, seed=1).chart(quantities=["grip_strength"])
     spec = short.to_dict()

@@ -57,6 +57,18 @@ def test_json_evidence_and_text_verdicts() -> None:
         assert line in text.stdout, line
 
 
+def test_the_summary_leaves_the_evidence_to_detail() -> None:
+    args = ["simulate", "-r", str(RECORD), "-e", "bed_rest@0-10", "--years", "1", "--draws", "100"]
+    summary = runner.invoke(app, args)
+    assert summary.exit_code == 0, summary.output
+    assert "What the evidence shows" not in summary.stdout and "Verdict:" not in summary.stdout
+    assert "what the evidence shows: add --detail" in summary.stdout
+    assert max(len(line) for line in summary.stdout.splitlines()) <= 80
+    quiet = runner.invoke(app, [*args, "--detail", "--no-evidence"])
+    assert quiet.exit_code == 0 and "Timeline: day 0–10: bed rest" in quiet.stdout
+    assert "What the evidence shows" not in quiet.stdout
+
+
 def test_png_chart_is_written(tmp_path: Path) -> None:
     target = tmp_path / "maria.png"
     out = runner.invoke(app, ["simulate", "-r", str(RECORD), "-s", str(REHAB), "--years", "1", "--draws", "100",

@@ -50,7 +50,7 @@ def create_api(shared: Any = None) -> FastAPI:
         root_path_in_servers=False,
         generate_unique_id_function=_operation_id,
     )
-    for name in ("settings", "engine", "sessions"):
+    for name in ("settings", "engine", "sessions", "page_cache"):
         setattr(api.state, name, getattr(shared, name, None))
     for router in ROUTERS:
         api.include_router(router)

@@ -20,6 +20,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ..errors import (
     MyoscopeError,
+    NothingToReportError,
     PatientExistsError,
     PatientNotFoundError,
     Problem,
@@ -63,23 +64,23 @@ class ErrorEnvelope(BaseModel):
     error: ErrorOut
 
 
-def _declared(description: str) -> dict[str, Any]:
+def declared(description: str) -> dict[str, Any]:
     return {"model": ErrorEnvelope, "description": description}
 
 
 #: the envelope on every route: what a client can meet anywhere
 Responses = dict[int | str, dict[str, Any]]
 ERROR_RESPONSES: Responses = {
-    400: _declared("Bad request (malformed JSON, a page token this API did not make)"),
-    401: _declared("No token, or an unknown, revoked or expired one"),
-    403: _declared("The token's user lacks the role"),
-    422: _declared("Invalid input: every problem named"),
-    500: _declared("Internal error (logged; the body names only the request id)"),
+    400: declared("Bad request (malformed JSON, a page token this API did not make)"),
+    401: declared("No token, or an unknown, revoked or expired one"),
+    403: declared("The token's user lacks the role"),
+    422: declared("Invalid input: every problem named"),
+    500: declared("Internal error (logged; the body names only the request id)"),
 }
 #: routes that address one patient or visit add these
-NOT_FOUND: Responses = {404: _declared("No such patient or visit in your organisation")}
-CONFLICT: Responses = {409: _declared("The pseudonym is already used in your organisation")}
-PRECONDITION: Responses = {412: _declared("If-Match does not match the visit's current ETag")}
+NOT_FOUND: Responses = {404: declared("No such patient or visit in your organisation")}
+CONFLICT: Responses = {409: declared("The pseudonym is already used in your organisation")}
+PRECONDITION: Responses = {412: declared("If-Match does not match the visit's current ETag")}
 
 
 def _status_error(status: int, message: str, headers: dict[str, str] | None = None,
@@ -143,6 +144,8 @@ def named_error(exc: MyoscopeError) -> Response:
         return error_response(422, "invalid_record", "unknown unit", [Problem("record", str(exc))])
     if isinstance(exc, SimulationError):
         return error_response(422, "cannot_simulate", str(exc)[:500])
+    if isinstance(exc, NothingToReportError):
+        return _status_error(409, str(exc)[:500])
     if isinstance(exc, RegistryError | TokenError):
         return _status_error(400, str(exc)[:500])
     return _status_error(400, str(exc)[:500])

@@ -42,10 +42,11 @@ def report_cmd(
 ) -> None:
     """Write the clinician report (red flags first, verdicts, charts, work-up, plan with doses,
     references, signature) or the patient report (plain language) as PDF or HTML."""
+    from ..errors import ReportError
     from ..outputs import check_output
-    from ..pathway import run_pathway
     from ..record import load_records, parse_record
-    from ..report.document import Charts, render_report, write_report
+    from ..report.document import Charts, write_report
+    from ..report.service import check_request, record_report
 
     if out is None:
         fail("--output is required (a .pdf or .html file)")
@@ -54,6 +55,10 @@ def report_cmd(
         fail(f"--output {out} does not end in .pdf or .html")
     if (record is None) == (patient is None):
         fail("give a RECORD file or --patient PSEUDONYM (one of them)")
+    try:
+        check_request(audience, fmt, page_size)
+    except ReportError as exc:
+        fail(str(exc))
     check_output(out, [record], "--output")
     charts = Charts()
     if patient is not None:
@@ -81,11 +86,7 @@ def report_cmd(
         if len(records) != 1:
             fail(f"{record} holds {len(records)} records; a report is made for one")
         rec = records[0]
-    result = run_pathway(rec)
-    if audience == "clinician" and projection and rec.values.get("age") is not None:
-        from ..report.charts import projection_figure
-
-        charts.add(*projection_figure(rec))
-    data_out = render_report(result, audience, fmt, assessor=assessor, charts=charts, page_size=page_size)
+    data_out = record_report(rec, audience, fmt, assessor=assessor, page_size=page_size, charts=charts,
+                             projection=projection)
     write_report(out, data_out)
     typer.echo(f"Wrote {out}")

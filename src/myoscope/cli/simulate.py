@@ -52,8 +52,9 @@ def simulate(
         str | None,
         typer.Option("--fix", help="Hold parameters at their central value: comma-separated ids, or all."),
     ] = None,
-    detail: Annotated[bool, typer.Option("--detail", "-v", help="Print every key day, the sources, notes "
-                                         "and caveats instead of the one-screen summary.")] = False,
+    detail: Annotated[bool, typer.Option("--detail", "-v", help="Print every key day, the sources, notes, "
+                                         "caveats and what the evidence shows instead of the one-screen "
+                                         "summary.")] = False,
     format: Annotated[str, typer.Option("--format", "-f", help="text, json, png, svg or html")] = "text",
     output: Annotated[
         Path | None,
@@ -63,7 +64,7 @@ def simulate(
         bool,
         typer.Option(
             "--evidence/--no-evidence",
-            help="Add what the evidence shows about the source article's claims (text and json).",
+            help="Add what the evidence shows about the source article's claims (json; text with --detail).",
         ),
     ] = True,
 ) -> None:
@@ -108,7 +109,8 @@ def simulate(
         if format == "json":
             typer.echo(dumps(simulate_json(projection, evidence=evidence, seed=seed), json_indent()))
             return
-        claims = evaluate_claims(seed=seed) if evidence else None
+        # the evidence section is part of the full text, not of the one-screen summary
+        claims = evaluate_claims(seed=seed) if evidence and detail else None
     except MyoscopeError as exc:
         fail(str(exc))
     from ..report.projection import projection_summary

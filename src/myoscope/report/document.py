@@ -64,6 +64,11 @@ def patient_texts() -> dict[str, Any]:
                 raise KnowledgeError(
                     f"patient_texts.yaml: {group}.{key} cites unknown reference {entry.get('ref')!r}"
                 )
+    for food in data["nutrition"]["protein_foods"]["foods"]:  # each names its FoodData Central entry
+        if not food.get("text") or not isinstance(food.get("fdc_id"), int) or (
+                food.get("serving_g") is None and not food.get("unverified")):
+            raise KnowledgeError(f"patient_texts.yaml: protein food {food.get('text')!r} needs its text, "
+                                 "fdc_id and serving_g (or what is unverified)")
     return data
 
 
@@ -218,7 +223,7 @@ def patient_context(
                 eat.append(n["per_meal"].format(per_meal=_range(list(p.per_meal)), meals=p.meals))
             eat.append(n["foods"])
             foods = texts["nutrition"]["protein_foods"]
-            protein_foods = {"intro": foods["intro"], "foods": foods["foods"]}
+            protein_foods = {"intro": foods["intro"], "foods": [f["text"] for f in foods["foods"]]}
         e = plan.nutrition.get("energy")
         if e is not None and e.status == "computed" and e.per_day:
             eat.append(texts["nutrition"]["energy"]["text"].format(per_day=_range(list(e.per_day))))

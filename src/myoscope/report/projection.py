@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from .trace import COMPARATOR_WORDS
 
@@ -28,6 +29,44 @@ def cutoff_words(c: Crossing) -> str:
     text += f" {s.unit}" if s.unit and s.unit not in ("points", "ratio") else ""
     text += f" for {s.applies_to}" if s.applies_to and s.applies_to != "all" else ""
     return text
+
+
+def cutoff_lines(crossings: Sequence[Crossing], measure: str) -> list[dict[str, Any]]:
+    """The drawable cut-offs of ``measure`` as chart lines labelled in words, one line per value:
+    ``{"cutoff": 16.0, "label": "EWGSOP2, FNIH Sarcopenia Project: under 16 kg (women)"}``.
+
+    Why grouped: two definitions with the same cut-off would draw two labels on one line, one over
+    the other. The group is the words of :func:`myoscope.rules.words.conditions_in_words` (never
+    the engine's ``sex == female``); the comparator note of an unsettled comparator is left to the
+    text report (a chart label must stay short)."""
+    from ..knowledge import load_knowledge
+    from .summary import short_title
+
+    definitions = load_knowledge().definitions
+    by_line: dict[tuple[float, str], list[tuple[str, str]]] = {}
+    for c in crossings:
+        s = c.spec
+        if s.measure != measure or s.reason is not None or isinstance(s.cutoff, bool) \
+                or not isinstance(s.cutoff, int | float):
+            continue
+        words = f"{COMPARATOR_WORDS.get(s.comparator, s.comparator)} {s.cutoff:g}"
+        words += f" {s.unit}" if s.unit and s.unit not in ("points", "ratio") else ""
+        group = s.applies_to.split(";", 1)[0].strip()
+        d = definitions.get(s.definition)
+        named = (short_title(d.title) if d is not None else s.definition, "" if group == "all" else group)
+        who = by_line.setdefault((float(s.cutoff), words), [])
+        if named not in who:
+            who.append(named)
+    out = []
+    for (cut, words), who in sorted(by_line.items()):
+        groups = {g for _, g in who}
+        if len(groups) == 1:  # "EWGSOP2, FNIH: under 16 kg (women)"
+            group = groups.pop()
+            label = f"{', '.join(n for n, _ in who)}: {words}" + (f" ({group})" if group else "")
+        else:  # "EWGSOP2 (women, DXA or BIA), EWGSOP1 (women, DXA): under 5.5 kg/m2"
+            label = ", ".join(f"{n} ({g})" if g else n for n, g in who) + f": {words}"
+        out.append({"cutoff": cut, "label": label})
+    return out
 
 
 def _crossing_line(c: Crossing) -> list[str]:
@@ -194,7 +233,7 @@ def projection_summary(p: Projection, width: int | None = None) -> str:
     for q, _ in p.not_projected.items():
         console.print(_indented(f"Not projected: {q} (no rate of change in the evidence read)"))
     console.print()
-    console.print(Text("Every key day, sources, notes and caveats: add --detail"))
+    console.print(Text("Every key day, sources, notes, caveats, what the evidence shows: add --detail"))
     return _strip(buf.getvalue())
 
 

@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from .projection import cutoff_lines
+
 if TYPE_CHECKING:
     import altair as alt
 
@@ -82,7 +84,9 @@ def projection_chart(
             }
             for i in idx
         ]
-        x = alt.X(f"{x_field}:{x_type[0].upper()}", title="date" if use_dates else "days from the start")
+        x = alt.X(f"{x_field}:{x_type[0].upper()}", title="date" if use_dates else "days from the start",
+                  # days end at the horizon (a "nice" 800 after 730 crowded the last tick labels)
+                  scale=alt.Scale() if use_dates else alt.Scale(nice=False))
         base = alt.Chart(_data(rows))
         layers: list[Any] = []
         if periods:
@@ -101,20 +105,13 @@ def projection_chart(
             base.mark_line(color="#4c78a8").encode(x=x, y="median:Q"),
             base.mark_line(color="#555555", strokeDash=[4, 3]).encode(x=x, y="central:Q"),
         ]
-        cuts = [
-            {
-                "cutoff": float(c.spec.cutoff),
-                "label": f"{c.spec.definition} {c.spec.comparator} {c.spec.cutoff:g}",
-            }
-            for c in p.crossings
-            if c.spec.measure == q and c.spec.reason is None and isinstance(c.spec.cutoff, int | float)
-        ]
+        cuts = cutoff_lines(p.crossings, q)  # in words, one label per line ("EWGSOP2: under 16 kg (women)")
         if cuts:
             rule = alt.Chart(_data(cuts))
             layers.append(rule.mark_rule(color="firebrick", strokeDash=[2, 2]).encode(y="cutoff:Q"))
-            layers.append(
-                rule.mark_text(align="left", dx=4, dy=-6, color="firebrick").encode(
-                    y="cutoff:Q", text="label:N", x=alt.value(0)
+            layers.append(  # at the right edge: the shaded periods' labels sit at the left
+                rule.mark_text(align="right", dx=-4, dy=-6, color="firebrick", fontSize=10).encode(
+                    y="cutoff:Q", text="label:N", x=alt.value(width)
                 )
             )
         past = [{x_field: x_value(h.day), "value": h.value} for h in shown_history if h.quantity == q]
@@ -126,8 +123,11 @@ def projection_chart(
             )
         panels.append(alt.layer(*layers).properties(width=width, height=height, title=s.label))
     who = patient or p.record_source or "record"
-    subtitle = ["median, 5-95% band (blue), central run (dashed); points: past measurements",
-                "shaded periods: red = bed rest or illness, green = intervention"]
+    # the legend says only what is drawn (no "shaded periods" on an ageing-only projection)
+    subtitle = ["median, 5-95% band (blue), central run (dashed)"
+                + ("; points: past measurements" if shown_history else "")]
+    if periods:
+        subtitle.append("shaded periods: red = bed rest or illness, green = intervention")
     if hidden:
         subtitle.append(f"{hidden} past measurement(s) older than {-oldest:.0f} days before the start "
                         "not drawn")

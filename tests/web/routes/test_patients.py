@@ -95,10 +95,13 @@ def test_report_download_is_audited_scoped_and_a_pdf(alice: TestClient, world: W
     assert rows[-1].details["audience"] == "clinician"
     r = alice.get(f"/patients/{world.patient_a}/report.html?audience=patient")
     assert r.status_code == 200 and "What we found" in r.text
+    r = alice.get(f"/patients/{world.patient_a}/report.html?audience=patient&paper=letter")
+    assert r.status_code == 200 and "size: Letter" in r.text and "size: A4" not in r.text
+    assert alice.get(f"/patients/{world.patient_a}/report.html?paper=a5").status_code in (400, 422)
     # a foreign or unknown id is 404 and leaves no audit row; a bad audience or format is 4xx
     assert alice.get(f"/patients/{world.patient_b}/report.pdf").status_code == 404
     assert alice.get("/patients/999999/report.pdf").status_code == 404
-    assert len(_audit(world, "report")) == before + 2
+    assert len(_audit(world, "report")) == before + 3
     assert alice.get(f"/patients/{world.patient_a}/report.pdf?audience=nurse").status_code in (400, 422)
     with world.app.state.sessions.begin() as s:
         empty = repo.add_patient(s, pseudonym="pa-empty", sex="female", birth_date=date(1950, 1, 1),

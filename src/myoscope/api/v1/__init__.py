@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from . import alerts, audit, meta, pathway, patients, visits
+from . import alerts, audit, meta, pathway, patients, reports, visits
 
 ROUTERS: list[APIRouter] = [meta.router, pathway.router, patients.router, visits.router, alerts.router,
-                            audit.router]
+                            audit.router, reports.router]

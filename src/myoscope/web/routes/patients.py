@@ -10,8 +10,15 @@ from fastapi import APIRouter, Form, Path, Query, Request, Response
 from fastapi.responses import RedirectResponse
 from markupsafe import Markup
 
-from ...errors import PatientExistsError, ProblemsError, RecordValidationError, SimulationError
+from ...errors import (
+    NothingToReportError,
+    PatientExistsError,
+    ProblemsError,
+    RecordValidationError,
+    SimulationError,
+)
 from ...registry import repo
+from ...report.service import PAPERS
 from ...report.svg import svg_of
 from .. import patients as svc
 from .. import projection as proj
@@ -19,6 +26,7 @@ from ..deps import CsrfChecked, CurrentWhere, DbSession, Settings
 from ..errors import NothingToReport
 from ..forms import problems_by_field
 from ..page_cache import PageCache
+from ..reports import stored_report
 from ..timeline import timeline, timeline_chart
 from .render import page
 
@@ -170,52 +178,16 @@ def patient_report(
     patient_id: int,
     fmt: Annotated[str, Path(pattern="^(pdf|html)$")],
     audience: Annotated[str, Query(pattern="^(clinician|patient)$")] = "clinician",
+    paper: Annotated[str, Query(pattern="^(a4|letter)$")] = "a4",
 ) -> Response:
     """The clinician or patient report of the latest visit, as PDF or HTML (an audited read)."""
-    from ...pathway import run_pathway
-    from ...record import parse_record
-    from ...report.charts import REPORT_PANEL_HEIGHT
-    from ...report.document import Charts, render_report
-    from ...report.registry_chart import chart_of
-
     try:
-        data = proj.latest_record(db, where, patient_id)  # a foreign id is 404
-    except proj.NoProjectionError as exc:
-        raise NothingToReport(f"{exc}; the report is of the latest visit") from None
-    charts = Charts()
-    if audience == "clinician":
-        t = timeline(db, where, patient_id)
-        if t.values:
-            charts.add("Measurements over visits with the latest assessment's cut-offs (dashed) and the "
-                       "minimal clinically important difference (band).",
-                       svg_of(chart_of(t, height=REPORT_PANEL_HEIGHT), f"Measurements of {t.pseudonym}",
-                              "Timeline"))
-    where.audit(db, action="read", entity="report", entity_id=patient_id, patient_id=patient_id,
-                audience=audience, format=fmt)
-    db.commit()  # read and audited: render without holding the database
-    rec = parse_record(data, source=f"patient {patient_id}")
-    if audience == "clinician":
-        charts.add(*_projection_figure(request, data, patient_id))
-    result = run_pathway(rec)
-    body = render_report(result, audience, fmt, assessor=where.who.username, charts=charts)
-    media = "application/pdf" if fmt == "pdf" else "text/html; charset=utf-8"
-    name = f"myoscope-{audience}-report-{patient_id}.{fmt}"
-    return Response(body, media_type=media, headers={"Content-Disposition": f'attachment; filename="{name}"'})
-
-
-def _projection_figure(request: Request, data: dict[str, Any], patient_id: int) -> tuple[str, str | None]:
-    """The patient page's default projection (shared chart cache: seconds to render once)."""
-    name = proj.scenarios()[proj.DEFAULT_SCENARIO]["name"]
-    caption = (f"Projection under the scenario '{name}': median and 5–95% band, the definitions' cut-offs "
-               "(dashed red), intervention and bed-rest periods shaded.")
-    cache: PageCache = request.app.state.page_cache
-    try:
-        svg = cache.get_or_make(proj.chart_key(data, patient_id, proj.DEFAULT_SCENARIO), lambda: svg_of(
-            proj.project(data, patient_id, proj.DEFAULT_SCENARIO).chart(max_points=proj.CHART_POINTS),
-            f"Projection: {name}", caption))
-    except (proj.NoProjectionError, SimulationError, ProblemsError, ValueError) as exc:
-        return f"No projection: {exc}", None
-    return caption, svg
+        report = stored_report(db, where, patient_id, audience, fmt, page_size=PAPERS[paper],
+                               page_cache=request.app.state.page_cache)
+    except NothingToReportError as exc:
+        raise NothingToReport(str(exc)) from None
+    return Response(report.body, media_type=report.media_type,
+                    headers={"Content-Disposition": f'attachment; filename="{report.filename}"'})
 
 
 def _empty_svg(message: str) -> str:
