@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEMO_STAMP := $(VENV)/.installed-demo
 
-.PHONY: demo demo-cli test lint typecheck unit bench clean chromium
+.PHONY: demo demo-cli test lint typecheck unit bench clean system-tools
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -31,9 +31,11 @@ demo: $(DEMO_STAMP)
 demo-cli: $(DEMO_STAMP)
 	$(BIN)/myoscope assess examples/*.yaml
 
-# Browser tests drive Debian's Chromium (never a downloaded browser).
-chromium:
-	test -x /usr/bin/chromium || (apt-get update -q && apt-get install -y -q chromium)
+# Browser tests drive Debian's Chromium (never a downloaded browser); the report tests render PDF
+# pages to PNG with poppler's pdftoppm. Both from Debian's packages, installed when missing.
+system-tools:
+	test -x /usr/bin/chromium && command -v pdftoppm >/dev/null || \
+		(apt-get update -q && apt-get install -y -q chromium poppler-utils)
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks
@@ -42,7 +44,7 @@ typecheck: $(STAMP)
 	$(BIN)/mypy src
 
 # Registry tests run on SQLite and on the real PostgreSQL server (started if it is down).
-unit: $(STAMP) chromium
+unit: $(STAMP) system-tools
 	MYOSCOPE_TEST_DATABASE_URL="$${MYOSCOPE_TEST_DATABASE_URL:-$$(scripts/test-services.sh)}" \
 		$(BIN)/python -m pytest -q
 
