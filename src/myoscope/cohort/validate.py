@@ -23,6 +23,9 @@ from .derive_polars import round_to
 from .tables import FALLS_COUNT, TableColumn, history_names
 
 REJECT_SCHEMA = {"row": pl.Int64, "column": pl.String, "value": pl.String, "reason": pl.String}
+#: a text quantity column read cell by cell (see ``cells.py``): the number in the canonical unit,
+#: the cell as written when it carried a unit, and the reason its unit is unknown
+CELL_NUM, CELL_SAID, CELL_BAD = "__cell_num_", "__cell_said_", "__cell_bad_"
 _TRUE = ["true", "yes", "y", "1"]
 _FALSE = ["false", "no", "n", "0"]
 
@@ -59,6 +62,10 @@ class Validation:
 
     typed: dict[str, pl.Expr] = field(default_factory=dict)
     checks: list[Check] = field(default_factory=list)
+    #: text input columns of quantities -> (dimension, the unit a mapping declares or None): a
+    #: cell may carry its own unit (``150 lb``); ``cells.read_cells`` materialises their numbers,
+    #: in the column's unit, before the checks
+    cells: dict[str, tuple[str, str | None]] = field(default_factory=dict)
 
 
 def _text(raw: pl.Expr, dtype: pl.DataType) -> pl.Expr:
@@ -129,33 +136,48 @@ class Validator:
             self.out.typed[s.target.name] = pl.lit(_convert_scalar(float(s.constant), factor))
             return
         parts: list[pl.Expr] = []
+        nums: list[pl.Expr] = []
         for name in s.columns:
             raw, dtype = pl.col(name), self.schema[name]
-            num, unreadable = _number(raw, dtype)
             shown = _text(raw, dtype)
+            said = _msg("{} {}", shown, unit) if unit else shown
+            if dtype == pl.String:
+                # a cell may carry its own unit: read once per batch into plain columns (a per-cell
+                # parse inside this plan made polars plan for minutes over text columns)
+                self.out.cells[name] = (m.dimension, s.unit)
+                num, bad_unit = pl.col(CELL_NUM + name), pl.col(CELL_BAD + name)
+                unreadable = raw.is_not_null() & num.is_null() & bad_unit.is_null()
+                self.check(name, bad_unit.is_not_null(), shown, bad_unit)
+                said = pl.coalesce(pl.col(CELL_SAID + name), said)
+            else:
+                num, unreadable = _number(raw, dtype)
+            nums.append(num)
             self.check(name, unreadable, shown, _msg("cannot read {} as a number in {}", shown, unit))
             finite = num.is_finite()
             self.check(name, num.is_not_null() & ~finite, shown, "expected a finite number")
             value = pl.when(finite).then(_convert(num, factor))
             if s.combine != "sum":
-                value = pl.when(self.range_checks(name, shown, value, m, unit)).then(value)
+                value = pl.when(self.range_checks(name, shown, value, m, said)).then(value)
             parts.append(value)
         if s.combine == "one":
             combined = parts[0]
         elif s.combine == "max":
             combined = pl.max_horizontal(parts)
         else:  # sum: the parts in their unit, converted once (as a record would give the total)
-            nums = [_number(pl.col(n), self.schema[n])[0] for n in s.columns]
             total = nums[0]
             for e in nums[1:]:
                 total = total + e
             combined = pl.when(total.is_finite()).then(_convert(total, factor))
-            ok = self.range_checks("+".join(s.columns), total.cast(pl.String), combined, m, unit)
+            shown_total = total.cast(pl.String)
+            said_total = _msg("{} {}", shown_total, unit) if unit else shown_total
+            ok = self.range_checks("+".join(s.columns), shown_total, combined, m, said_total)
             combined = pl.when(ok).then(combined)
         self.out.typed[s.target.name] = combined
 
-    def range_checks(self, name: str, shown: pl.Expr, value: pl.Expr, m: Measure, unit: str) -> pl.Expr:
-        """Add the range and whole-number checks; return "value is acceptable" (non-null)."""
+    def range_checks(self, name: str, shown: pl.Expr, value: pl.Expr, m: Measure, said: pl.Expr) -> pl.Expr:
+        """Add the range and whole-number checks; return "value is acceptable" (non-null).
+
+        ``said`` is the value with its unit as the input gave it (``900 lb``, ``900 kg``)."""
         ok: pl.Expr = pl.lit(True)
         if m.range is not None:
             lo, hi = m.range
@@ -164,7 +186,7 @@ class Validator:
                 name,
                 ~in_range,
                 shown,
-                _msg("{} {} is implausible (expected {})", shown, unit, m.describe_range()),
+                _msg("{} is implausible (expected {})", said, m.describe_range()),
             )
             ok = in_range
         if m.integer:
@@ -173,7 +195,7 @@ class Validator:
                 name,
                 ok & ~whole,
                 shown,
-                _msg("{} {} is not a whole number of {}", shown, unit, m.unit or ""),
+                _msg("{} is not a whole number of {}", said, m.unit or ""),
             )
             ok = ok & whole
         return ok
@@ -449,4 +471,4 @@ def _convert_scalar(value: float, factor: float) -> float:
     return value if factor == 1.0 else round(value * factor, units.CONVERSION_DECIMALS)
 
 
-__all__ = ["REJECT_SCHEMA", "Check", "Source", "Validation", "Validator"]
+__all__ = ["CELL_BAD", "CELL_NUM", "CELL_SAID", "REJECT_SCHEMA", "Check", "Source", "Validation", "Validator"]
