@@ -15,10 +15,10 @@ import polars as pl
 
 from ..knowledge import Knowledge
 from ..rules.compile_polars import CompiledDefinition, column_name, compile_definitions
+from .cells import CONVERTED_SCHEMA, read_cells
 from .derive_polars import DeriveContext, derive_stages, unmirrored
 from .io import Layout
 from .tables import TableColumn, history_names, row_to_record, table_columns
-from .cells import CONVERTED_SCHEMA, read_cells
 from .validate import REJECT_SCHEMA, Validator
 
 ROW = "row"  # 1-based position of the row in the input

@@ -16,11 +16,11 @@ import polars as pl
 from ..errors import CohortInputError, OutputFileError, quote
 from ..knowledge import Knowledge, load_knowledge
 from ..outputs import Outputs, check_output
+from .cells import CONVERTED_SCHEMA, converted_lines, sum_converted
 from .io import Layout, batches, count_rows, for_csv, layout, output_format, scan
 from .kernel import DECISIVE, ROW, Batch, Kernel, strip_summary
 from .mapping import Mapping, load_mapping
 from .stats import Summary, summarise
-from .cells import CONVERTED_SCHEMA, converted_lines, sum_converted
 from .validate import REJECT_SCHEMA
 
 DEFAULT_BATCH = 500_000

@@ -25,6 +25,9 @@ if TYPE_CHECKING:
 # what polars' ``cast(Float64, strict=False)`` reads, after stripping the blanks around it
 _NUMBER = r"^[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?$|^[+-]?(?i:inf|infinity|nan)$"
 _NUMERIC = ("double", "float", "bigint", "int", "smallint", "tinyint")
+#: a number followed by something (``150 lb``): a unit written in a cell, which native mode does
+#: not read (see ``Validator.quantity``)
+_WITH_UNIT = r"^\s*[-+]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][-+]?[0-9]+)?\s*[^\s0-9.eE+-]"
 
 
 @dataclass
@@ -167,7 +170,18 @@ class SparkValidator:
             raw, dtype = F.col(name), self.schema[name]
             num, unreadable = _number(raw, dtype)
             shown = _text(raw, dtype)
-            self.check(name, unreadable, shown, _msg("cannot read {} as a number in {}", shown, unit))
+            cannot = _msg("cannot read {} as a number in {}", shown, unit)
+            if dtype == "string":
+                # native mode refuses a unit written in a cell, naming it, rather than reading it
+                # differently from the polars kernel (which reads it, as Spark's arrow mode does)
+                said = _msg(
+                    "{}: a unit written in a cell is read by the polars engine and --spark-mode arrow, "
+                    "not by --spark-mode native (give bare numbers in {})",
+                    shown,
+                    unit,
+                )
+                cannot = F.when(raw.rlike(_WITH_UNIT), said).otherwise(cannot)
+            self.check(name, unreadable, shown, cannot)
             finite = is_finite(num)
             self.check(name, num.isNotNull() & ~finite, shown, "expected a finite number")
             value = F.when(finite, _convert(num, factor))
