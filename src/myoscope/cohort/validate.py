@@ -13,6 +13,7 @@ built only for the rows that failed, so validation costs little on clean data.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 import polars as pl
@@ -388,6 +389,7 @@ class Validator:
                 given.cast(pl.String),
                 _msg("{} does not equal the sum of the MRC grades ({})", given, total),
             )
+        self.date_rules()
         if "birth_date" in t:
             born, on = t["birth_date"], t.get("date", pl.lit(None, pl.Date))
             age = t.get("age", pl.lit(None, pl.Float64))
@@ -399,6 +401,31 @@ class Validator:
                 (on.dt.month() == born.dt.month()) & (on.dt.day() < born.dt.day())
             )
             t["age"] = pl.coalesce(age, pl.when(born <= on).then(years - before.cast(pl.Float64)))
+
+    def date_rules(self) -> None:
+        """``record._finish_dates``' checks: no date in the future, and an age that agrees with
+        the birth date and the record's date (within a year); each a reject, never a choice."""
+        t = self.out.typed
+        today = date.today()
+        for name in ("date", "birth_date"):
+            if name in t:
+                self.check(name, (t[name] > pl.lit(today)).fill_null(False), t[name].cast(pl.String),
+                           _msg("{} is in the future", t[name].dt.strftime("%Y-%m-%d")))
+        if "birth_date" in t and "date" in t and "age" in t:
+            born, on, age = t["birth_date"], t["date"], t["age"]
+            before = (on.dt.month() < born.dt.month()) | (
+                (on.dt.month() == born.dt.month()) & (on.dt.day() < born.dt.day())
+            )
+            computed = (on.dt.year() - born.dt.year()).cast(pl.Float64) - before.cast(pl.Float64)
+            src = self._source_of("age")
+            shown = _text(pl.col(src), self.schema[src]) if src else age.cast(pl.String)
+            self.check(
+                "age",
+                ((born <= on) & ((age - computed).abs() > 1)).fill_null(False),
+                shown,
+                _msg("{} contradicts birth_date {} and date {}, which give {}", shown,
+                     born.dt.strftime("%Y-%m-%d"), on.dt.strftime("%Y-%m-%d"), computed.cast(pl.Int64)),
+            )
 
     def _source_of(self, target: str) -> str | None:
         for s in self.sources:

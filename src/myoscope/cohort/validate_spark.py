@@ -403,6 +403,7 @@ class SparkValidator:
                 given.cast("string"),
                 _msg("{} does not equal the sum of the MRC grades ({})", given, total),
             )
+        self.date_rules()
         if "birth_date" in t:
             born, on = t["birth_date"], t.get("date", F.lit(None).cast("date"))
             age = t.get("age", F.lit(None).cast("double"))
@@ -416,6 +417,35 @@ class SparkValidator:
                 (F.month(on) == F.month(born)) & (F.dayofmonth(on) < F.dayofmonth(born))
             )
             t["age"] = F.coalesce(age, F.when(born <= on, years - before.cast("double")))
+
+    def date_rules(self) -> None:
+        """As ``validate.Validator.date_rules``: no date in the future; an age that agrees with
+        the birth date and the record's date (within a year)."""
+        from datetime import date
+
+        t = self.out.typed
+        today = F.lit(date.today().isoformat()).cast("date")  # the driver's today, as the record's
+        for name in ("date", "birth_date"):
+            if name in t:
+                shown = F.date_format(t[name], "yyyy-MM-dd")
+                self.check(name, F.coalesce(t[name] > today, F.lit(False)), shown,
+                           _msg("{} is in the future", shown))
+        if "birth_date" in t and "date" in t and "age" in t:
+            born, on, age = t["birth_date"], t["date"], t["age"]
+            before = (F.month(on) < F.month(born)) | (
+                (F.month(on) == F.month(born)) & (F.dayofmonth(on) < F.dayofmonth(born))
+            )
+            computed = (F.year(on) - F.year(born)).cast("double") - before.cast("double")
+            src = self._source_of("age")
+            age_text = _text(F.col(src), self.schema[src]) if src else age.cast("string")
+            self.check(
+                "age",
+                F.coalesce((born <= on) & (F.abs(age - computed) > 1), F.lit(False)),
+                age_text,
+                _msg("{} contradicts birth_date {} and date {}, which give {}", age_text,
+                     F.date_format(born, "yyyy-MM-dd"), F.date_format(on, "yyyy-MM-dd"),
+                     computed.cast("bigint")),
+            )
 
     def _source_of(self, target: str) -> str | None:
         for s in self.sources:
