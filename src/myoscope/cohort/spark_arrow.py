@@ -120,7 +120,8 @@ def run_arrow(
     out_pl = sample.table.with_columns(pl.lit(None, pl.String).alias("__band"))
     out_arrow = _plain_arrow_schema(out_pl)
     rej_arrow = _plain_arrow_schema(pl.DataFrame(schema=REJECT_SCHEMA))
-    conv_arrow = _plain_arrow_schema(pl.DataFrame(schema=CONVERTED_SCHEMA))
+    # Spark's Arrow types have no unsigned integers: the counts travel as int64
+    conv_arrow = _plain_arrow_schema(pl.DataFrame(schema={**CONVERTED_SCHEMA, "cells": pl.Int64}))
 
     def classify(batches: Iterator[Any]) -> Iterator[Any]:
         k = _kernel(spec)
@@ -139,7 +140,7 @@ def run_arrow(
         k = _kernel(spec)
         for rb in batches:
             _, converted = read_cells(pl.from_arrow(rb), k.cells)  # type: ignore[arg-type]
-            yield from _arrow(converted, conv_arrow)
+            yield from _arrow(converted.with_columns(pl.col("cells").cast(pl.Int64)), conv_arrow)
 
     result = frame.mapInArrow(classify, from_arrow_schema(out_arrow)).cache()
     out_path = str(out)  # kept as text: dbfs:/, s3://, hdfs:// locations are not local paths
