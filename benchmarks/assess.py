@@ -11,7 +11,11 @@ memory should be flat in the number of records. Each figure is the peak RSS of a
 record (start-up and knowledge), and the former pipeline (read every record, assess them all, then
 print) on 1,000 records.
 
-Usage: python benchmarks/assess.py [N] [--memory-sizes 1000,100000]
+The same for YAML: a list of records, and ``---``-separated documents, are read one record at a
+time too (each format against its own 1-record baseline and former pipeline).
+
+Usage: python benchmarks/assess.py [N] [--memory-sizes 1000,100000] [--formats json,yaml,docs.yaml]
+       [--memory-only]
 """
 
 from __future__ import annotations
@@ -24,6 +28,8 @@ import tempfile
 import time
 from pathlib import Path
 from typing import Any
+
+import yaml
 
 from myoscope import assess, load_knowledge, parse_record
 
@@ -115,36 +121,59 @@ def peak_rss_mb(command: list[str]) -> float:
     return int(out.strip()) / 1024  # ru_maxrss is in kilobytes on Linux
 
 
-def memory(sizes: list[int]) -> None:
+def write_records(path: Path, n: int) -> None:
+    """``n`` records as a JSON list, a YAML list (``.yaml``) or ``---``-separated YAML documents
+    (``.docs.yaml``), written record by record."""
+    records = make_records(n)
+    with path.open("w", encoding="utf-8") as f:
+        if path.suffix == ".json":
+            json.dump(records, f)
+        elif path.name.endswith(".docs.yaml"):
+            for r in records:
+                f.write("---\n" + yaml.safe_dump(r, sort_keys=False))
+        else:
+            for r in records:
+                f.write(yaml.safe_dump([r], sort_keys=False))
+
+
+def memory(sizes: list[int], formats: list[str]) -> None:
     cli = [sys.executable, "-m", "myoscope", "assess", "-f", "json", "-d", "ewgsop2"]
     with tempfile.TemporaryDirectory() as tmp:
-        def file_of(n: int) -> str:
-            p = Path(tmp) / f"r{n}.json"
+        def file_of(n: int, ext: str) -> str:
+            p = Path(tmp) / f"r{n}.{ext}"
             if not p.exists():
-                with p.open("w") as f:
-                    json.dump(make_records(n), f)
+                write_records(p, n)
             return str(p)
 
-        floor = peak_rss_mb([*cli, file_of(1)])
-        print(f"peak RSS, assess of 1 record (start-up + knowledge; baseline): {floor:,.0f} MB")
-        t0 = time.perf_counter()
-        former = peak_rss_mb([sys.executable, "-c", _FORMER, file_of(min(sizes))])
-        print(f"peak RSS, former pipeline (all results held, then printed), {min(sizes):,} records: "
-              f"{former:,.0f} MB ({(former - floor) / min(sizes) * 1024:,.0f} KB per record above the "
-              f"baseline; {time.perf_counter() - t0:.0f} s)")
-        for n in sizes:
+        for ext in formats:
+            print(f"-- {ext}")
+            floor = peak_rss_mb([*cli, file_of(1, ext)])
+            print(f"peak RSS, assess of 1 record (start-up + knowledge; baseline): {floor:,.0f} MB")
             t0 = time.perf_counter()
-            mb = peak_rss_mb([*cli, file_of(n)])
-            print(f"peak RSS, streamed `myoscope assess`, {n:,} records: {mb:,.0f} MB "
-                  f"(ratio to the 1-record baseline: {mb / floor:.2f}x; {time.perf_counter() - t0:.0f} s)")
+            former = peak_rss_mb([sys.executable, "-c", _FORMER, file_of(min(sizes), ext)])
+            print(f"peak RSS, former pipeline (all results held, then printed), {min(sizes):,} records: "
+                  f"{former:,.0f} MB ({(former - floor) / min(sizes) * 1024:,.0f} KB per record above the "
+                  f"baseline; {time.perf_counter() - t0:.0f} s)")
+            for n in sizes:
+                t0 = time.perf_counter()
+                mb = peak_rss_mb([*cli, file_of(n, ext)])
+                took = time.perf_counter() - t0
+                print(f"peak RSS, streamed `myoscope assess`, {n:,} records: {mb:,.0f} MB "
+                      f"(ratio to the 1-record baseline: {mb / floor:.2f}x; {took:.0f} s)")
+
+
+def _option(name: str, default: str) -> str:
+    return sys.argv[sys.argv.index(name) + 1] if name in sys.argv else default
 
 
 def main() -> None:
-    args = [a for a in sys.argv[1:] if not a.startswith("--")]
-    sizes = [1_000, 100_000]
-    if "--memory-sizes" in sys.argv:
-        sizes = [int(x) for x in sys.argv[sys.argv.index("--memory-sizes") + 1].split(",")]
-        args = [a for a in args if a != sys.argv[sys.argv.index("--memory-sizes") + 1]]
+    values = {_option(o, "") for o in ("--memory-sizes", "--formats")}
+    args = [a for a in sys.argv[1:] if not a.startswith("--") and a not in values]
+    sizes = [int(x) for x in _option("--memory-sizes", "1000,100000").split(",")]
+    formats = _option("--formats", "json,yaml,docs.yaml").split(",")
+    if "--memory-only" in sys.argv:
+        memory(sizes, formats)
+        return
     n = int(args[0]) if args else 10_000
     raw = make_records(n)
     load_knowledge()  # load once, as a service would
@@ -171,7 +200,7 @@ def main() -> None:
           f"(per definition: {t_assess / n_defs / t_base:.1f}x)")
     print(f"baseline agrees with assess on EWGSOP2 for {agree}/{n} records "
           "(differences: the baseline ignores TUG and 400 m walk)")
-    memory(sizes)
+    memory(sizes, formats)
 
 
 if __name__ == "__main__":

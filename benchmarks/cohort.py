@@ -9,7 +9,13 @@
 3. Peak memory of ``myoscope cohort`` streaming a 30-million-row Parquet file to Parquet, in a
    child process (its VmHWM, the kernel's high-water mark of resident memory, polled from /proc).
 
+4. Units written in cells: ``myoscope cohort`` on a 200,000-row CSV whose weight, height and grip
+   cells carry their unit (``154.3 lb``, ``64.3 in``), in every row and in one row in ten, timed
+   against the same table in bare numbers (the baseline, same run). A CSV is read as text, so this
+   is where a per-cell unit parse would cost most.
+
 Usage: python benchmarks/cohort.py [ROWS] [STREAM_ROWS]     (defaults 10000000 and 30000000)
+       python benchmarks/cohort.py --units [CSV_ROWS]       (case 4 alone; default 200000)
 """
 
 from __future__ import annotations
@@ -114,7 +120,58 @@ def _vm_hwm(pid: int) -> int:
     return 0
 
 
+def _with_units(df: pl.DataFrame, share: float) -> pl.DataFrame:
+    """``df`` with weight and grip in lb and height in inches, written in the cell, in ``share`` of
+    the rows (the others stay bare numbers in kg and cm)."""
+    pick = pl.Series(np.random.default_rng(7).random(df.height) < share)
+    lb, inch = 0.45359237, 2.54
+
+    def cell(c: str, factor: float, unit: str) -> pl.Expr:
+        written = pl.format("{} " + unit, (pl.col(c) / factor).round(1))
+        given = pl.lit(pick) & pl.col(c).is_not_null()
+        return pl.when(given).then(written).otherwise(pl.col(c).cast(pl.String))
+
+    return df.with_columns(
+        cell("weight", lb, "lb").alias("weight"),
+        cell("grip_strength", lb, "lb").alias("grip_strength"),
+        cell("height", inch, "in").alias("height"),
+    )
+
+
+def _cli(cmd: list[str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(cmd, capture_output=True, text=True, check=False)
+
+
+def cell_units(rows: int) -> None:
+    """Case 4: the CLI on a CSV with units written in cells against bare numbers (same run)."""
+    tmp = Path(tempfile.mkdtemp(prefix="myoscope-bench-"))
+    try:
+        df = pl.concat(list(generate(rows, seed=3)))
+        cases = {"bare numbers (baseline)": df, "units in 1 row in 10": _with_units(df, 0.1),
+                 "units in every row": _with_units(df, 1.0)}
+        print(f"\nunits written in cells: myoscope cohort, {rows:,}-row CSV, {len(SARCOPENIA)} definitions")
+        base = 0.0
+        for label, table in cases.items():
+            src = tmp / "in.csv"
+            table.write_csv(src)
+            cmd = [sys.executable, "-m", "myoscope", "cohort", str(src), "--out", str(tmp / "out.csv"),
+                   "--id-column", "id", "-d", ",".join(SARCOPENIA), "--quiet"]
+            elapsed, done = timed(lambda c=cmd: _cli(c))
+            if done.returncode:
+                raise SystemExit(done.stderr)
+            base = base or elapsed
+            said = [x for x in done.stdout.splitlines() if x.startswith(("rows in", "units written"))]
+            print(f"  {label:26} {elapsed:6.2f} s  ratio to bare numbers {elapsed / base:5.2f}")
+            for line in said:
+                print(f"    {line}")
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
 def main() -> None:
+    if sys.argv[1:2] == ["--units"]:
+        cell_units(int(sys.argv[2]) if len(sys.argv) > 2 else 200_000)
+        return
     rows = int(sys.argv[1]) if len(sys.argv) > 1 else 10_000_000
     stream_rows = int(sys.argv[2]) if len(sys.argv) > 2 else 30_000_000
     print(f"polars {pl.__version__}, numpy {np.__version__}, {pl.thread_pool_size()} threads")
@@ -229,6 +286,7 @@ def main() -> None:
         print("  " + stdout.strip().splitlines()[-1])
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+    cell_units(200_000)
 
 
 if __name__ == "__main__":

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from myoscope import assess, load_knowledge
+from myoscope import assess, load_knowledge, parse_record
 
 
 def test_result_object() -> None:
@@ -39,3 +39,27 @@ def test_a_bare_assessments_str_is_the_summary_and_detail_the_trace() -> None:
     assert "Verdicts that apply" in text and "--detail" in text and "Measure next:" not in text
     assert trace.startswith("myoscope assessment: record (id x)") and "Measure next:" in trace
     assert len(text.splitlines()) < 60 < len(trace.splitlines())
+
+
+def test_a_value_entered_in_another_unit_is_shown_with_what_was_entered() -> None:
+    """``grip_strength: 80 lb``: the trace, the detail text and the summary give the converted
+    value and what was entered; a canonical unit under another spelling (``70 KG``) is no
+    conversion and is not repeated."""
+    from myoscope.report.assessment import assessment_text
+    from myoscope.report.summary import summary_text
+    from myoscope.report.trace import describe_entry
+
+    rec = parse_record({"sex": "male", "age": 70, "grip_strength": "80 lb", "height": {"value": 5.9, "unit": "ft"},
+                        "weight": "70 KG"})
+    a = assess(rec, ["ewgsop2"])
+    (grip,) = [e for e in a.results["ewgsop2"].trace if e.get("measure") == "grip_strength"]
+    assert grip["value"] == 36.2873896 and grip["entered"] == {"value": 80.0, "unit": "lb"}
+    assert describe_entry(grip).startswith("Low grip strength: 36.3 kg (entered 80 lb); met if under 27 kg")
+    assert rec.entered("weight") is None and rec.entered("height") == (5.9, "ft")
+    text = assessment_text(a)
+    assert "grip_strength 36.2874 kg (entered 80 lb), height 179.832 cm (entered 5.9 ft), weight 70 kg" in text
+    assert "Entered in other units: grip strength (best trial) 36.3 kg (entered 80 lb); height 179.8 cm " \
+           "(entered 5.9 ft)" in summary_text(a, width=200)
+    plain = assess(parse_record({"sex": "male", "age": 70, "grip_strength": 36.3}), ["ewgsop2"])
+    assert all("entered" not in e for e in plain.results["ewgsop2"].trace)
+    assert "Entered in other units" not in summary_text(plain, width=200)

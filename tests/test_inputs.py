@@ -8,6 +8,7 @@ names (so that they reach the field validators, not only the parser), go through
 from __future__ import annotations
 
 import contextlib
+import io
 import json
 import math
 from datetime import date, datetime
@@ -23,6 +24,7 @@ from myoscope.errors import InputFileError, MyoscopeError, RecordValidationError
 from myoscope.inputs import iter_records, unusable_values
 from myoscope.measures import load_catalog
 from myoscope.record import parse_record, read_records
+from myoscope.yamlio import iter_input_yaml
 
 FIELDS = sorted(load_catalog().measures)
 SETTINGS = settings(max_examples=100, deadline=None,
@@ -100,6 +102,54 @@ def test_json_error_after_good_records_names_its_line(tmp_path: Path) -> None:
         for data, _ in iter_records(p):
             got.append(data)
     assert got == [{"sex": "male"}, {"sex": "female"}]
+
+
+class _CountingStream(io.StringIO):
+    """A text stream that remembers how much of itself has been read."""
+
+    consumed = 0
+
+    def read(self, size: int | None = -1) -> str:
+        block = super().read(size)
+        self.consumed += len(block)
+        return block
+
+
+@pytest.mark.parametrize("layout", ["list", "documents"])
+def test_yaml_streams_one_record_at_a_time(tmp_path: Path, layout: str) -> None:
+    """A YAML list, or ``---``-separated documents, is read record by record: the first record
+    arrives when a small part of a large file has been read."""
+    n = 5000
+    if layout == "list":
+        text = "".join(f"- id: r{i}\n  sex: male\n  note: {'x' * 50}\n" for i in range(n))
+    else:
+        text = "".join(f"---\nid: r{i}\nsex: male\nnote: {'x' * 50}\n" for i in range(n))
+    stream = _CountingStream(text)
+    it = iter_input_yaml(stream)
+    assert next(it) == ({"id": "r0", "sex": "male", "note": "x" * 50}, "item" if layout == "list" else "document")
+    assert stream.consumed < len(text) / 10
+    p = tmp_path / "many.yaml"
+    p.write_text(text, "utf-8")
+    got = list(iter_records(p))
+    assert len(got) == n and got[-1] == ({"id": f"r{n - 1}", "sex": "male", "note": "x" * 50}, f"{p}[{n - 1}]")
+
+
+def test_yaml_documents_keep_alias_and_duplicate_refusal_after_good_records(tmp_path: Path) -> None:
+    p = tmp_path / "docs.yaml"
+    p.write_text("sex: male\n---\n- {sex: female}\n- {sex: male}\n---\nsex: male\nage: 70\nage: 71\n")
+    got = []
+    with pytest.raises(InputFileError, match=r"line 8, column 1: duplicate key 'age' \(first given on line 7\)"):
+        for data, src in iter_records(p):
+            got.append((data, src))
+    assert got == [({"sex": "male"}, f"{p}[0]"), ({"sex": "female"}, f"{p}[1]"), ({"sex": "male"}, f"{p}[2]")]
+    p.write_text("- {sex: male}\n- &a {sex: female}\n- *a\n")
+    with pytest.raises(InputFileError, match=r"line 3, column 3: aliases \(\*name\) are not allowed"):
+        list(iter_records(p))
+    p.write_text("sex: male\n---\n42\n")
+    with pytest.raises(InputFileError, match=r"expected a record object or a list of records, got int 42"):
+        list(iter_records(p))
+    p.write_text("sex: male\n")
+    assert list(iter_records(p)) == [({"sex": "male"}, str(p))]  # one record: the file's own name
 
 
 def test_utf8_bom_is_accepted_and_bad_byte_located_in_a_large_json(tmp_path: Path) -> None:

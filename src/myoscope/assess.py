@@ -123,12 +123,28 @@ def assess(
         results[definition.id] = definition.evaluate(ctx)
         _flag_estimates(results[definition.id].trace)
         _flag_provenance(results[definition.id].trace, rec, kb)
+        _flag_entered(results[definition.id].trace, rec, kb)
         for node in definition.components.values():
             if isinstance(node, Score) and derived.get(node.total_measure) is None:
                 total = ctx.totals.get(node.key)
                 if total is not None and node.total_measure in derived:
                     derived[node.total_measure] = total
     return Assessment(record=rec, derived=derived, results=results, knowledge_version=kb.version)
+
+
+def _flag_entered(trace: list[dict[str, Any]], rec: Record, kb: Knowledge) -> None:
+    """A comparison of a value entered in another unit (``grip_strength: 80 lb``) carries what
+    was entered (``"entered": {"value": 80, "unit": "lb"}``), so that the reader sees the number
+    they typed beside the converted one the cut-off was applied to."""
+    for entry in trace:
+        measure = entry.get("measure")
+        if entry.get("type") != "compare" or not isinstance(measure, str):
+            continue
+        if entry.get("value") is None or entry.get("value") != rec.values.get(measure):
+            continue  # a derived or estimated value, not the one entered
+        got = rec.entered(measure, kb.catalog)
+        if got is not None:
+            entry["entered"] = {"value": got[0], "unit": got[1]}
 
 
 def _flag_estimates(trace: list[dict[str, Any]]) -> None:

@@ -8,9 +8,9 @@ integers too large to convert, nesting past :data:`MAX_DEPTH`) are found by :fun
 and reported with their field path. Nothing here raises anything but the project's own errors.
 
 Record files are read record by record (:func:`iter_records`): a JSON list is decoded one element
-at a time from a buffered stream, so memory stays flat in the number of records; a YAML file is
-parsed whole (YAML files are written by hand and small) and then handed out record by record.
-``-`` means standard input.
+at a time from a buffered stream, and a YAML file (one record, a list, or ``---``-separated
+documents) is parsed one record at a time from the file, so memory stays flat in the number of
+records. ``-`` means standard input (read whole).
 """
 
 from __future__ import annotations
@@ -25,7 +25,14 @@ from pathlib import Path
 from typing import IO, Any
 
 from .errors import InputFileError, Problem, quote
-from .yamlio import MAX_DEPTH, MAX_INT_DIGITS, YAMLError, load_input_yaml, yaml_error_message
+from .yamlio import (
+    MAX_DEPTH,
+    MAX_INT_DIGITS,
+    YAMLError,
+    iter_input_yaml,
+    load_input_yaml,
+    yaml_error_message,
+)
 
 #: Integers beyond this magnitude are refused: no measure comes near, and converting them to a
 #: float overflows (or silently loses digits).
@@ -137,6 +144,9 @@ def iter_records(path: str | Path) -> Iterator[tuple[Any, str]]:
     if str(path) != STDIN and Path(path).suffix.lower() == ".json":
         yield from _iter_json_file(Path(path), name)
         return
+    if str(path) != STDIN:
+        yield from _iter_yaml_file(Path(path), name)
+        return
     text = decode(read_bytes(path), name)
     data = parse_text(text, name, as_json=_is_json(path, text[:64]))
     yield from _records_of(data, name)
@@ -168,6 +178,46 @@ def _iter_json_file(path: Path, name: str) -> Iterator[tuple[Any, str]]:
             yield from _JsonStream(text, name).records()
         except UnicodeDecodeError:
             raise _locate_bad_utf8(path, name) from None
+
+
+def _open_text(path: Path, name: str) -> IO[str]:
+    """A strict UTF-8 text stream over ``path`` (UTF-16/32 refused first, by their marks)."""
+    try:
+        raw = path.open("rb")
+    except IsADirectoryError:
+        raise InputFileError(f"cannot read {path}: it is a directory") from None
+    except OSError as exc:
+        raise InputFileError(f"cannot read {path}: {exc.strerror or exc}") from None
+    try:
+        _check_encoding(raw.peek(4096)[:4096], name)
+    except InputFileError:
+        raw.close()
+        raise
+    return io.TextIOWrapper(raw, encoding="utf-8-sig", errors="strict")
+
+
+def _iter_yaml_file(path: Path, name: str) -> Iterator[tuple[Any, str]]:
+    """Records of a YAML file, one at a time (see :func:`myoscope.yamlio.iter_input_yaml`): one
+    object, a list of objects, or ``---``-separated documents, each an object or a list."""
+    documents: list[int] = []
+    with _open_text(path, name) as text:
+        n = 0
+        try:
+            for value, where in iter_input_yaml(text, documents):
+                label = name if where == "only" else f"{name}[{n}]"
+                if where == "item" or isinstance(value, Mapping):
+                    yield (dict(value) if isinstance(value, Mapping) else value), label
+                else:  # a document that is neither an object nor a list
+                    yield from _records_of(value, label)
+                n += 1
+        except UnicodeDecodeError:
+            raise _locate_bad_utf8(path, name) from None
+        except YAMLError as exc:
+            raise InputFileError(f"cannot parse {name}: {yaml_error_message(exc)}") from None
+        except RecursionError:  # pragma: no cover - the composer stops at MAX_DEPTH first
+            raise InputFileError(f"cannot parse {name}: nested more than {MAX_DEPTH} levels deep") from None
+    if not documents or not documents[0]:
+        raise InputFileError(f"{name}: expected a record object or a list of records, got an empty file")
 
 
 def _locate_bad_utf8(path: Path, name: str) -> InputFileError:

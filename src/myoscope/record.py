@@ -42,6 +42,27 @@ class Record:
         v = self.values.get("id")
         return None if v is None else str(v)
 
+    def entered(self, measure_id: str, catalog: Catalog | None = None) -> tuple[float, str] | None:
+        """The number and unit a quantity was entered in (``80, "lb"``), when that unit is not
+        the canonical one the value is held in; None otherwise (or when nothing was entered).
+
+        The number is the canonical value converted back with the same exact factor, to ten
+        significant digits: what was typed, without the conversion's binary noise."""
+        unit = self.entered_units.get(measure_id)
+        value = self.values.get(measure_id)
+        if not unit or isinstance(value, bool) or not isinstance(value, int | float):
+            return None
+        m = (catalog or load_catalog()).measures.get(measure_id)
+        if m is None or m.dimension is None or unit == m.unit:
+            return None
+        try:
+            if units.to_canonical(1.0, unit, m.dimension) == 1.0:
+                return None  # "KG", "kgf": the canonical unit under another spelling
+            back = units.from_canonical(float(value), unit, m.dimension)
+        except UnknownUnitError:  # pragma: no cover - parse_record accepted the unit
+            return None
+        return float(f"{back:.10g}"), unit
+
     def to_dict(self) -> dict[str, Any]:
         return dict(self.values)
 

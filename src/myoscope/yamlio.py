@@ -14,12 +14,13 @@ own validator, naming the field, instead of failing inside the YAML library.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import yaml
 from yaml.composer import Composer, ComposerError
 from yaml.constructor import ConstructorError, SafeConstructor
-from yaml.events import AliasEvent
+from yaml.events import AliasEvent, SequenceEndEvent, SequenceStartEvent, StreamEndEvent
 from yaml.nodes import MappingNode, Node, ScalarNode
 from yaml.resolver import Resolver
 
@@ -132,6 +133,49 @@ def load_input_yaml(text: str) -> Any:
         return loader.get_single_data()
     finally:
         loader.dispose()
+
+
+def iter_input_yaml(stream: Any, documents: list[int] | None = None) -> Iterator[tuple[Any, str]]:
+    """The values of an untrusted YAML stream, composed and constructed one at a time, with the
+    rules of :func:`load_input_yaml`, each with where it stands: ``item`` (of a document that is a
+    list), ``only`` (the one document of the stream) or ``document`` (one of several).
+
+    The items of a list are handed out one by one, so a file of 100,000 records (one list, or
+    ``---``-separated documents) is never held whole, as node trees or as data. ``stream`` is
+    text or a text stream (read in chunks). ``documents``, when given, receives the number of
+    documents read (an empty list is a document with no values).
+
+    :raises yaml.YAMLError: with a position, when met (after the values before it).
+    """
+    loader = _InputLoader(stream)
+    count = 0
+    try:
+        loader.get_event()  # stream start
+        while not loader.check_event(StreamEndEvent):
+            loader.get_event()  # document start
+            count += 1
+            if loader.check_event(SequenceStartEvent):
+                loader.get_event()
+                loader._depth = 1  # the list itself is one level
+                while not loader.check_event(SequenceEndEvent):
+                    yield _construct(loader, loader.compose_node(None, None)), "item"
+                loader._depth = 0
+                loader.get_event()  # sequence end
+                loader.get_event()  # document end
+            else:
+                node = loader.compose_node(None, None)
+                loader.get_event()  # document end
+                alone = count == 1 and loader.check_event(StreamEndEvent)
+                yield _construct(loader, node), ("only" if alone else "document")
+    finally:
+        if documents is not None:
+            documents.append(count)
+        loader.dispose()
+
+
+def _construct(loader: Any, node: Node | None) -> Any:
+    loader.anchors = {}  # no alias may refer back: nothing composed is kept
+    return None if node is None else loader.construct_document(node)
 
 
 def yaml_error_message(exc: yaml.YAMLError) -> str:

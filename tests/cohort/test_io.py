@@ -89,3 +89,20 @@ def test_flat_columns_round_trip_to_records() -> None:
     }
     assert row_to_record(row, cat) == rec
     assert set(row) <= set(table_columns(cat, history=2))
+
+
+def test_a_directory_of_parquet_files_with_differing_columns_is_named(tmp_path: Path) -> None:
+    """One table per directory: a file with other columns or types is named before anything
+    runs (polars' own message spoke of its Python API)."""
+    from myoscope.cohort.io import scan
+
+    d = tmp_path / "parts"
+    d.mkdir()
+    pl.DataFrame({"sex": ["male"], "age": [70.0]}).write_parquet(d / "a.parquet")
+    pl.DataFrame({"sex": ["male"], "age": ["70"], "grip_strength": [20.0]}).write_parquet(d / "b.parquet")
+    with pytest.raises(InputFileError) as err:
+        scan(d)
+    assert str(err.value) == (
+        f"{d}: the Parquet files differ in their columns (b.parquet: columns not in a.parquet: grip_strength; "
+        "other types for age (String, not Float64)); a directory must hold one table"
+    )

@@ -53,6 +53,7 @@ def _scan_path(path: Path) -> pl.LazyFrame:
         files = sorted(path.glob("*.parquet"))
         if not files:
             raise InputFileError(f"{path}: no .parquet files in this directory")
+        _same_schema(path, files)
         return pl.scan_parquet(files)
     if not path.exists():
         raise InputFileError(f"cannot read {path}: no such file")
@@ -72,6 +73,39 @@ def _scan_path(path: Path) -> pl.LazyFrame:
         return _excel(path).lazy()
     raise InputFileError(f"{path}: unknown input format {suffix!r} (expected .csv, .tsv, .parquet, .arrow "
                          "or .xlsx)")
+
+
+def _same_schema(path: Path, files: list[Path]) -> None:
+    """The Parquet files of a directory are one table: the same columns of the same types. Read
+    from each file's footer (no data), so that a difference is named before anything runs."""
+    first: dict[str, Any] | None = None
+    for f in files:
+        try:
+            schema = dict(pl.read_parquet_schema(f))
+        except Exception as exc:  # polars raises several types for a damaged footer
+            raise InputFileError(f"cannot read {f}: {str(exc).splitlines()[0][:200]}") from None
+        if first is None:
+            first = schema
+            continue
+        if schema != first:
+            extra = [c for c in schema if c not in first]
+            missing = [c for c in first if c not in schema]
+            typed = [c for c in schema if c in first and schema[c] != first[c]]
+            said = "; ".join(
+                part
+                for part in (
+                    f"columns not in {files[0].name}: {', '.join(extra)}" if extra else "",
+                    f"lacks {', '.join(missing)}" if missing else "",
+                    "other types for " + ", ".join(f"{c} ({schema[c]}, not {first[c]})" for c in typed)
+                    if typed
+                    else "",
+                )
+                if part
+            )
+            raise InputFileError(
+                f"{path}: the Parquet files differ in their columns ({f.name}: {said}); a directory "
+                "must hold one table"
+            )
 
 
 def _excel(path: Path) -> pl.DataFrame:

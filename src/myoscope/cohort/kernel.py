@@ -8,13 +8,14 @@ definition -> decisive measures from the slot signatures.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import polars as pl
 
 from ..knowledge import Knowledge
 from ..rules.compile_polars import CompiledDefinition, column_name, compile_definitions
+from .cells import CONVERTED_SCHEMA, read_cells
 from .derive_polars import DeriveContext, derive_stages, unmirrored
 from .io import Layout
 from .tables import TableColumn, history_names, row_to_record, table_columns
@@ -86,6 +87,8 @@ class Batch:
     table: pl.DataFrame  # id (or row), outputs per definition, plus summary keys (__sex, __age ...)
     rejects: pl.DataFrame  # row, column, value, reason
     rows_in: int
+    #: cells that carried their own unit and were converted (column, unit, cells), any row
+    converted: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=CONVERTED_SCHEMA))
 
     @property
     def rejected_rows(self) -> int:
@@ -109,6 +112,7 @@ class Kernel:
         self.columns = table_columns(knowledge.catalog, lay.history)
         validation = Validator(knowledge.catalog, schema, lay.sources).build(lay.history)
         self.checks = validation.checks
+        self.cells = validation.cells
         self.id_column = lay.id_column or ROW
         typed = dict(validation.typed)
         for name, col in self.columns.items():
@@ -215,12 +219,16 @@ class Kernel:
         return pl.concat(parts).sort([ROW, "__k"]).drop("__k").collect()
 
     def run(self, raw: pl.DataFrame | pl.LazyFrame) -> Batch:
-        """Classify ``raw`` (input columns plus ``row``) in memory."""
-        lf = self._flagged(raw.lazy()).collect().lazy() if isinstance(raw, pl.DataFrame) else raw.lazy()
+        """Classify ``raw`` (input columns plus ``row``) in memory.
+
+        The text quantity columns are read cell by cell first (units written in cells), eagerly,
+        so that the validation plan only references their numbers."""
+        frame = raw if isinstance(raw, pl.DataFrame) else raw.collect()
+        frame, converted = read_cells(frame, self.cells)
+        lf = self._flagged(frame.lazy()).collect().lazy()
         rejects = self.rejected(lf)
         table = self.classified(lf).collect()
-        rows_in = raw.height if isinstance(raw, pl.DataFrame) else int(lf.select(pl.len()).collect().item())
-        return Batch(self.finish(table), rejects, rows_in)
+        return Batch(self.finish(table), rejects, frame.height, converted)
 
     def finish(self, table: pl.DataFrame) -> pl.DataFrame:
         """Turn each definition's signature words into its ordered decisive measures."""

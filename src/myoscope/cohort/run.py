@@ -16,6 +16,7 @@ import polars as pl
 from ..errors import CohortInputError, OutputFileError, quote
 from ..knowledge import Knowledge, load_knowledge
 from ..outputs import Outputs, check_output
+from .cells import CONVERTED_SCHEMA, converted_lines, sum_converted
 from .io import Layout, batches, count_rows, for_csv, layout, output_format, scan
 from .kernel import DECISIVE, ROW, Batch, Kernel, strip_summary
 from .mapping import Mapping, load_mapping
@@ -36,6 +37,7 @@ class CohortResult:
     definitions: list[str]
     summary_keys: pl.DataFrame = field(repr=False, default_factory=pl.DataFrame)
     unmirrored: list[str] = field(default_factory=list)
+    converted: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=CONVERTED_SCHEMA))
 
     @property
     def rows_rejected(self) -> int:
@@ -77,10 +79,11 @@ class CohortResult:
             "rows_rejected": self.rows_rejected,
             "definitions": self.definitions,
             "rejects": self.rejects.to_dicts(),
+            "converted": self.converted.to_dicts(),
         }
 
     def __str__(self) -> str:
-        return self.accounting
+        return "\n".join([self.accounting, *converted_lines(self.converted)])
 
 
 def _prepare(
@@ -140,6 +143,7 @@ class Classifier:
                 [c for c in batch.table.columns if c.startswith("__")] + [c.id for c in kernel.compiled]
             ),
             unmirrored=kernel.unmirrored,
+            converted=batch.converted,
         )
 
 
@@ -189,6 +193,7 @@ class CohortRun:
     files: list[Path] = field(default_factory=list)
     unmirrored: list[str] = field(default_factory=list)
     unmapped: list[str] = field(default_factory=list)
+    converted: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=CONVERTED_SCHEMA))
 
     @property
     def accounting(self) -> str:
@@ -213,6 +218,7 @@ class CohortRun:
             "bad_values": self.bad_values,
             "definitions": self.definitions,
             "files": [str(f) for f in self.files],
+            "converted": self.converted.to_dicts(),
         }
 
     def __str__(self) -> str:
@@ -221,7 +227,7 @@ class CohortRun:
             lines.append(f"not in the input (left missing): {', '.join(self.unmapped)}")
         if self.summary is not None:
             lines += ["", str(self.summary)]
-        lines += ["", self.accounting]
+        lines += ["", self.accounting, *converted_lines(self.converted)]
         return "\n".join(lines)
 
 
@@ -328,6 +334,7 @@ def _run(
     id_col = kernel.layout.id_column
     seen_ids: list[pl.DataFrame] = []
     reasons: list[pl.DataFrame] = []
+    converted: list[pl.DataFrame] = []
     tmp_out, tmp_rej = files.add(out), files.add(rej_path)
 
     with tmp_rej.open("w", encoding="utf-8", newline="") as rej_file:
@@ -352,6 +359,7 @@ def _run(
                 counts["ok"] += b.table.height
                 counts["rejected"] += b.rejected_rows
                 counts["bad"] += b.rejects.height
+                converted.append(b.converted)
                 if b.rejects.height:
                     b.rejects.write_csv(rej_file, include_header=False)
                     reasons.append(b.rejects.group_by("column", "reason").len())
@@ -380,6 +388,7 @@ def _run(
         ids,
         unmirrored=kernel.unmirrored,
         unmapped=kernel.layout.unmapped,
+        converted=sum_converted(converted),
     )
     if summary:
         result.summary = summarise(_merge(groups, keys, ids), kernel, age_bands)

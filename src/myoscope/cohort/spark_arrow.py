@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 import polars as pl
 
 from ..knowledge import load_knowledge
+from .cells import CONVERTED_SCHEMA, read_cells, sum_converted
 from .io import layout
 from .kernel import AGE, ROW, SEX, Kernel
 from .mapping import load_mapping
@@ -119,6 +120,8 @@ def run_arrow(
     out_pl = sample.table.with_columns(pl.lit(None, pl.String).alias("__band"))
     out_arrow = _plain_arrow_schema(out_pl)
     rej_arrow = _plain_arrow_schema(pl.DataFrame(schema=REJECT_SCHEMA))
+    # Spark's Arrow types have no unsigned integers: the counts travel as int64
+    conv_arrow = _plain_arrow_schema(pl.DataFrame(schema={**CONVERTED_SCHEMA, "cells": pl.Int64}))
 
     def classify(batches: Iterator[Any]) -> Iterator[Any]:
         k = _kernel(spec)
@@ -130,7 +133,14 @@ def run_arrow(
     def reject(batches: Iterator[Any]) -> Iterator[Any]:
         k = _kernel(spec)
         for rb in batches:
-            yield from _arrow(k.rejected(pl.from_arrow(rb).lazy()), rej_arrow)  # type: ignore[union-attr]
+            cells, _ = read_cells(pl.from_arrow(rb), k.cells)  # type: ignore[arg-type]
+            yield from _arrow(k.rejected(cells.lazy()), rej_arrow)
+
+    def convert(batches: Iterator[Any]) -> Iterator[Any]:
+        k = _kernel(spec)
+        for rb in batches:
+            _, converted = read_cells(pl.from_arrow(rb), k.cells)  # type: ignore[arg-type]
+            yield from _arrow(converted.with_columns(pl.col("cells").cast(pl.Int64)), conv_arrow)
 
     result = frame.mapInArrow(classify, from_arrow_schema(out_arrow)).cache()
     out_path = str(out)  # kept as text: dbfs:/, s3://, hdfs:// locations are not local paths
@@ -156,6 +166,13 @@ def run_arrow(
             "w2": pl.Float64,
         },
     )
+    converted = pl.DataFrame(schema=CONVERTED_SCHEMA)
+    if kernel.cells:  # the cells that carried a unit, counted over the text quantity columns only
+        rows = frame.select(*kernel.cells).mapInArrow(convert, from_arrow_schema(conv_arrow)).groupBy(
+            "column", "unit"
+        ).agg(F.sum("cells").alias("cells")).collect()
+        counts = pl.DataFrame([r.asDict() for r in rows], schema=CONVERTED_SCHEMA, strict=False)
+        converted = sum_converted([counts])
     sexes = list(kernel.kb.catalog.measures["sex"].values)
     groups = groups.with_columns(pl.col(SEX).cast(pl.Enum(sexes)))
     run = CohortRun(
@@ -168,6 +185,7 @@ def run_arrow(
         ids,
         unmirrored=kernel.unmirrored,
         unmapped=kernel.layout.unmapped,
+        converted=converted,
     )
     run.summary = summarise(_merge([groups], kernel.summary_columns(), ids), kernel, age_bands)
     result.unpersist()

@@ -13,6 +13,7 @@ built only for the rows that failed, so validation costs little on clean data.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 import polars as pl
@@ -23,6 +24,9 @@ from .derive_polars import round_to
 from .tables import FALLS_COUNT, TableColumn, history_names
 
 REJECT_SCHEMA = {"row": pl.Int64, "column": pl.String, "value": pl.String, "reason": pl.String}
+#: a text quantity column read cell by cell (see ``cells.py``): the number in the canonical unit,
+#: the cell as written when it carried a unit, and the reason its unit is unknown
+CELL_NUM, CELL_SAID, CELL_BAD = "__cell_num_", "__cell_said_", "__cell_bad_"
 _TRUE = ["true", "yes", "y", "1"]
 _FALSE = ["false", "no", "n", "0"]
 
@@ -59,6 +63,10 @@ class Validation:
 
     typed: dict[str, pl.Expr] = field(default_factory=dict)
     checks: list[Check] = field(default_factory=list)
+    #: text input columns of quantities -> (dimension, the unit a mapping declares or None): a
+    #: cell may carry its own unit (``150 lb``); ``cells.read_cells`` materialises their numbers,
+    #: in the column's unit, before the checks
+    cells: dict[str, tuple[str, str | None]] = field(default_factory=dict)
 
 
 def _text(raw: pl.Expr, dtype: pl.DataType) -> pl.Expr:
@@ -129,33 +137,48 @@ class Validator:
             self.out.typed[s.target.name] = pl.lit(_convert_scalar(float(s.constant), factor))
             return
         parts: list[pl.Expr] = []
+        nums: list[pl.Expr] = []
         for name in s.columns:
             raw, dtype = pl.col(name), self.schema[name]
-            num, unreadable = _number(raw, dtype)
             shown = _text(raw, dtype)
+            said = _msg("{} {}", shown, unit) if unit else shown
+            if dtype == pl.String:
+                # a cell may carry its own unit: read once per batch into plain columns (a per-cell
+                # parse inside this plan made polars plan for minutes over text columns)
+                self.out.cells[name] = (m.dimension, s.unit)
+                num, bad_unit = pl.col(CELL_NUM + name), pl.col(CELL_BAD + name)
+                unreadable = raw.is_not_null() & num.is_null() & bad_unit.is_null()
+                self.check(name, bad_unit.is_not_null(), shown, bad_unit)
+                said = pl.coalesce(pl.col(CELL_SAID + name), said)
+            else:
+                num, unreadable = _number(raw, dtype)
+            nums.append(num)
             self.check(name, unreadable, shown, _msg("cannot read {} as a number in {}", shown, unit))
             finite = num.is_finite()
             self.check(name, num.is_not_null() & ~finite, shown, "expected a finite number")
             value = pl.when(finite).then(_convert(num, factor))
             if s.combine != "sum":
-                value = pl.when(self.range_checks(name, shown, value, m, unit)).then(value)
+                value = pl.when(self.range_checks(name, shown, value, m, said)).then(value)
             parts.append(value)
         if s.combine == "one":
             combined = parts[0]
         elif s.combine == "max":
             combined = pl.max_horizontal(parts)
         else:  # sum: the parts in their unit, converted once (as a record would give the total)
-            nums = [_number(pl.col(n), self.schema[n])[0] for n in s.columns]
             total = nums[0]
             for e in nums[1:]:
                 total = total + e
             combined = pl.when(total.is_finite()).then(_convert(total, factor))
-            ok = self.range_checks("+".join(s.columns), total.cast(pl.String), combined, m, unit)
+            shown_total = total.cast(pl.String)
+            said_total = _msg("{} {}", shown_total, unit) if unit else shown_total
+            ok = self.range_checks("+".join(s.columns), shown_total, combined, m, said_total)
             combined = pl.when(ok).then(combined)
         self.out.typed[s.target.name] = combined
 
-    def range_checks(self, name: str, shown: pl.Expr, value: pl.Expr, m: Measure, unit: str) -> pl.Expr:
-        """Add the range and whole-number checks; return "value is acceptable" (non-null)."""
+    def range_checks(self, name: str, shown: pl.Expr, value: pl.Expr, m: Measure, said: pl.Expr) -> pl.Expr:
+        """Add the range and whole-number checks; return "value is acceptable" (non-null).
+
+        ``said`` is the value with its unit as the input gave it (``900 lb``, ``900 kg``)."""
         ok: pl.Expr = pl.lit(True)
         if m.range is not None:
             lo, hi = m.range
@@ -164,7 +187,7 @@ class Validator:
                 name,
                 ~in_range,
                 shown,
-                _msg("{} {} is implausible (expected {})", shown, unit, m.describe_range()),
+                _msg("{} is implausible (expected {})", said, m.describe_range()),
             )
             ok = in_range
         if m.integer:
@@ -173,7 +196,7 @@ class Validator:
                 name,
                 ok & ~whole,
                 shown,
-                _msg("{} {} is not a whole number of {}", shown, unit, m.unit or ""),
+                _msg("{} is not a whole number of {}", said, m.unit or ""),
             )
             ok = ok & whole
         return ok
@@ -366,6 +389,7 @@ class Validator:
                 given.cast(pl.String),
                 _msg("{} does not equal the sum of the MRC grades ({})", given, total),
             )
+        self.date_rules()
         if "birth_date" in t:
             born, on = t["birth_date"], t.get("date", pl.lit(None, pl.Date))
             age = t.get("age", pl.lit(None, pl.Float64))
@@ -377,6 +401,31 @@ class Validator:
                 (on.dt.month() == born.dt.month()) & (on.dt.day() < born.dt.day())
             )
             t["age"] = pl.coalesce(age, pl.when(born <= on).then(years - before.cast(pl.Float64)))
+
+    def date_rules(self) -> None:
+        """``record._finish_dates``' checks: no date in the future, and an age that agrees with
+        the birth date and the record's date (within a year); each a reject, never a choice."""
+        t = self.out.typed
+        today = date.today()
+        for name in ("date", "birth_date"):
+            if name in t:
+                self.check(name, (t[name] > pl.lit(today)).fill_null(False), t[name].cast(pl.String),
+                           _msg("{} is in the future", t[name].dt.strftime("%Y-%m-%d")))
+        if "birth_date" in t and "date" in t and "age" in t:
+            born, on, age = t["birth_date"], t["date"], t["age"]
+            before = (on.dt.month() < born.dt.month()) | (
+                (on.dt.month() == born.dt.month()) & (on.dt.day() < born.dt.day())
+            )
+            computed = (on.dt.year() - born.dt.year()).cast(pl.Float64) - before.cast(pl.Float64)
+            src = self._source_of("age")
+            shown = _text(pl.col(src), self.schema[src]) if src else age.cast(pl.String)
+            self.check(
+                "age",
+                ((born <= on) & ((age - computed).abs() > 1)).fill_null(False),
+                shown,
+                _msg("{} contradicts birth_date {} and date {}, which give {}", shown,
+                     born.dt.strftime("%Y-%m-%d"), on.dt.strftime("%Y-%m-%d"), computed.cast(pl.Int64)),
+            )
 
     def _source_of(self, target: str) -> str | None:
         for s in self.sources:
@@ -449,4 +498,4 @@ def _convert_scalar(value: float, factor: float) -> float:
     return value if factor == 1.0 else round(value * factor, units.CONVERSION_DECIMALS)
 
 
-__all__ = ["REJECT_SCHEMA", "Check", "Source", "Validation", "Validator"]
+__all__ = ["CELL_BAD", "CELL_NUM", "CELL_SAID", "REJECT_SCHEMA", "Check", "Source", "Validation", "Validator"]

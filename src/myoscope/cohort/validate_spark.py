@@ -25,6 +25,9 @@ if TYPE_CHECKING:
 # what polars' ``cast(Float64, strict=False)`` reads, after stripping the blanks around it
 _NUMBER = r"^[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?$|^[+-]?(?i:inf|infinity|nan)$"
 _NUMERIC = ("double", "float", "bigint", "int", "smallint", "tinyint")
+#: a number followed by something (``150 lb``): a unit written in a cell, which native mode does
+#: not read (see ``Validator.quantity``)
+_WITH_UNIT = r"^\s*[-+]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][-+]?[0-9]+)?\s*[^\s0-9.eE+-]"
 
 
 @dataclass
@@ -167,7 +170,18 @@ class SparkValidator:
             raw, dtype = F.col(name), self.schema[name]
             num, unreadable = _number(raw, dtype)
             shown = _text(raw, dtype)
-            self.check(name, unreadable, shown, _msg("cannot read {} as a number in {}", shown, unit))
+            cannot = _msg("cannot read {} as a number in {}", shown, unit)
+            if dtype == "string":
+                # native mode refuses a unit written in a cell, naming it, rather than reading it
+                # differently from the polars kernel (which reads it, as Spark's arrow mode does)
+                said = _msg(
+                    "{}: a unit written in a cell is read by the polars engine and --spark-mode arrow, "
+                    "not by --spark-mode native (give bare numbers in {})",
+                    shown,
+                    unit,
+                )
+                cannot = F.when(raw.rlike(_WITH_UNIT), said).otherwise(cannot)
+            self.check(name, unreadable, shown, cannot)
             finite = is_finite(num)
             self.check(name, num.isNotNull() & ~finite, shown, "expected a finite number")
             value = F.when(finite, _convert(num, factor))
@@ -389,6 +403,7 @@ class SparkValidator:
                 given.cast("string"),
                 _msg("{} does not equal the sum of the MRC grades ({})", given, total),
             )
+        self.date_rules()
         if "birth_date" in t:
             born, on = t["birth_date"], t.get("date", F.lit(None).cast("date"))
             age = t.get("age", F.lit(None).cast("double"))
@@ -402,6 +417,35 @@ class SparkValidator:
                 (F.month(on) == F.month(born)) & (F.dayofmonth(on) < F.dayofmonth(born))
             )
             t["age"] = F.coalesce(age, F.when(born <= on, years - before.cast("double")))
+
+    def date_rules(self) -> None:
+        """As ``validate.Validator.date_rules``: no date in the future; an age that agrees with
+        the birth date and the record's date (within a year)."""
+        from datetime import date
+
+        t = self.out.typed
+        today = F.lit(date.today().isoformat()).cast("date")  # the driver's today, as the record's
+        for name in ("date", "birth_date"):
+            if name in t:
+                shown = F.date_format(t[name], "yyyy-MM-dd")
+                self.check(name, F.coalesce(t[name] > today, F.lit(False)), shown,
+                           _msg("{} is in the future", shown))
+        if "birth_date" in t and "date" in t and "age" in t:
+            born, on, age = t["birth_date"], t["date"], t["age"]
+            before = (F.month(on) < F.month(born)) | (
+                (F.month(on) == F.month(born)) & (F.dayofmonth(on) < F.dayofmonth(born))
+            )
+            computed = (F.year(on) - F.year(born)).cast("double") - before.cast("double")
+            src = self._source_of("age")
+            age_text = _text(F.col(src), self.schema[src]) if src else age.cast("string")
+            self.check(
+                "age",
+                F.coalesce((born <= on) & (F.abs(age - computed) > 1), F.lit(False)),
+                age_text,
+                _msg("{} contradicts birth_date {} and date {}, which give {}", age_text,
+                     F.date_format(born, "yyyy-MM-dd"), F.date_format(on, "yyyy-MM-dd"),
+                     computed.cast("bigint")),
+            )
 
     def _source_of(self, target: str) -> str | None:
         for s in self.sources:

@@ -33,8 +33,10 @@ def assessment_text(a: Assessment, knowledge: Knowledge | None = None) -> str:
         if k in ("id", "sarc_f", "weight_history", "history", "plan_constraints", "provenance"):
             continue
         unit = cat.unit_of(k)
+        got = a.record.entered(k, cat)
         shown.append(f"{k} {fmt_value(v.isoformat() if isinstance(v, date) else v)}"
-                     + (f" {unit}" if unit and not isinstance(v, bool | str) else ""))
+                     + (f" {unit}" if unit and not isinstance(v, bool | str) else "")
+                     + (f" (entered {fmt_value(got[0])} {got[1]})" if got else ""))
     lines.append("Record: " + ", ".join(shown))
     der = [f"{k} {fmt_value(v)}" for k, v in a.derived.items() if v is not None]
     lines.append("Derived: " + (", ".join(der) if der else "none"))

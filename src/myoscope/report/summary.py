@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
-from ..measures import load_catalog
+from ..measures import fmt_value, load_catalog
 from ..rules.evaluate import INDETERMINATE, NOT_APPLICABLE, DefinitionResult
 from .trace import fmt_measure
 
@@ -128,6 +128,18 @@ def who(a: Assessment) -> str:
     return f"{head}: {', '.join(parts)}{when_s}"
 
 
+def entered_line(a: Assessment) -> str:
+    """'Entered in other units: grip strength 36.3 kg (entered 80 lb)' (empty when none was)."""
+    cat = load_catalog()
+    parts = []
+    for k in a.record.values:
+        got = a.record.entered(k, cat)
+        if got is not None:
+            shown = fmt_measure(k, a.record.values[k], cat)
+            parts.append(f"{cat.label_of(k).lower()} {shown} (entered {fmt_value(got[0])} {got[1]})")
+    return "Entered in other units: " + "; ".join(parts) if parts else ""
+
+
 def sorted_red_flags(w: Workup | None) -> list[Any]:
     if w is None:
         return []
@@ -224,6 +236,9 @@ def summary_text(
         )
     for w in result.record.warnings:
         console.print(Text(f"Warning: {w}"))
+    converted = entered_line(result)
+    if converted:
+        console.print(Text(converted))
     groups = sort_definitions(result)
     table = Table(title=None, show_lines=False, expand=False, box=None, pad_edge=False, header_style="bold")
     table.add_column("Definition", no_wrap=True)

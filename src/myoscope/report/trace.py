@@ -30,6 +30,13 @@ def fmt_measure(measure: str, value: Any, catalog: Catalog | None = None) -> str
     return f"{shown} {unit}"
 
 
+def entered_words(entered: Any) -> str:
+    """`` (entered 80 lb)`` for a value entered in another unit (a trace entry's ``entered``)."""
+    if not isinstance(entered, dict) or entered.get("value") is None:
+        return ""
+    return f" (entered {fmt_value(float(entered['value']))} {entered.get('unit', '')})".replace(" )", ")")
+
+
 def _cutoff_words(e: dict[str, Any]) -> str:
     cut = e.get("cutoff")
     unit = e.get("unit") if e.get("unit") not in _NO_UNIT else ""
@@ -64,6 +71,7 @@ def describe_entry(e: dict[str, Any], catalog: Catalog | None = None) -> str:
             value = fmt_value(v).replace("_", " ") + (
                 f" {unit}" if unit and not isinstance(v, bool | str) else ""
             )
+            value += entered_words(e.get("entered"))
         text = f"{e['label']}: {value}; met if {_cutoff_words(e)} → {result}"
         text += f"  [{e['citation']}]"
         for note in e.get("notes", []):
