@@ -165,15 +165,7 @@ def _records_of(data: Any, name: str) -> Iterator[tuple[Any, str]]:
 
 
 def _iter_json_file(path: Path, name: str) -> Iterator[tuple[Any, str]]:
-    try:
-        raw = path.open("rb")
-    except IsADirectoryError:
-        raise InputFileError(f"cannot read {path}: it is a directory") from None
-    except OSError as exc:
-        raise InputFileError(f"cannot read {path}: {exc.strerror or exc}") from None
-    with raw:
-        _check_encoding(raw.peek(4096)[:4096] if isinstance(raw, io.BufferedReader) else b"", name)
-        text = io.TextIOWrapper(raw, encoding="utf-8-sig", errors="strict")
+    with _open_text(path, name) as text:
         try:
             yield from _JsonStream(text, name).records()
         except UnicodeDecodeError:
