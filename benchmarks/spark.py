@@ -34,7 +34,7 @@ from myoscope.cohort.spark import run_spark, spark_session
 spark = spark_session("local[2]")
 spark.sparkContext.setLogLevel("ERROR")
 t1 = time.perf_counter()
-run = run_spark(sys.argv[1], sys.argv[2], sys.argv[3].split(","), spark=spark)
+run = run_spark(sys.argv[1], sys.argv[2], sys.argv[3].split(","), spark=spark, mode="native")
 t2 = time.perf_counter()
 print(json.dumps({"start": t1 - t0, "run": t2 - t1, "rows": run.rows_in, "classified": run.rows_classified}))
 """
@@ -107,9 +107,9 @@ def main() -> None:
 
         spark = spark_session("local[2]")
         spark.sparkContext.setLogLevel("ERROR")
-        run_spark(data, d / "warmup.parquet", SARCOPENIA, spark=spark)
+        run_spark(data, d / "warmup.parquet", SARCOPENIA, spark=spark, mode="native")
         t = time.perf_counter()
-        s = run_spark(data, d / "native.parquet", SARCOPENIA, spark=spark)
+        s = run_spark(data, d / "native.parquet", SARCOPENIA, spark=spark, mode="native")
         native_s = time.perf_counter() - t
         print(f"  native Spark, warm session     {native_s:8.1f} s   {s.rows_classified:,} classified")
         t = time.perf_counter()
