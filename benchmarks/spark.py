@@ -6,7 +6,7 @@
    - native Spark (``run_spark``, ``local[2]``), timed once with the JVM start-up (a fresh child
      process: session, JVM, run) and once more in the warm session;
    - ``mapInArrow`` (``--spark-mode arrow``) in the same warm session.
-   Ratios: mapInArrow / native and native / polars (both warm, so without JVM start-up).
+   Ratios: mapInArrow / native (both warm) and native / polars, warm and with JVM start-up.
 2. BIG rows (default 30,000,000) through native Spark in a child process, with the peak resident
    memory of the Python driver and of the JVM (VmHWM, polled from /proc; in ``local`` mode the
    JVM is driver and executors at once) and ``spark.driver.memory`` at 1g.
@@ -117,7 +117,8 @@ def main() -> None:
         arrow_s = time.perf_counter() - t
         print(f"  mapInArrow, warm session       {arrow_s:8.1f} s   {a.rows_classified:,} classified")
         print(
-            f"  mapInArrow / native: {arrow_s / native_s:.1f}x   native / polars: {native_s / polars_s:.1f}x"
+            f"  mapInArrow / native: {arrow_s / native_s:.1f}x   native / polars: {native_s / polars_s:.1f}x "
+            f"(warm)   {cold['wall'] / polars_s:.1f}x (with JVM start-up)"
         )
         spark.stop()
 
