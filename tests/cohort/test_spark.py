@@ -50,7 +50,11 @@ def test_catalog_table_and_csv_output(spark: Any, tmp_path: Path) -> None:
     data = synthesise(300, tmp_path / "in.parquet", seed=5, bad_share=0.02)
     spark.read.parquet(str(data)).createOrReplaceTempView("myoscope_test_cohort")
     s = run_spark(
-        None, tmp_path / "out.csv", ["ewgsop2", "sarc_f"], spark=spark, input_table="myoscope_test_cohort",
+        None,
+        tmp_path / "out.csv",
+        ["ewgsop2", "sarc_f"],
+        spark=spark,
+        input_table="myoscope_test_cohort",
         mode="native",
     )
     p = run_cohort(data, tmp_path / "polars.csv", ["ewgsop2", "sarc_f"])
@@ -66,3 +70,46 @@ def test_catalog_table_and_csv_output(spark: Any, tmp_path: Path) -> None:
     }
     with pytest.raises(InputFileError, match="cannot read table no_such_table"):
         run_spark(None, tmp_path / "x.parquet", spark=spark, input_table="no_such_table", mode="native")
+
+
+def test_weighted_summary_equals_polars_and_collects_only_aggregates(
+    spark: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Survey-weighted prevalence and the kappa matrix from Spark's aggregations equal polars'
+    (weights summed in another order: equal to rounding), and every result the driver receives
+    during the run comes from an aggregation, never a collect of classified rows."""
+    from pyspark.sql.classic.dataframe import DataFrame  # what the local session's frames are
+
+    raw = synthesise(800, tmp_path / "raw.parquet", seed=23, bad_share=0.02)
+    frame = pl.read_parquet(raw)
+    n = frame.height
+    frame = frame.with_columns(
+        svy_w=pl.Series([0.5 + (i * 37 % 101) / 13.0 for i in range(n)]),
+        svy_strata=pl.Series([i % 3 for i in range(n)]),
+        svy_psu=pl.Series([i * 7 % 5 for i in range(n)]),
+    )
+    data = tmp_path / "in.parquet"
+    frame.write_parquet(data)
+    design = {"weight": "svy_w", "strata": "svy_strata", "psu": "svy_psu"}
+
+    collected: list[str] = []
+    real_collect = DataFrame.collect
+
+    def spy(self: Any) -> Any:
+        plan = self._jdf.queryExecution().optimizedPlan()
+        while plan.nodeName() in ("GlobalLimit", "LocalLimit", "Project", "Sort", "Filter"):
+            plan = plan.children().apply(0)
+        collected.append(plan.nodeName())
+        return real_collect(self)
+
+    monkeypatch.setattr(DataFrame, "collect", spy)
+    s = run_spark(data, tmp_path / "spark.parquet", DEFS, spark=spark, mode="native", **design)
+    monkeypatch.undo()
+    p = run_cohort(data, tmp_path / "polars.parquet", DEFS, **design)
+    assert collected and set(collected) == {"Aggregate"}, collected
+    assert s.summary is not None and p.summary is not None and s.summary.weighted
+    order = ["definition", "group", "level", "outcome"]
+    from polars.testing import assert_frame_equal
+
+    assert_frame_equal(s.summary.prevalence.sort(order), p.summary.prevalence.sort(order), rel_tol=1e-9)
+    assert_frame_equal(s.summary.agreement, p.summary.agreement, rel_tol=1e-9)

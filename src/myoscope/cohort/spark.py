@@ -250,20 +250,27 @@ def run_spark(
     check_types(schema, lay)
     kernel = SparkKernel(kb, schema, lay, definitions)
     flagged = kernel.flagged(frame)
-    classified = kernel.classified(flagged)
+    # classified once: the output and the summary read the same stored rows (on the executors'
+    # disks, never the driver's memory) instead of running validation and rules twice
+    from pyspark import StorageLevel
+
+    classified = kernel.classified(flagged).persist(StorageLevel.DISK_ONLY)
     out_path = str(out)  # kept as text: dbfs:/, s3://, abfss:// locations are not local paths
     write(classified.select(kernel.output_columns()), out_path, output_format(out_path))
     rej_path = str(rejects) if rejects else _rejects_location(out_path)
     rejected = kernel.rejected(flagged)
-    rejected.orderBy(ROW, "__k").drop("__k").coalesce(1).write.mode("overwrite").option("header", True).csv(
-        rej_path
-    )
+    # one sorted CSV file: the (few) reject lines go to one partition and are sorted there; a
+    # global orderBy would sample the input first, running the validation twice more
+    rejected.repartition(1).sortWithinPartitions(ROW, "__k").drop("__k").write.mode("overwrite").option(
+        "header", True
+    ).csv(rej_path)
     counts = session.read.csv(
         rej_path, header=True, schema="row long, column string, value string, reason string"
     )
     tally = counts.agg(F.countDistinct(ROW).alias("rows"), F.count(F.lit(1)).alias("values")).first()
     rows_rejected, bad_values = (int(tally["rows"]), int(tally["values"])) if tally else (0, 0)
     summary, rows_classified = _summary(classified, kernel, age_bands)
+    classified.unpersist()
     run = CohortRun(
         out_path,
         rej_path,
@@ -291,13 +298,16 @@ def _band(age: Column, bands: tuple[float, ...]) -> Column:
 
 
 def _summary(classified: SparkFrame, kernel: SparkKernel, bands: tuple[float, ...]) -> tuple[Any, int]:
-    """Prevalence and agreement from one aggregation in Spark.
+    """Prevalence and agreement from two aggregations in Spark.
 
-    Each classified row is exploded into one entry per definition (its outcome, with the domain
-    and survey keys) and one per pair of definitions with declared case outcomes (the cell of
-    their 2x2 table, when neither is indeterminate); a single ``groupBy`` counts and sums the
-    weights. The driver receives those aggregates (a few hundred rows, however many input rows)
-    and turns them into proportions, intervals and kappas."""
+    First the classified rows are grouped by their domain and survey keys and every definition's
+    outcome (count, sum of weights, sum of squared weights): rows collapse into the few thousand
+    combinations that occur, in one hash aggregation with no per-row explosion. Each combination
+    is then exploded into one entry per definition (its outcome, with the domain and survey keys)
+    and one per pair of definitions with declared case outcomes (the cell of their 2x2 table,
+    when neither is indeterminate), and a second ``groupBy`` adds them up. The driver receives
+    those aggregates (a few hundred rows, however many input rows) and turns them into
+    proportions, intervals and kappas."""
     from pyspark.sql import functions as F
 
     ids = kernel.ids
@@ -331,18 +341,25 @@ def _summary(classified: SparkFrame, kernel: SparkKernel, bands: tuple[float, ..
                 )
             )
             entries.append(entry("k", f"{a}\t{b}", cell, False))
-    exploded = (
-        classified.withColumn("__band", _band(F.col(AGE), bands))
-        .select(F.explode(F.array(*entries)).alias("e"), w.alias("__w"))
-        .select("e.*", "__w")
+    combos = (
+        classified.select(SEX, _band(F.col(AGE), bands).alias("__band"), *design, *ids, w.alias("__w"))
+        .groupBy(SEX, "__band", *design, *ids)
+        .agg(
+            F.count(F.lit(1)).alias("__n"),
+            F.sum("__w").alias("__sw"),
+            F.sum(F.col("__w") * F.col("__w")).alias("__sw2"),
+        )
+    )
+    exploded = combos.select(F.explode(F.array(*entries)).alias("e"), "__n", "__sw", "__sw2").select(
+        "e.*", "__n", "__sw", "__sw2"
     )
     rows = (
         exploded.filter(F.col("cell").isNotNull())
         .groupBy("kind", "key", "cell", SEX, "__band", *design)
         .agg(
-            F.count(F.lit(1)).alias("n"),
-            F.sum("__w").alias("w"),
-            F.sum(F.col("__w") * F.col("__w")).alias("w2"),
+            F.sum("__n").alias("n"),
+            F.sum("__sw").alias("w"),
+            F.sum("__sw2").alias("w2"),
         )
         .collect()
     )
