@@ -8,6 +8,7 @@ page that shows no internals.
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import logging
 import tempfile
@@ -28,6 +29,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ..api.envelope import error_response
 from ..errors import PatientNotFoundError, VisitNotFoundError
+from ..knowledge import load_knowledge
 from ..registry import db as registry_db
 from .accounts import Passwords
 from .cohort_jobs import CohortJobNotFound
@@ -66,6 +68,8 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        if settings.gc_freeze:
+            freeze_startup_objects()
         yield
         engine.dispose()
 
@@ -94,6 +98,15 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
     _middleware(app)
     _error_pages(app)
     return app
+
+
+def freeze_startup_objects() -> None:
+    """Load what every request needs, collect the start-up garbage, then freeze what is left
+    (see ``WebSettings.gc_freeze``): long-lived objects stay alive by reference counting as
+    before; only the cyclic collector stops re-walking them."""
+    load_knowledge()
+    gc.collect()
+    gc.freeze()
 
 
 def _work_dir(settings: WebSettings, database: str) -> Path:

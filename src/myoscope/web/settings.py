@@ -55,6 +55,11 @@ class WebSettings(BaseSettings):
     cds_fhir_timeout: float = Field(default=5.0, gt=0, le=60)
     #: migrate the database to the latest schema at start-up (the demo and tests do)
     migrate_on_start: bool = False
+    #: at start-up, move every object alive then (modules, the knowledge base, templates) out of the
+    #: cyclic garbage collector's sight (``gc.freeze``): its full collections then no longer walk
+    #: some 200,000 long-lived objects, each a pause of about 100 ms for every request in flight
+    #: (benchmarks/web.py's p99). Off in the test suite, which builds hundreds of apps in one process.
+    gc_freeze: bool = True
 
     @field_validator("cds_clients")
     @classmethod
