@@ -106,6 +106,20 @@ def test_missing_is_not_a_reject(tmp_path: Path) -> None:
     assert r.rows_rejected == 0 and r.table["ewgsop2"].to_list() == ["indeterminate", "indeterminate"]
 
 
+def test_a_csv_cell_of_blanks_is_missing_not_a_reject(tmp_path: Path) -> None:
+    """An export that writes spaces into an empty cell: the value is unknown, as an empty cell
+    (and a blank Excel cell) is, in every column kind, and beside a cell with a unit in it."""
+    rows = "id,sex,age,height,weight,grip_strength\nr1,female,80,160,150 lb,{0}\nr2,female,{0},160,{1},20\n" \
+           "r3,female,80,160,60,20\n"
+    runs = []
+    for name, blanks in (("blank", ("  ", "\t")), ("empty", ("", ""))):
+        (tmp_path / f"{name}.csv").write_text(rows.format(*blanks), "utf-8")
+        run = run_cohort(tmp_path / f"{name}.csv", tmp_path / f"{name}.out.csv", definitions=["ewgsop2"])
+        assert "rejected 0 (0 bad values)" in str(run), str(run)
+        runs.append(pl.read_csv(tmp_path / f"{name}.out.csv").get_column("ewgsop2").to_list())
+    assert runs[0] == runs[1] and runs[0][0] == "indeterminate"
+
+
 @settings(max_examples=40, deadline=None)
 @given(
     st.lists(

@@ -12,7 +12,7 @@ import io
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import polars as pl
 
@@ -22,8 +22,12 @@ from .mapping import Mapping, first_present
 from .tables import TableColumn, history_pairs, table_columns
 from .validate import Source
 
-#: Cell texts that mean "missing" in CSV input (R, pandas, SQL exports).
+#: Cell texts that mean "missing" in CSV input (R, pandas, SQL exports); a cell of blanks alone
+#: is missing too (``blank_cells_missing``), as it is in an Excel sheet.
 CSV_NULLS = ["", "NA", "N/A", "NaN", "nan", "null", "NULL"]
+#: the same rule for Spark's regular expressions (a cell of whitespace only)
+BLANK_CELL = r"^\s*$"
+FrameT = TypeVar("FrameT", pl.DataFrame, pl.LazyFrame)
 _CSV = {".csv", ".tsv", ".txt"}
 _PARQUET = {".parquet", ".pq"}
 _ARROW = {".arrow", ".ipc", ".feather"}
@@ -64,7 +68,8 @@ def _scan_path(path: Path) -> pl.LazyFrame:
         sep = "\t" if suffix == ".tsv" else ","
         with path.open("rb") as f:
             _header(f.readline(), sep, path)  # encoding and column names, before polars sees them
-        return pl.scan_csv(path, separator=sep, infer_schema=False, null_values=CSV_NULLS)
+        scanned = pl.scan_csv(path, separator=sep, infer_schema=False, null_values=CSV_NULLS)
+        return blank_cells_missing(scanned)
     if suffix in _PARQUET:
         return pl.scan_parquet(path)
     if suffix in _ARROW:
@@ -283,8 +288,16 @@ def _record_end(data: bytes) -> int:
     return end
 
 
+def blank_cells_missing(frame: FrameT) -> FrameT:
+    """A CSV cell of blanks alone (``" "``) is missing, never a value to reject or read: what a
+    person left empty is unknown, whatever spaces the export put there."""
+    return frame.with_columns(  # type: ignore[return-value]
+        pl.when(pl.col(pl.String).str.strip_chars() != "").then(pl.col(pl.String))
+    )
+
+
 def _parse_csv(data: bytes, names: list[str], sep: str) -> pl.DataFrame:
-    return pl.read_csv(
+    return blank_cells_missing(pl.read_csv(
         io.BytesIO(data),
         has_header=False,
         new_columns=names,
@@ -292,7 +305,7 @@ def _parse_csv(data: bytes, names: list[str], sep: str) -> pl.DataFrame:
         infer_schema=False,
         null_values=CSV_NULLS,
         schema_overrides=dict.fromkeys(names, pl.String),
-    )
+    ))
 
 
 @dataclass
@@ -411,4 +424,5 @@ def for_csv(df: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-__all__ = ["CSV_NULLS", "Layout", "batches", "count_rows", "for_csv", "layout", "output_format", "scan"]
+__all__ = ["BLANK_CELL", "CSV_NULLS", "Layout", "batches", "blank_cells_missing", "count_rows", "for_csv",
+           "layout", "output_format", "scan"]

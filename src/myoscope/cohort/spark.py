@@ -20,7 +20,7 @@ import polars as pl
 
 from ..errors import InputFileError
 from ..knowledge import load_knowledge
-from .io import CSV_NULLS, layout
+from .io import BLANK_CELL, CSV_NULLS, layout
 from .kernel import AGE, PSU, ROW, SEX, STRATA, WEIGHT
 from .mapping import load_mapping
 from .run import CohortRun
@@ -106,7 +106,8 @@ def read(spark: SparkSession, path: str | Path) -> SparkFrame:
         if fmt in ("csv", "tsv"):
             frame = spark.read.csv(p, header=True, sep="\t" if fmt == "tsv" else ",", inferSchema=False)
             return frame.select(
-                [F.when(F.col(c).isin(CSV_NULLS), None).otherwise(F.col(c)).alias(c) for c in frame.columns]
+                [F.when(F.col(c).isin(CSV_NULLS) | F.col(c).rlike(BLANK_CELL), None)
+                 .otherwise(F.col(c)).alias(c) for c in frame.columns]
             )
         if fmt == "delta":
             return spark.read.format("delta").load(p)
