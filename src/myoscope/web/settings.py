@@ -32,6 +32,12 @@ class WebSettings(BaseSettings):
     argon2_time_cost: int = Field(default=3, ge=1)
     argon2_memory_kib: int = Field(default=65536, ge=64)
     page_size: int = Field(default=50, ge=1, le=500)
+    #: threads per worker process for blocking work (sync routes and dependencies, the pathway,
+    #: database calls). The pathway is CPU-bound Python, so threads beyond a few only fight over
+    #: the interpreter lock, which does not hand over in arrival order: with anyio's default of
+    #: 40, a few calls wait seconds while others pass (docs/api.md, Speed). A few threads still
+    #: let database waits overlap.
+    threads: int = Field(default=4, ge=1, le=40)
     #: database connections per worker: enough for every request thread (anyio's default is 40)
     db_pool_size: int = Field(default=20, ge=1)
     db_max_overflow: int = Field(default=20, ge=0)
