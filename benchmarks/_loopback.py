@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import random
 import socket
 import statistics
@@ -16,6 +17,7 @@ import sys
 import time
 from collections import Counter
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -26,6 +28,23 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
+
+
+def server_cpu_seconds(root: int) -> float:
+    """CPU seconds (user + system) used so far by the server: the uvicorn process and its workers
+    (read from /proc). Unlike latency, the CPU a request costs barely depends on what else the
+    machine is running, so it is the figure to compare on a shared machine."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        pid, ppid = int(stat.parent.name), int(fields[1])
+        if pid == root or ppid == root:
+            total += (int(fields[11]) + int(fields[12])) / tick
+    return total
 
 
 def serve(env: dict[str, str], port: int, ready: str, workers: int = 2) -> subprocess.Popen[bytes]:
@@ -89,13 +108,14 @@ class Connection:
 async def load(base: str, users: int, seconds: float, method: str, path: str, *, body: Any = None,
                headers: dict[str, str] | None = None,
                per_call: Callable[[], dict[str, str] | None] | None = None,
-               think: float = 0.0) -> dict[str, Any]:
+               think: float = 0.0, server_pid: int | None = None) -> dict[str, Any]:
     """``users`` clients, each on its own keep-alive connection (:class:`Connection`), calling
     ``method path`` for ``seconds``; ``per_call`` gives each call's own headers (a fresh signed
     token), and None when it has none left. With ``think`` 0 each client calls back to back
     (``users`` calls always in flight: the server saturated); otherwise each pauses a random 0.5
     to 1.5 times ``think`` seconds after each answer, as a person between two charts does, and
-    the clients start spread over one such pause."""
+    the clients start spread over one such pause. With ``server_pid`` (the server's root
+    process), the server's CPU time per answered request is measured too (``cpu_ms``)."""
     latencies: list[float] = []
     errors = 0
     kinds: Counter[str] = Counter()
@@ -129,12 +149,16 @@ async def load(base: str, users: int, seconds: float, method: str, path: str, *,
                 await asyncio.sleep(rng.uniform(0.5 * think, 1.5 * think))
         conn.close()
 
+    cpu0 = server_cpu_seconds(server_pid) if server_pid else 0.0
     t0 = time.perf_counter()
     await asyncio.gather(*(user(random.Random(i)) for i in range(users)))
     elapsed = time.perf_counter() - t0
     q = statistics.quantiles(latencies, n=100, method="inclusive")
-    return {"n": len(latencies), "errors": errors, "kinds": dict(kinds), "rps": len(latencies) / elapsed,
-            "p50": q[49] * 1000, "p95": q[94] * 1000, "p99": q[98] * 1000}
+    result = {"n": len(latencies), "errors": errors, "kinds": dict(kinds), "rps": len(latencies) / elapsed,
+              "p50": q[49] * 1000, "p95": q[94] * 1000, "p99": q[98] * 1000}
+    if server_pid:
+        result["cpu_ms"] = 1000 * (server_cpu_seconds(server_pid) - cpu0) / max(1, len(latencies))
+    return result
 
 
 def warm(base: str, method: str, path: str, *, body: Any = None, headers: dict[str, str] | None = None,
@@ -161,5 +185,7 @@ def line(users: int, label: str, r: dict[str, Any], baseline_rps: float) -> str:
     """One printed result: count, requests/s and its ratio to the baseline, percentiles, errors."""
     return (f"{users:4} concurrent  {label:21} {r['n']:6} req  {r['rps']:7.1f} req/s "
             f"({r['rps'] / baseline_rps:5.3f} of baseline)  p50 {r['p50']:7.1f} ms  "
-            f"p95 {r['p95']:7.1f} ms  p99 {r['p99']:7.1f} ms  errors {r['errors']}"
+            f"p95 {r['p95']:7.1f} ms  p99 {r['p99']:7.1f} ms  "
+            + (f"server CPU {r['cpu_ms']:5.2f} ms/req  " if "cpu_ms" in r else "")
+            + f"errors {r['errors']}"
             + (f" {r['kinds']}" if r["kinds"] else ""))

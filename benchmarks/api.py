@@ -97,7 +97,7 @@ def main() -> None:
                 for target in TARGETS:
                     headers = {**(auth if target.auth else {}), **target.headers}
                     r = asyncio.run(load(base, users, seconds, target.method, target.path, body=target.json,
-                                         headers=headers, think=think))
+                                         headers=headers, think=think, server_pid=proc.pid))
                     base_rps = base_rps or r["rps"]
                     print(line(users, target.label, r, base_rps), flush=True)
         finally:

@@ -132,10 +132,11 @@ def main() -> None:
             warm(base, "GET", "/cds-services")
             warm(base, "POST", HOOK, body=body, per_call=_signed(tokens(key, base + HOOK, 8)))
             for users in USERS:
-                baseline = asyncio.run(load(base, users, seconds, "GET", "/cds-services", think=think))
+                baseline = asyncio.run(load(base, users, seconds, "GET", "/cds-services", think=think,
+                                            server_pid=proc.pid))
                 signed = _signed(tokens(key, base + HOOK, 4000))
                 hook = asyncio.run(load(base, users, seconds, "POST", HOOK, body=body, per_call=signed,
-                                        think=think))
+                                        think=think, server_pid=proc.pid))
                 for label, r in (("discovery (baseline)", baseline), ("patient-view hook", hook)):
                     print(line(users, label, r, baseline["rps"]), flush=True)
         finally:

@@ -44,29 +44,12 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from _loopback import free_port, serve
+from _loopback import free_port, serve, server_cpu_seconds
 
 ROOT = Path(__file__).resolve().parents[1]
 QUICK = {"sex": "female", "age": "81", "grip_strength": "12", "height": "160", "asm": "12",
          "asm_method": "dxa", "gait_speed": "0.6"}
 ENDPOINTS = ("static", "patient-nocache", "patient", "assess")
-
-
-def server_cpu_seconds(root: int) -> float:
-    """CPU seconds (user + system) used so far by the server: the uvicorn process and its workers
-    (read from /proc). Unlike latency, the CPU a request costs barely depends on what else the
-    machine is running, so it is the figure to compare on a shared machine."""
-    tick = os.sysconf("SC_CLK_TCK")
-    total = 0.0
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        pid, ppid = int(stat.parent.name), int(fields[1])
-        if pid == root or ppid == root:
-            total += (int(fields[11]) + int(fields[12])) / tick
-    return total
 
 
 def seed(url: str) -> None:
