@@ -77,6 +77,12 @@ def public_pages(client: TestClient) -> dict[str, str]:
         "/check": start,
         "/check signs": client.post("/check/story", data=story).text,
         "/check get help": client.post("/check/signs", data=story).text,
+        "/check get help, fast weight loss": client.post("/check/signs", data={
+            "csrf_token": token, "history.weight_change": "intentional_loss", "history.intake": "restricted",
+            "history.weight_loss_per_week": "1.5", "unit.history.weight_loss_per_week": "kg"}).text,
+        "/check signs, bad rate": client.post("/check/signs", data={
+            "csrf_token": token, "history.weight_change": "intentional_loss",
+            "history.weight_loss_per_week": "abc"}).text,
         "/check questions": client.post("/check/questions", data={"csrf_token": token}).text,
         "/check bad input": client.post("/check/result", data={"csrf_token": token, "age": "300"}).text,
         "/check result": client.post("/check/result", data=full).text,

@@ -30,6 +30,8 @@ Answers = Mapping[str, str]
 YES, NO = "yes", "no"
 #: the form's own name for the previous weight's age (months ago)
 MONTHS = "weight_before_months"
+#: the prefix of the form field that carries a weight question's unit
+UNIT = "unit."
 SEXES = ("female", "male")
 
 
@@ -112,7 +114,11 @@ def record_from(answers: Answers) -> dict[str, Any]:
 
     for a in [*k.story, *k.warning_signs]:
         raw = got(a.field)
-        if raw:
+        if not raw:
+            continue
+        if a.kind == "weight":  # an amount with the unit chosen beside it (kg or lb)
+            _set(rec, a.field, f"{raw} {got(UNIT + a.field) or cat.unit_of('weight')}")
+        else:
             _set(rec, a.field, _truth(raw) if a.kind == "yes_no" and raw in (YES, NO) else raw)
     sarc: dict[str, Any] = {}
     for item in k.sarc_f.items:
@@ -132,7 +138,7 @@ def record_from(answers: Answers) -> dict[str, Any]:
     if got("sex"):
         rec["sex"] = got("sex")
     if got("weight"):
-        rec["weight"] = f"{got('weight')} {got('unit.weight') or cat.unit_of('weight')}"
+        rec["weight"] = f"{got('weight')} {got(UNIT + 'weight') or cat.unit_of('weight')}"
     if got("height"):
         rec["height"] = f"{got('height')} {cat.unit_of('height')}"
     if got("weight_before"):

@@ -46,6 +46,13 @@ def fill_main(page: Page, answers: dict[str, str], typed: dict[str, str] | None 
     page.click("[data-testid=see-result]")
 
 
+def fast_loss(page: Page, rate: str) -> None:
+    story(page, {"history.weight_change": "intentional_loss"})
+    pick(page, "history.intake", "restricted")
+    page.fill("[name='history.weight_loss_per_week']", rate)
+    page.click("[data-testid=signs-next]")
+
+
 def no_sideways_scroll(page: Page) -> bool:
     return bool(page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1"))
 
@@ -180,6 +187,10 @@ PAGES: dict[str, Callable[[Page], None]] = {
     # a very low weight for the height (BMI < 16 in an adult): the urgent page before the result
     "get-help-weight": lambda p: (questions_page(p), fill_main(p, POSITIVE, {"age": "23", "weight": "40",
                                                                               "height": "165"})),
+    # weight lost on purpose, eating little on purpose, more than 1 kg a week: the urgent page first
+    "get-help-fast-loss": lambda p: fast_loss(p, "1.5"),
+    # an unreadable rate of weight loss: the warning signs again (422), the answer named
+    "signs-bad-rate": lambda p: fast_loss(p, "abc"),
     "not-found": lambda p: p.goto("/learn/no-such-cause"),
     "learn": lambda p: p.goto("/learn"),
     "learn-ageing": lambda p: p.goto("/learn/age_related_sarcopenia"),

@@ -134,6 +134,74 @@ def test_a_very_low_weight_for_the_height_in_an_adult_shows_the_urgent_page_firs
         assert "result-verdicts" in r.text and "A very low body weight" not in r.text, other
 
 
+RATE = "history.weight_loss_per_week"
+
+
+def test_fast_weight_loss_with_restrictive_eating_shows_the_urgent_page_first(client: TestClient) -> None:
+    """Weight lost on purpose asks the warning signs, with how fast the weight is going: more than
+    1 kg a week with restrictive eating is the work-up's rapid_weight_loss_eating_disorder flag
+    (NICE CG9 2004 physical risk guidance: high risk); the help page comes before the result."""
+    token = start(client)
+    story = {"csrf_token": token, "history.weight_change": "intentional_loss"}
+    signs = client.post("/check/story", data=story).text
+    assert 'data-testid="signs-form"' in signs
+    assert f'name="{RATE}"' in signs and "How much weight are you losing each week?" in signs
+    assert f'name="unit.{RATE}"' in signs
+    fast = story | {"history.intake": "restricted", RATE: "1.5", f"unit.{RATE}": "kg"}
+    r = client.post("/check/signs", data=fast)
+    assert 'data-testid="get-help" data-urgency="urgent"' in r.text and "result-verdicts" not in r.text
+    assert "Losing weight very fast" in r.text and "See a doctor within days" in r.text
+    # the rate and its unit travel on (hidden) to the result, where the help page still comes first
+    main = client.post("/check/questions", data=fast | {"help_seen": "yes"}).text
+    assert f'name="{RATE}" value="1.5"' in main and f'name="unit.{RATE}" value="kg"' in main
+    r = client.post("/check/result", data=fast | POSITIVE)
+    assert 'data-testid="get-help"' in r.text and "result-verdicts" not in r.text
+    r = client.post("/check/result", data=fast | POSITIVE | {"help_seen": "yes"})
+    assert "result-verdicts" in r.text and "Losing weight very fast" in r.text
+    # in pounds: 3 lb a week is over 1 kg
+    r = client.post("/check/signs", data=fast | {RATE: "3", f"unit.{RATE}": "lb"})
+    assert 'data-urgency="urgent"' in r.text and "Losing weight very fast" in r.text
+
+
+def test_weight_loss_not_above_the_cited_rate_raises_no_rapid_loss_flag(client: TestClient) -> None:
+    token = start(client)
+    story = {"csrf_token": token, "history.weight_change": "unintentional_loss", "history.intake": "restricted"}
+    for rate in ({RATE: "1.0", f"unit.{RATE}": "kg"}, {RATE: "2", f"unit.{RATE}": "lb"}):
+        r = client.post("/check/signs", data=story | rate)
+        assert 'data-testid="check-form"' in r.text, rate  # no urgent flag: on to the questions
+        r = client.post("/check/result", data=story | rate | POSITIVE)
+        assert "result-verdicts" in r.text and "Losing weight very fast" not in r.text, rate
+    # fast loss without restrictive eating or fear of weight gain is outside the guidance
+    r = client.post("/check/signs", data=story | {"history.intake": "normal", RATE: "1.5"})
+    assert 'data-testid="check-form"' in r.text
+
+
+def test_a_skipped_rate_of_weight_loss_is_unknown_not_no(client: TestClient) -> None:
+    from myoscope.selfcheck import flags_for, record_from
+
+    token = start(client)
+    story = {"csrf_token": token, "history.weight_change": "intentional_loss", "history.intake": "restricted"}
+    skipped = story | {RATE: "", f"unit.{RATE}": "kg"}
+    r = client.post("/check/signs", data=skipped)
+    assert 'data-testid="check-form"' in r.text and "Losing weight very fast" not in r.text
+    # left out of the record (unknown), so the work-up still asks for it; never taken as 0
+    answers = {k: v for k, v in skipped.items() if k != "csrf_token"}
+    assert "weight_loss_per_week" not in record_from(answers).get("history", {})
+    assert "rapid_weight_loss_eating_disorder" not in {f["id"] for f in flags_for(answers)}
+    r = client.post("/check/result", data=skipped | POSITIVE)
+    assert "result-verdicts" in r.text and "Losing weight very fast" not in r.text
+
+
+def test_an_unreadable_rate_of_weight_loss_is_named_on_the_signs_page(client: TestClient) -> None:
+    token = start(client)
+    story = {"csrf_token": token, "history.weight_change": "intentional_loss"}
+    for bad in ("abc", "50"):
+        r = client.post("/check/signs", data=story | {RATE: bad, f"unit.{RATE}": "kg"})
+        assert r.status_code == 422, bad
+        assert 'data-testid="signs-form"' in r.text and f'data-testid="problem-{RATE}"' in r.text
+        assert f'value="{bad}"' in r.text  # what was typed is still there
+
+
 def test_a_quiet_story_goes_straight_to_the_questions(client: TestClient) -> None:
     token = start(client)
     r = client.post("/check/story", data={"csrf_token": token, "history.tempo": "years",

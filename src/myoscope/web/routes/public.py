@@ -19,7 +19,7 @@ from ...errors import RecordValidationError
 from ...selfcheck import flags_for, questions, run_check, warning_signs_needed
 from ...selfcheck.guide import guide_index, guide_page
 from ...selfcheck.knowledge import public_knowledge
-from ...selfcheck.service import MONTHS, problems_by_field
+from ...selfcheck.service import MONTHS, UNIT, problems_by_field
 from ..deps import Settings
 from ..errors import WebError
 from ..i18n import N_, choose, gettext_for
@@ -74,7 +74,8 @@ def _main_form(request: Request, settings: Settings, answers: dict[str, str],
 
 def _carried(answers: dict[str, str], main: bool) -> dict[str, str]:
     """The answers of earlier steps, carried as hidden fields (the main form's own are shown)."""
-    story = {q.name for step in ("story", "warning_signs") for q in questions(step)}
+    story = {n for step in ("story", "warning_signs") for q in questions(step)
+             for n in ((q.name, UNIT + q.name) if q.kind == "weight" else (q.name,))}
     return {k: v for k, v in answers.items() if (k in story) == main}
 
 
@@ -101,7 +102,13 @@ async def check_story(request: Request, settings: Settings) -> Response:
 @router.post("/check/signs")
 async def check_signs(request: Request, settings: Settings) -> Response:
     answers = await _answers(request)
-    flags = await run_in_threadpool(flags_for, answers)
+    try:
+        flags = await run_in_threadpool(flags_for, answers)
+    except RecordValidationError as exc:  # a typed warning-sign answer (the rate of weight loss)
+        story = {q.name for q in questions("story")}
+        return _render(request, settings, "public/check_signs.html", 422, answers=answers,
+                       problems=problems_by_field(exc.problems), signs=questions("warning_signs"),
+                       carried={k: v for k, v in answers.items() if k in story})
     urgent = [f for f in flags if f["urgency"] in ("emergency", "urgent")]
     if urgent:
         return _render(request, settings, "public/check_help.html", flags=urgent, answers=answers,
