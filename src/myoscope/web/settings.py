@@ -38,7 +38,7 @@ class WebSettings(BaseSettings):
     #: 40, a few calls wait seconds while others pass (docs/api.md, Speed). A few threads still
     #: let database waits overlap.
     threads: int = Field(default=4, ge=1, le=40)
-    #: database connections per worker: enough for every request thread (anyio's default is 40)
+    #: database connections per worker: at least one per thread (``threads``)
     db_pool_size: int = Field(default=20, ge=1)
     db_max_overflow: int = Field(default=20, ge=0)
     #: where cohort uploads and their outputs are kept (default: a folder in the system's temp dir)
