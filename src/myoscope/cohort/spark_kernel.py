@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from pyspark.sql import Column, DataFrame
 
 BAD = "__bad"
+LINES = "__lines"
 
 
 class SparkTableColumns:
@@ -144,10 +145,20 @@ class SparkKernel:
         typed = [e.alias(f"__t_{n}") for n, e in self.typed.items()]
         return frame.select("*", *typed, bad.alias(BAD))
 
-    def classified(self, flagged: DataFrame, summary_keys: bool = True) -> DataFrame:
+    def classified(
+        self, flagged: DataFrame, summary_keys: bool = True, with_rejects: bool = False
+    ) -> DataFrame:
         """The rows that pass validation: id (or row), outcome, decided and decisive measures per
-        definition, then (with ``summary_keys``) ``__sex``, ``__age`` and the survey columns."""
+        definition, then (with ``summary_keys``) ``__sex``, ``__age`` and the survey columns.
+
+        With ``with_rejects`` every row is kept, with ``__bad``, ``row`` and, on a bad row only,
+        ``__lines`` (its reject lines, see :meth:`rejects_of`): one pass over the input then
+        gives both the classified rows (``__bad`` false) and the rejects, instead of a second
+        pass that validates every row again. The outcome columns of a bad row are computed (its
+        bad values are null in the typed columns, like missing ones) and never read."""
         keep = [F.col(self.id_column)]
+        if with_rejects and self.id_column != ROW:
+            keep.append(F.col(ROW))
         survey = [
             F.col(src).alias(dst)
             for dst, src in (
@@ -157,9 +168,9 @@ class SparkKernel:
             )
             if src
         ]
-        frame = flagged.filter(~F.col(BAD)).select(
-            *keep, *survey, *[F.col(f"__t_{n}").alias(n) for n in self.typed]
-        )
+        rows = flagged if with_rejects else flagged.filter(~F.col(BAD))
+        extra = [F.col(BAD), F.when(F.col(BAD), self._lines()).alias(LINES)] if with_rejects else []
+        frame = rows.select(*keep, *survey, *[F.col(f"__t_{n}").alias(n) for n in self.typed], *extra)
         for stage in self.derived:
             frame = frame.withColumns(stage)
         frame = apply_all(frame, self.compiled)
@@ -168,17 +179,15 @@ class SparkKernel:
             F.col("age").alias(AGE),
             *[F.col(k) for k in self.summary_columns()[2:]],
         ]
-        return frame.select(*[F.col(x) for x in self.output_columns()], *(keys if summary_keys else []))
+        tail = [F.col(c) for c in (ROW, BAD, LINES) if c != self.id_column] if with_rejects else []
+        return frame.select(
+            *[F.col(x) for x in self.output_columns()], *(keys if summary_keys else []), *tail
+        )
 
-    def rejected(self, flagged: DataFrame) -> DataFrame:
-        """One line per bad value (row, column, value, reason), in check order within a row."""
-        if not self.checks:
-            return flagged.limit(0).select(
-                F.col(ROW).cast("long").alias(ROW),
-                *[F.lit(None).cast("string").alias(c) for c in ("column", "value", "reason")],
-                F.lit(0).alias("__k"),
-            )
-        lines = F.array(
+    def _lines(self) -> Column:
+        """The reject lines of a row, one per check (null where the check passes), in check
+        order, as structs (column, value, reason, __k); read from the input's columns."""
+        return F.array(
             *[
                 F.when(
                     c.bad,
@@ -192,13 +201,33 @@ class SparkKernel:
                 for k, c in enumerate(self.checks)
             ]
         )
+
+    def rejected(self, flagged: DataFrame) -> DataFrame:
+        """One line per bad value (row, column, value, reason), in check order within a row."""
+        if not self.checks:
+            return self._no_rejects(flagged)
+        return self.rejects_of(flagged.filter(F.col(BAD)).select(F.col(ROW), self._lines().alias(LINES)))
+
+    def rejects_of(self, frame: DataFrame) -> DataFrame:
+        """The reject lines (row, column, value, reason, __k) of ``frame``'s bad rows, from the
+        ``__lines`` that :meth:`classified` keeps ``with_rejects``."""
+        if not self.checks:
+            return self._no_rejects(frame)
         return (
-            flagged.filter(F.col(BAD))
+            frame.filter(F.col(LINES).isNotNull())
             .select(
                 F.col(ROW).cast("long").alias(ROW),
-                F.explode(F.filter(lines, lambda x: x.isNotNull())).alias("r"),
+                F.explode(F.filter(F.col(LINES), lambda x: x.isNotNull())).alias("r"),
             )
             .select(ROW, "r.column", "r.value", "r.reason", "r.__k")
+        )
+
+    @staticmethod
+    def _no_rejects(frame: DataFrame) -> DataFrame:
+        return frame.limit(0).select(
+            F.col(ROW).cast("long").alias(ROW),
+            *[F.lit(None).cast("string").alias(c) for c in ("column", "value", "reason")],
+            F.lit(0).alias("__k"),
         )
 
 
