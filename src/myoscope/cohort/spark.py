@@ -254,7 +254,7 @@ def run_spark(
     flagged = kernel.flagged(frame)
     # validated and classified once: the output, the rejects and the summary read the same
     # stored rows (on the executors' disks, never the driver's memory) instead of running
-    # validation and rules again; bad rows carry their reject lines
+    # validation and rules again; bad rows carry their input cells for the reject lines
     from pyspark import StorageLevel
 
     from .spark_kernel import BAD

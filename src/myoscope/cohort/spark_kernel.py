@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from pyspark.sql import Column, DataFrame
 
 BAD = "__bad"
-LINES = "__lines"
+CELLS = "__cells"
 
 
 class SparkTableColumns:
@@ -107,6 +107,7 @@ class SparkKernel:
         validation = SparkValidator(knowledge.catalog, schema, lay.sources).build(lay.history)
         self.checks = validation.checks
         self.id_column = lay.id_column or ROW
+        self.inputs: list[str] = []  # the input's columns, known once flagged() has seen it
         typed = dict(validation.typed)
         for name, col in self.columns.items():
             if name not in typed:
@@ -143,6 +144,7 @@ class SparkKernel:
             for c in self.checks[1:]:
                 bad = bad | c.bad
         typed = [e.alias(f"__t_{n}") for n, e in self.typed.items()]
+        self.inputs = [c for c in frame.columns if c != ROW]
         return frame.select("*", *typed, bad.alias(BAD))
 
     def classified(
@@ -152,10 +154,13 @@ class SparkKernel:
         definition, then (with ``summary_keys``) ``__sex``, ``__age`` and the survey columns.
 
         With ``with_rejects`` every row is kept, with ``__bad``, ``row`` and, on a bad row only,
-        ``__lines`` (its reject lines, see :meth:`rejects_of`): one pass over the input then
-        gives both the classified rows (``__bad`` false) and the rejects, instead of a second
-        pass that validates every row again. The outcome columns of a bad row are computed (its
-        bad values are null in the typed columns, like missing ones) and never read."""
+        ``__cells``, its input cells as they were read (:meth:`rejects_of` turns them into reject
+        lines): one pass over the input then gives both the classified rows (``__bad`` false)
+        and the rejects, instead of a second pass that validates every row again. The cells are
+        kept rather than the reject texts, which would be formatted for every row (Spark
+        evaluates expressions shared by several checks ahead of their conditions). The outcome
+        columns of a bad row are computed (its bad values are null in the typed columns, like
+        missing ones) and never read."""
         keep = [F.col(self.id_column)]
         if with_rejects and self.id_column != ROW:
             keep.append(F.col(ROW))
@@ -169,7 +174,8 @@ class SparkKernel:
             if src
         ]
         rows = flagged if with_rejects else flagged.filter(~F.col(BAD))
-        extra = [F.col(BAD), F.when(F.col(BAD), self._lines()).alias(LINES)] if with_rejects else []
+        cells = F.struct(*[F.col(c) for c in self.inputs])
+        extra = [F.col(BAD), F.when(F.col(BAD), cells).alias(CELLS)] if with_rejects else []
         frame = rows.select(*keep, *survey, *[F.col(f"__t_{n}").alias(n) for n in self.typed], *extra)
         for stage in self.derived:
             frame = frame.withColumns(stage)
@@ -179,7 +185,7 @@ class SparkKernel:
             F.col("age").alias(AGE),
             *[F.col(k) for k in self.summary_columns()[2:]],
         ]
-        tail = [F.col(c) for c in (ROW, BAD, LINES) if c != self.id_column] if with_rejects else []
+        tail = [F.col(c) for c in (ROW, BAD, CELLS) if c != self.id_column] if with_rejects else []
         return frame.select(
             *[F.col(x) for x in self.output_columns()], *(keys if summary_keys else []), *tail
         )
@@ -206,18 +212,23 @@ class SparkKernel:
         """One line per bad value (row, column, value, reason), in check order within a row."""
         if not self.checks:
             return self._no_rejects(flagged)
-        return self.rejects_of(flagged.filter(F.col(BAD)).select(F.col(ROW), self._lines().alias(LINES)))
+        return self._explode(flagged.filter(F.col(BAD)))
 
-    def rejects_of(self, frame: DataFrame) -> DataFrame:
-        """The reject lines (row, column, value, reason, __k) of ``frame``'s bad rows, from the
-        ``__lines`` that :meth:`classified` keeps ``with_rejects``."""
+    def rejects_of(self, stored: DataFrame) -> DataFrame:
+        """The reject lines (row, column, value, reason, __k) of the bad rows of ``stored`` (made
+        by :meth:`classified` ``with_rejects``), from the input cells they keep."""
         if not self.checks:
-            return self._no_rejects(frame)
+            return self._no_rejects(stored)
+        cells = [F.col(CELLS).getField(c).alias(c) for c in self.inputs]
+        bad = stored.filter(F.col(BAD)).select(F.col(ROW), *cells)
+        return self._explode(bad)
+
+    def _explode(self, bad: DataFrame) -> DataFrame:
+        """One line per failed check of the rows of ``bad`` (which have the input's columns)."""
         return (
-            frame.filter(F.col(LINES).isNotNull())
-            .select(
+            bad.select(
                 F.col(ROW).cast("long").alias(ROW),
-                F.explode(F.filter(F.col(LINES), lambda x: x.isNotNull())).alias("r"),
+                F.explode(F.filter(self._lines(), lambda x: x.isNotNull())).alias("r"),
             )
             .select(ROW, "r.column", "r.value", "r.reason", "r.__k")
         )
