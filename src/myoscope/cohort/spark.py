@@ -45,6 +45,10 @@ HUGE_METHODS_FLAG = "-XX:-DontCompileHugeMethods"
 #: interpreted, while optimising; over the classification plan that takes minutes. Excluded in
 #: the sessions made here, so in-memory frames run through the compiled path like files do.
 LOCAL_RELATION_RULE = "org.apache.spark.sql.catalyst.optimizer.ConvertToLocalRelation"
+#: PySpark records the Python call site of every ``functions``/``Column`` call for its error
+#: messages, several calls into the JVM each; the native plan is built from thousands of them.
+#: Off in the sessions made here (PySpark reads it once, at its first such call).
+DEBUG_CALL_SITES = "spark.python.sql.dataFrameDebugging.enabled"
 
 
 def spark_session(master: str = "local[2]", app_name: str = "myoscope") -> SparkSession:
@@ -62,7 +66,7 @@ def spark_session(master: str = "local[2]", app_name: str = "myoscope") -> Spark
         .appName(app_name)
         .config("spark.sql.execution.arrow.maxRecordsPerBatch", str(MAX_RECORDS_PER_BATCH))
         .config("spark.ui.enabled", "false")
-        .config("spark.python.sql.dataFrameDebugging.enabled", "false")
+        .config(DEBUG_CALL_SITES, "false")
         .config("spark.sql.shuffle.partitions", "8")
         .config("spark.sql.optimizer.excludedRules", LOCAL_RELATION_RULE)
         .config("spark.driver.extraJavaOptions", jvm)
