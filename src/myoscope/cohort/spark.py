@@ -45,6 +45,10 @@ HUGE_METHODS_FLAG = "-XX:-DontCompileHugeMethods"
 #: interpreted, while optimising; over the classification plan that takes minutes. Excluded in
 #: the sessions made here, so in-memory frames run through the compiled path like files do.
 LOCAL_RELATION_RULE = "org.apache.spark.sql.catalyst.optimizer.ConvertToLocalRelation"
+#: PySpark records the Python call site of every ``functions``/``Column`` call for its error
+#: messages, several calls into the JVM each; the native plan is built from thousands of them.
+#: Off in the sessions made here (PySpark reads it once, at its first such call).
+DEBUG_CALL_SITES = "spark.python.sql.dataFrameDebugging.enabled"
 
 
 def spark_session(master: str = "local[2]", app_name: str = "myoscope") -> SparkSession:
@@ -62,6 +66,7 @@ def spark_session(master: str = "local[2]", app_name: str = "myoscope") -> Spark
         .appName(app_name)
         .config("spark.sql.execution.arrow.maxRecordsPerBatch", str(MAX_RECORDS_PER_BATCH))
         .config("spark.ui.enabled", "false")
+        .config(DEBUG_CALL_SITES, "false")
         .config("spark.sql.shuffle.partitions", "8")
         .config("spark.sql.optimizer.excludedRules", LOCAL_RELATION_RULE)
         .config("spark.driver.extraJavaOptions", jvm)
@@ -251,15 +256,19 @@ def run_spark(
     check_types(schema, lay)
     kernel = SparkKernel(kb, schema, lay, definitions)
     flagged = kernel.flagged(frame)
-    # classified once: the output and the summary read the same stored rows (on the executors'
-    # disks, never the driver's memory) instead of running validation and rules twice
+    # validated and classified once: the output, the rejects and the summary read the same
+    # stored rows (on the executors' disks, never the driver's memory) instead of running
+    # validation and rules again; bad rows carry their input cells for the reject lines
     from pyspark import StorageLevel
 
-    classified = kernel.classified(flagged).persist(StorageLevel.DISK_ONLY)
+    from .spark_kernel import BAD
+
+    stored = kernel.classified(flagged, with_rejects=True).persist(StorageLevel.DISK_ONLY)
+    classified = stored.filter(~F.col(BAD))
     out_path = str(out)  # kept as text: dbfs:/, s3://, abfss:// locations are not local paths
     write(classified.select(kernel.output_columns()), out_path, output_format(out_path))
     rej_path = str(rejects) if rejects else _rejects_location(out_path)
-    rejected = kernel.rejected(flagged)
+    rejected = kernel.rejects_of(stored)
     # one sorted CSV file: the (few) reject lines go to one partition and are sorted there; a
     # global orderBy would sample the input first, running the validation twice more
     rejected.repartition(1).sortWithinPartitions(ROW, "__k").drop("__k").write.mode("overwrite").option(
@@ -271,7 +280,7 @@ def run_spark(
     tally = counts.agg(F.countDistinct(ROW).alias("rows"), F.count(F.lit(1)).alias("values")).first()
     rows_rejected, bad_values = (int(tally["rows"]), int(tally["values"])) if tally else (0, 0)
     summary, rows_classified = _summary(classified, kernel, age_bands)
-    classified.unpersist()
+    stored.unpersist()
     run = CohortRun(
         out_path,
         rej_path,

@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from pyspark.sql import Column, DataFrame
 
 BAD = "__bad"
+CELLS = "__cells"
 
 
 class SparkTableColumns:
@@ -106,6 +107,7 @@ class SparkKernel:
         validation = SparkValidator(knowledge.catalog, schema, lay.sources).build(lay.history)
         self.checks = validation.checks
         self.id_column = lay.id_column or ROW
+        self.inputs: list[str] = []  # the input's columns, known once flagged() has seen it
         typed = dict(validation.typed)
         for name, col in self.columns.items():
             if name not in typed:
@@ -142,12 +144,26 @@ class SparkKernel:
             for c in self.checks[1:]:
                 bad = bad | c.bad
         typed = [e.alias(f"__t_{n}") for n, e in self.typed.items()]
+        self.inputs = [c for c in frame.columns if c != ROW]
         return frame.select("*", *typed, bad.alias(BAD))
 
-    def classified(self, flagged: DataFrame, summary_keys: bool = True) -> DataFrame:
+    def classified(
+        self, flagged: DataFrame, summary_keys: bool = True, with_rejects: bool = False
+    ) -> DataFrame:
         """The rows that pass validation: id (or row), outcome, decided and decisive measures per
-        definition, then (with ``summary_keys``) ``__sex``, ``__age`` and the survey columns."""
+        definition, then (with ``summary_keys``) ``__sex``, ``__age`` and the survey columns.
+
+        With ``with_rejects`` every row is kept, with ``__bad``, ``row`` and, on a bad row only,
+        ``__cells``, its input cells as they were read (:meth:`rejects_of` turns them into reject
+        lines): one pass over the input then gives both the classified rows (``__bad`` false)
+        and the rejects, instead of a second pass that validates every row again. The cells are
+        kept rather than the reject texts, which would be formatted for every row (Spark
+        evaluates expressions shared by several checks ahead of their conditions). The outcome
+        columns of a bad row are computed (its bad values are null in the typed columns, like
+        missing ones) and never read."""
         keep = [F.col(self.id_column)]
+        if with_rejects and self.id_column != ROW:
+            keep.append(F.col(ROW))
         survey = [
             F.col(src).alias(dst)
             for dst, src in (
@@ -157,9 +173,10 @@ class SparkKernel:
             )
             if src
         ]
-        frame = flagged.filter(~F.col(BAD)).select(
-            *keep, *survey, *[F.col(f"__t_{n}").alias(n) for n in self.typed]
-        )
+        rows = flagged if with_rejects else flagged.filter(~F.col(BAD))
+        cells = F.struct(*[F.col(c) for c in self.inputs])
+        extra = [F.col(BAD), F.when(F.col(BAD), cells).alias(CELLS)] if with_rejects else []
+        frame = rows.select(*keep, *survey, *[F.col(f"__t_{n}").alias(n) for n in self.typed], *extra)
         for stage in self.derived:
             frame = frame.withColumns(stage)
         frame = apply_all(frame, self.compiled)
@@ -168,17 +185,15 @@ class SparkKernel:
             F.col("age").alias(AGE),
             *[F.col(k) for k in self.summary_columns()[2:]],
         ]
-        return frame.select(*[F.col(x) for x in self.output_columns()], *(keys if summary_keys else []))
+        tail = [F.col(c) for c in (ROW, BAD, CELLS) if c != self.id_column] if with_rejects else []
+        return frame.select(
+            *[F.col(x) for x in self.output_columns()], *(keys if summary_keys else []), *tail
+        )
 
-    def rejected(self, flagged: DataFrame) -> DataFrame:
-        """One line per bad value (row, column, value, reason), in check order within a row."""
-        if not self.checks:
-            return flagged.limit(0).select(
-                F.col(ROW).cast("long").alias(ROW),
-                *[F.lit(None).cast("string").alias(c) for c in ("column", "value", "reason")],
-                F.lit(0).alias("__k"),
-            )
-        lines = F.array(
+    def _lines(self) -> Column:
+        """The reject lines of a row, one per check (null where the check passes), in check
+        order, as structs (column, value, reason, __k); read from the input's columns."""
+        return F.array(
             *[
                 F.when(
                     c.bad,
@@ -192,13 +207,38 @@ class SparkKernel:
                 for k, c in enumerate(self.checks)
             ]
         )
+
+    def rejected(self, flagged: DataFrame) -> DataFrame:
+        """One line per bad value (row, column, value, reason), in check order within a row."""
+        if not self.checks:
+            return self._no_rejects(flagged)
+        return self._explode(flagged.filter(F.col(BAD)))
+
+    def rejects_of(self, stored: DataFrame) -> DataFrame:
+        """The reject lines (row, column, value, reason, __k) of the bad rows of ``stored`` (made
+        by :meth:`classified` ``with_rejects``), from the input cells they keep."""
+        if not self.checks:
+            return self._no_rejects(stored)
+        cells = [F.col(CELLS).getField(c).alias(c) for c in self.inputs]
+        bad = stored.filter(F.col(BAD)).select(F.col(ROW), *cells)
+        return self._explode(bad)
+
+    def _explode(self, bad: DataFrame) -> DataFrame:
+        """One line per failed check of the rows of ``bad`` (which have the input's columns)."""
         return (
-            flagged.filter(F.col(BAD))
-            .select(
+            bad.select(
                 F.col(ROW).cast("long").alias(ROW),
-                F.explode(F.filter(lines, lambda x: x.isNotNull())).alias("r"),
+                F.explode(F.filter(self._lines(), lambda x: x.isNotNull())).alias("r"),
             )
             .select(ROW, "r.column", "r.value", "r.reason", "r.__k")
+        )
+
+    @staticmethod
+    def _no_rejects(frame: DataFrame) -> DataFrame:
+        return frame.limit(0).select(
+            F.col(ROW).cast("long").alias(ROW),
+            *[F.lit(None).cast("string").alias(c) for c in ("column", "value", "reason")],
+            F.lit(0).alias("__k"),
         )
 
 

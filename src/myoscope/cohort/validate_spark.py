@@ -46,9 +46,17 @@ class SparkValidation:
     checks: list[SparkCheck] = field(default_factory=list)
 
 
+#: the ASCII blanks (Java's regex ``\s``): space, tab, newline, vertical tab, form feed, return
+_BLANKS = " \t\n\x0b\x0c\r"
+
+
 def strip(text: Column) -> Column:
-    """Blanks removed at both ends (Python's ``str.strip`` for the ASCII blanks)."""
-    return F.regexp_replace(text, r"^\s+|\s+$", "")
+    """Blanks removed at both ends (Python's ``str.strip`` for the ASCII blanks).
+
+    ``btrim`` with the blanks, not a regular expression: validation strips a text column in
+    several checks of each row, and trimming a fixed set of characters is cheaper than a regex
+    replacement (the same result: tests/cohort/test_parity_spark.py, test_spark.py)."""
+    return F.btrim(text, F.lit(_BLANKS))
 
 
 def is_finite(x: Column) -> Column:

@@ -213,8 +213,6 @@ class _Compiler:
         self.level: dict[int, int] = {}
         self.local_slots: dict[int, list[Slot]] = {}
         self.helpers: list[tuple[int, str, Column]] = []  # (stage, name, expression)
-        self.gates = 0
-        self.base = 0
 
     # -- truth ------------------------------------------------------------------------------
 
@@ -373,11 +371,17 @@ class _Compiler:
 
     # -- decisive measures ------------------------------------------------------------------
 
-    def unknown_slots(self, node: Node, gate: Column, depth: int = 0) -> list[Slot]:
-        """Mirror of ``Node.unknown_measures``: slots reached through ``node`` under ``gate``."""
+    def unknown_slots(self, node: Node, gate: Column) -> list[Slot]:
+        """Mirror of ``Node.unknown_measures``: slots reached through ``node`` under ``gate``.
+
+        A gate is the conjunction of "unknown" along the path from an outcome to ``node``, kept
+        as an expression (no column): gates only feed the decisive measures of the final
+        projection, where Spark evaluates their shared prefixes once (subexpression
+        elimination). As columns they made one more stage per depth of the tree and widened the
+        rows that every stage copies (docs/cohort.md: the classification takes markedly less
+        CPU without them)."""
         node = self.target(node)
-        self.gates += 1
-        g = self.helper(f"_{self.d.id}__g{self.gates}", gate & self.col(node).isNull(), self.base + depth)
+        g = gate & self.col(node).isNull()
         if isinstance(node, Compare):
             return [Slot(s.measure, g & s.active) for s in self.local_slots[node.key]]
         out: list[Slot] = []
@@ -387,10 +391,10 @@ class _Compiler:
                     out.append(Slot(item.measure, g & self.cols.value(item.measure).isNull()))
             for item in node.items:
                 if item.node is not None:
-                    out += self.unknown_slots(item.node, g, depth + 1)
+                    out += self.unknown_slots(item.node, g)
             return out
         for child in node.children():
-            out += self.unknown_slots(child, g, depth + 1)
+            out += self.unknown_slots(child, g)
         return out
 
     def compile(self) -> CompiledSparkDefinition:
@@ -399,7 +403,6 @@ class _Compiler:
             self.visit(node)
         for _, cond in d.outcomes:
             self.visit(cond)
-        self.base = 1 + max([*self.level.values(), *(lvl for lvl, _, _ in self.helpers)])
         truths = [self.col(cond) for _, cond in d.outcomes]
         # outside the definition's population (all exclusion conditions true): not_applicable,
         # decided, nothing to measure; unknown is not outside (rules/evaluate.py Population)
