@@ -7,7 +7,8 @@ clear message without parsing strings, and tests can assert on the class.
 from __future__ import annotations
 
 import reprlib
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
@@ -40,12 +41,35 @@ class MyoscopeError(Exception):
     """Base class of every error raised on purpose by myoscope."""
 
 
+def N_(message: str) -> str:
+    """Mark a message for the translation catalogue (babel.cfg) without translating it here: a
+    face that speaks the reader's language translates it when it shows it (docs/self-check.md)."""
+    return message
+
+
 @dataclass(frozen=True)
 class Problem:
-    """One thing wrong with an input: where, what was given, what was expected."""
+    """One thing wrong with an input: where, what was given, what was expected.
+
+    A problem made by :meth:`of` also keeps its message before the values went in (``template``,
+    a catalogue message) and those values, so that a page can show it in the reader's language
+    around the values as given (:meth:`translated`); they take no part in equality."""
 
     path: str
     message: str
+    template: str | None = field(default=None, compare=False, repr=False)
+    values: Mapping[str, str] = field(default_factory=dict, compare=False, repr=False)
+
+    @classmethod
+    def of(cls, path: str, template: str, **values: Any) -> Problem:
+        """The problem whose message is ``template`` with ``values`` put in (named placeholders)."""
+        shown = {k: str(v) for k, v in values.items()}
+        return cls(path, template.format(**shown), template, shown)
+
+    def translated(self, gettext: Callable[..., str]) -> str:
+        """The message through ``gettext(template, **values)`` (the web's ``gettext_for``); as it
+        is when the problem has no template."""
+        return gettext(self.template, **self.values) if self.template else self.message
 
     def __str__(self) -> str:
         return f"{self.path}: {self.message}"

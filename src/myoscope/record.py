@@ -18,9 +18,12 @@ from pathlib import Path
 from typing import Any
 
 from . import units
-from .errors import Problem, RecordValidationError, UnknownUnitError, quote
+from .errors import N_, Problem, RecordValidationError, UnknownUnitError, quote
 from .inputs import iter_records, unusable_values
 from .measures import Catalog, Measure, load_catalog
+
+#: a catalogue message (``N_``): the self-check shows parser problems in the reader's language
+NOT_A_NUMBER = N_("expected a number in {unit}, got {value}")
 
 _CONDITION_ID = re.compile(r"^[a-z][a-z0-9_]*$")
 
@@ -162,7 +165,7 @@ def parse_quantity(
     unit = measure.unit or ""
     value: Any
     if isinstance(raw, bool):
-        problems.append(Problem(path, f"expected a number in {unit}, got {quote(raw)}"))
+        problems.append(Problem.of(path, NOT_A_NUMBER, unit=unit, value=quote(raw)))
         return None
     if isinstance(raw, int | float):
         value, entered = raw, unit
@@ -173,19 +176,20 @@ def parse_quantity(
             return None
         value, entered = raw["value"], str(raw.get("unit") or unit)
         if isinstance(value, bool) or not isinstance(value, int | float):
-            problems.append(Problem(path, f"expected a number, got {quote(value)}"))
+            problems.append(Problem.of(path, N_("expected a number, got {value}"), value=quote(value)))
             return None
     elif isinstance(raw, str):
         m = units.QUANTITY_TEXT.match(raw)
         if not m:
-            problems.append(Problem(path, f"cannot read {quote(raw)} as a quantity (e.g. '70 {unit}')"))
+            problems.append(Problem.of(path, N_("cannot read {value} as a quantity (e.g. '70 {unit}')"),
+                                       value=quote(raw), unit=unit))
             return None
         value, entered = float(m.group(1)), (m.group(2) or unit)
     else:
-        problems.append(Problem(path, f"expected a number in {unit}, got {quote(raw)}"))
+        problems.append(Problem.of(path, NOT_A_NUMBER, unit=unit, value=quote(raw)))
         return None
     if not math.isfinite(float(value)):
-        problems.append(Problem(path, f"expected a finite number, got {quote(value)}"))
+        problems.append(Problem.of(path, N_("expected a finite number, got {value}"), value=quote(value)))
         return None
     try:
         canonical = units.to_canonical(float(value), entered, measure.dimension)
@@ -195,10 +199,12 @@ def parse_quantity(
     shown = f"{value:g} {entered}" if entered else f"{value:g}"
     if measure.range and not measure.range[0] <= canonical <= measure.range[1]:
         expect = measure.describe_range()
-        problems.append(Problem(path, f"{shown} is implausible (expected {expect})"))
+        problems.append(Problem.of(path, N_("{value} is implausible (expected {expected})"), value=shown,
+                                   expected=expect))
         return None
     if measure.integer and canonical != int(canonical):
-        problems.append(Problem(path, f"{shown} is not a whole number of {unit}"))
+        problems.append(Problem.of(path, N_("{value} is not a whole number of {unit}"), value=shown,
+                                   unit=unit))
         return None
     if measure.usual and not measure.usual[0] <= canonical <= measure.usual[1]:
         lo, hi = measure.usual
@@ -232,7 +238,8 @@ def _enum(
     text = str(raw).strip()
     v = m.aliases.get(text, text.lower())
     if v not in m.values:
-        problems.append(Problem(m.id, f"{quote(raw)} is not one of {', '.join(m.values)}"))
+        problems.append(Problem.of(m.id, N_("{value} is not one of {choices}"), value=quote(raw),
+                                   choices=", ".join(m.values)))
         return
     values[m.id] = v
 
@@ -255,7 +262,7 @@ def parse_bool(path: str, raw: Any, problems: list[Problem]) -> bool | None:
         return True
     if text in {"false", "no", "n", "0"}:
         return False
-    problems.append(Problem(path, f"expected true or false, got {quote(raw)}"))
+    problems.append(Problem.of(path, N_("expected true or false, got {value}"), value=quote(raw)))
     return None
 
 

@@ -148,3 +148,30 @@ def test_the_error_page_and_the_doctor_wording_are_shown_translated(
         assert "Schwäche seit Tagen" in tell and flag not in tell
     finally:
         i18n.translations.cache_clear()
+
+
+def test_a_bad_answer_is_named_in_the_page_language_around_the_value(
+    client: TestClient, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _german(tmp_path, monkeypatch, {
+        "{value} is implausible (expected {expected})": "{value} ist unplausibel (erwartet: {expected})",
+        "cannot read {value} as a quantity (e.g. '70 {unit}')": "{value} ist keine Menge (z. B. '70 {unit}')"})
+    try:
+        token = csrf_of(client.get("/check").text)
+        form = {"csrf_token": token, "age": "300", "weight": "abc", "unit.weight": "kg"}
+        r = client.post("/check/result", data=form, headers={"Accept-Language": "de"})
+        assert r.status_code == 422
+        assert "300 years ist unplausibel (erwartet: 0–125 years)" in r.text
+        assert "&#39;abc kg&#39; ist keine Menge (z. B. &#39;70 kg&#39;)" in r.text
+        assert "implausible" not in r.text
+        english = client.post("/check/result", data=form)
+        assert "300 years is implausible (expected 0–125 years)" in english.text
+    finally:
+        i18n.translations.cache_clear()
+
+
+def test_the_record_parsers_value_messages_are_in_the_catalogue() -> None:
+    with (i18n.LOCALE_DIR / "messages.pot").open("rb") as f:
+        ids = {m.id for m in read_po(f) if m.id}
+    assert {"{value} is implausible (expected {expected})", "expected a number in {unit}, got {value}",
+            "cannot read {value} as a quantity (e.g. '70 {unit}')"} <= ids

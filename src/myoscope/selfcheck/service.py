@@ -12,7 +12,7 @@ sex as what would decide it, and the red flags of both runs are shown (the safe 
 from __future__ import annotations
 
 import html
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
@@ -163,13 +163,16 @@ _FIELD_OF = {
 }
 
 
-def problems_by_field(problems: list[Problem]) -> dict[str, list[str]]:
-    """Each record problem under the form field that caused it."""
+def problems_by_field(
+    problems: list[Problem], gettext: Callable[..., str] | None = None
+) -> dict[str, list[str]]:
+    """Each record problem under the form field that caused it, through ``gettext`` (the page's
+    language: :meth:`Problem.translated`) when given."""
     out: dict[str, list[str]] = {}
     for p in problems:
         path = p.path.split("[", 1)[0]
         name = _FIELD_OF.get(path, path)
-        out.setdefault(name, []).append(p.message)
+        out.setdefault(name, []).append(p.translated(gettext) if gettext else p.message)
     return out
 
 

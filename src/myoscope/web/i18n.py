@@ -20,16 +20,13 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import Translations
 
+from ..errors import N_ as N_  # re-exported: the web marks its messages with the same function
 from ..yamlio import load_yaml
 
 LOCALE_DIR = Path(__file__).parent / "locale"
 DEFAULT = "en"
 
 
-def N_(message: str) -> str:
-    """Mark a message for extraction without translating it here: the page that shows it
-    translates it (the error page translates every title and fixed message it is given)."""
-    return message
 
 
 def available() -> list[str]:

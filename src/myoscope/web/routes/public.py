@@ -15,7 +15,7 @@ from typing import Any
 from fastapi import APIRouter, Request, Response
 from starlette.concurrency import run_in_threadpool
 
-from ...errors import RecordValidationError
+from ...errors import Problem, RecordValidationError
 from ...selfcheck import flags_for, questions, run_check, warning_signs_needed
 from ...selfcheck.guide import guide_index, guide_page
 from ...selfcheck.knowledge import public_knowledge
@@ -63,6 +63,11 @@ async def _answers(request: Request) -> dict[str, str]:
     return {k: v for k, v in form.items() if isinstance(v, str) and v.strip() and k not in _CONTROL}
 
 
+def _problems(request: Request, problems: list[Problem]) -> dict[str, list[str]]:
+    """Each problem under its form field, in the page's language around the values as given."""
+    return problems_by_field(problems, gettext_for(choose(request.headers.get("accept-language"))))
+
+
 def _main_form(request: Request, settings: Settings, answers: dict[str, str],
                problems: dict[str, list[str]] | None = None, status: int = 200,
                help_seen: bool = False) -> Response:
@@ -92,7 +97,7 @@ async def check_story(request: Request, settings: Settings) -> Response:
         await run_in_threadpool(flags_for, answers)
     except RecordValidationError as exc:
         return _render(request, settings, "public/check_start.html", 422, answers=answers,
-                       problems=problems_by_field(exc.problems), story=questions("story"))
+                       problems=_problems(request, exc.problems), story=questions("story"))
     if warning_signs_needed(answers):
         return _render(request, settings, "public/check_signs.html", answers=answers, problems={},
                        signs=questions("warning_signs"), carried=answers)
@@ -107,7 +112,7 @@ async def check_signs(request: Request, settings: Settings) -> Response:
     except RecordValidationError as exc:  # a typed warning-sign answer (the rate of weight loss)
         story = {q.name for q in questions("story")}
         return _render(request, settings, "public/check_signs.html", 422, answers=answers,
-                       problems=problems_by_field(exc.problems), signs=questions("warning_signs"),
+                       problems=_problems(request, exc.problems), signs=questions("warning_signs"),
                        carried={k: v for k, v in answers.items() if k in story})
     urgent = [f for f in flags if f["urgency"] in ("emergency", "urgent")]
     if urgent:
@@ -129,7 +134,7 @@ async def check_result(request: Request, settings: Settings) -> Response:
     try:
         result = await run_in_threadpool(run_check, answers)
     except RecordValidationError as exc:
-        return _main_form(request, settings, answers, problems_by_field(exc.problems), 422,
+        return _main_form(request, settings, answers, _problems(request, exc.problems), 422,
                           help_seen=form.get("help_seen") == "yes")
     if result.urgent and form.get("help_seen") != "yes":
         # an urgent red flag is shown before any other result, whatever the path to it
@@ -145,7 +150,7 @@ async def check_summary(request: Request, settings: Settings) -> Response:
     try:
         result = await run_in_threadpool(run_check, answers)
     except RecordValidationError as exc:
-        return _main_form(request, settings, answers, problems_by_field(exc.problems), 422)
+        return _main_form(request, settings, answers, _problems(request, exc.problems), 422)
     return _render(request, settings, "public/check_summary.html", result=result, answers=answers,
                    pdf=patient_pdf_available(), today=date.today().isoformat())
 
@@ -157,7 +162,7 @@ async def check_summary_pdf(request: Request, settings: Settings) -> Response:
     try:
         result = await run_in_threadpool(run_check, answers)
     except RecordValidationError as exc:
-        return _main_form(request, settings, answers, problems_by_field(exc.problems), 422)
+        return _main_form(request, settings, answers, _problems(request, exc.problems), 422)
     if not patient_pdf_available():
         raise PageGone(N_("PDF rendering is not installed here; use the printable summary"))
     page_html = _render(request, settings, "public/check_summary.html", result=result, answers=answers,
