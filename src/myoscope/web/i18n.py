@@ -27,8 +27,6 @@ LOCALE_DIR = Path(__file__).parent / "locale"
 DEFAULT = "en"
 
 
-
-
 def available() -> list[str]:
     """The languages with a catalogue (``en`` first)."""
     found = sorted(p.parent.parent.name for p in LOCALE_DIR.glob("*/LC_MESSAGES/messages.po"))
