@@ -32,6 +32,14 @@ def _post(c: TestClient, token: str, export: bytes | None, dictionary: bytes | N
                   follow_redirects=False)
 
 
+def _refused(c: TestClient, token: str, export: bytes | None, dictionary: bytes | None,
+             name: str = "dict.csv") -> tuple[Response, str]:
+    """Post the form, expect 422 (nothing run), and return the answer with its visible text."""
+    r = _post(c, token, export, dictionary, name)
+    assert r.status_code == 422
+    return r, _text(r.text)
+
+
 def test_a_redcap_export_runs_as_the_engine_with_its_dictionary(tmp_path: Path) -> None:
     world = build_world(tmp_path / "w.sqlite", work_dir=str(tmp_path / "work"))
     d = write_dictionary(tmp_path / "dict.csv", CHECKBOX_FIELDS)
@@ -69,24 +77,18 @@ def test_every_problem_of_the_dictionary_is_named_and_nothing_runs(tmp_path: Pat
     with TestClient(world.app) as c:
         login(c, "rita")
         token = csrf_of(c.get("/cohort").text)
-        r = _post(c, token, export, bad)
-        assert r.status_code == 422
-        text = _text(r.text)
+        r, text = _refused(c, token, export, bad)
         assert "2 problem(s): nothing was run" in text, text
         assert "height_cm: the validation range 1.2 to 2.2 cm lies outside the plausible" in text
         assert "weight: weight has no unit: write it in the Field Note" in text
         assert 'data-testid="problem-redcap_dictionary"' in r.text
         assert 'value="redcap" checked' in r.text
         # the export given as the dictionary: REDCap's columns named, with the ones found
-        r = _post(c, token, export, export, name="export.csv")
-        assert r.status_code == 422
-        text = _text(r.text)
+        _, text = _refused(c, token, export, export, name="export.csv")
         assert "not a REDCap data dictionary: no column(s) 'Variable / Field Name'" in text
         assert "found: record_id, redcap_event_name" in text
         # no dictionary chosen, and no table either: both named at once
-        r = _post(c, token, None, None)
-        assert r.status_code == 422
-        text = _text(r.text)
+        _, text = _refused(c, token, None, None)
         assert "2 problem(s)" in text and "choose a CSV" in text and "choose the project's data dictionary" in text
     assert _jobs(work) == []
 
@@ -103,17 +105,14 @@ def test_the_export_is_checked_against_the_dictionary_before_anything_runs(tmp_p
     with TestClient(world.app) as c:
         login(c, "rita")
         token = csrf_of(c.get("/cohort").text)
-        r = _post(c, token, other, d)
-        assert r.status_code == 422
-        text = _text(r.text)
+        _, text = _refused(c, token, other, d)
         assert "3 problem(s)" in text, text
         assert "no column 'record_id' (the record id, the dictionary's first field) in the table" in text
         assert "no field the dictionary maps (date, sex, age, height_cm" in text
         assert "3 column(s) of the table are not fields of this data dictionary: PID, SEX, HT" in text
         assert "its columns: PID, SEX, HT" in text
-        r = _post(c, token, labels, d)
-        assert r.status_code == 422
-        assert "not fields of this data dictionary: Record ID, Sex, Age" in _text(r.text)
+        _, text = _refused(c, token, labels, d)
+        assert "not fields of this data dictionary: Record ID, Sex, Age" in text
         assert _jobs(work) == []  # nothing was run or kept
         r = _post(c, token, some, d)  # an export of some fields only is read: the rest is unknown
         assert r.status_code == 303, _text(r.text)
