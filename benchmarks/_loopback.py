@@ -48,10 +48,11 @@ def server_cpu_seconds(root: int) -> float:
 
 
 def serve(env: dict[str, str], port: int, ready: str, workers: int = 2) -> subprocess.Popen[bytes]:
-    """uvicorn with ``workers`` workers on the app factory; returns once ``ready`` (a path) answers 200."""
-    proc = subprocess.Popen([sys.executable, "-m", "uvicorn", "--factory", "myoscope.web.app:create_app",
-                             "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers),
-                             "--log-level", "warning"], env=env)
+    """``myoscope serve`` with ``workers`` worker processes (settings from ``env``); returns once
+    ``ready`` (a path) answers 200."""
+    proc = subprocess.Popen([sys.executable, "-m", "myoscope", "serve", "--host", "127.0.0.1",
+                             "--port", str(port), "--workers", str(workers)], env=env,
+                            stdout=subprocess.DEVNULL)
     for _ in range(600):
         try:
             if httpx.get(f"http://127.0.0.1:{port}{ready}", timeout=1).status_code == 200:

@@ -1,8 +1,8 @@
 """The HTTP API under bounded load on loopback: POST /api/v1/assess beside GET /api/v1/health.
 
-The web app (which mounts the API) runs as a real server (uvicorn, 2 worker processes, the app
-factory) on a temporary SQLite file with one clinician and an API token. An httpx async client
-in this process keeps N requests in flight (N = 50, then 200) for a fixed time per target and
+The web app (which mounts the API) runs as a real server (`myoscope serve --workers 2`, the app
+factory) on a temporary SQLite file with one clinician and an API token. A keep-alive HTTP/1.1 client
+(``_loopback.Connection``) in this process keeps N requests in flight (N = 50, then 200) for a fixed time per target and
 records each request's latency; it prints p50/p95/p99, requests per second and the ratio to the
 baseline (GET /api/v1/health: no token, no database, the same middleware), measured in the same
 run the same way. The machine has 2 cores shared by the 2 workers and the client, so the figures
@@ -78,7 +78,7 @@ def start(url: str, port: int) -> subprocess.Popen[bytes]:
 def main() -> None:
     seconds = float(sys.argv[1]) if len(sys.argv) > 1 else 8.0
     think = think_arg(2)
-    print(f"API: 2 uvicorn workers on SQLite, {seconds:g} s per run, {pace(think)}, "
+    print(f"API: 2 worker processes on SQLite, {seconds:g} s per run, {pace(think)}, "
           f"{os.cpu_count()} cores shared with the "
           f"client; load average before the run {os.getloadavg()[0]:.1f}")
     with tempfile.TemporaryDirectory() as tmp:

@@ -1,8 +1,8 @@
 """The CDS Hooks patient-view service under bounded load on loopback, beside a trivial endpoint.
 
-The web app runs as a real server (uvicorn, 2 worker processes, the app factory, SQLite) with one
-CDS client configured (an ES384 key made for the run). An httpx async client in this process keeps
-N calls in flight (N = 50, then 200) for a fixed time per endpoint and records each call's
+The web app runs as a real server (``myoscope serve --workers 2``, SQLite) with one CDS client
+configured (an ES384 key made for the run). A keep-alive HTTP/1.1 client
+(``_loopback.Connection``) in this process keeps N calls in flight (N = 50, then 200) for a fixed time per endpoint and records each call's
 latency. Each hook call carries its own signed JWT (a fresh ``jti``: replays are refused), signed
 before the timed run so that signing does not load the client during it, and the patient's data as
 prefetch (the worked example of docs/cds-hooks.md moved to end today). Baseline, measured in the
@@ -122,7 +122,7 @@ def main() -> None:
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     body = example_request()
-    print(f"CDS Hooks patient-view: 2 uvicorn workers, {seconds:g} s per run, {pace(think)}, "
+    print(f"CDS Hooks patient-view: 2 worker processes, {seconds:g} s per run, {pace(think)}, "
           f"{os.cpu_count()} cores shared "
           f"with the client; load average before the run {os.getloadavg()[0]:.1f}")
     in_process(body)

@@ -1,6 +1,6 @@
 """The web app under bounded load on loopback: the patient page and quick assess, beside a static file.
 
-The app runs as a real server (uvicorn, the app factory, 2 worker processes by default) on a
+The app runs as a real server (`myoscope serve`, 2 worker processes by default) on a
 temporary SQLite file and, when a PostgreSQL URL is given or found (scripts/test-services.sh), on
 PostgreSQL too, seeded with the demo patients. An httpx async client in this process keeps N
 requests in flight for a fixed time per endpoint: N simulated users, each signed in with a session
@@ -250,7 +250,7 @@ def main() -> None:
         return
     pause = f"each user pauses {args.think:g} s on average between requests" if args.think else \
         "no pause between a user's requests (the server saturated)"
-    print(f"web app: {args.workers} uvicorn worker(s), {args.seconds:g} s per run, {pause}, {os.cpu_count()} "
+    print(f"web app: {args.workers} worker process(es), {args.seconds:g} s per run, {pause}, {os.cpu_count()} "
           f"cores shared with the client; load average before the run {os.getloadavg()[0]:.1f}")
     if "sqlite" in args.backends:
         with tempfile.TemporaryDirectory() as tmp:

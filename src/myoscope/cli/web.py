@@ -29,8 +29,15 @@ def serve(
         Path | None,
         typer.Option(help="Seed demo users and patients from this examples folder first (development only)."),
     ] = None,
+    workers: Annotated[
+        int,
+        typer.Option(min=1, max=64, help="Worker processes (about one per core), each with its own socket."),
+    ] = 1,
 ) -> None:
-    """Run the clinician web app (uvicorn). The schema is brought up to date at start."""
+    """Run the clinician web app (uvicorn). The schema is brought up to date at start.
+
+    With ``--workers`` above 1 the settings come from the ``MYOSCOPE_*`` environment, which each
+    worker reads again (``--database`` is passed on to them); see :mod:`myoscope.web.serving`."""
     try:
         import uvicorn
 
@@ -50,6 +57,19 @@ def serve(
                 made = demo_data.seed(session, web.state.passwords, demo)
             typer.echo(f"demo: {made} patients added" if made else "demo: data already present")
             typer.echo(f"demo login: user {demo_data.DEMO_USERS[0][0]}, password {demo_data.DEMO_PASSWORD}")
+        if workers > 1:
+            if port == 0:
+                fail("--workers above 1 needs a fixed --port (each worker binds it)")
+            web.state.engine.dispose()
+            from ..web import serving
+
+            # the workers build the app from the environment: the same database, already migrated
+            os.environ["MYOSCOPE_MIGRATE_ON_START"] = "false"
+            if database:
+                os.environ["MYOSCOPE_DATABASE_URL"] = database
+            typer.echo(f"myoscope web app: http://{host}:{port}/ ({workers} workers)")
+            serving.run(host, port, workers)
+            return
     except (MyoscopeError, ValueError) as exc:
         fail(str(exc))
     typer.echo(f"myoscope web app: http://{host}:{port}/")
