@@ -250,7 +250,7 @@ def main() -> None:
         return
     pause = f"each user pauses {args.think:g} s on average between requests" if args.think else \
         "no pause between a user's requests (the server saturated)"
-    print(f"web app: {args.workers} worker process(es), {args.seconds:g} s per run, {pause}, {os.cpu_count()} "
+    print(f"web app: {args.workers} worker(s), {args.seconds:g} s per run, {pause}, {os.cpu_count()} "
           f"cores shared with the client; load average before the run {os.getloadavg()[0]:.1f}")
     if "sqlite" in args.backends:
         with tempfile.TemporaryDirectory() as tmp:
