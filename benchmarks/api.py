@@ -2,11 +2,11 @@
 
 The web app (which mounts the API) runs as a real server (``myoscope serve --workers 2``) on a
 temporary SQLite file with one clinician and an API token. A keep-alive HTTP/1.1 client
-(``_loopback.Connection``) in this process keeps N requests in flight (N = 50, then 200) for a
-fixed time per target and records each request's latency; it prints p50/p95/p99, requests per
-second and the ratio to the baseline (GET /api/v1/health: no token, no database, the same middleware), measured in the same
-run the same way. The machine has 2 cores shared by the 2 workers and the client, so the figures
-are for this whole set-up, not for the server alone.
+(``_loopback.Connection``) in this process keeps N requests in flight (N = 50, then 200) for a fixed
+time per target and records each request's latency; it prints p50/p95/p99, requests per second and
+the ratio to the baseline (GET /api/v1/health: no token, no database, the same middleware), measured
+in the same run the same way. The machine has 2 cores shared by the 2 workers and the client, so the
+figures are for this whole set-up, not for the server alone.
 
 Usage: python benchmarks/api.py [SECONDS_PER_RUN] [MEAN_PAUSE_S]   (pause 0: back to back)
 """

@@ -1,14 +1,14 @@
 """The CDS Hooks patient-view service under bounded load on loopback, beside a trivial endpoint.
 
 The web app runs as a real server (``myoscope serve --workers 2``, SQLite) with one CDS client
-configured (an ES384 key made for the run). A keep-alive HTTP/1.1 client
-(``_loopback.Connection``) in this process keeps N calls in flight (N = 50, then 200) for a fixed
-time per endpoint and records each call's latency. Each hook call carries its own signed JWT (a fresh ``jti``: replays are refused), signed
-before the timed run so that signing does not load the client during it, and the patient's data as
-prefetch (the worked example of docs/cds-hooks.md moved to end today). Baseline, measured in the
-same run and the same way: GET /cds-services (the constant discovery document through the same
-middleware). The 2 cores are shared by the 2 workers and the client, so the figures are for this
-whole set-up. Goal (issue 15): hook p99 under 200 ms at 50 concurrent.
+configured (an ES384 key made for the run). A keep-alive HTTP/1.1 client (``_loopback.Connection``)
+in this process keeps N calls in flight (N = 50, then 200) for a fixed time per endpoint and records
+each call's latency. Each hook call carries its own signed JWT (a fresh ``jti``: replays are
+refused), signed before the timed run so that signing does not load the client during it, and the
+patient's data as prefetch (the worked example of docs/cds-hooks.md moved to end today). Baseline,
+measured in the same run and the same way: GET /cds-services (the constant discovery document
+through the same middleware). The 2 cores are shared by the 2 workers and the client, so the figures
+are for this whole set-up. Goal (issue 15): hook p99 under 200 ms at 50 concurrent.
 
 Usage: python benchmarks/cds_hooks.py [SECONDS_PER_RUN] [MEAN_PAUSE_S]   (pause 0: back to back)
 """
