@@ -137,3 +137,30 @@ def test_a_patient_without_a_usable_gender_gets_a_card_naming_it(client) -> None
     assert r.status_code == 200
     (card,) = r.json()["cards"]
     assert card["indicator"] == "info" and "- sex: required" in card["detail"]
+
+
+def test_a_large_patient_is_assessed_in_a_worker_thread_a_small_one_inline(client, monkeypatch) -> None:
+    """Up to ``INLINE_RESOURCES`` resources the pathway runs on the event loop (cheaper than a
+    thread); beyond, in a worker thread, so the loop keeps serving other calls. Same cards."""
+    import copy
+
+    from myoscope.cdshooks import routes
+
+    hopped: list[str] = []
+
+    async def recording(func, *args):
+        hopped.append(func.__name__)
+        return func(*args)
+
+    monkeypatch.setattr(routes, "run_in_threadpool", recording)
+    small = hook_body()
+    r = client.post(URL, json=small, headers=auth())
+    assert r.status_code == 200 and "_assessed" not in hopped
+    large = copy.deepcopy(small)
+    entries = large["prefetch"]["observations"]["entry"]
+    while len(entries) <= routes.INLINE_RESOURCES:  # older copies of the same Observations
+        entries += [{"resource": {**e["resource"], "id": f"{e['resource']['id']}-{len(entries)}"}}
+                    for e in small["prefetch"]["observations"]["entry"]]
+    r2 = client.post(URL, json=large, headers=auth())
+    assert r2.status_code == 200 and hopped.count("_assessed") == 1
+    assert [c["summary"] for c in r2.json()["cards"]] == [c["summary"] for c in r.json()["cards"]]

@@ -10,7 +10,7 @@ import pytest
 pytest.importorskip("fhir.resources")
 
 from myoscope.fhir import r4b
-from myoscope.fhir.exporting import risk_assessment
+from myoscope.fhir.exporting import condition_data, risk_assessment
 from myoscope.fhir.service import assess_fhir
 from myoscope.simulate import simulate
 
@@ -57,6 +57,15 @@ def test_conditions_are_provisional_and_only_for_usable_decided_verdicts(maria) 
     # Fearon says cachexia, but no cancer is recorded: no E88.A rests on it
     assert maria.result.results["fearon2011"].outcome == "cachexia"
     assert all(cc.code.coding[0].code != "E88.A" for cc in conds)
+
+
+def test_condition_data_is_the_validated_conditions_json(maria) -> None:
+    """A CDS card sends ``condition_data`` on unvalidated: it must be what validation and
+    ``to_json`` would give, key for key."""
+    data = condition_data(maria.result, maria.patient_ref, maria.imported.as_of)
+    assert [d["code"]["coding"][0]["code"] for d in data] == ["M62.84"]
+    for d in data:
+        assert r4b.to_json(r4b.Condition.model_validate(d)) == d
 
 
 def test_guidance_lists_what_is_missing(maria) -> None:

@@ -11,9 +11,8 @@ from typing import Any
 from urllib.parse import quote
 
 from ..errors import Problem
-from ..fhir import r4b
 from ..fhir.codes import load_codes
-from ..fhir.exporting import conditions, is_finding, trace_summary
+from ..fhir.exporting import condition_data, is_finding, trace_summary
 from ..fhir.service import FhirAssessment
 from ..knowledge import load_knowledge
 from ..measures import load_catalog
@@ -76,23 +75,23 @@ def red_flag_cards(done: FhirAssessment, ctx: CardContext) -> list[Card]:
     return out
 
 
-def _new(condition: r4b.Condition) -> dict[str, Any]:
+def _new(condition: dict[str, Any]) -> dict[str, Any]:
     """The Condition as a resource the EHR creates: no id (the EHR gives one) and no evidence
     references (they name myoscope's verdict Observations, which the EHR does not hold); the note
     keeps which verdicts suggested it."""
-    data = r4b.to_json(condition)
-    data.pop("id", None)
-    data.pop("evidence", None)
-    return data
+    return {k: v for k, v in condition.items() if k not in ("id", "evidence")}
+
+
+def _coding(condition: dict[str, Any]) -> dict[str, Any]:
+    coding: dict[str, Any] = condition["code"]["coding"][0]
+    return coding
 
 
 def verdict_cards(done: FhirAssessment, ctx: CardContext) -> list[Card]:
     suggested = {
-        c.code.coding[0].code: c
-        for c in conditions(done.result, done.patient_ref, done.imported.as_of)
-        if c.code and c.code.coding
+        _coding(c)["code"]: c for c in condition_data(done.result, done.patient_ref, done.imported.as_of)
     }
-    by_definition: dict[str, list[r4b.Condition]] = {}
+    by_definition: dict[str, list[dict[str, Any]]] = {}
     for spec in load_codes().conditions:
         if spec.code in suggested:
             for d in spec.when:
@@ -110,17 +109,15 @@ def verdict_cards(done: FhirAssessment, ctx: CardContext) -> list[Card]:
         )
         suggestions = [
             Suggestion(
-                label=f"Record provisional {c.code.coding[0].display} ({c.code.coding[0].code})",
+                label=f"Record provisional {_coding(c)['display']} ({_coding(c)['code']})",
                 actions=[
                     Action(type="create", description="Add a provisional Condition", resource=_new(c))
                 ],
             )
             for c in by_definition.get(r.id, [])
-            if c.code and c.code.coding and c.code.coding[0].code not in offered
+            if _coding(c)["code"] not in offered
         ]
-        offered |= {
-            str(c.code.coding[0].code) for c in by_definition.get(r.id, []) if c.code and c.code.coding
-        }
+        offered |= {_coding(c)["code"] for c in by_definition.get(r.id, [])}
         out.append(
             Card(
                 summary=_summary(f"{r.title.split(' — ')[0]}: {r.outcome.replace('_', ' ')}"),

@@ -33,6 +33,11 @@ SERVICE_ID = "myoscope-patient-view"
 HOOK = "patient-view"
 
 router = APIRouter(prefix="/cds-services", tags=["cds-hooks"])
+#: a call whose data hold at most this many resources is assessed on the event loop: a few
+#: milliseconds of CPU-bound Python, which a worker thread would only make dearer (two thread
+#: hand-overs and a fight for the interpreter lock with the other calls in flight: docs/cds-hooks.md,
+#: Speed). Larger data go to a worker thread, so one big patient cannot hold up the other calls.
+INLINE_RESOURCES = 100
 
 
 def today() -> date:
@@ -163,8 +168,15 @@ async def call_hook(service_id: str, request: Request) -> Response:
     if resources is None:
         why = why or "Neither prefetch nor a FHIR server gave this patient's data."
         return _cards(cards_for(None, ctx, why=why))
+    if len(resources) <= INLINE_RESOURCES:
+        return _assessed(resources, ctx)
+    return await run_in_threadpool(_assessed, resources, ctx)
+
+
+def _assessed(resources: list[dict[str, Any]], ctx: CardContext) -> Response:
+    """The cards of one patient's data (no plan: no card shows it)."""
     try:
-        done: FhirAssessment = await run_in_threadpool(assess_fhir, resources, today())
+        done: FhirAssessment = assess_fhir(resources, today(), plan=False)
     except RecordValidationError as exc:
         return _cards(cards_for(None, ctx, exc.problems, "The data read are not enough for an assessment:"))
     except FhirInputError as exc:

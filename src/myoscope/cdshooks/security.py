@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import time
 from collections.abc import Callable
@@ -65,6 +66,13 @@ def parse_clients(text: str) -> list[CdsClient]:
     return clients
 
 
+@functools.lru_cache(maxsize=64)
+def _key_object(jwk: str, alg: str) -> Any:
+    """The public key of a JWK (its JSON): built once, since loading and checking an EC or RSA
+    key costs about as much as verifying a signature with it, on every call."""
+    return jwt.PyJWK(json.loads(jwk), algorithm=alg).key
+
+
 @dataclass
 class JwtVerifier:
     """Verifies hook JWTs for the configured clients. ``once(iss, jti, exp)`` accepts a token's
@@ -87,8 +95,8 @@ class JwtVerifier:
             raise CdsAuthError("a Bearer JWT is required (Authorization header)")
         token = authorization[len("Bearer ") :].strip()
         try:
-            header = jwt.get_unverified_header(token)
-            unverified = jwt.decode(token, options={"verify_signature": False})
+            parts = jwt.api_jwt.decode_complete(token, options={"verify_signature": False})
+            header, unverified = parts["header"], parts["payload"]
         except jwt.PyJWTError as exc:
             raise CdsAuthError(f"malformed JWT ({type(exc).__name__})") from None
         alg = header.get("alg")
@@ -133,8 +141,8 @@ class JwtVerifier:
         if len(keys) != 1:
             raise CdsAuthError(f"no single {family} key for kid {kid!r} in the client's JWKS")
         try:
-            return jwt.PyJWK(keys[0], algorithm=alg).key
-        except jwt.PyJWTError as exc:
+            return _key_object(json.dumps(keys[0], sort_keys=True), alg)
+        except (jwt.PyJWTError, ValueError) as exc:
             raise CdsAuthError(f"the client's key is unusable ({exc})") from None
 
     def _jwks(self, client: CdsClient) -> dict[str, Any]:

@@ -155,10 +155,19 @@ def conditions(
     assessment: Assessment, patient_ref: str, when: date, codes: FhirCodes | None = None
 ) -> list[r4b.Condition]:
     """Provisional Conditions for the decided, in-population verdicts the code table names."""
+    return [r4b.Condition.model_validate(c) for c in condition_data(assessment, patient_ref, when, codes)]
+
+
+def condition_data(
+    assessment: Assessment, patient_ref: str, when: date, codes: FhirCodes | None = None
+) -> list[dict[str, Any]]:
+    """The JSON of :func:`conditions`, in the form ``r4b.to_json`` gives after validation (tested),
+    for a face that only sends it on (a CDS card's suggestion): building and dumping the models
+    costs more than the rest of the card."""
     table = codes or load_codes()
     sy = table.systems
     kb = load_knowledge()
-    out: list[r4b.Condition] = []
+    out: list[dict[str, Any]] = []
     for spec in table.conditions:
         because = [
             r
@@ -172,36 +181,33 @@ def conditions(
             continue
         ref = kb.references[spec.source]
         out.append(
-            r4b.Condition.model_validate(
-                {
-                    "resourceType": "Condition",
-                    "id": f"myoscope-{spec.id}".replace("_", "-"),
-                    "clinicalStatus": _cc(sy.condition_clinical, "active"),
-                    "verificationStatus": _cc(sy.condition_verification, "provisional"),
-                    "category": [
-                        _cc("http://terminology.hl7.org/CodeSystem/condition-category", "problem-list-item")
-                    ],
-                    "code": _cc(sy.icd10cm, spec.code, spec.display),
-                    "subject": {"reference": patient_ref},
-                    "recordedDate": when.isoformat(),
-                    "evidence": [
-                        {
-                            "detail": [
-                                {"reference": f"Observation/myoscope-{r.id}".replace("_", "-")}
-                                for r in because
-                            ]
-                        }
-                    ],
-                    "note": [
-                        {
-                            "text": "Suggested by myoscope from "
-                            + ", ".join(f"{r.id} {r.outcome}" for r in because)
-                            + "; "
-                            f"a clinician confirms or refutes it. Code: {ref.short()}"
-                        }
-                    ],
-                }
-            )
+            {
+                "resourceType": "Condition",
+                "id": f"myoscope-{spec.id}".replace("_", "-"),
+                "clinicalStatus": _cc(sy.condition_clinical, "active"),
+                "verificationStatus": _cc(sy.condition_verification, "provisional"),
+                "category": [
+                    _cc("http://terminology.hl7.org/CodeSystem/condition-category", "problem-list-item")
+                ],
+                "code": _cc(sy.icd10cm, spec.code, spec.display),
+                "subject": {"reference": patient_ref},
+                "recordedDate": when.isoformat(),
+                "evidence": [
+                    {
+                        "detail": [
+                            {"reference": f"Observation/myoscope-{r.id}".replace("_", "-")} for r in because
+                        ]
+                    }
+                ],
+                "note": [
+                    {
+                        "text": "Suggested by myoscope from "
+                        + ", ".join(f"{r.id} {r.outcome}" for r in because)
+                        + "; "
+                        f"a clinician confirms or refutes it. Code: {ref.short()}"
+                    }
+                ],
+            }
         )
     return out
 

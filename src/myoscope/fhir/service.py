@@ -62,12 +62,13 @@ def import_outcome(imported: ImportResult) -> r4b.OperationOutcome:
     return outcome
 
 
-def assess_fhir(data: Any, as_of: date | None = None) -> FhirAssessment:
-    """Import ``data`` and run the pathway on the record it gives.
+def assess_fhir(data: Any, as_of: date | None = None, plan: bool = True) -> FhirAssessment:
+    """Import ``data`` and run the pathway on the record it gives (``plan=False``: without the
+    treatment plan, for a face that shows none, such as the CDS hook's cards).
 
     :raises FhirInputError: when ``data`` is not FHIR; RecordValidationError when the record it
         gives is invalid (a Patient without a usable gender has no sex: every bad field named).
     """
     imported = import_bundle(data, as_of=as_of)
     record = parse_record(imported.record, source=imported.patient_ref or "FHIR input")
-    return FhirAssessment(imported=imported, result=run_pathway(record))
+    return FhirAssessment(imported=imported, result=run_pathway(record, plan=plan))
