@@ -6,7 +6,9 @@ temporary SQLite file with one clinician and an API token. A keep-alive HTTP/1.1
 time per target and records each request's latency; it prints p50/p95/p99, requests per second and
 the ratio to the baseline (GET /api/v1/health: no token, no database, the same middleware), measured
 in the same run the same way. The machine has 2 cores shared by the 2 workers and the client, so the
-figures are for this whole set-up, not for the server alone.
+figures are for this whole set-up, not for the server alone. The client runs at a higher scheduling
+priority than the workers (``BENCH_CLIENT_NICE``, default -5; 0: the same), so that an answer does
+not wait for the client to get a core (``_loopback.prioritise_client``).
 
 Usage: python benchmarks/api.py [SECONDS_PER_RUN] [MEAN_PAUSE_S]   (pause 0: back to back)
 """
@@ -23,7 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from _loopback import free_port, line, load, pace, serve, think_arg, warm
+from _loopback import free_port, line, load, pace, prioritise_client, serve, think_arg, warm
 
 ROOT = Path(__file__).resolve().parents[1]
 CONCURRENCY = (50, 200)
@@ -87,6 +89,7 @@ def main() -> None:
         port = free_port()
         proc = start(url, port)
         base = f"http://127.0.0.1:{port}"
+        print(prioritise_client())
         try:
             auth = {"Authorization": f"Bearer {token}"}
             for target in TARGETS:
