@@ -145,3 +145,9 @@ def test_a_taken_port_is_named_before_any_worker_starts(tmp_path: Path) -> None:
         assert proc.wait(120) == 2
     err = (tmp_path / "stderr.txt").read_text()
     assert "cannot listen on 127.0.0.1:" in err and "Traceback" not in err
+
+
+def test_several_workers_need_a_fixed_port(tmp_path: Path) -> None:
+    proc = _serve(tmp_path, 0)
+    assert proc.wait(120) == 2
+    assert "--workers above 1 needs a fixed --port" in (tmp_path / "stderr.txt").read_text()
