@@ -26,13 +26,15 @@ from pathlib import Path
 SARCOPENIA = ["ewgsop2", "ewgsop1", "awgs2019", "fnih2014", "sdoc2020", "iwgs2011", "sarc_f", "sarc_calf"]
 
 CHILD = """
-import json, sys, time
+import json, os, sys, time
 t0 = time.perf_counter()
-from pyspark.sql import SparkSession
-SparkSession.builder.config("spark.driver.memory", sys.argv[4])
+# the driver's heap is fixed when its JVM starts: a builder option set here would not reach
+# spark_session()'s builder (PySpark makes a new one each time)
+os.environ["PYSPARK_SUBMIT_ARGS"] = f"--driver-memory {sys.argv[4]} pyspark-shell"
 from myoscope.cohort.spark import run_spark, spark_session
 spark = spark_session("local[2]")
 spark.sparkContext.setLogLevel("ERROR")
+assert spark.sparkContext.getConf().get("spark.driver.memory") == sys.argv[4]
 t1 = time.perf_counter()
 run = run_spark(sys.argv[1], sys.argv[2], sys.argv[3].split(","), spark=spark, mode="native")
 t2 = time.perf_counter()
