@@ -151,3 +151,15 @@ def test_several_workers_need_a_fixed_port(tmp_path: Path) -> None:
     proc = _serve(tmp_path, 0)
     assert proc.wait(120) == 2
     assert "--workers above 1 needs a fixed --port" in (tmp_path / "stderr.txt").read_text()
+
+
+def test_a_second_server_on_the_same_port_is_refused(tmp_path: Path) -> None:
+    """Another server of the same user listening with SO_REUSEPORT: binding succeeds, so joining
+    its group would split its connections between two servers; refused instead."""
+    with socket.socket() as other:
+        other.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+        other.bind(("127.0.0.1", 0))
+        other.listen()
+        proc = _serve(tmp_path, other.getsockname()[1])
+        assert proc.wait(120) == 2
+    assert "a server is already listening there" in (tmp_path / "stderr.txt").read_text()

@@ -10,8 +10,8 @@ addresses, so each worker gets about its share whatever the burst. Where connect
 spread that way (not Linux), :func:`run` falls back to uvicorn's shared socket.
 
 The parent only supervises: it starts the workers (``spawn``: each imports and builds the app
-itself, from the same ``MYOSCOPE_*`` environment), restarts one that dies after it has served,
-and stops them all on SIGINT or SIGTERM. A worker that exits with an error during start-up (a
+itself, from the same ``MYOSCOPE_*`` environment), replaces one that exits, and stops them all
+on SIGINT or SIGTERM. A worker that exits with an error during start-up (a
 schema out of date, say) stops the whole server rather than a restart loop; one killed by a
 signal (the out-of-memory killer, an operator) is always replaced.
 """
@@ -135,6 +135,21 @@ def run(host: str, port: int, workers: int, log_level: str = "warning") -> None:
 
         uvicorn.run(APP, factory=True, host=host, port=port, workers=workers, log_level=log_level)
         return
-    # bind once here: a taken address is named before any worker starts
+    # a taken address is named before any worker starts. Binding alone would not tell: another
+    # server of the same user listening with SO_REUSEPORT (a second myoscope on the same port)
+    # would let the workers join its group and silently share its connections
     listening_socket(host, port).close()
+    if _answers(host, port):
+        raise ServeError(f"cannot listen on {host}:{port}: a server is already listening there")
     _Supervisor(host, port, workers, log_level).run()
+
+
+def _answers(host: str, port: int) -> bool:
+    """Whether something accepts connections on ``host:port`` (a wildcard address is tried on
+    the loopback)."""
+    target = {"0.0.0.0": "127.0.0.1", "": "127.0.0.1", "::": "::1"}.get(host, host)
+    try:
+        with socket.create_connection((target, port), timeout=1.0):
+            return True
+    except OSError:
+        return False
