@@ -137,7 +137,7 @@ def main() -> None:
             for users in USERS:
                 baseline = asyncio.run(load(base, users, seconds, "GET", "/cds-services", think=think,
                                             server_pid=proc.pid))
-                signed = _signed(tokens(key, base + HOOK, int(seconds * 800)))  # more than 2 cores answer
+                signed = _signed(tokens(key, base + HOOK, int(seconds * 800)))  # above what 2 cores answer
                 hook = asyncio.run(load(base, users, seconds, "POST", HOOK, body=body, per_call=signed,
                                         think=think, server_pid=proc.pid))
                 for label, r in (("discovery (baseline)", baseline), ("patient-view hook", hook)):
