@@ -107,17 +107,18 @@ def verdict_cards(done: FhirAssessment, ctx: CardContext) -> list[Card]:
             f"**{r.title}: {r.outcome.replace('_', ' ')}**\n\nTrace:\n{trace}\n\nSource: {r.citation}"
             + (f"\n\nCaveats:\n{caveats}" if caveats else "")
         )
+        supported = [(c, _coding(c)) for c in by_definition.get(r.id, [])]
         suggestions = [
             Suggestion(
-                label=f"Record provisional {_coding(c)['display']} ({_coding(c)['code']})",
+                label=f"Record provisional {coding['display']} ({coding['code']})",
                 actions=[
                     Action(type="create", description="Add a provisional Condition", resource=_new(c))
                 ],
             )
-            for c in by_definition.get(r.id, [])
-            if _coding(c)["code"] not in offered
+            for c, coding in supported
+            if coding["code"] not in offered
         ]
-        offered |= {_coding(c)["code"] for c in by_definition.get(r.id, [])}
+        offered |= {coding["code"] for _, coding in supported}
         out.append(
             Card(
                 summary=_summary(f"{r.title.split(' — ')[0]}: {r.outcome.replace('_', ' ')}"),
