@@ -1,12 +1,12 @@
 """The web app in several worker processes, each listening on a socket of its own.
 
-Why not uvicorn's ``--workers``: its workers share one listening socket, and the worker that
-wakes first accepts as many of the waiting connections as it can. A burst of keep-alive
-connections (an EHR's pool, a load balancer's) then stays unevenly split for as long as the
-connections live: 50 at once split 41 to 9 in ``benchmarks/cds_hooks.py``, so the callers on
-the busier worker waited four times as long as the others, and the hook's p99 was that worker's. Here each worker binds its own
-socket with ``SO_REUSEPORT``, and Linux spreads new connections over the group by a hash of their
-addresses, so each worker gets about its share whatever the burst. Where connections are not
+Why not uvicorn's ``--workers``: its workers share one listening socket, and the worker that wakes
+first accepts as many of the waiting connections as it can. A burst of keep-alive connections (an
+EHR's pool, a load balancer's) then stays unevenly split for as long as the connections live: 50
+at once split 41 to 9 in ``benchmarks/cds_hooks.py``, so the callers on the busier worker waited
+four times as long as the others, and the hook's p99 was that worker's. Here each worker binds its
+own socket with ``SO_REUSEPORT``, and Linux spreads new connections over the group by a hash of
+their addresses, so each worker gets about its share whatever the burst. Where connections are not
 spread that way (not Linux), :func:`run` falls back to uvicorn's shared socket.
 
 The parent only supervises: it starts the workers (``spawn``: each imports and builds the app
