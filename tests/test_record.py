@@ -128,6 +128,23 @@ def test_conditions_are_checked_against_the_catalog() -> None:
         parse_record({"sex": "male", "conditions": ["flu"]})
 
 
+def test_unknown_items_are_named_within_bounds() -> None:
+    """Found by tests/test_inputs.py's generator: nested objects among the conditions made a
+    message of thousands of characters. Short ids stay as they are; the rest is bounded."""
+    nested = {f"k{i}": [None, {"x" * 500: list(range(50))}] for i in range(40)}
+    with pytest.raises(RecordValidationError) as caught:
+        parse_record({"sex": "male", "conditions": ["flu", nested, "y" * 5000, *[f"c{i}" for i in range(9)]]})
+    (p,) = caught.value.problems
+    assert p.message.startswith("unknown condition(s) flu, {") and " and 7 more (known: cancer" in p.message
+    assert len(p.message) < 800
+
+
+def test_unknown_weight_history_keys_of_mixed_types_are_named() -> None:
+    """A YAML mapping may mix number and text keys, which ``sorted`` cannot order by themselves."""
+    with pytest.raises(RecordValidationError, match=r"weight_history\[0\]: unknown key\(s\) 1, colour"):
+        parse_record({"sex": "male", "weight_history": [{1: "a", "colour": "b", "weight": 70, "months_ago": 3}]})
+
+
 def test_load_records_from_yaml_list(tmp_path) -> None:  # type: ignore[no-untyped-def]
     p = tmp_path / "two.yaml"
     p.write_text("- {sex: male, grip_strength: 30}\n- {sex: female, grip_strength: 12}\n")

@@ -10,7 +10,7 @@ from __future__ import annotations
 import difflib
 import math
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from importlib import import_module
@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from . import units
-from .errors import N_, Problem, RecordValidationError, UnknownUnitError, quote
+from .errors import N_, QUOTE_LIMIT, Problem, RecordValidationError, UnknownUnitError, quote
 from .inputs import iter_records, unusable_values
 from .measures import Catalog, Measure, load_catalog
 
@@ -335,6 +335,20 @@ def _sarc_f(
     values[m.id] = items
 
 
+#: a message names at most this many bad items of one field and counts the rest
+LISTED = 5
+
+
+def _listed(items: Iterable[Any]) -> str:
+    """Bad items as a message names them: a short printable text as it is, anything else bounded
+    by :func:`quote`, at most ``LISTED`` of them, so that a message's size never depends on the
+    input's (a list of nested objects once made a message of thousands of characters)."""
+    xs = list(items)
+    shown = [x if isinstance(x, str) and len(x) <= QUOTE_LIMIT and x.isprintable() else quote(x)
+             for x in xs[:LISTED]]
+    return ", ".join(shown) + (f" and {len(xs) - LISTED:,} more" if len(xs) > LISTED else "")
+
+
 def _weight_history(
     m: Measure, raw: Any, cat: Catalog, values: dict[str, Any], entered: dict[str, str],
     problems: list[Problem], warnings: list[Problem],
@@ -351,7 +365,7 @@ def _weight_history(
             continue
         extra = set(entry) - {"months_ago", "date", "weight"}
         if extra:
-            problems.append(Problem(path, f"unknown key(s) {', '.join(sorted(extra))}"))
+            problems.append(Problem(path, f"unknown key(s) {_listed(sorted(extra, key=str))}"))
             continue
         q = parse_quantity(weight, entry.get("weight"), f"{path}.weight", problems, warnings) \
             if entry.get("weight") is not None else None
@@ -391,7 +405,7 @@ def _conditions(
         return
     bad = [c for c in raw if not isinstance(c, str) or c not in cat.conditions]
     if bad:
-        problems.append(Problem(m.id, f"unknown condition(s) {', '.join(map(str, bad))} "
+        problems.append(Problem(m.id, f"unknown condition(s) {_listed(bad)} "
                                       f"(known: {', '.join(cat.conditions)})"))
         return
     values[m.id] = sorted(set(raw))
