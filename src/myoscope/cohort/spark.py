@@ -263,10 +263,10 @@ def run_spark(
 
     from .spark_kernel import BAD
 
-    stored = kernel.classified(flagged, with_rejects=True).persist(StorageLevel.DISK_ONLY)
+    stored = kernel.classified(flagged, with_rejects=True, signature=True).persist(StorageLevel.DISK_ONLY)
     classified = stored.filter(~F.col(BAD))
     out_path = str(out)  # kept as text: dbfs:/, s3://, abfss:// locations are not local paths
-    write(classified.select(kernel.output_columns()), out_path, output_format(out_path))
+    write(kernel.with_lists(classified), out_path, output_format(out_path))
     rej_path = str(rejects) if rejects else _rejects_location(out_path)
     rejected = kernel.rejects_of(stored)
     # one sorted CSV file: the (few) reject lines go to one partition and are sorted there; a

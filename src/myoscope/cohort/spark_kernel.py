@@ -123,10 +123,13 @@ class SparkKernel:
     def ids(self) -> list[str]:
         return [c.id for c in self.compiled]
 
-    def output_columns(self) -> list[str]:
+    def output_columns(self, signature: bool = False) -> list[str]:
+        """The output's columns; with ``signature``, each definition's signature words instead of
+        its decisive measures (:meth:`classified`)."""
         out = [self.id_column]
         for c in self.compiled:
-            out += [c.id, f"{c.id}_decided", f"{c.id}_decisive"]
+            out += [c.id, f"{c.id}_decided"]
+            out += c.signature_columns() if signature else [f"{c.id}_decisive"]
         return out
 
     def summary_columns(self) -> list[str]:
@@ -148,7 +151,11 @@ class SparkKernel:
         return frame.select("*", *typed, bad.alias(BAD))
 
     def classified(
-        self, flagged: DataFrame, summary_keys: bool = True, with_rejects: bool = False
+        self,
+        flagged: DataFrame,
+        summary_keys: bool = True,
+        with_rejects: bool = False,
+        signature: bool = False,
     ) -> DataFrame:
         """The rows that pass validation: id (or row), outcome, decided and decisive measures per
         definition, then (with ``summary_keys``) ``__sex``, ``__age`` and the survey columns.
@@ -160,7 +167,10 @@ class SparkKernel:
         kept rather than the reject texts, which would be formatted for every row (Spark
         evaluates expressions shared by several checks ahead of their conditions). The outcome
         columns of a bad row are computed (its bad values are null in the typed columns, like
-        missing ones) and never read."""
+        missing ones) and never read.
+
+        With ``signature`` each definition has its signature words instead of its decisive
+        measures, which :meth:`with_lists` turns into lists once per distinct signature."""
         keep = [F.col(self.id_column)]
         if with_rejects and self.id_column != ROW:
             keep.append(F.col(ROW))
@@ -179,7 +189,7 @@ class SparkKernel:
         frame = rows.select(*keep, *survey, *[F.col(f"__t_{n}").alias(n) for n in self.typed], *extra)
         for stage in self.derived:
             frame = frame.withColumns(stage)
-        frame = apply_all(frame, self.compiled)
+        frame = apply_all(frame, self.compiled, signature)
         keys = [
             F.col("sex").alias(SEX),
             F.col("age").alias(AGE),
@@ -187,8 +197,40 @@ class SparkKernel:
         ]
         tail = [F.col(c) for c in (ROW, BAD, CELLS) if c != self.id_column] if with_rejects else []
         return frame.select(
-            *[F.col(x) for x in self.output_columns()], *(keys if summary_keys else []), *tail
+            *[F.col(x) for x in self.output_columns(signature)], *(keys if summary_keys else []), *tail
         )
+
+    def with_lists(self, frame: DataFrame) -> DataFrame:
+        """The output columns of ``frame`` (classified with ``signature``), the decisive measures
+        as lists.
+
+        A cohort has a few dozen to a few hundred distinct signatures per definition against
+        millions of rows: the distinct (definition, signature) pairs come from one aggregation,
+        the driver turns each into its list (as the polars engine does), and a small table per
+        definition is broadcast and joined back on the words. Splitting and deduplicating every
+        row's measures in the plan cost about as much as all the rules (docs/cohort.md)."""
+        if not self.compiled:
+            return frame.select(self.output_columns())
+        entries = [
+            F.struct(F.lit(i).alias("d"), F.array(*[F.col(w) for w in c.signature_columns()]).alias("w"))
+            for i, c in enumerate(self.compiled)
+        ]
+        exploded = frame.select(F.explode(F.array(*entries)).alias("p"))
+        pairs = exploded.select("p.d", "p.w").distinct().collect()
+        spark = frame.sparkSession
+        for i, c in enumerate(self.compiled):
+            words = c.signature_columns()
+            keys = [f"__k{w}" for w in range(len(words))]
+            rows = [(*p["w"], c.decisive_of(p["w"])) for p in pairs if p["d"] == i]
+            schema = ", ".join([*(f"{k} long" for k in keys), "__list array<string>"])
+            table = spark.createDataFrame(rows or [(*[0] * len(keys), [])], schema)
+            on = [F.col(w) == F.col(k) for w, k in zip(words, keys, strict=True)]
+            frame = (
+                frame.join(F.broadcast(table), on, "left")
+                .withColumn(f"{c.id}_decisive", F.col("__list"))
+                .drop("__list", *keys, *words)
+            )
+        return frame.select(self.output_columns())
 
     def _lines(self) -> Column:
         """The reject lines of a row, one per check (null where the check passes), in check

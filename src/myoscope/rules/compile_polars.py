@@ -26,7 +26,7 @@ import polars as pl
 from .evaluate import INDETERMINATE, NOT_APPLICABLE, Definition
 from .nodes import Compare, Composite, Condition, Cutoff, Node, Ref, Score
 
-_WORD_BITS = 63  # bits per signature word (Int64 keeps every engine, Spark included, happy)
+WORD_BITS = 63  # bits per signature word (Int64 keeps every engine, Spark included, happy)
 
 
 class Columns(Protocol):
@@ -100,7 +100,7 @@ class CompiledDefinition:
 
     @property
     def signature_columns(self) -> list[str]:
-        n = max(1, -(-len(self.slot_measures) // _WORD_BITS))
+        n = max(1, -(-len(self.slot_measures) // WORD_BITS))
         return [f"{self.id}__sig{w}" for w in range(n)]
 
     @property
@@ -117,14 +117,15 @@ class CompiledDefinition:
 
     def decisive(self, signature: Sequence[int]) -> list[str]:
         """The ordered decisive measures of one signature (a tuple of signature words)."""
-        return _decisive(tuple(self.slot_measures), tuple(int(w) for w in signature))
+        return decisive_measures(tuple(self.slot_measures), tuple(int(w) for w in signature))
 
 
 @cache
-def _decisive(measures: tuple[str, ...], words: tuple[int, ...]) -> list[str]:
+def decisive_measures(measures: tuple[str, ...], words: tuple[int, ...]) -> list[str]:
+    """The measures of the set bits of a signature, first slot first, no repeats."""
     out: list[str] = []
     for k, m in enumerate(measures):
-        if (words[k // _WORD_BITS] >> (k % _WORD_BITS)) & 1 and m not in out:
+        if (words[k // WORD_BITS] >> (k % WORD_BITS)) & 1 and m not in out:
             out.append(m)
     return out
 
@@ -432,8 +433,8 @@ class _Compiler:
         decided = decided.otherwise(pl.lit(False))
 
         words: list[pl.Expr] = []
-        for w in range(max(1, -(-len(slots) // _WORD_BITS))):
-            chunk = slots[w * _WORD_BITS : (w + 1) * _WORD_BITS]
+        for w in range(max(1, -(-len(slots) // WORD_BITS))):
+            chunk = slots[w * WORD_BITS : (w + 1) * WORD_BITS]
             bits = [
                 pl.when(s.active).then(pl.lit(1 << b, pl.Int64)).otherwise(pl.lit(0, pl.Int64))
                 for b, s in enumerate(chunk)
@@ -452,6 +453,7 @@ class _Compiler:
 
 
 __all__ = [
+    "WORD_BITS",
     "Columns",
     "CompiledDefinition",
     "SimpleColumns",
@@ -459,4 +461,5 @@ __all__ = [
     "column_name",
     "compile_definition",
     "compile_definitions",
+    "decisive_measures",
 ]

@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from pyspark.sql import functions as F
 
-from .compile_polars import column_name
+from .compile_polars import WORD_BITS, column_name, decisive_measures
 from .evaluate import INDETERMINATE, NOT_APPLICABLE, Definition
 from .nodes import Compare, Composite, Condition, Cutoff, Node, Ref, Score
 
@@ -95,7 +95,9 @@ class CompiledSparkDefinition:
     """A definition as Spark columns, applied in stages by :meth:`apply`.
 
     Output columns: ``{id}`` (outcome text), ``{id}_decided`` (Boolean) and ``{id}_decisive``
-    (array of measure ids, in the order ``assess`` reports them).
+    (array of measure ids, in the order ``assess`` reports them), or instead of the list the
+    signature words ``{id}__sig{w}`` (the active slots' bits, as in ``compile_polars``), which
+    :meth:`decisive_of` turns into the list.
     """
 
     id: str
@@ -104,24 +106,43 @@ class CompiledSparkDefinition:
     outputs: dict[str, Column]  # replace a column of the same name (a derived measure "sarc_f")
     components: dict[str, str]  # component name -> temporary truth column
     temporaries: list[str]
+    decisive: Column  # the decisive measures of the row, a list
+    signature: list[Column]  # the active slots' bits, WORD_BITS to a word
+    slot_measures: list[str]
+
+    def signature_columns(self) -> list[str]:
+        return [f"{self.id}__sig{w}" for w in range(len(self.signature))]
+
+    def finals(self, signature: bool = False) -> dict[str, Column]:
+        """The output columns: outcome, decided, and the decisive measures or the signature."""
+        if signature:
+            return {**self.outputs, **dict(zip(self.signature_columns(), self.signature, strict=True))}
+        return {**self.outputs, f"{self.id}_decisive": self.decisive}
+
+    def decisive_of(self, words: Sequence[int]) -> list[str]:
+        """The decisive measures of a signature (a tuple of its words)."""
+        return decisive_measures(tuple(self.slot_measures), tuple(int(w) for w in words))
 
     def apply(self, frame: DataFrame, keep: Sequence[str] = ()) -> DataFrame:
         """Add the outputs (and any component truths named in ``keep``) to ``frame``."""
         for _, stage in self.stages:
             frame = frame.select("*", *stage)
-        frame = frame.withColumns(self.outputs)
+        frame = frame.withColumns(self.finals())
         kept = {self.components[k] for k in keep}
         return frame.drop(*[t for t in self.temporaries if t not in kept])
 
 
-def apply_all(frame: DataFrame, compiled: Sequence[CompiledSparkDefinition]) -> DataFrame:
+def apply_all(
+    frame: DataFrame, compiled: Sequence[CompiledSparkDefinition], signature: bool = False
+) -> DataFrame:
     """Add every definition's outputs with one projection per level, shared by all definitions.
 
     One projection per stage of each definition in turn would make a plan as deep as the sum of
     their depths; Spark analyses a plan again at each step, so that costs time quadratic in the
     number of definitions. Levels are independent across definitions, so they merge; the outputs
     come last, so a definition named like a derived measure (``sarc_f``) replaces that column only
-    after every definition has read it."""
+    after every definition has read it. With ``signature`` the decisive measures are left as
+    signature words (a list per distinct signature is far cheaper than one per row)."""
     levels: dict[int, list[Column]] = {}
     for c in compiled:
         for lvl, stage in c.stages:
@@ -130,7 +151,7 @@ def apply_all(frame: DataFrame, compiled: Sequence[CompiledSparkDefinition]) -> 
         frame = frame.select("*", *levels[lvl])
     outputs: dict[str, Column] = {}
     for c in compiled:
-        outputs.update(c.outputs)
+        outputs.update(c.finals(signature))
     return frame.withColumns(outputs).drop(*[t for c in compiled for t in c.temporaries])
 
 
@@ -433,8 +454,7 @@ class _Compiler:
             decided = decided.when(is_true(t), _true()).when(t.isNull(), _false())
         outcome = outcome.otherwise(F.lit(INDETERMINATE))
         decided = decided.otherwise(_false())
-        decisive = _ordered_union(slots)
-        outputs = {d.id: outcome, f"{d.id}_decided": decided, f"{d.id}_decisive": decisive}
+        outputs = {d.id: outcome, f"{d.id}_decided": decided}
         return CompiledSparkDefinition(
             id=d.id,
             vocabulary=list(d.vocabulary),
@@ -442,6 +462,9 @@ class _Compiler:
             outputs=outputs,
             components={name: self.name(node) for name, node in d.components.items()},
             temporaries=temporaries,
+            decisive=_ordered_union(slots),
+            signature=_signature(slots),
+            slot_measures=[s.measure for s in slots],
         )
 
 
@@ -450,13 +473,26 @@ def _ordered_union(slots: Sequence[Slot]) -> Column:
 
     ``concat_ws`` skips the inactive (null) slots in compiled code; splitting its text and
     ``array_distinct`` (which keeps first occurrences) give the ordered union. A lambda over an
-    array (``filter``) would be evaluated interpreted, row by row (measured twice as slow)."""
+    array (``filter``) would be evaluated interpreted, row by row (measured twice as slow). Per
+    row, the splitting and deduplicating cost about as much as the gates (docs/cohort.md):
+    ``cohort.spark`` classifies to :func:`_signature` instead."""
     if not slots:
         return F.array().cast("array<string>")
     joined = F.concat_ws(",", *[F.when(s.active, F.lit(s.measure)) for s in slots])
     return F.when(joined == F.lit(""), F.array().cast("array<string>")).otherwise(
         F.array_distinct(F.split(joined, ","))
     )
+
+
+def _signature(slots: Sequence[Slot]) -> list[Column]:
+    """The active slots as bits, ``WORD_BITS`` to a ``long`` (the polars engine's words)."""
+    words: list[Column] = []
+    for w in range(max(1, -(-len(slots) // WORD_BITS))):
+        word: Column = F.lit(0).cast("long")
+        for b, s in enumerate(slots[w * WORD_BITS : (w + 1) * WORD_BITS]):
+            word = word.bitwiseOR(F.when(s.active, F.lit(1 << b)).otherwise(F.lit(0)).cast("long"))
+        words.append(word)
+    return words
 
 
 __all__ = [
