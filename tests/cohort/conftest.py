@@ -3,6 +3,7 @@ seconds; two sessions in one process are not possible anyway)."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from typing import Any
 
@@ -15,6 +16,9 @@ def spark() -> Iterator[Any]:
     pytest.importorskip("pyarrow")
     from myoscope.cohort.spark import spark_session
 
+    # the parity tests plan and compile the whole knowledge base several times in this one JVM
+    # (each definition's rules, per-row lists and signatures): more than the default 1g of heap
+    os.environ.setdefault("PYSPARK_SUBMIT_ARGS", "--driver-memory 2g pyspark-shell")
     session = spark_session("local[2]")
     session.sparkContext.setLogLevel("ERROR")
     yield session

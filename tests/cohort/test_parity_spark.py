@@ -50,8 +50,15 @@ def spark_rows(spark: Any, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
         "row", (F.col("id").cast("long") + 1)
     )
     k = kernel(spark)
-    out = k.classified(k.flagged(sf), summary_keys=False).collect()
-    return [r.asDict() for r in out]
+    flagged = k.flagged(sf)
+    out = [r.asDict() for r in k.classified(flagged, summary_keys=False).collect()]
+    # run_spark's path: signature words per row, stored, a list per distinct signature, joined
+    # back (several words per definition for fried2001 and awgs2025); the same lists, in order
+    stored = k.classified(flagged, signature=True).persist()
+    joined = {r["id"]: r.asDict() for r in k.with_lists(stored).collect()}
+    stored.unpersist()
+    assert joined == {r["id"]: r for r in out}
+    return out
 
 
 def three_way(spark: Any, recs: list[dict[str, Any]]) -> None:

@@ -201,8 +201,9 @@ class SparkKernel:
         )
 
     def with_lists(self, frame: DataFrame) -> DataFrame:
-        """The output columns of ``frame`` (classified with ``signature``), the decisive measures
-        as lists.
+        """The output columns of ``frame`` (classified with ``signature``, and stored: it is read
+        twice, and Catalyst would otherwise optimise the whole classification again under each
+        read), the decisive measures as lists.
 
         A cohort has a few dozen to a few hundred distinct signatures per definition against
         millions of rows: the distinct (definition, signature) pairs come from one aggregation,
