@@ -106,22 +106,23 @@ class CompiledSparkDefinition:
     outputs: dict[str, Column]  # replace a column of the same name (a derived measure "sarc_f")
     components: dict[str, str]  # component name -> temporary truth column
     temporaries: list[str]
-    decisive: Column  # the decisive measures of the row, a list
-    signature: list[Column]  # the active slots' bits, WORD_BITS to a word
-    slot_measures: list[str]
+    slots: list[Slot]  # where measures enter the decisive measures, in the order assess lists them
 
     def signature_columns(self) -> list[str]:
-        return [f"{self.id}__sig{w}" for w in range(len(self.signature))]
+        return [f"{self.id}__sig{w}" for w in range(max(1, -(-len(self.slots) // WORD_BITS)))]
 
     def finals(self, signature: bool = False) -> dict[str, Column]:
-        """The output columns: outcome, decided, and the decisive measures or the signature."""
+        """The output columns: outcome, decided, and the decisive measures (a list per row) or
+        the signature words (built here, so a plan holds one of the two, never both)."""
         if signature:
-            return {**self.outputs, **dict(zip(self.signature_columns(), self.signature, strict=True))}
-        return {**self.outputs, f"{self.id}_decisive": self.decisive}
+            words = _signature(self.slots)
+            return {**self.outputs, **dict(zip(self.signature_columns(), words, strict=True))}
+        return {**self.outputs, f"{self.id}_decisive": _ordered_union(self.slots)}
 
     def decisive_of(self, words: Sequence[int]) -> list[str]:
         """The decisive measures of a signature (a tuple of its words)."""
-        return decisive_measures(tuple(self.slot_measures), tuple(int(w) for w in words))
+        measures = tuple(s.measure for s in self.slots)
+        return decisive_measures(measures, tuple(int(w) for w in words))
 
     def apply(self, frame: DataFrame, keep: Sequence[str] = ()) -> DataFrame:
         """Add the outputs (and any component truths named in ``keep``) to ``frame``."""
@@ -462,9 +463,7 @@ class _Compiler:
             outputs=outputs,
             components={name: self.name(node) for name, node in d.components.items()},
             temporaries=temporaries,
-            decisive=_ordered_union(slots),
-            signature=_signature(slots),
-            slot_measures=[s.measure for s in slots],
+            slots=slots,
         )
 
 
