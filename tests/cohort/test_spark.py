@@ -113,3 +113,27 @@ def test_weighted_summary_equals_polars_and_collects_only_aggregates(
 
     assert_frame_equal(s.summary.prevalence.sort(order), p.summary.prevalence.sort(order), rel_tol=1e-9)
     assert_frame_equal(s.summary.agreement, p.summary.agreement, rel_tol=1e-9)
+
+
+def test_all_null_column_and_no_staging_left(spark: Any, tmp_path: Path) -> None:
+    """A column with no value at all (Spark's void type, which Parquet cannot hold) is read as
+    missing, the rows are staged and classified as polars classifies them, and the staging
+    directory beside the output is gone afterwards."""
+    from pyspark.sql import functions as F
+
+    data = synthesise(200, tmp_path / "in.parquet", seed=3, bad_share=0.05)
+    frame = spark.read.parquet(str(data)).withColumn("gait_speed", F.lit(None))
+    assert dict(frame.dtypes)["gait_speed"] == "void"
+    out = tmp_path / "out" / "spark.parquet"
+    s = run_spark(frame, out, ["ewgsop2", "sarc_calf"], spark=spark, mode="native")
+    nulled = pl.read_parquet(data).with_columns(gait_speed=pl.lit(None, pl.Float64))
+    nulled.write_parquet(tmp_path / "nulled.parquet")
+    p = run_cohort(tmp_path / "nulled.parquet", tmp_path / "polars.parquet", ["ewgsop2", "sarc_calf"])
+    assert (s.rows_classified, s.rows_rejected) == (
+        p.rows_classified,
+        p.rows_rejected,
+    ) and s.rows_rejected > 0
+    got = read_output(out).sort("id")
+    want = pl.read_parquet(tmp_path / "polars.parquet").sort("id")
+    assert got.with_columns([pl.col(c).cast(want.schema[c]) for c in got.columns]).equals(want)
+    assert sorted(p.name for p in out.parent.iterdir()) == ["spark.parquet", "spark.rejects.csv"]

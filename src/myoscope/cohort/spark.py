@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 import sys
+import uuid
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -111,8 +112,12 @@ def read(spark: SparkSession, path: str | Path) -> SparkFrame:
         if fmt in ("csv", "tsv"):
             frame = spark.read.csv(p, header=True, sep="\t" if fmt == "tsv" else ",", inferSchema=False)
             return frame.select(
-                [F.when(F.col(c).isin(CSV_NULLS) | F.col(c).rlike(BLANK_CELL), None)
-                 .otherwise(F.col(c)).alias(c) for c in frame.columns]
+                [
+                    F.when(F.col(c).isin(CSV_NULLS) | F.col(c).rlike(BLANK_CELL), None)
+                    .otherwise(F.col(c))
+                    .alias(c)
+                    for c in frame.columns
+                ]
             )
         if fmt == "delta":
             return spark.read.format("delta").load(p)
@@ -256,31 +261,36 @@ def run_spark(
     check_types(schema, lay)
     kernel = SparkKernel(kb, schema, lay, definitions)
     flagged = kernel.flagged(frame)
-    # validated and classified once: the output, the rejects and the summary read the same
-    # stored rows (on the executors' disks, never the driver's memory) instead of running
+    # validated and classified once, into a staging Parquet table beside the output: the output,
+    # the rejects and the summary read it (each only the columns it needs) instead of running
     # validation and rules again; bad rows carry their input cells for the reject lines
-    from pyspark import StorageLevel
-
     from .spark_kernel import BAD
 
-    stored = kernel.classified(flagged, with_rejects=True, signature=True).persist(StorageLevel.DISK_ONLY)
-    classified = stored.filter(~F.col(BAD))
     out_path = str(out)  # kept as text: dbfs:/, s3://, abfss:// locations are not local paths
-    write(kernel.with_lists(classified), out_path, output_format(out_path))
     rej_path = str(rejects) if rejects else _rejects_location(out_path)
-    rejected = kernel.rejects_of(stored)
-    # one sorted CSV file: the (few) reject lines go to one partition and are sorted there; a
-    # global orderBy would sample the input first, running the validation twice more
-    rejected.repartition(1).sortWithinPartitions(ROW, "__k").drop("__k").write.mode("overwrite").option(
-        "header", True
-    ).csv(rej_path)
-    counts = session.read.csv(
-        rej_path, header=True, schema="row long, column string, value string, reason string"
-    )
-    tally = counts.agg(F.countDistinct(ROW).alias("rows"), F.count(F.lit(1)).alias("values")).first()
-    rows_rejected, bad_values = (int(tally["rows"]), int(tally["values"])) if tally else (0, 0)
-    summary, rows_classified = _summary(classified, kernel, age_bands)
-    stored.unpersist()
+    staging = _staging_location(out_path)
+    try:
+        kernel.classified(flagged, with_rejects=True, signature=True).write.parquet(staging)
+        stored = session.read.parquet(staging)
+        classified = stored.filter(~F.col(BAD))
+        # the summary's combinations also carry the signature words: one aggregation gives both
+        # the summary and the distinct signatures that become decisive lists
+        combos = _combos(classified, kernel, age_bands).persist()
+        write(kernel.with_lists(classified, combos), out_path, output_format(out_path))
+        rejected = kernel.rejects_of(stored)
+        # one sorted CSV file: the (few) reject lines go to one partition and are sorted there
+        rejected.repartition(1).sortWithinPartitions(ROW, "__k").drop("__k").write.mode("overwrite").option(
+            "header", True
+        ).csv(rej_path)
+        counts = session.read.csv(
+            rej_path, header=True, schema="row long, column string, value string, reason string"
+        )
+        tally = counts.agg(F.countDistinct(ROW).alias("rows"), F.count(F.lit(1)).alias("values")).first()
+        rows_rejected, bad_values = (int(tally["rows"]), int(tally["values"])) if tally else (0, 0)
+        summary, rows_classified = _summary(combos, kernel, age_bands)
+        combos.unpersist()
+    finally:
+        _remove(session, staging)
     run = CohortRun(
         out_path,
         rej_path,
@@ -307,16 +317,37 @@ def _band(age: Column, bands: tuple[float, ...]) -> Column:
     return result
 
 
-def _summary(classified: SparkFrame, kernel: SparkKernel, bands: tuple[float, ...]) -> tuple[Any, int]:
-    """Prevalence and agreement from two aggregations in Spark.
+def _combos(classified: SparkFrame, kernel: SparkKernel, bands: tuple[float, ...]) -> SparkFrame:
+    """The classified rows grouped by their domain and survey keys, every definition's outcome and
+    signature words (count, sum of weights, sum of squared weights): rows collapse into the few
+    thousand combinations that occur, in one hash aggregation with no per-row explosion."""
+    from pyspark.sql import functions as F
 
-    First the classified rows are grouped by their domain and survey keys and every definition's
-    outcome (count, sum of weights, sum of squared weights): rows collapse into the few thousand
-    combinations that occur, in one hash aggregation with no per-row explosion. Each combination
-    is then exploded into one entry per definition (its outcome, with the domain and survey keys)
-    and one per pair of definitions with declared case outcomes (the cell of their 2x2 table,
-    when neither is indeterminate), and a second ``groupBy`` adds them up. The driver receives
-    those aggregates (a few hundred rows, however many input rows) and turns them into
+    keys = kernel.summary_columns()
+    design = [k for k in (STRATA, PSU) if k in keys]
+    w = F.col(WEIGHT).cast("double") if WEIGHT in keys else F.lit(1.0)
+    words = [s for c in kernel.compiled for s in c.signature_columns()]
+    groups = [SEX, "__band", *design, *kernel.ids, *words]
+    return (
+        classified.select(
+            SEX, _band(F.col(AGE), bands).alias("__band"), *design, *kernel.ids, *words, w.alias("__w")
+        )
+        .groupBy(*groups)
+        .agg(
+            F.count(F.lit(1)).alias("__n"),
+            F.sum("__w").alias("__sw"),
+            F.sum(F.col("__w") * F.col("__w")).alias("__sw2"),
+        )
+    )
+
+
+def _summary(combos: SparkFrame, kernel: SparkKernel, bands: tuple[float, ...]) -> tuple[Any, int]:
+    """Prevalence and agreement from the combinations of :func:`_combos`, in Spark.
+
+    Each combination is exploded into one entry per definition (its outcome, with the domain and
+    survey keys) and one per pair of definitions with declared case outcomes (the cell of their
+    2x2 table, when neither is indeterminate), and a ``groupBy`` adds them up. The driver
+    receives those aggregates (a few hundred rows, however many input rows) and turns them into
     proportions, intervals and kappas."""
     from pyspark.sql import functions as F
 
@@ -325,7 +356,6 @@ def _summary(classified: SparkFrame, kernel: SparkKernel, bands: tuple[float, ..
     keys = kernel.summary_columns()
     weighted = WEIGHT in keys
     design = [k for k in (STRATA, PSU) if k in keys]
-    w = F.col(WEIGHT).cast("double") if weighted else F.lit(1.0)
     null = F.lit(None).cast("string")
 
     def entry(kind: str, a: str, outcome: Column, domain: bool) -> Column:
@@ -351,15 +381,6 @@ def _summary(classified: SparkFrame, kernel: SparkKernel, bands: tuple[float, ..
                 )
             )
             entries.append(entry("k", f"{a}\t{b}", cell, False))
-    combos = (
-        classified.select(SEX, _band(F.col(AGE), bands).alias("__band"), *design, *ids, w.alias("__w"))
-        .groupBy(SEX, "__band", *design, *ids)
-        .agg(
-            F.count(F.lit(1)).alias("__n"),
-            F.sum("__w").alias("__sw"),
-            F.sum(F.col("__w") * F.col("__w")).alias("__sw2"),
-        )
-    )
     exploded = combos.select(F.explode(F.array(*entries)).alias("e"), "__n", "__sw", "__sw2").select(
         "e.*", "__n", "__sw", "__sw2"
     )
@@ -415,6 +436,19 @@ def _summary(classified: SparkFrame, kernel: SparkKernel, bands: tuple[float, ..
     vocab = {c.id: c.vocabulary for c in kernel.compiled}
     summary = summarise_parts(parts, agreement, vocab, weighted, bands, cases)
     return summary, rows_classified
+
+
+def _staging_location(out: str) -> str:
+    """A new directory beside ``out`` for the classified rows (removed by :func:`_remove`)."""
+    return f"{out.rstrip('/')}.staging-{uuid.uuid4().hex[:12]}"
+
+
+def _remove(session: SparkSession, path: str) -> None:
+    """Delete ``path`` (a directory, local or a URI) through Hadoop's file systems."""
+    jvm = session.sparkContext._jvm
+    assert jvm is not None
+    target = jvm.org.apache.hadoop.fs.Path(path)
+    target.getFileSystem(session.sparkContext._jsc.hadoopConfiguration()).delete(target, True)
 
 
 def _rejects_location(out: str) -> str:

@@ -184,12 +184,19 @@ class SparkKernel:
             if src
         ]
         rows = flagged if with_rejects else flagged.filter(~F.col(BAD))
-        cells = F.struct(*[F.col(c) for c in self.inputs])
+        # staged as Parquet, which has no type for an all-null column (void): such cells as text
+        cells = F.struct(
+            *[
+                F.col(c).cast("string").alias(c) if self.schema.get(c) == "void" else F.col(c)
+                for c in self.inputs
+            ]
+        )
         extra = [F.col(BAD), F.when(F.col(BAD), cells).alias(CELLS)] if with_rejects else []
         frame = rows.select(*keep, *survey, *[F.col(f"__t_{n}").alias(n) for n in self.typed], *extra)
         for stage in self.derived:
             frame = frame.withColumns(stage)
-        frame = apply_all(frame, self.compiled, signature)
+        carried = [self.id_column, "sex", "age", *self.summary_columns()[2:], ROW, BAD, CELLS]
+        frame = apply_all(frame, self.compiled, carried, signature)
         keys = [
             F.col("sex").alias(SEX),
             F.col("age").alias(AGE),
@@ -200,24 +207,26 @@ class SparkKernel:
             *[F.col(x) for x in self.output_columns(signature)], *(keys if summary_keys else []), *tail
         )
 
-    def with_lists(self, frame: DataFrame) -> DataFrame:
+    def with_lists(self, frame: DataFrame, signatures: DataFrame | None = None) -> DataFrame:
         """The output columns of ``frame`` (classified with ``signature``, and stored: it is read
         twice, and Catalyst would otherwise optimise the whole classification again under each
         read), the decisive measures as lists.
 
         A cohort has few distinct signatures per definition against millions of rows (18 for
         EWGSOP2 in the benchmark's 2,000,000): the distinct (definition, signature) pairs come
-        from one aggregation, the driver turns each into its list (as the polars engine does),
-        and a small table per definition is broadcast and joined back on the words. Splitting
-        and deduplicating every row's measures in the plan took about 6 s of a 14 s
-        classification (docs/cohort.md)."""
+        from one aggregation, of ``signatures`` (any frame with the same signature words, such as
+        the summary's combinations, which saves a pass over the rows) or else of ``frame``; the
+        driver turns each into its list (as the polars engine does), and a small table per
+        definition is broadcast and joined back on the words. Splitting and deduplicating every
+        row's measures in the plan took about 6 s of a 14 s classification (docs/cohort.md)."""
         if not self.compiled:
             return frame.select(self.output_columns())
         entries = [
             F.struct(F.lit(i).alias("d"), F.array(*[F.col(w) for w in c.signature_columns()]).alias("w"))
             for i, c in enumerate(self.compiled)
         ]
-        exploded = frame.select(F.explode(F.array(*entries)).alias("p"))
+        source = frame if signatures is None else signatures
+        exploded = source.select(F.explode(F.array(*entries)).alias("p"))
         pairs = exploded.select("p.d", "p.w").distinct().collect()
         spark = frame.sparkSession
         for i, c in enumerate(self.compiled):
@@ -269,13 +278,10 @@ class SparkKernel:
 
     def _explode(self, bad: DataFrame) -> DataFrame:
         """One line per failed check of the rows of ``bad`` (which have the input's columns)."""
-        return (
-            bad.select(
-                F.col(ROW).cast("long").alias(ROW),
-                F.explode(F.filter(self._lines(), lambda x: x.isNotNull())).alias("r"),
-            )
-            .select(ROW, "r.column", "r.value", "r.reason", "r.__k")
-        )
+        return bad.select(
+            F.col(ROW).cast("long").alias(ROW),
+            F.explode(F.filter(self._lines(), lambda x: x.isNotNull())).alias("r"),
+        ).select(ROW, "r.column", "r.value", "r.reason", "r.__k")
 
     @staticmethod
     def _no_rejects(frame: DataFrame) -> DataFrame:

@@ -21,6 +21,7 @@ Two things differ from the polars compiler, both for Spark's sake:
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
@@ -134,7 +135,10 @@ class CompiledSparkDefinition:
 
 
 def apply_all(
-    frame: DataFrame, compiled: Sequence[CompiledSparkDefinition], signature: bool = False
+    frame: DataFrame,
+    compiled: Sequence[CompiledSparkDefinition],
+    keep: Iterable[str],
+    signature: bool = False,
 ) -> DataFrame:
     """Add every definition's outputs with one projection per level, shared by all definitions.
 
@@ -143,17 +147,42 @@ def apply_all(
     number of definitions. Levels are independent across definitions, so they merge; the outputs
     come last, so a definition named like a derived measure (``sarc_f``) replaces that column only
     after every definition has read it. With ``signature`` the decisive measures are left as
-    signature words (a list per distinct signature is far cheaper than one per row)."""
+    signature words (a list per distinct signature is far cheaper than one per row).
+
+    The result has the columns of ``frame`` named in ``keep``, then the outputs. Each level
+    carries forward only those and the columns that a later level or an output reads. Spark leaves a
+    projection of more than ``spark.sql.codegen.maxFields`` (100) columns out of whole-stage
+    code and copies every row it passes: the table has about a hundred columns, most of which no
+    definition reads, and many temporaries die a level or two after they are made. Pruned, the
+    first run in a fresh JVM took 15 s instead of 35 s (docs/cohort.md)."""
     levels: dict[int, list[Column]] = {}
     for c in compiled:
         for lvl, stage in c.stages:
             levels.setdefault(lvl, []).extend(stage)
-    for lvl in sorted(levels):
-        frame = frame.select("*", *levels[lvl])
     outputs: dict[str, Column] = {}
     for c in compiled:
         outputs.update(c.finals(signature))
-    return frame.withColumns(outputs).drop(*[t for c in compiled for t in c.temporaries])
+    order = sorted(levels)
+    kept = [c for c in frame.columns if c in set(keep) and c not in outputs]
+    live = set(kept).union(*[_names(o) for o in outputs.values()])
+    after: dict[int, set[str]] = {}  # the columns read after each level
+    for lvl in reversed(order):
+        after[lvl] = live
+        live = live.union(*[_names(e) for e in levels[lvl]])
+    frame = frame.select(*[c for c in frame.columns if c in live])
+    for lvl in order:
+        frame = frame.select(*[c for c in frame.columns if c in after[lvl]], *levels[lvl])
+    return frame.select(*kept, *[e.alias(n) for n, e in outputs.items()])
+
+
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+def _names(column: Column) -> set[str]:
+    """The words of ``column``'s text, a superset of the column names it reads (the names the
+    compiler makes, and the table's, are such words); a name missed would fail the query's
+    analysis, never its results."""
+    return set(_NAME.findall(str(column)))
 
 
 def compile_definition(definition: Definition, columns: SparkColumns) -> CompiledSparkDefinition:
