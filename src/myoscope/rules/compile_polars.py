@@ -29,6 +29,12 @@ from .nodes import Compare, Composite, Condition, Cutoff, Node, Ref, Score
 WORD_BITS = 63  # bits per signature word (Int64 keeps every engine, Spark included, happy)
 
 
+def word_count(slots: int) -> int:
+    """How many signature words hold ``slots`` bits (at least one, so a definition without
+    slots still has a column)."""
+    return max(1, -(-slots // WORD_BITS))
+
+
 class Columns(Protocol):
     """How the compiler finds a measure in the table (the cohort layer supplies one)."""
 
@@ -100,7 +106,7 @@ class CompiledDefinition:
 
     @property
     def signature_columns(self) -> list[str]:
-        n = max(1, -(-len(self.slot_measures) // WORD_BITS))
+        n = word_count(len(self.slot_measures))
         return [f"{self.id}__sig{w}" for w in range(n)]
 
     @property
@@ -433,7 +439,7 @@ class _Compiler:
         decided = decided.otherwise(pl.lit(False))
 
         words: list[pl.Expr] = []
-        for w in range(max(1, -(-len(slots) // WORD_BITS))):
+        for w in range(word_count(len(slots))):
             chunk = slots[w * WORD_BITS : (w + 1) * WORD_BITS]
             bits = [
                 pl.when(s.active).then(pl.lit(1 << b, pl.Int64)).otherwise(pl.lit(0, pl.Int64))
@@ -462,4 +468,5 @@ __all__ = [
     "compile_definition",
     "compile_definitions",
     "decisive_measures",
+    "word_count",
 ]

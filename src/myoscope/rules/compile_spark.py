@@ -11,10 +11,11 @@ Two things differ from the polars compiler, both for Spark's sake:
 * Stages are ``select`` projections of named temporary columns. Catalyst does not inline a
   projection whose non-trivial expressions are read more than once, so the expressions stay small
   however deep the tree is.
-* The decisive measures are built in the plan itself rather than from signature words: the slots,
-  in order, become an array of ``CASE WHEN active THEN measure END``; dropping the nulls and the
-  repeats (``array_distinct`` keeps the first occurrence) gives exactly the ordered union that the
-  per-record engine reports.
+* The decisive measures come in one of two forms: a list built in the plan (the slots, in
+  order, become ``CASE WHEN active THEN measure END``, joined, split and deduplicated, which
+  keeps first occurrences: the ordered union that the per-record engine reports), or signature
+  words, one bit per slot as in ``compile_polars``, which ``cohort.spark`` turns into lists once
+  per distinct signature (far cheaper over millions of rows).
 
 :mod:`pyspark` is imported by this module only; nothing else in the core needs it.
 """
@@ -28,7 +29,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from pyspark.sql import functions as F
 
-from .compile_polars import WORD_BITS, column_name, decisive_measures
+from .compile_polars import WORD_BITS, column_name, decisive_measures, word_count
 from .evaluate import INDETERMINATE, NOT_APPLICABLE, Definition
 from .nodes import Compare, Composite, Condition, Cutoff, Node, Ref, Score
 
@@ -110,7 +111,7 @@ class CompiledSparkDefinition:
     slots: list[Slot]  # where measures enter the decisive measures, in the order assess lists them
 
     def signature_columns(self) -> list[str]:
-        return [f"{self.id}__sig{w}" for w in range(max(1, -(-len(self.slots) // WORD_BITS)))]
+        return [f"{self.id}__sig{w}" for w in range(word_count(len(self.slots)))]
 
     def finals(self, signature: bool = False) -> dict[str, Column]:
         """The output columns: outcome, decided, and the decisive measures (a list per row) or
@@ -154,7 +155,7 @@ def apply_all(
     projection of more than ``spark.sql.codegen.maxFields`` (100) columns out of whole-stage
     code and copies every row it passes: the table has about a hundred columns, most of which no
     definition reads, and many temporaries die a level or two after they are made. Pruned, the
-    first run in a fresh JVM took 15 s instead of 35 s (docs/cohort.md)."""
+    first classification in a fresh JVM took 16 s instead of 35 s (docs/cohort.md)."""
     levels: dict[int, list[Column]] = {}
     for c in compiled:
         for lvl, stage in c.stages:
@@ -515,7 +516,7 @@ def _ordered_union(slots: Sequence[Slot]) -> Column:
 def _signature(slots: Sequence[Slot]) -> list[Column]:
     """The active slots as bits, ``WORD_BITS`` to a ``long`` (the polars engine's words)."""
     words: list[Column] = []
-    for w in range(max(1, -(-len(slots) // WORD_BITS))):
+    for w in range(word_count(len(slots))):
         word: Column = F.lit(0).cast("long")
         for b, s in enumerate(slots[w * WORD_BITS : (w + 1) * WORD_BITS]):
             word = word.bitwiseOR(F.when(s.active, F.lit(1 << b)).otherwise(F.lit(0)).cast("long"))
