@@ -206,7 +206,9 @@ def run_spark(
     """Classify ``data`` (a path, a Spark frame, or ``input_table``) with Spark.
 
     Writes ``out`` (Parquet directory; ``.csv`` or ``.delta`` by its name) and the rejects (a CSV
-    directory, default ``<out>.rejects.csv``). :raises InputFileError: for bad input or options.
+    directory, default ``<out>.rejects.csv``); in native mode the classified rows are staged in
+    ``<out>.staging-*`` beside ``out`` while it runs. :raises InputFileError: for bad input or
+    options.
     """
     if mode not in MODES:
         raise InputFileError(f"unknown Spark mode {mode!r} (expected {' or '.join(MODES)})")
