@@ -137,3 +137,21 @@ def test_all_null_column_and_no_staging_left(spark: Any, tmp_path: Path) -> None
     want = pl.read_parquet(tmp_path / "polars.parquet").sort("id")
     assert got.with_columns([pl.col(c).cast(want.schema[c]) for c in got.columns]).equals(want)
     assert sorted(p.name for p in out.parent.iterdir()) == ["spark.parquet", "spark.rejects.csv"]
+
+
+def test_staging_removed_when_the_run_fails(
+    spark: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A run that fails after staging its rows leaves no staging directory behind."""
+    import myoscope.cohort.spark as spark_module
+
+    def fail(*args: Any) -> Any:
+        raise RuntimeError("summary failed")
+
+    monkeypatch.setattr(spark_module, "_summary", fail)
+    data = synthesise(100, tmp_path / "in.parquet", seed=4)
+    out = tmp_path / "out" / "spark.parquet"
+    with pytest.raises(RuntimeError, match="summary failed"):
+        run_spark(data, out, ["sarc_calf"], spark=spark, mode="native")
+    assert not [p for p in out.parent.iterdir() if ".staging-" in p.name]
+    assert (out / "_SUCCESS").exists()  # it failed after the output was written
