@@ -247,6 +247,12 @@ def run_spark(
         source = data if not isinstance(data, str | Path) else read(session, data)
     if ROW in source.columns:
         raise InputFileError(f"the input has a column named {ROW!r}, which the engine uses for row numbers")
+    if any(t == "void" for _, t in source.dtypes):
+        # a column with no value at all has Spark's void type, which the staging Parquet cannot
+        # hold: read as text, like a CSV column, its cells are all missing either way
+        source = source.select(
+            [F.col(c).cast("string").alias(c) if t == "void" else F.col(c) for c, t in source.dtypes]
+        )
     frame, rows_in = with_row_numbers(source)
     schema = spark_schema(frame)
     kb = load_knowledge()

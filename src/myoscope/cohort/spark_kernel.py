@@ -184,13 +184,7 @@ class SparkKernel:
             if src
         ]
         rows = flagged if with_rejects else flagged.filter(~F.col(BAD))
-        # staged as Parquet, which has no type for an all-null column (void): such cells as text
-        cells = F.struct(
-            *[
-                F.col(c).cast("string").alias(c) if self.schema.get(c) == "void" else F.col(c)
-                for c in self.inputs
-            ]
-        )
+        cells = F.struct(*[F.col(c) for c in self.inputs])
         extra = [F.col(BAD), F.when(F.col(BAD), cells).alias(CELLS)] if with_rejects else []
         frame = rows.select(*keep, *survey, *[F.col(f"__t_{n}").alias(n) for n in self.typed], *extra)
         for stage in self.derived:
@@ -208,9 +202,9 @@ class SparkKernel:
         )
 
     def with_lists(self, frame: DataFrame, signatures: DataFrame | None = None) -> DataFrame:
-        """The output columns of ``frame`` (classified with ``signature``, and stored: it is read
-        twice, and Catalyst would otherwise optimise the whole classification again under each
-        read), the decisive measures as lists.
+        """The output columns of ``frame`` (classified with ``signature``, and stored, as a staged
+        table or a persisted frame: it may be read twice, and Catalyst would otherwise optimise
+        the whole classification again under each read), the decisive measures as lists.
 
         A cohort has few distinct signatures per definition against millions of rows (18 for
         EWGSOP2 in the benchmark's 2,000,000): the distinct (definition, signature) pairs come
