@@ -8,11 +8,15 @@
      compiles the generated code during the second);
    - ``mapInArrow`` (``--spark-mode arrow``) in the same session, after one run of its own.
    Ratios: mapInArrow / native (both warm) and native / polars, warm and with JVM start-up.
-2. BIG rows (default 30,000,000) through native Spark in a child process, with the peak resident
+2. The same file under 2 definitions (EWGSOP2, EWGSOP1): polars, and native Spark in a fresh
+   process (its first run, where the JIT compiles the generated code). Fewer definitions make
+   one fused stage whose Java method the JIT may fail to compile (``cohort/spark.py``,
+   ``COMPILED_METHOD_LIMIT``); this line shows that run's cost.
+3. BIG rows (default 30,000,000) through native Spark in a child process, with the peak resident
    memory of the Python driver and of the JVM (VmHWM, polled from /proc; in ``local`` mode the
    JVM is driver and executors at once) and ``spark.driver.memory`` at 1g.
 
-Usage: python benchmarks/spark.py [ROWS] [BIG]     (BIG 0 skips part 2)
+Usage: python benchmarks/spark.py [ROWS] [BIG]     (BIG 0 skips part 3)
 """
 
 from __future__ import annotations
@@ -63,11 +67,13 @@ def _children(pid: int) -> list[int]:
     return kids + [g for k in kids for g in _children(k)]
 
 
-def child_run(data: Path, out: Path, driver_memory: str = "1g") -> dict[str, float]:
+def child_run(
+    data: Path, out: Path, driver_memory: str = "1g", definitions: list[str] = SARCOPENIA
+) -> dict[str, float]:
     """native Spark in a fresh process: wall time with JVM start-up, and peak memory."""
     t = time.perf_counter()
     proc = subprocess.Popen(
-        [sys.executable, "-c", CHILD, str(data), str(out), ",".join(SARCOPENIA), driver_memory],
+        [sys.executable, "-c", CHILD, str(data), str(out), ",".join(definitions), driver_memory],
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
         text=True,
@@ -126,6 +132,17 @@ def main() -> None:
             f"(warm)   {cold['wall'] / polars_s:.1f}x (with JVM start-up)"
         )
         spark.stop()
+
+        pair = SARCOPENIA[:2]
+        t = time.perf_counter()
+        run_cohort(data, d / "polars2.parquet", pair)
+        polars2_s = time.perf_counter() - t
+        cold2 = child_run(data, d / "cold2.parquet", definitions=pair)
+        print(
+            f"  2 definitions ({', '.join(pair)}): polars {polars2_s:.1f} s; native Spark with JVM start "
+            f"{cold2['wall']:.1f} s (classification {cold2['run']:.1f} s), "
+            f"{cold2['wall'] / polars2_s:.1f}x polars"
+        )
 
         if big:
             big_data = d / "big.parquet"

@@ -155,3 +155,23 @@ def test_staging_removed_when_the_run_fails(
         run_spark(data, out, ["sarc_calf"], spark=spark, mode="native")
     assert not [p for p in out.parent.iterdir() if ".staging-" in p.name]
     assert (out / "_SUCCESS").exists()  # it failed after the output was written
+
+
+def test_method_limit_follows_the_jvm_flag(spark: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The session made here runs a JVM that compiles huge methods, so whole-stage code may reach
+    the larger limit; a JVM without the flag gets HotSpot's own limit (cohort/spark.py)."""
+    import myoscope.cohort.spark as spark_module
+
+    args = (
+        spark.sparkContext._jvm.java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments()
+    )
+    assert spark_module.HUGE_METHODS_FLAG in list(args)
+    limit = "spark.sql.codegen.hugeMethodLimit"
+    spark_module.configure(spark)
+    assert spark.conf.get(limit) == spark_module.COMPILED_METHOD_LIMIT
+    monkeypatch.setattr(spark_module, "HUGE_METHODS_FLAG", "-XX:+SomeOtherFlag")
+    spark_module.configure(spark)
+    assert spark.conf.get(limit) == spark_module.HUGE_METHOD_LIMIT == "8000"
+    monkeypatch.undo()
+    spark_module.configure(spark)
+    assert spark.conf.get(limit) == spark_module.COMPILED_METHOD_LIMIT
