@@ -157,6 +157,26 @@ def test_staging_removed_when_the_run_fails(
     assert (out / "_SUCCESS").exists()  # it failed after the output was written
 
 
+def test_a_failed_clean_up_does_not_hide_the_runs_error(
+    spark: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """When the run fails and deleting its staging directory fails too, the run's error is the
+    one raised."""
+    import myoscope.cohort.spark as spark_module
+
+    def fail(*args: Any) -> Any:
+        raise RuntimeError("summary failed")
+
+    def cannot_delete(*args: Any) -> None:
+        raise OSError("cannot delete")
+
+    monkeypatch.setattr(spark_module, "_summary", fail)
+    monkeypatch.setattr(spark_module, "_remove", cannot_delete)
+    data = synthesise(100, tmp_path / "in.parquet", seed=4)
+    with pytest.raises(RuntimeError, match="summary failed"):
+        run_spark(data, tmp_path / "out" / "spark.parquet", ["sarc_calf"], spark=spark, mode="native")
+
+
 def test_method_limit_follows_the_jvm_flag(spark: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     """The session made here runs a JVM that compiles huge methods, so whole-stage code may reach
     the larger limit; a JVM without the flag gets HotSpot's own limit (cohort/spark.py)."""

@@ -11,6 +11,7 @@ Python workers instead (``cohort/spark_arrow.py``; see there for when it is stil
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 import uuid
@@ -240,7 +241,7 @@ def run_spark(
         )
     from pyspark.sql import functions as F
 
-    from .spark_kernel import SparkKernel, check_types, spark_schema
+    from .spark_kernel import BAD, SparkKernel, check_types, spark_schema
 
     session = spark or spark_session(master)
     configure(session)
@@ -277,8 +278,6 @@ def run_spark(
     # validated and classified once, into a staging Parquet table beside the output: the output,
     # the rejects and the summary read it (each only the columns it needs) instead of running
     # validation and rules again; bad rows carry their input cells for the reject lines
-    from .spark_kernel import BAD
-
     out_path = str(out)  # kept as text: dbfs:/, s3://, abfss:// locations are not local paths
     rej_path = str(rejects) if rejects else _rejects_location(out_path)
     staging = _staging_location(out_path)
@@ -302,8 +301,12 @@ def run_spark(
         rows_rejected, bad_values = (int(tally["rows"]), int(tally["values"])) if tally else (0, 0)
         summary, rows_classified = _summary(combos, kernel, age_bands)
         combos.unpersist()
-    finally:
-        _remove(session, staging)
+    except BaseException:
+        # the run's own error is the one to report: a failure to delete must not replace it
+        with contextlib.suppress(Exception):
+            _remove(session, staging)
+        raise
+    _remove(session, staging)
     run = CohortRun(
         out_path,
         rej_path,
