@@ -86,10 +86,17 @@ class SimpleSparkColumns:
 
 @dataclass(frozen=True)
 class Slot:
-    """One place where ``measure`` can enter the decisive measures, active when ``active`` holds."""
+    """One place where ``measure`` can enter the decisive measures, active when every condition
+    of ``gates`` holds: the "unknown" conditions on the path from an outcome down to it, outermost
+    first. Slots under the same node share the very same ``Column`` objects for their common
+    prefix, which :func:`_signature` uses to test each prefix once."""
 
     measure: str
-    active: Column
+    gates: tuple[Column, ...]
+
+    @property
+    def active(self) -> Column:
+        return _all(self.gates)
 
 
 @dataclass
@@ -365,7 +372,7 @@ class _Compiler:
         known = present & ~cand_null
         truth = tri(known & all_true, known & all_false)
         vm = self.helper(f"{name}_vm", v.isNull() & any_possible & ~all_unpublished, 2)
-        slots = self.missing_inputs(node.measure, vm)
+        slots = self.missing_inputs(node.measure, (vm,))
         if any(cut.when for cut in cuts):
             amb = self.helper(
                 f"{name}_amb", present & (some_unpublished | (~cand_null & ~all_true & ~all_false)), 2
@@ -375,17 +382,17 @@ class _Compiler:
                     continue
                 gate = self.helper(f"{name}_a{i}", amb & p & m.isNull(), 3)
                 for c in cut.when:
-                    slots += self.missing_inputs(c.measure, gate & self.cols.value(c.measure).isNull())
+                    slots += self.missing_inputs(c.measure, (gate, self.cols.value(c.measure).isNull()))
         self.local_slots[node.key] = slots
         return truth
 
-    def missing_inputs(self, measure: str, gate: Column, value_missing: bool = True) -> list[Slot]:
-        """Slots of ``Context.missing_inputs(measure)`` under ``gate``."""
+    def missing_inputs(self, measure: str, gates: tuple[Column, ...]) -> list[Slot]:
+        """Slots of ``Context.missing_inputs(measure)`` under ``gates``."""
         raw = self.cols.inputs(measure)
-        if value_missing and raw == (measure,) and self.cols.plain(measure):
-            return [Slot(measure, gate)]
-        slots = [Slot(r, gate & self.cols.missing(r)) for r in raw]
-        slots.append(Slot(measure, gate & _all([~self.cols.missing(r) for r in raw])))
+        if raw == (measure,) and self.cols.plain(measure):
+            return [Slot(measure, gates)]
+        slots = [Slot(r, (*gates, self.cols.missing(r))) for r in raw]
+        slots.append(Slot(measure, (*gates, _all([~self.cols.missing(r) for r in raw]))))
         return slots
 
     def score(self, node: Score) -> Column:
@@ -423,24 +430,23 @@ class _Compiler:
 
     # -- decisive measures ------------------------------------------------------------------
 
-    def unknown_slots(self, node: Node, gate: Column) -> list[Slot]:
-        """Mirror of ``Node.unknown_measures``: slots reached through ``node`` under ``gate``.
+    def unknown_slots(self, node: Node, gates: tuple[Column, ...]) -> list[Slot]:
+        """Mirror of ``Node.unknown_measures``: slots reached through ``node`` under ``gates``.
 
-        A gate is the conjunction of "unknown" along the path from an outcome to ``node``, kept
-        as an expression (no column): gates only feed the decisive measures of the final
-        projection, where Spark evaluates their shared prefixes once (subexpression
-        elimination). As columns they made one more stage per depth of the tree and widened the
-        rows that every stage copies (docs/cohort.md: the classification takes markedly less
-        CPU without them)."""
+        The gates are the "unknown" conditions along the path from an outcome to ``node``, kept
+        as expressions (no columns): they only feed the decisive measures of the final
+        projection, where :func:`_signature` tests each shared prefix once. As columns they made
+        one more stage per depth of the tree and widened the rows that every stage copies
+        (docs/cohort.md: the classification takes markedly less CPU without them)."""
         node = self.target(node)
-        g = gate & self.col(node).isNull()
+        g = (*gates, self.col(node).isNull())
         if isinstance(node, Compare):
-            return [Slot(s.measure, g & s.active) for s in self.local_slots[node.key]]
+            return [Slot(s.measure, (*g, *s.gates)) for s in self.local_slots[node.key]]
         out: list[Slot] = []
         if isinstance(node, Score):
             for item in node.items:
                 if item.measure is not None:
-                    out.append(Slot(item.measure, g & self.cols.value(item.measure).isNull()))
+                    out.append(Slot(item.measure, (*g, self.cols.value(item.measure).isNull())))
             for item in node.items:
                 if item.node is not None:
                     out += self.unknown_slots(item.node, g)
@@ -463,7 +469,7 @@ class _Compiler:
         slots: list[Slot] = []
         earlier: list[Column] = [] if excluded is None else [excluded]
         for (_, cond), t in zip(d.outcomes, truths, strict=True):
-            considered = ~_any(earlier) if earlier else _true()
+            considered = (~_any(earlier),) if earlier else ()
             slots += self.unknown_slots(cond, considered)
             earlier.append(is_true(t))
 
@@ -514,14 +520,40 @@ def _ordered_union(slots: Sequence[Slot]) -> Column:
 
 
 def _signature(slots: Sequence[Slot]) -> list[Column]:
-    """The active slots as bits, ``WORD_BITS`` to a ``long`` (the polars engine's words)."""
+    """The active slots as bits, ``WORD_BITS`` to a ``long`` (the polars engine's words).
+
+    A word is a tree of ``CASE WHEN gate THEN ... ELSE 0 END`` along the gates that its slots
+    share (:class:`Slot`), so a row tests each gate once and skips every slot below one that
+    fails. Most rows have a known outcome, whose first gate fails. One conjunction per slot
+    made every row test every slot's whole path (docs/cohort.md, "What a sixth profile
+    showed")."""
     words: list[Column] = []
     for w in range(word_count(len(slots))):
-        word: Column = F.lit(0).cast("long")
-        for b, s in enumerate(slots[w * WORD_BITS : (w + 1) * WORD_BITS]):
-            word = word.bitwiseOR(F.when(s.active, F.lit(1 << b)).otherwise(F.lit(0)).cast("long"))
-        words.append(word)
+        chunk = slots[w * WORD_BITS : (w + 1) * WORD_BITS]
+        words.append(_bits([(s.gates, 1 << b) for b, s in enumerate(chunk)], 0))
     return words
+
+
+def _bits(entries: Sequence[tuple[tuple[Column, ...], int]], depth: int) -> Column:
+    """The bits of ``entries`` (gates, bit) whose gates from position ``depth`` on all hold.
+
+    Entries are grouped by their gate at ``depth``, the same ``Column`` object for slots below
+    one node; an entry with no gate left is set."""
+    fixed = 0
+    groups: dict[int, tuple[Column, list[tuple[tuple[Column, ...], int]]]] = {}
+    for gates, bit in entries:
+        if len(gates) == depth:
+            fixed |= bit
+        else:
+            groups.setdefault(id(gates[depth]), (gates[depth], []))[1].append((gates, bit))
+    zero = F.lit(0).cast("long")
+    terms = [F.when(gate, _bits(below, depth + 1)).otherwise(zero) for gate, below in groups.values()]
+    if fixed or not terms:
+        terms.insert(0, F.lit(fixed).cast("long"))
+    out = terms[0]
+    for t in terms[1:]:
+        out = out.bitwiseOR(t)
+    return out
 
 
 __all__ = [
