@@ -195,3 +195,17 @@ def test_method_limit_follows_the_jvm_flag(spark: Any, monkeypatch: pytest.Monke
     monkeypatch.undo()
     spark_module.configure(spark)
     assert spark.conf.get(limit) == spark_module.COMPILED_METHOD_LIMIT
+
+
+def test_a_method_limit_the_user_set_is_kept(spark: Any) -> None:
+    from myoscope.cohort.spark import COMPILED_METHOD_LIMIT, METHOD_LIMIT, SPARK_METHOD_LIMIT, configure
+
+    spark.conf.set(METHOD_LIMIT, "12345")
+    try:
+        configure(spark)
+        assert spark.conf.get(METHOD_LIMIT) == "12345"
+    finally:
+        spark.conf.unset(METHOD_LIMIT)
+    assert spark.conf.get(METHOD_LIMIT) == SPARK_METHOD_LIMIT  # Spark's default, so ours is set
+    configure(spark)
+    assert spark.conf.get(METHOD_LIMIT) == COMPILED_METHOD_LIMIT

@@ -47,6 +47,10 @@ MODES = ("native", "arrow")
 #: docs/cohort.md).
 HUGE_METHOD_LIMIT = "8000"
 COMPILED_METHOD_LIMIT = "20000"
+METHOD_LIMIT = "spark.sql.codegen.hugeMethodLimit"
+#: Spark's own default for the limit (no limit in practice): any other value that is not one of
+#: the two above was set by the user for their own session, and is kept
+SPARK_METHOD_LIMIT = "65535"
 HUGE_METHODS_FLAG = "-XX:-DontCompileHugeMethods"
 #: Catalyst evaluates a projection of an in-memory frame (``createDataFrame``) on the driver,
 #: interpreted, while optimising; over the classification plan that takes minutes. Excluded in
@@ -83,12 +87,14 @@ def spark_session(master: str = "local[2]", app_name: str = "myoscope") -> Spark
 
 
 def configure(session: SparkSession) -> None:
-    """Settings the classification query needs on any session (a cluster's too)."""
+    """Settings the classification query needs on any session (a cluster's too); a method limit
+    that the user set is left as it is."""
     conf = session.sparkContext.getConf()
     local = (conf.get("spark.master") or "").startswith("local")
     flags = conf.get("spark.driver.extraJavaOptions" if local else "spark.executor.extraJavaOptions") or ""
     limit = COMPILED_METHOD_LIMIT if HUGE_METHODS_FLAG in flags else HUGE_METHOD_LIMIT
-    session.conf.set("spark.sql.codegen.hugeMethodLimit", limit)
+    if session.conf.get(METHOD_LIMIT) in (SPARK_METHOD_LIMIT, HUGE_METHOD_LIMIT, COMPILED_METHOD_LIMIT):
+        session.conf.set(METHOD_LIMIT, limit)
     rules = [r for r in (session.conf.get("spark.sql.optimizer.excludedRules", "") or "").split(",") if r]
     if LOCAL_RELATION_RULE not in rules:
         session.conf.set("spark.sql.optimizer.excludedRules", ",".join([*rules, LOCAL_RELATION_RULE]))
