@@ -340,19 +340,22 @@ def _band(age: Column, bands: tuple[float, ...]) -> Column:
 
 
 def _combos(classified: SparkFrame, kernel: SparkKernel, bands: tuple[float, ...]) -> SparkFrame:
-    """The classified rows grouped by their domain and survey keys, every definition's outcome and
-    signature words (count, sum of weights, sum of squared weights): rows collapse into the few
-    thousand combinations that occur, in one hash aggregation with no per-row explosion."""
+    """The classified rows grouped by their domain and survey keys, every definition's outcome code
+    and signature words (count, sum of weights, sum of squared weights): rows collapse into the few
+    thousand combinations that occur, in one hash aggregation with no per-row explosion. The
+    codes become outcomes after grouping, on those few rows."""
     from pyspark.sql import functions as F
 
     keys = kernel.summary_columns()
     design = [k for k in (STRATA, PSU) if k in keys]
     w = F.col(WEIGHT).cast("double") if WEIGHT in keys else F.lit(1.0)
     words = [s for c in kernel.compiled for s in c.signature_columns()]
-    groups = [SEX, "__band", *design, *kernel.ids, *words]
+    codes = [c.code_column for c in kernel.compiled]
+    groups = [SEX, "__band", *design, *codes, *words]
+    outcomes = [c.decoded(F.col(c.code_column))[c.id].alias(c.id) for c in kernel.compiled]
     return (
         classified.select(
-            SEX, _band(F.col(AGE), bands).alias("__band"), *design, *kernel.ids, *words, w.alias("__w")
+            SEX, _band(F.col(AGE), bands).alias("__band"), *design, *codes, *words, w.alias("__w")
         )
         .groupBy(*groups)
         .agg(
@@ -360,6 +363,7 @@ def _combos(classified: SparkFrame, kernel: SparkKernel, bands: tuple[float, ...
             F.sum("__w").alias("__sw"),
             F.sum(F.col("__w") * F.col("__w")).alias("__sw2"),
         )
+        .select(SEX, "__band", *design, *outcomes, *words, "__n", "__sw", "__sw2")
     )
 
 

@@ -124,12 +124,14 @@ class SparkKernel:
         return [c.id for c in self.compiled]
 
     def output_columns(self, signature: bool = False) -> list[str]:
-        """The output's columns; with ``signature``, each definition's signature words instead of
-        its decisive measures (:meth:`classified`)."""
+        """The output's columns; with ``signature``, each definition's outcome code and signature
+        words instead of its outcome, decided and decisive measures (:meth:`classified`)."""
         out = [self.id_column]
         for c in self.compiled:
-            out += [c.id, f"{c.id}_decided"]
-            out += c.signature_columns() if signature else [f"{c.id}_decisive"]
+            if signature:
+                out += [c.code_column, *c.signature_columns()]
+            else:
+                out += [c.id, f"{c.id}_decided", f"{c.id}_decisive"]
         return out
 
     def summary_columns(self) -> list[str]:
@@ -169,8 +171,9 @@ class SparkKernel:
         columns of a bad row are computed (its bad values are null in the typed columns, like
         missing ones) and never read.
 
-        With ``signature`` each definition has its signature words instead of its decisive
-        measures, which :meth:`with_lists` turns into lists once per distinct signature."""
+        With ``signature`` each definition has its outcome code and signature words instead,
+        which :meth:`with_lists` turns into outcomes, decided flags and lists (a list once per
+        distinct signature)."""
         keep = [F.col(self.id_column)]
         if with_rejects and self.id_column != ROW:
             keep.append(F.col(ROW))
@@ -204,7 +207,8 @@ class SparkKernel:
     def with_lists(self, frame: DataFrame, signatures: DataFrame | None = None) -> DataFrame:
         """The output columns of ``frame`` (classified with ``signature``, and stored, as a staged
         table or a persisted frame: it may be read twice, and Catalyst would otherwise optimise
-        the whole classification again under each read), the decisive measures as lists.
+        the whole classification again under each read): the outcome codes decoded, the
+        decisive measures as lists.
 
         A cohort has few distinct signatures per definition against millions of rows (18 for
         EWGSOP2 in the benchmark's 2,000,000): the distinct (definition, signature) pairs come
@@ -235,7 +239,8 @@ class SparkKernel:
                 .withColumn(f"{c.id}_decisive", F.col("__list"))
                 .drop("__list", *keys, *words)
             )
-        return frame.select(self.output_columns())
+        decoded = {n: e for c in self.compiled for n, e in c.decoded(F.col(c.code_column)).items()}
+        return frame.withColumns(decoded).select(self.output_columns())
 
     def _lines(self) -> Column:
         """The reject lines of a row, one per check (null where the check passes), in check

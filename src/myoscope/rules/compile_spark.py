@@ -116,17 +116,33 @@ class CompiledSparkDefinition:
     components: dict[str, str]  # component name -> temporary truth column
     temporaries: list[str]
     slots: list[Slot]  # where measures enter the decisive measures, in the order assess lists them
+    labels: list[str]  # every outcome the definition can give, in code order
+    code: Column  # 2 x the outcome's place in labels, + 1 when decided
 
     def signature_columns(self) -> list[str]:
         return [f"{self.id}__sig{w}" for w in range(word_count(len(self.slots)))]
 
+    @property
+    def code_column(self) -> str:
+        return f"{self.id}__code"
+
     def finals(self, signature: bool = False) -> dict[str, Column]:
-        """The output columns: outcome, decided, and the decisive measures (a list per row) or
-        the signature words (built here, so a plan holds one of the two, never both)."""
+        """The output columns: outcome, decided, and the decisive measures (a list per row); or,
+        with ``signature``, the outcome and decided as one small code and the signature words
+        (built here, so a plan holds one of the two, never both). The code is what a staged table
+        stores and groups by: an integer is cheaper than text to write, read and hash."""
         if signature:
             words = _signature(self.slots)
-            return {**self.outputs, **dict(zip(self.signature_columns(), words, strict=True))}
+            return {self.code_column: self.code, **dict(zip(self.signature_columns(), words, strict=True))}
         return {**self.outputs, f"{self.id}_decisive": _ordered_union(self.slots)}
+
+    def decoded(self, code: Column) -> dict[str, Column]:
+        """The outcome and decided columns of ``code`` (:meth:`finals` with ``signature``)."""
+        labels = F.array(*[F.lit(x) for x in self.labels])
+        return {
+            self.id: F.element_at(labels, F.shiftright(code, 1) + 1),
+            f"{self.id}_decided": code.bitwiseAND(F.lit(1)) == F.lit(1),
+        }
 
     def decisive_of(self, words: Sequence[int]) -> list[str]:
         """The decisive measures of a signature (a tuple of its words)."""
@@ -481,17 +497,26 @@ class _Compiler:
         stages = [(lvl, by_level[lvl]) for lvl in sorted(by_level)]
         temporaries = [f"_{d.id}__n{key}" for key in self.exprs] + [n for _, n, _ in self.helpers]
 
-        outcome: Any = F
+        labels = list(dict.fromkeys([NOT_APPLICABLE, *(label for label, _ in d.outcomes), INDETERMINATE]))
+
+        def first_true(value: Callable[[str], Column]) -> Column:
+            """The outcome: the first whose condition is true, as ``value(label)``."""
+            out: Any = F
+            if excluded is not None:
+                out = out.when(excluded, value(NOT_APPLICABLE))
+            for (label, _), t in zip(d.outcomes, truths, strict=True):
+                out = out.when(is_true(t), value(label))
+            result: Column = out.otherwise(value(INDETERMINATE))
+            return result
+
         decided: Any = F
         if excluded is not None:
-            outcome = outcome.when(excluded, F.lit(NOT_APPLICABLE))
             decided = decided.when(excluded, _true())
-        for (label, _), t in zip(d.outcomes, truths, strict=True):
-            outcome = outcome.when(is_true(t), F.lit(label))
+        for t in truths:
             decided = decided.when(is_true(t), _true()).when(t.isNull(), _false())
-        outcome = outcome.otherwise(F.lit(INDETERMINATE))
         decided = decided.otherwise(_false())
-        outputs = {d.id: outcome, f"{d.id}_decided": decided}
+        outputs = {d.id: first_true(F.lit), f"{d.id}_decided": decided}
+        code = first_true(lambda label: F.lit(2 * labels.index(label))) + decided.cast("int")
         return CompiledSparkDefinition(
             id=d.id,
             vocabulary=list(d.vocabulary),
@@ -500,6 +525,8 @@ class _Compiler:
             components={name: self.name(node) for name, node in d.components.items()},
             temporaries=temporaries,
             slots=slots,
+            labels=labels,
+            code=code,
         )
 
 
