@@ -186,7 +186,7 @@ def test_method_limit_follows_the_jvm_flag(spark: Any, monkeypatch: pytest.Monke
         spark.sparkContext._jvm.java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments()
     )
     assert spark_module.HUGE_METHODS_FLAG in list(args)
-    limit = "spark.sql.codegen.hugeMethodLimit"
+    limit = spark_module.METHOD_LIMIT
     spark_module.configure(spark)
     assert spark.conf.get(limit) == spark_module.COMPILED_METHOD_LIMIT
     monkeypatch.setattr(spark_module, "HUGE_METHODS_FLAG", "-XX:+SomeOtherFlag")

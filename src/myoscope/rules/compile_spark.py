@@ -116,8 +116,7 @@ class CompiledSparkDefinition:
     components: dict[str, str]  # component name -> temporary truth column
     temporaries: list[str]
     slots: list[Slot]  # where measures enter the decisive measures, in the order assess lists them
-    labels: list[str]  # every outcome the definition can give, in code order
-    code: Column  # 2 x the outcome's place in labels, + 1 when decided
+    code: Column  # 2 x the outcome's place in vocabulary, + 1 when decided
 
     def signature_columns(self) -> list[str]:
         return [f"{self.id}__sig{w}" for w in range(word_count(len(self.slots)))]
@@ -138,7 +137,7 @@ class CompiledSparkDefinition:
 
     def decoded(self, code: Column) -> dict[str, Column]:
         """The outcome and decided columns of ``code`` (:meth:`finals` with ``signature``)."""
-        labels = F.array(*[F.lit(x) for x in self.labels])
+        labels = F.array(*[F.lit(x) for x in self.vocabulary])
         return {
             self.id: F.element_at(labels, F.shiftright(code, 1) + 1),
             f"{self.id}_decided": code.bitwiseAND(F.lit(1)) == F.lit(1),
@@ -497,8 +496,6 @@ class _Compiler:
         stages = [(lvl, by_level[lvl]) for lvl in sorted(by_level)]
         temporaries = [f"_{d.id}__n{key}" for key in self.exprs] + [n for _, n, _ in self.helpers]
 
-        labels = list(dict.fromkeys([NOT_APPLICABLE, *(label for label, _ in d.outcomes), INDETERMINATE]))
-
         def first_true(value: Callable[[str], Column]) -> Column:
             """The outcome: the first whose condition is true, as ``value(label)``."""
             out: Any = F
@@ -516,7 +513,8 @@ class _Compiler:
             decided = decided.when(is_true(t), _true()).when(t.isNull(), _false())
         decided = decided.otherwise(_false())
         outputs = {d.id: first_true(F.lit), f"{d.id}_decided": decided}
-        code = first_true(lambda label: F.lit(2 * labels.index(label))) + decided.cast("int")
+        # the vocabulary holds every outcome first_true gives (knowledge/loader.py)
+        code = first_true(lambda label: F.lit(2 * d.vocabulary.index(label))) + decided.cast("int")
         return CompiledSparkDefinition(
             id=d.id,
             vocabulary=list(d.vocabulary),
@@ -525,7 +523,6 @@ class _Compiler:
             components={name: self.name(node) for name, node in d.components.items()},
             temporaries=temporaries,
             slots=slots,
-            labels=labels,
             code=code,
         )
 
