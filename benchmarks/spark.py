@@ -6,8 +6,10 @@
    - native Spark (``run_spark``, ``local[2]``), timed once with the JVM start-up (a fresh child
      process: session, JVM, run) and once in a warm session, after two runs (the JIT still
      compiles the generated code during the second);
-   - ``mapInArrow`` (``--spark-mode arrow``) in the same session, after one run of its own.
-   Ratios: mapInArrow / native (both warm) and native / polars, warm and with JVM start-up.
+   - ``mapInArrow`` (``--spark-mode arrow``), in a fresh child process like native Spark, and in
+     the warm session after one run of its own.
+   Ratios: mapInArrow / native (warm, and with JVM start-up) and native / polars (warm, and with
+   JVM start-up).
 2. The same file under 2 definitions (EWGSOP2, EWGSOP1): polars, and native Spark in a fresh
    process (its first run, where the JIT compiles the generated code). Fewer definitions make
    one fused stage whose Java method the JIT may fail to compile (``cohort/spark.py``,
@@ -41,7 +43,7 @@ spark = spark_session("local[2]")
 spark.sparkContext.setLogLevel("ERROR")
 assert spark.sparkContext.getConf().get("spark.driver.memory") == sys.argv[4]
 t1 = time.perf_counter()
-run = run_spark(sys.argv[1], sys.argv[2], sys.argv[3].split(","), spark=spark, mode="native")
+run = run_spark(sys.argv[1], sys.argv[2], sys.argv[3].split(","), spark=spark, mode=sys.argv[5])
 t2 = time.perf_counter()
 print(json.dumps({"start": t1 - t0, "run": t2 - t1, "rows": run.rows_in, "classified": run.rows_classified}))
 """
@@ -68,12 +70,16 @@ def _children(pid: int) -> list[int]:
 
 
 def child_run(
-    data: Path, out: Path, driver_memory: str = "1g", definitions: list[str] = SARCOPENIA
+    data: Path,
+    out: Path,
+    driver_memory: str = "1g",
+    definitions: list[str] = SARCOPENIA,
+    mode: str = "native",
 ) -> dict[str, float]:
-    """native Spark in a fresh process: wall time with JVM start-up, and peak memory."""
+    """One Spark run in a fresh process: wall time with JVM start-up, and peak memory."""
     t = time.perf_counter()
     proc = subprocess.Popen(
-        [sys.executable, "-c", CHILD, str(data), str(out), ",".join(definitions), driver_memory],
+        [sys.executable, "-c", CHILD, str(data), str(out), ",".join(definitions), driver_memory, mode],
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
         text=True,
@@ -112,6 +118,12 @@ def main() -> None:
             f"classification {cold['run']:.1f} s)"
         )
 
+        cold_arrow = child_run(data, d / "cold_arrow.parquet", mode="arrow")
+        print(
+            f"  mapInArrow, with JVM start     {cold_arrow['wall']:8.1f} s   (session {cold_arrow['start']:.1f} s, "
+            f"classification {cold_arrow['run']:.1f} s)"
+        )
+
         from myoscope.cohort.spark import run_spark, spark_session
 
         spark = spark_session("local[2]")
@@ -131,6 +143,7 @@ def main() -> None:
             f"  mapInArrow / native: {arrow_s / native_s:.1f}x   native / polars: {native_s / polars_s:.1f}x "
             f"(warm)   {cold['wall'] / polars_s:.1f}x (with JVM start-up)"
         )
+        print(f"  with JVM start-up, mapInArrow / native: {cold_arrow['wall'] / cold['wall']:.1f}x")
         spark.stop()
 
         pair = SARCOPENIA[:2]

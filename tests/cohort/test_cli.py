@@ -144,3 +144,22 @@ def test_spark_options_are_checked_before_any_work(tmp_path: Path) -> None:
         assert result.exit_code == 2, (args, result.output)
         assert result.output.strip().splitlines()[-1] == message
         assert not Path(out).exists()
+
+
+def test_spark_runs_native_by_default_and_arrow_reads_units_in_cells(spark: object, tmp_path: Path) -> None:
+    # a unit written in a cell is the case --spark-mode arrow still serves (docs/cohort.md): the
+    # polars kernel converts it, the native engine rejects it saying so; the default refuses it
+    src = write(tmp_path, "id,sex,age,grip_strength\na,female,70,14 kg\nb,male,72,40\n")
+    reasons = {}
+    for mode in ("default", "arrow"):
+        out = tmp_path / f"{mode}.parquet"
+        args = ["cohort", str(src), "--out", str(out), "--engine", "spark", "-d", "ewgsop2", "--quiet"]
+        result = runner.invoke(app, args if mode == "default" else [*args, "--spark-mode", "arrow"])
+        assert result.exit_code == 0, result.output
+        rejects = pl.read_csv(str(tmp_path / f"{mode}.rejects.csv" / "*.csv"), infer_schema=False)
+        reasons[mode] = rejects.get_column("reason").to_list()
+        assert sorted(pl.read_parquet(str(out / "*.parquet")).get_column("id").to_list()) == (
+            ["b"] if mode == "default" else ["a", "b"]
+        )
+    assert len(reasons["default"]) == 1 and "not by --spark-mode native" in reasons["default"][0]
+    assert reasons["arrow"] == []

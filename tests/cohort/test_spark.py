@@ -209,3 +209,66 @@ def test_a_method_limit_the_user_set_is_kept(spark: Any) -> None:
     assert spark.conf.get(METHOD_LIMIT) == SPARK_METHOD_LIMIT  # Spark's default, so ours is set
     configure(spark)
     assert spark.conf.get(METHOD_LIMIT) == COMPILED_METHOD_LIMIT
+
+
+MAPPED = {
+    # NHANES: sex codes, grams of lean mass summed over four limbs, grip as the best of six
+    # trials, a 20-foot walk; one row with a sex code outside the coding, one with nothing measured
+    "nhanes": pl.DataFrame(
+        {
+            "SEQN": [11, 12, 13, 14],
+            "RIAGENDR": [2, 1, 3, 1],
+            "RIDAGEYR": [81.0, 67.0, 70.0, None],
+            "BMXHT": [152.0, 176.0, 160.0, None],
+            "BMXWT": [49.5, 82.0, 60.0, None],
+            "MGXH1T1": [11.0, 39.0, 20.0, None],
+            "MGXH1T2": [None, 41.5, None, None],
+            "MGXH1T3": [12.5, None, None, None],
+            "MGXH2T1": [10.0, 37.0, None, None],
+            "MGXH2T2": [None, None, None, None],
+            "MGXH2T3": [None, None, None, None],
+            "DXDLALE": [1500.0, 2900.0, None, None],
+            "DXDRALE": [1550.0, 3000.0, None, None],
+            "DXDLLLE": [4800.0, 8600.0, None, None],
+            "DXDRLLE": [4700.0, 8800.0, None, None],
+            "MSXWTIME": [11.5, 4.2, None, None],
+        }
+    ),
+    # UK Biobank field ids: sex coded 0/1 (9 is outside the coding), left and right grip
+    "ukb": pl.DataFrame(
+        {
+            "eid": [5, 6, 7, 8],
+            "31-0.0": [1, 0, 9, 0],
+            "21003-0.0": [70.0, 64.0, 58.0, 75.0],
+            "50-0.0": [181.0, 158.0, 170.0, 150.0],
+            "46-0.0": [25.0, 17.0, 30.0, None],
+            "47-0.0": [29.0, 15.5, 31.0, 12.0],
+        }
+    ),
+}
+
+
+@pytest.mark.parametrize(
+    ("name", "suffix", "mode"),
+    [("nhanes", "parquet", None), ("ukb", "parquet", None), ("ukb", "csv", None), ("ukb", "csv", "arrow")],
+)
+def test_a_mapping_reads_like_polars(
+    spark: Any, tmp_path: Path, name: str, suffix: str, mode: str | None
+) -> None:
+    # UK Biobank's column names hold dots (31-0.0), which Spark reads as struct fields unless
+    # quoted; mode None is the default (native)
+    data = tmp_path / f"in.{suffix}"
+    getattr(MAPPED[name], f"write_{suffix}")(data)
+    defs = ["ewgsop2", "fnih2014", "iwgs2011"]
+    options = {"mode": mode} if mode else {}
+    s = run_spark(data, tmp_path / "spark.parquet", defs, mapping=name, spark=spark, **options)
+    p = run_cohort(data, tmp_path / "polars.parquet", defs, mapping=name)
+    assert (s.rows_in, s.rows_classified, s.rows_rejected) == (p.rows_in, p.rows_classified, p.rows_rejected)
+    assert s.rows_rejected == 1 and s.rows_classified == 3
+    want = pl.read_parquet(tmp_path / "polars.parquet")
+    key = want.columns[0]
+    got = read_output(tmp_path / "spark.parquet").sort(key)
+    assert got.columns == want.columns
+    assert got.with_columns([pl.col(c).cast(want.schema[c]) for c in got.columns]).equals(want.sort(key))
+    rej_s = pl.read_csv(str(tmp_path / "spark.rejects.csv" / "*.csv"), schema=REJECT_SCHEMA)
+    assert rej_s.equals(pl.read_csv(tmp_path / "polars.rejects.csv", schema=REJECT_SCHEMA))

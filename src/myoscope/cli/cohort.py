@@ -19,8 +19,11 @@ def _bands(text: str) -> tuple[float, ...]:
         bands = tuple(float(x) for x in text.split(",") if x.strip())
     except ValueError:
         fail(f"--age-bands: expected numbers separated by commas, got {quote(text)}")
-    if not bands or not all(math.isfinite(b) and 0 <= b <= 130 for b in bands) \
-            or list(bands) != sorted(set(bands)):
+    if (
+        not bands
+        or not all(math.isfinite(b) and 0 <= b <= 130 for b in bands)
+        or list(bands) != sorted(set(bands))
+    ):
         fail(f"--age-bands: expected increasing ages between 0 and 130, got {quote(text)}")
     return bands
 
@@ -38,8 +41,12 @@ def cohort(
         str | None, typer.Option("--definitions", "-d", help="Comma-separated definition ids (default: all).")
     ] = None,
     map: Annotated[
-        str | None, typer.Option("--map", help="Mapping file, 'ukb' / 'nhanes' for the shipped ones, or "
-                                 "redcap:DICT.csv (a REDCap data dictionary).")
+        str | None,
+        typer.Option(
+            "--map",
+            help="Mapping file, 'ukb' / 'nhanes' for the shipped ones, or "
+            "redcap:DICT.csv (a REDCap data dictionary).",
+        ),
     ] = None,
     id_column: Annotated[
         str | None, typer.Option("--id-column", help="Column that identifies a row.")
@@ -73,9 +80,12 @@ def cohort(
     ] = False,
     spark_mode: Annotated[
         str,
-        typer.Option("--spark-mode", help="arrow (polars in Python workers; the faster today) or native "
-                     "(rules as Spark SQL columns, no Python workers; correct, not yet fast)."),
-    ] = "arrow",
+        typer.Option(
+            "--spark-mode",
+            help="native (rules as Spark SQL columns, no Python on the workers) or "
+            "arrow (the polars kernel in Python workers: units in cells; docs/cohort.md).",
+        ),
+    ] = "native",
     input_table: Annotated[
         str | None, typer.Option("--input-table", help="A table of the Spark catalog (with --engine spark).")
     ] = None,
@@ -130,8 +140,21 @@ def cohort(
         else:
             assert input is not None
             result = _run_polars(
-                input, out, ids, map, id_column, rejects, extra, weight, strata, psu, bands, batch_size,
-                quiet, allow_duplicate_ids, outputs,
+                input,
+                out,
+                ids,
+                map,
+                id_column,
+                rejects,
+                extra,
+                weight,
+                strata,
+                psu,
+                bands,
+                batch_size,
+                quiet,
+                allow_duplicate_ids,
+                outputs,
             )
         if result.summary is not None and summary is not None:
             _write_summary(result.summary, summary, outputs)

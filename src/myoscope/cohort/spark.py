@@ -6,7 +6,7 @@ worker, no UDF: the plan runs in the executors' JVMs), writes the output and the
 Spark's writers, and computes the summary from aggregates made by Spark. The driver holds the plan
 and a few hundred aggregate rows, never the data. The same outcomes as the polars engine and as
 ``assess`` on each record (tests/cohort/test_spark.py). ``mode="arrow"`` runs the polars kernel in
-Python workers instead (``cohort/spark_arrow.py``; see there for when it is still needed).
+Python workers instead (``cohort/spark_arrow.py``; see there for the cases it still serves).
 """
 
 from __future__ import annotations
@@ -118,6 +118,8 @@ def read(spark: SparkSession, path: str | Path) -> SparkFrame:
     from pyspark.errors import AnalysisException
     from pyspark.sql import functions as F
 
+    from .validate_spark import column
+
     p = str(path)
     fmt = input_format(p)
     try:
@@ -125,8 +127,8 @@ def read(spark: SparkSession, path: str | Path) -> SparkFrame:
             frame = spark.read.csv(p, header=True, sep="\t" if fmt == "tsv" else ",", inferSchema=False)
             return frame.select(
                 [
-                    F.when(F.col(c).isin(CSV_NULLS) | F.col(c).rlike(BLANK_CELL), None)
-                    .otherwise(F.col(c))
+                    F.when(column(c).isin(CSV_NULLS) | column(c).rlike(BLANK_CELL), None)
+                    .otherwise(column(c))
                     .alias(c)
                     for c in frame.columns
                 ]
@@ -187,9 +189,11 @@ def write(frame: SparkFrame, path: str, fmt: str) -> None:
     """Write with Spark's writers (a directory of part files; Delta as a Delta table)."""
     from pyspark.sql import functions as F
 
+    from .validate_spark import column
+
     if fmt == "csv":  # CSV has no lists: the decisive measures are joined with ";"
         lists = [f.name for f in frame.schema.fields if f.dataType.simpleString().startswith("array")]
-        frame = frame.withColumns({c: F.array_join(F.col(c), ";") for c in lists})
+        frame = frame.withColumns({c: F.array_join(column(c), ";") for c in lists})
         frame.write.mode("overwrite").option("header", True).csv(path)
     elif fmt == "delta":
         frame.write.mode("overwrite").format("delta").save(path)
@@ -212,7 +216,7 @@ def run_spark(
     psu: str | None = None,
     age_bands: tuple[float, ...] = (60, 70, 80),
     spark: SparkSession | None = None,
-    mode: str = "arrow",  # native is correct but not yet faster (docs/cohort.md)
+    mode: str = "native",
     input_table: str | None = None,
 ) -> CohortRun:
     """Classify ``data`` (a path, a Spark frame, or ``input_table``) with Spark.
@@ -248,6 +252,7 @@ def run_spark(
     from pyspark.sql import functions as F
 
     from .spark_kernel import BAD, SparkKernel, check_types, spark_schema
+    from .validate_spark import column
 
     session = spark or spark_session(master)
     configure(session)
@@ -263,7 +268,7 @@ def run_spark(
         # a column with no value at all has Spark's void type, which the staging Parquet cannot
         # hold: read as text, like a CSV column, its cells are all missing either way
         source = source.select(
-            [F.col(c).cast("string").alias(c) if t == "void" else F.col(c) for c, t in source.dtypes]
+            [column(c).cast("string").alias(c) if t == "void" else column(c) for c, t in source.dtypes]
         )
     frame, rows_in = with_row_numbers(source)
     schema = spark_schema(frame)

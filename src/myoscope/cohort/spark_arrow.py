@@ -1,10 +1,14 @@
 """``--spark-mode arrow``: the polars kernel inside ``mapInArrow``, in Python workers.
 
 Each Spark task hands its Arrow batches to :class:`~myoscope.cohort.kernel.Kernel`, the very kernel
-the polars engine uses. The native engine (``cohort/spark.py``) is the default and is an order of
-magnitude faster; this mode remains for one case: a derived measure added to the catalog with a
-polars function (or none: derive.py row by row) but no Spark function yet, which the native
-engine refuses and this mode still computes. Workers need myoscope and polars installed.
+the polars engine uses. The native engine (``cohort/spark.py``) is the default: no Python on the
+executors, a table of the catalog as input, and as fast once the session is warm (docs/cohort.md).
+This mode remains for the cases it still serves, named in the docs: units written in the cells
+(``32 kg``), which the polars kernel converts and the native engine rejects saying so; a derived
+measure added to the catalog with a polars function (or none: derive.py row by row) but no Spark
+function yet, which the native engine refuses, naming it; and one run in a fresh JVM on a small
+machine, where the native plan's first compilation by the JIT costs more than Python workers do.
+Workers need myoscope and polars installed.
 """
 
 from __future__ import annotations
@@ -29,6 +33,7 @@ from .validate import REJECT_SCHEMA
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame as SparkFrame
     from pyspark.sql import SparkSession
+
 
 def _polars_schema(frame: SparkFrame) -> dict[str, Any]:
     import pyarrow as pa  # type: ignore[import-untyped]
@@ -71,6 +76,13 @@ def _dtype(text: str) -> Any:
     }.get(text, pl.String)
 
 
+def _batch(batch: Any, names: dict[str, str]) -> pl.DataFrame:
+    """An Arrow record batch as polars, its columns named back (those of ``names`` it holds)."""
+    frame = pl.from_arrow(batch)
+    assert isinstance(frame, pl.DataFrame)
+    return frame.rename(names, strict=False)
+
+
 def _arrow(frame: pl.DataFrame, target: Any) -> Iterator[Any]:
     plain = frame.with_columns(
         [pl.col(c).cast(pl.String) for c, t in frame.schema.items() if isinstance(t, pl.Enum)]
@@ -100,10 +112,17 @@ def run_arrow(
     from pyspark.sql import functions as F
     from pyspark.sql.pandas.types import from_arrow_schema
 
+    from .validate_spark import column
+
     session = spark or spark_session(master)
     source: SparkFrame = data if not isinstance(data, str | Path) else read(session, data)
     frame, _ = with_row_numbers(source)
     schema = _polars_schema(frame)
+    # PySpark's mapInArrow finds each input column by its name, where a dot (UK Biobank's 31-0.0)
+    # reads as a struct field: the workers receive the columns by position and name them back
+    plain = [f"__c{i}" for i in range(len(frame.columns))]
+    restore = dict(zip(plain, frame.columns, strict=True))
+    by_position = frame.toDF(*plain)
     spec = (
         tuple((k, str(v)) for k, v in schema.items()),
         tuple(definitions or ()),
@@ -126,29 +145,29 @@ def run_arrow(
     def classify(batches: Iterator[Any]) -> Iterator[Any]:
         k = _kernel(spec)
         for rb in batches:
-            b = k.run(pl.from_arrow(rb))  # type: ignore[arg-type]
+            b = k.run(_batch(rb, restore))
             table = b.table.with_columns(band_expr(pl.col(AGE), age_bands).alias("__band"))
             yield from _arrow(table, out_arrow)
 
     def reject(batches: Iterator[Any]) -> Iterator[Any]:
         k = _kernel(spec)
         for rb in batches:
-            cells, _ = read_cells(pl.from_arrow(rb), k.cells)  # type: ignore[arg-type]
+            cells, _ = read_cells(_batch(rb, restore), k.cells)
             yield from _arrow(k.rejected(cells.lazy()), rej_arrow)
 
     def convert(batches: Iterator[Any]) -> Iterator[Any]:
         k = _kernel(spec)
         for rb in batches:
-            _, converted = read_cells(pl.from_arrow(rb), k.cells)  # type: ignore[arg-type]
+            _, converted = read_cells(_batch(rb, restore), k.cells)
             yield from _arrow(converted.with_columns(pl.col("cells").cast(pl.Int64)), conv_arrow)
 
-    result = frame.mapInArrow(classify, from_arrow_schema(out_arrow)).cache()
+    result = by_position.mapInArrow(classify, from_arrow_schema(out_arrow)).cache()
     out_path = str(out)  # kept as text: dbfs:/, s3://, hdfs:// locations are not local paths
-    result.select([c for c in result.columns if not c.startswith("__")]).write.mode("overwrite").parquet(
-        out_path
-    )
+    result.select([column(c) for c in result.columns if not c.startswith("__")]).write.mode(
+        "overwrite"
+    ).parquet(out_path)
     rej_path = str(rejects) if rejects else _rejects_location(out_path)
-    rejected = frame.mapInArrow(reject, from_arrow_schema(rej_arrow)).cache()
+    rejected = by_position.mapInArrow(reject, from_arrow_schema(rej_arrow)).cache()
     rejected.orderBy(ROW).coalesce(1).write.mode("overwrite").option("header", True).csv(rej_path)
     keys = [k for k in kernel.summary_columns() if k not in (AGE, "__weight")]
     w = F.col("__weight").cast("double") if "__weight" in kernel.summary_columns() else F.lit(1.0)
@@ -168,9 +187,13 @@ def run_arrow(
     )
     converted = pl.DataFrame(schema=CONVERTED_SCHEMA)
     if kernel.cells:  # the cells that carried a unit, counted over the text quantity columns only
-        rows = frame.select(*kernel.cells).mapInArrow(convert, from_arrow_schema(conv_arrow)).groupBy(
-            "column", "unit"
-        ).agg(F.sum("cells").alias("cells")).collect()
+        rows = (
+            by_position.select(*[plain[frame.columns.index(c)] for c in kernel.cells])
+            .mapInArrow(convert, from_arrow_schema(conv_arrow))
+            .groupBy("column", "unit")
+            .agg(F.sum("cells").alias("cells"))
+            .collect()
+        )
         counts = pl.DataFrame([r.asDict() for r in rows], schema=CONVERTED_SCHEMA, strict=False)
         converted = sum_converted([counts])
     sexes = list(kernel.kb.catalog.measures["sex"].values)

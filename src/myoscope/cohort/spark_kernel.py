@@ -20,7 +20,7 @@ from .derive_spark import SparkDeriveContext, derive_stages, unmirrored
 from .io import Layout
 from .kernel import AGE, PSU, ROW, SEX, STRATA, WEIGHT
 from .tables import TableColumn, history_names, table_columns
-from .validate_spark import SparkValidator
+from .validate_spark import SparkValidator, column
 
 if TYPE_CHECKING:
     from pyspark.sql import Column, DataFrame
@@ -174,11 +174,11 @@ class SparkKernel:
         With ``signature`` each definition has its outcome code and signature words instead,
         which :meth:`with_lists` turns into outcomes, decided flags and lists (a list once per
         distinct signature)."""
-        keep = [F.col(self.id_column)]
+        keep = [column(self.id_column)]
         if with_rejects and self.id_column != ROW:
             keep.append(F.col(ROW))
         survey = [
-            F.col(src).alias(dst)
+            column(src).alias(dst)
             for dst, src in (
                 (WEIGHT, self.layout.weight),
                 (STRATA, self.layout.strata),
@@ -187,7 +187,7 @@ class SparkKernel:
             if src
         ]
         rows = flagged if with_rejects else flagged.filter(~F.col(BAD))
-        cells = F.struct(*[F.col(c) for c in self.inputs])
+        cells = F.struct(*[column(c) for c in self.inputs])
         extra = [F.col(BAD), F.when(F.col(BAD), cells).alias(CELLS)] if with_rejects else []
         frame = rows.select(*keep, *survey, *[F.col(f"__t_{n}").alias(n) for n in self.typed], *extra)
         for stage in self.derived:
@@ -201,7 +201,7 @@ class SparkKernel:
         ]
         tail = [F.col(c) for c in (ROW, BAD, CELLS) if c != self.id_column] if with_rejects else []
         return frame.select(
-            *[F.col(x) for x in self.output_columns(signature)], *(keys if summary_keys else []), *tail
+            *[column(x) for x in self.output_columns(signature)], *(keys if summary_keys else []), *tail
         )
 
     def with_lists(self, frame: DataFrame, signatures: DataFrame | None = None) -> DataFrame:
@@ -218,7 +218,7 @@ class SparkKernel:
         definition is broadcast and joined back on the words. Splitting and deduplicating every
         row's measures in the plan took about 6 s of a 14 s classification (docs/cohort.md)."""
         if not self.compiled:
-            return frame.select(self.output_columns())
+            return frame.select([column(c) for c in self.output_columns()])
         entries = [
             F.struct(F.lit(i).alias("d"), F.array(*[F.col(w) for w in c.signature_columns()]).alias("w"))
             for i, c in enumerate(self.compiled)
@@ -240,7 +240,7 @@ class SparkKernel:
                 .drop("__list", *keys, *words)
             )
         decoded = {n: e for c in self.compiled for n, e in c.decoded(F.col(c.code_column)).items()}
-        return frame.withColumns(decoded).select(self.output_columns())
+        return frame.withColumns(decoded).select([column(c) for c in self.output_columns()])
 
     def _lines(self) -> Column:
         """The reject lines of a row, one per check (null where the check passes), in check

@@ -50,6 +50,12 @@ class SparkValidation:
 _BLANKS = " \t\n\x0b\x0c\r"
 
 
+def column(name: str) -> Column:
+    """An input column by its exact name. ``F.col`` reads a dot as a struct field and ``a.b`` as
+    column ``b`` of ``a``, so UK Biobank's ``31-0.0`` would not resolve unless quoted."""
+    return F.col("`" + name.replace("`", "``") + "`")
+
+
 def strip(text: Column) -> Column:
     """Blanks removed at both ends (Python's ``str.strip`` for the ASCII blanks).
 
@@ -156,7 +162,7 @@ class SparkValidator:
 
     def raw(self, s: Source) -> tuple[Column, str, str]:
         name = s.columns[0]
-        return F.col(name), self.schema[name], name
+        return column(name), self.schema[name], name
 
     def check(self, column: str, bad: Column, value: Column, reason: Column | str) -> None:
         r = F.lit(reason) if isinstance(reason, str) else reason
@@ -175,7 +181,7 @@ class SparkValidator:
             return
         parts: list[Column] = []
         for name in s.columns:
-            raw, dtype = F.col(name), self.schema[name]
+            raw, dtype = column(name), self.schema[name]
             num, unreadable = _number(raw, dtype)
             shown = _text(raw, dtype)
             cannot = _msg("cannot read {} as a number in {}", shown, unit)
@@ -201,7 +207,7 @@ class SparkValidator:
         elif s.combine == "max":
             combined = parts[0] if len(parts) == 1 else F.greatest(*parts)
         else:
-            nums = [_number(F.col(n), self.schema[n])[0] for n in s.columns]
+            nums = [_number(column(n), self.schema[n])[0] for n in s.columns]
             total = nums[0]
             for e in nums[1:]:
                 total = total + e
@@ -283,9 +289,7 @@ class SparkValidator:
             value = F.to_date(raw)
         else:
             text = strip(_text(raw, dtype))
-            value = F.when(
-                text.rlike(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"), F.try_to_date(text, "yyyy-MM-dd")
-            )
+            value = F.when(text.rlike(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"), F.try_to_date(text, "yyyy-MM-dd"))
         self.check(
             name,
             raw.isNotNull() & value.isNull(),
@@ -365,12 +369,12 @@ class SparkValidator:
         if sex is not None and sex.required:
             source = self._source_of("sex")
             constant = any(x.target.name == "sex" and x.combine == "constant" for x in self.sources)
-            raw_missing = F.col(source).isNull() if source else F.lit(not constant)
+            raw_missing = column(source).isNull() if source else F.lit(not constant)
             self.check("sex", raw_missing, null, f"required ({' or '.join(sex.values)})")
         if "asm" in t:
             method = t.get("asm_method", F.lit(None))
             raw_method = self._source_of("asm_method")
-            method_missing = F.col(raw_method).isNull() if raw_method else method.isNull()
+            method_missing = column(raw_method).isNull() if raw_method else method.isNull()
             self.check(
                 "asm_method",
                 t["asm"].isNotNull() & method_missing,
@@ -381,8 +385,8 @@ class SparkValidator:
             w, mo = history_names(i)
             if w in t or mo in t:
                 w_raw, m_raw = self._source_of(w), self._source_of(mo)
-                w_given = F.col(w_raw).isNotNull() if w_raw else F.lit(False)
-                m_given = F.col(m_raw).isNotNull() if m_raw else F.lit(False)
+                w_given = column(w_raw).isNotNull() if w_raw else F.lit(False)
+                m_given = column(m_raw).isNotNull() if m_raw else F.lit(False)
                 self.check(mo, w_given & ~m_given, null, f"{w} needs {mo} (months before the record)")
                 self.check(w, m_given & ~w_given, null, f"{mo} needs {w} (the weight then)")
         falls = self._source_of("sarc_f_falls")
@@ -390,8 +394,8 @@ class SparkValidator:
         if falls and count:
             self.check(
                 f"sarc_f_{FALLS_COUNT}",
-                F.col(falls).isNotNull() & F.col(count).isNotNull(),
-                _text(F.col(count), self.schema[count]),
+                column(falls).isNotNull() & column(count).isNotNull(),
+                _text(column(count), self.schema[count]),
                 f"give either sarc_f_falls or sarc_f_{FALLS_COUNT}, not both",
             )
         if count:
@@ -436,8 +440,9 @@ class SparkValidator:
         for name in ("date", "birth_date"):
             if name in t:
                 shown = F.date_format(t[name], "yyyy-MM-dd")
-                self.check(name, F.coalesce(t[name] > today, F.lit(False)), shown,
-                           _msg("{} is in the future", shown))
+                self.check(
+                    name, F.coalesce(t[name] > today, F.lit(False)), shown, _msg("{} is in the future", shown)
+                )
         if "birth_date" in t and "date" in t and "age" in t:
             born, on, age = t["birth_date"], t["date"], t["age"]
             before = (F.month(on) < F.month(born)) | (
@@ -445,14 +450,18 @@ class SparkValidator:
             )
             computed = (F.year(on) - F.year(born)).cast("double") - before.cast("double")
             src = self._source_of("age")
-            age_text = _text(F.col(src), self.schema[src]) if src else age.cast("string")
+            age_text = _text(column(src), self.schema[src]) if src else age.cast("string")
             self.check(
                 "age",
                 F.coalesce((born <= on) & (F.abs(age - computed) > 1), F.lit(False)),
                 age_text,
-                _msg("{} contradicts birth_date {} and date {}, which give {}", age_text,
-                     F.date_format(born, "yyyy-MM-dd"), F.date_format(on, "yyyy-MM-dd"),
-                     computed.cast("bigint")),
+                _msg(
+                    "{} contradicts birth_date {} and date {}, which give {}",
+                    age_text,
+                    F.date_format(born, "yyyy-MM-dd"),
+                    F.date_format(on, "yyyy-MM-dd"),
+                    computed.cast("bigint"),
+                ),
             )
 
     def _source_of(self, target: str) -> str | None:
