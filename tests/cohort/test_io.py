@@ -106,3 +106,17 @@ def test_a_directory_of_parquet_files_with_differing_columns_is_named(tmp_path: 
         f"{d}: the Parquet files differ in their columns (b.parquet: columns not in a.parquet: grip_strength; "
         "other types for age (String, not Float64)); a directory must hold one table"
     )
+
+
+@pytest.mark.parametrize(
+    ("name", "message"),
+    [
+        ("row", "the input has a column named 'row', which the engine uses for row numbers"),
+        ("__bad", "column(s) __bad: names that begin with '__' are reserved for the engine's own columns"),
+    ],
+)
+def test_a_column_named_like_the_engines_own_is_refused(name: str, message: str) -> None:
+    # before, "row" stopped polars with a clash of names and "__bad" with a type error
+    df = pl.DataFrame({"id": ["a"], "sex": ["male"], "grip_strength": [30.0], name: [1]})
+    with pytest.raises(InputFileError, match=message.replace("(", r"\(").replace(")", r"\)")):
+        classify(df, ["ewgsop2"], extra="ignore")

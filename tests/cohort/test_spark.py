@@ -272,3 +272,26 @@ def test_a_mapping_reads_like_polars(
     assert got.with_columns([pl.col(c).cast(want.schema[c]) for c in got.columns]).equals(want.sort(key))
     rej_s = pl.read_csv(str(tmp_path / "spark.rejects.csv" / "*.csv"), schema=REJECT_SCHEMA)
     assert rej_s.equals(pl.read_csv(tmp_path / "polars.rejects.csv", schema=REJECT_SCHEMA))
+
+
+@pytest.mark.parametrize("mode", ["native", "arrow"])
+def test_bad_headers_and_reserved_names_are_refused_as_polars_refuses_them(
+    spark: Any, tmp_path: Path, mode: str
+) -> None:
+    # Spark's CSV reader renames a column named twice (age0, age3) or unnamed (_c3) silently
+    cases = {
+        "twice": "id,sex,age,age\na,male,70,71\n",
+        "unnamed": "id,sex,age,\na,male,70,1\n",
+        "reserved": "id,sex,age,__bad\na,male,70,1\n",
+        "row": "id,sex,age,row\na,male,70,1\n",
+    }
+    for name, text in cases.items():
+        data = tmp_path / f"{name}.csv"
+        data.write_text(text, encoding="utf-8")
+        with pytest.raises(InputFileError) as polars_error:
+            run_cohort(data, tmp_path / f"{name}.parquet", ["ewgsop2"], extra="ignore")
+        with pytest.raises(InputFileError) as spark_error:
+            run_spark(
+                data, tmp_path / f"{name}_s.parquet", ["ewgsop2"], spark=spark, mode=mode, extra="ignore"
+            )
+        assert str(spark_error.value) == str(polars_error.value), name

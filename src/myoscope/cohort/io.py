@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
@@ -27,6 +27,10 @@ from .validate import Source
 CSV_NULLS = ["", "NA", "N/A", "NaN", "nan", "null", "NULL"]
 #: the same rule for Spark's regular expressions (a cell of whitespace only)
 BLANK_CELL = r"^\s*$"
+ROW = "row"  # 1-based position of the row in the input
+#: the prefix of the engines' own working columns (``__bad``, ``__t_age``, ``__sex``): an input
+#: column named so would collide with them
+RESERVED = "__"
 FrameT = TypeVar("FrameT", pl.DataFrame, pl.LazyFrame)
 _CSV = {".csv", ".tsv", ".txt"}
 _PARQUET = {".parquet", ".pq"}
@@ -228,13 +232,20 @@ def _header(line: bytes, sep: str, path: Path) -> list[str]:
     except UnicodeDecodeError:
         raise CohortInputError(f"{path} is not UTF-8 text (in the header row); save it as UTF-8") from None
     names = next(csv.reader([text], delimiter=sep))
+    check_header(names, path)
+    return names
+
+
+def check_header(names: list[str], path: Path | str) -> None:
+    """Refuse a header that names a column twice or leaves one unnamed (the Spark engine reads
+    CSV headers with Spark, which would rename such columns silently: it checks them here too).
+    :raises CohortInputError:"""
     seen: set[str] = set()
     dupes = [n for n in names if n in seen or seen.add(n)]  # type: ignore[func-returns-value]
     if dupes:
         raise CohortInputError(f"{path}: column(s) named twice in the header: {', '.join(dupes)}")
     if any(not n.strip() for n in names):
         raise CohortInputError(f"{path}: the header has an empty column name")
-    return names
 
 
 def _check_cells(data: bytes, n: int, sep: str, path: Path, first_row: int, final: bool) -> int:
@@ -322,6 +333,20 @@ class Layout:
     unmapped: list[str] = field(default_factory=list)  # mapped fields whose source is absent
 
 
+def check_names(columns: Iterable[str]) -> None:
+    """Refuse input columns named like the engines' own (``row``, and names that begin with
+    ``__``), which would collide with them. :raises InputFileError:"""
+    names = list(columns)
+    if ROW in names:
+        raise InputFileError(f"the input has a column named {ROW!r}, which the engine uses for row numbers")
+    reserved = [n for n in names if n.startswith(RESERVED)]
+    if reserved:
+        raise InputFileError(
+            f"column(s) {', '.join(reserved)}: names that begin with {RESERVED!r} are reserved for the "
+            "engine's own columns; rename them"
+        )
+
+
 def layout(
     schema: dict[str, Any],
     catalog: Catalog,
@@ -333,6 +358,7 @@ def layout(
     psu: str | None = None,
 ) -> Layout:
     """Work out the sources of every table column. :raises InputFileError: for unknown columns."""
+    check_names(schema)
     names = set(schema)
     if mapping is not None:
         return _mapped(schema, catalog, mapping, id_column, weight, strata, psu)

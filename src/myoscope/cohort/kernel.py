@@ -17,11 +17,10 @@ from ..knowledge import Knowledge
 from ..rules.compile_polars import CompiledDefinition, column_name, compile_definitions
 from .cells import CONVERTED_SCHEMA, read_cells
 from .derive_polars import DeriveContext, derive_stages, unmirrored
-from .io import Layout
+from .io import ROW, Layout
 from .tables import TableColumn, history_names, row_to_record, table_columns
 from .validate import REJECT_SCHEMA, Validator
 
-ROW = "row"  # 1-based position of the row in the input
 SEX, AGE = "__sex", "__age"
 #: Decisive measures: a list of measure ids, categorical (cheap to build and to write; a list of
 #: strings when read back by other tools).

@@ -22,7 +22,7 @@ import polars as pl
 
 from ..errors import InputFileError
 from ..knowledge import load_knowledge
-from .io import BLANK_CELL, CSV_NULLS, layout
+from .io import BLANK_CELL, CSV_NULLS, check_header, check_names, layout
 from .kernel import AGE, PSU, ROW, SEX, STRATA, WEIGHT
 from .mapping import load_mapping
 from .run import CohortRun
@@ -124,7 +124,13 @@ def read(spark: SparkSession, path: str | Path) -> SparkFrame:
     fmt = input_format(p)
     try:
         if fmt in ("csv", "tsv"):
-            frame = spark.read.csv(p, header=True, sep="\t" if fmt == "tsv" else ",", inferSchema=False)
+            sep = "\t" if fmt == "tsv" else ","
+            # Spark renames a column named twice or left unnamed (age0, _c4): its header is read
+            # as a row first and refused as the polars engine refuses it
+            header = spark.read.csv(p, header=False, sep=sep, inferSchema=False).first()
+            if header is not None:
+                check_header([c or "" for c in header], p)
+            frame = spark.read.csv(p, header=True, sep=sep, inferSchema=False)
             return frame.select(
                 [
                     F.when(column(c).isin(CSV_NULLS) | column(c).rlike(BLANK_CELL), None)
@@ -262,8 +268,7 @@ def run_spark(
         raise InputFileError("give an input path or --input-table")
     else:
         source = data if not isinstance(data, str | Path) else read(session, data)
-    if ROW in source.columns:
-        raise InputFileError(f"the input has a column named {ROW!r}, which the engine uses for row numbers")
+    check_names(source.columns)
     if any(t == "void" for _, t in source.dtypes):
         # a column with no value at all has Spark's void type, which the staging Parquet cannot
         # hold: read as text, like a CSV column, its cells are all missing either way

@@ -22,7 +22,7 @@ import polars as pl
 
 from ..knowledge import load_knowledge
 from .cells import CONVERTED_SCHEMA, read_cells, sum_converted
-from .io import layout
+from .io import check_names, layout
 from .kernel import AGE, ROW, SEX, Kernel
 from .mapping import load_mapping
 from .run import CohortRun, _merge
@@ -116,6 +116,7 @@ def run_arrow(
 
     session = spark or spark_session(master)
     source: SparkFrame = data if not isinstance(data, str | Path) else read(session, data)
+    check_names(source.columns)
     frame, _ = with_row_numbers(source)
     schema = _polars_schema(frame)
     # PySpark's mapInArrow finds each input column by its name, where a dot (UK Biobank's 31-0.0)
