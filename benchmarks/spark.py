@@ -120,8 +120,8 @@ def main() -> None:
 
         cold_arrow = child_run(data, d / "cold_arrow.parquet", mode="arrow")
         print(
-            f"  mapInArrow, with JVM start     {cold_arrow['wall']:8.1f} s   (session {cold_arrow['start']:.1f} s, "
-            f"classification {cold_arrow['run']:.1f} s)"
+            f"  mapInArrow, with JVM start     {cold_arrow['wall']:8.1f} s   "
+            f"(session {cold_arrow['start']:.1f} s, classification {cold_arrow['run']:.1f} s)"
         )
 
         from myoscope.cohort.spark import run_spark, spark_session

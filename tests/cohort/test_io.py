@@ -112,7 +112,7 @@ def test_a_directory_of_parquet_files_with_differing_columns_is_named(tmp_path: 
     ("name", "message"),
     [
         ("row", "the input has a column named 'row', which the engine uses for row numbers"),
-        ("__bad", "column(s) __bad: names that begin with '__' are reserved for the engine's own columns"),
+        ("__bad", "column(s) __bad: names of the form __name are reserved for the engine's own columns"),
     ],
 )
 def test_a_column_named_like_the_engines_own_is_refused(name: str, message: str) -> None:
@@ -120,3 +120,9 @@ def test_a_column_named_like_the_engines_own_is_refused(name: str, message: str)
     df = pl.DataFrame({"id": ["a"], "sex": ["male"], "grip_strength": [30.0], name: [1]})
     with pytest.raises(InputFileError, match=message.replace("(", r"\(").replace(")", r"\)")):
         classify(df, ["ewgsop2"], extra="ignore")
+
+
+def test_pandas_index_column_is_an_extra_column() -> None:
+    # pandas writes a filtered frame's index to Parquet as __index_level_0__
+    df = pl.DataFrame({"sex": ["male"], "grip_strength": [30.0], "__index_level_0__": [7]})
+    assert classify(df, ["ewgsop2"], extra="ignore").rows_classified == 1

@@ -295,3 +295,10 @@ def test_bad_headers_and_reserved_names_are_refused_as_polars_refuses_them(
                 data, tmp_path / f"{name}_s.parquet", ["ewgsop2"], spark=spark, mode=mode, extra="ignore"
             )
         assert str(spark_error.value) == str(polars_error.value), name
+    # pandas' index column, written to Parquet from a filtered frame, is an ordinary extra column
+    indexed = tmp_path / "indexed.parquet"
+    pl.DataFrame({"sex": ["male"], "grip_strength": [30.0], "__index_level_0__": [7]}).write_parquet(indexed)
+    s = run_spark(
+        indexed, tmp_path / "indexed_s.parquet", ["ewgsop2"], spark=spark, mode=mode, extra="ignore"
+    )
+    assert s.rows_classified == 1

@@ -29,7 +29,8 @@ CSV_NULLS = ["", "NA", "N/A", "NaN", "nan", "null", "NULL"]
 BLANK_CELL = r"^\s*$"
 ROW = "row"  # 1-based position of the row in the input
 #: the prefix of the engines' own working columns (``__bad``, ``__t_age``, ``__sex``): an input
-#: column named so would collide with them
+#: column named so would collide with them. None of them ends with it, so pandas' index column
+#: (``__index_level_0__``, written to Parquet from a filtered frame) is not refused.
 RESERVED = "__"
 FrameT = TypeVar("FrameT", pl.DataFrame, pl.LazyFrame)
 _CSV = {".csv", ".tsv", ".txt"}
@@ -334,15 +335,15 @@ class Layout:
 
 
 def check_names(columns: Iterable[str]) -> None:
-    """Refuse input columns named like the engines' own (``row``, and names that begin with
-    ``__``), which would collide with them. :raises InputFileError:"""
+    """Refuse input columns named like the engines' own (``row``, and ``__name``), which would
+    collide with them. :raises InputFileError:"""
     names = list(columns)
     if ROW in names:
         raise InputFileError(f"the input has a column named {ROW!r}, which the engine uses for row numbers")
-    reserved = [n for n in names if n.startswith(RESERVED)]
+    reserved = [n for n in names if n.startswith(RESERVED) and not n.endswith(RESERVED)]
     if reserved:
         raise InputFileError(
-            f"column(s) {', '.join(reserved)}: names that begin with {RESERVED!r} are reserved for the "
+            f"column(s) {', '.join(reserved)}: names of the form {RESERVED}name are reserved for the "
             "engine's own columns; rename them"
         )
 
