@@ -302,3 +302,54 @@ def test_bad_headers_and_reserved_names_are_refused_as_polars_refuses_them(
         indexed, tmp_path / "indexed_s.parquet", ["ewgsop2"], spark=spark, mode=mode, extra="ignore"
     )
     assert s.rows_classified == 1
+
+
+@pytest.mark.parametrize("mode", ["native", "arrow"])
+def test_column_types_nested_columns_and_no_row_classified_as_polars(
+    spark: Any, tmp_path: Path, mode: str
+) -> None:
+    import datetime as dt
+    import decimal
+
+    import pyarrow as pa  # type: ignore[import-untyped]
+    import pyarrow.parquet as pq  # type: ignore[import-untyped]
+
+    # decimals and timestamps are read as polars reads them (arrow mode's kernel stopped on them)
+    typed = tmp_path / "typed.parquet"
+    pq.write_table(
+        pa.table(
+            {
+                "id": ["a", "b"],
+                "sex": ["male", "female"],
+                "age": pa.array([decimal.Decimal("70.5"), decimal.Decimal("81.0")], pa.decimal128(5, 1)),
+                "date": pa.array([dt.datetime(2024, 1, 2, 10), dt.datetime(2024, 3, 4)], pa.timestamp("us")),
+                "grip_strength": [22.0, 14.0],
+            }
+        ),
+        typed,
+    )
+    s = run_spark(typed, tmp_path / "typed_s.parquet", ["ewgsop2"], spark=spark, mode=mode)
+    p = run_cohort(typed, tmp_path / "typed_p.parquet", ["ewgsop2"])
+    assert (s.rows_classified, s.rows_rejected) == (p.rows_classified, p.rows_rejected) == (2, 0)
+    got = read_output(tmp_path / "typed_s.parquet").sort("id")
+    assert got.equals(pl.read_parquet(tmp_path / "typed_p.parquet").sort("id"))
+    # a column of lists is refused, used or not, with the polars engine's message
+    nested = tmp_path / "nested.parquet"
+    pq.write_table(pa.table({"id": ["a"], "sex": ["male"], "tags": [["x", "y"]]}), nested)
+    with pytest.raises(InputFileError) as polars_error:
+        run_cohort(nested, tmp_path / "n.parquet", ["ewgsop2"], extra="ignore")
+    with pytest.raises(InputFileError) as spark_error:
+        run_spark(nested, tmp_path / "n_s.parquet", ["ewgsop2"], spark=spark, mode=mode, extra="ignore")
+    assert str(spark_error.value) == str(polars_error.value)
+    # not one row classified: the same refusal as polars, and nothing left written
+    hopeless = tmp_path / "hopeless.parquet"
+    pl.DataFrame({"id": ["a", "b"], "sex": ["male", "x"], "grip_strength": [-3.0, 500.0]}).write_parquet(
+        hopeless
+    )
+    with pytest.raises(InputFileError) as polars_error:
+        run_cohort(hopeless, tmp_path / "h.parquet", ["ewgsop2"])
+    with pytest.raises(InputFileError) as spark_error:
+        run_spark(hopeless, tmp_path / "h_s.parquet", ["ewgsop2"], spark=spark, mode=mode)
+    assert str(spark_error.value).startswith("not one of 2 rows could be classified, so nothing was written")
+    assert str(spark_error.value) == str(polars_error.value)
+    assert not (tmp_path / "h_s.parquet").exists() and not (tmp_path / "h_s.rejects.csv").exists()

@@ -81,8 +81,9 @@ def _scan_path(path: Path) -> pl.LazyFrame:
         return pl.scan_ipc(path)
     if suffix in _EXCEL:
         return _excel(path).lazy()
-    raise InputFileError(f"{path}: unknown input format {suffix!r} (expected .csv, .tsv, .parquet, .arrow "
-                         "or .xlsx)")
+    raise InputFileError(
+        f"{path}: unknown input format {suffix!r} (expected .csv, .tsv, .parquet, .arrow or .xlsx)"
+    )
 
 
 def _same_schema(path: Path, files: list[Path]) -> None:
@@ -259,8 +260,9 @@ def _check_cells(data: bytes, n: int, sep: str, path: Path, first_row: int, fina
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         row = first_row + data.count(b"\n", 0, exc.start)
-        raise CohortInputError(f"{path} is not UTF-8 text (byte 0x{data[exc.start]:02x} in data row "
-                               f"{row}); save it as UTF-8") from None
+        raise CohortInputError(
+            f"{path} is not UTF-8 text (byte 0x{data[exc.start]:02x} in data row {row}); save it as UTF-8"
+        ) from None
     if '"' not in text:  # the common case, vectorised: cells = separators + 1
         lines = text.split("\n")
         if lines and lines[-1] == "":
@@ -273,8 +275,9 @@ def _check_cells(data: bytes, n: int, sep: str, path: Path, first_row: int, fina
         try:
             counts = [len(r) for r in csv.reader(io.StringIO(text, newline=""), delimiter=sep, strict=True)]
         except csv.Error as exc:
-            raise CohortInputError(f"{path}: malformed CSV at or after data row {first_row} ({exc}); "
-                                   "a quote may be left open") from None
+            raise CohortInputError(
+                f"{path}: malformed CSV at or after data row {first_row} ({exc}); a quote may be left open"
+            ) from None
         if final and text.count('"') % 2:
             raise CohortInputError(f"{path}: a quote opened near the end of the file is never closed")
     bad = [(first_row + i, c) for i, c in enumerate(counts) if c != n]
@@ -309,15 +312,17 @@ def blank_cells_missing(frame: FrameT) -> FrameT:
 
 
 def _parse_csv(data: bytes, names: list[str], sep: str) -> pl.DataFrame:
-    return blank_cells_missing(pl.read_csv(
-        io.BytesIO(data),
-        has_header=False,
-        new_columns=names,
-        separator=sep,
-        infer_schema=False,
-        null_values=CSV_NULLS,
-        schema_overrides=dict.fromkeys(names, pl.String),
-    ))
+    return blank_cells_missing(
+        pl.read_csv(
+            io.BytesIO(data),
+            has_header=False,
+            new_columns=names,
+            separator=sep,
+            infer_schema=False,
+            null_values=CSV_NULLS,
+            schema_overrides=dict.fromkeys(names, pl.String),
+        )
+    )
 
 
 @dataclass
@@ -332,6 +337,15 @@ class Layout:
     psu: str | None = None
     ignored: list[str] = field(default_factory=list)
     unmapped: list[str] = field(default_factory=list)  # mapped fields whose source is absent
+
+
+def check_flat(nested: list[str]) -> None:
+    """Refuse columns that hold lists, maps or structures (named in ``nested``), used or not: every
+    engine refuses them alike. :raises CohortInputError:"""
+    if nested:
+        raise CohortInputError(
+            f"column(s) {', '.join(nested)} hold lists or structures; a cell must hold one value"
+        )
 
 
 def check_names(columns: Iterable[str]) -> None:
@@ -451,5 +465,15 @@ def for_csv(df: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-__all__ = ["BLANK_CELL", "CSV_NULLS", "Layout", "batches", "blank_cells_missing", "count_rows", "for_csv",
-           "layout", "output_format", "scan"]
+__all__ = [
+    "BLANK_CELL",
+    "CSV_NULLS",
+    "Layout",
+    "batches",
+    "blank_cells_missing",
+    "count_rows",
+    "for_csv",
+    "layout",
+    "output_format",
+    "scan",
+]

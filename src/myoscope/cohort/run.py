@@ -17,7 +17,7 @@ from ..errors import CohortInputError, OutputFileError, quote
 from ..knowledge import Knowledge, load_knowledge
 from ..outputs import Outputs, check_output
 from .cells import CONVERTED_SCHEMA, converted_lines, sum_converted
-from .io import Layout, batches, count_rows, for_csv, layout, output_format, scan
+from .io import Layout, batches, check_flat, count_rows, for_csv, layout, output_format, scan
 from .kernel import DECISIVE, ROW, Batch, Kernel, strip_summary
 from .mapping import Mapping, load_mapping
 from .stats import Summary, summarise
@@ -98,10 +98,7 @@ def _prepare(
     kb = knowledge or load_knowledge()
     lf = scan(data)
     schema: dict[str, Any] = dict(lf.collect_schema())
-    nested = [name for name, dtype in schema.items() if dtype.is_nested()]
-    if nested:
-        raise CohortInputError(f"column(s) {', '.join(nested)} hold lists or structures; a cell must hold "
-                               "one value")
+    check_flat([name for name, dtype in schema.items() if dtype.is_nested()])
     mp = load_mapping(mapping) if isinstance(mapping, str | Path) else mapping
     lay: Layout = layout(schema, kb.catalog, mp, id_column, extra, **survey)
     lf = lf.with_row_index(ROW, offset=1).with_columns(pl.col(ROW).cast(pl.Int64))
@@ -377,7 +374,7 @@ def _run(
     if seen_ids:
         _refuse_duplicates(pl.concat(seen_ids), id_col or "id")
     if counts["ok"] == 0:
-        raise CohortInputError(_why_nothing(counts["in"], reasons))
+        raise CohortInputError(why_nothing(counts["in"], reasons))
     result = CohortRun(
         out,
         rej_path,
@@ -412,13 +409,18 @@ def _refuse_duplicates(seen: pl.DataFrame, column: str) -> None:
         )
 
 
-def _why_nothing(rows_in: int, reasons: list[pl.DataFrame]) -> str:
+def why_nothing(rows_in: int, reasons: list[pl.DataFrame]) -> str:
+    """Why a run classified no row, from frames of (column, reason, len) reject counts."""
     if rows_in == 0:
         return "no row to classify: the table has no data rows"
-    top = (
-        pl.concat(reasons).group_by("column", "reason").agg(pl.col("len").sum()).sort("len", descending=True)
-        if reasons else pl.DataFrame()
-    )
+    top = pl.DataFrame()
+    if reasons:  # ties in a fixed order, so that every engine names the same problems
+        top = (
+            pl.concat(reasons)
+            .group_by("column", "reason")
+            .agg(pl.col("len").sum())
+            .sort(["len", "column", "reason"], descending=[True, False, False])
+        )
     why = "; ".join(
         f"{r['column']}: {str(r['reason'])[:120]} ({r['len']:,} rows)" for r in top.head(5).to_dicts()
     )

@@ -20,12 +20,12 @@ from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
-from ..errors import InputFileError
+from ..errors import CohortInputError, InputFileError
 from ..knowledge import load_knowledge
-from .io import BLANK_CELL, CSV_NULLS, check_header, check_names, layout
+from .io import BLANK_CELL, CSV_NULLS, check_flat, check_header, check_names, layout
 from .kernel import AGE, PSU, ROW, SEX, STRATA, WEIGHT
 from .mapping import load_mapping
-from .run import CohortRun
+from .run import CohortRun, why_nothing
 from .stats import band_labels, case_outcomes, kappa_from_cells, summarise_parts
 
 if TYPE_CHECKING:
@@ -257,7 +257,7 @@ def run_spark(
         )
     from pyspark.sql import functions as F
 
-    from .spark_kernel import BAD, SparkKernel, check_types, spark_schema
+    from .spark_kernel import BAD, SparkKernel, nested_columns, spark_schema
     from .validate_spark import column
 
     session = spark or spark_session(master)
@@ -269,6 +269,7 @@ def run_spark(
     else:
         source = data if not isinstance(data, str | Path) else read(session, data)
     check_names(source.columns)
+    check_flat(nested_columns(source))
     if any(t == "void" for _, t in source.dtypes):
         # a column with no value at all has Spark's void type, which the staging Parquet cannot
         # hold: read as text, like a CSV column, its cells are all missing either way
@@ -288,7 +289,6 @@ def run_spark(
         strata,
         psu,
     )
-    check_types(schema, lay)
     kernel = SparkKernel(kb, schema, lay, definitions)
     flagged = kernel.flagged(frame)
     # validated and classified once, into a staging Parquet table beside the output: the output,
@@ -317,6 +317,7 @@ def run_spark(
         rows_rejected, bad_values = (int(tally["rows"]), int(tally["values"])) if tally else (0, 0)
         summary, rows_classified = _summary(combos, kernel, age_bands)
         combos.unpersist()
+        refuse_nothing_classified(session, rows_in, rows_classified, counts, [out_path, rej_path])
     except BaseException:
         # the run's own error is the one to report: a failure to delete must not replace it
         with contextlib.suppress(Exception):
@@ -335,6 +336,32 @@ def run_spark(
     )
     run.summary = summary
     return run
+
+
+def refuse_nothing_classified(
+    session: SparkSession, rows_in: int, rows_classified: int, rejects: SparkFrame, written: list[str]
+) -> None:
+    """As the polars engine does: when not one row could be classified, delete what the run wrote
+    and say why, with the most common reject reasons (counted by Spark). :raises CohortInputError:"""
+    if rows_classified:
+        return
+    from pyspark.sql import functions as F
+
+    top = (
+        rejects.groupBy("column", "reason")
+        .agg(F.count(F.lit(1)).alias("len"))
+        .orderBy(F.desc("len"), "column", "reason")
+        .limit(5)
+        .collect()
+    )
+    reasons = pl.DataFrame(
+        [r.asDict() for r in top],
+        schema={"column": pl.String, "reason": pl.String, "len": pl.Int64},
+        orient="row",
+    )
+    for path in written:
+        _remove(session, path)
+    raise CohortInputError(why_nothing(rows_in, [reasons]))
 
 
 def _band(age: Column, bands: tuple[float, ...]) -> Column:

@@ -22,17 +22,21 @@ import polars as pl
 
 from ..knowledge import load_knowledge
 from .cells import CONVERTED_SCHEMA, read_cells, sum_converted
-from .io import check_names, layout
+from .io import check_flat, check_names, layout
 from .kernel import AGE, ROW, SEX, Kernel
 from .mapping import load_mapping
 from .run import CohortRun, _merge
-from .spark import _rejects_location, read, spark_session, with_row_numbers
+from .spark import _rejects_location, read, refuse_nothing_classified, spark_session, with_row_numbers
 from .stats import band_expr, summarise
 from .validate import REJECT_SCHEMA
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame as SparkFrame
     from pyspark.sql import SparkSession
+
+
+#: Spark types that the polars kernel reads as another type
+CASTS = {"decimal": "double", "timestamp": "date", "timestamp_ntz": "date", "binary": "string"}
 
 
 def _polars_schema(frame: SparkFrame) -> dict[str, Any]:
@@ -112,11 +116,21 @@ def run_arrow(
     from pyspark.sql import functions as F
     from pyspark.sql.pandas.types import from_arrow_schema
 
+    from .spark_kernel import nested_columns
     from .validate_spark import column
 
     session = spark or spark_session(master)
     source: SparkFrame = data if not isinstance(data, str | Path) else read(session, data)
     check_names(source.columns)
+    check_flat(nested_columns(source))
+    # the kernel is built for the types that _dtype names; the others are read as the polars engine
+    # reads them from a file: decimals as numbers, timestamps as dates, bytes as text
+    source = source.select(
+        [
+            column(n).cast(CASTS[t.split("(")[0]]).alias(n) if t.split("(")[0] in CASTS else column(n)
+            for n, t in source.dtypes
+        ]
+    )
     frame, _ = with_row_numbers(source)
     schema = _polars_schema(frame)
     # PySpark's mapInArrow finds each input column by its name, where a dot (UK Biobank's 31-0.0)
@@ -199,11 +213,13 @@ def run_arrow(
         converted = sum_converted([counts])
     sexes = list(kernel.kb.catalog.measures["sex"].values)
     groups = groups.with_columns(pl.col(SEX).cast(pl.Enum(sexes)))
+    rows_in, rows_classified = frame.count(), result.count()
+    refuse_nothing_classified(session, rows_in, rows_classified, rejected, [out_path, rej_path])
     run = CohortRun(
         out_path,
         rej_path,
-        frame.count(),
-        result.count(),
+        rows_in,
+        rows_classified,
         rejected.select(ROW).distinct().count(),
         rejected.count(),
         ids,

@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from pyspark.sql import Column, DataFrame
 
 BAD = "__bad"
+NESTED = ("array", "map", "struct")
 CELLS = "__cells"
 
 
@@ -296,14 +297,9 @@ def spark_schema(frame: DataFrame) -> dict[str, str]:
     return {f.name: f.dataType.simpleString() for f in frame.schema.fields}
 
 
-def check_types(schema: dict[str, str], lay: Layout) -> None:
-    """Refuse input columns whose Spark type no check can read (structs, maps)."""
-    used = {c for s in lay.sources for c in s.columns}
-    bad = [f"{n} ({t})" for n, t in schema.items() if n in used and t.startswith(("struct", "map"))]
-    if bad:
-        raise InputFileError(
-            f"cannot read column(s) {', '.join(bad)}: expected numbers, text, booleans or dates"
-        )
+def nested_columns(frame: DataFrame) -> list[str]:
+    """The columns of ``frame`` that hold arrays, maps or structs (``io.check_flat`` refuses them)."""
+    return [f.name for f in frame.schema.fields if f.dataType.simpleString().startswith(NESTED)]
 
 
-__all__ = ["BAD", "SparkKernel", "SparkTableColumns", "check_types", "spark_schema"]
+__all__ = ["BAD", "SparkKernel", "SparkTableColumns", "nested_columns", "spark_schema"]
