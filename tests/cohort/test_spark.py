@@ -353,3 +353,22 @@ def test_column_types_nested_columns_and_no_row_classified_as_polars(
     assert str(spark_error.value).startswith("not one of 2 rows could be classified, so nothing was written")
     assert str(spark_error.value) == str(polars_error.value)
     assert not (tmp_path / "h_s.parquet").exists() and not (tmp_path / "h_s.rejects.csv").exists()
+
+
+@pytest.mark.parametrize("mode", ["native", "arrow"])
+def test_an_id_on_several_rows_is_refused_as_polars_refuses_it(spark: Any, tmp_path: Path, mode: str) -> None:
+    data = tmp_path / "ids.parquet"
+    ids = ["p1", "p2", "p1", "p3", "p2", "p1", None, None, *[f"q{i}" for i in range(6) for _ in (0, 1)]]
+    pl.DataFrame({"id": ids, "sex": ["female"] * len(ids), "grip_strength": [15.0] * len(ids)}).write_parquet(
+        data
+    )
+    with pytest.raises(InputFileError) as polars_error:
+        run_cohort(data, tmp_path / "p.parquet", ["ewgsop2"])
+    with pytest.raises(InputFileError) as spark_error:
+        run_spark(data, tmp_path / "s.parquet", ["ewgsop2"], spark=spark, mode=mode)
+    assert str(spark_error.value).startswith(
+        "8 id(s) in column 'id' appear more than once: 'p1' (rows 1, 3, 6)"
+    )
+    assert str(spark_error.value) == str(polars_error.value)
+    s = run_spark(data, tmp_path / "s.parquet", ["ewgsop2"], spark=spark, mode=mode, allow_duplicate_ids=True)
+    assert s.rows_classified == len(ids)

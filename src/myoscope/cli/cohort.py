@@ -136,6 +136,7 @@ def cohort(
                 age_bands=bands,
                 mode=spark_mode,
                 input_table=input_table,
+                allow_duplicate_ids=allow_duplicate_ids,
             )
         else:
             assert input is not None

@@ -398,15 +398,20 @@ def _refuse_duplicates(seen: pl.DataFrame, column: str) -> None:
         .group_by("id", maintain_order=True)
         .agg(pl.col(ROW).sort())
     )
-    if dupes.height:
-        shown = "; ".join(
-            f"{quote(r['id'], 40)} (rows {', '.join(map(str, r[ROW][:5]))})" for r in dupes.head(5).to_dicts()
-        )
-        more = f" and {dupes.height - 5} more" if dupes.height > 5 else ""
-        raise CohortInputError(
-            f"{dupes.height} id(s) in column {column!r} appear more than once: {shown}{more}; each row "
-            "must be one person at one time (or pass --allow-duplicate-ids)"
-        )
+    refuse_duplicate_ids(dupes.height, [(r["id"], r[ROW]) for r in dupes.head(5).to_dicts()], column)
+
+
+def refuse_duplicate_ids(count: int, first: list[tuple[str, list[int]]], column: str) -> None:
+    """Refuse ``count`` ids seen on several rows, naming the ``first`` five (id, sorted rows), in
+    the order of their first row. :raises CohortInputError:"""
+    if not count:
+        return
+    shown = "; ".join(f"{quote(i, 40)} (rows {', '.join(map(str, rows[:5]))})" for i, rows in first[:5])
+    more = f" and {count - 5} more" if count > 5 else ""
+    raise CohortInputError(
+        f"{count} id(s) in column {column!r} appear more than once: {shown}{more}; each row "
+        "must be one person at one time (or pass --allow-duplicate-ids)"
+    )
 
 
 def why_nothing(rows_in: int, reasons: list[pl.DataFrame]) -> str:

@@ -25,7 +25,7 @@ from ..knowledge import load_knowledge
 from .io import BLANK_CELL, CSV_NULLS, check_flat, check_header, check_names, layout
 from .kernel import AGE, PSU, ROW, SEX, STRATA, WEIGHT
 from .mapping import load_mapping
-from .run import CohortRun, why_nothing
+from .run import CohortRun, refuse_duplicate_ids, why_nothing
 from .stats import band_labels, case_outcomes, kappa_from_cells, summarise_parts
 
 if TYPE_CHECKING:
@@ -224,13 +224,14 @@ def run_spark(
     spark: SparkSession | None = None,
     mode: str = "native",
     input_table: str | None = None,
+    allow_duplicate_ids: bool = False,
 ) -> CohortRun:
     """Classify ``data`` (a path, a Spark frame, or ``input_table``) with Spark.
 
     Writes ``out`` (Parquet directory; ``.csv`` or ``.delta`` by its name) and the rejects (a CSV
     directory, default ``<out>.rejects.csv``); in native mode the classified rows are staged in
     ``<out>.staging-*`` beside ``out`` while it runs. :raises InputFileError: for bad input or
-    options.
+    options, an id on several rows (unless ``allow_duplicate_ids``), or not one row classified.
     """
     if mode not in MODES:
         raise InputFileError(f"unknown Spark mode {mode!r} (expected {' or '.join(MODES)})")
@@ -254,6 +255,7 @@ def run_spark(
             psu=psu,
             age_bands=age_bands,
             spark=spark,
+            allow_duplicate_ids=allow_duplicate_ids,
         )
     from pyspark.sql import functions as F
 
@@ -289,6 +291,8 @@ def run_spark(
         strata,
         psu,
     )
+    if lay.id_column and not allow_duplicate_ids:
+        refuse_duplicates(frame, lay.id_column)
     kernel = SparkKernel(kb, schema, lay, definitions)
     flagged = kernel.flagged(frame)
     # validated and classified once, into a staging Parquet table beside the output: the output,
@@ -336,6 +340,29 @@ def run_spark(
     )
     run.summary = summary
     return run
+
+
+def refuse_duplicates(frame: SparkFrame, id_column: str) -> None:
+    """The polars engine's check that no id is on two rows (``run.refuse_duplicate_ids``), as one
+    Spark aggregation over the id column; the rows of the first five are fetched only when there
+    are any. :raises CohortInputError:"""
+    from pyspark.sql import functions as F
+
+    from .validate_spark import column
+
+    ids = frame.select(column(id_column).cast("string").alias("id"), F.col(ROW)).filter(
+        F.col("id").isNotNull()
+    )
+    dupes = (
+        ids.groupBy("id").agg(F.count(F.lit(1)).alias("n"), F.min(ROW).alias("first")).filter(F.col("n") > 1)
+    )
+    count = dupes.count()
+    first = []
+    if count:
+        top = F.broadcast(dupes.orderBy("first").limit(5).select("id", "first"))
+        rows = ids.join(top, "id").groupBy("id", "first").agg(F.sort_array(F.collect_list(ROW)).alias("rows"))
+        first = [(r["id"], list(r["rows"])) for r in rows.orderBy("first").collect()]
+    refuse_duplicate_ids(count, first, id_column)
 
 
 def refuse_nothing_classified(

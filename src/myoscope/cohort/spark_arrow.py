@@ -26,7 +26,14 @@ from .io import check_flat, check_names, layout
 from .kernel import AGE, ROW, SEX, Kernel
 from .mapping import load_mapping
 from .run import CohortRun, _merge
-from .spark import _rejects_location, read, refuse_nothing_classified, spark_session, with_row_numbers
+from .spark import (
+    _rejects_location,
+    read,
+    refuse_duplicates,
+    refuse_nothing_classified,
+    spark_session,
+    with_row_numbers,
+)
 from .stats import band_expr, summarise
 from .validate import REJECT_SCHEMA
 
@@ -111,6 +118,7 @@ def run_arrow(
     psu: str | None = None,
     age_bands: tuple[float, ...] = (60, 70, 80),
     spark: SparkSession | None = None,
+    allow_duplicate_ids: bool = False,
 ) -> CohortRun:
     """Classify ``data`` in Python workers; write ``out`` (a Parquet directory) and the rejects."""
     from pyspark.sql import functions as F
@@ -149,6 +157,8 @@ def run_arrow(
         psu,
     )
     kernel = _kernel(spec)
+    if kernel.layout.id_column and not allow_duplicate_ids:
+        refuse_duplicates(frame, kernel.layout.id_column)
     ids = [c.id for c in kernel.compiled]
     sample = kernel.run(pl.DataFrame(schema=schema))  # an empty batch fixes the output schema
     out_pl = sample.table.with_columns(pl.lit(None, pl.String).alias("__band"))
