@@ -561,6 +561,8 @@ __all__ = [
     "read",
     "read_output",
     "read_table",
+    "refuse_duplicates",
+    "refuse_nothing_classified",
     "run_spark",
     "spark_session",
     "with_row_numbers",
