@@ -348,8 +348,10 @@ def test_column_types_nested_columns_and_no_row_classified_as_polars(
     )
     with pytest.raises(InputFileError) as polars_error:
         run_cohort(hopeless, tmp_path / "h.parquet", ["ewgsop2"])
+    cached = spark.sparkContext._jsc.getPersistentRDDs().size()
     with pytest.raises(InputFileError) as spark_error:
         run_spark(hopeless, tmp_path / "h_s.parquet", ["ewgsop2"], spark=spark, mode=mode)
+    assert spark.sparkContext._jsc.getPersistentRDDs().size() == cached  # no cached rows left behind
     assert str(spark_error.value).startswith("not one of 2 rows could be classified, so nothing was written")
     assert str(spark_error.value) == str(polars_error.value)
     assert not (tmp_path / "h_s.parquet").exists() and not (tmp_path / "h_s.rejects.csv").exists()

@@ -187,60 +187,62 @@ def run_arrow(
             yield from _arrow(converted.with_columns(pl.col("cells").cast(pl.Int64)), conv_arrow)
 
     result = by_position.mapInArrow(classify, from_arrow_schema(out_arrow)).cache()
-    out_path = str(out)  # kept as text: dbfs:/, s3://, hdfs:// locations are not local paths
-    result.select([column(c) for c in result.columns if not c.startswith("__")]).write.mode(
-        "overwrite"
-    ).parquet(out_path)
-    rej_path = str(rejects) if rejects else _rejects_location(out_path)
     rejected = by_position.mapInArrow(reject, from_arrow_schema(rej_arrow)).cache()
-    rejected.orderBy(ROW).coalesce(1).write.mode("overwrite").option("header", True).csv(rej_path)
-    keys = [k for k in kernel.summary_columns() if k not in (AGE, "__weight")]
-    w = F.col("__weight").cast("double") if "__weight" in kernel.summary_columns() else F.lit(1.0)
-    groups_rows = (
-        result.groupBy(*[F.col(k).cast("string").alias(k) for k in [*keys, "__band", *ids]])
-        .agg(F.count(F.lit(1)).alias("n"), F.sum(w).alias("w"), F.sum(w * w).alias("w2"))
-        .collect()
-    )
-    groups = pl.DataFrame(
-        [r.asDict() for r in groups_rows],
-        schema={
-            **{k: pl.String for k in [*keys, "__band", *ids]},
-            "n": pl.Int64,
-            "w": pl.Float64,
-            "w2": pl.Float64,
-        },
-    )
-    converted = pl.DataFrame(schema=CONVERTED_SCHEMA)
-    if kernel.cells:  # the cells that carried a unit, counted over the text quantity columns only
-        rows = (
-            by_position.select(*[plain[frame.columns.index(c)] for c in kernel.cells])
-            .mapInArrow(convert, from_arrow_schema(conv_arrow))
-            .groupBy("column", "unit")
-            .agg(F.sum("cells").alias("cells"))
+    try:  # the cached rows are released also when the run fails or is refused
+        out_path = str(out)  # kept as text: dbfs:/, s3://, hdfs:// locations are not local paths
+        result.select([column(c) for c in result.columns if not c.startswith("__")]).write.mode(
+            "overwrite"
+        ).parquet(out_path)
+        rej_path = str(rejects) if rejects else _rejects_location(out_path)
+        rejected.orderBy(ROW).coalesce(1).write.mode("overwrite").option("header", True).csv(rej_path)
+        keys = [k for k in kernel.summary_columns() if k not in (AGE, "__weight")]
+        w = F.col("__weight").cast("double") if "__weight" in kernel.summary_columns() else F.lit(1.0)
+        groups_rows = (
+            result.groupBy(*[F.col(k).cast("string").alias(k) for k in [*keys, "__band", *ids]])
+            .agg(F.count(F.lit(1)).alias("n"), F.sum(w).alias("w"), F.sum(w * w).alias("w2"))
             .collect()
         )
-        counts = pl.DataFrame([r.asDict() for r in rows], schema=CONVERTED_SCHEMA, strict=False)
-        converted = sum_converted([counts])
-    sexes = list(kernel.kb.catalog.measures["sex"].values)
-    groups = groups.with_columns(pl.col(SEX).cast(pl.Enum(sexes)))
-    rows_in, rows_classified = frame.count(), result.count()
-    refuse_nothing_classified(session, rows_in, rows_classified, rejected, [out_path, rej_path])
-    run = CohortRun(
-        out_path,
-        rej_path,
-        rows_in,
-        rows_classified,
-        rejected.select(ROW).distinct().count(),
-        rejected.count(),
-        ids,
-        unmirrored=kernel.unmirrored,
-        unmapped=kernel.layout.unmapped,
-        converted=converted,
-    )
-    run.summary = summarise(_merge([groups], kernel.summary_columns(), ids), kernel, age_bands)
-    result.unpersist()
-    rejected.unpersist()
-    return run
+        groups = pl.DataFrame(
+            [r.asDict() for r in groups_rows],
+            schema={
+                **{k: pl.String for k in [*keys, "__band", *ids]},
+                "n": pl.Int64,
+                "w": pl.Float64,
+                "w2": pl.Float64,
+            },
+        )
+        converted = pl.DataFrame(schema=CONVERTED_SCHEMA)
+        if kernel.cells:  # the cells that carried a unit, counted over the text quantity columns only
+            rows = (
+                by_position.select(*[plain[frame.columns.index(c)] for c in kernel.cells])
+                .mapInArrow(convert, from_arrow_schema(conv_arrow))
+                .groupBy("column", "unit")
+                .agg(F.sum("cells").alias("cells"))
+                .collect()
+            )
+            counts = pl.DataFrame([r.asDict() for r in rows], schema=CONVERTED_SCHEMA, strict=False)
+            converted = sum_converted([counts])
+        sexes = list(kernel.kb.catalog.measures["sex"].values)
+        groups = groups.with_columns(pl.col(SEX).cast(pl.Enum(sexes)))
+        rows_in, rows_classified = frame.count(), result.count()
+        refuse_nothing_classified(session, rows_in, rows_classified, rejected, [out_path, rej_path])
+        run = CohortRun(
+            out_path,
+            rej_path,
+            rows_in,
+            rows_classified,
+            rejected.select(ROW).distinct().count(),
+            rejected.count(),
+            ids,
+            unmirrored=kernel.unmirrored,
+            unmapped=kernel.layout.unmapped,
+            converted=converted,
+        )
+        run.summary = summarise(_merge([groups], kernel.summary_columns(), ids), kernel, age_bands)
+        return run
+    finally:
+        result.unpersist()
+        rejected.unpersist()
 
 
 def _plain_arrow_schema(frame: pl.DataFrame) -> Any:
