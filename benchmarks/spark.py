@@ -17,8 +17,13 @@
 3. BIG rows (default 30,000,000) through native Spark in a child process, with the peak resident
    memory of the Python driver and of the JVM (VmHWM, polled from /proc; in ``local`` mode the
    JVM is driver and executors at once) and ``spark.driver.memory`` at 1g.
+4. With SCALE (rows, more than ROWS; default 0 skips it): polars, and both Spark modes in the
+   warm session, on SCALE rows too, and each engine's cost per further million rows (the
+   difference between the two sizes, so that what a run costs whatever its size, such as
+   building the plan or scheduling its jobs, cancels out). It tells a gap in the cost of each
+   row from one in the cost of each run.
 
-Usage: python benchmarks/spark.py [ROWS] [BIG]     (BIG 0 skips part 3)
+Usage: python benchmarks/spark.py [ROWS] [BIG] [SCALE]     (BIG 0 skips part 3)
 """
 
 from __future__ import annotations
@@ -95,9 +100,37 @@ def child_run(
     return {**result, "wall": wall, "peak_python_mb": peak_py / 1024, "peak_jvm_mb": peak_jvm / 1024}
 
 
+def per_row(d: Path, rows: int, scale: int, small: dict[str, float], spark: object) -> None:
+    """Part 4: each engine on ``scale`` rows (Spark in the warm session), and its cost per
+    further million rows against its time on ``rows`` (``small``)."""
+    from myoscope.cohort.run import run_cohort
+    from myoscope.cohort.spark import run_spark
+    from myoscope.cohort.synth import synthesise
+
+    data = d / "scale.parquet"
+    synthesise(scale, data, seed=1, bad_share=0.01)
+    big: dict[str, float] = {}
+    for engine in small:
+        t = time.perf_counter()
+        if engine == "polars":
+            run_cohort(data, d / "scale_polars.parquet", SARCOPENIA)
+        else:
+            run_spark(data, d / f"scale_{engine}.parquet", SARCOPENIA, spark=spark, mode=engine)
+        big[engine] = time.perf_counter() - t
+    data.unlink()
+    per = {e: (big[e] - small[e]) / (scale - rows) * 1e6 for e in small}
+    print(f"{scale:,} rows, warm: " + ", ".join(f"{e} {big[e]:.1f} s" for e in small))
+    print("  per further million rows: " + ", ".join(f"{e} {per[e]:.1f} s" for e in small))
+    print(
+        f"  per row, native / polars: {per['native'] / per['polars']:.1f}x   "
+        f"mapInArrow / native: {per['arrow'] / per['native']:.1f}x"
+    )
+
+
 def main() -> None:
     rows = int(sys.argv[1]) if len(sys.argv) > 1 else 2_000_000
     big = int(sys.argv[2]) if len(sys.argv) > 2 else 30_000_000
+    scale = int(sys.argv[3]) if len(sys.argv) > 3 else 0
     from myoscope.cohort.run import run_cohort
     from myoscope.cohort.synth import synthesise
 
@@ -144,6 +177,8 @@ def main() -> None:
             f"(warm)   {cold['wall'] / polars_s:.1f}x (with JVM start-up)"
         )
         print(f"  with JVM start-up, mapInArrow / native: {cold_arrow['wall'] / cold['wall']:.1f}x")
+        if scale > rows:
+            per_row(d, rows, scale, {"polars": polars_s, "native": native_s, "arrow": arrow_s}, spark)
         spark.stop()
 
         pair = SARCOPENIA[:2]

@@ -126,3 +126,24 @@ def test_pandas_index_column_is_an_extra_column() -> None:
     # pandas writes a filtered frame's index to Parquet as __index_level_0__
     df = pl.DataFrame({"sex": ["male"], "grip_strength": [30.0], "__index_level_0__": [7]})
     assert classify(df, ["ewgsop2"], extra="ignore").rows_classified == 1
+
+
+def test_text_stored_as_bytes_is_read_as_text(tmp_path: Path) -> None:
+    # before, a Parquet binary column was read as bytes and every cell rejected (b'male' is not a
+    # sex); Spark's readers read it as text
+    pa = pytest.importorskip("pyarrow")
+    pq = pytest.importorskip("pyarrow.parquet")
+    table = pa.table(
+        {
+            "id": ["p1", "p2", "p3", "p4"],
+            "sex": pa.array([b"female", b"male", None, b"\xff\xfe"], pa.binary()),
+            "grip_strength": pa.array([b"14", b"40", b"22", b"30"], pa.binary()),
+        }
+    )
+    pq.write_table(table, tmp_path / "bytes.parquet")
+    r = classify(tmp_path / "bytes.parquet", ["ewgsop2"], id_column="id")
+    text = pl.DataFrame({"id": ["p1", "p2"], "sex": ["female", "male"], "grip_strength": ["14", "40"]})
+    assert r.table.equals(classify(text, ["ewgsop2"], id_column="id").table)
+    # a missing cell stays missing; bytes that are not UTF-8 are a bad value, shown as Spark shows
+    # them (each invalid byte replaced by U+FFFD)
+    assert r.rejects.select("row", "column", "value").rows() == [(3, "sex", None), (4, "sex", "\ufffd\ufffd")]

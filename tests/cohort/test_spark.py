@@ -314,13 +314,14 @@ def test_column_types_nested_columns_and_no_row_classified_as_polars(
     import pyarrow as pa  # type: ignore[import-untyped]
     import pyarrow.parquet as pq  # type: ignore[import-untyped]
 
-    # decimals and timestamps are read as polars reads them (arrow mode's kernel stopped on them)
+    # decimals and timestamps are read as polars reads them (arrow mode's kernel stopped on them),
+    # and text stored as bytes as Spark reads it (polars rejected every row: b'male' is no sex)
     typed = tmp_path / "typed.parquet"
     pq.write_table(
         pa.table(
             {
                 "id": ["a", "b"],
-                "sex": ["male", "female"],
+                "sex": pa.array([b"male", b"female"], pa.binary()),
                 "age": pa.array([decimal.Decimal("70.5"), decimal.Decimal("81.0")], pa.decimal128(5, 1)),
                 "date": pa.array([dt.datetime(2024, 1, 2, 10), dt.datetime(2024, 3, 4)], pa.timestamp("us")),
                 "grip_strength": [22.0, 14.0],
@@ -333,6 +334,14 @@ def test_column_types_nested_columns_and_no_row_classified_as_polars(
     assert (s.rows_classified, s.rows_rejected) == (p.rows_classified, p.rows_rejected) == (2, 0)
     got = read_output(tmp_path / "typed_s.parquet").sort("id")
     assert got.equals(pl.read_parquet(tmp_path / "typed_p.parquet").sort("id"))
+    # bytes that are not UTF-8: the same reject line (arrow mode's kernel crashed on them)
+    pq.write_table(pa.table({"id": ["a", "b"], "sex": pa.array([b"male", b"\xff\xfe"], pa.binary())}), typed)
+    s = run_spark(typed, tmp_path / "bytes_s.parquet", ["ewgsop2"], spark=spark, mode=mode)
+    p = run_cohort(typed, tmp_path / "bytes_p.parquet", ["ewgsop2"])
+    assert s.rows_classified == p.rows_classified == 1
+    rej_s = pl.read_csv(f"{s.rejects_path}/*.csv", schema=REJECT_SCHEMA)
+    assert rej_s.equals(pl.read_csv(p.rejects_path, schema=REJECT_SCHEMA))
+    assert rej_s.rows() == [(2, "sex", "\ufffd\ufffd", "\ufffd\ufffd is not one of male, female")]
     # a column of lists is refused, used or not, with the polars engine's message
     nested = tmp_path / "nested.parquet"
     pq.write_table(pa.table({"id": ["a"], "sex": ["male"], "tags": [["x", "y"]]}), nested)

@@ -42,6 +42,10 @@ _EXCEL = {".xlsx", ".xlsm"}
 def scan(data: Any) -> pl.LazyFrame:
     """A lazy frame over a path (CSV/TSV, Parquet, Arrow IPC; a directory of Parquet files) or an
     in-memory frame (polars, pandas, pyarrow). :raises InputFileError:"""
+    return bytes_as_text(_scan(data))
+
+
+def _scan(data: Any) -> pl.LazyFrame:
     if isinstance(data, pl.LazyFrame):
         return data
     if isinstance(data, pl.DataFrame):
@@ -55,6 +59,27 @@ def scan(data: Any) -> pl.LazyFrame:
         frame = pl.from_arrow(data)
         return (frame if isinstance(frame, pl.DataFrame) else frame.to_frame()).lazy()
     raise InputFileError(f"cannot read input of type {type(data).__name__}")
+
+
+def bytes_as_text(lf: pl.LazyFrame) -> pl.LazyFrame:
+    """Binary columns read as UTF-8 text, as Spark's readers read them: some writers store text
+    as bytes (Parquet ``binary`` without the string annotation), and read as bytes every cell
+    was rejected (``b'male'`` is not a sex). An invalid sequence becomes U+FFFD, as Spark's
+    ``make_valid_utf8`` makes it (``validate_spark.as_text``), so the cell is rejected in every
+    engine with the same text instead of turning into a missing value."""
+    binary = [name for name, dtype in lf.collect_schema().items() if dtype == pl.Binary]
+    if not binary:
+        return lf
+    # polars has no lossy cast from bytes: decoded in Python, once per distinct value (a rare
+    # input type, and mostly a handful of values: sex, yes/no)
+    return lf.with_columns(pl.col(binary).map_batches(_decoded, return_dtype=pl.String, is_elementwise=True))
+
+
+def _decoded(series: pl.Series) -> pl.Series:
+    table = {v: v.decode("utf-8", "replace") for v in series.drop_nulls().unique().to_list()}
+    if not table:
+        return pl.Series(series.name, [None] * len(series), dtype=pl.String)
+    return series.replace_strict(table, default=None, return_dtype=pl.String)
 
 
 def _scan_path(path: Path) -> pl.LazyFrame:

@@ -36,6 +36,8 @@ if TYPE_CHECKING:
 
 MAX_RECORDS_PER_BATCH = 200_000
 MODES = ("native", "arrow")
+#: input column types that native mode reads as text
+AS_TEXT = ("void", "binary")
 #: Spark's whole-stage code generation fuses a stage's projections into one Java method, and a
 #: method the JIT does not compile runs interpreted, ten times slower or worse. A JVM started
 #: without ``-XX:-DontCompileHugeMethods`` compiles no method beyond 8,000 bytes of bytecode; with
@@ -260,7 +262,7 @@ def run_spark(
     from pyspark.sql import functions as F
 
     from .spark_kernel import BAD, SparkKernel, nested_columns, spark_schema
-    from .validate_spark import column
+    from .validate_spark import as_text, column
 
     session = spark or spark_session(master)
     configure(session)
@@ -272,11 +274,12 @@ def run_spark(
         source = data if not isinstance(data, str | Path) else read(session, data)
     check_names(source.columns)
     check_flat(nested_columns(source))
-    if any(t == "void" for _, t in source.dtypes):
+    if any(t in AS_TEXT for _, t in source.dtypes):
         # a column with no value at all has Spark's void type, which the staging Parquet cannot
-        # hold: read as text, like a CSV column, its cells are all missing either way
+        # hold (its cells are all missing either way), and text that a writer stored as bytes is
+        # binary: both are read as text, like a CSV column (io.bytes_as_text in polars)
         source = source.select(
-            [column(c).cast("string").alias(c) if t == "void" else column(c) for c, t in source.dtypes]
+            [as_text(c, t).alias(c) if t in AS_TEXT else column(c) for c, t in source.dtypes]
         )
     frame, rows_in = with_row_numbers(source)
     schema = spark_schema(frame)

@@ -38,12 +38,21 @@ from .stats import band_expr, summarise
 from .validate import REJECT_SCHEMA
 
 if TYPE_CHECKING:
+    from pyspark.sql import Column, SparkSession
     from pyspark.sql import DataFrame as SparkFrame
-    from pyspark.sql import SparkSession
 
 
-#: Spark types that the polars kernel reads as another type
-CASTS = {"decimal": "double", "timestamp": "date", "timestamp_ntz": "date", "binary": "string"}
+#: Spark types that the polars kernel reads as another type (bytes: ``validate_spark.as_text``)
+CASTS = {"decimal": "double", "timestamp": "date", "timestamp_ntz": "date"}
+
+
+def _readable(name: str, kind: str) -> Column:
+    """Input column ``name`` of Spark type ``kind`` as the type the polars kernel reads."""
+    from .validate_spark import as_text, column
+
+    if kind == "binary":
+        return as_text(name, kind)
+    return column(name).cast(CASTS[kind]) if kind in CASTS else column(name)
 
 
 def _polars_schema(frame: SparkFrame) -> dict[str, Any]:
@@ -133,12 +142,7 @@ def run_arrow(
     check_flat(nested_columns(source))
     # the kernel is built for the types that _dtype names; the others are read as the polars engine
     # reads them from a file: decimals as numbers, timestamps as dates, bytes as text
-    source = source.select(
-        [
-            column(n).cast(CASTS[t.split("(")[0]]).alias(n) if t.split("(")[0] in CASTS else column(n)
-            for n, t in source.dtypes
-        ]
-    )
+    source = source.select([_readable(n, t.split("(")[0]).alias(n) for n, t in source.dtypes])
     frame, _ = with_row_numbers(source)
     schema = _polars_schema(frame)
     # PySpark's mapInArrow finds each input column by its name, where a dot (UK Biobank's 31-0.0)

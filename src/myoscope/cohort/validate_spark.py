@@ -56,6 +56,14 @@ def column(name: str) -> Column:
     return F.col("`" + name.replace("`", "``") + "`")
 
 
+def as_text(name: str, dtype: str) -> Column:
+    """Input column ``name`` of Spark type ``dtype`` as text. Bytes (``binary``: text that some
+    writers store so) are decoded as UTF-8, any invalid sequence replaced by U+FFFD: a plain cast
+    keeps invalid bytes, which polars cannot take from Arrow (``--spark-mode arrow`` crashed)."""
+    text = column(name).cast("string")
+    return F.make_valid_utf8(text) if dtype == "binary" else text
+
+
 def strip(text: Column) -> Column:
     """Blanks removed at both ends (Python's ``str.strip`` for the ASCII blanks).
 
