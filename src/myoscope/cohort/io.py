@@ -498,6 +498,7 @@ __all__ = [
     "Layout",
     "batches",
     "blank_cells_missing",
+    "bytes_as_text",
     "check_flat",
     "check_header",
     "check_names",
