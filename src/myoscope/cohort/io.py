@@ -20,7 +20,7 @@ from ..errors import CohortInputError, InputFileError
 from ..measures import Catalog
 from .mapping import Mapping, first_present
 from .tables import TableColumn, history_pairs, table_columns
-from .validate import Source
+from .validate import Source, per_distinct
 
 #: Cell texts that mean "missing" in CSV input (R, pandas, SQL exports); a cell of blanks alone
 #: is missing too (``blank_cells_missing``), as it is in an Excel sheet.
@@ -72,14 +72,9 @@ def bytes_as_text(lf: pl.LazyFrame) -> pl.LazyFrame:
         return lf
     # polars has no lossy cast from bytes: decoded in Python, once per distinct value (a rare
     # input type, and mostly a handful of values: sex, yes/no)
-    return lf.with_columns(pl.col(binary).map_batches(_decoded, return_dtype=pl.String, is_elementwise=True))
-
-
-def _decoded(series: pl.Series) -> pl.Series:
-    table = {v: v.decode("utf-8", "replace") for v in series.drop_nulls().unique().to_list()}
-    if not table:
-        return pl.Series(series.name, [None] * len(series), dtype=pl.String)
-    return series.replace_strict(table, default=None, return_dtype=pl.String)
+    return lf.with_columns(
+        per_distinct(pl.col(c), lambda v: v.decode("utf-8", "replace"), pl.String) for c in binary
+    )
 
 
 def _scan_path(path: Path) -> pl.LazyFrame:

@@ -368,6 +368,12 @@ def refuse_duplicates(frame: SparkFrame, id_column: str) -> None:
     refuse_duplicate_ids(count, first, id_column)
 
 
+def collected(rows: list[Any], schema: dict[str, Any], strict: bool = True) -> pl.DataFrame:
+    """Rows that a Spark ``collect`` returned (aggregates, never the data) as a polars frame with
+    ``schema``: with no row, an empty frame that still has its columns."""
+    return pl.DataFrame([r.asDict() for r in rows], schema=schema, strict=strict)
+
+
 def refuse_nothing_classified(
     session: SparkSession, rows_in: int, rows_classified: int, rejects: SparkFrame, written: list[str]
 ) -> None:
@@ -384,11 +390,7 @@ def refuse_nothing_classified(
         .limit(5)
         .collect()
     )
-    reasons = pl.DataFrame(
-        [r.asDict() for r in top],
-        schema={"column": pl.String, "reason": pl.String, "len": pl.Int64},
-        orient="row",
-    )
+    reasons = collected(top, {"column": pl.String, "reason": pl.String, "len": pl.Int64})
     for path in written:
         _remove(session, path)
     raise CohortInputError(why_nothing(rows_in, [reasons]))
@@ -487,9 +489,9 @@ def _summary(combos: SparkFrame, kernel: SparkKernel, bands: tuple[float, ...]) 
         )
         .collect()
     )
-    agg = pl.DataFrame(
-        [r.asDict() for r in rows],
-        schema={
+    agg = collected(
+        rows,
+        {
             "kind": pl.String,
             "key": pl.String,
             "cell": pl.String,
@@ -500,7 +502,6 @@ def _summary(combos: SparkFrame, kernel: SparkKernel, bands: tuple[float, ...]) 
             "w": pl.Float64,
             "w2": pl.Float64,
         },
-        orient="row",
     )
     prevalence = agg.filter(pl.col("kind") == "p")
     rows_classified = int(prevalence.filter(pl.col("key") == ids[0]).get_column("n").sum()) if ids else 0
@@ -560,6 +561,7 @@ def read_output(path: str | Path) -> pl.DataFrame:
 
 __all__ = [
     "MODES",
+    "collected",
     "input_format",
     "read",
     "read_output",

@@ -28,6 +28,7 @@ from .mapping import load_mapping
 from .run import CohortRun, _merge
 from .spark import (
     _rejects_location,
+    collected,
     read,
     refuse_duplicates,
     refuse_nothing_classified,
@@ -206,15 +207,8 @@ def run_arrow(
             .agg(F.count(F.lit(1)).alias("n"), F.sum(w).alias("w"), F.sum(w * w).alias("w2"))
             .collect()
         )
-        groups = pl.DataFrame(
-            [r.asDict() for r in groups_rows],
-            schema={
-                **{k: pl.String for k in [*keys, "__band", *ids]},
-                "n": pl.Int64,
-                "w": pl.Float64,
-                "w2": pl.Float64,
-            },
-        )
+        counted = {"n": pl.Int64, "w": pl.Float64, "w2": pl.Float64}
+        groups = collected(groups_rows, {**dict.fromkeys([*keys, "__band", *ids], pl.String), **counted})
         converted = pl.DataFrame(schema=CONVERTED_SCHEMA)
         if kernel.cells:  # the cells that carried a unit, counted over the text quantity columns only
             rows = (
@@ -224,7 +218,7 @@ def run_arrow(
                 .agg(F.sum("cells").alias("cells"))
                 .collect()
             )
-            counts = pl.DataFrame([r.asDict() for r in rows], schema=CONVERTED_SCHEMA, strict=False)
+            counts = collected(rows, CONVERTED_SCHEMA, strict=False)
             converted = sum_converted([counts])
         sexes = list(kernel.kb.catalog.measures["sex"].values)
         groups = groups.with_columns(pl.col(SEX).cast(pl.Enum(sexes)))

@@ -213,7 +213,7 @@ class Validator:
             out = m.aliases.get(text, text.lower())
             return out if out in m.values else None
 
-        value = _per_distinct(raw, canonical, pl.String).cast(pl.Enum(list(m.values)))
+        value = per_distinct(raw, canonical, pl.String).cast(pl.Enum(list(m.values)))
         self.check(
             name,
             raw.is_not_null() & value.is_null(),
@@ -236,7 +236,7 @@ class Validator:
             text = codes.get(_code(v), _code(v)).strip().lower()
             return True if text in _TRUE else False if text in _FALSE else None
 
-        value = _per_distinct(raw, parse, pl.Boolean)
+        value = per_distinct(raw, parse, pl.Boolean)
         self.check(
             name,
             raw.is_not_null() & value.is_null(),
@@ -455,7 +455,7 @@ def _msg(template: str, *args: pl.Expr | str | float) -> pl.Expr:
     return pl.concat_str(parts) if len(parts) > 1 else parts[0]
 
 
-def _per_distinct(raw: pl.Expr, fn: Any, dtype: Any) -> pl.Expr:
+def per_distinct(raw: pl.Expr, fn: Any, dtype: Any) -> pl.Expr:
     """``fn`` applied to each distinct value of ``raw`` (a handful: sex, method, yes/no) and
     spread back: exact Python string handling at the cost of a hash lookup per row."""
 
@@ -498,4 +498,5 @@ def _convert_scalar(value: float, factor: float) -> float:
     return value if factor == 1.0 else round(value * factor, units.CONVERSION_DECIMALS)
 
 
-__all__ = ["CELL_BAD", "CELL_NUM", "CELL_SAID", "REJECT_SCHEMA", "Check", "Source", "Validation", "Validator"]
+__all__ = ["CELL_BAD", "CELL_NUM", "CELL_SAID", "REJECT_SCHEMA", "Check", "Source", "Validation", "Validator",
+           "per_distinct"]
