@@ -342,6 +342,22 @@ def test_column_types_nested_columns_and_no_row_classified_as_polars(
     rej_s = pl.read_csv(f"{s.rejects_path}/*.csv", schema=REJECT_SCHEMA)
     assert rej_s.equals(pl.read_csv(p.rejects_path, schema=REJECT_SCHEMA))
     assert rej_s.rows() == [(2, "sex", "\ufffd\ufffd", "\ufffd\ufffd is not one of male, female")]
+    # times of day (Spark refused the whole file, used or not): an unused one ignored, and one
+    # where a date is expected the same reject line as polars, shown without its fraction of a
+    # second (polars writes time64[ns], pandas time64[us])
+    times = {
+        "id": ["a", "b"],
+        "sex": ["male", "female"],
+        "date": pa.array([dt.time(9, 0, 0, 500), None], pa.time64("us")),
+        "visit": pa.array([dt.time(10, 30), None], pa.time64("ns")),
+    }
+    pq.write_table(pa.table(times), typed)
+    s = run_spark(typed, tmp_path / "time_s.parquet", ["ewgsop2"], spark=spark, mode=mode, extra="ignore")
+    p = run_cohort(typed, tmp_path / "time_p.parquet", ["ewgsop2"], extra="ignore")
+    assert s.rows_classified == p.rows_classified == 1
+    rej_s = pl.read_csv(f"{s.rejects_path}/*.csv", schema=REJECT_SCHEMA)
+    assert rej_s.equals(pl.read_csv(p.rejects_path, schema=REJECT_SCHEMA))
+    assert rej_s.rows() == [(1, "date", "09:00:00", "expected a date YYYY-MM-DD, got 09:00:00")]
     # a column of lists is refused, used or not, with the polars engine's message
     nested = tmp_path / "nested.parquet"
     pq.write_table(pa.table({"id": ["a"], "sex": ["male"], "tags": [["x", "y"]]}), nested)

@@ -58,6 +58,11 @@ HUGE_METHODS_FLAG = "-XX:-DontCompileHugeMethods"
 #: interpreted, while optimising; over the classification plan that takes minutes. Excluded in
 #: the sessions made here, so in-memory frames run through the compiled path like files do.
 LOCAL_RELATION_RULE = "org.apache.spark.sql.catalyst.optimizer.ConvertToLocalRelation"
+#: Spark 4 refuses to read a file with a time-of-day column (Parquet ``TIME``) unless this is on,
+#: even when the column is not used; polars reads such a file. On, Spark reads it as ``time``,
+#: which the validation treats as polars does (an unused column ignored, a time of day where a
+#: number or a date is expected rejected with the same line). A Spark without it ignores the key.
+TIME_TYPE = "spark.sql.timeType.enabled"
 #: PySpark records the Python call site of every ``functions``/``Column`` call for its error
 #: messages, several calls into the JVM each; the native plan is built from thousands of them.
 #: Off in the sessions made here (PySpark reads it once, at its first such call).
@@ -90,7 +95,7 @@ def spark_session(master: str = "local[2]", app_name: str = "myoscope") -> Spark
 
 def configure(session: SparkSession) -> None:
     """Settings the classification query needs on any session (a cluster's too); a method limit
-    that the user set is left as it is."""
+    that the user set is left as it is. Set before the input is read (``TIME_TYPE``)."""
     conf = session.sparkContext.getConf()
     local = (conf.get("spark.master") or "").startswith("local")
     flags = conf.get("spark.driver.extraJavaOptions" if local else "spark.executor.extraJavaOptions") or ""
@@ -100,6 +105,7 @@ def configure(session: SparkSession) -> None:
     rules = [r for r in (session.conf.get("spark.sql.optimizer.excludedRules", "") or "").split(",") if r]
     if LOCAL_RELATION_RULE not in rules:
         session.conf.set("spark.sql.optimizer.excludedRules", ",".join([*rules, LOCAL_RELATION_RULE]))
+    session.conf.set(TIME_TYPE, "true")
 
 
 def input_format(path: str) -> str:

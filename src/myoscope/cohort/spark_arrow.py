@@ -29,6 +29,7 @@ from .run import CohortRun, _merge
 from .spark import (
     _rejects_location,
     collected,
+    configure,
     read,
     refuse_duplicates,
     refuse_nothing_classified,
@@ -94,6 +95,7 @@ def _dtype(text: str) -> Any:
         "Int8": pl.Int8,
         "Boolean": pl.Boolean,
         "Date": pl.Date,
+        "Time": pl.Time,
     }.get(text, pl.String)
 
 
@@ -138,6 +140,7 @@ def run_arrow(
     from .validate_spark import column
 
     session = spark or spark_session(master)
+    configure(session)
     source: SparkFrame = data if not isinstance(data, str | Path) else read(session, data)
     check_names(source.columns)
     check_flat(nested_columns(source))

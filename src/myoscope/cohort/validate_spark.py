@@ -86,7 +86,10 @@ def lookup(key: Column, table: dict[str, Any], default: Column) -> Column:
 
 
 def _text(raw: Column, dtype: str) -> Column:
-    return raw.cast("string")
+    """The cell as text, as polars casts it: a time of day (``time(6)``) without its fraction of a
+    second (``09:00:00``, where Spark writes ``09:00:00.0005``)."""
+    text = raw.cast("string")
+    return F.substring(text, 1, 8) if dtype.startswith("time(") else text
 
 
 def _number(raw: Column, dtype: str) -> tuple[Column, Column]:
@@ -110,7 +113,7 @@ def _code(raw: Column, dtype: str) -> Column:
     if dtype in ("double", "float"):
         whole = raw == F.floor(raw)
         return F.when(whole, raw.cast("bigint").cast("string")).otherwise(raw.cast("string"))
-    return raw.cast("string")
+    return _text(raw, dtype)
 
 
 def _msg(template: str, *args: Column | str | float) -> Column:
