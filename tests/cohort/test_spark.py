@@ -275,7 +275,7 @@ def test_a_mapping_reads_like_polars(
 
 
 @pytest.mark.parametrize("mode", ["native", "arrow"])
-def test_bad_headers_and_reserved_names_are_refused_as_polars_refuses_them(
+def test_bad_headers_reserved_names_and_malformed_rows_are_refused_as_polars_refuses_them(
     spark: Any, tmp_path: Path, mode: str
 ) -> None:
     # Spark's CSV reader renames a column named twice (age0, age3) or unnamed (_c3) silently
@@ -284,6 +284,11 @@ def test_bad_headers_and_reserved_names_are_refused_as_polars_refuses_them(
         "unnamed": "id,sex,age,\na,male,70,1\n",
         "reserved": "id,sex,age,__bad\na,male,70,1\n",
         "row": "id,sex,age,row\na,male,70,1\n",
+        # Spark's reader made a 0-byte file a table with no columns (AnalysisException), and
+        # padded a short row or cut a long one where polars refuses both
+        "empty": "",
+        "ragged": "id,sex,age\na,male,70,1\nb,female\nc,male,71\n",
+        "many ragged": "id,sex,age\n" + "a,male\n" * 7,
     }
     for name, text in cases.items():
         data = tmp_path / f"{name}.csv"
@@ -302,6 +307,54 @@ def test_bad_headers_and_reserved_names_are_refused_as_polars_refuses_them(
         indexed, tmp_path / "indexed_s.parquet", ["ewgsop2"], spark=spark, mode=mode, extra="ignore"
     )
     assert s.rows_classified == 1
+
+
+@pytest.mark.parametrize("mode", ["native", "arrow"])
+def test_csv_cells_with_line_breaks_are_read_as_polars_reads_them(
+    spark: Any, tmp_path: Path, mode: str
+) -> None:
+    # Spark's reader split a record at a line break inside quotes: 3 rows, and wrong reject lines
+    data = tmp_path / "breaks.csv"
+    data.write_text('id,sex,grip_strength\r\na,"ma\nle",20\r\nb,female,14\r\n', encoding="utf-8")
+    s = run_spark(data, tmp_path / "s.parquet", ["ewgsop2"], spark=spark, mode=mode)
+    p = run_cohort(data, tmp_path / "p.parquet", ["ewgsop2"])
+    assert (
+        (s.rows_in, s.rows_classified, s.rows_rejected)
+        == (p.rows_in, p.rows_classified, p.rows_rejected)
+        == (2, 1, 1)
+    )
+    rej_s = pl.read_csv(f"{s.rejects_path}/*.csv", schema=REJECT_SCHEMA)
+    assert rej_s.equals(pl.read_csv(p.rejects_path, schema=REJECT_SCHEMA))
+    assert rej_s.rows() == [(1, "sex", "ma\nle", "ma\nle is not one of male, female")]
+    assert read_output(tmp_path / "s.parquet").equals(pl.read_parquet(tmp_path / "p.parquet"))
+
+
+@pytest.mark.parametrize("mode", ["native", "arrow"])
+def test_whole_decimal_ids_keep_every_digit(spark: Any, tmp_path: Path, mode: str) -> None:
+    import decimal
+
+    import pyarrow as pa  # type: ignore[import-untyped]
+    import pyarrow.parquet as pq  # type: ignore[import-untyped]
+
+    # an Oracle NUMBER id beyond 2**53: arrow mode read decimals as doubles, so these two ids
+    # became one (9007199254740992.0) in its output
+    ids = [decimal.Decimal(2**53 + 1), decimal.Decimal(2**53)]
+    data = tmp_path / "ids.parquet"
+    pq.write_table(
+        pa.table(
+            {
+                "id": pa.array(ids, pa.decimal128(38, 0)),
+                "sex": ["male", "female"],
+                "grip_strength": [20.0, 14.0],
+            }
+        ),
+        data,
+    )
+    run_spark(data, tmp_path / "s.parquet", ["ewgsop2"], spark=spark, mode=mode)
+    run_cohort(data, tmp_path / "p.parquet", ["ewgsop2"])
+    got = read_output(tmp_path / "s.parquet").sort("id")
+    assert got["id"].to_list() == sorted(ids)
+    assert got.equals(pl.read_parquet(tmp_path / "p.parquet").sort("id"))
 
 
 @pytest.mark.parametrize("mode", ["native", "arrow"])

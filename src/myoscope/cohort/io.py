@@ -302,13 +302,19 @@ def _check_cells(data: bytes, n: int, sep: str, path: Path, first_row: int, fina
             raise CohortInputError(f"{path}: a quote opened near the end of the file is never closed")
     bad = [(first_row + i, c) for i, c in enumerate(counts) if c != n]
     if bad:
-        shown = "; ".join(f"data row {r}: {_cells(c)}" for r, c in bad[:5])
-        more = f" (and {len(bad) - 5} more)" if len(bad) > 5 else ""
-        raise CohortInputError(
-            f"{path}: malformed row(s), the header has {n} cells: {shown}{more} (rows counted from 1 "
-            "after the header)"
-        )
+        raise malformed_rows(path, n, bad[:5], len(bad))
     return len(counts)
+
+
+def malformed_rows(path: Path | str, n: int, first: list[tuple[int, int]], total: int) -> CohortInputError:
+    """The refusal of a CSV whose rows do not all have the header's ``n`` cells, naming the
+    ``first`` (data row, cells) pairs of ``total`` such rows (the Spark engine's too)."""
+    shown = "; ".join(f"data row {r}: {_cells(c)}" for r, c in first)
+    more = f" (and {total - len(first)} more)" if total > len(first) else ""
+    return CohortInputError(
+        f"{path}: malformed row(s), the header has {n} cells: {shown}{more} (rows counted from 1 "
+        "after the header)"
+    )
 
 
 def _cells(c: int) -> str:
@@ -500,6 +506,7 @@ __all__ = [
     "count_rows",
     "for_csv",
     "layout",
+    "malformed_rows",
     "output_format",
     "scan",
 ]

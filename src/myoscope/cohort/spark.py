@@ -22,7 +22,7 @@ import polars as pl
 
 from ..errors import CohortInputError, InputFileError
 from ..knowledge import load_knowledge
-from .io import BLANK_CELL, CSV_NULLS, check_flat, check_header, check_names, layout
+from .io import BLANK_CELL, CSV_NULLS, check_flat, check_header, check_names, layout, malformed_rows
 from .kernel import AGE, PSU, ROW, SEX, STRATA, WEIGHT
 from .mapping import load_mapping
 from .run import CohortRun, refuse_duplicate_ids, why_nothing
@@ -38,6 +38,8 @@ MAX_RECORDS_PER_BATCH = 200_000
 MODES = ("native", "arrow")
 #: input column types that native mode reads as text
 AS_TEXT = ("void", "binary")
+#: the column where Spark's CSV reader keeps the text of a row whose cells do not match the header
+MALFORMED = "__malformed"
 #: Spark's whole-stage code generation fuses a stage's projections into one Java method, and a
 #: method the JIT does not compile runs interpreted, ten times slower or worse. A JVM started
 #: without ``-XX:-DontCompileHugeMethods`` compiles no method beyond 8,000 bytes of bytecode; with
@@ -124,34 +126,76 @@ def read(spark: SparkSession, path: str | Path) -> SparkFrame:
     """Read a table with Spark's readers: CSV cells as text (as the polars engine reads them),
     Parquet, or Delta (``delta-spark`` on the session). :raises InputFileError:"""
     from pyspark.errors import AnalysisException
-    from pyspark.sql import functions as F
-
-    from .validate_spark import column
 
     p = str(path)
     fmt = input_format(p)
     try:
         if fmt in ("csv", "tsv"):
-            sep = "\t" if fmt == "tsv" else ","
-            # Spark renames a column named twice or left unnamed (age0, _c4): its header is read
-            # as a row first and refused as the polars engine refuses it
-            header = spark.read.csv(p, header=False, sep=sep, inferSchema=False).first()
-            if header is not None:
-                check_header([c or "" for c in header], p)
-            frame = spark.read.csv(p, header=True, sep=sep, inferSchema=False)
-            return frame.select(
-                [
-                    F.when(column(c).isin(CSV_NULLS) | column(c).rlike(BLANK_CELL), None)
-                    .otherwise(column(c))
-                    .alias(c)
-                    for c in frame.columns
-                ]
-            )
+            return _read_csv(spark, p, "\t" if fmt == "tsv" else ",")
         if fmt == "delta":
             return spark.read.format("delta").load(p)
         return spark.read.parquet(p)
     except AnalysisException as exc:
         raise InputFileError(f"cannot read {p}: {str(exc).splitlines()[0]}") from None
+
+
+def _read_csv(spark: SparkSession, p: str, sep: str) -> SparkFrame:
+    """A CSV read as the polars engine reads it (``io._csv_chunks``): cells as text, a quoted
+    cell may hold line breaks, and a row with more or fewer cells than the header is refused
+    with the polars engine's message, not padded or cut as Spark's reader would. Line breaks in
+    quoted cells make Spark read each file in one task (``multiLine``): split a large CSV into
+    several files, or use Parquet. The check for malformed rows costs one more pass over the
+    file. :raises CohortInputError:"""
+    import csv
+    import io
+
+    from pyspark.sql import functions as F
+    from pyspark.sql.types import StringType, StructField, StructType
+
+    from .validate_spark import column
+
+    # Spark renames a column named twice or left unnamed (age0, _c4): its header is read as a
+    # row first and refused as the polars engine refuses it
+    header = spark.read.csv(p, header=False, sep=sep, inferSchema=False, multiLine=True).first()
+    if header is None:
+        raise CohortInputError(f"{p}: empty file")
+    names = [c or "" for c in header]
+    check_header(names, p)
+    schema = StructType([StructField(c, StringType()) for c in [*names, MALFORMED]])
+    frame = spark.read.csv(
+        p,
+        header=True,
+        sep=sep,
+        schema=schema,
+        mode="PERMISSIVE",
+        columnNameOfCorruptRecord=MALFORMED,
+        multiLine=True,
+    )
+    # Spark refuses a query that reads only the malformed rows' text, and its reader checks the
+    # cells of only the columns that a query reads: the first query reads every column, and the
+    # rows are held (in the rare case that one is malformed) while they are numbered and counted
+    malformed = F.col(MALFORMED).isNotNull()
+    if frame.filter(malformed).limit(1).collect():
+        held = frame.persist()
+        try:
+            bad = with_row_numbers(held)[0].filter(malformed)
+            first = bad.orderBy(ROW).limit(5).collect()
+            total = bad.count()
+        finally:
+            held.unpersist()
+        shown = [
+            (int(r[ROW]), len(next(csv.reader(io.StringIO(r[MALFORMED], newline=""), delimiter=sep))))
+            for r in first
+        ]
+        raise malformed_rows(p, len(names), shown, total)
+    return frame.select(
+        [
+            F.when(column(c).isin(CSV_NULLS) | column(c).rlike(BLANK_CELL), None)
+            .otherwise(column(c))
+            .alias(c)
+            for c in names
+        ]
+    )
 
 
 def read_table(spark: SparkSession, name: str) -> SparkFrame:

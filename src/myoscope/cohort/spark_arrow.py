@@ -13,6 +13,7 @@ Workers need myoscope and polars installed.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from functools import cache
 from pathlib import Path
@@ -45,7 +46,7 @@ if TYPE_CHECKING:
 
 
 #: Spark types that the polars kernel reads as another type (bytes: ``validate_spark.as_text``)
-CASTS = {"decimal": "double", "timestamp": "date", "timestamp_ntz": "date"}
+CASTS = {"timestamp": "date", "timestamp_ntz": "date"}
 
 
 def _readable(name: str, kind: str) -> Column:
@@ -85,6 +86,13 @@ def _kernel(spec: tuple[Any, ...]) -> Kernel:
 
 
 def _dtype(text: str) -> Any:
+    """The polars type named ``text`` (``str`` of the type), text for any other. Decimals keep
+    their precision, as the polars engine reads them: cast to doubles, whole-number ids beyond
+    2**53 (an Oracle ``NUMBER``, an unsigned 64-bit id that Spark reads as ``decimal(20,0)``)
+    lost their last digits, and two such ids could become one."""
+    decimal = re.fullmatch(r"Decimal\(precision=(\d+), scale=(\d+)\)", text)
+    if decimal:
+        return pl.Decimal(int(decimal[1]), int(decimal[2]))
     return {
         "String": pl.String,
         "Float64": pl.Float64,
@@ -145,7 +153,7 @@ def run_arrow(
     check_names(source.columns)
     check_flat(nested_columns(source))
     # the kernel is built for the types that _dtype names; the others are read as the polars engine
-    # reads them from a file: decimals as numbers, timestamps as dates, bytes as text
+    # reads them from a file: timestamps as dates, bytes as text
     source = source.select([_readable(n, t.split("(")[0]).alias(n) for n, t in source.dtypes])
     frame, _ = with_row_numbers(source)
     schema = _polars_schema(frame)
