@@ -329,6 +329,21 @@ def test_csv_cells_with_line_breaks_are_read_as_polars_reads_them(
     assert read_output(tmp_path / "s.parquet").equals(pl.read_parquet(tmp_path / "p.parquet"))
 
 
+def test_a_csv_read_in_one_task_is_spread_over_the_cores(spark: Any, tmp_path: Path) -> None:
+    from myoscope.cohort.spark import read, spread, with_row_numbers
+
+    # a CSV file is one task (quoted cells may hold line breaks); its rows ran on one core
+    data = tmp_path / "one.csv"
+    data.write_text("id,sex\n" + "".join(f"{i},male\n" for i in range(100)), encoding="utf-8")
+    frame, _ = with_row_numbers(read(spark, data))
+    assert frame.rdd.getNumPartitions() == 1
+    cores = spark.sparkContext.defaultParallelism
+    spread_out = spread(frame, data)
+    assert cores > 1 and spread_out.rdd.getNumPartitions() == cores
+    assert sorted(r["row"] for r in spread_out.select("row").collect()) == list(range(1, 101))
+    assert spread(frame, tmp_path / "one.parquet") is frame
+
+
 @pytest.mark.parametrize("mode", ["native", "arrow"])
 def test_whole_decimal_ids_keep_every_digit(spark: Any, tmp_path: Path, mode: str) -> None:
     import decimal

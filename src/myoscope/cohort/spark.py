@@ -233,6 +233,15 @@ def with_row_numbers(frame: SparkFrame) -> tuple[SparkFrame, int]:
     return numbered, total
 
 
+def spread(frame: SparkFrame, data: object) -> SparkFrame:
+    """``frame`` (numbered) spread over the session's cores when ``data`` is a CSV path: Spark
+    reads a CSV file in one task (``multiLine``: quoted cells may hold line breaks), and every
+    later step of that task's rows would run in it too, on one core."""
+    if not isinstance(data, str | Path) or input_format(str(data)) not in ("csv", "tsv"):
+        return frame
+    return frame.repartition(frame.sparkSession.sparkContext.defaultParallelism)
+
+
 def output_format(path: str) -> str:
     """``parquet`` (default), ``csv`` or ``delta``, from the output's name."""
     p = path.lower().rstrip("/")
@@ -332,6 +341,7 @@ def run_spark(
             [as_text(c, t).alias(c) if t in AS_TEXT else column(c) for c, t in source.dtypes]
         )
     frame, rows_in = with_row_numbers(source)
+    frame = spread(frame, data)
     schema = spark_schema(frame)
     kb = load_knowledge()
     lay = layout(
@@ -620,6 +630,7 @@ __all__ = [
     "refuse_nothing_classified",
     "run_spark",
     "spark_session",
+    "spread",
     "with_row_numbers",
     "write",
 ]

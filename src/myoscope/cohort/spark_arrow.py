@@ -35,6 +35,7 @@ from .spark import (
     refuse_duplicates,
     refuse_nothing_classified,
     spark_session,
+    spread,
     with_row_numbers,
 )
 from .stats import band_expr, summarise
@@ -155,7 +156,7 @@ def run_arrow(
     # the kernel is built for the types that _dtype names; the others are read as the polars engine
     # reads them from a file: timestamps as dates, bytes as text
     source = source.select([_readable(n, t.split("(")[0]).alias(n) for n, t in source.dtypes])
-    frame, _ = with_row_numbers(source)
+    frame = spread(with_row_numbers(source)[0], data)
     schema = _polars_schema(frame)
     # PySpark's mapInArrow finds each input column by its name, where a dot (UK Biobank's 31-0.0)
     # reads as a struct field: the workers receive the columns by position and name them back
