@@ -283,6 +283,7 @@ def test_bad_headers_reserved_names_and_malformed_rows_are_refused_as_polars_ref
         "twice": "id,sex,age,age\na,male,70,71\n",
         "unnamed": "id,sex,age,\na,male,70,1\n",
         "reserved": "id,sex,age,__bad\na,male,70,1\n",
+        "reserved by Spark's reader": "id,sex,age,__malformed\na,male,70,1\n",
         "row": "id,sex,age,row\na,male,70,1\n",
         # Spark's reader made a 0-byte file a table with no columns (AnalysisException), and
         # padded a short row or cut a long one where polars refuses both
@@ -313,11 +314,13 @@ def test_bad_headers_reserved_names_and_malformed_rows_are_refused_as_polars_ref
 def test_csv_cells_with_line_breaks_are_read_as_polars_reads_them(
     spark: Any, tmp_path: Path, mode: str
 ) -> None:
-    # Spark's reader split a record at a line break inside quotes: 3 rows, and wrong reject lines
+    # Spark's reader split a record at a line break inside quotes (3 rows, wrong reject lines),
+    # and read a backslash before a quote as an escape, where polars doubles quotes (RFC 4180)
     data = tmp_path / "breaks.csv"
-    data.write_text('id,sex,grip_strength\r\na,"ma\nle",20\r\nb,female,14\r\n', encoding="utf-8")
-    s = run_spark(data, tmp_path / "s.parquet", ["ewgsop2"], spark=spark, mode=mode)
-    p = run_cohort(data, tmp_path / "p.parquet", ["ewgsop2"])
+    text = '\ufeffid,sex,grip_strength,note\r\na,"ma\nle",20,"C:\\dir\\"\r\nb,female,14,"say ""hi"""\r\n'
+    data.write_text(text, encoding="utf-8")
+    s = run_spark(data, tmp_path / "s.parquet", ["ewgsop2"], spark=spark, mode=mode, extra="ignore")
+    p = run_cohort(data, tmp_path / "p.parquet", ["ewgsop2"], extra="ignore")
     assert (
         (s.rows_in, s.rows_classified, s.rows_rejected)
         == (p.rows_in, p.rows_classified, p.rows_rejected)
@@ -327,6 +330,12 @@ def test_csv_cells_with_line_breaks_are_read_as_polars_reads_them(
     assert rej_s.equals(pl.read_csv(p.rejects_path, schema=REJECT_SCHEMA))
     assert rej_s.rows() == [(1, "sex", "ma\nle", "ma\nle is not one of male, female")]
     assert read_output(tmp_path / "s.parquet").equals(pl.read_parquet(tmp_path / "p.parquet"))
+    # a quote never closed: Spark's reader took the rest of the file into one cell
+    data.write_text('id,sex,grip_strength\na,male,"20\nb,female,14\n', encoding="utf-8")
+    with pytest.raises(InputFileError, match="a quote may be left open"):
+        run_cohort(data, tmp_path / "p2.parquet", ["ewgsop2"])
+    with pytest.raises(InputFileError, match="a quote opened near the end of the file is never closed"):
+        run_spark(data, tmp_path / "s2.parquet", ["ewgsop2"], spark=spark, mode=mode)
 
 
 def test_a_csv_read_in_one_task_is_spread_over_the_cores(spark: Any, tmp_path: Path) -> None:

@@ -302,8 +302,12 @@ def _check_cells(data: bytes, n: int, sep: str, path: Path, first_row: int, fina
             raise CohortInputError(f"{path}: a quote opened near the end of the file is never closed")
     bad = [(first_row + i, c) for i, c in enumerate(counts) if c != n]
     if bad:
-        raise malformed_rows(path, n, bad[:5], len(bad))
+        raise malformed_rows(path, n, bad[:SHOWN_ROWS], len(bad))
     return len(counts)
+
+
+#: how many malformed rows a refusal names
+SHOWN_ROWS = 5
 
 
 def malformed_rows(path: Path | str, n: int, first: list[tuple[int, int]], total: int) -> CohortInputError:
@@ -496,6 +500,7 @@ __all__ = [
     "CSV_NULLS",
     "RESERVED",
     "ROW",
+    "SHOWN_ROWS",
     "Layout",
     "batches",
     "blank_cells_missing",

@@ -22,7 +22,16 @@ import polars as pl
 
 from ..errors import CohortInputError, InputFileError
 from ..knowledge import load_knowledge
-from .io import BLANK_CELL, CSV_NULLS, check_flat, check_header, check_names, layout, malformed_rows
+from .io import (
+    BLANK_CELL,
+    CSV_NULLS,
+    SHOWN_ROWS,
+    check_flat,
+    check_header,
+    check_names,
+    layout,
+    malformed_rows,
+)
 from .kernel import AGE, PSU, ROW, SEX, STRATA, WEIGHT
 from .mapping import load_mapping
 from .run import CohortRun, refuse_duplicate_ids, why_nothing
@@ -141,11 +150,12 @@ def read(spark: SparkSession, path: str | Path) -> SparkFrame:
 
 def _read_csv(spark: SparkSession, p: str, sep: str) -> SparkFrame:
     """A CSV read as the polars engine reads it (``io._csv_chunks``): cells as text, a quoted
-    cell may hold line breaks, and a row with more or fewer cells than the header is refused
-    with the polars engine's message, not padded or cut as Spark's reader would. Line breaks in
-    quoted cells make Spark read each file in one task (``multiLine``): split a large CSV into
-    several files, or use Parquet. The check for malformed rows costs one more pass over the
-    file. :raises CohortInputError:"""
+    cell may hold line breaks and doubled quotes (RFC 4180), and a row with more or fewer cells
+    than the header, or a quote never closed, is refused with the polars engine's message, where
+    Spark's reader would pad or cut the row, or read the rest of the file into one cell. Line
+    breaks in quoted cells make Spark read each file in one task (``multiLine``; ``spread``
+    shares the rows out again). The checks cost two more passes over the file, one of them as
+    plain lines. :raises CohortInputError:"""
     import csv
     import io
 
@@ -154,22 +164,24 @@ def _read_csv(spark: SparkSession, p: str, sep: str) -> SparkFrame:
 
     from .validate_spark import column
 
+    # Spark's own escape is a backslash, where polars and RFC 4180 double the quote
+    options: dict[str, bool | str] = {"sep": sep, "escape": '"', "multiLine": True}
     # Spark renames a column named twice or left unnamed (age0, _c4): its header is read as a
     # row first and refused as the polars engine refuses it
-    header = spark.read.csv(p, header=False, sep=sep, inferSchema=False, multiLine=True).first()
+    header = spark.read.options(**options).csv(p, header=False).first()
     if header is None:
         raise CohortInputError(f"{p}: empty file")
     names = [c or "" for c in header]
     check_header(names, p)
+    check_names(names)  # before MALFORMED joins them
+    quotes = (
+        spark.read.text(p).agg(F.sum(F.length("value") - F.length(F.replace("value", F.lit('"'))))).first()
+    )
+    if quotes is not None and (quotes[0] or 0) % 2:
+        raise CohortInputError(f"{p}: a quote opened near the end of the file is never closed")
     schema = StructType([StructField(c, StringType()) for c in [*names, MALFORMED]])
-    frame = spark.read.csv(
-        p,
-        header=True,
-        sep=sep,
-        schema=schema,
-        mode="PERMISSIVE",
-        columnNameOfCorruptRecord=MALFORMED,
-        multiLine=True,
+    frame = spark.read.options(**options).csv(
+        p, header=True, schema=schema, mode="PERMISSIVE", columnNameOfCorruptRecord=MALFORMED
     )
     # Spark refuses a query that reads only the malformed rows' text, and its reader checks the
     # cells of only the columns that a query reads: the first query reads every column, and the
@@ -179,7 +191,7 @@ def _read_csv(spark: SparkSession, p: str, sep: str) -> SparkFrame:
         held = frame.persist()
         try:
             bad = with_row_numbers(held)[0].filter(malformed)
-            first = bad.orderBy(ROW).limit(5).collect()
+            first = bad.orderBy(ROW).limit(SHOWN_ROWS).collect()
             total = bad.count()
         finally:
             held.unpersist()
@@ -235,8 +247,8 @@ def with_row_numbers(frame: SparkFrame) -> tuple[SparkFrame, int]:
 
 def spread(frame: SparkFrame, data: object) -> SparkFrame:
     """``frame`` (numbered) spread over the session's cores when ``data`` is a CSV path: Spark
-    reads a CSV file in one task (``multiLine``: quoted cells may hold line breaks), and every
-    later step of that task's rows would run in it too, on one core."""
+    reads each CSV file in one task (``multiLine``: quoted cells may hold line breaks), and every
+    later step of a file's rows would run in that task too, on one core."""
     if not isinstance(data, str | Path) or input_format(str(data)) not in ("csv", "tsv"):
         return frame
     return frame.repartition(frame.sparkSession.sparkContext.defaultParallelism)
