@@ -174,10 +174,11 @@ def _read_csv(spark: SparkSession, p: str, sep: str) -> SparkFrame:
     names = [c or "" for c in header]
     check_header(names, p)
     check_names(names)  # before MALFORMED joins them
-    quotes = (
-        spark.read.text(p).agg(F.sum(F.length("value") - F.length(F.replace("value", F.lit('"'))))).first()
-    )
-    if quotes is not None and (quotes[0] or 0) % 2:
+    # quotes counted per file (a directory may hold several): an odd count leaves one open
+    lines = spark.read.text(p)
+    quotes = F.sum(F.length("value") - F.length(F.replace("value", F.lit('"'))))
+    odd = lines.groupBy("_metadata.file_path").agg((quotes % 2 == 1).alias("odd")).filter("odd")
+    if odd.limit(1).collect():
         raise CohortInputError(f"{p}: a quote opened near the end of the file is never closed")
     schema = StructType([StructField(c, StringType()) for c in [*names, MALFORMED]])
     frame = spark.read.options(**options).csv(
