@@ -142,7 +142,8 @@ def test_all_null_column_and_no_staging_left(spark: Any, tmp_path: Path) -> None
 def test_staging_removed_when_the_run_fails(
     spark: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A run that fails after staging its rows leaves no staging directory behind."""
+    """A run that fails after staging its rows leaves no staging directory and no cached
+    combinations behind, and has written no output (the summary comes before the output)."""
     import myoscope.cohort.spark as spark_module
 
     def fail(*args: Any) -> Any:
@@ -151,10 +152,12 @@ def test_staging_removed_when_the_run_fails(
     monkeypatch.setattr(spark_module, "_summary", fail)
     data = synthesise(100, tmp_path / "in.parquet", seed=4)
     out = tmp_path / "out" / "spark.parquet"
+    cached = spark.sparkContext._jsc.getPersistentRDDs().size()
     with pytest.raises(RuntimeError, match="summary failed"):
         run_spark(data, out, ["sarc_calf"], spark=spark, mode="native")
     assert not [p for p in out.parent.iterdir() if ".staging-" in p.name]
-    assert (out / "_SUCCESS").exists()  # it failed after the output was written
+    assert spark.sparkContext._jsc.getPersistentRDDs().size() == cached
+    assert not out.exists()
 
 
 def test_a_failed_clean_up_does_not_hide_the_runs_error(
@@ -476,3 +479,15 @@ def test_an_id_on_several_rows_is_refused_as_polars_refuses_it(spark: Any, tmp_p
     assert str(spark_error.value) == str(polars_error.value)
     s = run_spark(data, tmp_path / "s.parquet", ["ewgsop2"], spark=spark, mode=mode, allow_duplicate_ids=True)
     assert s.rows_classified == len(ids)
+
+
+@pytest.mark.parametrize("name", ["out.parquet", "cohort.csv.parquet", "out.delta", "out", "v1.2.csv"])
+def test_rejects_are_named_as_the_polars_engine_names_them(name: str) -> None:
+    """``x.csv.parquet`` loses only its last suffix (Spark's run wrote ``x.rejects.csv``), for a
+    local path and a URI alike."""
+    from myoscope.cohort.run import rejects_path_for
+    from myoscope.cohort.spark import _rejects_location
+
+    want = rejects_path_for(Path("data") / name)
+    assert _rejects_location(f"data/{name}") == str(want)
+    assert _rejects_location(f"s3://bucket/data/{name}/") == f"s3://bucket/{want}"

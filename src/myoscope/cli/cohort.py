@@ -71,7 +71,10 @@ def cohort(
     ignore_extra_columns: Annotated[
         bool, typer.Option("--ignore-extra-columns", help="Ignore columns that are not record fields.")
     ] = False,
-    master: Annotated[str, typer.Option("--master", help="Spark master (with --engine spark).")] = "local[2]",
+    master: Annotated[
+        str,
+        typer.Option("--master", help="Spark master (with --engine spark); sc://host:port: Spark Connect."),
+    ] = "local[2]",
     batch_size: Annotated[
         int, typer.Option("--batch-size", help="Rows per streamed batch.", min=1)
     ] = 500_000,

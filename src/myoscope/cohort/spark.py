@@ -13,9 +13,11 @@ from __future__ import annotations
 
 import contextlib
 import os
+import socket
 import sys
 import uuid
-from pathlib import Path
+from collections.abc import Callable
+from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
 import polars as pl
@@ -78,16 +80,28 @@ TIME_TYPE = "spark.sql.timeType.enabled"
 #: messages, several calls into the JVM each; the native plan is built from thousands of them.
 #: Off in the sessions made here (PySpark reads it once, at its first such call).
 DEBUG_CALL_SITES = "spark.python.sql.dataFrameDebugging.enabled"
+#: a master that names a Spark Connect server, its default port, and how long to wait for it
+CONNECT_SCHEME = "sc://"
+CONNECT_PORT = 15002
+CONNECT_TIMEOUT = 10.0
+#: Spark's default number of shuffle partitions
+SHUFFLE_PARTITIONS = 200
 
 
 def spark_session(master: str = "local[2]", app_name: str = "myoscope") -> SparkSession:
     """A SparkSession for local or cluster runs (Python workers, for ``arrow`` mode, run this
-    interpreter). The JVM may compile huge generated methods (``-XX:-DontCompileHugeMethods``)."""
+    interpreter). The JVM may compile huge generated methods (``-XX:-DontCompileHugeMethods``).
+    A master of the form ``sc://host:port`` connects to a Spark Connect server instead (the
+    server's JVM options are its own)."""
+    from pyspark.sql import SparkSession
+
+    if master.startswith(CONNECT_SCHEME):
+        _reach(master)
+        return SparkSession.builder.remote(master).appName(app_name).getOrCreate()
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     os.environ.setdefault("PYSPARK_DRIVER_PYTHON", sys.executable)
     if master.startswith("local"):
         os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
-    from pyspark.sql import SparkSession
 
     jvm = HUGE_METHODS_FLAG
     return (
@@ -104,12 +118,31 @@ def spark_session(master: str = "local[2]", app_name: str = "myoscope") -> Spark
     )
 
 
+def _reach(url: str) -> None:
+    """Refuse a Spark Connect server that does not answer (PySpark's client would retry for
+    minutes before failing). :raises InputFileError:"""
+    where = url[len(CONNECT_SCHEME) :].split("/")[0]
+    host, _, port = where.rpartition(":") if ":" in where else (where, "", "")
+    try:
+        with socket.create_connection((host.strip("[]"), int(port or CONNECT_PORT)), timeout=CONNECT_TIMEOUT):
+            pass
+    except (OSError, ValueError) as exc:
+        raise InputFileError(f"cannot reach the Spark Connect server {url}: {exc}") from None
+
+
+def is_connect(session: SparkSession) -> bool:
+    """Whether ``session`` is a Spark Connect client (Databricks' standard access mode and
+    serverless compute, ``sc://`` masters): it has no ``sparkContext`` and no JVM of its own."""
+    return type(session).__module__.startswith("pyspark.sql.connect")
+
+
 def configure(session: SparkSession) -> None:
     """Settings the classification query needs on any session (a cluster's too); a method limit
     that the user set is left as it is. Set before the input is read (``TIME_TYPE``)."""
-    conf = session.sparkContext.getConf()
-    local = (conf.get("spark.master") or "").startswith("local")
-    flags = conf.get("spark.driver.extraJavaOptions" if local else "spark.executor.extraJavaOptions") or ""
+    conf = session.conf  # the session's settings include the context's (Spark Connect has no context)
+    local = (conf.get("spark.master", None) or "").startswith("local")
+    options = "spark.driver.extraJavaOptions" if local else "spark.executor.extraJavaOptions"
+    flags = conf.get(options, None) or ""
     limit = COMPILED_METHOD_LIMIT if HUGE_METHODS_FLAG in flags else HUGE_METHOD_LIMIT
     if session.conf.get(METHOD_LIMIT) in (SPARK_METHOD_LIMIT, HUGE_METHOD_LIMIT, COMPILED_METHOD_LIMIT):
         session.conf.set(METHOD_LIMIT, limit)
@@ -252,7 +285,20 @@ def spread(frame: SparkFrame, data: object) -> SparkFrame:
     later step of a file's rows would run in that task too, on one core."""
     if not isinstance(data, str | Path) or input_format(str(data)) not in ("csv", "tsv"):
         return frame
-    return frame.repartition(frame.sparkSession.sparkContext.defaultParallelism)
+    return frame.repartition(parallelism(frame.sparkSession))
+
+
+def parallelism(session: SparkSession) -> int:
+    """How many tasks keep the session's cores busy: the context's default parallelism, or, on
+    Spark Connect, which has no context, ``spark.default.parallelism`` or else the number of
+    shuffle partitions (a Databricks ``auto`` counts as Spark's default, 200)."""
+    if not is_connect(session):
+        return int(session.sparkContext.defaultParallelism)
+    for key in ("spark.default.parallelism", "spark.sql.shuffle.partitions"):
+        value = session.conf.get(key, None) or ""
+        if value.isdigit():
+            return int(value)
+    return SHUFFLE_PARTITIONS
 
 
 def output_format(path: str) -> str:
@@ -371,21 +417,24 @@ def run_spark(
         refuse_duplicates(frame, lay.id_column)
     kernel = SparkKernel(kb, schema, lay, definitions)
     flagged = kernel.flagged(frame)
-    # validated and classified once, into a staging Parquet table beside the output: the output,
-    # the rejects and the summary read it (each only the columns it needs) instead of running
-    # validation and rules again; bad rows carry their input cells for the reject lines
+    # validated and classified once, into a staging table: the output, the rejects and the
+    # summary read it (each only the columns it needs) instead of running validation and rules
+    # again; bad rows carry their input cells for the reject lines
     out_path = str(out)  # kept as text: dbfs:/, s3://, abfss:// locations are not local paths
     rej_path = str(rejects) if rejects else _rejects_location(out_path)
-    staging = _staging_location(out_path)
+    stored, release = _stage(session, kernel.classified(flagged, with_rejects=True, signature=True), out_path)
     try:
-        kernel.classified(flagged, with_rejects=True, signature=True).write.parquet(staging)
-        stored = session.read.parquet(staging)
         classified = stored.filter(~F.col(BAD))
         # the summary's combinations also carry the signature words: one aggregation gives both
         # the summary and the distinct signatures that become decisive lists
         combos = _combos(classified, kernel, age_bands).persist()
-        write(kernel.with_lists(classified, combos), out_path, output_format(out_path))
-        rejected = kernel.rejects_of(stored)
+        try:
+            rejected = kernel.rejects_of(stored)
+            summary, rows_classified = _summary(combos, kernel, age_bands)
+            refuse_nothing_classified(rows_in, rows_classified, rejected)  # before anything is written
+            write(kernel.with_lists(classified, combos), out_path, output_format(out_path))
+        finally:
+            combos.unpersist()
         # one sorted CSV file: the (few) reject lines go to one partition and are sorted there
         rejected.repartition(1).sortWithinPartitions(ROW, "__k").drop("__k").write.mode("overwrite").option(
             "header", True
@@ -395,15 +444,12 @@ def run_spark(
         )
         tally = counts.agg(F.countDistinct(ROW).alias("rows"), F.count(F.lit(1)).alias("values")).first()
         rows_rejected, bad_values = (int(tally["rows"]), int(tally["values"])) if tally else (0, 0)
-        summary, rows_classified = _summary(combos, kernel, age_bands)
-        combos.unpersist()
-        refuse_nothing_classified(session, rows_in, rows_classified, counts, [out_path, rej_path])
     except BaseException:
         # the run's own error is the one to report: a failure to delete must not replace it
         with contextlib.suppress(Exception):
-            _remove(session, staging)
+            release()
         raise
-    _remove(session, staging)
+    release()
     run = CohortRun(
         out_path,
         rej_path,
@@ -447,11 +493,10 @@ def collected(rows: list[Any], schema: dict[str, Any], strict: bool = True) -> p
     return pl.DataFrame([r.asDict() for r in rows], schema=schema, strict=strict)
 
 
-def refuse_nothing_classified(
-    session: SparkSession, rows_in: int, rows_classified: int, rejects: SparkFrame, written: list[str]
-) -> None:
-    """As the polars engine does: when not one row could be classified, delete what the run wrote
-    and say why, with the most common reject reasons (counted by Spark). :raises CohortInputError:"""
+def refuse_nothing_classified(rows_in: int, rows_classified: int, rejects: SparkFrame) -> None:
+    """As the polars engine does: when not one row could be classified, say why, with the most
+    common reject reasons (counted by Spark). Called before the run writes anything.
+    :raises CohortInputError:"""
     if rows_classified:
         return
     from pyspark.sql import functions as F
@@ -464,8 +509,6 @@ def refuse_nothing_classified(
         .collect()
     )
     reasons = collected(top, {"column": pl.String, "reason": pl.String, "len": pl.Int64})
-    for path in written:
-        _remove(session, path)
     raise CohortInputError(why_nothing(rows_in, [reasons]))
 
 
@@ -605,9 +648,26 @@ def _summary(combos: SparkFrame, kernel: SparkKernel, bands: tuple[float, ...]) 
     return summary, rows_classified
 
 
-def _staging_location(out: str) -> str:
-    """A new directory beside ``out`` for the classified rows (removed by :func:`_remove`)."""
-    return f"{out.rstrip('/')}.staging-{uuid.uuid4().hex[:12]}"
+def _stage(session: SparkSession, frame: SparkFrame, out: str) -> tuple[SparkFrame, Callable[[], None]]:
+    """``frame`` computed once and stored, and what releases it.
+
+    A classic session writes it as a Parquet directory beside ``out`` (``<out>.staging-<random>``,
+    on the cluster's storage) and deletes it through Hadoop's file systems. Spark Connect has no
+    JVM on the client to delete a directory with: there the rows become a local checkpoint on the
+    executors' disks (Spark's own blocks, freed when the client drops the frame or the session
+    ends)."""
+    if is_connect(session):
+        from pyspark import StorageLevel
+
+        return frame.localCheckpoint(eager=True, storageLevel=StorageLevel.DISK_ONLY), lambda: None
+    staging = f"{out.rstrip('/')}.staging-{uuid.uuid4().hex[:12]}"
+    try:
+        frame.write.parquet(staging)
+    except BaseException:
+        with contextlib.suppress(Exception):
+            _remove(session, staging)
+        raise
+    return session.read.parquet(staging), lambda: _remove(session, staging)
 
 
 def _remove(session: SparkSession, path: str) -> None:
@@ -619,12 +679,10 @@ def _remove(session: SparkSession, path: str) -> None:
 
 
 def _rejects_location(out: str) -> str:
-    """``<out>.rejects.csv`` next to ``out``, for local paths and URIs alike."""
+    """``<out>.rejects.csv`` next to ``out``, its last suffix replaced as the polars engine does
+    (``run.rejects_path_for``), for local paths and URIs alike."""
     stem = out.rstrip("/")
-    for suffix in (".parquet", ".csv", ".delta"):
-        if stem.endswith(suffix):
-            stem = stem[: -len(suffix)]
-    return stem + ".rejects.csv"
+    return stem.removesuffix(PurePosixPath(stem.rsplit("/", 1)[-1]).suffix) + ".rejects.csv"
 
 
 def read_output(path: str | Path) -> pl.DataFrame:
@@ -636,6 +694,8 @@ __all__ = [
     "MODES",
     "collected",
     "input_format",
+    "is_connect",
+    "parallelism",
     "read",
     "read_output",
     "read_table",

@@ -206,6 +206,8 @@ def run_arrow(
     result = by_position.mapInArrow(classify, from_arrow_schema(out_arrow)).cache()
     rejected = by_position.mapInArrow(reject, from_arrow_schema(rej_arrow)).cache()
     try:  # the cached rows are released also when the run fails or is refused
+        rows_in, rows_classified = frame.count(), result.count()
+        refuse_nothing_classified(rows_in, rows_classified, rejected)  # before anything is written
         out_path = str(out)  # kept as text: dbfs:/, s3://, hdfs:// locations are not local paths
         result.select([column(c) for c in result.columns if not c.startswith("__")]).write.mode(
             "overwrite"
@@ -234,8 +236,6 @@ def run_arrow(
             converted = sum_converted([counts])
         sexes = list(kernel.kb.catalog.measures["sex"].values)
         groups = groups.with_columns(pl.col(SEX).cast(pl.Enum(sexes)))
-        rows_in, rows_classified = frame.count(), result.count()
-        refuse_nothing_classified(session, rows_in, rows_classified, rejected, [out_path, rej_path])
         run = CohortRun(
             out_path,
             rej_path,

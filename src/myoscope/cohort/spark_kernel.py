@@ -15,7 +15,7 @@ from pyspark.sql import functions as F
 from ..errors import InputFileError
 from ..knowledge import Knowledge
 from ..rules.compile_polars import column_name
-from ..rules.compile_spark import CompiledSparkDefinition, apply_all, compile_definitions
+from ..rules.compile_spark import CompiledSparkDefinition, apply_all, balanced, compile_definitions
 from .derive_spark import SparkDeriveContext, derive_stages, unmirrored
 from .io import Layout
 from .kernel import AGE, PSU, ROW, SEX, STRATA, WEIGHT
@@ -144,11 +144,7 @@ class SparkKernel:
 
     def flagged(self, frame: DataFrame) -> DataFrame:
         """The input with ``__bad`` (the row fails a check) and the typed values (``__t_*``)."""
-        bad: Column = F.lit(False)
-        if self.checks:
-            bad = self.checks[0].bad
-            for c in self.checks[1:]:
-                bad = bad | c.bad
+        bad = balanced(lambda a, b: a | b, [c.bad for c in self.checks]) if self.checks else F.lit(False)
         typed = [e.alias(f"__t_{n}") for n, e in self.typed.items()]
         self.inputs = [c for c in frame.columns if c != ROW]
         return frame.select("*", *typed, bad.alias(BAD))

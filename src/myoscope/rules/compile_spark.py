@@ -245,29 +245,27 @@ def tri(true: Column, false: Column) -> Column:
     return F.when(true, _true()).when(false, _false())
 
 
+def balanced(op: Callable[[Column, Column], Column], cols: Sequence[Column]) -> Column:
+    """``cols`` (at least one) joined by the associative ``op`` as a balanced tree. A chain of n
+    operands nests n levels deep, and a Spark Connect client refuses an expression nested about
+    50 levels deep (protobuf's limit of 100 levels, two per call); a balanced tree nests log2(n).
+    Kleene ``&`` and ``|`` and integer sums give the same value in any grouping."""
+    if len(cols) == 1:
+        return cols[0]
+    half = len(cols) // 2
+    return op(balanced(op, cols[:half]), balanced(op, cols[half:]))
+
+
 def _all(cols: Sequence[Column]) -> Column:
-    if not cols:
-        return _true()
-    out = cols[0]
-    for c in cols[1:]:
-        out = out & c
-    return out
+    return balanced(lambda a, b: a & b, cols) if cols else _true()
 
 
 def _any(cols: Sequence[Column]) -> Column:
-    if not cols:
-        return _false()
-    out = cols[0]
-    for c in cols[1:]:
-        out = out | c
-    return out
+    return balanced(lambda a, b: a | b, cols) if cols else _false()
 
 
 def _count(cols: Sequence[Column]) -> Column:
-    out = cols[0].cast("int")
-    for c in cols[1:]:
-        out = out + c.cast("int")
-    return out
+    return balanced(lambda a, b: a + b, [c.cast("int") for c in cols])
 
 
 _CMP: dict[str, Callable[[Column, Any], Column]] = {
@@ -574,10 +572,7 @@ def _bits(entries: Sequence[tuple[tuple[Column, ...], int]], depth: int) -> Colu
     terms = [F.when(gate, _bits(below, depth + 1)).otherwise(zero) for gate, below in groups.values()]
     if fixed or not terms:
         terms.insert(0, F.lit(fixed).cast("long"))
-    out = terms[0]
-    for t in terms[1:]:
-        out = out.bitwiseOR(t)
-    return out
+    return balanced(lambda a, b: a.bitwiseOR(b), terms)
 
 
 __all__ = [
@@ -586,6 +581,7 @@ __all__ = [
     "Slot",
     "SparkColumns",
     "apply_all",
+    "balanced",
     "compile_definition",
     "compile_definitions",
 ]
