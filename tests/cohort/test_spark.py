@@ -142,22 +142,21 @@ def test_all_null_column_and_no_staging_left(spark: Any, tmp_path: Path) -> None
 def test_staging_removed_when_the_run_fails(
     spark: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A run that fails after staging its rows leaves no staging directory and no cached
-    combinations behind, and has written no output (the summary comes before the output)."""
+    """A run that fails after staging its rows and computing the summary's combinations (here
+    in writing the output) leaves no staging directory and no cached combinations behind."""
     import myoscope.cohort.spark as spark_module
 
     def fail(*args: Any) -> Any:
-        raise RuntimeError("summary failed")
+        raise RuntimeError("output failed")
 
-    monkeypatch.setattr(spark_module, "_summary", fail)
+    monkeypatch.setattr(spark_module, "write", fail)
     data = synthesise(100, tmp_path / "in.parquet", seed=4)
     out = tmp_path / "out" / "spark.parquet"
     cached = spark.sparkContext._jsc.getPersistentRDDs().size()
-    with pytest.raises(RuntimeError, match="summary failed"):
+    with pytest.raises(RuntimeError, match="output failed"):
         run_spark(data, out, ["sarc_calf"], spark=spark, mode="native")
     assert not [p for p in out.parent.iterdir() if ".staging-" in p.name]
     assert spark.sparkContext._jsc.getPersistentRDDs().size() == cached
-    assert not out.exists()
 
 
 def test_a_failed_clean_up_does_not_hide_the_runs_error(

@@ -19,6 +19,7 @@ import uuid
 from collections.abc import Callable
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlparse
 
 import polars as pl
 
@@ -120,13 +121,16 @@ def spark_session(master: str = "local[2]", app_name: str = "myoscope") -> Spark
 
 def _reach(url: str) -> None:
     """Refuse a Spark Connect server that does not answer (PySpark's client would retry for
-    minutes before failing). :raises InputFileError:"""
-    where = url[len(CONNECT_SCHEME) :].split("/")[0]
-    host, _, port = where.rpartition(":") if ":" in where else (where, "", "")
+    minutes before failing). The URL is read as PySpark reads it. :raises InputFileError:"""
     try:
-        with socket.create_connection((host.strip("[]"), int(port or CONNECT_PORT)), timeout=CONNECT_TIMEOUT):
+        parts = urlparse("http" + url[len("sc") :])
+        where = (parts.hostname or "", parts.port or CONNECT_PORT)
+    except ValueError as exc:
+        raise InputFileError(f"{url} is not a Spark Connect URL (sc://host:port): {exc}") from None
+    try:
+        with socket.create_connection(where, timeout=CONNECT_TIMEOUT):
             pass
-    except (OSError, ValueError) as exc:
+    except OSError as exc:
         raise InputFileError(f"cannot reach the Spark Connect server {url}: {exc}") from None
 
 
@@ -138,18 +142,24 @@ def is_connect(session: SparkSession) -> bool:
 
 def configure(session: SparkSession) -> None:
     """Settings the classification query needs on any session (a cluster's too); a method limit
-    that the user set is left as it is. Set before the input is read (``TIME_TYPE``)."""
+    that the user set is left as it is. Set before the input is read (``TIME_TYPE``). A managed
+    Spark Connect server may refuse to change a setting (Databricks' serverless compute accepts
+    only some): the run then goes on without it, slower, or refusing a time-of-day column."""
+    from pyspark.errors import PySparkException
+
     conf = session.conf  # the session's settings include the context's (Spark Connect has no context)
     local = (conf.get("spark.master", None) or "").startswith("local")
     options = "spark.driver.extraJavaOptions" if local else "spark.executor.extraJavaOptions"
     flags = conf.get(options, None) or ""
-    limit = COMPILED_METHOD_LIMIT if HUGE_METHODS_FLAG in flags else HUGE_METHOD_LIMIT
-    if session.conf.get(METHOD_LIMIT) in (SPARK_METHOD_LIMIT, HUGE_METHOD_LIMIT, COMPILED_METHOD_LIMIT):
-        session.conf.set(METHOD_LIMIT, limit)
-    rules = [r for r in (session.conf.get("spark.sql.optimizer.excludedRules", "") or "").split(",") if r]
+    wanted = {TIME_TYPE: "true"}
+    if conf.get(METHOD_LIMIT) in (SPARK_METHOD_LIMIT, HUGE_METHOD_LIMIT, COMPILED_METHOD_LIMIT):
+        wanted[METHOD_LIMIT] = COMPILED_METHOD_LIMIT if HUGE_METHODS_FLAG in flags else HUGE_METHOD_LIMIT
+    rules = [r for r in (conf.get("spark.sql.optimizer.excludedRules", "") or "").split(",") if r]
     if LOCAL_RELATION_RULE not in rules:
-        session.conf.set("spark.sql.optimizer.excludedRules", ",".join([*rules, LOCAL_RELATION_RULE]))
-    session.conf.set(TIME_TYPE, "true")
+        wanted["spark.sql.optimizer.excludedRules"] = ",".join([*rules, LOCAL_RELATION_RULE])
+    for key, value in wanted.items():
+        with contextlib.suppress(PySparkException):
+            conf.set(key, value)
 
 
 def input_format(path: str) -> str:
@@ -350,8 +360,9 @@ def run_spark(
 
     Writes ``out`` (Parquet directory; ``.csv`` or ``.delta`` by its name) and the rejects (a CSV
     directory, default ``<out>.rejects.csv``); in native mode the classified rows are staged in
-    ``<out>.staging-*`` beside ``out`` while it runs. :raises InputFileError: for bad input or
-    options, an id on several rows (unless ``allow_duplicate_ids``), or not one row classified.
+    ``<out>.staging-*`` beside ``out`` while it runs (a local checkpoint on Spark Connect).
+    :raises InputFileError: for bad input or options, an id on several rows (unless
+    ``allow_duplicate_ids``), or not one row classified.
     """
     if mode not in MODES:
         raise InputFileError(f"unknown Spark mode {mode!r} (expected {' or '.join(MODES)})")
@@ -665,11 +676,12 @@ def _stage(session: SparkSession, frame: SparkFrame, out: str) -> tuple[SparkFra
     staging = f"{out.rstrip('/')}.staging-{uuid.uuid4().hex[:12]}"
     try:
         frame.write.parquet(staging)
+        stored = session.read.parquet(staging)
     except BaseException:
         with contextlib.suppress(Exception):
             _remove(session, staging)
         raise
-    return session.read.parquet(staging), lambda: _remove(session, staging)
+    return stored, lambda: _remove(session, staging)
 
 
 def _remove(session: SparkSession, path: str) -> None:

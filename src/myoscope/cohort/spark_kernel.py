@@ -50,17 +50,13 @@ class SparkTableColumns:
     def missing(self, measure: str) -> Column:
         kind = self._kind(measure)
         if kind == "sarc_f":
-            out = F.col(f"sarc_f_{self.cat.sarc_f.items[0]}").isNull()
-            for i in self.cat.sarc_f.items[1:]:
-                out = out & F.col(f"sarc_f_{i}").isNull()
-            return out
+            items = [F.col(f"sarc_f_{i}").isNull() for i in self.cat.sarc_f.items]
+            return balanced(lambda a, b: a & b, items)
         if kind == "weight_history":
             if not self.history:
                 return F.lit(True)
-            out = F.col(history_names(1)[0]).isNull()
-            for k in range(2, self.history + 1):
-                out = out & F.col(history_names(k)[0]).isNull()
-            return out
+            names = [history_names(k)[0] for k in range(1, self.history + 1)]
+            return balanced(lambda a, b: a & b, [F.col(n).isNull() for n in names])
         return self.value(measure).isNull()
 
     def plain(self, measure: str) -> bool:

@@ -249,7 +249,10 @@ def balanced(op: Callable[[Column, Column], Column], cols: Sequence[Column]) -> 
     """``cols`` (at least one) joined by the associative ``op`` as a balanced tree. A chain of n
     operands nests n levels deep, and a Spark Connect client refuses an expression nested about
     50 levels deep (protobuf's limit of 100 levels, two per call); a balanced tree nests log2(n).
-    Kleene ``&`` and ``|`` and integer sums give the same value in any grouping."""
+    Only for operators that give the same value in any grouping: Kleene ``&`` and ``|``, sums of
+    integers, bitwise OR (never a sum of doubles)."""
+    if not cols:
+        raise ValueError("balanced() needs at least one operand")
     if len(cols) == 1:
         return cols[0]
     half = len(cols) // 2
