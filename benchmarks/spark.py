@@ -23,7 +23,12 @@
    building the plan or scheduling its jobs, cancels out). It tells a gap in the cost of each
    row from one in the cost of each run.
 
-Usage: python benchmarks/spark.py [ROWS] [BIG] [SCALE]     (BIG 0 skips part 3)
+5. With CONNECT 1 (default 0): native Spark as a Spark Connect client (what a Databricks notebook
+   in standard access mode or on serverless compute gets), against a local Spark Connect server
+   in another process (``local[2]``, the same JVM flag, 2 GB), on the same ROWS rows: a session's
+   first run and its third, warm, against the classic warm session of part 1.
+
+Usage: python benchmarks/spark.py [ROWS] [BIG] [SCALE] [CONNECT]     (BIG 0 skips part 3)
 """
 
 from __future__ import annotations
@@ -52,6 +57,61 @@ run = run_spark(sys.argv[1], sys.argv[2], sys.argv[3].split(","), spark=spark, m
 t2 = time.perf_counter()
 print(json.dumps({"start": t1 - t0, "run": t2 - t1, "rows": run.rows_in, "classified": run.rows_classified}))
 """
+
+
+CONNECT_SERVER = """
+import socket, sys
+from pyspark.sql import SparkSession
+
+with socket.socket() as s:
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+SparkSession.builder.master("local[2]").config(
+    "spark.plugins", "org.apache.spark.sql.connect.SparkConnectPlugin"
+).config("spark.connect.grpc.binding.port", str(port)).config("spark.driver.memory", "2g").config(
+    "spark.driver.extraJavaOptions", "-XX:-DontCompileHugeMethods"
+).config("spark.ui.enabled", "false").config("spark.sql.shuffle.partitions", "8").getOrCreate()
+print(port, flush=True)
+sys.stdin.read()
+"""
+
+CONNECT_CLIENT = """
+import json, sys, time
+from myoscope.cohort.spark import run_spark, spark_session
+
+spark = spark_session(sys.argv[1])
+times = []
+for i in range(3):
+    t = time.perf_counter()
+    run_spark(sys.argv[2], f"{sys.argv[3]}_{i}.parquet", sys.argv[4].split(","), spark=spark)
+    times.append(time.perf_counter() - t)
+print(json.dumps(times))
+"""
+
+
+def connect_runs(data: Path, out: Path) -> list[float]:
+    """Part 5: three native runs of one Spark Connect session, against a local server."""
+    with subprocess.Popen(
+        [sys.executable, "-c", CONNECT_SERVER],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    ) as server:
+        assert server.stdout is not None and server.stdin is not None
+        url = f"sc://127.0.0.1:{server.stdout.readline().strip()}"
+        try:
+            done = subprocess.run(
+                [sys.executable, "-c", CONNECT_CLIENT, url, str(data), str(out), ",".join(SARCOPENIA)],
+                capture_output=True,
+                text=True,
+                check=True,
+            )
+        finally:
+            server.stdin.close()
+            server.wait()
+    times: list[float] = json.loads(done.stdout.strip().splitlines()[-1])
+    return times
 
 
 def _hwm(pid: int) -> int:
@@ -131,6 +191,7 @@ def main() -> None:
     rows = int(sys.argv[1]) if len(sys.argv) > 1 else 2_000_000
     big = int(sys.argv[2]) if len(sys.argv) > 2 else 30_000_000
     scale = int(sys.argv[3]) if len(sys.argv) > 3 else 0
+    connect = len(sys.argv) > 4 and sys.argv[4] == "1"
     from myoscope.cohort.run import run_cohort
     from myoscope.cohort.synth import synthesise
 
@@ -180,6 +241,12 @@ def main() -> None:
         if scale > rows:
             per_row(d, rows, scale, {"polars": polars_s, "native": native_s, "arrow": arrow_s}, spark)
         spark.stop()
+        if connect:
+            first, _, warm = connect_runs(data, d / "connect")
+            print(
+                f"  native Spark on Spark Connect: first run {first:.1f} s, warm {warm:.1f} s; "
+                f"Spark Connect / classic (warm): {warm / native_s:.1f}x"
+            )
 
         pair = SARCOPENIA[:2]
         t = time.perf_counter()

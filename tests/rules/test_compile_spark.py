@@ -56,3 +56,22 @@ def test_a_shared_gate_is_tested_once_per_word(spark: Any) -> None:
     assert len(words) == 2
     for word in words:
         assert str(word).count("g_shared") == 1, str(word)
+
+
+def test_chains_are_balanced_trees() -> None:
+    """A chain of n operands would nest n calls deep, beyond what a Spark Connect client can send
+    from about 50 on; the balanced tree nests log2(n) and keeps the operands' order."""
+    from myoscope.rules.compile_spark import balanced
+
+    def depth(tree: object) -> int:
+        return 1 + max(depth(t) for t in tree) if isinstance(tree, tuple) else 0
+
+    tree = balanced(lambda a, b: (a, b), list(range(200)))
+    assert depth(tree) == 8
+
+    def leaves(t: object) -> list[object]:
+        return [x for s in t for x in leaves(s)] if isinstance(t, tuple) else [t]
+
+    assert leaves(tree) == list(range(200))
+    with pytest.raises(ValueError, match="at least one operand"):
+        balanced(lambda a, b: a, [])
