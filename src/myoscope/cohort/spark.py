@@ -667,8 +667,8 @@ def _stage(session: SparkSession, frame: SparkFrame, out: str) -> tuple[SparkFra
     JVM on the client to delete a directory with: there the rows become a local checkpoint on the
     executors' disks. Spark's cleaner frees its blocks once the server holds no reference to it,
     at the latest when the session ends (after four runs of one session, three were still held).
-    ``persist(DISK_ONLY)`` and ``unpersist`` would free them at once, but made warm runs on
-    2,000,000 rows 27.7 to 42.3 s against 19.9 to 23.9 s (docs/cohort.md)."""
+    ``persist(DISK_ONLY)`` and ``unpersist`` would free them at once, but warm runs on 2,000,000
+    rows took 27.7 to 42.3 s in one session, against 19.9 to 38.9 s in three (docs/cohort.md)."""
     if is_connect(session):
         from pyspark import StorageLevel
 
