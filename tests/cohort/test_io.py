@@ -8,7 +8,7 @@ import polars as pl
 import pytest
 
 from myoscope import load_knowledge
-from myoscope.cohort import classify
+from myoscope.cohort import Classifier, classify
 from myoscope.cohort.tables import record_to_row, row_to_record, table_columns
 from myoscope.errors import InputFileError
 
@@ -147,3 +147,32 @@ def test_text_stored_as_bytes_is_read_as_text(tmp_path: Path) -> None:
     # a missing cell stays missing; bytes that are not UTF-8 are a bad value, shown as Spark shows
     # them (each invalid byte replaced by U+FFFD)
     assert r.rejects.select("row", "column", "value").rows() == [(3, "sex", None), (4, "sex", "\ufffd\ufffd")]
+
+
+def test_dictionary_columns_are_read_as_their_text(tmp_path: Path) -> None:
+    # pandas' category columns and R's factors are written as Parquet dictionaries, which polars
+    # reads as Categorical; before, every number in one was rejected ("cannot read 0.6 as a
+    # number"), where the same text in a plain column, or in Spark, is read
+    pa = pytest.importorskip("pyarrow")
+    pq = pytest.importorskip("pyarrow.parquet")
+    table = pa.table({c: pa.array([str(v) for v in vs]).dictionary_encode() for c, vs in ROWS.items()})
+    pq.write_table(table, tmp_path / "factors.parquet")
+    assert pl.read_parquet_schema(tmp_path / "factors.parquet")["gait_speed"] == pl.Categorical
+    r = classify(tmp_path / "factors.parquet", ["ewgsop2", "sdoc2020"], id_column="id")
+    assert r.rejects.is_empty()
+    assert r.table.equals(classify(pl.DataFrame(ROWS), ["ewgsop2", "sdoc2020"], id_column="id").table)
+    # a Classifier made for the frame's own types reads it the same way
+    frame = pl.DataFrame(ROWS).with_columns(pl.col("sex", "gait_speed").cast(pl.String).cast(pl.Categorical))
+    read = Classifier(dict(frame.schema), ["ewgsop2", "sdoc2020"])(frame)
+    assert read.table["sdoc2020"].to_list() == outcomes(pl.DataFrame(ROWS))
+
+
+def test_a_duration_is_a_bad_value_named_in_iso_8601() -> None:
+    # a time span (pandas' visit date minus birth date) is no number of years; polars has no cast
+    # from it to text, and the run stopped with polars' own message
+    import datetime as dt
+
+    df = pl.DataFrame({**ROWS, "age": [dt.timedelta(days=25567), None]})
+    r = classify(df, ["ewgsop2"])
+    assert r.rejects.rows() == [(1, "age", "P25567D", "cannot read P25567D as a number in years")]
+    assert r.rows_classified == 1

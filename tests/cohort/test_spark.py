@@ -394,7 +394,8 @@ def test_column_types_nested_columns_and_no_row_classified_as_polars(
     import pyarrow.parquet as pq  # type: ignore[import-untyped]
 
     # decimals and timestamps are read as polars reads them (arrow mode's kernel stopped on them),
-    # and text stored as bytes as Spark reads it (polars rejected every row: b'male' is no sex)
+    # text stored as bytes and numbers in a dictionary as Spark reads them (polars rejected every
+    # row: b'male' is no sex, "22" in a Categorical no number)
     typed = tmp_path / "typed.parquet"
     pq.write_table(
         pa.table(
@@ -403,7 +404,8 @@ def test_column_types_nested_columns_and_no_row_classified_as_polars(
                 "sex": pa.array([b"male", b"female"], pa.binary()),
                 "age": pa.array([decimal.Decimal("70.5"), decimal.Decimal("81.0")], pa.decimal128(5, 1)),
                 "date": pa.array([dt.datetime(2024, 1, 2, 10), dt.datetime(2024, 3, 4)], pa.timestamp("us")),
-                "grip_strength": [22.0, 14.0],
+                # a dictionary (pandas' category, R's factor): Spark reads its text, as polars now does
+                "grip_strength": pa.array(["22", "14"]).dictionary_encode(),
             }
         ),
         typed,

@@ -42,7 +42,7 @@ _EXCEL = {".xlsx", ".xlsm"}
 def scan(data: Any) -> pl.LazyFrame:
     """A lazy frame over a path (CSV/TSV, Parquet, Arrow IPC; a directory of Parquet files) or an
     in-memory frame (polars, pandas, pyarrow). :raises InputFileError:"""
-    return bytes_as_text(_scan(data))
+    return as_text(_scan(data))
 
 
 def _scan(data: Any) -> pl.LazyFrame:
@@ -61,19 +61,31 @@ def _scan(data: Any) -> pl.LazyFrame:
     raise InputFileError(f"cannot read input of type {type(data).__name__}")
 
 
-def bytes_as_text(lf: pl.LazyFrame) -> pl.LazyFrame:
-    """Binary columns read as UTF-8 text, as Spark's readers read them: some writers store text
-    as bytes (Parquet ``binary`` without the string annotation), and read as bytes every cell
-    was rejected (``b'male'`` is not a sex). An invalid sequence becomes U+FFFD, as Spark's
-    ``make_valid_utf8`` makes it (``validate_spark.as_text``), so the cell is rejected in every
-    engine with the same text instead of turning into a missing value."""
-    binary = [name for name, dtype in lf.collect_schema().items() if dtype == pl.Binary]
-    if not binary:
+def as_text(lf: pl.LazyFrame) -> pl.LazyFrame:
+    """Binary, dictionary-encoded and duration columns read as text.
+
+    Some writers store text as bytes (Parquet ``binary`` without the string annotation); read as
+    bytes, every cell was rejected (``b'male'`` is not a sex). An invalid sequence becomes U+FFFD,
+    as Spark's ``make_valid_utf8`` makes it (``validate_spark.as_text``), so the cell is rejected
+    in every engine with the same text instead of turning into a missing value. pandas'
+    ``category`` columns and R's factors are written as dictionaries, which polars reads as
+    ``Categorical``: read as such, a number in them (``"0.7"``) was rejected as unreadable, where
+    the same text in a plain column, or in Spark, is read. A duration (a time span, such as a
+    visit date minus a birth date in pandas) is no number in a measure's unit and has no cast to
+    text in polars, which stopped the run with polars' own message: as ISO 8601 text
+    (``P25567D``), each cell is rejected, named."""
+    schema = lf.collect_schema()
+    binary = [name for name, dtype in schema.items() if dtype == pl.Binary]
+    coded = [name for name, dtype in schema.items() if isinstance(dtype, pl.Categorical | pl.Enum)]
+    spans = [name for name, dtype in schema.items() if isinstance(dtype, pl.Duration)]
+    if not binary and not coded and not spans:
         return lf
     # polars has no lossy cast from bytes: decoded in Python, once per distinct value (a rare
     # input type, and mostly a handful of values: sex, yes/no)
     return lf.with_columns(
-        per_distinct(pl.col(c), lambda v: v.decode("utf-8", "replace"), pl.String) for c in binary
+        [per_distinct(pl.col(c), lambda v: v.decode("utf-8", "replace"), pl.String) for c in binary]
+        + [pl.col(c).cast(pl.String) for c in coded]
+        + [pl.col(c).dt.to_string("iso") for c in spans]
     )
 
 
@@ -502,9 +514,9 @@ __all__ = [
     "ROW",
     "SHOWN_ROWS",
     "Layout",
+    "as_text",
     "batches",
     "blank_cells_missing",
-    "bytes_as_text",
     "check_flat",
     "check_header",
     "check_names",

@@ -17,7 +17,7 @@ from ..errors import CohortInputError, OutputFileError, quote
 from ..knowledge import Knowledge, load_knowledge
 from ..outputs import Outputs, check_output
 from .cells import CONVERTED_SCHEMA, converted_lines, sum_converted
-from .io import Layout, batches, check_flat, count_rows, for_csv, layout, output_format, scan
+from .io import Layout, as_text, batches, check_flat, count_rows, for_csv, layout, output_format, scan
 from .kernel import DECISIVE, ROW, Batch, Kernel, strip_summary
 from .mapping import Mapping, load_mapping
 from .stats import Summary, summarise
@@ -124,6 +124,9 @@ class Classifier:
     ) -> None:
         kb = knowledge or load_knowledge()
         mp = load_mapping(mapping) if isinstance(mapping, str | Path) else mapping
+        # the types its frames will have once read (``scan`` reads bytes, dictionaries and
+        # durations as text)
+        schema = dict(as_text(pl.LazyFrame(schema=schema)).collect_schema())
         lay = layout(schema, kb.catalog, mp, id_column, extra, weight, strata, psu)
         self.kernel = Kernel(kb, {**schema, ROW: pl.Int64}, lay, definitions)
 

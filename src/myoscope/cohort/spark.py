@@ -406,7 +406,7 @@ def run_spark(
     if any(t in AS_TEXT for _, t in source.dtypes):
         # a column with no value at all has Spark's void type, which the staging Parquet cannot
         # hold (its cells are all missing either way), and text that a writer stored as bytes is
-        # binary: both are read as text, like a CSV column (io.bytes_as_text in polars)
+        # binary: both are read as text, like a CSV column (io.as_text in polars)
         source = source.select(
             [as_text(c, t).alias(c) if t in AS_TEXT else column(c) for c, t in source.dtypes]
         )
