@@ -107,6 +107,26 @@ def test_age_from_birth_date() -> None:
     assert r.values["age"] == 76.0
 
 
+def test_an_age_from_a_birth_date_meets_the_entered_ages_range() -> None:
+    # before, a birth date of 1800 gave an age of 226, which every cut-off then read; entered, the
+    # same age is refused as implausible
+    with pytest.raises(RecordValidationError) as exc:
+        parse_record({"sex": "male", "birth_date": "1800-01-01", "date": "2026-01-01"})
+    assert [(p.path, p.message) for p in exc.value.problems] == [
+        ("birth_date", "1800-01-01 gives an age of 226 years on 2026-01-01, which is implausible "
+                       "(expected 0–125 years)")
+    ]
+    # the range's ends are ages too: born on the record's date is 0
+    assert parse_record({"sex": "male", "birth_date": "2026-01-01", "date": "2026-01-01"}).values["age"] == 0.0
+
+
+@pytest.mark.parametrize("given", [20260110.5, 20260110, "20260110", "2026-W02-6", " 2026-01-10"])
+def test_a_date_is_written_yyyy_mm_dd(given: object) -> None:
+    # Python's date.fromisoformat reads 20260110 and week dates: a JSON number passed for a date
+    with pytest.raises(RecordValidationError, match=r"date: expected a date YYYY-MM-DD"):
+        parse_record({"sex": "male", "date": given})
+
+
 def test_weight_history_dates_become_months() -> None:
     r = parse_record({"sex": "male", "date": "2026-07-01", "weight": 70,
                       "weight_history": [{"date": "2026-01-01", "weight": "160 lb"}]})

@@ -1,7 +1,8 @@
 """Writing output files safely: one rule for every command that writes a file.
 
 - The folder must exist: a typo in a path is reported, not silently created.
-- An output may not be one of the inputs (``cohort in.csv --out in.csv`` used to destroy the input).
+- An output may not be one of the inputs (``cohort in.csv --out in.csv`` used to destroy the input),
+  nor a symbolic link, a device or a pipe, which the rename would replace.
 - Every file is written under a temporary name in the same folder and renamed over the target
   only when the whole run succeeded, so a failed run leaves no half-written file and leaves an
   earlier file of that name untouched.
@@ -36,8 +37,14 @@ def check_output(path: str | Path, inputs: Iterable[str | Path | None] = (), opt
     parent = p.parent if str(p.parent) else Path(".")
     if not parent.is_dir():
         raise OutputFileError(f"{option} {p}: folder {parent} does not exist (create it first)")
+    # the file is renamed over the target, which would replace a link, a device (``/dev/null``,
+    # run as root) or a named pipe with a regular file instead of writing through it
+    if p.is_symlink():
+        raise OutputFileError(f"{option} {p} is a symbolic link; give the path of the file itself")
     if p.is_dir():
         raise OutputFileError(f"{option} {p} is a folder; give a file name")
+    if p.exists() and not p.is_file():
+        raise OutputFileError(f"{option} {p} is not a regular file (a device or a pipe); give a file name")
     for i in inputs:
         if i is not None and str(i) != "-" and _same(p, Path(i)):
             raise OutputFileError(f"{option} {p} is also an input; write to another file")

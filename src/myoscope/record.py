@@ -118,7 +118,7 @@ def parse_record(
         from .provenance import check_against
 
         check_against(values, problems)
-    _finish_dates(values, problems)
+    _finish_dates(values, problems, cat)
     if problems:
         raise RecordValidationError(_sorted(problems, data), source)
     return Record(values=values, entered_units=entered, warnings=warnings, source=source)
@@ -284,14 +284,21 @@ def _date(
         values[m.id] = d
 
 
+#: the one written form of a date: Python's ``date.fromisoformat`` also reads ``20260110`` and
+#: ``2026-W02-6``, so a JSON number (``20260110.5``, whose text starts so) passed for a date
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
 def as_date(raw: Any) -> date | None:
-    """A date or an ISO text date; None when it is neither."""
+    """A date or a text date ``YYYY-MM-DD``; None when it is neither (a number is no date)."""
     if isinstance(raw, datetime):
         return None  # a date and time where a date belongs; comparing the two would fail later
     if isinstance(raw, date):
         return raw
+    if not isinstance(raw, str) or not _ISO_DATE.fullmatch(raw):
+        return None
     try:
-        return date.fromisoformat(str(raw))
+        return date.fromisoformat(raw)
     except ValueError:
         return None
 
@@ -443,8 +450,10 @@ _PARSERS = {
 }
 
 
-def _finish_dates(values: dict[str, Any], problems: list[Problem]) -> None:
-    """Age from birth date; weight-history dates to months before the record date."""
+def _finish_dates(values: dict[str, Any], problems: list[Problem], cat: Catalog) -> None:
+    """Age from birth date; weight-history dates to months before the record date. An age
+    computed from a birth date meets the same plausible range as an age entered (a birth date
+    of 1800 gave an age of 226 that every cut-off then read)."""
     on = values.get("date")
     born = values.get("birth_date")
     today = date.today()
@@ -465,7 +474,14 @@ def _finish_dates(values: dict[str, Any], problems: list[Problem]) -> None:
         elif born > on:
             problems.append(Problem("birth_date", "is after the record's date"))
         else:
-            values["age"] = float(on.year - born.year - ((on.month, on.day) < (born.month, born.day)))
+            years = on.year - born.year - ((on.month, on.day) < (born.month, born.day))
+            m = cat.measures["age"]
+            if m.range and not m.range[0] <= years <= m.range[1]:
+                problems.append(Problem("birth_date", f"{born.isoformat()} gives an age of {years} years "
+                                        f"on {on.isoformat()}, which is implausible "
+                                        f"(expected {m.describe_range()})"))
+            else:
+                values["age"] = float(years)
     for i, item in enumerate(values.get("weight_history", [])):
         if "date" in item:
             if on is None:

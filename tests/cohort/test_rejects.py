@@ -163,25 +163,30 @@ def test_random_bad_rows_reconcile(rows: list[dict[str, Any]]) -> None:
 
 def test_future_dates_and_contradicting_ages_are_rejected_as_a_record_would_be() -> None:
     """``record._finish_dates``' rules on every row: a date or birth date in the future, an age
-    that contradicts the birth date and the date; each bad row named, beside other bad rows."""
+    that contradicts the birth date and the date, an implausible age from a birth date; each bad
+    row named, beside other bad rows."""
     from datetime import date, timedelta
 
     later = (date.today() + timedelta(days=400)).isoformat()
     rows = {
-        "id": ["a", "b", "c", "d", "e"],
-        "sex": ["male"] * 5,
-        "age": ["70", "abc", "71", "60", "75"],
-        "date": [later, "2025-01-01", "2025-01-01", "2025-01-01", "2025-01-01"],
-        "birth_date": [None, None, later, "1950-01-01", "1950-01-01"],
+        "id": ["a", "b", "c", "d", "e", "f", "g"],
+        "sex": ["male"] * 7,
+        "age": ["70", "abc", "71", "60", "75", None, None],
+        "date": [later, "2025-01-01", "2025-01-01", "2025-01-01", "2025-01-01", "2025-01-01", "2025-01-01"],
+        "birth_date": [None, None, later, "1950-01-01", "1950-01-01", "1800-01-01", "1925-01-01"],
     }
     r = classify(pl.DataFrame(rows), ["ewgsop2"], id_column="id")
-    assert r.table["id"].to_list() == ["e"]
+    assert r.table["id"].to_list() == ["e", "g"]
+    assert r.table["ewgsop2"].to_list() == ["indeterminate", "indeterminate"]
     reasons = {(x["row"], x["column"]): x["reason"] for x in r.rejects.to_dicts()}
     assert reasons == {
         (1, "date"): f"{later} is in the future",
         (2, "age"): "cannot read abc as a number in years",
         (3, "birth_date"): f"{later} is in the future",
         (4, "age"): "60 contradicts birth_date 1950-01-01 and date 2025-01-01, which give 75",
+        # an age from a birth date meets the entered age's range (0 to 125 years; 100 is read)
+        (6, "birth_date"): "1800-01-01 gives an age of 225 years on 2025-01-01, which is implausible "
+        "(expected 0–125 years)",
     }
     kb = load_knowledge()
     for i, row in enumerate(pl.DataFrame(rows).iter_rows(named=True), start=1):
@@ -191,4 +196,4 @@ def test_future_dates_and_contradicting_ages_are_rejected_as_a_record_would_be()
         except RecordValidationError as exc:
             assert [p.path for p in exc.problems] == [c for (n, c) in reasons if n == i]
         else:
-            assert row["id"] == "e"
+            assert row["id"] in ("e", "g")

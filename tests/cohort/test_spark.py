@@ -482,6 +482,53 @@ def test_an_id_on_several_rows_is_refused_as_polars_refuses_it(spark: Any, tmp_p
     assert s.rows_classified == len(ids)
 
 
+def test_date_rules_reject_as_polars_rejects(spark: Any, tmp_path: Path) -> None:
+    # a date in the future, an age against its birth date, a birth date after the record's date,
+    # and an implausible age from a birth date (1800: 225 years), each the polars engine's line
+    from datetime import date, timedelta
+
+    later = (date.today() + timedelta(days=400)).isoformat()
+    on = "2025-01-01"
+    data = tmp_path / "dates.csv"
+    pl.DataFrame(
+        {
+            "id": ["a", "b", "c", "d", "e", "f", "g"],
+            "sex": ["male"] * 7,
+            "age": ["70", "60", None, None, None, "75", None],
+            "date": [later, on, on, on, None, on, on],
+            "birth_date": [
+                None,
+                "1950-01-01",
+                "2025-06-01",
+                "1800-01-01",
+                "1950-01-01",
+                "1950-01-01",
+                "1925-01-01",
+            ],
+        }
+    ).write_csv(data)
+    s = run_spark(data, tmp_path / "s.parquet", ["ewgsop2"], spark=spark)
+    p = run_cohort(data, tmp_path / "p.parquet", ["ewgsop2"])
+    rej_s = pl.read_csv(f"{s.rejects_path}/*.csv", schema=REJECT_SCHEMA)
+    assert rej_s.equals(pl.read_csv(p.rejects_path, schema=REJECT_SCHEMA))
+    assert rej_s.select("row", "column").rows() == [
+        (1, "date"),
+        (2, "age"),
+        (3, "birth_date"),
+        (4, "birth_date"),
+        (5, "birth_date"),
+    ]
+    assert (
+        rej_s.row(3)[3]
+        == "1800-01-01 gives an age of 225 years on 2025-01-01, which is implausible (expected 0–125 years)"
+    )
+    assert (
+        read_output(tmp_path / "s.parquet")
+        .sort("id")
+        .equals(pl.read_parquet(tmp_path / "p.parquet").sort("id"))
+    )
+
+
 @pytest.mark.parametrize("name", ["out.parquet", "cohort.csv.parquet", "out.delta", "out", "v1.2.csv"])
 def test_rejects_are_named_as_the_polars_engine_names_them(name: str) -> None:
     """``x.csv.parquet`` loses only its last suffix (Spark's run wrote ``x.rejects.csv``), for a

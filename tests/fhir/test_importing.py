@@ -88,6 +88,56 @@ def test_not_fhir_is_an_error_naming_the_entry() -> None:
         import_bundle({"resourceType": "Bundle", "type": "collection", "entry": [{"resource": 3}]})
 
 
+def _observation(oid: str, subject: str | None, loinc: str, value: float, unit: str) -> dict:
+    return {
+        "resourceType": "Observation",
+        "id": oid,
+        "status": "final",
+        "code": {"coding": [{"system": "http://loinc.org", "code": loinc}]},
+        **({"subject": {"reference": subject}} if subject else {}),
+        "effectiveDateTime": "2025-01-01",
+        "valueQuantity": {"value": value, "unit": unit, "system": "http://unitsofmeasure.org", "code": unit},
+    }
+
+
+@pytest.mark.parametrize("born", ["1944", "1944-05"])
+def test_a_birth_date_of_a_year_or_a_month_leaves_the_age_unknown(born: str) -> None:
+    # FHIR allows both; before, date.fromisoformat raised (a 500 in $assess and CDS Hooks)
+    patient = {"resourceType": "Patient", "id": "p1", "gender": "female", "birthDate": born}
+    r = import_bundle([patient, _observation("w", "Patient/p1", "29463-7", 60, "kg")])
+    assert "birth_date" not in r.record and "age" not in r.record
+    assert f"Patient.birthDate {born} is not a full date: age unknown" in r.notes
+    assert r.record["weight"] == 60
+
+
+@pytest.mark.parametrize("born", ["2026-02-30", "19500101", 5])
+def test_an_invalid_patient_is_refused_naming_its_field(born: object) -> None:
+    # before, the Patient was dropped and the only error was "sex: required", though gender was given
+    patient = {"resourceType": "Patient", "id": "p1", "gender": "female", "birthDate": born}
+    with pytest.raises(FhirInputError) as exc:
+        import_bundle([patient, _observation("w", "Patient/p1", "29463-7", 60, "kg")])
+    [problem] = exc.value.problems
+    assert problem.path == "Patient/p1"
+    assert problem.message.startswith("not a valid R4 Patient: birthDate")
+
+
+def test_observations_of_two_subjects_without_a_patient_id_are_refused() -> None:
+    # before, one's weight and another's height became one record, both "used"
+    weight = _observation("w", "Patient/A", "29463-7", 60, "kg")
+    height = _observation("h", "Patient/B", "8302-2", 160, "cm")
+    for patient in ({"resourceType": "Patient", "gender": "female"}, None):
+        with pytest.raises(FhirInputError) as exc:
+            import_bundle([r for r in (patient, weight, height) if r])
+        assert [(p.path, p.message.split(":")[0]) for p in exc.value.problems] == [
+            ("Observation/w", "subject Patient/A"),
+            ("Observation/h", "subject Patient/B"),
+        ]
+    # one subject, written relative or absolute, and an Observation without one: read
+    height["subject"]["reference"] = "https://ehr.example/fhir/Patient/A"
+    r = import_bundle([weight, height, _observation("g", None, "8302-2", 160, "cm")])
+    assert (r.record["weight"], r.record["height"]) == (60, 160)
+
+
 def test_an_invalid_observation_is_dropped_with_the_reason() -> None:
     data = load("tom_missing_measures.json")
     data["entry"][1]["resource"]["status"] = None

@@ -400,7 +400,19 @@ class Validator:
             before = (on.dt.month() < born.dt.month()) | (
                 (on.dt.month() == born.dt.month()) & (on.dt.day() < born.dt.day())
             )
-            t["age"] = pl.coalesce(age, pl.when(born <= on).then(years - before.cast(pl.Float64)))
+            computed = years - before.cast(pl.Float64)
+            # as record._finish_dates: an age from a birth date meets the entered age's range
+            m = self.cat.measures["age"]
+            plausible = computed.is_between(*m.range) if m.range else pl.lit(True)
+            self.check(
+                "birth_date",
+                (needs & (born <= on) & ~plausible).fill_null(False),
+                born.dt.strftime("%Y-%m-%d"),
+                _msg("{} gives an age of {} years on {}, which is implausible (expected {})",
+                     born.dt.strftime("%Y-%m-%d"), computed.cast(pl.Int64), on.dt.strftime("%Y-%m-%d"),
+                     m.describe_range()),
+            )
+            t["age"] = pl.coalesce(age, pl.when((born <= on) & plausible).then(computed))
 
     def date_rules(self) -> None:
         """``record._finish_dates``' checks: no date in the future, and an age that agrees with

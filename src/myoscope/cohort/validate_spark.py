@@ -439,7 +439,24 @@ class SparkValidator:
             before = (F.month(on) < F.month(born)) | (
                 (F.month(on) == F.month(born)) & (F.dayofmonth(on) < F.dayofmonth(born))
             )
-            t["age"] = F.coalesce(age, F.when(born <= on, years - before.cast("double")))
+            computed = years - before.cast("double")
+            # as record._finish_dates: an age from a birth date meets the entered age's range
+            m = self.cat.measures["age"]
+            plausible = computed.between(*m.range) if m.range else F.lit(True)
+            born_text = F.date_format(born, "yyyy-MM-dd")
+            self.check(
+                "birth_date",
+                F.coalesce(needs & (born <= on) & ~plausible, F.lit(False)),
+                born_text,
+                _msg(
+                    "{} gives an age of {} years on {}, which is implausible (expected {})",
+                    born_text,
+                    computed.cast("bigint"),
+                    F.date_format(on, "yyyy-MM-dd"),
+                    m.describe_range(),
+                ),
+            )
+            t["age"] = F.coalesce(age, F.when((born <= on) & plausible, computed))
 
     def date_rules(self) -> None:
         """As ``validate.Validator.date_rules``: no date in the future; an age that agrees with

@@ -242,6 +242,9 @@ def import_bundle(
         try:
             resource = r4b.parse_resource(raw)
         except ValueError as exc:
+            if kind == "Patient":
+                # dropped, its valid gender went too, and the only error was "sex: required"
+                raise FhirInputError([Problem(ref, f"not a valid R4 Patient: {_first_error(exc)}")]) from None
             dropped.append(Skipped(ref, f"not a valid R4 {kind}: {_first_error(exc)}"))
             continue
         (patients if kind == "Patient" else observations).append((ref, resource))
@@ -258,6 +261,8 @@ def import_bundle(
         result.patient_ref = ref
         patient_id = ref.split("/", 1)[1] if ref.startswith("Patient/") else None
         _read_patient(patient, result)
+    if patient_id is None:
+        _refuse_several_subjects(observations)
     candidates = _read_observations(observations, patient_id, table, cat, result)
     if as_of is None:
         dates = [c.when for c in candidates]
@@ -294,9 +299,14 @@ def _read_patient(patient: Any, result: ImportResult) -> None:
         )
     if patient.birthDate is not None:
         born = patient.birthDate
-        result.record["birth_date"] = (
-            born if isinstance(born, date) else date.fromisoformat(str(born))
-        ).isoformat()
+        try:
+            result.record["birth_date"] = (
+                born if isinstance(born, date) else date.fromisoformat(str(born))
+            ).isoformat()
+        except ValueError:
+            # FHIR allows a year or a year and month ("1944", "1944-05"): an age from it could be
+            # a year off, across an age cut-off, so it stays unknown, said
+            result.notes.append(f"Patient.birthDate {born} is not a full date: age unknown")
     else:
         result.notes.append("Patient.birthDate absent: age unknown")
 
@@ -402,6 +412,34 @@ def _with_components(
     return out
 
 
+def _subject(obs: Any) -> str | None:
+    """An Observation's subject as ``Type/id`` (an absolute reference's last two parts)."""
+    reference = obs.subject.reference if obs.subject is not None else None
+    return "/".join(str(reference).rsplit("/", 2)[-2:]) if reference else None
+
+
+def _refuse_several_subjects(observations: list[tuple[str, Any]]) -> None:
+    """Without a Patient id to check them against, Observations of two subjects would be merged
+    into one person's record (one's weight, another's height): refused, each subject named.
+    :raises FhirInputError:"""
+    subjects: dict[str, str] = {}
+    for ref, obs in observations:
+        subject = _subject(obs)
+        if subject is not None:
+            subjects.setdefault(subject, ref)
+    if len(subjects) > 1:
+        raise FhirInputError(
+            [
+                Problem(
+                    ref,
+                    f"subject {subject}: the Observations are of {len(subjects)} subjects and no "
+                    "Patient with an id says which one this is; one input describes one person",
+                )
+                for subject, ref in subjects.items()
+            ]
+        )
+
+
 def _read_observations(
     observations: list[tuple[str, Any]],
     patient_id: str | None,
@@ -425,7 +463,7 @@ def _read_observations(
             result.dropped.append(Skipped(ref, f"{spec.measure}: status {status!r} is not a result"))
             continue
         subject = str(obs.subject.reference) if obs.subject is not None and obs.subject.reference else None
-        if patient_id and subject and subject.rsplit("/", 2)[-2:] != ["Patient", patient_id]:
+        if patient_id and subject and _subject(obs) != f"Patient/{patient_id}":
             result.dropped.append(
                 Skipped(ref, f"{spec.measure}: subject {subject} is not Patient/{patient_id}")
             )

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from ..errors import Problem, RecordValidationError
 from ..measures import load_catalog
-from ..record import Record, parse_record
+from ..record import Record, as_date, parse_record
 from . import audit
 from .assessing import METHOD_FIELD
 from .limits import limit_problems, text_problems
@@ -69,11 +69,10 @@ def normalise_sex(raw: Any, problems: list[Problem], path: str = "sex") -> str |
 def parse_birth_date(raw: Any, problems: list[Problem], path: str = "birth_date") -> date | None:
     if raw is None or isinstance(raw, date):
         return raw
-    try:
-        return date.fromisoformat(str(raw).strip())
-    except ValueError:
+    born = as_date(raw.strip() if isinstance(raw, str) else raw)
+    if born is None:
         problems.append(Problem(path, f"expected a date YYYY-MM-DD, got {raw!r}"))
-        return None
+    return born
 
 
 def content_hash(pseudonym: str, organisation_name: str, data: Mapping[str, Any]) -> str:
