@@ -46,21 +46,23 @@ def test_spark_output_equals_polars(spark: Any, tmp_path: Path, suffix: str, mod
     assert s.summary.agreement.equals(p.summary.agreement)
 
 
-def test_catalog_table_and_csv_output(spark: Any, tmp_path: Path) -> None:
+def test_catalog_table_and_tsv_output(spark: Any, tmp_path: Path) -> None:
+    # a .tsv output is tab-separated in both engines (polars wrote commas, Spark Parquet)
     data = synthesise(300, tmp_path / "in.parquet", seed=5, bad_share=0.02)
     spark.read.parquet(str(data)).createOrReplaceTempView("myoscope_test_cohort")
     s = run_spark(
         None,
-        tmp_path / "out.csv",
+        tmp_path / "out.tsv",
         ["ewgsop2", "sarc_f"],
         spark=spark,
         input_table="myoscope_test_cohort",
         mode="native",
     )
-    p = run_cohort(data, tmp_path / "polars.csv", ["ewgsop2", "sarc_f"])
+    p = run_cohort(data, tmp_path / "polars.tsv", ["ewgsop2", "sarc_f"])
     assert (s.rows_in, s.rows_classified, s.rows_rejected) == (p.rows_in, p.rows_classified, p.rows_rejected)
-    got = pl.read_csv(str(tmp_path / "out.csv" / "*.csv"), infer_schema=False).sort("id")
-    want = pl.read_csv(tmp_path / "polars.csv", infer_schema=False).sort("id")
+    got = pl.read_csv(str(tmp_path / "out.tsv" / "*.csv"), infer_schema=False, separator="\t").sort("id")
+    want = pl.read_csv(tmp_path / "polars.tsv", infer_schema=False, separator="\t").sort("id")
+    assert got.width == want.width == 7
     diff = got.join(want.select(got.columns), on="id", suffix="_p").filter(
         pl.any_horizontal([pl.col(c).ne_missing(pl.col(f"{c}_p")) for c in got.columns if c != "id"])
     )

@@ -496,7 +496,13 @@ def output_format(path: str | Path) -> str:
         return "parquet"
     if suffix in _CSV:
         return "csv"
-    raise InputFileError(f"{path}: unknown output format {suffix!r} (expected .parquet or .csv)")
+    raise InputFileError(f"{path}: unknown output format {suffix!r} (expected .parquet, .csv or .tsv)")
+
+
+def csv_separator(path: str | Path) -> str:
+    """A tab for a ``.tsv`` file, as it is read (``.tsv`` outputs were written with commas, and
+    read back as one column), a comma otherwise."""
+    return "\t" if str(path).lower().rstrip("/").endswith(".tsv") else ","
 
 
 def for_csv(df: pl.DataFrame) -> pl.DataFrame:
@@ -521,6 +527,7 @@ __all__ = [
     "check_header",
     "check_names",
     "count_rows",
+    "csv_separator",
     "for_csv",
     "layout",
     "malformed_rows",

@@ -17,7 +17,18 @@ from ..errors import CohortInputError, OutputFileError, quote
 from ..knowledge import Knowledge, load_knowledge
 from ..outputs import Outputs, check_output
 from .cells import CONVERTED_SCHEMA, converted_lines, sum_converted
-from .io import Layout, as_text, batches, check_flat, count_rows, for_csv, layout, output_format, scan
+from .io import (
+    Layout,
+    as_text,
+    batches,
+    check_flat,
+    count_rows,
+    csv_separator,
+    for_csv,
+    layout,
+    output_format,
+    scan,
+)
 from .kernel import DECISIVE, ROW, Batch, Kernel, strip_summary
 from .mapping import Mapping, load_mapping
 from .stats import Summary, summarise
@@ -450,7 +461,7 @@ def _sink(frames: Any, kernel: Kernel, out: Path, fmt: str) -> None:
     if fmt == "parquet":
         lazy.sink_parquet(out)
     else:
-        lazy.sink_csv(out)
+        lazy.sink_csv(out, separator=csv_separator(out))
 
 
 def _output_schema(kernel: Kernel, fmt: str) -> pl.Schema:

@@ -32,6 +32,7 @@ from .io import (
     check_flat,
     check_header,
     check_names,
+    csv_separator,
     layout,
     malformed_rows,
 )
@@ -312,9 +313,9 @@ def parallelism(session: SparkSession) -> int:
 
 
 def output_format(path: str) -> str:
-    """``parquet`` (default), ``csv`` or ``delta``, from the output's name."""
+    """``parquet`` (default), ``csv`` (``.csv`` or ``.tsv``) or ``delta``, from the output's name."""
     p = path.lower().rstrip("/")
-    if p.endswith(".csv"):
+    if p.endswith((".csv", ".tsv")):
         return "csv"
     if p.endswith(".delta"):
         return "delta"
@@ -330,7 +331,7 @@ def write(frame: SparkFrame, path: str, fmt: str) -> None:
     if fmt == "csv":  # CSV has no lists: the decisive measures are joined with ";"
         lists = [f.name for f in frame.schema.fields if f.dataType.simpleString().startswith("array")]
         frame = frame.withColumns({c: F.array_join(column(c), ";") for c in lists})
-        frame.write.mode("overwrite").option("header", True).csv(path)
+        frame.write.mode("overwrite").option("header", True).option("sep", csv_separator(path)).csv(path)
     elif fmt == "delta":
         frame.write.mode("overwrite").format("delta").save(path)
     else:
