@@ -30,7 +30,11 @@ def _check_sarcopenia_cards(cards: list[dict]) -> None:
     ew = next(c for c in cards if c["summary"].startswith("EWGSOP2"))
     assert ew["indicator"] == "warning" and ew["source"]["url"] == "https://doi.org/10.1093/ageing/afy169"
     assert "grip_strength" in ew["detail"]
-    assert ew["links"][0] == {"label": "Open in myoscope", "url": f"{BASE}/patients?q=maria", "type": "absolute"}
+    assert ew["links"][0] == {
+        "label": "Open in myoscope",
+        "url": f"{BASE}/patients?q=maria",
+        "type": "absolute",
+    }
     assert ew["links"][1]["type"] == "smart"
     action = ew["suggestions"][0]["actions"][0]
     assert action["type"] == "create" and action["resource"]["code"]["coding"][0]["code"] == "M62.84"
@@ -65,6 +69,7 @@ def test_a_client_may_be_held_to_its_fhir_servers(client) -> None:
 def _request(client):
     class _R:
         app = client.app
+
     return _R()
 
 
@@ -95,16 +100,32 @@ def test_unknown_service_is_404_and_bad_body_400(client) -> None:
 
 
 def test_feedback_is_stored(client) -> None:
-    fb = {"feedback": [{"card": "abc", "outcome": "accepted", "acceptedSuggestions": [{"id": "s1"}],
-                        "outcomeTimestamp": "2026-12-05T10:00:00Z"},
-                       {"card": "def", "outcome": "overridden", "overrideReason": {"userComment": "known"},
-                        "outcomeTimestamp": "2026-12-05T10:01:00Z"}]}
-    r = client.post(f"{URL}/feedback", json=fb, headers={"Authorization": f"Bearer {token(aud=BASE + URL + '/feedback')}"})
+    fb = {
+        "feedback": [
+            {
+                "card": "abc",
+                "outcome": "accepted",
+                "acceptedSuggestions": [{"id": "s1"}],
+                "outcomeTimestamp": "2026-12-05T10:00:00Z",
+            },
+            {
+                "card": "def",
+                "outcome": "overridden",
+                "overrideReason": {"userComment": "known"},
+                "outcomeTimestamp": "2026-12-05T10:01:00Z",
+            },
+        ]
+    }
+    r = client.post(
+        f"{URL}/feedback", json=fb, headers={"Authorization": f"Bearer {token(aud=BASE + URL + '/feedback')}"}
+    )
     assert r.status_code == 200 and r.json() == {"stored": 2}
     with client.app.state.sessions() as s:
         rows = s.scalars(select(CdsFeedback).order_by(CdsFeedback.id)).all()
     assert [(x.card_uuid, x.outcome) for x in rows] == [("abc", "accepted"), ("def", "overridden")]
-    assert rows[0].accepted_suggestions == {"ids": ["s1"]} and rows[1].override_reason == {"userComment": "known"}
+    assert rows[0].accepted_suggestions == {"ids": ["s1"]} and rows[1].override_reason == {
+        "userComment": "known"
+    }
 
 
 def test_a_crash_is_a_json_500_never_an_empty_200(client, monkeypatch) -> None:
@@ -114,7 +135,9 @@ def test_a_crash_is_a_json_500_never_an_empty_200(client, monkeypatch) -> None:
         raise RuntimeError("boom")
 
     monkeypatch.setattr(routes, "cards_for", broken)
-    r = TestClient(client.app, raise_server_exceptions=False, base_url=BASE).post(URL, json=hook_body(), headers=auth())
+    r = TestClient(client.app, raise_server_exceptions=False, base_url=BASE).post(
+        URL, json=hook_body(), headers=auth()
+    )
     assert r.status_code == 500 and r.json()["error"]["code"] == "internal_error"
     assert "boom" not in r.text
 
@@ -159,8 +182,27 @@ def test_a_large_patient_is_assessed_in_a_worker_thread_a_small_one_inline(clien
     large = copy.deepcopy(small)
     entries = large["prefetch"]["observations"]["entry"]
     while len(entries) <= routes.INLINE_RESOURCES:  # older copies of the same Observations
-        entries += [{"resource": {**e["resource"], "id": f"{e['resource']['id']}-{len(entries)}"}}
-                    for e in small["prefetch"]["observations"]["entry"]]
+        entries += [
+            {"resource": {**e["resource"], "id": f"{e['resource']['id']}-{len(entries)}"}}
+            for e in small["prefetch"]["observations"]["entry"]
+        ]
     r2 = client.post(URL, json=large, headers=auth())
     assert r2.status_code == 200 and hopped.count("_assessed") == 1
     assert [c["summary"] for c in r2.json()["cards"]] == [c["summary"] for c in r.json()["cards"]]
+
+
+def test_a_fhir_server_url_httpx_cannot_request_is_400(client) -> None:
+    body = hook_body(prefetch=False, server=True)
+    body["fhirServer"] = "http://ehr.test:abc/fhir"  # passed the old check, then InvalidURL: a 500
+    r = TestClient(client.app, raise_server_exceptions=False, base_url=BASE).post(
+        URL, json=body, headers=auth()
+    )
+    assert r.status_code == 400 and [p["field"] for p in r.json()["error"]["problems"]] == ["fhirServer"]
+
+
+def test_a_body_nested_deeper_than_the_parser_goes_is_400(client) -> None:
+    body = b"[" * 200_000 + b"]" * 200_000  # under the size limit; json.loads raised RecursionError
+    r = TestClient(client.app, raise_server_exceptions=False, base_url=BASE).post(
+        URL, content=body, headers={**auth(), "content-type": "application/json"}
+    )
+    assert r.status_code == 400 and r.json()["error"]["problems"][0]["problem"] == "JSON nested too deeply"

@@ -6,7 +6,7 @@ import pytest
 from pydantic import ValidationError
 
 from myoscope.cdshooks.cards import INDICATOR
-from myoscope.cdshooks.models import Action, Card, Link, Source, Suggestion
+from myoscope.cdshooks.models import Action, Card, HookRequest, Link, Source, Suggestion
 
 SRC = Source(label="EWGSOP2", url="https://doi.org/10.1093/ageing/afy169")
 
@@ -50,3 +50,26 @@ def test_source_url_absolute() -> None:
 def test_urgency_sets_the_indicator() -> None:
     assert INDICATOR["emergency"] == "critical" and INDICATOR["urgent"] == "warning"
     assert INDICATOR.get("soon", "info") == "info"
+
+
+@pytest.mark.parametrize(
+    "server",
+    [
+        "http://x:abc/fhir",
+        "http://x/f\x00",
+        "http://x:99999/fhir",
+        "http://x/fhir?a=b",
+        "http://x/fhir#f",
+        "ftp://x/fhir",
+    ],
+)
+def test_fhir_server_is_a_base_url_httpx_can_request(server: str) -> None:
+    """Refused here (a 400 naming fhirServer), not when the service reads it (httpx raised
+    InvalidURL there: a 500)."""
+    with pytest.raises(ValidationError) as err:
+        HookRequest(hook="patient-view", hookInstance="i", context={}, fhirServer=server)
+    assert [e["loc"] for e in err.value.errors()] == [("fhirServer",)]
+    ok = HookRequest(
+        hook="patient-view", hookInstance="i", context={}, fhirServer="https://ehr.test:8443/fhir/"
+    )
+    assert ok.fhirServer == "https://ehr.test:8443/fhir"

@@ -8,7 +8,7 @@ import uuid
 import jwt
 import pytest
 
-from .conftest import BASE, hook_body, token
+from .conftest import BASE, RSA_KEY, hook_body, token
 
 URL = "/cds-services/myoscope-patient-view"
 
@@ -42,8 +42,17 @@ def test_wrong_audience(client) -> None:
 
 
 def test_alg_none(client) -> None:
-    unsigned = jwt.encode({"iss": "https://ehr.test", "aud": BASE + URL, "exp": int(time.time()) + 60,
-                           "iat": int(time.time()), "jti": uuid.uuid4().hex}, None, algorithm="none")
+    unsigned = jwt.encode(
+        {
+            "iss": "https://ehr.test",
+            "aud": BASE + URL,
+            "exp": int(time.time()) + 60,
+            "iat": int(time.time()),
+            "jti": uuid.uuid4().hex,
+        },
+        None,
+        algorithm="none",
+    )
     refused(client, unsigned, "algorithm 'none' refused")
 
 
@@ -79,3 +88,87 @@ def test_a_malformed_client_list_fails_at_start_up() -> None:
     for bad in ("[{", '[{"iss": "x"}]', '[{"iss": "x", "jwks": {}, "jwks_url": "https://x/jwks"}]'):
         with pytest.raises(ValidationError):
             WebSettings.model_validate({"cds_clients": bad})
+
+
+def signed(**claims: object) -> str:
+    """A correctly signed RS384 token with the usual claims, ``claims`` overriding or adding."""
+    now = int(time.time())
+    base: dict[str, object] = {
+        "iss": "https://ehr.test",
+        "aud": BASE + URL,
+        "iat": now,
+        "exp": now + 300,
+        "jti": uuid.uuid4().hex,
+    }
+    return jwt.encode({**base, **claims}, RSA_KEY, algorithm="RS384", headers={"kid": "rsa-1"})
+
+
+@pytest.mark.parametrize(
+    "claims",
+    [
+        {"exp": 10**30},  # the reviewer's cases: the replay table's INTEGER overflowed (a 500)
+        {"exp": 1e308},
+        {"exp": 10**400},  # too large for a float too
+        {"exp": "1900000000"},
+        {"exp": 2**63},
+        {"exp": 253_402_300_800},  # one second past 9999
+        {"iat": -(10**30)},
+        {"iat": -1},
+        {"nbf": -1e308},
+        {"iat": True},
+    ],
+)
+def test_a_signed_time_claim_out_of_range_is_401(client, claims: dict[str, object]) -> None:
+    refused(client, signed(**claims), "is not a time between 1970 and 9999")
+
+
+@pytest.mark.parametrize(
+    ("jti", "why"),
+    [
+        ("\ud800x", "lone surrogate"),  # the reviewer's case: not UTF-8, the INSERT crashed (a 500)
+        ("a\x00b", "control character"),  # PostgreSQL text cannot hold NUL
+        ("", "non-empty text"),
+        ("j" * 256, "longer than 255"),
+    ],
+)
+def test_a_signed_jti_that_cannot_be_stored_is_401(client, jti: str, why: str) -> None:
+    refused(client, signed(jti=jti), why)
+
+
+def test_sane_claims_still_pass(client) -> None:
+    """The range checks above refuse only what cannot be stored: decimal times, a long non-ASCII
+    jti and a far (but storable) exp pass."""
+    assert call(client, signed(exp=time.time() + 300.5, iat=time.time() - 0.5, nbf=0)).status_code == 200
+    assert call(client, signed(jti="é" * 255, exp=253_402_300_799)).status_code == 200
+
+
+def test_the_ledger_refuses_an_exp_it_cannot_store(client) -> None:
+    """Defence in depth: the replay check itself refuses what its column cannot hold."""
+    from myoscope.cdshooks.replay import JtiLedger
+
+    ledger = JtiLedger(client.app.state.engine)
+    for exp in (1e308, float("inf"), float("nan"), -1.0, 10**400):
+        with pytest.raises(ValueError, match="exp must be a time"):
+            ledger.once("https://ehr.test", uuid.uuid4().hex, exp)
+
+
+@pytest.mark.parametrize(
+    ("url", "allowed"),
+    [
+        ("https://ehr.test/fhir", True),
+        ("https://ehr.test/fhir/tenant-a", True),
+        ("HTTPS://EHR.TEST/fhir", True),  # scheme and host are case-insensitive
+        ("https://ehr.test/fhir/../admin", False),  # httpx would request https://ehr.test/admin/...
+        ("https://ehr.test/fhir/%2e%2e/admin", False),
+        ("https://ehr.test/fhirX", False),
+        ("https://ehr.test:444/fhir", False),
+        ("http://ehr.test/fhir", False),
+        ("https://ehr.test/fhir@evil.test/fhir", False),
+        ("https://ehr.test.evil.test/fhir", False),
+    ],
+)
+def test_a_client_held_to_its_fhir_servers_cannot_leave_them_by_path(url: str, allowed: bool) -> None:
+    from myoscope.cdshooks.security import CdsClient
+
+    c = CdsClient(iss="https://ehr.test", jwks={"keys": []}, fhir_servers=["https://ehr.test/fhir/"])
+    assert c.allows_server(url) is allowed

@@ -3,11 +3,18 @@
 
 Prefetch templates ask for the Patient and the Observations whose codes myoscope reads
 (``knowledge/interop/fhir.yaml``), newest first.
+
+Whatever the client or the server sends is checked for shape before it is used: a Patient that is
+not the context's patient, or a Bundle whose ``entry`` or ``link`` is not what FHIR says, is not
+used (a prefetch is then ignored as if absent; a server answer is an error the card names). The
+bearer token goes only to URLs under ``fhirServer``: a ``next`` link elsewhere is not followed, so
+a server (or anyone who can put a link in its answer) cannot make the service hand the token on.
 """
 
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import unquote
 
 import httpx
 
@@ -30,31 +37,94 @@ def prefetch_templates() -> dict[str, str]:
     }
 
 
+class BundleShapeError(ValueError):
+    """A Bundle whose shape is not FHIR's (its message says what is wrong)."""
+
+
+def bundle_page(bundle: Any) -> tuple[list[dict[str, Any]], str | None]:
+    """The resources of one searchset page and its ``next`` link (None: the last page).
+
+    Checked rather than trusted, since the Bundle comes from outside: a client's prefetch or a
+    server's answer. An entry without a resource is skipped (FHIR allows one, it carries no data).
+
+    :raises BundleShapeError: for anything but a Bundle whose ``entry`` and ``link`` are lists of
+        objects, each entry's resource an object and each link's relation and url text."""
+    if not isinstance(bundle, dict) or bundle.get("resourceType") != "Bundle":
+        raise BundleShapeError("not a Bundle")
+    entries, links = bundle.get("entry"), bundle.get("link")
+    if not isinstance(entries, list | None) or not isinstance(links, list | None):
+        raise BundleShapeError("a Bundle whose entry or link is not a list")
+    resources: list[dict[str, Any]] = []
+    for e in entries or []:
+        if not isinstance(e, dict) or not isinstance(e.get("resource"), dict | None):
+            raise BundleShapeError("a Bundle entry that is not an object with a resource object")
+        if e.get("resource") is not None:
+            resources.append(e["resource"])
+    next_url = None
+    for link in links or []:
+        if not (
+            isinstance(link, dict)
+            and isinstance(link.get("relation"), str)
+            and isinstance(link.get("url"), str)
+        ):
+            raise BundleShapeError("a Bundle link that is not an object with a relation and a url")
+        if link["relation"] == "next" and next_url is None:
+            next_url = link["url"]
+    return resources, next_url
+
+
+def is_patient(resource: Any, patient_id: str) -> bool:
+    """Whether ``resource`` is the Patient of the hook's context: data of another patient must
+    never be assessed (and carded) as this one's."""
+    return (
+        isinstance(resource, dict)
+        and resource.get("resourceType") == "Patient"
+        and resource.get("id") == patient_id
+    )
+
+
 def from_prefetch(prefetch: dict[str, Any] | None, patient_id: str) -> list[dict[str, Any]] | None:
     """The resources of the prefetch, or None when a key is missing or null (the client could not
-    prefetch it: then the server is asked) or when the Patient is not the context's patient."""
+    prefetch it: then the server is asked), when the Patient is not the context's patient, or when
+    the Observations are not a well-formed Bundle (treated alike: the prefetch cannot be used)."""
     if not prefetch or prefetch.get("patient") is None or prefetch.get("observations") is None:
         return None
-    out: list[dict[str, Any]] = []
     patient, observations = prefetch["patient"], prefetch["observations"]
-    if not (
-        isinstance(patient, dict)
-        and patient.get("resourceType") == "Patient"
-        and patient.get("id") == patient_id
-    ):
+    if not is_patient(patient, patient_id):
         return None
-    out.append(patient)
-    if isinstance(observations, dict):
-        out += [
-            e["resource"]
-            for e in observations.get("entry") or []
-            if isinstance(e, dict) and isinstance(e.get("resource"), dict)
-        ]
-    return out
+    try:
+        resources, _ = bundle_page(observations)  # a prefetch is one page: its links not followed
+    except BundleShapeError:
+        return None
+    return [patient, *resources]
 
 
 class FhirServerError(Exception):
-    """The FHIR server could not be read (status, timeout, not JSON)."""
+    """The FHIR server could not be read (status, timeout, not JSON, not the expected resources,
+    a ``next`` link off the server)."""
+
+
+def under_base(url: str, base: httpx.URL) -> httpx.URL | None:
+    """``url`` parsed, when it lies under ``base``: same scheme, host and port, no user info, its
+    path the base path or below it, with no dot segment (plain or percent-encoded) a server could
+    resolve to outside the base. Else None: the token must not be sent there.
+
+    The URL is parsed by httpx, the parser of the request that follows, so what is checked is what
+    is requested (httpx resolves plain dot segments and default ports itself)."""
+    try:
+        u = httpx.URL(url)
+    except (httpx.InvalidURL, TypeError, ValueError):
+        return None
+    if (u.scheme, u.host, u.port) != (base.scheme, base.host, base.port) or u.userinfo:
+        return None
+    path = u.raw_path.split(b"?", 1)[0].decode("ascii", "replace")
+    prefix = base.raw_path.split(b"?", 1)[0].decode("ascii", "replace").rstrip("/")
+    if path != prefix and not path.startswith(prefix + "/"):
+        return None
+    segments = unquote(path).replace("\\", "/").split("/")
+    if any(s in (".", "..") for s in segments):
+        return None
+    return u
 
 
 async def from_server(
@@ -71,26 +141,32 @@ async def from_server(
     if token:
         headers["Authorization"] = f"Bearer {token}"
     try:
+        base = httpx.URL(server)
         async with httpx.AsyncClient(timeout=timeout, transport=transport, headers=headers) as client:
             p = await client.get(f"{server}/Patient/{patient}")
             if p.status_code != 200:
                 raise FhirServerError(f"Patient read answered {p.status_code}")
-            out: list[dict[str, Any]] = [p.json()]
-            url: str | None = f"{server}/{observation_query(patient)}"
+            found = p.json()
+            if not is_patient(found, patient):
+                raise FhirServerError(f"the Patient read did not answer Patient {patient}")
+            out: list[dict[str, Any]] = [found]
+            url: httpx.URL | None = httpx.URL(f"{server}/{observation_query(patient)}")
             for _ in range(MAX_PAGES):
                 if url is None:
                     break
                 r = await client.get(url)
                 if r.status_code != 200:
                     raise FhirServerError(f"Observation search answered {r.status_code}")
-                page = r.json()
-                out += [e["resource"] for e in page.get("entry") or [] if isinstance(e.get("resource"), dict)]
-                url = next(
-                    (link.get("url") for link in page.get("link") or [] if link.get("relation") == "next"),
-                    None,
-                )
+                try:
+                    resources, next_url = bundle_page(r.json())
+                except BundleShapeError as exc:
+                    raise FhirServerError(f"the Observation search answered {exc}") from None
+                out += resources
+                url = None if next_url is None else under_base(next_url, base)
+                if next_url is not None and url is None:
+                    raise FhirServerError("the Observation search's next link is not under the FHIR server")
             return out
-    except httpx.HTTPError as exc:
+    except (httpx.HTTPError, httpx.InvalidURL) as exc:
         raise FhirServerError(f"{type(exc).__name__} reading the FHIR server") from None
-    except ValueError:
+    except (ValueError, RecursionError):  # not JSON (or nested deeper than the parser goes)
         raise FhirServerError("the FHIR server did not answer JSON") from None

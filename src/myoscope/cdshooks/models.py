@@ -11,6 +11,7 @@ from typing import Any, Literal
 from urllib.parse import urlsplit
 from uuid import uuid4
 
+import httpx
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 SUMMARY_LIMIT = 140
@@ -159,7 +160,20 @@ class HookRequest(BaseModel):
     @field_validator("fhirServer")
     @classmethod
     def _server(cls, v: str | None) -> str | None:
-        return None if v is None else _absolute(v).rstrip("/")
+        """An absolute http(s) base URL that httpx can request (a port out of range or a control
+        character is the client's error, a 400, not a crash when the server is read), without
+        query or fragment (the service appends resource paths to it)."""
+        if v is None:
+            return None
+        _absolute(v)
+        try:
+            url = httpx.URL(v)
+            _ = urlsplit(v).port  # ValueError when out of range
+        except (httpx.InvalidURL, ValueError) as exc:
+            raise ValueError(f"not a usable URL ({exc})") from None
+        if url.query or url.fragment:
+            raise ValueError("a FHIR base URL has no query or fragment")
+        return v.rstrip("/")
 
     @model_validator(mode="after")
     def _auth_needs_server(self) -> HookRequest:

@@ -23,7 +23,7 @@ from sqlalchemy import Engine, and_, delete, insert
 from sqlalchemy.exc import IntegrityError
 
 from ..registry.models import CdsJti
-from .security import MAX_ID_LENGTH, CdsAuthError
+from .security import MAX_ID_LENGTH, MAX_TIME, CdsAuthError
 
 
 class ReplayedTokenError(CdsAuthError):
@@ -48,10 +48,12 @@ class JtiLedger:
         """Accept ``jti`` of ``iss`` the first time only.
 
         :raises ReplayedTokenError: when the pair was seen and has not expired.
-        :raises ValueError: for an iss or jti longer than the columns (the verifier refuses such a
-            token before it gets here)."""
+        :raises ValueError: for an iss or jti longer than the columns, or an ``exp`` the ``exp``
+            column cannot hold (the verifier refuses such a token before it gets here)."""
         if len(iss) > MAX_ID_LENGTH or len(jti) > MAX_ID_LENGTH:
             raise ValueError(f"iss and jti may have at most {MAX_ID_LENGTH} characters")
+        if not 0 <= exp <= MAX_TIME:  # NaN fails the comparison too
+            raise ValueError(f"exp must be a time between 0 and {MAX_TIME}")
         now = self.clock()
         self._purge(now)
         row = {"iss": iss, "jti": jti, "exp": math.ceil(exp)}
@@ -59,8 +61,11 @@ class JtiLedger:
             return
         # the pair is there: a replay, unless its row has expired and only awaits the purge
         with self.engine.begin() as conn:
-            gone = conn.execute(delete(CdsJti).where(and_(
-                CdsJti.iss == iss, CdsJti.jti == jti, CdsJti.exp < now - self.leeway))).rowcount
+            gone = conn.execute(
+                delete(CdsJti).where(
+                    and_(CdsJti.iss == iss, CdsJti.jti == jti, CdsJti.exp < now - self.leeway)
+                )
+            ).rowcount
         if not gone or not self._insert(row):
             raise ReplayedTokenError("JWT replayed (jti already used)")
 

@@ -74,8 +74,9 @@ def verifier(request: Request) -> JwtVerifier:
             return doc
 
         ledger = JtiLedger(state.engine)
-        state.cds_verifier = JwtVerifier(parse_clients(state.settings.cds_clients), ledger.once,
-                                         fetch_jwks=fetch, leeway=ledger.leeway)
+        state.cds_verifier = JwtVerifier(
+            parse_clients(state.settings.cds_clients), ledger.once, fetch_jwks=fetch, leeway=ledger.leeway
+        )
     v: JwtVerifier = state.cds_verifier
     return v
 
@@ -103,6 +104,8 @@ async def _body(request: Request) -> Any:
         return json.loads(body)
     except (ValueError, UnicodeDecodeError):
         raise ProblemsError([Problem("(body)", "not JSON")]) from None
+    except RecursionError:  # arrays or objects nested deeper than the parser goes: a 400, not a 500
+        raise ProblemsError([Problem("(body)", "JSON nested too deeply")]) from None
 
 
 @router.get("")

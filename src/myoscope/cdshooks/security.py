@@ -5,6 +5,10 @@
 - ``iss`` must be a configured client; its keys come from the configuration (a static JWKS) or
   from the JWKS URL configured for that client, never from a ``jku`` the token names;
 - ``aud`` must equal this service's URL; ``exp``, ``iat`` and ``jti`` are required;
+- ``exp``, ``iat`` and ``nbf`` must be whole or decimal seconds between the epoch and year 9999,
+  and ``jti`` text of 1 to 255 characters without control characters or lone surrogates: a
+  signed token is still client input, and a claim the database cannot store (an ``exp`` of 1e308,
+  a ``jti`` not encodable as UTF-8) must be refused as a bad token, not crash the replay check;
 - a ``jti`` is accepted once: ``once(iss, jti, exp)`` records it in the registry database
   (:class:`myoscope.cdshooks.replay.JtiLedger`), so a replay is refused by every worker and
   process sharing the registry, not only by the one that saw the token first.
@@ -15,18 +19,24 @@ from __future__ import annotations
 import functools
 import json
 import time
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+import httpx
 import jwt
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
 from ..errors import MyoscopeError
+from .fetching import under_base
 
 ALGORITHMS = ("RS384", "ES384")
 #: the longest ``iss`` and ``jti`` kept by the replay check (its columns' size)
 MAX_ID_LENGTH = 255
+#: the latest time claim accepted (9999-12-31T23:59:59Z, the last second a datetime can hold):
+#: far inside the replay table's 64-bit ``exp`` column, so every accepted ``exp`` can be stored
+MAX_TIME = 253_402_300_799
 
 
 class CdsAuthError(MyoscopeError):
@@ -44,11 +54,19 @@ class CdsClient(BaseModel):
     fhir_servers: list[str] | None = None
 
     def allows_server(self, url: str) -> bool:
+        """Whether ``url`` is one of the client's FHIR servers or below one. Compared as parsed
+        URLs (:func:`~myoscope.cdshooks.fetching.under_base`), not as strings: a string prefix let
+        ``<allowed>/../elsewhere`` through, which httpx then requests as ``/elsewhere``."""
         if self.fhir_servers is None:
             return True
-        return any(
-            url.rstrip("/") == s.rstrip("/") or url.startswith(s.rstrip("/") + "/") for s in self.fhir_servers
-        )
+        for allowed in self.fhir_servers:
+            try:
+                base = httpx.URL(allowed.rstrip("/"))
+            except httpx.InvalidURL:
+                continue
+            if under_base(url, base) is not None:
+                return True
+        return False
 
 
 def parse_clients(text: str) -> list[CdsClient]:
@@ -64,6 +82,28 @@ def parse_clients(text: str) -> list[CdsClient]:
         if (c.jwks is None) == (c.jwks_url is None):
             raise ValueError(f"CDS client {c.iss!r}: give exactly one of jwks and jwks_url")
     return clients
+
+
+def check_claims(claims: dict[str, Any]) -> None:
+    """Refuse claims that verified but cannot be used: the signature says who sent them, not that
+    they are sane, and the replay check stores ``jti`` and ``exp`` (an overflowing number or a
+    string that is not valid text would crash the INSERT, a 500 instead of a 401).
+
+    :raises CdsAuthError: naming the claim."""
+    for name in ("exp", "iat", "nbf"):
+        if name not in claims:
+            continue
+        v = claims[name]
+        # a range test, not math.isfinite: that overflows on a huge int; NaN fails every comparison
+        if isinstance(v, bool) or not isinstance(v, int | float) or not 0 <= v <= MAX_TIME:
+            raise CdsAuthError(f"JWT {name} is not a time between 1970 and 9999 (seconds since the epoch)")
+    jti = claims.get("jti")
+    if not isinstance(jti, str) or not jti:
+        raise CdsAuthError("JWT jti must be non-empty text")
+    if len(jti) > MAX_ID_LENGTH:
+        raise CdsAuthError(f"JWT jti longer than {MAX_ID_LENGTH} characters")
+    if any(unicodedata.category(c) in ("Cc", "Cs") for c in jti):
+        raise CdsAuthError("JWT jti holds a control character or a lone surrogate")
 
 
 @functools.lru_cache(maxsize=64)
@@ -123,10 +163,8 @@ class JwtVerifier:
             raise CdsAuthError(f"JWT audience is not this service ({audience})") from None
         except jwt.PyJWTError as exc:
             raise CdsAuthError(f"JWT refused: {exc}") from None
-        jti = str(claims["jti"])
-        if len(jti) > MAX_ID_LENGTH:
-            raise CdsAuthError(f"JWT jti longer than {MAX_ID_LENGTH} characters")
-        self.once(client.iss, jti, float(claims["exp"]))
+        check_claims(claims)
+        self.once(client.iss, claims["jti"], float(claims["exp"]))
         return claims
 
     def client(self, iss: str) -> CdsClient | None:
