@@ -31,6 +31,7 @@ from ..knowledge import load_knowledge
 from ..yamlio import load_yaml
 from .plan import dose_text
 from .summary import plan_headlines, short_title, sort_definitions, sorted_red_flags, who, words
+from .text import valid_text
 
 if TYPE_CHECKING:
     from ..pathway import PathwayResult
@@ -288,12 +289,13 @@ def patient_html(result: PathwayResult, *, page_size: str = "A4", on: date | Non
 
 
 def html_to_pdf(html: str) -> bytes:
-    """Render HTML to PDF with WeasyPrint (the ``report`` extra)."""
+    """Render HTML to PDF with WeasyPrint (the ``report`` extra); text WeasyPrint cannot encode
+    (a lone surrogate from a JSON body) is replaced first, see :func:`.text.valid_text`."""
     try:
         from weasyprint import HTML
     except ImportError as exc:  # pragma: no cover - depends on the installed extras
         raise ReportError("PDF needs the report extra: pip install 'myoscope[report]'") from exc
-    pdf: bytes = HTML(string=html).write_pdf()
+    pdf: bytes = HTML(string=valid_text(html)).write_pdf()
     return pdf
 
 
@@ -306,7 +308,8 @@ def patient_pdf(result: PathwayResult, **kwargs: Any) -> bytes:
 
 
 def render_report(result: PathwayResult, audience: str, fmt: str, **kwargs: Any) -> bytes:
-    """The report for ``audience`` (clinician or patient) as ``fmt`` (pdf or html) bytes."""
+    """The report for ``audience`` (clinician or patient) as ``fmt`` (pdf or html) bytes (UTF-8:
+    a lone surrogate in the record's text is replaced, see :func:`.text.valid_text`)."""
     if audience not in AUDIENCES:
         raise ReportError(f"unknown audience {audience!r} (expected clinician or patient)")
     if fmt not in ("pdf", "html"):
@@ -317,7 +320,7 @@ def render_report(result: PathwayResult, audience: str, fmt: str, **kwargs: Any)
         html = patient_html(result, **kwargs)
     else:
         html = clinician_html(result, **kwargs)
-    return html_to_pdf(html) if fmt == "pdf" else html.encode("utf-8")
+    return html_to_pdf(html) if fmt == "pdf" else valid_text(html).encode("utf-8")
 
 
 def write_report(path: str | Path, data: bytes) -> Path:

@@ -12,11 +12,13 @@ from collections.abc import Iterator
 from typing import Annotated
 
 from fastapi import Depends, Request
+from pydantic import AfterValidator
 from sqlalchemy.orm import Session
 
 from . import accounts
 from .accounts import SignedIn
-from .errors import CsrfError, Forbidden, NotSignedIn
+from .errors import CsrfError, Forbidden, NotFound, NotSignedIn
+from .i18n import N_
 from .patients import Where
 from .settings import WebSettings
 
@@ -87,6 +89,25 @@ def where(request: Request, who: Clinical) -> Where:
 
 
 CurrentWhere = Annotated[Where, Depends(where)]
+
+
+#: the largest id a row can have (PostgreSQL's integer); the API bounds its path ids the same
+MAX_ID = 2**31 - 1
+
+
+def _storable_id(value: int) -> int:
+    """An id beyond the database's integer names no row, but the database cannot even be asked
+    (SQLite refuses to bind a number beyond 64 bits: OverflowError, a 500): it is answered here
+    with the 404 of an unknown id. NotFound is not a ValueError, so pydantic lets it through
+    rather than calling it a bad request; path parameters are read after the route's other
+    dependencies, so an anonymous user is still sent to sign in first."""
+    if not 1 <= value <= MAX_ID:
+        raise NotFound(N_("there is no such page"))
+    return value
+
+
+#: an integer id in a web path (patient, visit, user): every route with one takes this type
+PathId = Annotated[int, AfterValidator(_storable_id)]
 
 
 async def csrf_token_of(request: Request) -> str:

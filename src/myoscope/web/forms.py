@@ -156,12 +156,26 @@ def record_data(form: Mapping[str, str | list[str]], fields: tuple[Field, ...]) 
         elif f.kind == "bool":
             data[f.measure] = {"yes": True, "no": False}.get(raw, raw)
         elif f.kind == "sarc_f_item":
-            sarc_f[f.name.split(".", 1)[1]] = int(raw) if raw.isdigit() else raw
+            sarc_f[f.name.split(".", 1)[1]] = _score(raw)
         else:
             data[f.measure] = raw
     if sarc_f:
         data["sarc_f"] = sarc_f
     return data
+
+
+def _score(raw: str) -> int | str:
+    """A SARC-F answer typed as a number, when it is one in ASCII digits; anything else stays text
+    for the record parser to name as an unknown answer (a 422 with the form filled in).
+
+    ``str.isdigit`` alone is not enough: it is true for '²', which ``int`` refuses, and ``int``
+    refuses more than 4,300 digits too; either ``ValueError`` was a 500."""
+    if raw.isascii() and raw.isdigit():
+        try:
+            return int(raw)
+        except ValueError:  # beyond int's digit limit: the parser names it, quoted short
+            return raw
+    return raw
 
 
 def problems_by_field(

@@ -38,3 +38,12 @@ def test_quick_assess_bad_input_is_422_with_fields_named(alice: TestClient) -> N
     assert r.status_code == 422
     assert 'data-testid="problem-grip_strength"' in r.text and 'data-testid="problem-height"' in r.text
     assert 'value="900"' in r.text
+
+
+def test_quick_assess_unicode_digit_sarc_f_answer_is_422_named(alice: TestClient) -> None:
+    """'²' passes ``str.isdigit`` but not ``int``: it must come back as a named problem."""
+    token = csrf_of(alice.get("/assess").text)
+    r = alice.post("/assess", data={"csrf_token": token, **FORM, "sarc_f.strength": "\u00b2"})
+    assert r.status_code == 422
+    assert 'data-testid="problem-sarc_f.strength"' in r.text and "&#39;\u00b2&#39;" in r.text
+    assert 'value="81"' in r.text and 'value="0.6"' in r.text  # the rest of the form as typed

@@ -56,6 +56,33 @@ def test_bad_date_is_named_with_the_other_fields(alice: TestClient, world: World
     assert 'data-testid="problem-date"' in r.text and 'data-testid="problem-grip_strength"' in r.text
 
 
+#: SARC-F answers that look like numbers but are not ASCII digits: ``str.isdigit`` is true for
+#: each, yet ``int`` refuses the superscript and the 5,000 digits (beyond its digit limit)
+NOT_ASCII_SCORES = ("\u00b2", "\u0662", "9" * 5000)
+
+
+def test_a_sarc_f_answer_is_a_number_only_in_ascii_digits() -> None:
+    fields = visit_fields()
+    data = record_data({"sarc_f.strength": "2", "sarc_f.falls": "\u00b2", "sarc_f.climb_stairs": "9" * 5000},
+                       fields)
+    assert data["sarc_f"] == {"strength": 2, "falls": "\u00b2", "climb_stairs": "9" * 5000}
+
+
+def test_a_unicode_digit_sarc_f_answer_is_a_named_problem_not_a_crash(alice: TestClient, world: World) -> None:
+    url = f"/patients/{world.patient_a}/visits"
+    token = csrf_of(alice.get(url + "/new").text)
+    for bad in NOT_ASCII_SCORES:
+        r = alice.post(url, data={"csrf_token": token, "date": "2026-02-02", "sarc_f.strength": bad,
+                                  "grip_strength": "abc"})
+        assert r.status_code == 422, bad
+        assert 'data-testid="problem-sarc_f.strength"' in r.text and 'data-testid="problem-grip_strength"' in r.text
+        # the form comes back as typed (the answer is a select: its problem quotes what was sent)
+        assert 'value="abc"' in r.text and 'value="2026-02-02"' in r.text
+        assert f"&#39;{bad[:20]}" in r.text
+    r = alice.post(_correct_url(world), data={"csrf_token": token, "reason": "typo", "sarc_f.strength": "\u00b2"})
+    assert r.status_code == 422 and 'data-testid="problem-sarc_f.strength"' in r.text
+
+
 def test_a_good_visit_is_stored_in_canonical_units_and_assessed(alice: TestClient, world: World) -> None:
     url = f"/patients/{world.patient_a}/visits"
     token = csrf_of(alice.get(url + "/new").text)

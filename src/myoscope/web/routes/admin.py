@@ -11,7 +11,7 @@ from ...registry.models import AUDIT_ACTIONS
 from .. import accounts
 from .. import admin as svc
 from ..accounts import SignedIn
-from ..deps import Admin, CsrfChecked, DbSession, address_of
+from ..deps import Admin, CsrfChecked, DbSession, PathId, address_of
 from ..forms import problems_by_field
 from ..patients import Where
 from .render import page
@@ -79,7 +79,7 @@ def change_user(
     request: Request,
     db: DbSession,
     where: AdminWhere,
-    user_id: int,
+    user_id: PathId,
     role: Annotated[str, Form(max_length=30)] = "",
     active: Annotated[str, Form(pattern="^(|yes|no)$")] = "",
 ) -> Response:

@@ -22,7 +22,7 @@ from ...report.service import PAPERS
 from ...report.svg import svg_of
 from .. import patients as svc
 from .. import projection as proj
-from ..deps import CsrfChecked, CurrentWhere, DbSession, Settings
+from ..deps import CsrfChecked, CurrentWhere, DbSession, PathId, Settings
 from ..errors import NothingToReport
 from ..forms import problems_by_field
 from ..page_cache import PageCache
@@ -105,7 +105,7 @@ def patient_page(
     request: Request,
     db: DbSession,
     where: CurrentWhere,
-    patient_id: int,
+    patient_id: PathId,
     scenario: Annotated[str, Query(max_length=60)] = proj.DEFAULT_SCENARIO,
 ) -> Response:
     cache: PageCache = request.app.state.page_cache
@@ -127,7 +127,7 @@ def _fragments(request: Request, result: dict[str, Any]) -> dict[str, Markup]:
 
 
 @router.get("/{patient_id}/timeline.svg")
-def timeline_svg(request: Request, db: DbSession, where: CurrentWhere, patient_id: int) -> Response:
+def timeline_svg(request: Request, db: DbSession, where: CurrentWhere, patient_id: PathId) -> Response:
     data = timeline(db, where, patient_id)
     db.commit()  # read and audited: render without holding the database
     if not data.values:
@@ -150,7 +150,7 @@ def projection_svg(
     request: Request,
     db: DbSession,
     where: CurrentWhere,
-    patient_id: int,
+    patient_id: PathId,
     scenario: Annotated[str, Query(max_length=60)] = proj.DEFAULT_SCENARIO,
 ) -> Response:
     data = proj.latest_record_or_none(db, where, patient_id)
@@ -175,7 +175,7 @@ def patient_report(
     request: Request,
     db: DbSession,
     where: CurrentWhere,
-    patient_id: int,
+    patient_id: PathId,
     fmt: Annotated[str, Path(pattern="^(pdf|html)$")],
     audience: Annotated[str, Query(pattern="^(clinician|patient)$")] = "clinician",
     paper: Annotated[str, Query(pattern="^(a4|letter)$")] = "a4",

@@ -15,7 +15,7 @@ from ...registry import repo
 from ...registry.models import Patient, Visit
 from .. import corrections
 from .. import patients as svc
-from ..deps import CsrfChecked, CurrentWhere, DbSession
+from ..deps import CsrfChecked, CurrentWhere, DbSession, PathId
 from ..forms import Field, form_values, problems_by_field, record_data, visit_fields
 from ..measure_upload import MAX_BYTES, WEB_FORMATS, Prefill, kept_provenance, prefill
 from .render import page
@@ -45,7 +45,7 @@ def _form(request: Request, patient: Patient, visit: Visit | None, fields: tuple
 
 
 @router.get("/new")
-def new_visit(request: Request, db: DbSession, where: CurrentWhere, patient_id: int) -> Response:
+def new_visit(request: Request, db: DbSession, where: CurrentWhere, patient_id: PathId) -> Response:
     patient = svc.scoped_patient(db, where.who, patient_id)
     where.audit(db, action="read", entity="patient", entity_id=patient.id, patient_id=patient.id,
                 what="new visit form")
@@ -53,7 +53,7 @@ def new_visit(request: Request, db: DbSession, where: CurrentWhere, patient_id: 
 
 
 @router.post("/import", dependencies=[CsrfChecked])
-async def import_file(request: Request, db: DbSession, where: CurrentWhere, patient_id: int) -> Response:
+async def import_file(request: Request, db: DbSession, where: CurrentWhere, patient_id: PathId) -> Response:
     """Read a measuring tool's file (CT, DXA, BIA export; an L3 slice and its mask) into the
     new-visit form, for the user to check and save (docs/imports.md)."""
     patient = svc.scoped_patient(db, where.who, patient_id)
@@ -71,7 +71,7 @@ async def import_file(request: Request, db: DbSession, where: CurrentWhere, pati
 
 
 @router.post("", dependencies=[CsrfChecked])
-async def add_visit(request: Request, db: DbSession, where: CurrentWhere, patient_id: int) -> Response:
+async def add_visit(request: Request, db: DbSession, where: CurrentWhere, patient_id: PathId) -> Response:
     patient = svc.scoped_patient(db, where.who, patient_id)
     form = flat(await request.form())
     fields = visit_fields()
@@ -122,7 +122,7 @@ async def add_visit(request: Request, db: DbSession, where: CurrentWhere, patien
 
 @router.get("/{visit_id}/correct")
 def correct_form(
-    request: Request, db: DbSession, where: CurrentWhere, patient_id: int, visit_id: int
+    request: Request, db: DbSession, where: CurrentWhere, patient_id: PathId, visit_id: PathId
 ) -> Response:
     patient = svc.scoped_patient(db, where.who, patient_id)
     visit = corrections.scoped_visit(db, patient, visit_id)
@@ -133,7 +133,7 @@ def correct_form(
 
 @router.post("/{visit_id}/correct", dependencies=[CsrfChecked])
 async def correct_visit(
-    request: Request, db: DbSession, where: CurrentWhere, patient_id: int, visit_id: int
+    request: Request, db: DbSession, where: CurrentWhere, patient_id: PathId, visit_id: PathId
 ) -> Response:
     patient = svc.scoped_patient(db, where.who, patient_id)
     visit = corrections.scoped_visit(db, patient, visit_id)
