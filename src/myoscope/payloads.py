@@ -52,21 +52,28 @@ def projection_of(
     fixed: Collection[str] | str = (),
 ) -> Any:
     """A projection of ``record``: the scenario's data (a mapping, or a bare timeline list), with
-    ``events`` (``NAME@FROM-TO``) added to its timeline and ``ageing`` fixing its ageing rates.
+    ``events`` (``NAME@FROM-TO``) added to its timeline, ``ageing`` fixing its ageing rates and
+    ``fixed`` (``"all"``, or parameter ids or groups, a list or comma-separated) held central.
 
-    :raises ScenarioValidationError: naming every bad field of the scenario and events.
+    :raises ScenarioValidationError: naming every bad field of the scenario, events and ``fixed``.
     :raises SimulationError: when the projection cannot be made as asked."""
     from .simulate import simulate
     from .simulate.event_specs import events_from_specs
+    from .simulate.parameters import fixed_parameters, load_trajectory
     from .simulate.scenarios import parse_scenario
 
-    data: Any = scenario if scenario is not None else {}
-    data = {"timeline": data} if isinstance(data, list) else dict(data or {})
+    data: Any = {"timeline": scenario} if isinstance(scenario, list) else scenario
     entries, problems = events_from_specs(list(events))
-    if entries:
-        data["timeline"] = [*list(data.get("timeline") or []), *entries]
-    if ageing is not None:
-        data["parameters"] = {**dict(data.get("parameters") or {}), "ageing": ageing}
+    problems += fixed_parameters(load_trajectory(), fixed)[1]
+    # the options are merged only into a mapping whose parts can take them; anything else (a file
+    # holding just "hello" or 5, a timeline that is not a list) goes to parse_scenario as it is,
+    # which names it with the options' own problems
+    if isinstance(data, Mapping | None):
+        data = dict(data or {})
+        if entries and isinstance(data.get("timeline"), list | None):
+            data["timeline"] = [*(data.get("timeline") or []), *entries]
+        if ageing is not None and isinstance(data.get("parameters"), Mapping | None):
+            data["parameters"] = {**(data.get("parameters") or {}), "ageing": ageing}
     scen = parse_scenario(data, source=scenario_source, name=scenario_name, problems=problems)
     return simulate(record, scen, years=years, draws=draws, seed=seed, step=step, definitions=definitions,
                     fixed=fixed)

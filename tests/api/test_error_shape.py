@@ -161,3 +161,37 @@ def test_text_a_database_cannot_store_is_a_4xx_not_a_crash(client: TestClient, a
                     headers={**h, "Content-Type": "application/json"})
     assert r.status_code in (200, 422), r.text[:300]
     json.loads(r.content)  # valid JSON either way (the surrogate written back as its escape)
+
+
+def test_simulate_options_are_checked_by_the_projection(client: TestClient, api: ApiWorld) -> None:
+    """Unknown names to fix were answered 200 with "fixed" claiming them; they are a 422 naming
+    them and what can be given, as unknown scenario parameters are (the check is the library's,
+    so the CLI's --fix says the same). The seed is bounded by the request schema."""
+    h = api.headers("alice")
+    record = {"sex": "male", "age": 70, "grip_strength": 30}
+    for fix in ("nope,zzz", ["nope", "zzz"]):
+        err = assert_envelope(
+            client.post("/api/v1/simulate", json={"record": record, "draws": 10, "fix": fix}, headers=h),
+            422,
+            "invalid_scenario",
+            ["fix"],
+        )
+        problem = err["problems"][0]
+        assert problem["problem"].startswith(
+            "unknown parameter(s) 'nope', 'zzz' (expected all, a group: ageing;"
+        )
+        assert "ageing_mass_rate" in problem["expected"]
+    err = assert_envelope(
+        client.post("/api/v1/simulate", json={"record": record, "draws": 10, "seed": -1}, headers=h),
+        422,
+        "invalid_request",
+        ["body.seed"],
+    )
+    assert err["problems"][0]["expected"] == "ge 0"
+    r = client.post(
+        "/api/v1/simulate",
+        json={"record": record, "draws": 10, "years": 1, "fix": "ageing", "evidence": False},
+        headers=h,
+    )
+    assert r.status_code == 200, r.text[:300]
+    assert r.json()["settings"]["fixed"] == ["ageing_mass_rate", "ageing_strength_rate"]

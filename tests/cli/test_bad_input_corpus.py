@@ -145,6 +145,20 @@ CASES: list[Case] = [
          {"r.yaml": RECORD, "s.json": '{"years": 2, "years": 3}'}, ["duplicate key 'years'"]),
     Case("simulate-png-missing-folder", ["simulate", "-r", "{d}/r.yaml", "--format", "png", "-o", "{d}/nodir/x.png"],
          {"r.yaml": RECORD}, ["--output", "does not exist"], absent=["nodir"]),
+    Case("simulate-text-missing-folder", ["simulate", "-r", "{d}/r.yaml", "-o", "{d}/nodir/x.txt"],
+         {"r.yaml": RECORD}, ["--output", "does not exist"], absent=["nodir"]),
+    Case("simulate-json-output-is-input", ["simulate", "-r", "{d}/r.yaml", "-f", "json", "-o", "{d}/r.yaml"],
+         {"r.yaml": RECORD}, ["--output", "also an input"], unchanged=["r.yaml"]),
+    Case("simulate-negative-seed", ["simulate", "-r", "{d}/r.yaml", "--seed", "-1"], {"r.yaml": RECORD},
+         ["'--seed'"]),
+    Case("simulate-scenario-string", ["simulate", "-r", "{d}/r.yaml", "-s", "{d}/s.json"],
+         {"r.yaml": RECORD, "s.json": '"hello"\n'}, ["s.json", "(scenario): expected a mapping"]),
+    Case("simulate-scenario-number", ["simulate", "-r", "{d}/r.yaml", "-s", "{d}/s.json", "-e", "bed_rest@0-10"],
+         {"r.yaml": RECORD, "s.json": "5\n"}, ["s.json", "(scenario): expected a mapping"]),
+    Case("simulate-scenario-list-of-numbers", ["simulate", "-r", "{d}/r.yaml", "-s", "{d}/s.json", "--ageing", "high"],
+         {"r.yaml": RECORD, "s.json": "[1, 2]\n"}, ["timeline[0]: expected", "timeline[1]: expected"]),
+    Case("simulate-unknown-fix", ["simulate", "-r", "{d}/r.yaml", "--fix", "foo,bar", "-f", "json"],
+         {"r.yaml": RECORD}, ["fix: unknown parameter(s) 'foo', 'bar'", "ageing_mass_rate"]),
     # --- registry: visit files and import CSVs ----------------------------------------------------
     Case("visit-no-date", ["visit", "add", "P1", "{d}/v.yaml"], {"v.yaml": "grip_strength: 20\n"},
          ["date: required"], registry=True),
@@ -161,6 +175,16 @@ CASES: list[Case] = [
     Case("import-missing-columns", ["import", "{d}/i.csv"], {"i.csv": "who,when\nP9,2025-01-01\n"},
          ["missing column(s) patient, date"], registry=True),
     Case("import-utf16", ["import", "{d}/i.csv"], {"i.csv": "patient,date\n".encode("utf-16")}, ["UTF-16"], registry=True),
+    # --- registry: ids beyond the database's integers, unknown revisions ----------------------------
+    Case("visit-assessment-huge-id", ["visit", "assessment", "9" * 20], {}, ["no assessed visit " + "9" * 20],
+         registry=True),
+    Case("visit-correct-huge-id", ["visit", "correct", "9" * 20, "grip_strength", "5", "--reason", "x"], {},
+         ["no visit " + "9" * 20], registry=True),
+    Case("token-revoke-huge-id", ["token", "revoke", "9" * 20], {}, ["no token " + "9" * 20], registry=True),
+    Case("db-upgrade-unknown-revision", ["db", "upgrade", "nonsense"], {},
+         ["unknown revision 'nonsense'", "known: base, head, 0001"], registry=True),
+    Case("db-downgrade-unknown-revision", ["db", "downgrade", "9999"], {},
+         ["unknown revision '9999'", "known: base, head, 0001"], registry=True),
 ]
 
 
@@ -231,6 +255,7 @@ CASES += [
     Case("synth-too-big", ["synth", "100000000000", "-o", "{d}/s.parquet"], {}, ["100,000,000,000 rows need about",
          "free"], absent=["s.parquet"]),
     Case("synth-missing-folder", ["synth", "10", "-o", "{d}/nodir/s.csv"], {}, ["does not exist"], absent=["nodir"]),
+    Case("synth-negative-seed", ["synth", "5", "-o", "{d}/s.csv", "--seed", "-1"], {}, ["'--seed'"], absent=["s.csv"]),
 ]
 # files shared by several cases
 EXTRA_FILES: dict[str, dict[str, bytes | str]] = {

@@ -34,3 +34,30 @@ def test_same_seed_same_table_and_streamed_to_parquet(tmp_path: Path) -> None:
     pa, pb = pl.read_parquet(a), pl.read_csv(b, schema=pl.read_parquet(a).schema)
     assert pa.height == 2_500 and pa["id"].to_list() == list(range(1, 2_501))
     assert pa.equals(pb)
+
+
+def test_bad_settings_are_named_together_and_nothing_is_written(tmp_path: Path) -> None:
+    """numpy refused a negative seed with a bare ValueError (and no rows failed on an empty
+    sample): each bad setting is named, at once, before a file is touched."""
+    import pytest
+
+    from myoscope.errors import ProblemsError
+
+    with pytest.raises(ProblemsError) as caught:
+        synthesise(0, tmp_path / "s.csv", seed=-1, bad_share=1.5)
+    assert [str(p) for p in caught.value.problems] == [
+        "n: expected a whole number of rows, 1 or more, got 0",
+        "seed: expected a whole number, 0 or more, got -1",
+        "bad_share: expected a share between 0 and 1, got 1.5",
+    ]
+    assert not list(tmp_path.iterdir())
+
+
+def test_a_tsv_is_written_with_tabs_and_read_back(tmp_path: Path) -> None:
+    # it was written with commas, and the cohort engine then read it as one unknown column
+    from myoscope.cohort import run_cohort
+
+    path = synthesise(50, tmp_path / "s.tsv", seed=2)
+    assert path.read_text("utf-8").splitlines()[0].split("\t")[:3] == ["id", "sex", "age"]
+    run = run_cohort(path, tmp_path / "out.tsv", ["ewgsop2"])
+    assert run.rows_in == 50

@@ -125,6 +125,74 @@ def test_patients_and_visits(db_url: str, tmp_path: Path) -> None:
     assert run(db_url, "patient", "list") == "No patients.\n"
 
 
+def test_an_id_beyond_the_database_is_not_found(db_url: str, tmp_path: Path) -> None:
+    """SQLite cannot bind a number beyond 64 bits (OverflowError) and PostgreSQL's integer ends at
+    2**31 - 1: such an id names no row, so every command taking one says so (exit 2)."""
+    run(db_url, "patient", "add", "ANNA", "--sex", "F")
+    run(
+        db_url,
+        "visit",
+        "add",
+        "ANNA",
+        str(write(tmp_path, "v.yaml", "date: 2025-01-10\ngrip_strength: 22\n")),
+    )
+    for big in ("9" * 20, str(2**63), str(2**31)):
+        assert run(db_url, "visit", "assessment", big, code=2) == f"Error: no assessed visit {big}\n"
+        assert run(db_url, "visit", "correct", big, "grip_strength", "5", "--reason", "x", code=2) == (
+            f"Error: no visit {big}\n"
+        )
+        assert run(db_url, "token", "revoke", big, code=2) == f"Error: no token {big}\n"
+    assert run(db_url, "patient", "list", "--limit", "9" * 20).startswith("ANNA\t")  # beyond every row: all
+
+
+def test_a_correction_names_every_problem_at_once(db_url: str, tmp_path: Path) -> None:
+    """A missing reason and an unknown measure were named one per run (the reason first), so a
+    user fixed one to meet the other; an unknown visit still comes first, on its own."""
+    run(db_url, "patient", "add", "ANNA", "--sex", "F")
+    run(
+        db_url,
+        "visit",
+        "add",
+        "ANNA",
+        str(write(tmp_path, "v.yaml", "date: 2025-01-10\ngrip_strength: 22\n")),
+    )
+    assert run(db_url, "visit", "correct", "1", "bogus", "5", code=2) == (
+        "Error: invalid record (2 problems):\n"
+        "  - reason: required: why the value is corrected\n"
+        "  - bogus: not a measure that a visit stores\n"
+    )
+    assert run(db_url, "visit", "correct", "1", "date", "5", "--reason", " ", code=2) == (
+        "Error: invalid record (2 problems):\n"
+        "  - reason: required: why the value is corrected\n"
+        "  - date: not a measure that a visit stores\n"
+    )
+    assert run(db_url, "visit", "correct", "1", "grip_strength", "5", code=2) == (
+        "Error: invalid record (1 problem):\n  - reason: required: why the value is corrected\n"
+    )
+    assert run(db_url, "visit", "correct", "7", "bogus", "5", code=2) == "Error: no visit 7\n"
+
+
+def test_an_unknown_revision_is_named_with_the_known_ones(empty_url: str) -> None:
+    """Alembic's CommandError was an internal error: a revision typo is the user's, named with
+    the revisions there are, and it leaves no database file and no schema change behind."""
+    known = "base, head, 0001, 0002, 0003, 0004, 0005, 0006, 0007, 0008"
+    assert run(empty_url, "db", "upgrade", "nonsense", code=2) == (
+        f"Error: unknown revision 'nonsense' (known: {known})\n"
+    )
+    if empty_url.startswith("sqlite"):  # the typo is named before a database file is made
+        assert not Path(empty_url.removeprefix("sqlite:///")).exists()
+    run(empty_url, "db", "init")
+    assert (
+        run(empty_url, "db", "downgrade", "9999", code=2)
+        == f"Error: unknown revision '9999' (known: {known})\n"
+    )
+    assert run(empty_url, "db", "upgrade", "+3", code=2) == (
+        f"Error: cannot upgrade to '+3': Relative revision +3 didn't produce 3 migrations (known revisions: "
+        f"{known})\n"
+    )
+    assert run(empty_url, "db", "status").endswith(": schema 0008 (code: 0008)\n")  # nothing undone
+
+
 def test_bad_input_is_reported_whole(db_url: str, tmp_path: Path) -> None:
     run(db_url, "patient", "add", "ANNA", "--sex", "F")
     bad = write(tmp_path, "bad.yaml", "date: 2025-01-10\ngrip_strength: 270\nweight: 60 stone\n")

@@ -117,3 +117,120 @@ def test_simulate_runs_without_the_charts_extra() -> None:
     """)
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
     assert done.stdout.strip() == "ok", done.stderr
+
+
+def test_a_negative_seed_is_refused_naming_the_seed() -> None:
+    """numpy refuses a negative seed with a bare ValueError: the CLI names --seed (exit 2) and the
+    library, which the API and other callers share, names seed in a SimulationError."""
+    import pytest
+
+    from myoscope.errors import SimulationError
+    from myoscope.simulate import simulate
+
+    out = runner.invoke(app, ["simulate", "-r", str(RECORD), "--seed", "-1", "--draws", "10"])
+    assert out.exit_code == 2, out.output
+    assert "Error: Invalid value for '--seed'" in out.stderr and "internal error" not in out.stderr
+    with pytest.raises(SimulationError, match=r"seed must be a whole number 0 or more, got -1"):
+        simulate({"sex": "male", "age": 70, "grip_strength": 30}, None, years=1, draws=10, seed=-1)
+
+
+def test_a_scenario_file_that_is_not_a_mapping_is_named(tmp_path: Path) -> None:
+    """A scenario file holding a plain value, or parts of the wrong kind, is an invalid scenario
+    (exit 2, every problem named), with or without --event and --ageing to merge into it."""
+    scenario = tmp_path / "sc.json"
+    cases = {
+        '"hello"': ["(scenario): expected a mapping or a timeline list"],
+        "5": ["(scenario): expected a mapping or a timeline list"],
+        "true": ["(scenario): expected a mapping or a timeline list"],
+        '[1, "x"]': ["timeline[0]: expected {from_day", "timeline[1]: expected {from_day"],
+        '{"timeline": 5, "parameters": 3}': ["timeline: expected a list", "parameters: expected a mapping"],
+        '{"timeline": "bed_rest"}': ["timeline: expected a list"],
+    }
+    for text, expected in cases.items():
+        scenario.write_text(text)
+        for extra in ([], ["-e", "bed_rest@0-10", "--ageing", "high"]):
+            out = runner.invoke(
+                app, ["simulate", "-r", str(RECORD), "-s", str(scenario), "--draws", "10", *extra]
+            )
+            assert out.exit_code == 2, (text, extra, out.output)
+            assert out.stderr.startswith(f"Error: invalid scenario {scenario} ("), (text, out.stderr)
+            for line in expected:
+                assert f"  - {line}" in out.stderr, (text, extra, out.stderr)
+
+
+def test_unknown_parameters_to_fix_are_named_with_the_known_ones() -> None:
+    """--fix names that are neither a parameter nor a group were silently drawn like the rest
+    while the output claimed them fixed; they are refused, listed with what can be given."""
+    import pytest
+
+    from myoscope.errors import ScenarioValidationError
+    from myoscope.simulate import simulate
+
+    out = runner.invoke(
+        app,
+        [
+            "simulate",
+            "-r",
+            str(RECORD),
+            "--fix",
+            "foo,bar",
+            "--draws",
+            "10",
+            "-e",
+            "nap@0-3",
+            "--format",
+            "json",
+        ],
+    )
+    assert out.exit_code == 2, out.output
+    assert out.stdout == ""
+    assert out.stderr.startswith("Error: invalid scenario command line (2 problems):\n")
+    assert (
+        "  - fix: unknown parameter(s) 'foo', 'bar' (expected all, a group: ageing; or parameter ids: "
+        "ageing_mass_rate, " in out.stderr
+    )
+    assert "timeline[0].state: unknown state 'nap'" in out.stderr  # named together
+    ok = runner.invoke(
+        app,
+        [
+            "simulate",
+            "-r",
+            str(RECORD),
+            "--fix",
+            "ageing, rt_mass_gain",
+            "--draws",
+            "10",
+            "--years",
+            "1",
+            "--format",
+            "json",
+            "--no-evidence",
+        ],
+    )
+    assert ok.exit_code == 0, ok.output
+    assert json.loads(ok.stdout)["settings"]["fixed"] == [
+        "ageing_mass_rate",
+        "ageing_strength_rate",
+        "rt_mass_gain",
+    ]
+    with pytest.raises(ScenarioValidationError) as caught:
+        simulate({"sex": "male", "age": 70, "grip_strength": 30}, None, years=1, draws=10, fixed=["nope"])
+    assert [p.path for p in caught.value.problems] == ["fixed"]
+
+
+def test_text_and_json_are_written_to_the_output_file(tmp_path: Path) -> None:
+    """-o takes text and json too, as in every command that writes (docs/errors.md, Outputs):
+    it used to be ignored for them, printing to the terminal and writing nothing."""
+    for fmt, name in (("text", "p.txt"), ("json", "p.json")):
+        target = tmp_path / name
+        args = ["simulate", "-r", str(RECORD), "--years", "1", "--draws", "20", "--no-evidence", "-f", fmt]
+        printed = runner.invoke(app, args)
+        out = runner.invoke(app, [*args, "-o", str(target)])
+        assert out.exit_code == 0, out.output
+        assert out.stdout == f"Wrote {target}\n"
+        assert target.read_text("utf-8") == printed.stdout
+    copy = tmp_path / "r.yaml"
+    copy.write_text(RECORD.read_text("utf-8"), "utf-8")
+    out = runner.invoke(app, ["simulate", "-r", str(copy), "-o", str(copy)])
+    assert out.exit_code == 2 and "--output" in out.stderr and "also an input" in out.stderr
+    assert copy.read_text("utf-8") == RECORD.read_text("utf-8")

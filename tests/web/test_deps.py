@@ -5,14 +5,13 @@ from __future__ import annotations
 from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 
+from myoscope.registry.db import MAX_ID
 from myoscope.web.routes import ROUTERS
 
 from .conftest import World, csrf_of, login
 
 #: beyond 64 bits: SQLite refuses to bind it (OverflowError), PostgreSQL's integer too
 HUGE = 99999999999999999999
-#: the largest id a row can have (PostgreSQL's integer; the API's bound too)
-MAX_ID = 2**31 - 1
 
 
 def _int_path_routes() -> list[tuple[str, str, list[str]]]:

@@ -15,6 +15,7 @@ from fastapi import Depends, HTTPException, Path, Query, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from ..registry import tokens
+from ..registry.db import MAX_ID
 from ..web.accounts import SignedIn
 from ..web.deps import DbSession, address_of
 from ..web.patients import Where
@@ -71,8 +72,7 @@ def admin_where(request: Request, who: Admin) -> Where:
     return Where(who, address_of(request), request.state.request_id, via="api")
 
 
-#: ids in paths: positive and within the database's integer (a larger one is simply not found)
-MAX_ID = 2**31 - 1
+#: ids in paths: positive and within the database's integer (``registry.db.MAX_ID``)
 PatientId = Annotated[int, Path(ge=1, le=MAX_ID, description="The patient's id (from the patient list).")]
 VisitId = Annotated[int, Path(ge=1, le=MAX_ID, description="The visit's id (from the visit list).")]
 

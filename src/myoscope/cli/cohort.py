@@ -245,7 +245,9 @@ def _write_summary(summary: Any, path: Path, outputs: Outputs) -> None:
 def synth(
     n: Annotated[int, typer.Argument(help="Number of rows.", min=1)],
     out: Annotated[Path, typer.Option("--output", "--out", "-o", help="Output table (.parquet or .csv).")],
-    seed: Annotated[int, typer.Option("--seed", help="Random seed (same seed, same table).")] = 0,
+    seed: Annotated[
+        int, typer.Option("--seed", min=0, help="Random seed, 0 or more (same seed, same table).")
+    ] = 0,
     bad_share: Annotated[
         float, typer.Option("--bad-share", help="Share of rows given an implausible value (rejects demo).")
     ] = 0.0,

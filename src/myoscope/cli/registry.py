@@ -93,6 +93,16 @@ def _require_existing(database: str | None) -> None:
         fail(f"no registry at {parsed.database}: run `myoscope db init` first")
 
 
+def _require_row_id(value: int, what: str) -> None:
+    """An id beyond the database's integer range names no row: say "no WHAT N", as for any
+    unknown id, instead of asking the database (SQLite cannot bind a number beyond 64 bits and
+    fails with OverflowError). The limit is the registry's one (``db.MAX_ID``), the API's too."""
+    from ..registry.db import storable_id
+
+    if not storable_id(value):
+        fail(f"no {what} {value}")
+
+
 @contextmanager
 def _session(database: str | None) -> Iterator[Any]:
     from ..registry.db import session_factory
@@ -123,6 +133,7 @@ def db_upgrade(revision: Annotated[str, typer.Argument(help="Target revision.")]
     """Apply migrations up to REVISION (default: the latest)."""
     from ..registry import db
 
+    db.check_revision(revision)  # before the engine, which may create the SQLite file
     with _engine(database, require_schema=False, create=True) as engine:
         before = db.current_revision(engine)
         db.upgrade(engine, revision)
@@ -215,6 +226,14 @@ Limit = Annotated[int, typer.Option("--limit", "-n", min=0, help="Rows per page 
 After = Annotated[str | None, typer.Option("--after", help="Page token printed by the previous page.")]
 
 
+def _page_limit(limit: int) -> int | None:
+    """``--limit`` as the registry takes it: None for all; a number beyond any row count (which
+    SQLite could not even bind past 64 bits) is all rows too, so it is capped at ``db.MAX_ID``."""
+    from ..registry.db import MAX_ID
+
+    return min(limit, MAX_ID) if limit else None
+
+
 @patient_app.command("list")
 def patient_list(organisation: Org = None, limit: Limit = 100, after: After = None, format: Format = "text",
                  database: Database = None, user: User = None) -> None:
@@ -223,7 +242,7 @@ def patient_list(organisation: Org = None, limit: Limit = 100, after: After = No
 
     _format(format)
     with _session(database) as s:
-        page = repo.list_patients(s, organisation_name=organisation, limit=limit or None, after=after,
+        page = repo.list_patients(s, organisation_name=organisation, limit=_page_limit(limit), after=after,
                                   actor=_actor(user))
     if format == "json":
         _echo_json(page.to_dict())
@@ -332,10 +351,28 @@ def visit_correct(
         except json.JSONDecodeError:
             parsed = value
     with _session(database) as s:
+        _require_row_id(visit_id, "visit")
+        _check_correction(s, visit_id, measure, reason)
         m = repo.correct_measurement(s, visit_id=visit_id, measure_id=measure, value=parsed, reason=reason,
                                      actor=_actor(user))
     shown = "retracted" if m.value is None else f"{m.value:g} {m.unit}" if m.unit else str(m.value)
     typer.echo(f"visit {visit_id}: {measure} {shown} (version {m.version}); visit re-assessed")
+
+
+def _check_correction(session: Any, visit_id: int, measure: str, reason: str) -> None:
+    """Name a missing reason and an unknown measure together (the registry stops at the first);
+    an unknown visit is left to the registry, which says so before any field."""
+    from ..errors import Problem, RecordValidationError
+    from ..measures import load_catalog
+    from ..registry.models import Visit
+    from ..registry.storing import VISIT_FIELDS
+
+    if reason.strip() or session.get(Visit, visit_id) is None:
+        return  # the registry reports the unknown visit, or the measure on its own
+    problems = [Problem("reason", "required: why the value is corrected")]
+    if measure in VISIT_FIELDS or measure not in load_catalog().measures:
+        problems.append(Problem(measure, "not a measure that a visit stores"))
+    raise RecordValidationError(problems)
 
 
 @visit_app.command("assessment")
@@ -348,6 +385,7 @@ def visit_assessment(visit_id: Annotated[int, typer.Argument(help="The visit id 
 
     _format(format)
     with _session(database) as s:
+        _require_row_id(visit_id, "assessed visit")
         full = rebuild(s, visit_id=visit_id, actor=_actor(user))
     if format == "json":
         _echo_json(full.to_dict())
@@ -393,7 +431,7 @@ def alerts_cmd(organisation: Org = None, all_visits: Annotated[bool, typer.Optio
     _format(format)
     with _session(database) as s:
         report = compute_alerts(s, organisation_name=organisation, latest_only=not all_visits,
-                                limit=limit or None, after=after, actor=_actor(user))
+                                limit=_page_limit(limit), after=after, actor=_actor(user))
     if format == "json":
         _echo_json(report.to_dict())
     else:

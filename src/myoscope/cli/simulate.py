@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
 from ..errors import MyoscopeError
 from ..inputs import source_name
-from ..outputs import check_output, replacing
+from ..outputs import check_output, replacing, write_text
 from .base import app, fail, split_ids
 from .records import dumps, json_indent
 
@@ -42,7 +42,9 @@ def simulate(
         float | None, typer.Option("--years", help="Horizon in years (default: scenario, or 10).")
     ] = None,
     draws: Annotated[int, typer.Option("--draws", help="Monte Carlo draws.")] = 1000,
-    seed: Annotated[int, typer.Option("--seed", help="Random seed (same seed, same result).")] = 0,
+    seed: Annotated[
+        int, typer.Option("--seed", min=0, help="Random seed, 0 or more (same seed, same result).")
+    ] = 0,
     step: Annotated[str, typer.Option("--step", help="day or month")] = "day",
     definitions: Annotated[
         str | None,
@@ -50,15 +52,30 @@ def simulate(
     ] = None,
     fix: Annotated[
         str | None,
-        typer.Option("--fix", help="Hold parameters at their central value: comma-separated ids, or all."),
+        typer.Option(
+            "--fix", help="Hold parameters at their central value: comma-separated ids or groups, or all."
+        ),
     ] = None,
-    detail: Annotated[bool, typer.Option("--detail", "-v", help="Print every key day, the sources, notes, "
-                                         "caveats and what the evidence shows instead of the one-screen "
-                                         "summary.")] = False,
+    detail: Annotated[
+        bool,
+        typer.Option(
+            "--detail",
+            "-v",
+            help="Print every key day, the sources, notes, "
+            "caveats and what the evidence shows instead of the one-screen "
+            "summary.",
+        ),
+    ] = False,
     format: Annotated[str, typer.Option("--format", "-f", help="text, json, png, svg or html")] = "text",
     output: Annotated[
         Path | None,
-        typer.Option("--output", "-o", help="Chart file (png/svg/html); default: RECORD-projection.FMT"),
+        typer.Option(
+            "--output",
+            "--out",
+            "-o",
+            help="Write to this file (text, json) instead of standard "
+            "output; the chart file (png/svg/html), default RECORD-projection.FMT.",
+        ),
     ] = None,
     evidence: Annotated[
         bool,
@@ -81,12 +98,13 @@ def simulate(
         if chart_path.suffix.lower() != f".{format}":
             fail(f"--output {chart_path} does not end in .{format}")
         check_output(chart_path, [record, scenario], "--output")
+    elif output is not None:  # text and json go to the file as plan's do (docs/errors.md, Outputs)
+        check_output(output, [record, scenario], "--output")
     try:
         records = read_records(record)
         if len(records) != 1:
             fail(f"{source_name(record)} holds {len(records)} records; simulate takes one")
         rec = parse_record(records[0][0], source=records[0][1])
-        fixed: Any = "all" if fix == "all" else (split_ids(fix) or ())
         projection = projection_of(  # the API's POST /simulate makes the same projection
             rec,
             scenario=read_scenario_data(scenario) if scenario else None,
@@ -99,7 +117,7 @@ def simulate(
             seed=seed,
             step=step,
             definitions=split_ids(definitions),
-            fixed=fixed,
+            fixed=fix or (),  # ids, groups or all: checked with the scenario (unknown ones named)
         )
         if format in ("png", "svg", "html"):
             with replacing(chart_path) as tmp:
@@ -107,7 +125,11 @@ def simulate(
             typer.echo(f"Wrote {chart_path}")
             return
         if format == "json":
-            typer.echo(dumps(simulate_json(projection, evidence=evidence, seed=seed), json_indent()))
+            _emit(
+                dumps(simulate_json(projection, evidence=evidence, seed=seed), json_indent()),
+                output,
+                [record, scenario],
+            )
             return
         # the evidence section is part of the full text, not of the one-screen summary
         claims = evaluate_claims(seed=seed) if evidence and detail else None
@@ -118,4 +140,13 @@ def simulate(
     text = str(projection) if detail else projection_summary(projection)
     if claims is not None:
         text += "\n\n" + render_evidence(*claims)
-    typer.echo(text)
+    _emit(text, output, [record, scenario])
+
+
+def _emit(text: str, output: Path | None, inputs: list[Path | None]) -> None:
+    """Print ``text``, or write it to ``output`` (whole or not at all, never over an input)."""
+    if output is None:
+        typer.echo(text)
+    else:
+        write_text(output, text + "\n", inputs, "--output")
+        typer.echo(f"Wrote {output}")  # as a chart is announced

@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 
 from .base import App, app
-from .registry import Database, Format, User, _actor, _echo_json, _format, _session
+from .registry import Database, Format, User, _actor, _echo_json, _format, _require_row_id, _session
 
 token_app = App(help="HTTP API tokens: create (shown once), list and revoke.", no_args_is_help=True)
 app.add_typer(token_app, name="token")
@@ -61,5 +61,6 @@ def token_revoke(
     from ..registry.tokens import revoke_token
 
     with _session(database) as s:
+        _require_row_id(token_id, "token")
         row = revoke_token(s, token_id=token_id, actor=_actor(user))
     typer.echo(f"token {row.id} ({row.username}, {row.name}) revoked")

@@ -20,11 +20,11 @@ import numpy as np
 import polars as pl
 import yaml
 
-from ..errors import OutputFileError
+from ..errors import OutputFileError, Problem, ProblemsError, quote
 from ..knowledge import Knowledge, load_knowledge
 from ..outputs import check_output, replacing
 from ..rules.nodes import Compare, Node, Ref, Score
-from .io import output_format
+from .io import csv_separator, output_format
 from .tables import history_names
 
 CHUNK = 1_000_000
@@ -191,11 +191,16 @@ def synthesise(
 ) -> Path:
     """Write ``n`` synthetic rows to ``out`` (Parquet or CSV), streaming chunk by chunk.
 
+    :raises ProblemsError: naming each bad setting (numpy would refuse a negative seed with a bare
+        ValueError, deep inside the first chunk).
     :raises OutputFileError: a missing folder, or a table larger than the free space (the size is
         estimated from a sample before anything is written); the file appears only when complete.
     """
     from polars.io.plugins import register_io_source
 
+    problems = _setting_problems(n, seed, bad_share)
+    if problems:
+        raise ProblemsError(problems)
     path = check_output(out, option="output")
     fmt = output_format(path)
     _check_space(path, n, fmt, seed, bad_share)
@@ -209,8 +214,22 @@ def synthesise(
         if fmt == "parquet":
             lazy.sink_parquet(tmp, row_group_size=min(chunk_size, 1_000_000))
         else:
-            lazy.sink_csv(tmp)
+            lazy.sink_csv(tmp, separator=csv_separator(path))
     return path
+
+
+def _setting_problems(n: Any, seed: Any, bad_share: Any) -> list[Problem]:
+    def whole(v: Any) -> bool:
+        return isinstance(v, int) and not isinstance(v, bool)
+
+    problems = []
+    if not whole(n) or n < 1:
+        problems.append(Problem("n", f"expected a whole number of rows, 1 or more, got {quote(n)}"))
+    if not whole(seed) or seed < 0:
+        problems.append(Problem("seed", f"expected a whole number, 0 or more, got {quote(seed)}"))
+    if isinstance(bad_share, bool) or not isinstance(bad_share, int | float) or not 0 <= bad_share <= 1:
+        problems.append(Problem("bad_share", f"expected a share between 0 and 1, got {quote(bad_share)}"))
+    return problems
 
 
 SAMPLE_ROWS = 2_000

@@ -15,6 +15,8 @@ import os
 import shutil
 import sqlite3
 import subprocess
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -24,6 +26,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from alembic.util import CommandError
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
@@ -34,6 +37,15 @@ ENV_URL = "MYOSCOPE_DATABASE_URL"
 DEFAULT_FILE = "myoscope.sqlite"
 SQLITE_BUSY_MS = 60_000
 MIGRATIONS = Path(__file__).parent / "migrations"
+#: The largest row id: PostgreSQL's INTEGER (ids are serial columns there). A number beyond it
+#: names no row, and SQLite cannot even be asked about one beyond 64 bits (OverflowError), so a
+#: face answers "not found" for it without asking; the API and the pages bound path ids here too.
+MAX_ID = 2**31 - 1
+
+
+def storable_id(value: int) -> bool:
+    """Whether ``value`` can be the id of a row (1 to :data:`MAX_ID`); if not, no row has it."""
+    return 1 <= value <= MAX_ID
 
 
 def database_url(url: str | None = None) -> str:
@@ -89,10 +101,44 @@ def alembic_config() -> Config:
     return cfg
 
 
+def known_revisions() -> list[str]:
+    """Every name a migration target can take: base, head and each revision, oldest first."""
+    scripts = ScriptDirectory.from_config(alembic_config())
+    return ["base", "head", *reversed([s.revision for s in scripts.walk_revisions()])]
+
+
+@contextmanager
+def _revision_errors(action: str, revision: str) -> Iterator[None]:
+    """Alembic's refusals (an unknown revision, a step past the last, a downgrade "up") as a
+    :class:`RegistryError` naming the revision and the known ones: they are the user's typo,
+    not a bug, and alembic's own message names neither what exists nor what to type."""
+    try:
+        yield
+    except CommandError as exc:
+        known = ", ".join(known_revisions())
+        if "Can't locate revision" in str(exc) or "No such revision" in str(exc):
+            raise RegistryError(f"unknown revision {revision!r} (known: {known})") from None
+        raise RegistryError(f"cannot {action} to {revision!r}: {exc} (known revisions: {known})") from None
+
+
+def check_revision(revision: str) -> None:
+    """Refuse a revision that names no migration before a database is touched (``db upgrade``
+    may create a SQLite file, which a typo should not leave behind). A relative step (``+1``,
+    ``-1``) depends on the database's revision, so it is checked when it is applied.
+
+    :raises RegistryError: naming the revision and the known ones."""
+    if "+" in revision or "-" in revision:
+        return
+    with _revision_errors("use", revision):
+        ScriptDirectory.from_config(alembic_config()).get_revisions(revision)
+
+
 def upgrade(engine: Engine, revision: str = "head") -> None:
-    """Bring the schema up to ``revision`` (creating it on an empty database)."""
+    """Bring the schema up to ``revision`` (creating it on an empty database).
+
+    :raises RegistryError: for a revision that does not exist or cannot be reached upward."""
     cfg = alembic_config()
-    with engine.begin() as conn:
+    with _revision_errors("upgrade", revision), engine.begin() as conn:
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, revision)
 
@@ -100,12 +146,17 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
 def destructive_steps(engine: Engine, revision: str) -> list[tuple[str, str]]:
     """The migrations a downgrade to ``revision`` would undo that lose data or protections.
 
-    Each migration says so itself (its ``destructive_downgrade``), as (revision, why) pairs."""
+    Each migration says so itself (its ``destructive_downgrade``), as (revision, why) pairs.
+
+    :raises RegistryError: for a revision that does not exist."""
+    scripts = ScriptDirectory.from_config(alembic_config())
+    with _revision_errors("downgrade", revision):
+        # checked even on an empty database, so a typo is named before anything else happens
+        found = None if revision == "base" else scripts.get_revision(revision)
     current = current_revision(engine)
     if current is None:
         return []
-    scripts = ScriptDirectory.from_config(alembic_config())
-    target = None if revision == "base" else scripts.get_revision(revision).revision
+    target = found.revision if found is not None else None
     steps: list[tuple[str, str]] = []
     for script in scripts.walk_revisions(base="base", head=current):
         if script.revision == target:
@@ -135,7 +186,8 @@ def downgrade(engine: Engine, revision: str, *, confirm: bool = False,
     the audit log append-only) needs ``confirm=True`` and is preceded by a backup (to
     ``backup_to``, or :func:`default_backup_path`); if the backup fails, nothing is undone.
 
-    :raises ConfirmationRequiredError: for a destructive downgrade without ``confirm``."""
+    :raises ConfirmationRequiredError: for a destructive downgrade without ``confirm``.
+    :raises RegistryError: for a revision that does not exist or cannot be reached downward."""
     steps = destructive_steps(engine, revision)
     saved: Path | None = None
     if steps:
@@ -145,7 +197,7 @@ def downgrade(engine: Engine, revision: str, *, confirm: bool = False,
                                             "is written first)")
         saved = backup(engine, backup_to or default_backup_path(engine, revision))
     cfg = alembic_config()
-    with engine.begin() as conn:
+    with _revision_errors("downgrade", revision), engine.begin() as conn:
         cfg.attributes["connection"] = conn
         command.downgrade(cfg, revision)
     return saved

@@ -13,12 +13,12 @@ from datetime import date
 from typing import Any
 
 from ..derive import derive
-from ..errors import Problem, ScenarioValidationError, SimulationError
+from ..errors import Problem, ScenarioValidationError, SimulationError, quote
 from ..knowledge import Knowledge, load_knowledge
 from ..record import Record, parse_record
 from .crossings import CrossingTracker, crossing_specs, summarise
 from .montecarlo import draw_table, run
-from .parameters import TrajectoryKnowledge, load_trajectory
+from .parameters import TrajectoryKnowledge, fixed_parameters, load_trajectory
 from .plan import STEPS, build_plan, horizon_days
 from .projection import HistoryValue, Projection, Series
 from .scenarios import Scenario, load_scenario, overlap, parse_scenario
@@ -97,8 +97,9 @@ def simulate(
 ) -> Projection:
     """Project ``record`` under ``scenario`` (a Scenario, its data, or a file path; None: ageing only).
 
-    ``fixed`` holds named parameters (or ``"all"``) at their central value, which narrows the band
-    to the uncertainty of the rest. Same seed, same result.
+    ``fixed`` holds named parameters or groups (or ``"all"``) at their central value, which narrows
+    the band to the uncertainty of the rest; an unknown name is refused, not ignored. Same seed,
+    same result.
 
     :raises RecordValidationError: for an invalid record given as data.
     :raises ScenarioValidationError: naming every bad field of the scenario.
@@ -107,15 +108,22 @@ def simulate(
     kb = trajectory or load_trajectory()
     know = knowledge or load_knowledge()
     rec = record if isinstance(record, Record) else parse_record(record)
-    if isinstance(scenario, Scenario):
-        scen = scenario
-    elif isinstance(scenario, str):
-        scen = load_scenario(scenario, kb)
+    # an unknown name to fix is reported with the scenario's problems (it is one of its settings)
+    fixed, fix_problems = fixed_parameters(kb, fixed, "fixed")
+    if isinstance(scenario, Scenario | str):
+        if fix_problems:
+            raise ScenarioValidationError(
+                fix_problems, scenario if isinstance(scenario, str) else scenario.source
+            )
+        scen = scenario if isinstance(scenario, Scenario) else load_scenario(scenario, kb)
     else:
-        scen = parse_scenario(scenario, knowledge=kb)
+        scen = parse_scenario(scenario, knowledge=kb, problems=fix_problems)
     problems = []
     if isinstance(draws, bool) or not isinstance(draws, int) or not 1 <= draws <= MAX_DRAWS:
-        problems.append(f"draws must be a whole number from 1 to {MAX_DRAWS}, got {draws!r}")
+        problems.append(f"draws must be a whole number from 1 to {MAX_DRAWS}, got {quote(draws)}")
+    # numpy refuses a negative seed with a bare ValueError; None (fresh entropy) is allowed
+    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int) or seed < 0):
+        problems.append(f"seed must be a whole number 0 or more, got {quote(seed)}")
     if step not in STEPS:
         problems.append(f"step must be one of {', '.join(STEPS)}, got {step!r}")
     horizon_years = years if years is not None else (scen.years or DEFAULT_YEARS)
@@ -206,7 +214,7 @@ def simulate(
             "step": step,
             "years": float(horizon_years),
             "horizon_days": horizon,
-            "fixed": fixed if isinstance(fixed, str) else sorted(fixed),
+            "fixed": fixed if isinstance(fixed, str) else list(fixed),
             "definitions": list(definitions or DEFAULT_DEFINITIONS),
         },
         person={"sex": sex, "age": age},

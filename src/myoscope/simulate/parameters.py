@@ -8,6 +8,7 @@ than as a silently different projection.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -16,7 +17,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from ..errors import KnowledgeError
+from ..errors import KnowledgeError, Problem, quote
 from ..knowledge.loader import load_references, read_spec
 from ..knowledge.schema import Reference
 
@@ -225,6 +226,48 @@ class TrajectoryKnowledge:
         return cond.age is None or cond.age.contains(age)
 
 
+#: at most this many unknown names are quoted in a message (the rest are counted)
+_NAMES_SHOWN = 10
+
+
+def fixed_parameters(
+    kb: TrajectoryKnowledge, fixed: Collection[str] | str | None, field: str = "fix"
+) -> tuple[tuple[str, ...] | str, list[Problem]]:
+    """The parameters ``fixed`` holds at their central value: ``"all"``, or parameter ids.
+
+    ``fixed`` is ``"all"``, comma-separated names (as ``--fix`` takes them) or a collection of
+    names; a name is a parameter id or a group (``ageing``), as in a scenario's ``parameters``.
+    A name that is neither is a problem (named with every one that can be given), not a silent
+    no-op: the projection would otherwise claim to hold a parameter it draws like the others.
+    """
+    if not fixed:
+        return (), []
+    names = fixed.split(",") if isinstance(fixed, str) else [str(f) for f in fixed]
+    names = [n.strip() for n in names if n.strip()]
+    if "all" in names:
+        return "all", []
+    ids: set[str] = set()
+    unknown: list[str] = []
+    for name in names:
+        expanded = kb.expand(name)
+        if expanded:
+            ids.update(expanded)
+        elif name not in unknown:
+            unknown.append(name)
+    if not unknown:
+        return tuple(sorted(ids)), []
+    shown = ", ".join(quote(n) for n in unknown[:_NAMES_SHOWN])
+    more = f" and {len(unknown) - _NAMES_SHOWN} more" if len(unknown) > _NAMES_SHOWN else ""
+    groups = ", ".join(kb.spec.parameter_groups) or "none"
+    return (), [
+        Problem(
+            field,
+            f"unknown parameter(s) {shown}{more} (expected all, a group: {groups}; "
+            f"or parameter ids: {', '.join(kb.parameters)})",
+        )
+    ]
+
+
 def _check_refs(spec: TrajectoryFile, refs: dict[str, Reference]) -> list[str]:
     """Every cross-reference in the file, checked; returns the problems found."""
     problems: list[str] = []
@@ -289,4 +332,11 @@ def load_trajectory() -> TrajectoryKnowledge:
     return load_trajectory_from(Path(str(resources.files("myoscope.knowledge"))))
 
 
-__all__ = ["MODES", "Band", "TrajectoryKnowledge", "load_trajectory", "load_trajectory_from"]
+__all__ = [
+    "MODES",
+    "Band",
+    "TrajectoryKnowledge",
+    "fixed_parameters",
+    "load_trajectory",
+    "load_trajectory_from",
+]

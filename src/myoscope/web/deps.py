@@ -15,6 +15,7 @@ from fastapi import Depends, Request
 from pydantic import AfterValidator
 from sqlalchemy.orm import Session
 
+from ..registry.db import storable_id
 from . import accounts
 from .accounts import SignedIn
 from .errors import CsrfError, Forbidden, NotFound, NotSignedIn
@@ -91,17 +92,13 @@ def where(request: Request, who: Clinical) -> Where:
 CurrentWhere = Annotated[Where, Depends(where)]
 
 
-#: the largest id a row can have (PostgreSQL's integer); the API bounds its path ids the same
-MAX_ID = 2**31 - 1
-
-
 def _storable_id(value: int) -> int:
     """An id beyond the database's integer names no row, but the database cannot even be asked
     (SQLite refuses to bind a number beyond 64 bits: OverflowError, a 500): it is answered here
     with the 404 of an unknown id. NotFound is not a ValueError, so pydantic lets it through
     rather than calling it a bad request; path parameters are read after the route's other
     dependencies, so an anonymous user is still sent to sign in first."""
-    if not 1 <= value <= MAX_ID:
+    if not storable_id(value):
         raise NotFound(N_("there is no such page"))
     return value
 

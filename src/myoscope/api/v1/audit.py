@@ -8,8 +8,9 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request, Response
 
 from ...registry.audit import jsonable
+from ...registry.db import MAX_ID
 from ...web import admin as svc
-from ..deps import MAX_ID, NO_NUL, AdminWhere, DbSession
+from ..deps import NO_NUL, AdminWhere, DbSession
 from ..errors import ERROR_RESPONSES
 from ..http import document
 from ..schemas import AuditOut

@@ -64,16 +64,12 @@ async def plan(who: Clinical, record: Record) -> Response:
 async def simulate(who: Clinical, body: SimulateIn) -> Response:
     """Project muscle mass and strength under a scenario, with a 5–95% band and crossing dates."""
 
-    fixed: Any = body.fix or ()
-    if isinstance(fixed, str):  # "all", or comma-separated ids as on the command line
-        fixed = "all" if fixed == "all" else [f.strip() for f in fixed.split(",") if f.strip()]
-
     def run() -> dict[str, Any]:
         projection = payloads.projection_of(
             _record(body.record), scenario=body.scenario, scenario_name="request scenario",
             scenario_source="request body", events=body.events, ageing=body.ageing, years=body.years,
             draws=body.draws, seed=body.seed, step=body.step, definitions=body.definitions,
-            fixed=fixed)
+            fixed=body.fix or ())  # "all", ids or groups (a list, or comma-separated as on the CLI)
         return payloads.simulate_json(projection, evidence=body.evidence, seed=body.seed)
 
     return DocumentResponse(await run_in_threadpool(run))
