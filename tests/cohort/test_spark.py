@@ -3,6 +3,7 @@ rejects and summary, reading with Spark's own readers (Parquet, CSV, a catalog t
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 from typing import Any
 
@@ -85,8 +86,10 @@ def test_weighted_summary_equals_polars_and_collects_only_aggregates(
     raw = synthesise(800, tmp_path / "raw.parquet", seed=23, bad_share=0.02)
     frame = pl.read_parquet(raw)
     n = frame.height
+    # a few weights missing, negative, infinite (rejected alike) or 0 (in the data, not the estimate)
+    odd = {0: None, 1: -1.0, 2: math.inf, 3: 0.0}
     frame = frame.with_columns(
-        svy_w=pl.Series([0.5 + (i * 37 % 101) / 13.0 for i in range(n)]),
+        svy_w=pl.Series([odd.get(i % 97, 0.5 + (i * 37 % 101) / 13.0) for i in range(n)]),
         svy_strata=pl.Series([i % 3 for i in range(n)]),
         svy_psu=pl.Series([i * 7 % 5 for i in range(n)]),
     )
@@ -115,6 +118,13 @@ def test_weighted_summary_equals_polars_and_collects_only_aggregates(
 
     assert_frame_equal(s.summary.prevalence.sort(order), p.summary.prevalence.sort(order), rel_tol=1e-9)
     assert_frame_equal(s.summary.agreement, p.summary.agreement, rel_tol=1e-9)
+    rej_s = pl.read_csv(f"{s.rejects_path}/*.csv", schema=REJECT_SCHEMA)
+    assert rej_s.equals(pl.read_csv(p.rejects_path, schema=REJECT_SCHEMA))
+    assert set(rej_s.filter(pl.col("column") == "svy_w")["reason"]) == {
+        "missing: a survey-weighted estimate needs each row's weight",
+        "-1.0 is not a survey weight (expected a finite number, 0 or more)",
+        "inf is not a survey weight (expected a finite number, 0 or more)",
+    }
 
 
 def test_all_null_column_and_no_staging_left(spark: Any, tmp_path: Path) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import polars as pl
 import pytest
@@ -101,6 +102,32 @@ def test_equal_weights_give_the_unweighted_proportion(tmp_path: object) -> None:
     # with every row its own PSU and equal weights the linearised variance is p(1-p)/(n-1)
     assert w["effective_n"] == pytest.approx(399)
     assert d["effective_n"] > 0 and not math.isnan(d["ci_low"])
+
+
+def test_bad_survey_weights_are_rejected_and_no_weight_is_no_estimate(tmp_path: Path) -> None:
+    # missing, unreadable, negative or infinite weights made every estimate NaN (and the JSON
+    # summary bare NaN), or stopped the run naming an internal column (`__weight`)
+    import json
+
+    from myoscope.cohort import classify, run_cohort
+
+    rows = {"id": [1, 2, 3, 4, 5, 6], "sex": ["male"] * 6, "age": ["70"] * 6,
+            "grip_strength": ["20", "30"] * 3, "w": ["1", "2", None, "-1", "inf", "abc"]}
+    r = classify(pl.DataFrame(rows), ["ewgsop2"], weight="w", extra="ignore")
+    assert r.rejects.rows() == [
+        (3, "w", None, "missing: a survey-weighted estimate needs each row's weight"),
+        (4, "w", "-1", "-1 is not a survey weight (expected a finite number, 0 or more)"),
+        (5, "w", "inf", "inf is not a survey weight (expected a finite number, 0 or more)"),
+        (6, "w", "abc", "cannot read abc as a survey weight"),
+    ]
+    # weights of 0: rows classified, but no estimate: n/a, and null in JSON
+    zero = pl.DataFrame({"id": [1, 2], "sex": ["male"] * 2, "age": [70, 70], "grip_strength": [20.0, 30.0],
+                         "w": [0.0, 0.0]})
+    summary = run_cohort(zero, tmp_path / "z.parquet", ["ewgsop2"], weight="w", extra="ignore").summary
+    assert summary is not None
+    assert "n/a (the weights sum to 0)" in str(summary) and "nan" not in str(summary)
+    text = json.dumps(summary.to_dict(), allow_nan=False)  # refuses NaN, as strict JSON does
+    assert json.loads(text)["prevalence"][0]["prevalence"] is None
 
 
 def test_kappa_matrix_in_the_summary() -> None:

@@ -109,8 +109,9 @@ class Kernel:
         self.layout = lay
         self.definitions = knowledge.select(definitions)
         self.columns = table_columns(knowledge.catalog, lay.history)
-        validation = Validator(knowledge.catalog, schema, lay.sources).build(lay.history)
+        validation = Validator(knowledge.catalog, schema, lay.sources).build(lay.history, lay.weight)
         self.checks = validation.checks
+        self.weight = validation.weight
         self.cells = validation.cells
         self.id_column = lay.id_column or ROW
         typed = dict(validation.typed)
@@ -171,7 +172,7 @@ class Kernel:
         good = self._flagged(lf).filter(~pl.col("__bad"))
         keep = [pl.col(self.id_column)] if self.id_column != ROW else [pl.col(ROW)]
         survey = [
-            pl.col(src).alias(dst)
+            (self.weight if dst == WEIGHT and self.weight is not None else pl.col(src)).alias(dst)
             for dst, src in (
                 (WEIGHT, self.layout.weight),
                 (STRATA, self.layout.strata),

@@ -101,8 +101,9 @@ class SparkKernel:
         self.layout = lay
         self.definitions = knowledge.select(definitions)
         self.columns = table_columns(knowledge.catalog, lay.history)
-        validation = SparkValidator(knowledge.catalog, schema, lay.sources).build(lay.history)
+        validation = SparkValidator(knowledge.catalog, schema, lay.sources).build(lay.history, lay.weight)
         self.checks = validation.checks
+        self.weight = validation.weight
         self.id_column = lay.id_column or ROW
         self.inputs: list[str] = []  # the input's columns, known once flagged() has seen it
         typed = dict(validation.typed)
@@ -171,7 +172,7 @@ class SparkKernel:
         if with_rejects and self.id_column != ROW:
             keep.append(F.col(ROW))
         survey = [
-            column(src).alias(dst)
+            (self.weight if dst == WEIGHT and self.weight is not None else column(src)).alias(dst)
             for dst, src in (
                 (WEIGHT, self.layout.weight),
                 (STRATA, self.layout.strata),

@@ -98,12 +98,14 @@ class Summary:
         return cohort_summary_html(self)
 
     def to_dict(self) -> dict[str, Any]:
+        """As JSON can hold it: an estimate that is undefined (no weight in a domain, kappa of a
+        constant) is None, where ``json.dumps`` wrote NaN, which strict JSON readers refuse."""
         return {
             "weighted": self.weighted,
             "design": self.design,
             "notes": self.notes,
-            "prevalence": self.prevalence.to_dicts(),
-            "agreement": self.agreement.to_dicts(),
+            "prevalence": _defined(self.prevalence.to_dicts()),
+            "agreement": _defined(self.agreement.to_dicts()),
         }
 
     def __str__(self) -> str:
@@ -111,10 +113,12 @@ class Summary:
         for r in self.summary.iter_rows(named=True):
             if r["count"] == 0:
                 continue
-            lines.append(
-                f"  {r['definition']:<20} {r['outcome']:<32} {100 * r['prevalence']:5.1f}% "
-                f"({100 * r['ci_low']:.1f}–{100 * r['ci_high']:.1f})  n={r['n']:,}"
+            estimate = (
+                "   n/a (the weights sum to 0)"
+                if math.isnan(r["prevalence"])
+                else f"{100 * r['prevalence']:5.1f}% ({100 * r['ci_low']:.1f}–{100 * r['ci_high']:.1f})"
             )
+            lines.append(f"  {r['definition']:<20} {r['outcome']:<32} {estimate}  n={r['n']:,}")
         if self.agreement.height:
             lines.append("Agreement (Cohen's kappa, case vs not a case):")
             for r in self.agreement.iter_rows(named=True):
@@ -122,6 +126,10 @@ class Summary:
                 lines.append(f"  {r['definition_a']} vs {r['definition_b']}: {k} (n={r['n']:,})")
         lines += [f"Note: {n}" for n in self.notes]
         return "\n".join(lines)
+
+
+def _defined(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [{k: None if isinstance(v, float) and math.isnan(v) else v for k, v in r.items()} for r in rows]
 
 
 def summarise(

@@ -67,6 +67,8 @@ class Validation:
     #: cell may carry its own unit (``150 lb``); ``cells.read_cells`` materialises their numbers,
     #: in the column's unit, before the checks
     cells: dict[str, tuple[str, str | None]] = field(default_factory=dict)
+    #: the survey weight as a number (``--weight``), once its cells are checked
+    weight: pl.Expr | None = None
 
 
 def _text(raw: pl.Expr, dtype: pl.DataType) -> pl.Expr:
@@ -99,7 +101,9 @@ class Validator:
         self.sources = sources
         self.out = Validation()
 
-    def build(self, history: int) -> Validation:
+    def build(self, history: int, weight: str | None = None) -> Validation:
+        if weight is not None:
+            self.survey_weight(weight)
         for s in self.sources:
             kind = s.target.kind
             if kind == "quantity":
@@ -122,6 +126,21 @@ class Validator:
     def raw(self, s: Source) -> tuple[pl.Expr, pl.DataType, str]:
         name = s.columns[0]
         return pl.col(name), self.schema[name], name
+
+    def survey_weight(self, name: str) -> None:
+        """Each row's survey weight: a finite number, 0 or more (0: in the data, not in the
+        estimate, as NHANES weights those not examined). Missing, unreadable, negative or
+        infinite weights made the estimates NaN, or stopped the run naming an internal column;
+        each is a bad value of its row, as a measure's is."""
+        raw, dtype = pl.col(name), self.schema[name]
+        shown = _text(raw, dtype)
+        num, unreadable = _number(raw, dtype)
+        self.check(name, num.is_null() & ~unreadable, pl.lit(None, pl.String),
+                   "missing: a survey-weighted estimate needs each row's weight")
+        self.check(name, unreadable, shown, _msg("cannot read {} as a survey weight", shown))
+        self.check(name, (num < 0) | num.is_infinite(), shown,
+                   _msg("{} is not a survey weight (expected a finite number, 0 or more)", shown))
+        self.out.weight = num
 
     def check(self, column: str, bad: pl.Expr, value: pl.Expr, reason: pl.Expr | str) -> None:
         r = pl.lit(reason) if isinstance(reason, str) else reason

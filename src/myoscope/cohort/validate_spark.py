@@ -44,6 +44,7 @@ class SparkCheck:
 class SparkValidation:
     typed: dict[str, Column] = field(default_factory=dict)
     checks: list[SparkCheck] = field(default_factory=list)
+    weight: Column | None = None  # the survey weight as a number, once its cells are checked
 
 
 #: the ASCII blanks (Java's regex ``\s``): space, tab, newline, vertical tab, form feed, return
@@ -87,9 +88,14 @@ def lookup(key: Column, table: dict[str, Any], default: Column) -> Column:
 
 def _text(raw: Column, dtype: str) -> Column:
     """The cell as text, as polars casts it: a time of day (``time(6)``) without its fraction of a
-    second (``09:00:00``, where Spark writes ``09:00:00.0005``)."""
+    second (``09:00:00``, where Spark writes ``09:00:00.0005``); an infinite double as ``inf``
+    (Spark writes ``Infinity``)."""
     text = raw.cast("string")
-    return F.substring(text, 1, 8) if dtype.startswith("time(") else text
+    if dtype.startswith("time("):
+        return F.substring(text, 1, 8)
+    if dtype in ("double", "float"):
+        return F.when(text == "Infinity", "inf").when(text == "-Infinity", "-inf").otherwise(text)
+    return text
 
 
 def _number(raw: Column, dtype: str) -> tuple[Column, Column]:
@@ -151,7 +157,9 @@ class SparkValidator:
         self.sources = sources
         self.out = SparkValidation()
 
-    def build(self, history: int) -> SparkValidation:
+    def build(self, history: int, weight: str | None = None) -> SparkValidation:
+        if weight is not None:
+            self.survey_weight(weight)
         for s in self.sources:
             kind = s.target.kind
             if kind == "quantity":
@@ -174,6 +182,26 @@ class SparkValidator:
     def raw(self, s: Source) -> tuple[Column, str, str]:
         name = s.columns[0]
         return column(name), self.schema[name], name
+
+    def survey_weight(self, name: str) -> None:
+        """As ``validate.Validator.survey_weight``: a finite number, 0 or more, else a bad value."""
+        raw, dtype = column(name), self.schema[name]
+        shown = _text(raw, dtype)
+        num, unreadable = _number(raw, dtype)
+        self.check(
+            name,
+            num.isNull() & ~unreadable,
+            F.lit(None).cast("string"),
+            "missing: a survey-weighted estimate needs each row's weight",
+        )
+        self.check(name, unreadable, shown, _msg("cannot read {} as a survey weight", shown))
+        self.check(
+            name,
+            F.coalesce((num < 0) | (F.abs(num) == F.lit(float("inf"))), F.lit(False)),
+            shown,
+            _msg("{} is not a survey weight (expected a finite number, 0 or more)", shown),
+        )
+        self.out.weight = num
 
     def check(self, column: str, bad: Column, value: Column, reason: Column | str) -> None:
         r = F.lit(reason) if isinstance(reason, str) else reason
