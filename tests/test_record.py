@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from datetime import date
 
 import pytest
@@ -193,3 +194,20 @@ def test_age_contradicting_birth_date_by_more_than_a_year_names_both(age: float,
     with pytest.raises(RecordValidationError) as err:
         parse_record(rec)
     assert f"age: {age:g} contradicts birth_date 1950-03-01 and date 2025-06-01, which give 75" in str(err.value)
+
+
+def test_an_unusable_number_does_not_hide_the_other_fields_problems() -> None:
+    # NaN, an infinity or a huge integer used to stop validation, naming only itself
+    with pytest.raises(RecordValidationError) as exc:
+        parse_record({"sex": "male", "age": 1e309, "weight": -0, "height": 1e308, "sarc_f": {"strength": math.nan}})
+    assert [p.path for p in exc.value.problems] == ["age", "weight", "height", "sarc_f.strength"]
+    with pytest.raises(RecordValidationError) as exc:
+        parse_record({"sex": math.nan, "age": 70})
+    assert [(p.path, p.message) for p in exc.value.problems] == [("sex", "expected a finite number, got nan")]
+
+
+@pytest.mark.parametrize("given", ["1,5 kg", "70,5", "1,500 g"])
+def test_a_number_with_a_comma_is_named_as_such(given: str) -> None:
+    # "1,5 kg" was refused as the unknown unit ",5 kg"; "1,500 g" may be 1.5 kg or 1500 g
+    with pytest.raises(RecordValidationError, match="write numbers with a decimal point and no thousands"):
+        parse_record({"sex": "male", "weight": given})

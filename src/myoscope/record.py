@@ -26,6 +26,8 @@ from .measures import Catalog, Measure, load_catalog
 NOT_A_NUMBER = N_("expected a number in {unit}, got {value}")
 
 _CONDITION_ID = re.compile(r"^[a-z][a-z0-9_]*$")
+#: a number written with a comma: a decimal comma or a thousands separator
+_COMMA_NUMBER = re.compile(r"\s*[-+]?\d+,\d")
 
 
 @dataclass
@@ -87,15 +89,19 @@ def parse_record(
             [Problem("(record)", f"expected an object of fields, got {type(data).__name__}")],
             source,
         )
-    unusable = unusable_values(data)
-    if unusable:  # NaN, infinities, huge integers, deep nesting: no field validator can use them
-        raise RecordValidationError(unusable, source)
-    problems: list[Problem] = []
+    # NaN, infinities, huge integers, deep nesting: no field validator can use them. Their fields
+    # are left out and the others validated, so that every bad field is named at once
+    problems: list[Problem] = unusable_values(data)
+    if any(p.path == "(record)" for p in problems):
+        raise RecordValidationError(problems, source)
+    unusable = {re.split(r"[.\[]", p.path, maxsplit=1)[0] for p in problems}
     warnings: list[Problem] = []
     values: dict[str, Any] = {}
     entered: dict[str, str] = {}
 
     for key, raw in data.items():
+        if str(key) in unusable:
+            continue
         measure = cat.measures.get(str(key))
         if measure is None:
             problems.append(Problem(str(key)[:80], unknown_field(str(key), cat)))
@@ -180,6 +186,11 @@ def parse_quantity(
             return None
     elif isinstance(raw, str):
         m = units.QUANTITY_TEXT.match(raw)
+        if _COMMA_NUMBER.match(raw):
+            # "1,5" read as 1 with the unit ",5 kg"; and "1,500" may be 1.5 or 1500
+            problems.append(Problem(path, f"{quote(raw)}: write numbers with a decimal point and no "
+                                    "thousands separator (1.5, 1500)"))
+            return None
         if not m:
             problems.append(Problem.of(path, N_("cannot read {value} as a quantity (e.g. '70 {unit}')"),
                                        value=quote(raw), unit=unit))
