@@ -53,3 +53,22 @@ def test_every_command_refuses_a_pipe_as_its_output(tmp_path: Path) -> None:
         assert result.exit_code == 2, (args, result.output)
         assert "is not a regular file" in result.output
         assert pipe.is_fifo()
+
+
+def test_outputs_of_one_run_are_named_against_each_other(tmp_path: Path) -> None:
+    # the summary or the rejects at the output's path was called "also an input"; a file where
+    # the charts' folder belongs stopped the run with a traceback, its outputs already written
+    data = tmp_path / "c.csv"
+    data.write_text("id,sex,age,grip_strength\n1,male,70,30\n2,female,80,14\n", "utf-8")
+    out = str(tmp_path / "o.csv")
+    (tmp_path / "charts.csv").write_text("", "utf-8")
+    runner = CliRunner()
+    for extra, said in (
+        (["--summary", out], f"--summary {out} is also the --output"),
+        (["--rejects", out], f"rejects {out} is also the output"),
+        (["--charts", str(tmp_path / "charts.csv")], "is a file; give a folder for the charts"),
+    ):
+        result = runner.invoke(app, ["cohort", str(data), "-o", out, "-q", *extra])
+        assert result.exit_code == 2, result.output
+        assert said in result.output
+        assert sorted(p.name for p in tmp_path.iterdir()) == ["c.csv", "charts.csv"]

@@ -13,7 +13,7 @@ from __future__ import annotations
 import contextlib
 import os
 import secrets
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 
 from .errors import OutputFileError
@@ -28,8 +28,14 @@ def _same(a: Path, b: Path) -> bool:
     return a.resolve() == b.resolve()
 
 
-def check_output(path: str | Path, inputs: Iterable[str | Path | None] = (), option: str = "output") -> Path:
-    """Refuse an output whose folder is missing, that is a folder, or that is one of ``inputs``.
+def check_output(
+    path: str | Path,
+    inputs: Iterable[str | Path | None] = (),
+    option: str = "output",
+    outputs: Mapping[str, str | Path | None] | None = None,
+) -> Path:
+    """Refuse an output whose folder is missing, that is a folder, or that is one of ``inputs``
+    or of the run's other ``outputs`` (named by their option: one would overwrite the other).
 
     :raises OutputFileError: naming the option and the path.
     """
@@ -45,6 +51,9 @@ def check_output(path: str | Path, inputs: Iterable[str | Path | None] = (), opt
         raise OutputFileError(f"{option} {p} is a folder; give a file name")
     if p.exists() and not p.is_file():
         raise OutputFileError(f"{option} {p} is not a regular file (a device or a pipe); give a file name")
+    for name, other in (outputs or {}).items():
+        if other is not None and _same(p, Path(other)):
+            raise OutputFileError(f"{option} {p} is also the {name}; write to another file")
     for i in inputs:
         if i is not None and str(i) != "-" and _same(p, Path(i)):
             raise OutputFileError(f"{option} {p} is also an input; write to another file")

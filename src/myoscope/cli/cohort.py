@@ -116,9 +116,12 @@ def cohort(
     inputs = [input, redcap_dictionary_path(map) or (map if map and Path(map).suffix else None)]
     check_output(out, inputs, "--output")
     if summary is not None:
-        check_output(summary, [*inputs, out, rejects], "--summary")
+        check_output(summary, inputs, "--summary", {"--output": out, "--rejects": rejects})
     if charts is not None and not (charts.is_dir() or charts.parent.is_dir()):
         fail(f"--charts {charts}: folder {charts.parent} does not exist (create it first)")
+    if charts is not None and charts.exists() and not charts.is_dir():
+        # found only after the run, it stopped with a traceback and the outputs already written
+        fail(f"--charts {charts} is a file; give a folder for the charts")
     outputs = Outputs()
     try:
         if engine == "spark":

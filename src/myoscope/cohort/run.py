@@ -288,7 +288,7 @@ def run_cohort(
     inputs = [data if isinstance(data, str | Path) else None,
               mapping if isinstance(mapping, str | Path) and Path(mapping).suffix else None]
     check_output(out, inputs, "output")
-    check_output(rej_path, [*inputs, out], "rejects")
+    check_output(rej_path, inputs, "rejects", {"output": out})
     own = outputs is None
     files = outputs if outputs is not None else Outputs()
     try:
