@@ -102,3 +102,14 @@ def test_a_bad_mapping_file_is_named(tmp_path: Path) -> None:
     p.write_text("name: x\ncolumns:\n  grip: {from: g}\n", encoding="utf-8")
     with pytest.raises(InputFileError, match="grip: not a table column"):
         classify(pl.DataFrame({"g": [1.0]}), ["ewgsop2"], mapping=p)
+
+
+def test_a_mapping_none_of_whose_columns_is_in_the_input_is_named(tmp_path: Path) -> None:
+    # every row was rejected with "sex: required", naming neither the mapping nor its columns
+    frame = pl.DataFrame({"id": [1], "sex": ["male"], "age": [70], "grip_strength": [30.0]})
+    with pytest.raises(InputFileError, match=r"none of its source columns is in the input \(it reads p31"):
+        classify(frame, ["ewgsop2"], mapping="ukb")
+    # a file that is not a mapping: the problem is the file's, named so (it was "  - : ...")
+    (tmp_path / "m.yaml").write_text("- a\n", "utf-8")
+    with pytest.raises(InputFileError, match=r"- \(the file\): Input should be a valid dictionary"):
+        classify(frame, ["ewgsop2"], mapping=tmp_path / "m.yaml")

@@ -475,6 +475,15 @@ def _mapped(
             unmapped.append(target)
             continue
         sources.append(Source(col, tuple(parts), "max" if fm.max_of else "sum", fm.unit, dict(fm.codes)))
+    if unmapped and all(src.combine == "constant" for src in sources):
+        # every row would be rejected with "sex: required", which names neither the mapping nor
+        # the columns: most likely the wrong mapping for this file
+        wanted = [n for t in unmapped[:3] for n in mapping.columns[t].names()[:1]]
+        raise InputFileError(
+            f"mapping {mapping.name}: none of its source columns is in the input (it reads "
+            f"{', '.join(wanted)}, ...; the input has {', '.join(sorted(names)[:5])}"
+            f"{', ...' if len(names) > 5 else ''})"
+        )
     id_col = id_column or first_present(mapping.id, names)
     if id_column and id_column not in names:
         raise InputFileError(f"id column {id_column!r} is not in the input")

@@ -154,7 +154,9 @@ def _parse(raw: Any, where: str) -> Mapping:
         return Mapping.model_validate(raw)
     except ValidationError as exc:
         lines = [f"mapping {where}: {len(exc.errors())} problem(s):"]
-        lines += [f"  - {'.'.join(str(x) for x in e['loc'])}: {e['msg']}" for e in exc.errors()]
+        # a problem of the whole file (a list or a number where the mapping belongs) has no field
+        for e in exc.errors():
+            lines.append(f"  - {'.'.join(str(x) for x in e['loc']) or '(the file)'}: {e['msg']}")
         raise InputFileError("\n".join(lines)) from exc
 
 
