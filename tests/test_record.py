@@ -211,3 +211,11 @@ def test_a_number_with_a_comma_is_named_as_such(given: str) -> None:
     # "1,5 kg" was refused as the unknown unit ",5 kg"; "1,500 g" may be 1.5 kg or 1500 g
     with pytest.raises(RecordValidationError, match="write numbers with a decimal point and no thousands"):
         parse_record({"sex": "male", "weight": given})
+
+
+@pytest.mark.parametrize(("given", "said"), [([1, 2], "a list"), ({"a": [1]}, "an object")])
+def test_an_id_is_text_not_a_list_or_an_object(given: object, said: str) -> None:
+    # stored as Python's text of it ("[1, 2]") before
+    with pytest.raises(RecordValidationError, match=f"id: expected text, got {said}"):
+        parse_record({"sex": "male", "id": given})
+    assert parse_record({"sex": "male", "id": 12}).values["id"] == "12"

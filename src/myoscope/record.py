@@ -281,6 +281,12 @@ def _text(
     m: Measure, raw: Any, cat: Catalog, values: dict[str, Any], entered: dict[str, str],
     problems: list[Problem], warnings: list[Problem],
 ) -> None:
+    # an id or a note is text, or a number written as one; a list or an object was stored as
+    # Python's text of it ("[1, 2]", "{'a': [1]}")
+    if isinstance(raw, Mapping | list | tuple | set):
+        kind = "an object" if isinstance(raw, Mapping) else "a list"
+        problems.append(Problem(m.id, f"expected text, got {kind}"))
+        return
     values[m.id] = str(raw)
 
 
