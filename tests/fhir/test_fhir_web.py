@@ -94,6 +94,8 @@ def test_bad_bodies_are_operation_outcomes(fhir: Fhir) -> None:
     assert r.status_code == 400 and "expected a FHIR Bundle" in json.dumps(r.json())
     r = fhir.post(b" " * 30_000)
     assert r.status_code == 413 and r.json()["issue"][0]["code"] == "too-costly"
+    r = fhir.post(b"[" * 5_000 + b"]" * 5_000)  # deeper than Python's parser goes: it was a 500
+    assert r.status_code == 400 and "JSON nested too deeply" in json.dumps(r.json())
     r = fhir.client.get("/fhir/Patient/1")
     assert r.status_code == 404 and r.json()["resourceType"] == "OperationOutcome"
 

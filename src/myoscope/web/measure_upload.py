@@ -126,7 +126,7 @@ def kept_provenance(imported: str, data: Mapping[str, Any]) -> dict[str, Any] | 
     try:
         block = json.loads(imported)
         prov, expected = block["provenance"], block["expected"]
-    except (ValueError, KeyError, TypeError):
+    except (ValueError, KeyError, TypeError, RecursionError):
         return None  # a hidden field changed by hand: the values are the user's
     if not isinstance(prov, dict) or not isinstance(expected, dict):
         return None

@@ -50,6 +50,8 @@ async def read_json(request: Request, limit: int) -> Any:
         return json.loads(body)
     except (ValueError, UnicodeDecodeError) as exc:
         raise ProblemsError([Problem("(body)", f"not JSON ({type(exc).__name__})")]) from None
+    except RecursionError:  # arrays or objects nested deeper than the parser goes: a 400, not a 500
+        raise ProblemsError([Problem("(body)", "JSON nested too deeply")]) from None
 
 
 class BodyTooLarge(Exception):
