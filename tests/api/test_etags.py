@@ -73,7 +73,7 @@ def test_correction_problems_are_named_at_once(client: TestClient, api: ApiWorld
                     headers=api.headers("alice"))
     assert r.status_code == 422
     fields = [p["field"] for p in r.json()["error"]["problems"]]
-    assert fields == ["changes.shoe_size", "reason"]
+    assert fields == ["changes.shoe_size", "reason", "grip_strength"]  # the known measure's value too
     r = client.post(url, json={"changes": {"grip_strength": "900 kg", "gait_speed": -1}, "reason": "x"},
                     headers=api.headers("alice"))
     assert r.status_code == 422

@@ -10,6 +10,7 @@ traceback logged. ``ERROR_RESPONSES`` declares the envelope on every route (Open
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from typing import Any
 
 from fastapi import FastAPI, Request, Response
@@ -102,6 +103,29 @@ def _validation_problems(exc: RequestValidationError) -> list[Problem]:
     return out
 
 
+def _domain_problems(request: Request, exc: RequestValidationError) -> list[Problem]:
+    """What the service would also have said of the body pydantic refused (its model's
+    ``domain_problems``, :mod:`myoscope.api.schemas`), for the keys pydantic did not name: the
+    route never runs then, and a client fixing the named fields would otherwise meet the rest
+    only on its next request. Named under ``body.`` as pydantic's problems are."""
+    route = request.scope.get("route")
+    field = getattr(route, "body_field", None)
+    check = getattr(getattr(getattr(field, "field_info", None), "annotation", None), "domain_problems", None)
+    if check is None or not isinstance(exc.body, Mapping):
+        return []
+    named = {str(loc[1]) if len(loc) > 1 else "" for e in exc.errors()
+             if (loc := tuple(e.get("loc", ()))) and loc[0] == "body"}
+    if "" in named:  # the body as a whole was refused
+        return []
+    try:
+        found: list[Problem] = check(exc.body)
+    except Exception:  # the extra problems are a courtesy: never a 500 in place of pydantic's 422
+        log.exception("domain checks of a refused body failed")
+        return []
+    return [Problem(f"body.{p.path}", p.message) for p in found
+            if p.path.replace("[", ".").split(".")[0] not in named]
+
+
 def install(app: FastAPI) -> None:
     """The envelope handlers of the API application."""
 
@@ -118,7 +142,8 @@ def install(app: FastAPI) -> None:
         errors = exc.errors()
         if any(e.get("type") == "json_invalid" for e in errors):
             return _status_error(400, "the body is not valid JSON", None, [Problem("body", "not valid JSON")])
-        return _status_error(422, "invalid request", None, _validation_problems(exc))
+        problems = _validation_problems(exc) + _domain_problems(request, exc)
+        return _status_error(422, "invalid request", None, problems)
 
     @app.exception_handler(MyoscopeError)
     async def _named(request: Request, exc: MyoscopeError) -> Response:

@@ -4,18 +4,47 @@ Response models describe the documents for clients and for schemathesis' conform
 they allow extra keys where a document grows with the knowledge (verdicts, work-up, plan), and
 the routes return the services' documents as they are (``responses=``, not ``response_model``),
 so the JSON is byte for byte what the CLI prints.
+
+A body whose values the service validates beyond their JSON types has a ``domain_problems``
+class method: when pydantic refuses the body the route (and so the service's checks) never runs,
+and the request-validation handler (:mod:`myoscope.api.errors`) calls it with the raw body, so
+one envelope names what pydantic refused *and* what the service would have said of the rest
+(rather than the rest only on a second request). Problems are named under the body's keys.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from ..errors import MyoscopeError, Problem, ProblemsError
 
 RECORD_HELP = ("A record (DESIGN §5, docs/record.md): field → value; a quantity as a number in the "
                "canonical unit, '154 lb', or {'value': 154, 'unit': 'lb'}. Unknown fields are errors.")
 EXAMPLE_RECORD = {"id": "maria", "sex": "female", "age": 81, "height": "158 cm", "weight": "52 kg",
                   "grip_strength": "13 kg", "gait_speed": "0.6 m/s", "asm": "12.5 kg", "asm_method": "dxa"}
+
+
+def _text(body: Mapping[str, Any], key: str) -> str | None:
+    value = body.get(key)
+    return value if isinstance(value, str) else None
+
+
+def record_problems(record: Any, path: str) -> list[Problem]:
+    """What the record parser says of ``record`` (a mapping), named under ``path``."""
+    from ..record import parse_record
+
+    if not isinstance(record, Mapping):
+        return []
+    try:
+        parse_record(dict(record), source="request body")
+    except ProblemsError as exc:
+        return [Problem(f"{path}.{p.path}", p.message) for p in exc.problems]
+    except MyoscopeError as exc:  # an unknown unit and the like: one problem for the record
+        return [Problem(path, str(exc)[:500])]
+    return []
 
 
 class Open(BaseModel):
@@ -69,6 +98,11 @@ class SimulateIn(BaseModel):
     fix: list[str] | str | None = Field(None, description="Parameters held at their central value, or 'all'.")
     evidence: bool = Field(True, description="Add what the evidence shows about the source article's claims.")
 
+    @classmethod
+    def domain_problems(cls, body: Mapping[str, Any]) -> list[Problem]:
+        """The record's own problems (the projection's options need the whole projection)."""
+        return record_problems(body.get("record"), "record")
+
 
 class PatientIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
@@ -79,6 +113,15 @@ class PatientIn(BaseModel):
                      json_schema_extra={"examples": ["female"], "enum": ["male", "female", "M", "F"]})
     birth_date: str | None = Field(None, max_length=10, description="YYYY-MM-DD",
                                    json_schema_extra={"format": "date"})
+
+    @classmethod
+    def domain_problems(cls, body: Mapping[str, Any]) -> list[Problem]:
+        """The registry's checks of a new patient (:func:`myoscope.registry.repo.patient_problems`)
+        on the values that are text; a value of another type is pydantic's to name."""
+        from ..registry.repo import patient_problems
+
+        return patient_problems(_text(body, "pseudonym") or "", _text(body, "sex"),
+                                _text(body, "birth_date"))[0]
 
 
 class PatientRowOut(BaseModel):
@@ -144,6 +187,15 @@ class CorrectionIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     changes: dict[str, Any] = Field(description="Measure → new value (as in a record); null retracts it.")
     reason: str = Field(max_length=1000, description="Why the visit is corrected (kept with each version).")
+
+    @classmethod
+    def domain_problems(cls, body: Mapping[str, Any]) -> list[Problem]:
+        """What can be said of the changes without the stored visit: measures a correction
+        cannot change, and text a database cannot store (the values need the visit itself)."""
+        from ..web.visit_records import change_problems
+
+        changes = body.get("changes")
+        return change_problems(changes if isinstance(changes, Mapping) else {}, _text(body, "reason"))
 
 
 class CorrectionOut(BaseModel):

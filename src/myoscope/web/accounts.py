@@ -19,12 +19,15 @@ from pwdlib.hashers.argon2 import Argon2Hasher
 from sqlalchemy import delete, func, or_, select
 from sqlalchemy.orm import Session
 
-from ..errors import MyoscopeError, Problem, ProblemsError
+from ..errors import MyoscopeError, Problem, ProblemsError, quote
 from ..registry import audit
+from ..registry.limits import text_problems
 from ..registry.models import LoginAttempt, Organisation, User, WebSession
 from .settings import WebSettings
 
 ROLES = ("clinician", "researcher", "admin")
+#: the users table's column lengths, and a bound on what is hashed
+USERNAME_MAX, DISPLAY_NAME_MAX, PASSWORD_MAX = 100, 200, 200
 
 
 class AccountError(MyoscopeError):
@@ -110,14 +113,22 @@ def create_user(
     display_name: str | None = None,
     actor: str,
 ) -> User:
-    """Add a user of ``organisation`` (created if new). Every bad field is named at once."""
-    problems = []
-    if not username.strip() or len(username) > 100:
-        problems.append(Problem("username", "required, at most 100 characters"))
-    if len(password) < 12:
-        problems.append(Problem("password", "at least 12 characters"))
+    """Add a user of ``organisation`` (created if new). Every bad field is named at once, the
+    columns' lengths and a NUL byte too (PostgreSQL refuses one): checked here rather than by the
+    form's declared limits, which answered a bare 400 naming only themselves."""
+    problems = [
+        *text_problems("username", username),
+        *text_problems("display_name", display_name),
+        *text_problems("organisation", organisation),
+    ]
+    if not username.strip() or len(username) > USERNAME_MAX:
+        problems.append(Problem("username", f"required, at most {USERNAME_MAX} characters"))
+    if display_name is not None and len(display_name) > DISPLAY_NAME_MAX:
+        problems.append(Problem("display_name", f"at most {DISPLAY_NAME_MAX} characters"))
+    if len(password) < 12 or len(password) > PASSWORD_MAX:
+        problems.append(Problem("password", f"at least 12 characters, at most {PASSWORD_MAX}"))
     if role not in ROLES:
-        problems.append(Problem("role", f"{role!r} is not one of {', '.join(ROLES)}"))
+        problems.append(Problem("role", f"{quote(role)} is not one of {', '.join(ROLES)}"))
     if not organisation.strip():
         problems.append(Problem("organisation", "required"))
     if problems:
@@ -182,10 +193,18 @@ def sign_in(
     Returns the new cookie token and the user, or ``None`` for a wrong user name or password.
     :raises LoginThrottledError: after too many failures (checked before the password).
     """
-    throttle_check(session, settings, username=username, address=address)
-    user = session.scalar(select(User).where(User.username == username, User.active.is_(True)))
+    # a name no user can hold (a NUL byte: PostgreSQL refuses to compare or store it) is an
+    # unknown user, counted under a storable form of it, rather than a 500 on PostgreSQL
+    unstorable = bool(text_problems("username", username))
+    key = username.replace("\x00", "\ufffd").encode("utf-8", "replace").decode("utf-8")[:USERNAME_MAX]
+    throttle_check(session, settings, username=key, address=address)
+    user = (
+        None
+        if unstorable
+        else session.scalar(select(User).where(User.username == username, User.active.is_(True)))
+    )
     ok = passwords.verify(password, user.password_hash if user else None)
-    session.add(LoginAttempt(username=username[:100], address=address, success=ok))
+    session.add(LoginAttempt(username=key, address=address, success=ok))
     if not ok or user is None:
         return None
     if old_token:

@@ -12,7 +12,7 @@ from datetime import datetime
 from sqlalchemy import CursorResult, delete, func, or_, select
 from sqlalchemy.orm import Session
 
-from ..errors import Problem
+from ..errors import Problem, quote
 from ..registry.models import AuditEvent, Organisation, Patient, User, WebSession
 from .accounts import ROLES, AccountError, AccountInputError
 from .errors import NotFound
@@ -66,8 +66,12 @@ class UserChange:
         return self.summary
 
 
+#: the posted ``active`` field: reactivate, deactivate, or leave as is
+ACTIVE = {"yes": True, "no": False, "": None}
+
+
 def change_user(
-    session: Session, where: Where, user_id: int, *, role: str | None = None, active: bool | None = None
+    session: Session, where: Where, user_id: int, *, role: str | None = None, active: bool | str | None = None
 ) -> UserChange:
     """Change a user's role and/or deactivate or reactivate them, within the admin's organisation.
 
@@ -77,7 +81,8 @@ def change_user(
     one (themselves). The change and its audit row (before/after) share the request's transaction.
 
     :raises NotFound: a user of another organisation, or none with that id (the same answer).
-    :raises AccountInputError: an unknown role, or nothing to change.
+    :raises AccountInputError: an unknown role or ``active`` (text as posted: yes, no or empty),
+        or nothing to change; every problem at once.
     :raises LastAdminError: the change would leave no active admin.
     """
     org = where.who.organisation_id
@@ -91,8 +96,12 @@ def change_user(
         raise NotFound(N_("there is no such user in your organisation"))
     problems = []
     if role is not None and role not in ROLES:
-        problems.append(Problem("role", f"{role!r} is not one of {', '.join(ROLES)}"))
-    if role is None and active is None:
+        problems.append(Problem("role", f"{quote(role)} is not one of {', '.join(ROLES)}"))
+    if isinstance(active, str):  # as posted: named here with the role, not refused alone by the form
+        if active not in ACTIVE:
+            problems.append(Problem("active", f"{quote(active)} is not yes or no"))
+        active = ACTIVE.get(active)
+    if role is None and active is None and not problems:
         problems.append(Problem("change", "nothing to change: give a role or deactivate/reactivate"))
     if problems:
         raise AccountInputError(problems, f"user {user.username}")

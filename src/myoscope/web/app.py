@@ -19,7 +19,7 @@ from pathlib import Path
 from urllib.parse import quote, urlsplit
 
 import anyio.to_thread
-from fastapi import FastAPI, Request, Response
+from fastapi import Depends, FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, PlainTextResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
@@ -91,10 +91,11 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
     from ..api.app import PREFIX, create_api
 
     app.mount(PREFIX, create_api(app.state), name="api")
+    from .deps import no_nul_in_query
     from .routes import ROUTERS
 
     for router in ROUTERS:
-        app.include_router(router)
+        app.include_router(router, dependencies=[Depends(no_nul_in_query)])
     from ..cdshooks.routes import router as cds_router
 
     app.include_router(cds_router)

@@ -189,6 +189,7 @@ def problems_by_field(
         "birth_date",
         "reason",
         "username",
+        "display_name",
         "password",
         "role",
         "organisation",

@@ -8,6 +8,7 @@ is the row the web's correction form writes, a visit list a read of the patient)
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
@@ -105,23 +106,42 @@ def list_visits(session: Session, where: Where, patient_id: int, *, limit: int =
     return docs, (encode_cursor(last.visit_date.isoformat(), str(last.id)) if more and last else None)
 
 
+def change_problems(changes: Mapping[str, Any], reason: str | None) -> list[Problem]:
+    """What is wrong with a correction before the stored visit is looked at: measures a visit
+    correction cannot change, and text a database cannot store (``reason`` None: not text, its
+    problem named elsewhere). The API's request validation names these too when pydantic
+    refuses the body, so one answer names every problem."""
+    known = {f.measure for f in visit_fields()}
+    problems = [Problem(f"changes.{m}", "not a measure a visit correction can change") for m in changes
+                if m not in known]
+    problems += text_problems("changes", dict(changes))
+    return problems + (text_problems("reason", reason) if reason is not None else [])
+
+
 def correct_visit(session: Session, where: Where, patient: Patient, visit: Visit, *,
                   changes: dict[str, Any], reason: str) -> list[str]:
     """Apply ``changes`` (measure → new value; null retracts) as registry corrections, exactly as
     the web's correction form does (each a new version, audited, the visit and later ones
-    re-assessed). Every bad field is named at once; nothing is written then.
+    re-assessed). Every bad field is named at once, an unknown measure together with the bad
+    values of the known ones (these need the parser, and were reported only once the unknown
+    ones were gone); nothing is written then.
 
     :raises RecordValidationError: for an unknown measure, no change, no reason, or a bad value."""
     fields = visit_fields()
-    known = {f.measure for f in fields}
-    problems = [Problem(f"changes.{m}", "not a measure a visit correction can change") for m in changes
-                if m not in known]
-    problems += text_problems("changes", changes) + text_problems("reason", reason)
+    problems = change_problems(changes, reason)
     if not changes:
         problems.append(Problem("changes", "required: at least one measure and its new value"))
     if problems:
         if not reason.strip() and not any(p.path == "reason" for p in problems):
             problems.append(Problem("reason", "required: why the visit is corrected"))
+        known = {f.measure for f in fields}
+        usable = {m: v for m, v in changes.items() if m in known and not text_problems(m, v)}
+        if usable:  # the values' own problems, from the corrected visit as a whole
+            try:
+                corrections.changes_of(patient, visit, {**corrections.stored_data(patient, visit), **usable},
+                                       fields)
+            except RecordValidationError as exc:
+                problems += exc.problems
         raise RecordValidationError(problems)
     proposed = {**corrections.stored_data(patient, visit), **changes}
     done = corrections.correct_visit(session, patient=patient, visit=visit, proposed=proposed, fields=fields,
@@ -131,5 +151,5 @@ def correct_visit(session: Session, where: Where, patient: Patient, visit: Visit
     return done
 
 
-__all__ = ["correct_visit", "list_visits", "read_visit", "scoped_visit", "visit_assessment",
-           "visit_document"]
+__all__ = ["change_problems", "correct_visit", "list_visits", "read_visit", "scoped_visit",
+           "visit_assessment", "visit_document"]

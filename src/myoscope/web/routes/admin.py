@@ -49,10 +49,10 @@ def add_user(
     request: Request,
     db: DbSession,
     where: AdminWhere,
-    username: Annotated[str, Form(max_length=100)] = "",
-    display_name: Annotated[str, Form(max_length=200)] = "",
-    role: Annotated[str, Form(max_length=30)] = "",
-    password: Annotated[str, Form(max_length=200)] = "",
+    username: Annotated[str, Form()] = "",
+    display_name: Annotated[str, Form()] = "",
+    role: Annotated[str, Form()] = "",
+    password: Annotated[str, Form()] = "",
 ) -> Response:
     values = {"username": username, "display_name": display_name, "role": role}
     try:
@@ -80,13 +80,16 @@ def change_user(
     db: DbSession,
     where: AdminWhere,
     user_id: PathId,
-    role: Annotated[str, Form(max_length=30)] = "",
-    active: Annotated[str, Form(pattern="^(|yes|no)$")] = "",
+    role: Annotated[str, Form()] = "",
+    active: Annotated[str, Form()] = "",
 ) -> Response:
-    """Change a user's role, or deactivate/reactivate them (each form on the page sends one)."""
+    """Change a user's role, or deactivate/reactivate them (each form on the page sends one).
+
+    The fields are taken as posted: the service names every bad one at once (form-level limits
+    answered a bare 400 naming only the first)."""
     try:
         svc.change_user(
-            db, where, user_id, role=role or None, active={"yes": True, "no": False}.get(active)
+            db, where, user_id, role=role or None, active=active
         )
     except accounts.AccountInputError as exc:
         return _users_page(request, db, where, change_problems=[str(p) for p in exc.problems], status=422)

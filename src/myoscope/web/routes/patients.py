@@ -62,7 +62,7 @@ def create_patient(
     request: Request,
     db: DbSession,
     where: CurrentWhere,
-    pseudonym: Annotated[str, Form(max_length=100)] = "",
+    pseudonym: Annotated[str, Form()] = "",  # its length is the registry's to name, with the rest
     sex: Annotated[str, Form()] = "",
     birth_date: Annotated[str, Form()] = "",
 ) -> Response:
