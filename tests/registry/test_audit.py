@@ -139,3 +139,19 @@ def test_replace_and_upsert_cannot_rewrite_an_audit_row(factory: sessionmaker[Se
             " ON CONFLICT (id) DO UPDATE SET actor = excluded.actor", "")))
     with factory() as s:
         assert trail(s) == [("ana", "create", "patient"), ("mallory", "read", "x")]
+
+
+@pytest.mark.parametrize("actor", ["u" * 101, "a\x00b"])
+def test_no_audit_row_is_added_for_an_actor_its_column_cannot_hold(factory: sessionmaker[Session],
+                                                                   actor: str) -> None:
+    """Every caller checks its actor with its other inputs; the audit log itself is the one place
+    no actor gets past (on SQLite it would be stored whole, on PostgreSQL fail at the INSERT)."""
+    from myoscope.errors import RecordValidationError
+
+    with factory() as s:
+        with pytest.raises(RecordValidationError, match="user: "):
+            audit.record(s, actor=actor, action="read", entity="patient_list")
+        with pytest.raises(RecordValidationError, match="user: "):
+            audit.record_all(s, actor=actor, action="read", entity="patient", items=[(None, None, {})])
+        s.flush()
+        assert audit.events(s) == []

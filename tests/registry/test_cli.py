@@ -249,3 +249,41 @@ def test_db_roles(db_url: str) -> None:
         "Error: role 'nobody_here_42' does not exist: create it first")
     statements = run(db_url, "db", "roles", "postgres", code=2)
     assert statements.startswith("Error: postgres owns the tables and could disable the audit triggers")
+
+
+def test_every_command_refuses_a_user_name_no_audit_row_can_hold(db_url: str, tmp_path: Path) -> None:
+    """Reading commands stored an overlong --user whole in audit_log (SQLite) or failed with the
+    database's own message at the audit INSERT (PostgreSQL); every command now refuses it as the
+    writing ones did, before anything is read or written, naming it with the other bad fields."""
+    run(db_url, "patient", "add", "ANNA", "--sex", "F")
+    run(db_url, "visit", "add", "ANNA", str(write(tmp_path, "v.yaml", "date: 2025-01-10\ngrip_strength: 22\n")))
+    long = ["--user", "u" * 101]
+    refused = "  - user: 101 characters; at most 100 are stored\n"
+    for command, source in ((["patient", "show", "ANNA"], " patient 'ANNA'"), (["patient", "list"], ""),
+                            (["alerts"], ""), (["visit", "assessment", "1"], ""),
+                            (["patient", "delete", "ANNA", "--yes"], " patient 'ANNA'"),
+                            (["visit", "correct", "1", "grip_strength", "20", "--reason", "typo"], ""),
+                            (["visit", "add", "ANNA", str(write(tmp_path, "x.yaml", "date: 2025-02-01\n"))],
+                             " visit of ANNA"),
+                            (["token", "revoke", "1"], "")):
+        assert run(db_url, *command, *long, code=2) == f"Error: invalid record{source} (1 problem):\n{refused}"
+    assert run(db_url, "patient", "show", "A" * 101, *long, code=2) == (
+        f"Error: invalid record patient {'A' * 40!r} (2 problems):\n"
+        "  - pseudonym: 101 characters; at most 100 are stored\n" + refused)
+    assert run(db_url, "visit", "correct", "1", "bogus", "5", "--user", "a\x00b", code=2) == (
+        "Error: invalid record (3 problems):\n  - reason: required: why the value is corrected\n"
+        "  - bogus: not a measure that a visit stores\n"
+        "  - user: contains a NUL byte (not allowed in stored text)\n")
+    assert run(db_url, "visit", "add", "ANNA", str(write(tmp_path, "w.yaml", "date: 2025-03-01\ngrip_strength: 999\n")),
+               *long, code=2).endswith("grip_strength: 999 kg is implausible (expected 0–120 kg)\n" + refused)
+    assert "u" * 100 + "\t" not in run(db_url, "patient", "show", "ANNA", "--user", "u" * 100)  # 100 is fine
+    from sqlalchemy import create_engine, func, select
+
+    from myoscope.registry.models import AuditEvent, Measurement, Visit
+
+    engine = create_engine(db_url)
+    with engine.connect() as conn:
+        assert conn.scalar(select(func.max(func.length(AuditEvent.actor)))) == 100  # nothing longer stored
+        assert conn.scalar(select(func.count()).select_from(Visit)) == 1
+        assert conn.scalar(select(func.count()).select_from(Measurement)) == 1  # nothing corrected
+    engine.dispose()

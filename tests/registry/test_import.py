@@ -171,3 +171,63 @@ def test_a_database_error_names_the_row_and_keeps_the_patients_before(
     with factory() as s:
         resumed = import_csv(s, path=path, actor="importer")
     assert (resumed.created, resumed.skipped, resumed.patients_created) == (3, 1, 2)
+
+
+@pytest.mark.parametrize(("cells", "expected"), [
+    ("Q2,2025-01-01,x,,999", ["line 2, sex: 'x' is not one of male, female",
+                              "line 2, grip_strength: 999 kg is implausible (expected 0–120 kg)"]),
+    ("Q2,,x,,999", ["line 2, sex: 'x' is not one of male, female",
+                    "line 2, date: required: the visit date (YYYY-MM-DD)",
+                    "line 2, grip_strength: 999 kg is implausible (expected 0–120 kg)"]),
+    ("Q2,2025-01-01,,inf,999", ["line 2, sex: required for new patient Q2",
+                                "line 2, weight: cannot read 'inf' as a quantity (e.g. '70 kg')",
+                                "line 2, grip_strength: 999 kg is implausible (expected 0–120 kg)"]),
+    (",2025-01-01,x,inf,999", ["line 2, patient: required", "line 2, sex: 'x' is not one of male, female",
+                               "line 2, weight: cannot read 'inf' as a quantity (e.g. '70 kg')",
+                               "line 2, grip_strength: 999 kg is implausible (expected 0–120 kg)"]),
+])
+def test_a_bad_or_missing_patient_or_sex_hides_nothing_else_of_its_row(
+        factory: sessionmaker[Session], tmp_path: Path, cells: str, expected: list[str]) -> None:
+    """A row whose patient cannot be known still has its other cells checked: every bad field of
+    the row is named at once (checked against a stand-in identity)."""
+    path = write(tmp_path, f"patient,date,sex,weight,grip_strength\n{cells}\n")
+    with factory() as s, pytest.raises(RecordValidationError) as err:
+        import_csv(s, path=path, actor="importer")
+    assert sorted(str(p) for p in err.value.problems) == sorted(expected)
+
+
+def test_a_bad_birth_date_of_a_new_patient_hides_nothing_else_and_a_good_one_still_gives_the_age(
+        factory: sessionmaker[Session], tmp_path: Path) -> None:
+    path = write(tmp_path, "patient,date,sex,birth_date,grip_strength\n"
+                           "Q3,2025-01-01,female,someday,999\nQ4,2025-01-01,,1850-01-01,20\n")
+    with factory() as s, pytest.raises(RecordValidationError) as err:
+        import_csv(s, path=path, actor="importer")
+    assert [str(p) for p in err.value.problems] == [
+        "line 2, birth_date: expected a date YYYY-MM-DD, got 'someday'",
+        "line 2, grip_strength: 999 kg is implausible (expected 0–120 kg)",
+        "line 3, sex: required for new patient Q4",
+        "line 3, birth_date: 1850-01-01 gives an age of 175 years on 2025-01-01, which is implausible "
+        "(expected 0–125 years)",
+    ]
+
+
+def test_rows_with_too_few_and_too_many_cells_are_named_together(
+        factory: sessionmaker[Session], tmp_path: Path) -> None:
+    path = write(tmp_path, "patient,date,sex,grip_strength\nQ7,2025-01-01,female,20,extra\nQ8,2025-01-01\n")
+    with factory() as s, pytest.raises(InputFileError) as err:
+        import_csv(s, path=path, actor="importer")
+    assert str(err.value) == (f"{path}: fewer cells than header columns on line(s) 3; "
+                              "more cells than header columns on line(s) 2")
+
+
+@pytest.mark.parametrize("day", ["2025-13-01", "", "soon"])
+def test_a_bad_date_is_the_one_problem_not_what_follows_from_it(
+        factory: sessionmaker[Session], tmp_path: Path, day: str) -> None:
+    """Without a readable visit date the birth date (and a previous weight's date) cannot be
+    turned into an age or a time before the visit: saying so would name a second, false mistake."""
+    path = write(tmp_path, "patient,date,sex,birth_date,weight_previous,weight_previous_date,grip_strength\n"
+                           f"Q9,{day},female,1950-01-01,70,2024-01-01,20\n")
+    with factory() as s, pytest.raises(RecordValidationError) as err:
+        import_csv(s, path=path, actor="importer")
+    (only,) = err.value.problems
+    assert only.path == "line 2, date"

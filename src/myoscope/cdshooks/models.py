@@ -7,6 +7,9 @@ invalid card is refused where it is built, never sent).
 
 from __future__ import annotations
 
+import re
+from collections.abc import Mapping
+from datetime import datetime
 from typing import Any, Literal
 from urllib.parse import urlsplit
 from uuid import uuid4
@@ -189,6 +192,10 @@ class OverrideReason(BaseModel):
     userComment: str | None = Field(default=None, max_length=2000)
 
 
+#: an ISO 8601 date and time to the second, with its offset (``Z`` or ``+hh:mm``): an instant
+INSTANT = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})", re.ASCII)
+
+
 class FeedbackItem(BaseModel):
     model_config = ConfigDict(extra="allow")
 
@@ -197,6 +204,49 @@ class FeedbackItem(BaseModel):
     acceptedSuggestions: list[dict[str, Any]] = Field(default_factory=list)
     overrideReason: OverrideReason | None = None
     outcomeTimestamp: str = Field(min_length=10, max_length=40)
+
+    @field_validator("outcomeTimestamp")
+    @classmethod
+    def _instant(cls, v: str) -> str:
+        """When the feedback event occurred: the specification's "ISO8601 representation of the
+        date and time in UTC". Stored as given, so it must name one instant (a date and time with
+        its offset, a real calendar day); any other text would be kept as if it were a time."""
+        if INSTANT.fullmatch(v):
+            try:
+                datetime.fromisoformat(v)  # the calendar: no 30 February, no hour 25
+                return v
+            except ValueError:
+                pass
+        raise ValueError(f"{v[:40]!r} is not an ISO 8601 date and time with its offset "
+                         "(e.g. 2026-12-05T10:00:00Z)")
+
+
+def text_problems(value: Any, path: str = "") -> list[tuple[str, str]]:
+    """(field, problem) for every string in a request body, key or value, holding a NUL character
+    or a lone surrogate (JSON's ``\\u0000`` and ``\\ud800``): PostgreSQL refuses the first in a
+    text column and neither is text (SQLite would keep both), so the client is told which field,
+    with a 400, before anything is written. Paths are pydantic's (``feedback.0.card``)."""
+    at = (lambda k: f"{path}.{k}") if path else str
+    if isinstance(value, str):
+        if "\x00" in value:
+            return [(path or "(body)", "contains a NUL character")]
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return [(path or "(body)", "contains a lone surrogate (not valid Unicode text)")]
+        return []
+    if isinstance(value, Mapping):
+        found: list[tuple[str, str]] = []
+        for k, v in value.items():
+            named = text_problems(str(k), "key")
+            if named:  # the name itself is bad: shown escaped, never echoed raw
+                found += [(at(ascii(k)[1:-1][:40]), f"its name {why}") for _, why in named]
+            else:
+                found += text_problems(v, at(k))
+        return found
+    if isinstance(value, list):
+        return [p for i, v in enumerate(value) for p in text_problems(v, at(str(i)))]
+    return []
 
 
 class Feedback(BaseModel):

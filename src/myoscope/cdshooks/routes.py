@@ -25,7 +25,7 @@ from ..fhir.service import FhirAssessment, assess_fhir
 from ..registry.models import CdsFeedback
 from .cards import CardContext, cards_for
 from .fetching import FhirServerError, from_prefetch, from_server, prefetch_templates
-from .models import CdsResponse, Feedback, HookRequest, PatientViewContext, Service
+from .models import CdsResponse, Feedback, HookRequest, PatientViewContext, Service, text_problems
 from .replay import JtiLedger
 from .security import CdsAuthError, JwtVerifier, parse_clients
 
@@ -212,11 +212,20 @@ async def feedback(service_id: str, request: Request) -> Response:
     except CdsAuthError as exc:
         return error_response(401, "unauthorized", str(exc), headers={"WWW-Authenticate": "Bearer"})
     try:
-        body = Feedback.model_validate(await _body(request))
+        raw = await _body(request)
     except ProblemsError as exc:
         return error_response(400, "invalid_request", "the request body cannot be read", exc.problems)
+    # text no database column can hold (a NUL: PostgreSQL refuses it, SQLite keeps it) is refused
+    # on every backend, named with the other invalid fields; pydantic's own complaint about a
+    # lone surrogate in a text field would only name that field a second time
+    bad = [Problem(path, why) for path, why in text_problems(raw)]
+    try:
+        body = Feedback.model_validate(raw)
     except ValidationError as exc:
-        return error_response(400, "invalid_request", "the feedback is invalid", _problems(exc))
+        named = {p.path for p in bad}
+        bad += [p for p in _problems(exc) if p.path not in named]
+    if bad:
+        return error_response(400, "invalid_request", "the feedback is invalid", bad)
     rows = [
         CdsFeedback(
             service_id=service_id,

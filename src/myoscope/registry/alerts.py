@@ -30,6 +30,7 @@ from .changes import (
     verdicts_in_population,
 )
 from .knowledge import ChangeRules, load_change_rules
+from .limits import check_actor
 from .models import Assessment, Measurement, Organisation, Patient, Visit
 from .views import decode_cursor, encode_cursor
 
@@ -194,6 +195,7 @@ def compute_alerts(session: Session, *, organisation_name: str | None = None, la
     With ``limit``, the scan stops after the patient whose alerts bring the page to ``limit`` or
     more, and ``next_after`` says where the next page starts (``after``). Audited as one read
     naming the patients whose alerts are shown (``context``, e.g. a request id, joins its details)."""
+    check_actor(actor)
     rules, catalog = load_change_rules(), load_catalog()
     report = AlertReport(latest_only=latest_only)
     after_id = _after_id(after) if after else 0

@@ -32,6 +32,7 @@ from ..pathway import run_pathway as assess
 from ..record import parse_record
 from ..rules.evaluate import DefinitionResult
 from . import audit
+from .limits import check_actor
 from .models import Assessment, Measurement, Patient, Visit, utcnow
 
 #: a measure whose method is another record field (stored in the measurement's ``method``)
@@ -176,6 +177,7 @@ def rebuild(session: Session, *, visit_id: int, actor: str) -> FullAssessment:
     """The full assessment of a visit from its stored inputs (:func:`rebuild_row`), audited as a read.
 
     :raises VisitNotFoundError: for a visit with no assessment; RegistryError as ``rebuild_row``."""
+    check_actor(actor)
     row = current_assessment(session, visit_id)
     if row is None:
         raise VisitNotFoundError(f"no assessed visit {visit_id}")

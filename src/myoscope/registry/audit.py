@@ -18,6 +18,7 @@ from sqlalchemy import event, insert, select
 from sqlalchemy.orm import ORMExecuteState, Session, UOWTransaction
 
 from ..errors import AuditLogImmutableError
+from .limits import check_actor
 from .models import AUDIT_ACTIONS, AuditEvent, Measurement, utcnow
 
 _BATCH = "myoscope.audit.batch"
@@ -62,9 +63,13 @@ def jsonable(value: Any) -> Any:
 
 def record(session: Session, *, actor: str, action: str, entity: str, entity_id: int | None = None,
            patient_id: int | None = None, **details: Any) -> AuditEvent:
-    """Add one audit row to the session's transaction (it commits or rolls back with it)."""
+    """Add one audit row to the session's transaction (it commits or rolls back with it).
+
+    :raises RecordValidationError: for an actor the column cannot hold (the callers check it with
+        their other inputs first; this is the one place no actor gets past)."""
     if action not in AUDIT_ACTIONS:
         raise ValueError(f"unknown audit action {action!r}")
+    check_actor(actor)
     row = AuditEvent(actor=actor, action=action, entity=entity, entity_id=entity_id,
                      patient_id=patient_id, details=jsonable(details))
     session.add(row)
@@ -77,9 +82,11 @@ def record_all(session: Session, *, actor: str, action: str, entity: str,
 
     What an import uses for its many visits and assessments: the same rows as :func:`record`,
     in the same transaction, without an ORM object per row. Pending ORM rows are flushed first,
-    so the log keeps the order in which things happened."""
+    so the log keeps the order in which things happened. :raises RecordValidationError: as
+    :func:`record`."""
     if action not in AUDIT_ACTIONS:
         raise ValueError(f"unknown audit action {action!r}")
+    check_actor(actor)
     rows = [{"at": utcnow(), "actor": actor, "action": action, "entity": entity, "entity_id": eid,
              "patient_id": pid, "details": jsonable(details)} for eid, pid, details in items]
     batch = session.info.get(_BATCH)

@@ -98,11 +98,22 @@ def read_rows(path: str | Path) -> list[dict[str, str | None]]:
         rows = list(reader)
     except csv.Error as exc:
         raise InputFileError(f"cannot parse {p}: line {reader.line_num}: {exc}") from exc
-    short = [i + 2 for i, r in enumerate(rows) if None in r.values()]  # DictReader pads with None
-    if short:
-        lines = ", ".join(map(str, short[:5])) + (f" and {len(short) - 5} more" if len(short) > 5 else "")
-        raise InputFileError(f"{p}: fewer cells than header columns on line(s) {lines}")
+    # a row whose cells do not line up with the header: DictReader pads a short one with None
+    # values and keeps a long one's extra cells under the key None. Both kinds are named together
+    # (one must not hide the other), before any cell is read under a column it may not belong to
+    short = [i + 2 for i, r in enumerate(rows) if None in r.values()]
+    long = [i + 2 for i, r in enumerate(rows) if None in r]
+    if short or long:
+        raise InputFileError(f"{p}: " + "; ".join(
+            f"{what} cells than header columns on line(s) {_lines(found)}"
+            for what, found in (("fewer", short), ("more", long)) if found))
     return rows
+
+
+def _lines(numbers: list[int]) -> str:
+    """'3, 5, 8' (the first five line numbers, then how many more)."""
+    more = f" and {len(numbers) - 5} more" if len(numbers) > 5 else ""
+    return ", ".join(map(str, numbers[:5])) + more
 
 
 #: patients written per transaction: one commit (and one audit INSERT) for the group instead of
@@ -156,46 +167,64 @@ def _validate(session: Session, rows: list[SourceRow], org: str, path: str | Pat
     session.commit()  # reading is done: release SQLite's write lock before the long part
     plan: dict[str, PlannedPatient] = {}
     for src in rows:
-        row = src.data
         where = src.where  # file lines: the header is line 1 (docs/errors.md)
-        if None in row:
-            problems.append(Problem(where, "more cells than header columns"))
-            continue
+        # every problem of a row is named at once: a bad patient, sex or birth date does not stop
+        # the rest of the row being checked (against a stand-in identity: _check_rest)
+        found: list[Problem] = []
+        if None in src.data:
+            found.append(Problem(where, "more cells than header columns"))
+        row = {k: v for k, v in src.data.items() if k is not None}
         pseudonym = str(row.get(PATIENT_COLUMN) or "").strip()
         if not pseudonym:
-            problems.append(Problem(f"{where}, {PATIENT_COLUMN}", "required"))
-            continue
-        bad_name = limit_problems(f"{where}, pseudonym", "pseudonym", pseudonym)
-        if bad_name:
-            problems += [p for p in bad_name if p not in problems]
-            continue
+            found.append(Problem(f"{where}, {PATIENT_COLUMN}", "required"))
+        else:
+            found += limit_problems(f"{where}, pseudonym", "pseudonym", pseudonym)
         rest = {k: v for k, v in row.items() if k != PATIENT_COLUMN}
         data = row_to_record(rest) if src.flat else rest
-        planned = plan.get(pseudonym)
-        if planned is None:
+        planned = None
+        if found:  # no usable patient: the sex and birth date are checked as a new patient's would be
+            found += repo.patient_problems("-", data.get("sex"), data.get("birth_date"), path=where)[0]
+        elif (planned := plan.get(pseudonym)) is None:
             patient = known.get(pseudonym)
             if patient is not None:
                 planned = PlannedPatient(Identity(pseudonym, patient.sex, patient.birth_date), True)
             else:
                 if data.get("sex") is None:
-                    problems.append(Problem(f"{where}, sex", f"required for new patient {pseudonym}"))
-                    continue
-                found, sex, born = repo.patient_problems(pseudonym, data["sex"], data.get("birth_date"),
-                                                         path=where)
-                if found or sex is None:
-                    problems += found
-                    continue
-                planned = PlannedPatient(Identity(pseudonym, sex, born), False)
-            plan[pseudonym] = planned
+                    found.append(Problem(f"{where}, sex", f"required for new patient {pseudonym}"))
+                who, sex, born = repo.patient_problems(pseudonym, data.get("sex"), data.get("birth_date"),
+                                                       path=where)
+                found += who
+                if not found and sex is not None:
+                    planned = PlannedPatient(Identity(pseudonym, sex, born), False)
+            if planned is not None:
+                plan[pseudonym] = planned
         elif not planned.registered and _identity_differs(planned.who, data):
-            problems.append(Problem(where, f"sex or birth_date of {pseudonym} differs from an earlier row"))
+            found.append(Problem(where, f"sex or birth_date of {pseudonym} differs from an earlier row"))
             data = {k: v for k, v in data.items() if k not in ("sex", "birth_date")}  # reported once
         try:
-            planned.visits.append(prepare_visit(planned.who, data, organisation_name=org,
-                                                source=f"{name}:{src.number}", where=where))
+            if planned is not None:
+                planned.visits.append(prepare_visit(planned.who, data, organisation_name=org,
+                                                    source=f"{name}:{src.number}", where=where))
+            else:
+                _check_rest(data, found, org=org, source=f"{name}:{src.number}", where=where)
         except RecordValidationError as exc:
-            problems += exc.problems
+            found += exc.problems
+        problems += [p for p in found if p not in problems]
     return plan, problems
+
+
+def _check_rest(data: dict[str, Any], found: list[Problem], *, org: str, source: str, where: str) -> None:
+    """The checks of a row whose patient is not known (its pseudonym, sex or birth date is bad:
+    already in ``found``): its other fields still pass every check of a visit, against a stand-in
+    identity that takes part in none of them (no record field's check depends on the sex); a
+    birth date without a problem still gives the age its checks.
+
+    :raises RecordValidationError: naming the other fields' problems."""
+    born = None
+    if data.get("birth_date") is not None and all(p.path != f"{where}, birth_date" for p in found):
+        born = parse_birth_date(data["birth_date"], [])
+    rest = {k: v for k, v in data.items() if k not in ("id", "sex", "birth_date")}
+    prepare_visit(Identity("", "female", born), rest, organisation_name=org, source=source, where=where)
 
 
 def _identity_differs(who: Identity, data: Mapping[str, Any]) -> bool:

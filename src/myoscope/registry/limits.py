@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import String
 from sqlalchemy.orm import InstrumentedAttribute
 
-from ..errors import Problem
+from ..errors import Problem, RecordValidationError
 from .models import Organisation, Patient, Visit
 
 #: the columns a user's text reaches, by the name the user knows it under
@@ -60,3 +60,18 @@ def limit_problems(path: str, field: str, value: str | None) -> list[Problem]:
     if limit is not None and len(value) > limit:
         problems.append(Problem(path, f"{len(value)} characters; at most {limit} are stored"))
     return problems
+
+
+def actor_problems(actor: str) -> list[Problem]:
+    """Problems of the name of who is acting (``--user``, a login): it is stored in every audit
+    row a command writes, a read's too, so every command refuses what its column cannot hold."""
+    return limit_problems("user", "user", actor)
+
+
+def check_actor(actor: str, source: str | None = None) -> None:
+    """:raises RecordValidationError: naming ``user``, for an actor no audit row can hold (a read
+    is refused like a write, before anything is read: PostgreSQL would fail at the audit INSERT,
+    SQLite would store the name whole)."""
+    problems = actor_problems(actor)
+    if problems:
+        raise RecordValidationError(problems, source)

@@ -45,7 +45,7 @@ from .changes import (
     tracked_measures,
     verdicts_in_population,
 )
-from .limits import limit_problems
+from .limits import actor_problems, check_actor, limit_problems
 from .models import Assessment, Measurement, Organisation, Patient, Visit, utcnow
 from .storing import (
     VISIT_FIELDS,
@@ -124,11 +124,15 @@ def add_patient(session: Session, *, pseudonym: str, sex: str, birth_date: date 
     return patient
 
 
-def find_patient(session: Session, *, pseudonym: str, organisation_name: str | None = None) -> Patient:
-    """The patient with this pseudonym (in this organisation, if given). Not audited: internal."""
+def find_patient(session: Session, *, pseudonym: str, organisation_name: str | None = None,
+                 actor: str | None = None) -> Patient:
+    """The patient with this pseudonym (in this organisation, if given). Not audited: internal;
+    a caller that audits passes its ``actor``, refused together with a bad pseudonym."""
     bad = limit_problems("pseudonym", "pseudonym", pseudonym)
     if organisation_name is not None:
         bad += limit_problems("organisation", "organisation", organisation_name)
+    if actor is not None:
+        bad += actor_problems(actor)
     if bad:  # PostgreSQL would refuse the query itself
         raise RecordValidationError(bad, f"patient {pseudonym[:40]!r}")
     stmt = select(Patient).where(Patient.pseudonym == pseudonym)
@@ -157,6 +161,7 @@ def list_patients(session: Session, *, organisation_name: str | None = None, lim
     Paged by key, not by offset: ``after`` is the ``next_after`` of the previous page, and each
     page is read from the (organisation, pseudonym) index, so page 1 000 of 100 000 patients
     costs what page 1 does. ``limit=None`` lists everyone. Audited as one read of the page."""
+    check_actor(actor)
     cursor = decode_cursor(after) if after else None
     orgs = session.execute(select(Organisation.id, Organisation.name).order_by(Organisation.name)).all()
     found: list[tuple[Patient, str]] = []
@@ -193,7 +198,7 @@ def delete_patient(session: Session, *, pseudonym: str, organisation_name: str |
     ``confirm=True`` is required, and the audit log (which has no foreign key) keeps the record."""
     if not confirm:
         raise ConfirmationRequiredError(f"deleting patient {pseudonym!r} removes all their data; confirm it")
-    patient = find_patient(session, pseudonym=pseudonym, organisation_name=organisation_name)
+    patient = find_patient(session, pseudonym=pseudonym, organisation_name=organisation_name, actor=actor)
     visit_ids = select(Visit.id).where(Visit.patient_id == patient.id)
     counts = {
         "visits": session.scalar(select(func.count()).select_from(Visit)
@@ -224,16 +229,20 @@ def add_visit(session: Session, *, pseudonym: str, data: Mapping[str, Any],
 
     :raises RecordValidationError: naming every bad field; nothing is written.
     """
-    found = find_patient(session, pseudonym=pseudonym, organisation_name=organisation_name)
+    user = actor_problems(actor)  # named with the pseudonym's problems, or with the record's
+    try:
+        found = find_patient(session, pseudonym=pseudonym, organisation_name=organisation_name)
+    except RecordValidationError as exc:
+        raise RecordValidationError(exc.problems + user, exc.source) from None
     patient = upsert.lock_patient(session, found.id)
     who = Identity(patient.pseudonym, patient.sex, patient.birth_date)
     try:
         prepared = prepare_visit(who, data, organisation_name=patient.organisation.name,
                                  visit_date=visit_date, setting=setting, source=source)
     except RecordValidationError as exc:
-        raise RecordValidationError(exc.problems, source or f"visit of {pseudonym}") from None
-    if limit_problems("user", "user", actor):
-        raise RecordValidationError(limit_problems("user", "user", actor), f"visit of {pseudonym}")
+        raise RecordValidationError(exc.problems + user, source or f"visit of {pseudonym}") from None
+    if user:
+        raise RecordValidationError(user, f"visit of {pseudonym}")
     existing = existing_digests(session, patient.id).get(prepared.digest)
     if existing is not None:
         return VisitResult(existing, False, prepared.date)
@@ -263,11 +272,13 @@ def correct_measurement(session: Session, *, visit_id: int, measure_id: str, val
     visit = session.get(Visit, visit_id)
     if visit is None:
         raise VisitNotFoundError(f"no visit {visit_id}")
-    if not reason.strip():
-        raise RecordValidationError([Problem("reason", "required: why the value is corrected")])
+    problems = [] if reason.strip() else [Problem("reason", "required: why the value is corrected")]
     catalog = load_catalog()
     if measure_id in VISIT_FIELDS or measure_id not in catalog.measures:
-        raise RecordValidationError([Problem(measure_id, "not a measure that a visit stores")])
+        problems.append(Problem(measure_id, "not a measure that a visit stores"))
+    problems += actor_problems(actor)
+    if problems:
+        raise RecordValidationError(problems)
     # a method (asm_method) is stored on its measure's row: correcting it versions that row
     target = next((m for m, f in METHOD_FIELD.items() if f == measure_id), measure_id)
     patient = upsert.lock_patient(session, visit.patient_id)
@@ -351,7 +362,7 @@ def series_of(patient: Patient, visits: list[Visit]) -> PatientSeries:
 def show_patient(session: Session, *, pseudonym: str, organisation_name: str | None = None,
                  actor: str) -> PatientView:
     """Everything stored about one patient, with change over time. Audited as a read."""
-    patient = find_patient(session, pseudonym=pseudonym, organisation_name=organisation_name)
+    patient = find_patient(session, pseudonym=pseudonym, organisation_name=organisation_name, actor=actor)
     visits = load_visits(session, patient.id)
     latest: dict[int, Assessment] = {}
     if visits:

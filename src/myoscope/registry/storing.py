@@ -116,6 +116,11 @@ def prepare_visit(who: Identity, raw: Mapping[str, Any], *, organisation_name: s
         record = parse_record(data, source=source)
     except RecordValidationError as exc:
         problems += [p for p in exc.problems if p not in problems]
+    if any(p.path == "date" for p in problems):
+        # a date missing or unreadable is the one problem: that the birth date or a previous
+        # weight's date then "needs the record's date" would only send the reader looking for a
+        # second mistake that is not there
+        problems = [p for p in problems if not p.message.startswith("needs the record's date")]
     # (a date in the future is refused by parse_record itself, for every face)
     if problems or record is None:
         prefix = f"{where}, " if where else ""

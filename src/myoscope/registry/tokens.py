@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 
 from ..errors import MyoscopeError, Problem, ProblemsError
 from . import audit
+from .limits import actor_problems, check_actor
 from .models import ApiToken, Organisation, User
 
 PREFIX = "myo"
@@ -118,6 +119,7 @@ def create_token(session: Session, *, username: str, name: str, actor: str,
         problems.append(Problem("name", "required: what the token is for, at most 100 characters"))
     if expires_days is not None and not 1 <= expires_days <= 3650:
         problems.append(Problem("expires_days", f"{expires_days} is out of range (expected 1–3650 days)"))
+    problems += actor_problems(actor)
     if problems:
         raise TokenInputError(problems)
     user = session.scalar(select(User).where(User.username == username, User.active.is_(True)))
@@ -152,7 +154,9 @@ def list_tokens(session: Session, *, username: str | None = None) -> list[TokenR
 def revoke_token(session: Session, *, token_id: int, actor: str) -> TokenRow:
     """Revoke a token at once (the next request with it is refused). Revoking twice is harmless.
 
-    :raises TokenError: for an unknown token id."""
+    :raises TokenError: for an unknown token id. :raises RecordValidationError: for an actor no
+        audit row can hold."""
+    check_actor(actor)
     found = session.execute(select(ApiToken, User.username).join(User, User.id == ApiToken.user_id)
                             .where(ApiToken.id == token_id)).one_or_none()
     if found is None:
