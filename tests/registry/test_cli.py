@@ -125,17 +125,15 @@ def test_patients_and_visits(db_url: str, tmp_path: Path) -> None:
     assert run(db_url, "patient", "list") == "No patients.\n"
 
 
+def _anna_with_a_visit(db_url: str, tmp_path: Path) -> None:
+    run(db_url, "patient", "add", "ANNA", "--sex", "F")
+    run(db_url, "visit", "add", "ANNA", str(write(tmp_path, "v.yaml", "date: 2025-01-10\ngrip_strength: 22\n")))
+
+
 def test_an_id_beyond_the_database_is_not_found(db_url: str, tmp_path: Path) -> None:
     """SQLite cannot bind a number beyond 64 bits (OverflowError) and PostgreSQL's integer ends at
     2**31 - 1: such an id names no row, so every command taking one says so (exit 2)."""
-    run(db_url, "patient", "add", "ANNA", "--sex", "F")
-    run(
-        db_url,
-        "visit",
-        "add",
-        "ANNA",
-        str(write(tmp_path, "v.yaml", "date: 2025-01-10\ngrip_strength: 22\n")),
-    )
+    _anna_with_a_visit(db_url, tmp_path)
     for big in ("9" * 20, str(2**63), str(2**31)):
         assert run(db_url, "visit", "assessment", big, code=2) == f"Error: no assessed visit {big}\n"
         assert run(db_url, "visit", "correct", big, "grip_strength", "5", "--reason", "x", code=2) == (
@@ -148,14 +146,7 @@ def test_an_id_beyond_the_database_is_not_found(db_url: str, tmp_path: Path) -> 
 def test_a_correction_names_every_problem_at_once(db_url: str, tmp_path: Path) -> None:
     """A missing reason and an unknown measure were named one per run (the reason first), so a
     user fixed one to meet the other; an unknown visit still comes first, on its own."""
-    run(db_url, "patient", "add", "ANNA", "--sex", "F")
-    run(
-        db_url,
-        "visit",
-        "add",
-        "ANNA",
-        str(write(tmp_path, "v.yaml", "date: 2025-01-10\ngrip_strength: 22\n")),
-    )
+    _anna_with_a_visit(db_url, tmp_path)
     assert run(db_url, "visit", "correct", "1", "bogus", "5", code=2) == (
         "Error: invalid record (2 problems):\n"
         "  - reason: required: why the value is corrected\n"
