@@ -467,6 +467,23 @@ _PARSERS = {
 }
 
 
+def age_on(born: date, on: date) -> int:
+    """Whole years from ``born`` to ``on`` (a birthday counts on its day)."""
+    return on.year - born.year - ((on.month, on.day) < (born.month, born.day))
+
+
+def implausible_age(born: date, on: date, cat: Catalog | None = None) -> str | None:
+    """Why ``born`` cannot be the birth date of someone seen ``on``: the age it gives is outside
+    the age measure's plausible range (None when inside). One message for the record, the
+    registry's patients and, word for word, the cohort engines' reject lines."""
+    m = (cat or load_catalog()).measures["age"]
+    years = age_on(born, on)
+    if m.range is None or m.range[0] <= years <= m.range[1]:
+        return None
+    return (f"{born.isoformat()} gives an age of {years} years on {on.isoformat()}, which is "
+            f"implausible (expected {m.describe_range()})")
+
+
 def _finish_dates(values: dict[str, Any], problems: list[Problem], cat: Catalog) -> None:
     """Age from birth date; weight-history dates to months before the record date. An age
     computed from a birth date meets the same plausible range as an age entered (a birth date
@@ -481,7 +498,7 @@ def _finish_dates(values: dict[str, Any], problems: list[Problem], cat: Catalog)
     age = values.get("age")
     if born is not None and on is not None and age is not None and born <= on:
         # the same person cannot be two ages: a contradiction is an error, never a silent choice
-        computed = on.year - born.year - ((on.month, on.day) < (born.month, born.day))
+        computed = age_on(born, on)
         if abs(float(age) - computed) > 1:
             problems.append(Problem("age", f"{float(age):g} contradicts birth_date {born.isoformat()} "
                                     f"and date {on.isoformat()}, which give {computed}"))
@@ -491,14 +508,11 @@ def _finish_dates(values: dict[str, Any], problems: list[Problem], cat: Catalog)
         elif born > on:
             problems.append(Problem("birth_date", "is after the record's date"))
         else:
-            years = on.year - born.year - ((on.month, on.day) < (born.month, born.day))
-            m = cat.measures["age"]
-            if m.range and not m.range[0] <= years <= m.range[1]:
-                problems.append(Problem("birth_date", f"{born.isoformat()} gives an age of {years} years "
-                                        f"on {on.isoformat()}, which is implausible "
-                                        f"(expected {m.describe_range()})"))
+            why = implausible_age(born, on, cat)
+            if why:
+                problems.append(Problem("birth_date", why))
             else:
-                values["age"] = float(years)
+                values["age"] = float(age_on(born, on))
     for i, item in enumerate(values.get("weight_history", [])):
         if "date" in item:
             if on is None:

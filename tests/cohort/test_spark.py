@@ -87,7 +87,7 @@ def test_weighted_summary_equals_polars_and_collects_only_aggregates(
     frame = pl.read_parquet(raw)
     n = frame.height
     # a few weights missing, negative, infinite (rejected alike) or 0 (in the data, not the estimate)
-    odd = {0: None, 1: -1.0, 2: math.inf, 3: 0.0}
+    odd = {0: None, 1: -1.0, 2: math.inf, 3: 0.0, 4: math.nan}  # a Parquet NaN is missing
     frame = frame.with_columns(
         svy_w=pl.Series([odd.get(i % 97, 0.5 + (i * 37 % 101) / 13.0) for i in range(n)]),
         svy_strata=pl.Series([i % 3 for i in range(n)]),

@@ -111,14 +111,15 @@ def test_bad_survey_weights_are_rejected_and_no_weight_is_no_estimate(tmp_path: 
 
     from myoscope.cohort import classify, run_cohort
 
-    rows = {"id": [1, 2, 3, 4, 5, 6], "sex": ["male"] * 6, "age": ["70"] * 6,
-            "grip_strength": ["20", "30"] * 3, "w": ["1", "2", None, "-1", "inf", "abc"]}
+    rows = {"id": [1, 2, 3, 4, 5, 6, 7], "sex": ["male"] * 7, "age": ["70"] * 7,
+            "grip_strength": ["20", "30"] * 3 + ["20"], "w": ["1", "2", None, "-1", "inf", "abc", "nan"]}
     r = classify(pl.DataFrame(rows), ["ewgsop2"], weight="w", extra="ignore")
     assert r.rejects.rows() == [
         (3, "w", None, "missing: a survey-weighted estimate needs each row's weight"),
         (4, "w", "-1", "-1 is not a survey weight (expected a finite number, 0 or more)"),
         (5, "w", "inf", "inf is not a survey weight (expected a finite number, 0 or more)"),
         (6, "w", "abc", "cannot read abc as a survey weight"),
+        (7, "w", "nan", "nan is not a survey weight (expected a finite number, 0 or more)"),
     ]
     # weights of 0: rows classified, but no estimate: n/a, and null in JSON
     zero = pl.DataFrame({"id": [1, 2], "sex": ["male"] * 2, "age": [70, 70], "grip_strength": [20.0, 30.0],

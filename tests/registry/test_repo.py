@@ -86,6 +86,14 @@ def test_a_visit_in_the_future_is_refused(factory: sessionmaker[Session], anna: 
         repo.add_visit(s, pseudonym=anna, actor=ME, data={"date": "2999-01-01", "weight": 60})
 
 
+def test_a_birth_date_beyond_the_age_range_is_refused_at_registration(factory: sessionmaker[Session]) -> None:
+    # registered, every visit of the patient was then refused, naming a field the visit lacks
+    with factory.begin() as s, pytest.raises(RecordValidationError, match=r"birth_date: 1890-01-01 gives an age of"):
+        repo.add_patient(s, pseudonym="OLD", sex="F", birth_date="1890-01-01", actor=ME)
+    with factory() as s:
+        assert count(s, Patient) == 0
+
+
 def test_an_earlier_visit_added_later_re_assesses_the_later_visits(factory: sessionmaker[Session],
                                                                    anna: str) -> None:
     with factory.begin() as s:

@@ -138,7 +138,7 @@ class Validator:
         self.check(name, num.is_null() & ~unreadable, pl.lit(None, pl.String),
                    "missing: a survey-weighted estimate needs each row's weight")
         self.check(name, unreadable, shown, _msg("cannot read {} as a survey weight", shown))
-        self.check(name, (num < 0) | num.is_infinite(), shown,
+        self.check(name, (num < 0) | ~num.is_finite(), shown,
                    _msg("{} is not a survey weight (expected a finite number, 0 or more)", shown))
         self.out.weight = num
 

@@ -197,7 +197,7 @@ class SparkValidator:
         self.check(name, unreadable, shown, _msg("cannot read {} as a survey weight", shown))
         self.check(
             name,
-            F.coalesce((num < 0) | (F.abs(num) == F.lit(float("inf"))), F.lit(False)),
+            F.coalesce((num < 0) | ~is_finite(num), F.lit(False)),
             shown,
             _msg("{} is not a survey weight (expected a finite number, 0 or more)", shown),
         )

@@ -34,7 +34,7 @@ from ..errors import (
 )
 from ..measures import load_catalog
 from ..provenance import FIELD as PROVENANCE
-from ..record import parse_record, read_records
+from ..record import implausible_age, parse_record, read_records
 from . import audit, upsert
 from .assessing import METHOD_FIELD, current_measurements, load_visits, reassess, visit_data
 from .changes import (
@@ -99,6 +99,10 @@ def patient_problems(pseudonym: str, sex: str | None, birth_date: Any, *, path: 
     born = parse_birth_date(birth_date, problems, at("birth_date"))
     if born is not None and born > _today():
         problems.append(Problem(at("birth_date"), f"{born} is in the future"))
+    elif born is not None and (why := implausible_age(born, _today())):
+        # refused here, or every visit of the patient would be refused naming a field the visit
+        # does not hold (an EHR's placeholder 1900-01-01, say)
+        problems.append(Problem(at("birth_date"), why))
     return problems, value, born
 
 
