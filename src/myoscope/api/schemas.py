@@ -41,7 +41,10 @@ def record_problems(record: Any, path: str) -> list[Problem]:
     try:
         parse_record(dict(record), source="request body")
     except ProblemsError as exc:
-        return [Problem(f"{path}.{p.path}", p.message) for p in exc.problems]
+        # a problem of the whole record ("(record)") is the record's own, named by its key
+        return [
+            Problem(path if p.path == "(record)" else f"{path}.{p.path}", p.message) for p in exc.problems
+        ]
     except MyoscopeError as exc:  # an unknown unit and the like: one problem for the record
         return [Problem(path, str(exc)[:500])]
     return []
