@@ -88,6 +88,14 @@ def _number(raw: pl.Expr, dtype: pl.DataType) -> tuple[pl.Expr, pl.Expr]:
     return pl.lit(None, pl.Float64), raw.is_not_null()
 
 
+def _age_on(born: pl.Expr, on: pl.Expr) -> pl.Expr:
+    """Whole years from ``born`` to ``on``, as ``record.age_on`` (a birthday counts on its day)."""
+    before = (on.dt.month() < born.dt.month()) | (
+        (on.dt.month() == born.dt.month()) & (on.dt.day() < born.dt.day())
+    )
+    return (on.dt.year() - born.dt.year()).cast(pl.Float64) - before.cast(pl.Float64)
+
+
 def _fmt(x: float) -> str:
     return f"{x:g}"
 
@@ -415,11 +423,7 @@ class Validator:
             needs = age.is_null() & born.is_not_null()
             self.check("birth_date", needs & on.is_null(), null, "needs the record's date to give an age")
             self.check("birth_date", needs & (born > on).fill_null(False), null, "is after the record's date")
-            years = (on.dt.year() - born.dt.year()).cast(pl.Float64)
-            before = (on.dt.month() < born.dt.month()) | (
-                (on.dt.month() == born.dt.month()) & (on.dt.day() < born.dt.day())
-            )
-            computed = years - before.cast(pl.Float64)
+            computed = _age_on(born, on)
             # as record._finish_dates: an age from a birth date meets the entered age's range
             m = self.cat.measures["age"]
             plausible = computed.is_between(*m.range) if m.range else pl.lit(True)
@@ -444,10 +448,7 @@ class Validator:
                            _msg("{} is in the future", t[name].dt.strftime("%Y-%m-%d")))
         if "birth_date" in t and "date" in t and "age" in t:
             born, on, age = t["birth_date"], t["date"], t["age"]
-            before = (on.dt.month() < born.dt.month()) | (
-                (on.dt.month() == born.dt.month()) & (on.dt.day() < born.dt.day())
-            )
-            computed = (on.dt.year() - born.dt.year()).cast(pl.Float64) - before.cast(pl.Float64)
+            computed = _age_on(born, on)
             src = self._source_of("age")
             shown = _text(pl.col(src), self.schema[src]) if src else age.cast(pl.String)
             self.check(

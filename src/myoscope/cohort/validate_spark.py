@@ -139,6 +139,14 @@ def _msg(template: str, *args: Column | str | float) -> Column:
     return F.concat(*parts) if len(parts) > 1 else parts[0]
 
 
+def _age_on(born: Column, on: Column) -> Column:
+    """Whole years from ``born`` to ``on``, as ``record.age_on`` (a birthday counts on its day)."""
+    before = (F.month(on) < F.month(born)) | (
+        (F.month(on) == F.month(born)) & (F.dayofmonth(on) < F.dayofmonth(born))
+    )
+    return (F.year(on) - F.year(born)).cast("double") - before.cast("double")
+
+
 def _convert(num: Column, factor: float) -> Column:
     from .. import units
 
@@ -463,11 +471,7 @@ class SparkValidator:
             self.check(
                 "birth_date", needs & F.coalesce(born > on, F.lit(False)), null, "is after the record's date"
             )
-            years = (F.year(on) - F.year(born)).cast("double")
-            before = (F.month(on) < F.month(born)) | (
-                (F.month(on) == F.month(born)) & (F.dayofmonth(on) < F.dayofmonth(born))
-            )
-            computed = years - before.cast("double")
+            computed = _age_on(born, on)
             # as record._finish_dates: an age from a birth date meets the entered age's range
             m = self.cat.measures["age"]
             plausible = computed.between(*m.range) if m.range else F.lit(True)
@@ -501,10 +505,7 @@ class SparkValidator:
                 )
         if "birth_date" in t and "date" in t and "age" in t:
             born, on, age = t["birth_date"], t["date"], t["age"]
-            before = (F.month(on) < F.month(born)) | (
-                (F.month(on) == F.month(born)) & (F.dayofmonth(on) < F.dayofmonth(born))
-            )
-            computed = (F.year(on) - F.year(born)).cast("double") - before.cast("double")
+            computed = _age_on(born, on)
             src = self._source_of("age")
             age_text = _text(column(src), self.schema[src]) if src else age.cast("string")
             self.check(
