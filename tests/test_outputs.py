@@ -72,3 +72,19 @@ def test_outputs_of_one_run_are_named_against_each_other(tmp_path: Path) -> None
         assert result.exit_code == 2, result.output
         assert said in result.output
         assert sorted(p.name for p in tmp_path.iterdir()) == ["c.csv", "charts.csv"]
+
+
+def test_a_dash_is_not_taken_for_a_file_name(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # ``plan r.yaml -o -`` wrote a file named "-" where standard output was meant
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "r.yaml").write_text(RECORD, "utf-8")
+    runner = CliRunner()
+    for args, option in (
+        (["plan", "r.yaml"], "--output"),
+        (["simulate", "-r", "r.yaml"], "--output"),
+        (["synth", "5"], "output"),
+    ):
+        result = runner.invoke(app, [*args, "-o", "-"])
+        assert result.exit_code == 2, (args, result.output)
+        assert f"{option} -: a file name is needed; leave {option} out" in result.output, result.output
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["r.yaml"]

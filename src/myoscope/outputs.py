@@ -1,6 +1,8 @@
 """Writing output files safely: one rule for every command that writes a file.
 
 - The folder must exist: a typo in a path is reported, not silently created.
+- An output of ``-`` is refused: inputs read ``-`` as standard input, so a file named ``-`` would
+  surprise (where a command prints, it prints when its output option is left out).
 - An output may not be one of the inputs (``cohort in.csv --out in.csv`` used to destroy the input),
   nor a symbolic link, a device or a pipe, which the rename would replace.
 - Every file is written under a temporary name in the same folder and renamed over the target
@@ -40,6 +42,10 @@ def check_output(
     :raises OutputFileError: naming the option and the path.
     """
     p = Path(path)
+    if str(p) == "-":  # an input of "-" is standard input; an output of "-" would be a file named so
+        raise OutputFileError(
+            f"{option} -: a file name is needed; leave {option} out to write to standard output"
+        )
     parent = p.parent if str(p.parent) else Path(".")
     if not parent.is_dir():
         raise OutputFileError(f"{option} {p}: folder {parent} does not exist (create it first)")
