@@ -86,5 +86,5 @@ def test_a_dash_is_not_taken_for_a_file_name(tmp_path: Path, monkeypatch: pytest
     ):
         result = runner.invoke(app, [*args, "-o", "-"])
         assert result.exit_code == 2, (args, result.output)
-        assert f"{option} -: a file name is needed; leave {option} out" in result.output, result.output
+        assert f"{option} -: give a file name (a command that prints does so when {option} is left out)" in result.output, result.output
     assert sorted(p.name for p in tmp_path.iterdir()) == ["r.yaml"]

@@ -44,7 +44,7 @@ def check_output(
     p = Path(path)
     if str(p) == "-":  # an input of "-" is standard input; an output of "-" would be a file named so
         raise OutputFileError(
-            f"{option} -: a file name is needed; leave {option} out to write to standard output"
+            f"{option} -: give a file name (a command that prints does so when {option} is left out)"
         )
     parent = p.parent if str(p.parent) else Path(".")
     if not parent.is_dir():
