@@ -204,6 +204,11 @@ def test_an_unusable_number_does_not_hide_the_other_fields_problems() -> None:
     with pytest.raises(RecordValidationError) as exc:
         parse_record({"sex": math.nan, "age": 70})
     assert [(p.path, p.message) for p in exc.value.problems] == [("sex", "expected a finite number, got nan")]
+    # a key holding a dot (UK Biobank's "31-0.0") was split at it, so its value was named twice:
+    # as unusable, and as an unknown field
+    with pytest.raises(RecordValidationError) as exc:
+        parse_record({"sex": "male", "31-0.0": math.nan})
+    assert [(p.path, p.message) for p in exc.value.problems] == [("31-0.0", "expected a finite number, got nan")]
 
 
 @pytest.mark.parametrize("given", ["1,5 kg", "70,5", "1,500 g"])

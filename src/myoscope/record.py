@@ -94,7 +94,10 @@ def parse_record(
     problems: list[Problem] = unusable_values(data)
     if any(p.path == "(record)" for p in problems):
         raise RecordValidationError(problems, source)
-    unusable = {re.split(r"[.\[]", p.path, maxsplit=1)[0] for p in problems}
+    # a problem's path starts with its top-level key (which may itself hold a dot: UK Biobank's
+    # "31-0.0"), so keys are matched whole rather than split out of the paths
+    unusable = {str(k) for k in data if any(p.path == str(k) or p.path.startswith((f"{k}.", f"{k}["))
+                                            for p in problems)}
     warnings: list[Problem] = []
     values: dict[str, Any] = {}
     entered: dict[str, str] = {}
