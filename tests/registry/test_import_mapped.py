@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from myoscope.errors import MeasuresImportError
+from myoscope.errors import InputFileError, MeasuresImportError
 from myoscope.registry import repo
 from myoscope.registry.imports import import_csv
 from myoscope.registry.models import Measurement, Visit
@@ -76,6 +76,32 @@ def test_visits_sheet_of_an_excel_workbook(factory: sessionmaker[Session], tmp_p
     with factory() as s:
         r2 = import_csv(s, path=tmp_path / "visits.xlsx", actor="importer")
     assert r2.skipped == 2
+
+
+def test_excel_rows_with_values_beyond_the_header_are_named_together_and_nothing_is_written(
+        factory: sessionmaker[Session], tmp_path: Path) -> None:
+    """As a CSV line with more cells than the header: such a value was dropped without a word.
+    Empty cells past the header (a spreadsheet pads every row to its widest) are not extra."""
+    openpyxl = pytest.importorskip("openpyxl")
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["patient", "sex", "birth_date", "date", "grip_strength"])
+    ws.append(["X1", "F", "1944-05-01", "2025-01-10", 22, "stray"])
+    ws.append(["X2", "F", "1944-05-01", "2025-01-10", 22, None, "  "])
+    ws.append(["X3", "M", "1950-01-01", "2025-01-10", 30, None, 7])
+    ws.append(["X4", "M", "1950-01-01", "2025-01-10", 31])
+    path = tmp_path / "visits.xlsx"
+    wb.save(path)
+    with factory() as s, pytest.raises(InputFileError) as err:
+        import_csv(s, path=path, actor="importer")
+    assert str(err.value) == f"{path}: more cells than header columns on row(s) 2, 4"
+    with factory() as s:
+        assert s.scalar(select(func.count()).select_from(Visit)) == 0
+    ws.delete_rows(4)
+    ws.delete_rows(2)
+    wb.save(path)  # the rest, padded with empty cells past the header, is imported
+    with factory() as s:
+        assert import_csv(s, path=path, actor="importer").created == 2
 
 
 def test_redcap_export_with_only_its_dictionary(factory: sessionmaker[Session], tmp_path: Path) -> None:

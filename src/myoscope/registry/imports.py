@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -92,22 +92,35 @@ def read_rows(path: str | Path) -> list[dict[str, str | None]]:
         reader = csv.DictReader(io.StringIO(text, newline=""))
         if not reader.fieldnames:
             raise InputFileError(f"{p}: empty file (expected a header row)")
-        missing = [c for c in (PATIENT_COLUMN, "date") if c not in reader.fieldnames]
-        if missing:
-            raise InputFileError(f"{p}: missing column(s) {', '.join(missing)}")
+        _require_columns(p, reader.fieldnames)
         rows = list(reader)
     except csv.Error as exc:
         raise InputFileError(f"cannot parse {p}: line {reader.line_num}: {exc}") from exc
-    # a row whose cells do not line up with the header: DictReader pads a short one with None
-    # values and keeps a long one's extra cells under the key None. Both kinds are named together
-    # (one must not hide the other), before any cell is read under a column it may not belong to
-    short = [i + 2 for i, r in enumerate(rows) if None in r.values()]
-    long = [i + 2 for i, r in enumerate(rows) if None in r]
-    if short or long:
-        raise InputFileError(f"{p}: " + "; ".join(
-            f"{what} cells than header columns on line(s) {_lines(found)}"
-            for what, found in (("fewer", short), ("more", long)) if found))
+    # DictReader pads a short row with None values and keeps a long one's extra cells under the
+    # key None
+    _refuse_misaligned(p, "line", short=[i + 2 for i, r in enumerate(rows) if None in r.values()],
+                       long=[i + 2 for i, r in enumerate(rows) if None in r])
     return rows
+
+
+def _require_columns(path: str | Path, header: Sequence[str]) -> None:
+    """:raises InputFileError: naming the required columns the header lacks (CSV or Excel)."""
+    missing = [c for c in (PATIENT_COLUMN, "date") if c not in header]
+    if missing:
+        raise InputFileError(f"{path}: missing column(s) {', '.join(missing)}")
+
+
+def _refuse_misaligned(path: str | Path, unit: str, *, short: list[int], long: list[int]) -> None:
+    """Refuse rows whose cells do not line up with the header, CSV lines and Excel rows alike:
+    an extra value would be dropped without a word, and a shifted row read under columns it may
+    not belong to. Both kinds are named together (one must not hide the other), before any cell
+    is read, so nothing is written.
+
+    :raises InputFileError: naming the rows ('line' or 'row' numbers) of each kind."""
+    if short or long:
+        raise InputFileError(f"{path}: " + "; ".join(
+            f"{what} cells than header columns on {unit}(s) {_lines(found)}"
+            for what, found in (("fewer", short), ("more", long)) if found))
 
 
 def _lines(numbers: list[int]) -> str:
@@ -171,9 +184,7 @@ def _validate(session: Session, rows: list[SourceRow], org: str, path: str | Pat
         # every problem of a row is named at once: a bad patient, sex or birth date does not stop
         # the rest of the row being checked (against a stand-in identity: _check_rest)
         found: list[Problem] = []
-        if None in src.data:
-            found.append(Problem(where, "more cells than header columns"))
-        row = {k: v for k, v in src.data.items() if k is not None}
+        row = src.data
         pseudonym = str(row.get(PATIENT_COLUMN) or "").strip()
         if not pseudonym:
             found.append(Problem(f"{where}, {PATIENT_COLUMN}", "required"))
@@ -255,9 +266,12 @@ def source_rows(path: str | Path, *, mapping: str | Path | None = None, sheet: s
         from ..imports.table import read_xlsx
 
         table = read_xlsx(path, sheet)
-        missing = [c for c in (PATIENT_COLUMN, "date") if c not in table.header]
-        if missing:
-            raise InputFileError(f"{path}: missing column(s) {', '.join(missing)}")
+        _require_columns(path, table.header)
+        # every row comes padded with empty cells to the sheet's widest: only a value beyond the
+        # header's last named column is one too many
+        width = max(i + 1 for i, h in enumerate(table.header) if h)
+        _refuse_misaligned(path, "row", short=[], long=[n for n, cells in table.rows
+                                                        if any(_filled(c) for c in cells[width:])])
         out = []
         for n, cells in table.rows:
             row = {h: (None if c is None else (c.isoformat()[:10] if hasattr(c, "isoformat") else
@@ -277,6 +291,11 @@ def source_rows(path: str | Path, *, mapping: str | Path | None = None, sheet: s
         data[PATIENT_COLUMN] = data.pop("id", None)
         rows.append(SourceRow(f"row {rec.row}", rec.row or 0, data, flat=False))
     return rows
+
+
+def _filled(c: Any) -> bool:
+    """Whether an Excel cell holds a value (blank text is empty, as a blank row is)."""
+    return c is not None and not (isinstance(c, str) and not c.strip())
 
 
 def _cell_text(c: Any) -> str:

@@ -16,13 +16,16 @@ from sqlalchemy import String
 from sqlalchemy.orm import InstrumentedAttribute
 
 from ..errors import Problem, RecordValidationError
-from .models import Organisation, Patient, Visit
+from .models import ApiToken, Organisation, Patient, User, Visit
 
 #: the columns a user's text reaches, by the name the user knows it under
 LIMITED = {
     "pseudonym": Patient.pseudonym,
     "organisation": Organisation.name,
     "user": Patient.created_by,
+    "username": User.username,
+    "display_name": User.display_name,
+    "token name": ApiToken.name,
     "source": Visit.source,
     "setting": Visit.setting,
 }

@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 
 from ..errors import MyoscopeError, Problem, ProblemsError
 from . import audit
-from .limits import actor_problems, check_actor
+from .limits import actor_problems, check_actor, limit_problems
 from .models import ApiToken, Organisation, User
 
 PREFIX = "myo"
@@ -114,9 +114,9 @@ def create_token(session: Session, *, username: str, name: str, actor: str,
 
     :raises TokenInputError: for a blank or too long name or a non-positive lifetime.
     :raises TokenError: for an unknown or inactive user."""
-    problems = []
-    if not name.strip() or len(name) > 100:
-        problems.append(Problem("name", "required: what the token is for, at most 100 characters"))
+    problems = limit_problems("name", "token name", name)
+    if not name.strip():
+        problems.append(Problem("name", "required: what the token is for"))
     if expires_days is not None and not 1 <= expires_days <= 3650:
         problems.append(Problem("expires_days", f"{expires_days} is out of range (expected 1–3650 days)"))
     problems += actor_problems(actor)

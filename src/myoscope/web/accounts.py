@@ -21,13 +21,15 @@ from sqlalchemy.orm import Session
 
 from ..errors import MyoscopeError, Problem, ProblemsError, quote
 from ..registry import audit
-from ..registry.limits import text_problems
+from ..registry.limits import limit_problems, max_length, text_problems
 from ..registry.models import LoginAttempt, Organisation, User, WebSession
 from .settings import WebSettings
 
 ROLES = ("clinician", "researcher", "admin")
-#: the users table's column lengths, and a bound on what is hashed
-USERNAME_MAX, DISPLAY_NAME_MAX, PASSWORD_MAX = 100, 200, 200
+#: a bound on what is hashed (the text columns' lengths are the registry's: limits.LIMITED)
+PASSWORD_MIN, PASSWORD_MAX = 12, 200
+#: how much of a user name a sign-in attempt keeps (its column's length)
+_ATTEMPT_NAME_MAX = max_length(LoginAttempt.username)
 
 
 class AccountError(MyoscopeError):
@@ -117,16 +119,16 @@ def create_user(
     columns' lengths and a NUL byte too (PostgreSQL refuses one): checked here rather than by the
     form's declared limits, which answered a bare 400 naming only themselves."""
     problems = [
-        *text_problems("username", username),
-        *text_problems("display_name", display_name),
-        *text_problems("organisation", organisation),
+        *limit_problems("username", "username", username),
+        *limit_problems("display_name", "display_name", display_name),
+        *limit_problems("organisation", "organisation", organisation),
     ]
-    if not username.strip() or len(username) > USERNAME_MAX:
-        problems.append(Problem("username", f"required, at most {USERNAME_MAX} characters"))
-    if display_name is not None and len(display_name) > DISPLAY_NAME_MAX:
-        problems.append(Problem("display_name", f"at most {DISPLAY_NAME_MAX} characters"))
-    if len(password) < 12 or len(password) > PASSWORD_MAX:
-        problems.append(Problem("password", f"at least 12 characters, at most {PASSWORD_MAX}"))
+    if not username.strip():
+        problems.append(Problem("username", "required"))
+    if len(password) < PASSWORD_MIN:
+        problems.append(Problem("password", f"at least {PASSWORD_MIN} characters"))
+    elif len(password) > PASSWORD_MAX:
+        problems.append(Problem("password", f"at most {PASSWORD_MAX} characters"))
     if role not in ROLES:
         problems.append(Problem("role", f"{quote(role)} is not one of {', '.join(ROLES)}"))
     if not organisation.strip():
@@ -196,7 +198,7 @@ def sign_in(
     # a name no user can hold (a NUL byte: PostgreSQL refuses to compare or store it) is an
     # unknown user, counted under a storable form of it, rather than a 500 on PostgreSQL
     unstorable = bool(text_problems("username", username))
-    key = username.replace("\x00", "\ufffd").encode("utf-8", "replace").decode("utf-8")[:USERNAME_MAX]
+    key = username.replace("\x00", "\ufffd").encode("utf-8", "replace").decode("utf-8")[:_ATTEMPT_NAME_MAX]
     throttle_check(session, settings, username=key, address=address)
     user = (
         None

@@ -37,6 +37,7 @@ from .cohort_jobs import CohortJobNotFound
 from .errors import NotSignedIn, WebError
 from .i18n import N_, choose, gettext_for
 from .page_cache import PageCache
+from .paths import NO_COOKIE_PATHS, PUBLIC_PATHS
 from .settings import WebSettings
 
 HERE = Path(__file__).parent
@@ -55,9 +56,6 @@ SECURITY_HEADERS = {
 }
 UNSAFE = ("POST", "PUT", "PATCH", "DELETE")
 API_PATH = "/api/"
-#: machine faces that no cookie authenticates (CDS Hooks: a signed JWT; FHIR $assess: an API
-#: bearer token), so a cross-site request cannot ride a session there; an EHR in a browser may call them
-NO_COOKIE_PATHS = ("/cds-services", "/fhir/")
 
 
 def create_app(settings: WebSettings | None = None) -> FastAPI:
@@ -211,8 +209,6 @@ def _middleware(app: FastAPI) -> None:
     app.add_middleware(SecurityMiddleware)
 
 
-#: the paths of the public pages (no sign-in; docs/self-check.md)
-PUBLIC_PATHS = ("/check", "/learn")
 
 
 def error_page(request: Request, status: int, title: str, message: str, **values: str) -> HTMLResponse:
@@ -223,11 +219,13 @@ def error_page(request: Request, status: int, title: str, message: str, **values
     t: Jinja2Templates = request.app.state.templates
     lang = choose(request.headers.get("accept-language"))
     public = request.url.path.startswith(PUBLIC_PATHS)
+    user = getattr(request.state, "user", None)
     return t.TemplateResponse(
         request,
         "errors/error.html",
         {"status": status, "title": title, "message": message, "values": values, "lang": lang,
-         "public": public, "_": gettext_for(lang), "user": getattr(request.state, "user", None)},
+         "public": public, "_": gettext_for(lang), "user": user,
+         "csrf_token": user.csrf_token if user else ""},  # the header's sign-out form posts it
         status_code=status,
     )
 

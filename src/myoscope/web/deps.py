@@ -13,6 +13,7 @@ from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request
 from pydantic import AfterValidator
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from ..registry.db import storable_id
@@ -20,6 +21,7 @@ from . import accounts
 from .accounts import SignedIn
 from .errors import CsrfError, Forbidden, NotFound, NotSignedIn
 from .i18n import N_
+from .paths import NO_COOKIE_PATHS, PUBLIC_PATHS
 from .patients import Where
 from .settings import WebSettings
 
@@ -33,7 +35,22 @@ def no_nul_in_query(request: Request) -> None:
     one was a 500 there (and a quiet 200 on SQLite). A 400, as the API answers 422 for the same.
     Form fields are the services' to check, so the form comes back with the field named."""
     if any("\x00" in key or "\x00" in value for key, value in request.query_params.multi_items()):
+        _note_user(request)
         raise HTTPException(400, "the address holds a NUL character, which no search or filter can hold")
+
+
+def _note_user(request: Request) -> None:
+    """Who is signed in, for the header (navigation, sign-out) of an error page refused before
+    the route's own dependencies read it, as every other page of a signed-in user has it. Not
+    on the public pages or the machine faces, whose pages never show one. Read in a short
+    transaction of its own; a database that fails leaves the page without the header, never a 500."""
+    if request.url.path.startswith((*PUBLIC_PATHS, *NO_COOKIE_PATHS)):
+        return
+    try:
+        with request.app.state.sessions() as db:
+            optional_user(request, db, request.app.state.settings)
+    except SQLAlchemyError:
+        request.state.user = None
 
 
 def get_settings(request: Request) -> WebSettings:

@@ -106,12 +106,18 @@ def list_visits(session: Session, where: Where, patient_id: int, *, limit: int =
     return docs, (encode_cursor(last.visit_date.isoformat(), str(last.id)) if more and last else None)
 
 
+def _correctable() -> frozenset[str]:
+    """The measures a visit correction can change: the visit form's, so the API and the web's
+    correction form change the same ones."""
+    return frozenset(f.measure for f in visit_fields())
+
+
 def change_problems(changes: Mapping[str, Any], reason: str | None) -> list[Problem]:
     """What is wrong with a correction before the stored visit is looked at: measures a visit
     correction cannot change, and text a database cannot store (``reason`` None: not text, its
     problem named elsewhere). The API's request validation names these too when pydantic
     refuses the body, so one answer names every problem."""
-    known = {f.measure for f in visit_fields()}
+    known = _correctable()
     problems = [Problem(f"changes.{m}", "not a measure a visit correction can change") for m in changes
                 if m not in known]
     problems += text_problems("changes", dict(changes))
@@ -134,7 +140,7 @@ def correct_visit(session: Session, where: Where, patient: Patient, visit: Visit
     if problems:
         if not reason.strip() and not any(p.path == "reason" for p in problems):
             problems.append(Problem("reason", "required: why the visit is corrected"))
-        known = {f.measure for f in fields}
+        known = _correctable()
         usable = {m: v for m, v in changes.items() if m in known and not text_problems(m, v)}
         if usable:  # the values' own problems, from the corrected visit as a whole
             try:

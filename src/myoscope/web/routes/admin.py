@@ -31,6 +31,7 @@ def _users_page(request: Request, db: DbSession, where: Where, **extra: object) 
     ctx = {
         "users": svc.users_of(db, where),
         "roles": accounts.ROLES,
+        "password_min": accounts.PASSWORD_MIN,
         "values": {},
         "problems": {},
         "other": [],
