@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 import uuid
 
@@ -172,3 +173,37 @@ def test_a_client_held_to_its_fhir_servers_cannot_leave_them_by_path(url: str, a
 
     c = CdsClient(iss="https://ehr.test", jwks={"keys": []}, fhir_servers=["https://ehr.test/fhir/"])
     assert c.allows_server(url) is allowed
+
+
+@pytest.mark.parametrize("doc", [[{"kty": "RSA"}], "x", None, {"keys": 5}, {"keys": {"kty": "RSA"}}, {}])
+def test_a_jwks_that_is_not_a_jwk_set_is_401_and_not_cached(doc: object) -> None:
+    """The document at a client's JWKS URL comes from outside: a list (``.get`` of a list) or a
+    ``keys`` that is not a list (iterating an int) was a 500. Now the token cannot be verified, a
+    401 naming why, and the answer is not kept: the next call asks the URL again."""
+    from myoscope.cdshooks.security import CdsAuthError, CdsClient, JwtVerifier
+
+    from .conftest import HOOK_URL, ISS, jwks
+
+    asked: list[str] = []
+
+    def fetch(url: str) -> object:
+        asked.append(url)
+        return doc
+
+    check = JwtVerifier([CdsClient(iss=ISS, jwks_url="https://ehr.test/jwks")], lambda *a: None, fetch)  # type: ignore[arg-type]
+    for _ in range(2):
+        with pytest.raises(CdsAuthError, match="not a JWK Set"):
+            check.verify(f"Bearer {token()}", HOOK_URL)
+    assert asked == ["https://ehr.test/jwks"] * 2
+    doc = jwks()  # the same URL answering a JWK Set: verified
+    assert check.verify(f"Bearer {token()}", HOOK_URL)["iss"] == ISS
+
+
+def test_a_configured_jwks_that_is_not_a_jwk_set_is_401() -> None:
+    from myoscope.cdshooks.security import CdsAuthError, JwtVerifier, parse_clients
+
+    from .conftest import HOOK_URL, ISS
+
+    clients = parse_clients(json.dumps([{"iss": ISS, "jwks": {"keys": 5}}]))
+    with pytest.raises(CdsAuthError, match="not a JWK Set"):
+        JwtVerifier(clients, lambda *a: None).verify(f"Bearer {token()}", HOOK_URL)

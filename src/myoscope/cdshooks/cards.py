@@ -1,6 +1,10 @@
 """Cards from a pathway result: red flags first (their urgency sets the indicator), then each
 decided positive verdict with its trace and a suggestion to record the provisional Condition,
 then what to measure. Nothing clinical is decided here; the wording comes from the results.
+
+A caveat about the data read as a whole (only the newest Observations were read) goes on every
+card, in its ``Caveats:`` list as a verdict's own caveats do: each card is read on its own, and a
+card that did not say it would read as if every Observation had been seen.
 """
 
 from __future__ import annotations
@@ -51,6 +55,11 @@ def _summary(text: str) -> str:
     return text if len(text) < SUMMARY_LIMIT else text[: SUMMARY_LIMIT - 2].rstrip() + "…"
 
 
+def _caveats(caveats: Sequence[str]) -> str:
+    """The ``Caveats:`` list that ends a card's detail (nothing when there are none)."""
+    return "\n\nCaveats:\n" + "\n".join(f"- {c}" for c in caveats) if caveats else ""
+
+
 def _source_of(result: DefinitionResult) -> Source:
     kb = load_knowledge()
     d = kb.definitions.get(result.id)
@@ -59,7 +68,7 @@ def _source_of(result: DefinitionResult) -> Source:
     return Source(label=result.title, url=url)
 
 
-def red_flag_cards(done: FhirAssessment, ctx: CardContext) -> list[Card]:
+def red_flag_cards(done: FhirAssessment, ctx: CardContext, caveats: Sequence[str] = ()) -> list[Card]:
     workup = done.result.workup
     out = []
     for flag in workup.red_flags if workup else []:
@@ -67,7 +76,8 @@ def red_flag_cards(done: FhirAssessment, ctx: CardContext) -> list[Card]:
             Card(
                 summary=_summary(f"Red flag ({flag.urgency}): {flag.text}"),
                 indicator=INDICATOR.get(flag.urgency, "info"),  # type: ignore[arg-type]
-                detail=f"**{flag.text}**\n\nAction: {flag.action}\n\nSource: {flag.citation}",
+                detail=f"**{flag.text}**\n\nAction: {flag.action}\n\nSource: {flag.citation}"
+                + _caveats(caveats),
                 source=MYOSCOPE_SOURCE,
                 links=ctx.links(),
             )
@@ -87,7 +97,7 @@ def _coding(condition: dict[str, Any]) -> dict[str, Any]:
     return coding
 
 
-def verdict_cards(done: FhirAssessment, ctx: CardContext) -> list[Card]:
+def verdict_cards(done: FhirAssessment, ctx: CardContext, caveats: Sequence[str] = ()) -> list[Card]:
     suggested = {
         _coding(c)["code"]: c for c in condition_data(done.result, done.patient_ref, done.imported.as_of)
     }
@@ -102,11 +112,8 @@ def verdict_cards(done: FhirAssessment, ctx: CardContext) -> list[Card]:
         if not (r.decided and r.usable and is_finding(r.id, r.outcome)):
             continue
         trace = "\n".join(f"- {line}" for line in trace_summary(r))
-        caveats = "\n".join(f"- {c}" for c in r.caveats)
-        detail = (
-            f"**{r.title}: {r.outcome.replace('_', ' ')}**\n\nTrace:\n{trace}\n\nSource: {r.citation}"
-            + (f"\n\nCaveats:\n{caveats}" if caveats else "")
-        )
+        detail = f"**{r.title}: {r.outcome.replace('_', ' ')}**\n\nTrace:\n{trace}\n\nSource: {r.citation}"
+        detail += _caveats([*r.caveats, *caveats])
         supported = [(c, _coding(c)) for c in by_definition.get(r.id, [])]
         suggestions = [
             Suggestion(
@@ -138,6 +145,7 @@ def measure_card(
     ctx: CardContext,
     problems: Sequence[Problem] = (),
     why: str | None = None,
+    caveats: Sequence[str] = (),
 ) -> Card | None:
     """What to measure so that the undecided verdicts can be decided (or why nothing was read)."""
     if not missing and not problems and not why:
@@ -161,7 +169,7 @@ def measure_card(
     return Card(
         summary=_summary(summary),
         indicator="info",
-        detail="\n".join(lines),
+        detail="\n".join(lines) + _caveats(caveats),
         source=MYOSCOPE_SOURCE,
         links=ctx.links(),
     )
@@ -188,16 +196,28 @@ def cards_for(
     ctx: CardContext,
     problems: list[Problem] | None = None,
     why: str | None = None,
+    caveats: Sequence[str] = (),
 ) -> list[Card]:
-    """Every card for one hook call, most urgent first."""
+    """Every card for one hook call, most urgent first; ``caveats`` (about the data read as a
+    whole) on each of them."""
     cards: list[Card] = []
     if done is not None:
-        cards += red_flag_cards(done, ctx)
-        cards += verdict_cards(done, ctx)
-        m = measure_card(missing_measures(done), ctx)
+        cards += red_flag_cards(done, ctx, caveats)
+        cards += verdict_cards(done, ctx, caveats)
+        m = measure_card(missing_measures(done), ctx, caveats=caveats)
     else:
-        m = measure_card([], ctx, problems or [], why or "No usable data for this patient.")
+        m = measure_card([], ctx, problems or [], why or "No usable data for this patient.", caveats)
     if m is not None:
         cards.append(m)
+    if caveats and not cards:  # no card to carry them: no card at all would read as "nothing found"
+        cards.append(
+            Card(
+                summary="No myoscope findings in the data read (see its caveats)",
+                indicator="info",
+                detail=_caveats(caveats).lstrip(),
+                source=MYOSCOPE_SOURCE,
+                links=ctx.links(),
+            )
+        )
     rank = {"critical": 0, "warning": 1, "info": 2}
     return sorted(cards, key=lambda c: rank[c.indicator])

@@ -9,10 +9,18 @@ not the context's patient, or a Bundle whose ``entry`` or ``link`` is not what F
 used (a prefetch is then ignored as if absent; a server answer is an error the card names). The
 bearer token goes only to URLs under ``fhirServer``: a ``next`` link elsewhere is not followed, so
 a server (or anyone who can put a link in its answer) cannot make the service hand the token on.
+
+A server's answer is read from the wire with a cap (:data:`MAX_RESPONSE_BYTES`, counted after
+decompression), so a server cannot make the service hold an answer of any size in memory; and when
+the Observation search has more pages than the service follows (:data:`MAX_PAGES`), the result
+says so (:attr:`ServerData.truncated`), so the cards can say that older Observations were not read.
 """
 
 from __future__ import annotations
 
+import json
+import zlib
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import unquote
 
@@ -20,8 +28,20 @@ import httpx
 
 from ..fhir.codes import load_codes
 
-#: at most this many pages of an Observation search are followed
+#: at most this many pages of an Observation search are followed (the search is sorted newest
+#: first, so what is left unread is the oldest; the cards then say so: :attr:`ServerData.note`)
 MAX_PAGES = 5
+#: the most bytes one answer of the FHIR server (the Patient read, or one page of the Observation
+#: search) may hold, counted after decompression: not a clinical limit but a memory bound, since
+#: the server is outside the service's control. A page of 200 Observations of a few kB each is
+#: about 1 MB or less; 5 MB is also the default request body limit (``MYOSCOPE_FHIR_MAX_BYTES``),
+#: which bounds a prefetch of the same data. An answer beyond it is a server that could not be
+#: read (the card names the cap).
+MAX_RESPONSE_BYTES = 5_000_000
+#: the content codings asked for and read: gzip is inflated here with a bound on its output (httpx
+#: would inflate each network chunk whole, and brotli or zstd can expand a few kilobytes into
+#: gigabytes before any cap sees them); any other coding is refused
+ENCODINGS = ("identity", "gzip", "x-gzip")
 
 
 def observation_query(patient: str) -> str:
@@ -101,7 +121,30 @@ def from_prefetch(prefetch: dict[str, Any] | None, patient_id: str) -> list[dict
 
 class FhirServerError(Exception):
     """The FHIR server could not be read (status, timeout, not JSON, not the expected resources,
-    a ``next`` link off the server)."""
+    a ``next`` link off the server, an answer over :data:`MAX_RESPONSE_BYTES`)."""
+
+
+@dataclass(frozen=True)
+class ServerData:
+    """What the FHIR server gave: the Patient first, then the Observation search's resources."""
+
+    resources: list[dict[str, Any]]
+    #: a ``next`` link remained after :data:`MAX_PAGES` pages: older Observations were not read
+    truncated: bool = False
+
+    @property
+    def note(self) -> str | None:
+        """What the cards must say when not every Observation was read (None: all were). Silence
+        would let a missing verdict or red flag read as "no finding", when the Observations that
+        could decide it (an earlier weight, say) were simply never read."""
+        if not self.truncated:
+            return None
+        n = sum(1 for r in self.resources[1:] if r.get("resourceType") == "Observation")
+        return (
+            f"Only the newest {n:,} Observations were read: the FHIR server's search (newest first) "
+            f"has more than {MAX_PAGES} pages, and older Observations were not read, so a verdict "
+            "or red flag that needs them may be undecided or missing."
+        )
 
 
 def under_base(url: str, base: httpx.URL) -> httpx.URL | None:
@@ -127,26 +170,73 @@ def under_base(url: str, base: httpx.URL) -> httpx.URL | None:
     return u
 
 
+def _too_large(what: str, limit: int) -> FhirServerError:
+    return FhirServerError(f"the {what} answered more than {limit:,} bytes (the most read per answer)")
+
+
+async def _capped(response: httpx.Response, what: str, limit: int) -> bytes:
+    """The body of ``response``, read from the wire and inflated (gzip) chunk by chunk, reading
+    no further once it holds more than ``limit`` bytes: a server cannot make the service hold an
+    answer of any size (nor a small gzip answer that inflates to gigabytes).
+
+    :raises FhirServerError: for an answer over ``limit`` bytes, in a coding not asked for, or
+        whose gzip does not inflate to its end."""
+    if response.is_stream_consumed:  # given whole, already decoded (httpx.MockTransport's content=)
+        if len(response.content) > limit:
+            raise _too_large(what, limit)
+        return response.content
+    coding = response.headers.get("content-encoding", "").strip().lower() or "identity"
+    if coding not in ENCODINGS:
+        raise FhirServerError(f"the {what} answered in a content coding not asked for ({coding[:30]!r})")
+    inflate = None if coding == "identity" else zlib.decompressobj(zlib.MAX_WBITS | 16)
+    body = bytearray()
+    async for chunk in response.aiter_raw():
+        if inflate is not None:
+            try:  # at most one byte past the limit is inflated: enough to know it is over
+                chunk = inflate.decompress(chunk, limit + 1 - len(body))
+            except zlib.error:
+                raise FhirServerError(f"the {what} answered gzip that does not inflate") from None
+        body += chunk
+        if len(body) > limit:
+            raise _too_large(what, limit)
+    if inflate is not None and (not inflate.eof or inflate.unused_data):
+        raise FhirServerError(f"the {what} answered gzip that is cut short or followed by other data")
+    return bytes(body)
+
+
+async def _get_json(client: httpx.AsyncClient, url: str | httpx.URL, what: str) -> Any:
+    """The JSON answer of a GET that must answer 200, its body read with the cap (the body of any
+    other status is not read at all).
+
+    :raises FhirServerError: naming ``what`` failed."""
+    async with client.stream("GET", url) as r:
+        if r.status_code != 200:
+            raise FhirServerError(f"{what} answered {r.status_code}")
+        body = await _capped(r, what, MAX_RESPONSE_BYTES)
+    try:
+        return json.loads(body)
+    except (ValueError, RecursionError):  # not JSON, not text, or nested deeper than the parser goes
+        raise FhirServerError("the FHIR server did not answer JSON") from None
+
+
 async def from_server(
     server: str,
     patient: str,
     token: str | None,
     timeout: float,
     transport: httpx.AsyncBaseTransport | None = None,
-) -> list[dict[str, Any]]:
-    """The Patient and its Observations from the EHR's FHIR server.
+) -> ServerData:
+    """The Patient and its Observations from the EHR's FHIR server, following at most
+    :data:`MAX_PAGES` pages of the search (``truncated`` when more remain).
 
     :raises FhirServerError: naming what failed (the hook then answers with what it can)."""
-    headers = {"Accept": "application/fhir+json"}
+    headers = {"Accept": "application/fhir+json", "Accept-Encoding": "gzip"}
     if token:
         headers["Authorization"] = f"Bearer {token}"
     try:
         base = httpx.URL(server)
         async with httpx.AsyncClient(timeout=timeout, transport=transport, headers=headers) as client:
-            p = await client.get(f"{server}/Patient/{patient}")
-            if p.status_code != 200:
-                raise FhirServerError(f"Patient read answered {p.status_code}")
-            found = p.json()
+            found = await _get_json(client, f"{server}/Patient/{patient}", "Patient read")
             if not is_patient(found, patient):
                 raise FhirServerError(f"the Patient read did not answer Patient {patient}")
             out: list[dict[str, Any]] = [found]
@@ -154,19 +244,17 @@ async def from_server(
             for _ in range(MAX_PAGES):
                 if url is None:
                     break
-                r = await client.get(url)
-                if r.status_code != 200:
-                    raise FhirServerError(f"Observation search answered {r.status_code}")
+                answer = await _get_json(client, url, "Observation search")
                 try:
-                    resources, next_url = bundle_page(r.json())
+                    resources, next_url = bundle_page(answer)
                 except BundleShapeError as exc:
                     raise FhirServerError(f"the Observation search answered {exc}") from None
                 out += resources
                 url = None if next_url is None else under_base(next_url, base)
                 if next_url is not None and url is None:
                     raise FhirServerError("the Observation search's next link is not under the FHIR server")
-            return out
+            return ServerData(out, truncated=url is not None)
     except (httpx.HTTPError, httpx.InvalidURL) as exc:
         raise FhirServerError(f"{type(exc).__name__} reading the FHIR server") from None
-    except (ValueError, RecursionError):  # not JSON (or nested deeper than the parser goes)
-        raise FhirServerError("the FHIR server did not answer JSON") from None
+    except ValueError as exc:  # none known (the request fields are checked first): a card, not a 500
+        raise FhirServerError(f"{type(exc).__name__} reading the FHIR server") from None

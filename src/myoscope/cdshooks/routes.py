@@ -86,11 +86,36 @@ def service_url(request: Request, path: str) -> str:
     return base.rstrip("/") + path
 
 
-def _problems(exc: ValidationError) -> list[Problem]:
+def _problems(exc: ValidationError, prefix: str = "", skip: tuple[str, ...] = ()) -> list[Problem]:
+    """pydantic's complaints (but those of a type in ``skip``) as problems, each path under
+    ``prefix`` (a model validated from a part of the body). A lone surrogate in a path or message
+    is escaped: a response holding one cannot be encoded, a 500 instead of the 400."""
+
+    def text(s: str) -> str:
+        return s.encode("utf-8", "backslashreplace").decode("utf-8")
+
     return [
-        Problem(".".join(str(p) for p in e.get("loc", ())) or "(body)", str(e.get("msg", "invalid")))
+        Problem(
+            text(".".join(str(p) for p in (prefix, *e.get("loc", ())) if p != "") or "(body)"),
+            text(str(e.get("msg", "invalid"))),
+        )
         for e in exc.errors()
+        if e.get("type") not in skip
     ]
+
+
+def _refused(raw: Any, exc: ValidationError | None = None, prefix: str = "") -> list[Problem]:
+    """Every problem of a body: the text no field can hold (a NUL, a lone surrogate), named the
+    same way on the hook and the feedback endpoint, then the models' other complaints (``exc``,
+    its paths under ``prefix``). pydantic's own complaint about a lone surrogate would only name
+    such a field a second time (or, for an extra key, name the whole body), so it is left out
+    when the text check found any."""
+    bad = [Problem(path, why) for path, why in text_problems(raw)]
+    if exc is None:
+        return bad
+    named = {p.path for p in bad}
+    skip = ("string_unicode",) if bad else ()
+    return bad + [p for p in _problems(exc, prefix, skip) if p.path not in named]
 
 
 async def _body(request: Request) -> Any:
@@ -127,12 +152,13 @@ async def call_hook(service_id: str, request: Request) -> Response:
     except CdsAuthError as exc:
         return error_response(401, "unauthorized", str(exc), headers={"WWW-Authenticate": "Bearer"})
     try:
-        hook = HookRequest.model_validate(await _body(request))
-        context = PatientViewContext.model_validate(hook.context)
+        raw = await _body(request)
     except ProblemsError as exc:
         return error_response(400, "invalid_request", "the request body cannot be read", exc.problems)
-    except ValidationError as exc:
-        return error_response(400, "invalid_request", "the hook request is invalid", _problems(exc))
+    read = _hook_request(raw)
+    if isinstance(read, list):
+        return error_response(400, "invalid_request", "the hook request is invalid", read)
+    hook, context = read
     if hook.hook != HOOK:
         return error_response(
             400,
@@ -156,10 +182,11 @@ async def call_hook(service_id: str, request: Request) -> Response:
     )
     resources = from_prefetch(hook.prefetch, context.patientId)
     why = None
+    caveats: list[str] = []
     if resources is None and hook.fhirServer:
         token = hook.fhirAuthorization.access_token if hook.fhirAuthorization else None
         try:
-            resources = await from_server(
+            fetched = await from_server(
                 hook.fhirServer,
                 context.patientId,
                 token,
@@ -168,23 +195,43 @@ async def call_hook(service_id: str, request: Request) -> Response:
             )
         except FhirServerError as exc:
             why = f"The FHIR server could not be read: {exc}."
+        else:
+            resources = fetched.resources
+            caveats += [fetched.note] if fetched.note else []
     if resources is None:
         why = why or "Neither prefetch nor a FHIR server gave this patient's data."
         return _cards(cards_for(None, ctx, why=why))
     if len(resources) <= INLINE_RESOURCES:
-        return _assessed(resources, ctx)
-    return await run_in_threadpool(_assessed, resources, ctx)
+        return _assessed(resources, ctx, caveats)
+    return await run_in_threadpool(_assessed, resources, ctx, caveats)
 
 
-def _assessed(resources: list[dict[str, Any]], ctx: CardContext) -> Response:
-    """The cards of one patient's data (no plan: no card shows it)."""
+def _hook_request(raw: Any) -> tuple[HookRequest, PatientViewContext] | list[Problem]:
+    """The hook request and its ``patient-view`` context, or every problem of the body (the
+    context's named under ``context.``, where they are in the body)."""
+    try:
+        hook = HookRequest.model_validate(raw)
+    except ValidationError as exc:
+        return _refused(raw, exc)
+    try:
+        context = PatientViewContext.model_validate(hook.context)
+    except ValidationError as exc:
+        return _refused(raw, exc, "context")
+    bad = _refused(raw)
+    return bad if bad else (hook, context)
+
+
+def _assessed(resources: list[dict[str, Any]], ctx: CardContext, caveats: list[str]) -> Response:
+    """The cards of one patient's data (no plan: no card shows it), each with ``caveats``."""
     try:
         done: FhirAssessment = assess_fhir(resources, today(), plan=False)
     except RecordValidationError as exc:
-        return _cards(cards_for(None, ctx, exc.problems, "The data read are not enough for an assessment:"))
+        why = "The data read are not enough for an assessment:"
+        return _cards(cards_for(None, ctx, exc.problems, why, caveats))
     except FhirInputError as exc:
-        return _cards(cards_for(None, ctx, exc.problems, "The data read are not FHIR this service can use:"))
-    return _cards(cards_for(done, ctx))
+        why = "The data read are not FHIR this service can use:"
+        return _cards(cards_for(None, ctx, exc.problems, why, caveats))
+    return _cards(cards_for(done, ctx, caveats=caveats))
 
 
 def _cards(cards: list[Any]) -> Response:
@@ -216,14 +263,12 @@ async def feedback(service_id: str, request: Request) -> Response:
     except ProblemsError as exc:
         return error_response(400, "invalid_request", "the request body cannot be read", exc.problems)
     # text no database column can hold (a NUL: PostgreSQL refuses it, SQLite keeps it) is refused
-    # on every backend, named with the other invalid fields; pydantic's own complaint about a
-    # lone surrogate in a text field would only name that field a second time
-    bad = [Problem(path, why) for path, why in text_problems(raw)]
+    # on every backend, named with the other invalid fields
     try:
         body = Feedback.model_validate(raw)
+        bad = _refused(raw)
     except ValidationError as exc:
-        named = {p.path for p in bad}
-        bad += [p for p in _problems(exc) if p.path not in named]
+        bad = _refused(raw, exc)
     if bad:
         return error_response(400, "invalid_request", "the feedback is invalid", bad)
     rows = [

@@ -113,6 +113,15 @@ def _key_object(jwk: str, alg: str) -> Any:
     return jwt.PyJWK(json.loads(jwk), algorithm=alg).key
 
 
+def _jwk_set(doc: Any) -> dict[str, Any]:
+    """``doc`` when it is a JWK Set: an object whose ``keys`` is a list.
+
+    :raises CdsAuthError: otherwise (the token cannot be verified)."""
+    if not isinstance(doc, dict) or not isinstance(doc.get("keys"), list):
+        raise CdsAuthError("the client's JWKS is not a JWK Set (an object with a list of keys)")
+    return doc
+
+
 @dataclass
 class JwtVerifier:
     """Verifies hook JWTs for the configured clients. ``once(iss, jti, exp)`` accepts a token's
@@ -171,7 +180,7 @@ class JwtVerifier:
         return next((c for c in self.clients if c.iss == iss), None)
 
     def _key(self, client: CdsClient, kid: str | None, alg: str) -> Any:
-        keys = [k for k in self._jwks(client).get("keys", []) if isinstance(k, dict)]
+        keys = [k for k in self._jwks(client)["keys"] if isinstance(k, dict)]
         if kid is not None:
             keys = [k for k in keys if k.get("kid") == kid]
         family = "RSA" if alg.startswith("RS") else "EC"
@@ -184,8 +193,12 @@ class JwtVerifier:
             raise CdsAuthError(f"the client's key is unusable ({exc})") from None
 
     def _jwks(self, client: CdsClient) -> dict[str, Any]:
+        """The client's JWK Set, checked for shape: it comes from outside (the client's URL, or
+        its configuration), and one that is not an object with a list of keys leaves the token
+        unverifiable, a 401 (a 500 before: ``.get`` of a list). A fetched one is checked before it
+        is cached, so a bad answer is not kept for ``jwks_ttl``."""
         if client.jwks is not None:
-            return client.jwks
+            return _jwk_set(client.jwks)
         assert client.jwks_url is not None
         cached = self._jwks_cache.get(client.jwks_url)
         if cached and cached[0] > time.monotonic():
@@ -196,5 +209,6 @@ class JwtVerifier:
             doc = self.fetch_jwks(client.jwks_url)
         except Exception as exc:  # network, JSON: the token cannot be verified, so it is refused
             raise CdsAuthError(f"the client's JWKS could not be read ({type(exc).__name__})") from None
+        doc = _jwk_set(doc)
         self._jwks_cache[client.jwks_url] = (time.monotonic() + self.jwks_ttl, doc)
         return doc
