@@ -63,3 +63,40 @@ def test_a_value_entered_in_another_unit_is_shown_with_what_was_entered() -> Non
     plain = assess(parse_record({"sex": "male", "age": 70, "grip_strength": 36.3}), ["ewgsop2"])
     assert all("entered" not in e for e in plain.results["ewgsop2"].trace)
     assert "Entered in other units" not in summary_text(plain, width=200)
+
+
+GRIP_LOW_ONLY = {"id": "grip-low-only", "sex": "male", "grip_strength": 20}
+GRIP_NORMAL_NO_AGE = {"sex": "male", "grip_strength": 30}
+CHILD_WITH_CANCER = {"sex": "female", "age": 10, "height": "140 cm", "weight": "30 kg", "conditions": ["cancer"],
+                     "weight_history": [{"months_ago": 6, "weight": 33}], "fatigue": True, "anorexia": True,
+                     "crp": 20, "grip_strength": 8, "gait_speed": 0.6}
+
+
+def test_an_unrecorded_age_keeps_the_verdict_with_a_caveat_naming_the_age() -> None:
+    a = assess(GRIP_LOW_ONLY)
+    r = a.results["ewgsop2"]
+    assert r.outcome == "probable_sarcopenia" and r.in_population is None and not r.usable
+    assert any("age is not recorded" in c for c in r.caveats)
+    assert a.to_dict()["results"]["ewgsop2"]["in_population"] is None
+    assert "ewgsop2" not in a.usable_outcomes() and "fnih2014" not in a.usable_outcomes()
+    assert "EWGSOP2: population not established (probable sarcopenia shown for reference)" in str(a)
+
+
+def test_the_plan_does_not_rest_on_verdicts_without_an_age() -> None:
+    from myoscope.pathway import plan_of
+
+    low = plan_of(GRIP_LOW_ONLY)  # was: indicated, with the dosed adult resistance programme
+    assert low.status == "undetermined" and low.item("ex_resistance") is None
+    normal = plan_of(GRIP_NORMAL_NO_AGE)  # was: not indicated, resting on EWGSOP2 and FNIH
+    assert normal.status == "undetermined"
+    adult = plan_of({**GRIP_LOW_ONLY, "age": 70})  # with the age, the same verdict is used
+    assert adult.status == "indicated" and adult.item("ex_resistance") is not None
+
+
+def test_a_child_gets_no_evans_verdict_and_no_adult_plan() -> None:
+    from myoscope.pathway import plan_of
+
+    r = assess(CHILD_WITH_CANCER).results["evans2008"]
+    assert r.outcome == "not_applicable" and r.decided and not r.usable
+    assert "growth failure" in r.caveats[0]
+    assert plan_of(CHILD_WITH_CANCER).status == "not_applicable"  # was: indicated, adult exercise

@@ -110,14 +110,14 @@ def test_martin_attenuation_is_reported_not_decisive(weight: float, hu: float, l
     ("female", 38.49, True), ("female", 38.5, None), ("female", 38.51, False),
 ])
 def test_prado_smi_comparator_unsettled(sex: str, smi: float, low: bool | None) -> None:
-    r = ct("ct_prado2008", sex=sex, height=200, weight=130, l3_muscle_area=round(smi * 4, 2),
+    r = ct("ct_prado2008", sex=sex, age=60, height=200, weight=130, l3_muscle_area=round(smi * 4, 2),
            conditions=["cancer"])
     assert r.components["low_smi"] is low
-    assert r.caveats == []  # BMI 32.5 with cancer: the obese cancer population of the paper
+    assert r.caveats == []  # an adult, BMI 32.5, with cancer: the obese cancer population of the paper
 
 
 def test_prado_caveat_below_bmi_30() -> None:
-    r = ct("ct_prado2008", sex="female", height=200, weight=100, l3_muscle_area=140, conditions=["cancer"])
+    r = ct("ct_prado2008", sex="female", age=60, height=200, weight=100, l3_muscle_area=140, conditions=["cancer"])
     assert r.outcome == "low_muscle"
     assert r.caveats == ["Prado 2008 derived these cut-offs in obese patients (BMI >= 30); this person's BMI is below 30."]
     assert ct("ct_prado2008", sex="female", height=200, weight=100).caveats == []  # no CT: no caveat

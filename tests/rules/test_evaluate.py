@@ -54,7 +54,7 @@ def test_components_and_json_shape() -> None:
 
 def test_caveat_only_when_it_applies() -> None:
     def awgs(**f: Any) -> Any:
-        return assess({"sex": "male", **f}, ["awgs2019"]).results["awgs2019"]
+        return assess({"sex": "male", "age": 70, **f}, ["awgs2019"]).results["awgs2019"]
     weak = {"grip_strength": 20}  # possible sarcopenia under AWGS 2019
     assert awgs(asian=False, **weak).caveats and not awgs(asian=True, **weak).caveats
     unknown = awgs(**weak)  # ancestry unknown: the population is not established, and says so

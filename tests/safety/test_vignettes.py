@@ -17,7 +17,7 @@ from myoscope.workup.schema import URGENCY_ORDER
 CASES = yaml.safe_load((Path(__file__).parent / "vignettes.yaml").read_text("utf-8"))["cases"]
 KEYS = {"name", "citation", "record", "top_urgency", "red_flags", "no_red_flags", "first_cause", "exercise",
         "exercise_includes", "first_questions_include", "cause_tests", "all_not_applicable", "plan_status",
-        "not_in_plan_reason"}
+        "not_in_plan_reason", "possible_red_flags"}
 #: A plan for a person with sarcopenia and every exercise-relevant flag at its most permissive.
 SARCOPENIA = {"sex": "female", "age": 81, "height": 155, "weight": 50, "grip_strength": 12,
               "gait_speed": 0.6, "asm": 12, "asm_method": "dxa"}
@@ -30,8 +30,11 @@ def test_safety_vignette(case: dict[str, Any]) -> None:
     a = assess(case["record"])
     assert a.workup is not None and a.plan is not None
     flags = [r.id for r in a.workup.red_flags]
-    if "top_urgency" in case:
-        assert a.workup.red_flags and a.workup.red_flags[0].urgency == case["top_urgency"], flags
+    active = [r for r in a.workup.red_flags if r.status == "active"]
+    if "top_urgency" in case:  # of the flags that hold (one not yet ruled out may rank above)
+        assert active and active[0].urgency == case["top_urgency"], flags
+    possible = [r.id for r in a.workup.red_flags if r.status == "possible"]
+    assert sorted(possible) == sorted(case.get("possible_red_flags", [])), possible
     for f in case.get("red_flags", []):
         assert f in flags, flags
     for f in case.get("no_red_flags", []):
@@ -51,7 +54,6 @@ def test_safety_vignette(case: dict[str, Any]) -> None:
         assert set(tests) <= {t.id for t in cand.next_tests}
     if case.get("all_not_applicable"):
         outcomes = {k: r.outcome for k, r in a.results.items()}
-        assert outcomes.pop("evans2008") in ("indeterminate", "no_cachexia")  # Evans covers children
         assert set(outcomes.values()) == {"not_applicable"}, outcomes
     if "plan_status" in case:
         assert a.plan.status == case["plan_status"], a.plan.reason

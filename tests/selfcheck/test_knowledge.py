@@ -41,7 +41,8 @@ def test_the_loader_refuses_a_broken_pointer(tmp_path: Path, file: str, old: str
 
 def test_every_red_flag_a_person_can_report_is_asked() -> None:
     """Each red flag whose facts are all history symptoms, tempo, course or intake can be raised by
-    the self-check's questions (the others need a clinician: CK, reflexes, age 65 with weights)."""
+    the self-check's questions (the others need a clinician: CK, reflexes, age 65 with weights).
+    The distribution of weakness is a clinician's record; a person reports one side weaker."""
     k = public_knowledge().check
     asked = {a.field for a in [*k.story, *k.warning_signs]}
     wk = workup_knowledge()
@@ -51,8 +52,9 @@ def test_every_red_flag_a_person_can_report_is_asked() -> None:
         if facts and all(f.startswith("history.") and not f.startswith(("history.labs", "history.signs"))
                          for f in facts) and not facts & {"history.onset_age", "history.family_history"}:
             reportable.append(fid)
-            assert facts <= asked, (fid, facts - asked)
-    assert {"acute_weakness_over_days", "suspected_myasthenia", "dark_urine_with_muscle_symptoms"} <= set(reportable)
+            assert facts - {"history.distribution"} <= asked, (fid, facts - asked)
+    assert {"acute_weakness_over_days", "suspected_myasthenia", "dark_urine_with_muscle_symptoms",
+            "sudden_focal_weakness"} <= set(reportable)
 
 
 def _facts(when: object, wk: object) -> list[str]:
@@ -74,7 +76,8 @@ def _facts(when: object, wk: object) -> list[str]:
 def test_only_explicit_answers_trigger_the_warning_signs() -> None:
     assert warning_signs_needed({}) == []
     assert warning_signs_needed({"history.tempo": "years"}) == []
-    assert warning_signs_needed({"history.tempo": "days"}) == ["acute_weakness_over_days"]
+    assert warning_signs_needed({"history.tempo": "days"}) == ["sudden_focal_weakness", "acute_weakness_over_days"]
+    assert warning_signs_needed({"history.tempo": "weeks"}) == ["acute_weakness_over_days"]
     assert warning_signs_needed({"history.symptoms.dark_urine": "no"}) == []
     assert warning_signs_needed({"history.symptoms.dark_urine": "yes"}) == ["dark_urine_with_muscle_symptoms"]
 

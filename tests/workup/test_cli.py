@@ -51,7 +51,7 @@ def test_bad_history_is_an_error_naming_every_field(tmp_path: Path) -> None:
     assert result.exit_code == 2 and result.stdout == ""
     assert result.stderr == (
         f"Error: invalid record {p} (2 problems):\n"
-        "  - history.tempo: 'soon' is not one of days, weeks, months, years\n"
+        "  - history.tempo: 'soon' is not one of hours, days, weeks, months, years\n"
         "  - history.signs.reflexes: 'wobbly' is not one of absent, reduced, normal, brisk\n"
     )
 

@@ -55,7 +55,7 @@ def test_every_bad_history_field_is_reported_with_the_record_problems() -> None:
     assert str(err.value).splitlines()[0] == "invalid record p.yaml (12 problems):"
     assert [str(p) for p in err.value.problems] == [
         "age: 300 years is implausible (expected 0–125 years)",
-        "history.tempo: 'fortnight' is not one of days, weeks, months, years",
+        "history.tempo: 'fortnight' is not one of hours, days, weeks, months, years",
         "history.distribution: unknown value(s) sideways (expected focal, asymmetric, proximal, distal, "
         "generalised)",
         "history.signs.reflexes: 'jumpy' is not one of absent, reduced, normal, brisk",

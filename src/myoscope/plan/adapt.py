@@ -57,7 +57,8 @@ def causes_from_workup(workup: Any, pk: PlanKnowledge) -> tuple[list[CauseInput]
     flags = [RedFlagInput(id=str(_get(rf, "id")), text=str(_get(rf, "text")),
                           urgency=str(_get(rf, "urgency", "routine")), action=_get(rf, "action"),
                           citation=_cite_text(_get(rf, "citation")),
-                          defers_exercise=bool(_get(rf, "defers_exercise", False)))
+                          defers_exercise=bool(_get(rf, "defers_exercise", False)),
+                          status=str(_get(rf, "status", "active")))
              for rf in _get(workup, "red_flags", None) or []]
     return causes, flags
 

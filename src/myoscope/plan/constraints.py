@@ -177,7 +177,8 @@ def derive_flags(values: Mapping[str, Any], constraints: Mapping[str, Any],
     constraint_or("icu", icu_setting, "setting not recorded" if setting is None else f"setting = {setting}")
     f.set("hospital", None if setting is None else setting in ("hospital", "icu"),
           "setting not recorded" if setting is None else f"setting = {setting}")
-    constraint_or("bed_bound", None, "not recorded (plan_constraints.bed_bound)")
+    _bed_bound(f, values, constraints, pk)
+    _refractory(f, outcomes, decided or {}, pk)
     fried = outcomes.get("fried2001")
     # an undecided Fried result (prefrail that could still be frail) leaves frailty unknown
     verdict = fried not in (None, "indeterminate")
@@ -237,6 +238,51 @@ def derive_flags(values: Mapping[str, Any], constraints: Mapping[str, Any],
     _refeeding(f, values, pk)
     _low_intake(f, values, outcomes, pk)
     return f
+
+
+def _bed_bound(f: Flags, values: Mapping[str, Any], constraints: Mapping[str, Any],
+               pk: PlanKnowledge) -> None:
+    """Recorded bed-bound wins; else the performance status (ECOG/WHO) says it: at the cited grade
+    the person is totally confined to bed or chair, below it not. No status recorded: unknown."""
+    if constraints.get("bed_bound") is not None:  # a null is not recorded (missing is unknown)
+        recorded = constraints["bed_bound"]
+        f.set("bed_bound", bool(recorded), f"plan_constraints.bed_bound = {recorded}")
+        return
+    t = pk.spec.thresholds["bed_or_chair_bound"]
+    ps = values.get(t.measure)
+    confined = compare(ps, t)
+    if confined is None:
+        f.set("bed_bound", None, "not recorded (plan_constraints.bed_bound)")
+    elif confined:
+        f.set("bed_bound", True, f"performance status {ps:g}: totally confined to bed or chair "
+              f"(threshold {t.comparator} {t.value:g})")
+    else:
+        f.set("bed_bound", False, f"performance status {ps:g}: not totally confined to bed or chair "
+              f"(threshold {t.comparator} {t.value:g}); plan_constraints.bed_bound not recorded")
+
+
+def _refractory(f: Flags, outcomes: Mapping[str, str], decided: Mapping[str, bool],
+                pk: PlanKnowledge) -> None:
+    """A decided refractory stage (Fearon 2011 refractory cachexia) is true; a verdict of the same
+    definition that is not decided leaves it unknown; a decided other stage, or no verdict of a
+    staging definition (no cancer established), is false."""
+    unknown: list[str] = []
+    known: list[str] = []
+    for def_id, stages in pk.spec.refractory.outcomes.items():
+        outcome = outcomes.get(def_id)
+        if outcome is None:
+            continue
+        if decided.get(def_id) and outcome in stages:
+            f.set("refractory_cachexia", True, f"{def_id} outcome {outcome}, decided")
+            return
+        if decided.get(def_id) and outcome != "indeterminate":
+            known.append(f"{def_id} outcome {outcome}, decided")
+        else:
+            unknown.append(f"{def_id} {outcome} not decided: a refractory stage is not excluded")
+    if unknown:
+        f.set("refractory_cachexia", None, "; ".join(unknown))
+    else:
+        f.set("refractory_cachexia", False, "; ".join(known) or "no verdict of a cachexia staging definition")
 
 
 def _kidney(f: Flags, constraints: Mapping[str, Any], conditions: set[str], pk: PlanKnowledge) -> None:

@@ -28,6 +28,8 @@ URGENCY_ORDER = ("emergency", "urgent", "soon", "routine")
 SHOWN_CONSTRAINTS = ("bed_bound", "icu", "hospital", "frail", "falls_risk", "sedentary", "older_adult",
                      "child", "obese", "ckd", "ckd_severe_no_dialysis", "dialysis", "nyha_iv",
                      "cancer_active_treatment", "refeeding_high_risk", "low_intake")
+#: Constraints shown only when they are true or unknown (they change the plan when they hold).
+SHOWN_WHEN_NOT_FALSE = ("refractory_cachexia",)
 #: How the work-up's `reversible` maps onto the plan's course of a cause.
 REVERSIBLE_TO_COURSE = {"yes": "reversible", "partly": "variable", "no": "progressive"}
 
@@ -52,6 +54,11 @@ class RedFlagInput:
     action: str | None = None
     citation: str | None = None
     defers_exercise: bool = False  # the work-up's gate: no standard exercise while it is active
+    status: str = "active"  # or "possible": not ruled out, a fact missing (it gates all the same)
+
+    @property
+    def label(self) -> str:
+        return f"{'possible ' if self.status == 'possible' else ''}red flag {self.id}"
 
 
 @dataclass
@@ -87,7 +94,7 @@ def build_plan(inp: PlanInputs, knowledge: PlanKnowledge | None = None) -> Plan:
     # such as cancer shapes a plan but does not call for one: a finding does, and so do a cause that
     # is itself muscle-wasting, a bed-bound/ICU constraint and a work-up red flag.
     why = [*found, *[f"{c.label} ({c.source})" for c in causes if _calls_for_plan(c, pk)],
-           *[f"red flag {r.id}" for r in inp.red_flags]]
+           *[r.label for r in inp.red_flags]]
     indicated = bool(why)
     if not indicated:
         causes = []
@@ -118,7 +125,7 @@ def build_plan(inp: PlanInputs, knowledge: PlanKnowledge | None = None) -> Plan:
 
     plan.reason = "; ".join(filter(None, [
         ", ".join(found), ", ".join(f"{c.label} ({c.source})" for c in causes),
-        ", ".join(f"red flag {r.id}" for r in inp.red_flags)]))
+        ", ".join(r.label for r in inp.red_flags)]))
     for rf in sorted(inp.red_flags, key=lambda r: URGENCY_ORDER.index(r.urgency)
                      if r.urgency in URGENCY_ORDER else len(URGENCY_ORDER)):
         text = rf.text.rstrip() + ("" if rf.text.rstrip().endswith((".", "!", "?")) else ".")
@@ -151,7 +158,7 @@ def build_plan(inp: PlanInputs, knowledge: PlanKnowledge | None = None) -> Plan:
 def _exercise_gate(inp: PlanInputs, flags: Flags) -> None:
     """Safety outranks the programme (DESIGN §13): while a red flag that defers exercise is active,
     or the record says the heart is unstable, the plan holds standard exercise back and says why."""
-    why = [f"red flag {r.id} ({r.urgency})" for r in inp.red_flags if r.defers_exercise]
+    why = [f"{r.label} ({r.urgency})" for r in inp.red_flags if r.defers_exercise]
     if flags.true("cardiac_unstable"):
         why.append("an unstable cardiac condition (plan_constraints.cardiac_unstable)")
     flags.set("exercise_deferred", bool(why), "; ".join(why) or "no red flag or unstable condition defers it")
@@ -207,7 +214,8 @@ def _cause_flags(causes: list[CauseView], flags: Flags, pk: PlanKnowledge) -> No
 
 
 def _shown(flags: Flags) -> list[ConstraintView]:
-    return [ConstraintView(n, flags.get(n), flags.basis.get(n, "not recorded")) for n in SHOWN_CONSTRAINTS]
+    names = [*SHOWN_CONSTRAINTS, *(n for n in SHOWN_WHEN_NOT_FALSE if flags.get(n) is not False)]
+    return [ConstraintView(n, flags.get(n), flags.basis.get(n, "not recorded")) for n in names]
 
 
 Static = tuple[dict[str, list[float | None]], dict[str, Any]]
@@ -264,6 +272,8 @@ def _nutrition(plan: Plan, inp: PlanInputs, flags: Flags, causes: list[str], pk:
         title = _target_title(t.kind)
         if t.status == "computed":
             text = f"{title}: {t.summary}. {t.text}"
+            if t.kind == "refeeding_start" and flags.true("refractory_cachexia"):
+                text = f"If nutritional support is started: {text}"
         elif t.status == "undetermined":
             text = f"{title}: undetermined, record {', '.join(t.decisive)}. {t.text}"
         else:

@@ -28,7 +28,7 @@ ENGINE_FLAGS = frozenset({
     "low_intake", "malnutrition", "disease", "cancer", "anorexia_nervosa", "no_standard_rt",
     "no_standard_aerobic", "reversible_cause", "progressive_cause", "variable_cause",
     "rt_prescribed", "finding", "indicated", "cardiac_unstable", "exercise_deferred",
-    "ckd_3_to_5_no_dialysis", "metabolically_stable",
+    "ckd_3_to_5_no_dialysis", "metabolically_stable", "refractory_cachexia",
 })
 
 
@@ -130,6 +130,11 @@ class _Checker:
             for t in group:
                 self.measure(t.measure, "low_intake")
         self.citation(s.protein_per_meal.citation, "protein_per_meal")
+        self.citation(s.refractory.citation, "refractory")
+        for def_id, outs in s.refractory.outcomes.items():
+            bad = [o for o in outs if o not in s.findings.get(def_id, [])]
+            if bad:
+                self.problems.append(f"refractory.{def_id}: {', '.join(bad)} not among its findings")
         for cid, cause in s.causes.items():
             for cond in cause.conditions:
                 if cond not in self.cat.conditions:

@@ -191,6 +191,14 @@ class ConditionListSpec(Strict):
     citation: CitationSpec
 
 
+class RefractorySpec(Strict):
+    """Definition outcomes that are a refractory (comfort-focused) stage, e.g. Fearon 2011
+    refractory cachexia: while one is decided, the plan gives no standard training programme."""
+
+    outcomes: dict[str, list[str]] = Field(min_length=1)
+    citation: CitationSpec
+
+
 class InterventionsFile(Strict):
     version: str
     workup_policy: WorkupPolicySpec
@@ -202,6 +210,7 @@ class InterventionsFile(Strict):
     disease_conditions: ConditionListSpec
     refeeding: RefeedingSpec
     low_intake: LowIntakeSpec
+    refractory: RefractorySpec
     flags: dict[str, str]
     causes: dict[str, CauseSpec]
     protein_rules: list[RuleSpec] = Field(min_length=1)

@@ -2,7 +2,8 @@
 
 ``flags_none`` passes when a flag is false *or unknown* (an item is not withheld because a
 constraint was not recorded), but the flags named in ``flags_unknown_note`` are then reported as
-assumptions, so the reader sees "bed-bound not recorded: assumed able to exercise".
+assumptions, so the reader sees "bed-bound not recorded: assumed not bed-bound" (or, for a flag whose value
+an undecided verdict left unknown, that verdict).
 """
 
 from __future__ import annotations
@@ -23,6 +24,15 @@ def holds(when: WhenSpec, flags: Flags, causes: Collection[str]) -> tuple[bool, 
         return False, []
     if any(flags.true(x) for x in when.flags_none):
         return False, []
-    notes = [f"{x.replace('_', '-')} not recorded: assumed not {x.replace('_', '-')}"
-             for x in when.flags_unknown_note if flags.get(x) is None]
+    notes = [_unknown_note(x, flags) for x in when.flags_unknown_note if flags.get(x) is None]
     return True, notes
+
+
+def _unknown_note(name: str, flags: Flags) -> str:
+    """'bed-bound not recorded: assumed not bed-bound', or, when the flag's basis says more than
+    "not recorded" (an undecided verdict), that basis in brackets."""
+    word = name.replace("_", "-")
+    basis = flags.basis.get(name, "")
+    if not basis or basis.startswith("not recorded"):
+        return f"{word} not recorded: assumed not {word}"
+    return f"{word} unknown ({basis}): assumed not {word}"

@@ -159,10 +159,10 @@ def red_flags_markdown() -> str:
     from ..workup.loader import workup_knowledge
 
     k = workup_knowledge()
-    rows = ["| red flag | urgency | raised when | defers exercise | action | source |",
-            "|---|---|---|---|---|---|"]
+    rows = ["| red flag | urgency | raised when | possible when (not ruled out) | defers exercise | action "
+            "| source |", "|---|---|---|---|---|---|---|"]
     for f in sorted(k.flags, key=lambda f: f.rank):
-        cells = [f"`{f.id}`", f.spec.urgency, f.when.describe(), "yes" if f.spec.defers_exercise else "no",
-                 f.spec.action, f.citation]
+        cells = [f"`{f.id}`", f.spec.urgency, f.when.describe(), f.possible.describe() if f.possible else "",
+                 "yes" if f.spec.defers_exercise else "no", f.spec.action, f.citation]
         rows.append("| " + " | ".join(c.replace("|", "/") for c in cells) + " |")
     return "\n".join(rows) + "\n"

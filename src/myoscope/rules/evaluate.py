@@ -28,6 +28,8 @@ class Population:
     ``established_by`` lists alternatives (each a set of conditions that must all be true), any
     one of which shows that the record belongs to the population (cancer for Fearon 2011). When
     none is shown, the verdict stands with a caveat, and the plan and alerts do not rest on it.
+    A population bounded by age names the age in every alternative (``age >= 18`` for adults), so
+    that a record without an age gets the verdict with that caveat, not a usable verdict.
     """
 
     text: str

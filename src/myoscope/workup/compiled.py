@@ -51,6 +51,7 @@ class CompiledRedFlag:
     when: Predicate
     rank: int  # position in URGENCY_ORDER
     citation: str
+    possible: Predicate | None = None  # its possible_when
 
 
 def compile_causes(wk: WorkupKnowledge) -> dict[str, CompiledCause]:
@@ -89,5 +90,5 @@ def compile_causes(wk: WorkupKnowledge) -> dict[str, CompiledCause]:
 
 def compile_red_flags(wk: WorkupKnowledge) -> tuple[CompiledRedFlag, ...]:
     return tuple(CompiledRedFlag(rid, rf, wk.red_flags[rid], URGENCY_ORDER.index(rf.urgency),
-                                 wk.cite(rf.source.ref, rf.source.locator))
+                                 wk.cite(rf.source.ref, rf.source.locator), wk.possible.get(rid))
                  for rid, rf in wk.spec.red_flags.items())

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from ..rules.logic import all3, any3
-from .compiled import CompiledCause
+from .compiled import CompiledCause, CompiledRedFlag
 from .loader import WorkupKnowledge, workup_knowledge
 from .predicates import Outcome, Predicate
 from .result import Candidate, CriteriaResult, FindingHit, Question, RedFlag, Workup
@@ -98,15 +98,21 @@ def run_workup(
     red_flags: list[RedFlag] = []
     for flag in k.flags:
         truth, missing = ev.pred(flag.when)
+        rf = flag.spec
         if truth is True:
-            rf = flag.spec
             red_flags.append(RedFlag(flag.id, rf.text, rf.urgency, rf.action, flag.citation,
                                      rf.patient, rf.patient_action, rf.defers_exercise))
-            if rf.source.ref not in refs:
-                refs.append(rf.source.ref)
         elif truth is None:
             questions.add(missing, 1, flag.id, flag.rank)
-    red_flags.sort(key=lambda r: URGENCY_ORDER.index(r.urgency))
+            if flag.possible is None or ev.pred(flag.possible)[0] is not True:
+                continue
+            red_flags.append(_possible(k, flag, missing))
+        else:
+            continue
+        if rf.source.ref not in refs:
+            refs.append(rf.source.ref)
+    # by urgency; at one urgency a flag that holds before one not yet ruled out
+    red_flags.sort(key=lambda r: (URGENCY_ORDER.index(r.urgency), r.status != "active"))
 
     candidates: list[tuple[tuple[float, ...], Candidate]] = []
     set_aside: list[dict[str, Any]] = []
@@ -231,6 +237,33 @@ def _criteria(k: WorkupKnowledge, ev: _Evaluation, cid: str, c: CriteriaSpec) ->
                           score=score, max_score=best)
 
 
+def _asks(k: WorkupKnowledge, facts: tuple[str, ...]) -> dict[str, tuple[str, str]]:
+    """The questions that ask for ``facts``: {clinician's question: (fact asked, patient's)}.
+
+    A missing derived fact is asked through its inputs (BMI: weight and height); facts sharing one
+    question (CK and its reference limit) are asked once."""
+    out: dict[str, tuple[str, str]] = {}
+    for fact in facts:
+        for f in k.ask_map.get(fact, (fact,)):
+            spec = k.spec.questions.get(f)
+            if spec is not None and spec.ask not in out:  # a result.* fact is asked through its raw one
+                out[spec.ask] = (f, spec.patient)
+    return out
+
+
+def _possible(k: WorkupKnowledge, flag: CompiledRedFlag, missing: tuple[str, ...]) -> RedFlag:
+    """A flag that cannot be ruled out: its urgency and gate stand, and every face reads first
+    that it is possible and what to ask (the questions come first in the work-up too)."""
+    rf, asks = flag.spec, _asks(k, missing)
+    clinician = "; ".join(a.rstrip("?") for a in asks) or "the missing history"
+    patient = "; ".join(p.rstrip("?") for _, p in asks.values()) or "the missing history"
+    return RedFlag(
+        flag.id, f"Possible, not yet ruled out: {rf.text} (ask now: {clinician})", rf.urgency,
+        f"If it is present: {rf.action}", flag.citation,
+        f"Possibly: {rf.patient} (tell your doctor: {patient})",
+        f"If this is so: {rf.patient_action}", rf.defers_exercise, "possible", tuple(asks))
+
+
 def _question_list(k: WorkupKnowledge, q: _Questions, acute: bool = False) -> list[Question]:
     """Ordered by the weight each question would decide plus the red-flag bonus of causes.yaml.
 
@@ -244,20 +277,15 @@ def _question_list(k: WorkupKnowledge, q: _Questions, acute: bool = False) -> li
     none = len(URGENCY_ORDER)
     merged: dict[str, dict[str, Any]] = {}
     for facts, weight, because, rank in q.pending:
-        for fact in facts:
-            for f in k.ask_map.get(fact, (fact,)):
-                spec = k.spec.questions.get(f)
-                if spec is None:  # e.g. a result.* fact, asked through its raw alternative
-                    continue
-                m = merged.get(spec.ask)
-                if m is None:
-                    m = merged[spec.ask] = {"id": f, "patient": spec.patient, "weight": 0, "rank": none,
-                                            "because": []}
-                m["weight"] += weight
-                if rank is not None and rank < m["rank"]:
-                    m["rank"] = rank
-                if because not in m["because"]:
-                    m["because"].append(because)
+        for ask, (f, patient) in _asks(k, facts).items():
+            m = merged.get(ask)
+            if m is None:
+                m = merged[ask] = {"id": f, "patient": patient, "weight": 0, "rank": none, "because": []}
+            m["weight"] += weight
+            if rank is not None and rank < m["rank"]:
+                m["rank"] = rank
+            if because not in m["because"]:
+                m["because"].append(because)
     bonus = [k.spec.question_bonus.get(u, 0) for u in URGENCY_ORDER] + [0]  # type: ignore[call-overload]
     first = URGENCY_ORDER.index("emergency") if acute else -1
     ranked = sorted(merged.items(), key=lambda kv: (kv[1]["rank"] != first,

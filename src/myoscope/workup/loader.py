@@ -44,6 +44,8 @@ class WorkupKnowledge:
     spec: CausesFile
     findings: dict[str, Predicate]
     red_flags: dict[str, Predicate]
+    #: ``possible_when`` of the flags that declare one
+    possible: dict[str, Predicate]
     criteria: dict[str, list[Predicate]]
     references: dict[str, Reference]
     version: str
@@ -258,9 +260,11 @@ class _Checker:
                 if crit not in spec.criteria:
                     raise self.fail(f"{where}.criteria", f"unknown criteria {crit!r}")
                 used_criteria.add(crit)
-        red_flags = {}
+        red_flags, possible = {}, {}
         for rid, rf in spec.red_flags.items():
             red_flags[rid] = self.compile(rf.when, f"red_flags.{rid}")
+            if rf.possible_when is not None:
+                possible[rid] = self.compile(rf.possible_when, f"red_flags.{rid}.possible_when")
             self.ref(rf.source.ref, f"red_flags.{rid}.source")
         for kind, defined, used in (("finding", spec.findings, self.used), ("test", spec.tests, used_tests),
                                     ("criteria", spec.criteria, used_criteria)):
@@ -270,7 +274,8 @@ class _Checker:
         bands = [b.min for b in spec.confidence_bands]
         if bands != sorted(bands, reverse=True) or bands[-1] != 0:
             raise self.fail("confidence_bands", "list bands from the highest min down to min 0")
-        return WorkupKnowledge(spec=spec, findings=findings, red_flags=red_flags, criteria=criteria,
+        return WorkupKnowledge(spec=spec, findings=findings, red_flags=red_flags, possible=possible,
+                               criteria=criteria,
                                references=dict(self.kb.references), version=self.kb.version,
                                history_paths=self.history)
 

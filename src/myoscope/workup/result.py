@@ -112,9 +112,13 @@ class RedFlag:
     patient_text: str
     patient_action: str
     defers_exercise: bool = False
+    #: "active", or "possible": not ruled out because a fact is missing (causes.yaml
+    #: ``possible_when``); its texts say so and ``ask`` holds the questions that settle it
+    status: str = "active"
+    ask: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        return asdict(self) | {"ask": list(self.ask)}
 
 
 @dataclass(frozen=True)

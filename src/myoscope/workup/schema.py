@@ -128,6 +128,11 @@ class RedFlagSpec(Strict):
     #: stated for every flag so that the choice is made, and tested, flag by flag
     defers_exercise: bool
     when: dict[str, Any]
+    #: when ``when`` is unknown (a fact is missing) but this holds, the flag cannot be ruled out:
+    #: it is shown as possible, with the questions that settle it, and gates the plan as an
+    #: active flag does (safety outranks convenience: weakness over days with its course not
+    #: recorded is not "no red flag")
+    possible_when: dict[str, Any] | None = None
     source: Cite
 
 
