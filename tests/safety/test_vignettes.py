@@ -35,6 +35,12 @@ def test_safety_vignette(case: dict[str, Any]) -> None:
         assert active and active[0].urgency == case["top_urgency"], flags
     possible = [r.id for r in a.workup.red_flags if r.status == "possible"]
     assert sorted(possible) == sorted(case.get("possible_red_flags", [])), possible
+    for r in a.workup.red_flags:
+        if r.status == "possible":  # every face reads first that it is not ruled out, and what to ask
+            assert r.text.startswith("Possible, not yet ruled out: ") and r.ask, r
+            assert r.patient_text.startswith("Possibly: ") and r.to_dict()["ask"] == list(r.ask)
+            if r.defers_exercise:
+                assert f"possible red flag {r.id} ({r.urgency})" in a.plan.sections["exercise"][0].text
     for f in case.get("red_flags", []):
         assert f in flags, flags
     for f in case.get("no_red_flags", []):

@@ -260,7 +260,7 @@ def _possible(k: WorkupKnowledge, flag: CompiledRedFlag, missing: tuple[str, ...
     return RedFlag(
         flag.id, f"Possible, not yet ruled out: {rf.text} (ask now: {clinician})", rf.urgency,
         f"If it is present: {rf.action}", flag.citation,
-        f"Possibly: {rf.patient} (tell your doctor: {patient})",
+        f"Possibly: {rf.patient} (still to find out: {patient})",
         f"If this is so: {rf.patient_action}", rf.defers_exercise, "possible", tuple(asks))
 
 
