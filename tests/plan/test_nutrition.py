@@ -96,15 +96,20 @@ def test_ckd_3_shows_the_kdoqi_caution_beside_prot_age(constraints: dict[str, An
         assert p.nutrition["protein"].rule == "disease"  # PROT-AGE 1.2-1.5 g/kg stays, with the caution
 
 
-@pytest.mark.parametrize("constraints", [{}, {"egfr": 22.0}])
-def test_ckd_of_unknown_severity_is_undetermined(constraints: dict[str, Any]) -> None:
-    """CKD without eGFR/stage, or severe without the dialysis status: the exception cannot be decided."""
+@pytest.mark.parametrize(("constraints", "decisive", "says"), [
+    ({}, ["plan_constraints.egfr", "plan_constraints.dialysis"], "CKD is recorded but not its severity"),
+    # the eGFR is recorded: only the dialysis status is asked for (S4)
+    ({"egfr": 22.0}, ["plan_constraints.dialysis"], "Severe CKD is recorded (eGFR <30 or stage 4-5)"),
+])
+def test_ckd_of_unknown_severity_is_undetermined(constraints: dict[str, Any], decisive: list[str],
+                                                 says: str) -> None:
+    """CKD without eGFR/stage, or severe without the dialysis status: the exception cannot be
+    decided, and the plan asks for what is missing, only that."""
     p = plan_for({"age": 74, "weight": 70.0, "conditions": ["ckd"]}, constraints)
     protein = p.nutrition["protein"]
     assert protein.status == "undetermined" and protein.per_day is None
-    assert protein.decisive == ["plan_constraints.egfr", "plan_constraints.dialysis"]
-    assert p.item("nut_protein").text.startswith(
-        "Protein: undetermined, record plan_constraints.egfr, plan_constraints.dialysis. CKD is recorded")
+    assert protein.decisive == decisive
+    assert p.item("nut_protein").text.startswith(f"Protein: undetermined, record {', '.join(decisive)}. {says}")
 
 
 def test_cancer_energy_and_protein() -> None:

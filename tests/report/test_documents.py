@@ -121,8 +121,9 @@ def test_every_patient_text_reads_at_grade_8_or_below() -> None:
     import textstat
 
     t = patient_texts()
-    texts = [m[k] for m in t["meanings"].values() for k in ("found", "means")]
+    texts = [m[k] for m in t["meanings"].values() for k in ("found", "means", "helps") if k in m]
     texts += [t["nutrition"]["protein"]["foods"], t["no_finding"], t["causes_intro"]]
+    texts += [t["refractory"]["text"], t["refractory"]["tests"]]
     kb = myoscope.load_knowledge()  # plan items' patient texts
     from myoscope.plan.loader import load_plan_knowledge
 
@@ -155,3 +156,28 @@ def test_protein_foods_cite_fooddata_central_and_their_grams_are_the_product() -
     assert checked >= 6
     texts = [f["text"] for f in foods["foods"]]
     assert "1 large egg: 6 grams" in texts and not any("1 egg: 7 grams" in t for t in texts)
+
+
+#: the reviewer's record: Fearon 2011 refractory cachexia, decided (tests/plan/test_refractory.py)
+REFRACTORY = {
+    "sex": "female", "age": 72, "height": "160 cm", "weight": "42 kg", "conditions": ["cancer"],
+    "weight_history": [{"months_ago": 6, "weight": 50}], "performance_status": 4,
+    "life_expectancy_months": 1, "cancer_unresponsive_to_treatment": True, "anorexia": True,
+    "fatigue": True, "grip_strength": 10, "plan_constraints": {"cancer_treatment": ["palliative"]},
+}
+
+
+def test_patient_report_in_refractory_cachexia_promises_no_reversal_and_offers_no_tests() -> None:
+    """The plan's refractory constraint (comfort care) decides what the patient reads: no
+    "exercise and enough protein can help", no scan to measure muscle, and the comfort text."""
+    t = patient_texts()
+    doc = lxml_html.fromstring(patient_html(myoscope.assess(REFRACTORY)))
+    text = doc.text_content()
+    assert t["meanings"]["sarcopenia"]["found"] in text
+    for promise in [m["helps"] for m in t["meanings"].values() if "helps" in m] + ["DXA", "stay active"]:
+        assert promise not in text, promise
+    assert t["refractory"]["text"] in text and t["refractory"]["tests"] in text
+    # cachexia that is not refractory keeps what helps and the tests
+    other = patient_html(myoscope.assess({**REFRACTORY, "performance_status": 3, "life_expectancy_months": 12}))
+    assert t["meanings"]["sarcopenia"]["helps"] in other and "DXA" in other
+    assert t["refractory"]["text"] not in other

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from ..rules.evaluate import NOT_APPLICABLE
+from ..rules.evaluate import INDETERMINATE, NOT_APPLICABLE
 from .constraints import validate_constraints
 from .engine import CauseInput, PlanInputs, RedFlagInput
 from .loader import PlanKnowledge
@@ -85,10 +85,37 @@ def inputs_from_assessment(assessment: Assessment, workup: Any = None,
     for r in assessment.results.values():
         decisive += [m for m in r.decisive_measures if m not in decisive]
     causes, red_flags = (None, []) if workup is None else causes_from_workup(workup, pk)
+    unknown, fields = population_unknown(assessment, values)
     return PlanInputs(
         values=values,
         outcomes=assessment.usable_outcomes(),
         decided={k: r.decided for k, r in assessment.results.items() if r.usable},
         decisive_measures=decisive, causes=causes, red_flags=red_flags, constraints=parsed,
         record_id=rec.id, source=rec.source,
-        not_applicable=[k for k, r in assessment.results.items() if r.outcome == NOT_APPLICABLE])
+        not_applicable=[k for k, r in assessment.results.items() if r.outcome == NOT_APPLICABLE],
+        population_unknown=unknown, population_fields=fields)
+
+
+def population_unknown(assessment: Assessment, values: Mapping[str, Any]) -> tuple[list[str], list[str]]:
+    """The definitions whose verdict stands while the record neither establishes nor rules out
+    their population (``in_population`` unknown), and the fields whose values would establish it
+    (those left unknown in each alternative of ``population.established_by`` not already ruled
+    out). The caveats say this in prose per definition; the plan needs it as data, to say why it
+    is undetermined and what to record first."""
+    from ..knowledge import load_knowledge
+    from ..rules.nodes import Context
+
+    definitions = load_knowledge().definitions
+    ctx = Context(dict(values), objects=dict(assessment.record.values))
+    names: list[str] = []
+    fields: list[str] = []
+    for k, r in assessment.results.items():
+        if r.in_population is not None or r.outcome in (INDETERMINATE, NOT_APPLICABLE):
+            continue
+        names.append(k)
+        d = definitions.get(k)
+        for alt in d.population.established_by if d is not None else ():
+            truths = [(c.measure, c.test(ctx)) for c in alt]
+            if all(t is not False for _, t in truths):
+                fields += [m for m, t in truths if t is None and m not in fields]
+    return names, fields

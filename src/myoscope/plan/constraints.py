@@ -300,13 +300,13 @@ def _kidney(f: Flags, constraints: Mapping[str, Any], conditions: set[str], pk: 
     if severe is None and stage is not None:
         severe = stage in pk.spec.ckd_severe_stages
         basis = f"CKD stage {stage}"
+    f.set("ckd_severe", severe, basis)
     if severe is True and dialysis is None:
         f.set("ckd_severe_no_dialysis", None, basis + "; dialysis status not recorded")
     else:
         f.set("ckd_severe_no_dialysis", None if severe is None else (severe and not dialysis),
               basis + ("" if dialysis is None else f"; dialysis {dialysis}"))
-    unknown = ckd_named and not dialysis and f.get("ckd_severe_no_dialysis") is None
-    f.set("ckd_severity_unknown", unknown, "CKD without eGFR, stage or dialysis status" if unknown else basis)
+    ckd_unknowns(f)
     # CKD 3-5 not on dialysis: KDOQI's low-protein advice, which PROT-AGE's disease target contradicts
     moderate: Truth = compare(egfr, pk.spec.thresholds["ckd_low_protein_egfr"])
     if moderate is None and stage is not None:
@@ -317,6 +317,20 @@ def _kidney(f: Flags, constraints: Mapping[str, Any], conditions: set[str], pk: 
     stable = constraints.get("metabolically_stable")
     f.set("metabolically_stable", stable, "not recorded (plan_constraints.metabolically_stable)"
           if stable is None else f"plan_constraints.metabolically_stable = {stable}")
+
+
+def ckd_unknowns(f: Flags) -> None:
+    """What the protein target still needs to know about the kidneys, each fact on its own: the
+    severity (no eGFR or stage, not on dialysis) and the dialysis status (severe or of unknown
+    severity). An eGFR of 22 with the dialysis status not recorded asks for the dialysis status
+    only. Called again by the engine when a cause (not the record) says CKD."""
+    ckd, dialysis, severe = f.true("ckd"), f.get("dialysis"), f.get("ckd_severe")
+    what = f.basis.get("ckd_severe", "eGFR and stage not recorded")
+    severity = ckd and dialysis is not True and severe is None
+    f.set("ckd_severity_unknown", severity, f"CKD; severity unknown ({what})" if severity else what)
+    no_dialysis = ckd and dialysis is None and severe is not False
+    f.set("ckd_dialysis_unknown", no_dialysis, "CKD; dialysis status not recorded" if no_dialysis else
+          ("no CKD recorded" if not ckd else "dialysis recorded or CKD not severe"))
 
 
 def _refeeding(f: Flags, values: Mapping[str, Any], pk: PlanKnowledge) -> None:

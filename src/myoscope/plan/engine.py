@@ -16,9 +16,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from .constraints import Flags, derive_flags
+from .constraints import Flags, ckd_unknowns, derive_flags
 from .loader import PlanKnowledge, load_plan_knowledge
-from .nutrition import energy_target, protein_target, refeeding_start
+from .nutrition import energy_target, population_note, protein_target, refeeding_start
 from .result import CauseView, ConstraintView, Plan, PlanItem
 from .schema import SECTIONS, ItemSpec
 from .selection import holds
@@ -76,6 +76,11 @@ class PlanInputs:
     source: str | None = None
     #: definitions whose population the record is outside (a child under adult definitions)
     not_applicable: list[str] = field(default_factory=list)
+    #: definitions with a verdict whose population the record neither shows nor rules out (no
+    #: age recorded under an adult definition), and the fields that would establish it: the plan
+    #: does not rest on these verdicts, so an undetermined plan names them before what to measure
+    population_unknown: list[str] = field(default_factory=list)
+    population_fields: list[str] = field(default_factory=list)
 
 
 def build_plan(inp: PlanInputs, knowledge: PlanKnowledge | None = None) -> Plan:
@@ -120,6 +125,8 @@ def build_plan(inp: PlanInputs, knowledge: PlanKnowledge | None = None) -> Plan:
                            "not an adult plan")
             return plan  # adult follow-up rules (refeeding by adult BMI, screening) do not apply
         plan.decisive_measures = list(inp.decisive_measures)
+        if not decided_negative and inp.population_unknown:
+            _population_reason(plan, inp)
         _select(plan, flags, cause_ids, pk, only=("follow_up",))
         return plan
 
@@ -153,6 +160,18 @@ def build_plan(inp: PlanInputs, knowledge: PlanKnowledge | None = None) -> Plan:
     plan.sections["treat_cause"].sort(key=lambda i: URGENCY_ORDER.index(i.urgency)
                                       if i.urgency in URGENCY_ORDER else len(URGENCY_ORDER))
     return plan
+
+
+def _population_reason(plan: Plan, inp: PlanInputs) -> None:
+    """Verdicts were reached but their population is not established: "measure first" would send
+    the reader to the definitions' measures when what is missing is what establishes the
+    population (the age), so the reason names it and it comes first in what to record."""
+    fields = inp.population_fields
+    missing = f" ({', '.join(fields)} not recorded)" if fields else ""
+    todo = f": record {' and '.join(fields)} first" if fields else ""
+    plan.reason = (f"the population of {', '.join(inp.population_unknown)} is not established{missing}, "
+                   f"so the plan does not rest on their verdicts{todo}")
+    plan.decisive_measures = [*fields, *(m for m in plan.decisive_measures if m not in fields)]
 
 
 def _exercise_gate(inp: PlanInputs, flags: Flags) -> None:
@@ -209,8 +228,7 @@ def _cause_flags(causes: list[CauseView], flags: Flags, pk: PlanKnowledge) -> No
             flags.set(name, True, f"cause {c.id}")
         if known and "ckd" in known.flags and not flags.true("ckd"):
             flags.set("ckd", True, f"cause {c.id}")
-    if flags.true("ckd") and not flags.true("dialysis") and flags.get("ckd_severe_no_dialysis") is None:
-        flags.set("ckd_severity_unknown", True, "CKD without eGFR, stage or dialysis status")
+    ckd_unknowns(flags)
 
 
 def _shown(flags: Flags) -> list[ConstraintView]:
@@ -248,7 +266,11 @@ def _select(plan: Plan, flags: Flags, causes: list[str], pk: PlanKnowledge,
             continue
         ok, notes = holds(it.when, flags, causes)
         if ok:
-            plan.sections[it.section].append(_item(iid, it, pk, notes))
+            # evidence from another population (a ventilated-ICU trial for a bed-bound person at
+            # home) is said beside the item, as for nutrition guidance written for over-65s
+            pop = [] if it.population is None else \
+                population_note(it.population.text, it.population.flag, flags)
+            plan.sections[it.section].append(_item(iid, it, pk, [*notes, *pop]))
             plan.assumptions += [n for n in notes if n not in plan.assumptions]
     deferred = plan.item("ex_deferred")
     if deferred is not None and not deferred.text.endswith(")"):

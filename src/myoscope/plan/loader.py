@@ -23,7 +23,8 @@ from .schema import CitationSpec, InterventionsFile, WhenSpec
 #: Flags the engine computes itself (the YAML must declare each one it uses under `flags`).
 ENGINE_FLAGS = frozenset({
     "bed_bound", "icu", "hospital", "frail", "falls_risk", "sedentary", "start_low", "older_adult",
-    "child", "obese", "diabetes", "ckd", "ckd_severe_no_dialysis", "ckd_severity_unknown",
+    "child", "obese", "diabetes", "ckd", "ckd_severe", "ckd_severe_no_dialysis",
+    "ckd_severity_unknown", "ckd_dialysis_unknown",
     "dialysis", "nyha_iv", "cancer_active_treatment", "refeeding_high_risk", "refeeding_extreme",
     "low_intake", "malnutrition", "disease", "cancer", "anorexia_nervosa", "no_standard_rt",
     "no_standard_aerobic", "reversible_cause", "progressive_cause", "variable_cause",
@@ -152,6 +153,8 @@ class _Checker:
         for iid, item in s.items.items():
             self.citation(item.citation, f"items.{iid}")
             self.when(item.when, f"items.{iid}")
+            if item.population is not None:
+                self.flags([item.population.flag], f"items.{iid}.population")
             for m in item.repeat:
                 self.measure(m, f"items.{iid}.repeat")
         for def_id in s.findings:

@@ -92,14 +92,22 @@ def select(rules: list[RuleSpec], flags: Flags, causes: Collection[str]) -> Rule
     raise AssertionError("the last rule applies always (checked by the loader)")  # pragma: no cover
 
 
+def population_note(text: str, flag: str, flags: Flags) -> list[str]:
+    """Say when guidance is applied outside the population it was written for (``flag`` false),
+    or to someone not known to be in it (unknown: the flag's basis, e.g. "age not recorded")."""
+    value = flags.get(flag)
+    if value is True:
+        return []
+    if value is False:
+        return [f"{text[0].upper()}{text[1:]}; applied here outside that population."]
+    basis = flags.basis.get(flag) or f"{flag} not recorded"
+    return [f"{basis[0].upper()}{basis[1:]}: {text}."]
+
+
 def _population_caveat(rule: RuleSpec, flags: Flags) -> list[str]:
     if rule.population != "older_adult":
         return []
-    if flags.get("older_adult") is False:
-        return ["This guidance was written for people over 65; applied here outside that population."]
-    if flags.get("older_adult") is None:
-        return ["Age not recorded: this guidance was written for people over 65."]
-    return []
+    return population_note("this guidance was written for people over 65", "older_adult", flags)
 
 
 def _target(kind: str, rule: RuleSpec, factor: Range | None, unit: str, per_kg_unit: str,

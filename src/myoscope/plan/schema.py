@@ -77,6 +77,15 @@ class DoseSpec(Strict):
     protein_g_per_day: Range | None = None
 
 
+class PopulationSpec(Strict):
+    """The population an item's evidence comes from, as the flag that holds for it: outside it
+    (the flag false) or not known to be in it (unknown), the plan says so beside the item."""
+
+    flag: str
+    #: lower-case clause, e.g. "the evidence comes from mechanically ventilated adults in intensive care"
+    text: str = Field(min_length=1)
+
+
 class ItemSpec(Strict):
     """One plan item. A citation and an evidence grading are required: uncited items are refused."""
 
@@ -93,6 +102,7 @@ class ItemSpec(Strict):
     repeat_other: list[str] = Field(default_factory=list)
     interval: str | None = None
     interval_weeks: Range | None = None
+    population: PopulationSpec | None = None
     citation: CitationSpec
     evidence: EvidenceSpec
 

@@ -65,6 +65,10 @@ def patient_texts() -> dict[str, Any]:
                 raise KnowledgeError(
                     f"patient_texts.yaml: {group}.{key} cites unknown reference {entry.get('ref')!r}"
                 )
+    if data["refractory"].get("ref") not in refs:
+        raise KnowledgeError(
+            f"patient_texts.yaml: refractory cites unknown reference {data['refractory'].get('ref')!r}"
+        )
     for food in data["nutrition"]["protein_foods"]["foods"]:  # each names its FoodData Central entry
         if not food.get("text") or not isinstance(food.get("fdc_id"), int) or (
                 food.get("serving_g") is None and not food.get("unverified")):
@@ -200,6 +204,10 @@ def patient_context(
     """Everything the patient template shows, in plain words from the knowledge files."""
     texts = patient_texts()
     groups, not_findings = texts["definition_groups"], set(texts["not_findings"])
+    plan = result.plan
+    # the plan's constraint, not a verdict read again here: what the report promises follows the plan
+    refractory = plan is not None and any(c.id == "refractory_cachexia" and c.value is True
+                                          for c in plan.constraints)
     found: dict[str, dict[str, Any]] = {}
     for r in result.results.values():
         # a finding: within its population, and every outcome still possible is a finding too
@@ -209,11 +217,13 @@ def patient_context(
             continue
         g = groups.get(r.id)
         if g and g not in found:
-            found[g] = texts["meanings"][g]
+            m = texts["meanings"][g]
+            # in refractory cachexia the loss can no longer be reversed: no "exercise and protein can help"
+            helps = "" if refractory or not m.get("helps") else " " + m["helps"]
+            found[g] = {"found": m["found"], "means": m["means"] + helps}
     todo: list[str] = []
     eat: list[str] = []
     protein_foods: dict[str, Any] | None = None
-    plan = result.plan
     if plan is not None:
         todo = [i.patient_text for i in plan.sections.get("exercise", []) if i.patient_text]
         p = plan.nutrition.get("protein")
@@ -231,8 +241,8 @@ def patient_context(
     w = result.workup
     help_now = [f for f in sorted_red_flags(w)]
     causes = [c for c in (w.candidates[:3] if w is not None else [])]
-    tests = []
-    if w is not None:
+    tests: list[str] = []
+    if w is not None and not refractory:  # the plan has no routine re-measurement in this stage
         for c in causes:
             tests += [
                 t.patient_label for t in c.next_tests if t.patient_label and t.patient_label not in tests
@@ -249,6 +259,7 @@ def patient_context(
         "help_now": help_now,
         "causes": causes,
         "tests": tests[:5],
+        "refractory": texts["refractory"] if refractory else None,
         "no_finding": texts["no_finding"],
         "causes_intro": texts["causes_intro"],
         "todo": todo,

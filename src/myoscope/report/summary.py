@@ -268,6 +268,8 @@ def summary_text(
     if plan is not None:
         console.print()
         console.print(Text(f"Plan: {words(plan.status)}", style="bold"))
+        if plan.status != "indicated":  # no items to show: the reason is what to do next
+            console.print(_indented(plan.reason))
         for line in plan_headlines(plan):
             console.print(_indented(f"{line}"))
     console.print()
