@@ -37,7 +37,7 @@ def test_safety_vignette(case: dict[str, Any]) -> None:
     assert sorted(possible) == sorted(case.get("possible_red_flags", [])), possible
     for r in a.workup.red_flags:
         if r.status == "possible":  # every face reads first that it is not ruled out, and what to ask
-            assert r.text.startswith("Possible, not yet ruled out: ") and r.ask, r
+            assert r.text.startswith("Possible, not yet ruled out — ") and r.ask, r
             assert r.patient_text.startswith("Possibly: ") and r.to_dict()["ask"] == list(r.ask)
             if r.defers_exercise:
                 assert f"possible red flag {r.id} ({r.urgency})" in a.plan.sections["exercise"][0].text

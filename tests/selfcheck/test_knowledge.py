@@ -64,8 +64,10 @@ def _facts(when: object, wk: object) -> list[str]:
             out.append(str(when["fact"]))
         if "finding" in when:
             out += _facts(wk.spec.findings[when["finding"]].when, wk)  # type: ignore[attr-defined]
-        for v in when.values():
-            if isinstance(v, (dict, list)):
+        for k, v in when.items():
+            # an exception (``unless``: a limb in a cast) only ever sets a flag aside: a person need
+            # not be asked it for the flag to be raised
+            if isinstance(v, (dict, list)) and k != "unless":
                 out += _facts(v, wk)
     elif isinstance(when, list):
         for v in when:

@@ -185,8 +185,9 @@ def clinician_context(
         "who": who(result),
         "flags": flags,
         "verdicts": verdicts,
-        "outside": groups.outside,
-        "unmeasured": groups.unmeasured,
+        # each ends with the template's full stop, not its own as well
+        "outside": [(t, why.rstrip(".")) for t, why in groups.outside],
+        "unmeasured": [(t, what.rstrip(".")) for t, what in groups.unmeasured],
         "causes": causes,
         "plan": result.plan,
         "plan_headlines": plan_headlines(result.plan) if result.plan else [],

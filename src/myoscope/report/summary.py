@@ -32,7 +32,8 @@ if TYPE_CHECKING:
 #: how many causes the summary names (all are in the work-up); a display choice, not clinical
 TOP_CAUSES = 3
 URGENCY_ORDER = ("emergency", "urgent", "soon", "routine")
-_SEX = {"female": "woman", "male": "man"}
+#: the sex in words: (adult, under the plan's adult threshold, age unknown)
+_SEX = {"female": ("woman", "girl", "female"), "male": ("man", "boy", "male")}
 
 
 def words(s: str) -> str:
@@ -115,10 +116,39 @@ def short_title(title: str) -> str:
     return re.split(r" — | \(", title)[0].strip()
 
 
-def who(a: Assessment) -> str:
+def is_child(a: Assessment | PathwayResult) -> bool | None:
+    """Whether the person is under the plan's adult threshold (its ``child`` flag); None when the
+    age is not recorded. The plan's own ``child`` constraint when there is a plan, else the same
+    threshold read from the plan knowledge (``thresholds.adult`` in ``interventions.yaml``)."""
+    plan: Plan | None = getattr(a, "plan", None)
+    if plan is not None:
+        for c in plan.constraints:
+            if c.id == "child":
+                return c.value
+    from ..plan.constraints import compare
+    from ..plan.loader import load_plan_knowledge
+
+    age = a.record.values.get("age")
+    if not isinstance(age, int | float) or isinstance(age, bool):
+        return None
+    adult = compare(float(age), load_plan_knowledge().spec.thresholds["adult"])
+    return None if adult is None else not adult
+
+
+def sex_word(a: Assessment | PathwayResult) -> str:
+    """'woman'/'man' for an adult, 'girl'/'boy' under the adult threshold, 'female'/'male' when the
+    age is not recorded (an unknown age does not make an adult)."""
+    words_ = _SEX.get(str(a.record.values.get("sex")))
+    if words_ is None:
+        return "sex not recorded"
+    child = is_child(a)
+    return words_[2] if child is None else words_[1] if child else words_[0]
+
+
+def who(a: Assessment | PathwayResult) -> str:
     """'example-maria: woman, 78 years, community; assessed 2026-03-02'."""
     v = a.record.values
-    parts = [_SEX.get(str(v.get("sex")), "sex not recorded")]
+    parts = [sex_word(a)]
     parts.append(fmt_measure("age", v["age"]) if v.get("age") is not None else "age not recorded")
     if v.get("setting"):
         parts.append(words(str(v["setting"])).replace("icu", "ICU"))

@@ -258,7 +258,7 @@ def _possible(k: WorkupKnowledge, flag: CompiledRedFlag, missing: tuple[str, ...
     clinician = "; ".join(a.rstrip("?") for a in asks) or "the missing history"
     patient = "; ".join(p.rstrip("?") for _, p in asks.values()) or "the missing history"
     return RedFlag(
-        flag.id, f"Possible, not yet ruled out: {rf.text} (ask now: {clinician})", rf.urgency,
+        flag.id, f"Possible, not yet ruled out — {rf.text.rstrip('.')}. Ask now: {clinician}.", rf.urgency,
         f"If it is present: {rf.action}", flag.citation,
         f"Possibly: {rf.patient} (still to find out: {patient})",
         f"If this is so: {rf.patient_action}", rf.defers_exercise, "possible", tuple(asks))

@@ -22,7 +22,17 @@ from ..knowledge.schema import Reference
 from ..measures import load_catalog
 from .compiled import CompiledCause, CompiledRedFlag, compile_causes, compile_red_flags
 from .history import load_history_schema
-from .predicates import Combine, Leaf, Not, Outcome, Overlaps, Predicate, PredicateError, compile_predicate
+from .predicates import (
+    Combine,
+    Leaf,
+    Not,
+    Outcome,
+    Overlaps,
+    Predicate,
+    PredicateError,
+    Unless,
+    compile_predicate,
+)
 from .schema import CausesFile, Cite, CriteriaSpec
 
 # the C loader when libyaml is present (10x faster on the large knowledge files)
@@ -111,7 +121,7 @@ class WorkupKnowledge:
 def _facts_of(pred: Predicate) -> list[str]:
     if isinstance(pred, Combine):
         return [f for p in pred.parts for f in _facts_of(p)]
-    if isinstance(pred, Not):
+    if isinstance(pred, Not | Unless):
         return _facts_of(pred.part)
     return pred.facts()
 
@@ -175,7 +185,7 @@ class _Checker:
         if isinstance(pred, Combine):
             for part in pred.parts:
                 self.check_facts(part, where)
-        elif isinstance(pred, Not):
+        elif isinstance(pred, Not | Unless):
             self.check_facts(pred.part, where)
         elif isinstance(pred, Leaf | Overlaps):
             for fact in pred.facts():

@@ -181,6 +181,29 @@ class Not(Predicate):
         return f"not {self.part.describe()}"
 
 
+class Unless(Predicate):
+    """True unless the part is known true: "a safety flag holds unless the record says otherwise"
+    (``not_recorded_as`` for one fact, this for a finding). So an exception to a red flag (a limb
+    in a cast explains a focal weakness) removes the flag only when it is recorded, and a missing
+    answer never silences it. Asks nothing: the flag's own facts are what to ask."""
+
+    def __init__(self, part: Predicate) -> None:
+        self.part = part
+
+    def facts(self) -> list[str]:
+        return self.part.facts()
+
+    def findings(self) -> list[str]:
+        return self.part.findings()
+
+    def evaluate(self, facts: Facts, finding: FindingLookup) -> Outcome:
+        truth, _ = self.part.evaluate(facts, finding)
+        return truth is not True, ()
+
+    def describe(self) -> str:
+        return f"unless {self.part.describe()}"
+
+
 class NotRecorded(Predicate):
     """An item the record cannot hold (e.g. "investigations excluding other disease"): always
     unknown, and asks nothing, because no history answer could decide it."""
@@ -222,6 +245,8 @@ def compile_predicate(spec: Any) -> Predicate:
             return Combine(kind, [compile_predicate(p) for p in parts])
     if keys == {"not"}:
         return Not(compile_predicate(spec["not"]))
+    if keys == {"unless"}:
+        return Unless(compile_predicate(spec["unless"]))
     if keys == {"finding"}:
         if not isinstance(spec["finding"], str):
             raise PredicateError("finding needs a finding id")
