@@ -30,7 +30,6 @@ from .predicates import (
     Overlaps,
     Predicate,
     PredicateError,
-    Unless,
     compile_predicate,
 )
 from .schema import CausesFile, Cite, CriteriaSpec
@@ -121,7 +120,7 @@ class WorkupKnowledge:
 def _facts_of(pred: Predicate) -> list[str]:
     if isinstance(pred, Combine):
         return [f for p in pred.parts for f in _facts_of(p)]
-    if isinstance(pred, Not | Unless):
+    if isinstance(pred, Not):  # Unless is a Not
         return _facts_of(pred.part)
     return pred.facts()
 
@@ -185,7 +184,7 @@ class _Checker:
         if isinstance(pred, Combine):
             for part in pred.parts:
                 self.check_facts(part, where)
-        elif isinstance(pred, Not | Unless):
+        elif isinstance(pred, Not):  # Unless is a Not
             self.check_facts(pred.part, where)
         elif isinstance(pred, Leaf | Overlaps):
             for fact in pred.facts():

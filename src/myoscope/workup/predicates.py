@@ -181,20 +181,11 @@ class Not(Predicate):
         return f"not {self.part.describe()}"
 
 
-class Unless(Predicate):
+class Unless(Not):
     """True unless the part is known true: "a safety flag holds unless the record says otherwise"
     (``not_recorded_as`` for one fact, this for a finding). So an exception to a red flag (a limb
     in a cast explains a focal weakness) removes the flag only when it is recorded, and a missing
     answer never silences it. Asks nothing: the flag's own facts are what to ask."""
-
-    def __init__(self, part: Predicate) -> None:
-        self.part = part
-
-    def facts(self) -> list[str]:
-        return self.part.facts()
-
-    def findings(self) -> list[str]:
-        return self.part.findings()
 
     def evaluate(self, facts: Facts, finding: FindingLookup) -> Outcome:
         truth, _ = self.part.evaluate(facts, finding)
