@@ -22,16 +22,7 @@ from ..knowledge.schema import Reference
 from ..measures import load_catalog
 from .compiled import CompiledCause, CompiledRedFlag, compile_causes, compile_red_flags
 from .history import load_history_schema
-from .predicates import (
-    Combine,
-    Leaf,
-    Not,
-    Outcome,
-    Overlaps,
-    Predicate,
-    PredicateError,
-    compile_predicate,
-)
+from .predicates import Combine, Leaf, Not, Outcome, Overlaps, Predicate, PredicateError, compile_predicate
 from .schema import CausesFile, Cite, CriteriaSpec
 
 # the C loader when libyaml is present (10x faster on the large knowledge files)
