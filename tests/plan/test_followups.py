@@ -114,3 +114,14 @@ def test_egfr_recorded_asks_only_for_the_dialysis_status() -> None:
     t = _protein({}, conditions=["ckd"])
     assert t.decisive == ["plan_constraints.egfr", "plan_constraints.dialysis"]
     assert _protein({"egfr": 22, "dialysis": True}).rule == "dialysis"
+
+
+def test_an_adult_with_nothing_measured_is_undetermined_not_sent_for_a_paediatric_assessment() -> None:
+    # AWGS 2025 (from 50) is not applicable at 45 and nothing else was measured: the plan said
+    # "outside the population of every definition ... a specialist (paediatric) assessment"
+    a = myoscope.assess({"sex": "male", "age": 45, "history": {"symptoms": {"weakness": True}, "tempo": "years"}})
+    assert a.plan is not None and "awgs2025" in [k for k, r in a.results.items() if r.outcome == "not_applicable"]
+    assert a.plan.status == "undetermined", a.plan.reason
+    assert "paediatric" not in a.plan.reason
+    child = myoscope.assess({"sex": "female", "age": 10, "grip_strength": 8})
+    assert child.plan is not None and child.plan.status == "not_applicable"

@@ -197,6 +197,11 @@ def derive_flags(values: Mapping[str, Any], constraints: Mapping[str, Any],
     else:
         constraint_or("falls_risk", reported, "not recorded" if reported is None else
                       f"history.symptoms.falls = {reported}")
+    # a swallowing difficulty asks for a swallowing assessment; an unrecorded answer stays unknown
+    swallowing = symptoms.get("swallowing_difficulty") if isinstance(symptoms, Mapping) else None
+    f.set("swallowing_difficulty", swallowing,
+          "not recorded (history.symptoms.swallowing_difficulty)" if swallowing is None else
+          f"history.symptoms.swallowing_difficulty = {swallowing}")
     constraint_or("sedentary", None, "not recorded (plan_constraints.sedentary)")
     start_low = any3([f.get("frail"), f.get("sedentary")])
     unknown = [n for n in ("frail", "sedentary") if f.get(n) is None]

@@ -117,8 +117,9 @@ def build_plan(inp: PlanInputs, knowledge: PlanKnowledge | None = None) -> Plan:
         plan.reason = ("no muscle-wasting finding under any decided definition, no muscle-wasting "
                        "cause, red flag or bed-bound/ICU constraint") if decided_negative else \
             "no definition could be decided: measure first"
-        if inp.not_applicable and not decided_negative and not any(
-                o != "indeterminate" for o in inp.outcomes.values()):
+        # outside every definition (a child), not merely unmeasured: an adult of 45 with nothing
+        # measured is outside AWGS 2025 (from 50) but inside the others, which wait for measures
+        if inp.not_applicable and not inp.outcomes:
             plan.status = "not_applicable"
             plan.reason = ("the person is outside the population of every definition that could apply ("
                            + ", ".join(inp.not_applicable) + "): a specialist (paediatric) assessment, "

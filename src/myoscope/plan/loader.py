@@ -29,7 +29,7 @@ ENGINE_FLAGS = frozenset({
     "low_intake", "malnutrition", "disease", "cancer", "anorexia_nervosa", "no_standard_rt",
     "no_standard_aerobic", "reversible_cause", "progressive_cause", "variable_cause",
     "rt_prescribed", "finding", "indicated", "cardiac_unstable", "exercise_deferred",
-    "ckd_3_to_5_no_dialysis", "metabolically_stable", "refractory_cachexia",
+    "ckd_3_to_5_no_dialysis", "metabolically_stable", "refractory_cachexia", "swallowing_difficulty",
 })
 
 
