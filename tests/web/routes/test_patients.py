@@ -109,3 +109,17 @@ def test_report_download_is_audited_scoped_and_a_pdf(alice: TestClient, world: W
     r = alice.get(f"/patients/{empty}/report.pdf")
     assert r.status_code == 409 and "no visit" in r.text  # a page, never a 500
     assert alice.get(f"/patients/{world.patient_a}/report.doc").status_code in (400, 404, 422)
+
+
+def test_a_possible_red_flag_is_drawn_possible_beside_an_active_one(world: World) -> None:
+    # a flag not yet ruled out (a fact missing) keeps its urgency's colour, with a dashed edge and
+    # a label, as in the PDF reports; a stored flag from before has no status and is active
+    macros = world.app.state.templates.env.get_template("_macros.html").module
+    html = str(macros.red_flags([
+        {"urgency": "emergency", "text": "Possible, not yet ruled out — X.", "status": "possible",
+         "action": "", "citation": ""},
+        {"urgency": "urgent", "text": "Y", "action": "", "citation": ""},
+    ]))
+    assert 'class="flag flag-emergency possible"' in html and html.count('class="possible-label"') == 1
+    assert 'data-status="possible"' in html and 'data-status="active"' in html
+    assert 'class="flag flag-urgent"' in html
