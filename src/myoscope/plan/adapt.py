@@ -114,8 +114,5 @@ def population_unknown(assessment: Assessment, values: Mapping[str, Any]) -> tup
             continue
         names.append(k)
         d = definitions.get(k)
-        for alt in d.population.established_by if d is not None else ():
-            truths = [(c.measure, c.test(ctx)) for c in alt]
-            if all(t is not False for _, t in truths):
-                fields += [m for m, t in truths if t is None and m not in fields]
+        fields += [m for m in (d.population.unknown_fields(ctx) if d else []) if m not in fields]
     return names, fields

@@ -49,6 +49,16 @@ class Population:
         truths = [all3(c.test(ctx) for c in alt) for alt in self.established_by]
         return any3(truths)
 
+    def unknown_fields(self, ctx: Context) -> list[str]:
+        """What would establish it when :meth:`established` is unknown: the fields left unknown
+        in each alternative not already ruled out (the age; Asian ancestry for AWGS)."""
+        out: list[str] = []
+        for alt in self.established_by:
+            truths = [(c.measure, c.test(ctx)) for c in alt]
+            if all(t is not False for _, t in truths):
+                out += [m for m, t in truths if t is None and m not in out]
+        return out
+
 
 @dataclass(frozen=True)
 class Caveat:
