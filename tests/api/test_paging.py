@@ -70,3 +70,18 @@ def test_a_page_token_this_api_did_not_make_is_a_400(client: TestClient, api: Ap
         assert r.status_code == 400, (url, r.text)
         assert r.json()["error"]["code"] == "bad_request"
         assert "page token" in r.json()["error"]["message"]
+
+
+def test_a_patient_row_counts_its_possible_red_flags(client: TestClient, api: ApiWorld) -> None:
+    # weakness over days, course not recorded: flags raised as possible, counted apart
+    data = {"height": 170, "weight": 70, "grip_strength": 30,
+            "history": {"symptoms": {"weakness": True}, "tempo": "days"}}
+    with api.world.app.state.sessions.begin() as s:
+        repo.add_patient(s, pseudonym="pa-maybe", sex="female", birth_date=date(1960, 1, 1),
+                         organisation_name="Clinic A", actor="t")
+        repo.add_visit(s, pseudonym="pa-maybe", data=data, organisation_name="Clinic A",
+                       visit_date=date(2026, 6, 1), actor="t")
+    rows = {r["pseudonym"]: r for page in pages(client, api, "/api/v1/patients", "patients", 50) for r in page}
+    maybe = rows["pa-maybe"]
+    assert 1 <= maybe["possible_red_flags"] <= maybe["red_flags"] and maybe["urgency"] == "emergency"
+    assert rows["pa-001"]["possible_red_flags"] == 0

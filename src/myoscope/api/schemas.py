@@ -137,6 +137,8 @@ class PatientRowOut(BaseModel):
     last_visit: str | None
     outcomes: dict[str, str]
     red_flags: int
+    #: how many of ``red_flags`` are possible (not yet ruled out: a fact is missing), not active
+    possible_red_flags: int
     urgency: str | None
 
 

@@ -132,6 +132,8 @@ class ListRow:
     outcomes: dict[str, str]
     red_flags: int
     urgency: str | None
+    #: how many of ``red_flags`` are possible (not yet ruled out, a fact missing), not active
+    possible_flags: int = 0
 
 
 @dataclass(frozen=True)
@@ -190,6 +192,7 @@ def _list_rows(session: Session, found: list[Any]) -> list[ListRow]:
                 dict(got[0]) if got else {},
                 len(flags),
                 top_urgency(flags),
+                sum(f.get("status") == "possible" for f in flags),
             )
         )
     return rows

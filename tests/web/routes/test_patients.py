@@ -123,3 +123,23 @@ def test_a_possible_red_flag_is_drawn_possible_beside_an_active_one(world: World
     assert 'class="flag flag-emergency possible"' in html and html.count('class="possible-label"') == 1
     assert 'data-status="possible"' in html and 'data-status="active"' in html
     assert 'class="flag flag-urgent"' in html
+
+
+def test_the_list_chip_says_how_many_flags_are_only_possible(alice: TestClient, world: World) -> None:
+    # weakness over days with the course not recorded: the flags are raised as possible, not
+    # ruled out; the list's chip counts them with the active ones, and says how many are possible
+    data = {"height": 170, "weight": 70, "grip_strength": 30,
+            "history": {"symptoms": {"weakness": True}, "tempo": "days"}}
+    with world.app.state.sessions.begin() as s:
+        repo.add_patient(s, pseudonym="pa-maybe", sex="female", birth_date=date(1960, 1, 1),
+                         organisation_name="Clinic A", actor="test")
+        repo.add_visit(s, pseudonym="pa-maybe", data=data, organisation_name="Clinic A",
+                       visit_date=date(2026, 6, 1), actor="test")
+    from myoscope.pathway import run_pathway
+
+    flags = run_pathway({"sex": "female", "age": 66, **data}).to_dict()["workup"]["red_flags"]
+    possible = sum(f["status"] == "possible" for f in flags)
+    assert possible >= 1
+    row = alice.get("/patients").text.split("pa-maybe", 1)[1].split("</tr>", 1)[0]
+    assert f"{len(flags)} ({possible} possible) · " in row
+    assert "possible)" not in alice.get("/patients").text.split("pa-001", 1)[1].split("</tr>", 1)[0]
