@@ -150,6 +150,8 @@ class _Checker:
             for r in rules:
                 self.citation(r.citation, f"{kind}.{r.id}")
                 self.when(r.when, f"{kind}.{r.id}")
+                if r.population is not None:
+                    self.flags([r.population.flag], f"{kind}.{r.id}.population")
         for iid, item in s.items.items():
             self.citation(item.citation, f"items.{iid}")
             self.when(item.when, f"items.{iid}")

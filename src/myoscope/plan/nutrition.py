@@ -105,9 +105,9 @@ def population_note(text: str, flag: str, flags: Flags) -> list[str]:
 
 
 def _population_caveat(rule: RuleSpec, flags: Flags) -> list[str]:
-    if rule.population != "older_adult":
+    if rule.population is None:
         return []
-    return population_note("this guidance was written for people over 65", "older_adult", flags)
+    return population_note(rule.population.text, rule.population.flag, flags)
 
 
 def _target(kind: str, rule: RuleSpec, factor: Range | None, unit: str, per_kg_unit: str,

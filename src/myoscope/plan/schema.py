@@ -135,7 +135,7 @@ class RuleSpec(Strict):
     g_per_kg: Range | None = None
     kcal_per_kg: Range | None = None
     per_meal: bool = False
-    population: Literal["older_adult"] | None = None
+    population: PopulationSpec | None = None
     text: str
     citation: CitationSpec
     evidence: EvidenceSpec
