@@ -133,3 +133,16 @@ def test_a_body_nested_as_deep_as_the_parser_goes_is_answered_not_a_500(api: Tes
     raw = json.dumps(hook_body()).replace('"hook"', '"deep": ' + "[" * depth + '"\\u0000"' + "]" * depth + ', "hook"', 1)
     (field,) = problems(post(api, raw))
     assert field == "deep" + ".0" * depth
+
+
+def test_many_bad_strings_are_named_up_to_a_cap_and_the_rest_counted(api: TestClient) -> None:
+    """Every bad field is named, up to ``MAX_TEXT_PROBLEMS``; the rest are counted in one line (a
+    body of a million NUL strings answered a list of a million before)."""
+    from myoscope.cdshooks.models import MAX_TEXT_PROBLEMS
+
+    body = hook_body()
+    body["context"]["extra"] = ["\u0000"] * (MAX_TEXT_PROBLEMS + 250)
+    got = problems(post(api, json.dumps(body)))
+    assert len(got) == MAX_TEXT_PROBLEMS + 1
+    assert got["context.extra.0"] == NUL and f"context.extra.{MAX_TEXT_PROBLEMS - 1}" in got
+    assert got["(body)"].startswith("250 more names or values hold a NUL character")

@@ -207,3 +207,69 @@ def test_a_configured_jwks_that_is_not_a_jwk_set_is_401() -> None:
     clients = parse_clients(json.dumps([{"iss": ISS, "jwks": {"keys": 5}}]))
     with pytest.raises(CdsAuthError, match="not a JWK Set"):
         JwtVerifier(clients, lambda *a: None).verify(f"Bearer {token()}", HOOK_URL)
+
+
+def test_a_jwks_url_is_read_with_a_cap_through_the_app_verifier() -> None:
+    """The app's verifier reads a client's JWKS URL over the network with a bound on what it holds:
+    a key set is read and verifies; an answer over ``MAX_JWKS_BYTES`` (or a gzip answer inflating
+    past it) is a 401 naming the read, never the whole answer in memory."""
+    import gzip
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+    from types import SimpleNamespace
+
+    from myoscope.cdshooks.routes import verifier
+    from myoscope.cdshooks.security import MAX_JWKS_BYTES, CdsAuthError
+
+    from .conftest import HOOK_URL, ISS, jwks
+
+    answers: list[tuple[bytes, dict[str, str]]] = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802 (http.server's name)
+            body, headers = answers[0]
+            self.send_response(200)
+            for k, v in {"Content-Length": str(len(body)), **headers}.items():
+                self.send_header(k, v)
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}/jwks"
+        clients = json.dumps([{"iss": ISS, "jwks_url": url}])
+        state = SimpleNamespace(settings=SimpleNamespace(cds_fhir_timeout=5.0, cds_clients=clients),
+                                engine=None, cds_verifier=None)
+        check = verifier(SimpleNamespace(app=SimpleNamespace(state=state)))  # type: ignore[arg-type]
+        check.once = lambda *a: None  # type: ignore[method-assign]
+        padded = {**jwks(), "pad": "x" * (MAX_JWKS_BYTES + 1)}
+        for body, headers in [
+            (json.dumps(padded).encode(), {}),
+            (gzip.compress(json.dumps(padded).encode()), {"Content-Encoding": "gzip"}),
+        ]:
+            answers[:] = [(body, headers)]
+            with pytest.raises(CdsAuthError, match="could not be read"):
+                check.verify(f"Bearer {token()}", HOOK_URL)
+        answers[:] = [(gzip.compress(json.dumps(jwks()).encode()), {"Content-Encoding": "gzip"})]
+        assert check.verify(f"Bearer {token()}", HOOK_URL)["iss"] == ISS
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.mark.parametrize(
+    ("status", "body", "why"),
+    [(404, b"{}", "answered 404"), (200, b"<html>", "is not JSON"), (200, b"{" * 100_000, "is not JSON")],
+)
+def test_read_json_capped_names_what_failed(status: int, body: bytes, why: str) -> None:
+    import httpx
+
+    from myoscope.cdshooks.fetching import FhirServerError, read_json_capped
+
+    transport = httpx.MockTransport(lambda r: httpx.Response(status, stream=httpx.ByteStream(body)))
+    with pytest.raises(FhirServerError, match=f"the JWKS URL {why}"):
+        read_json_capped("https://ehr.test/jwks", "JWKS URL", 1_000_000, 5.0, transport)

@@ -174,34 +174,85 @@ def _too_large(what: str, limit: int) -> FhirServerError:
     return FhirServerError(f"the {what} answered more than {limit:,} bytes (the most read per answer)")
 
 
-async def _capped(response: httpx.Response, what: str, limit: int) -> bytes:
-    """The body of ``response``, read from the wire and inflated (gzip) chunk by chunk, reading
-    no further once it holds more than ``limit`` bytes: a server cannot make the service hold an
-    answer of any size (nor a small gzip answer that inflates to gigabytes).
+class _Capped:
+    """A body gathered chunk by chunk from the wire, inflated (gzip) with a bound on its output,
+    refused once it holds more than ``limit`` bytes: a server cannot make the service hold an
+    answer of any size (nor a small gzip answer that inflates to gigabytes). One accumulator
+    for the hook's FHIR reads (async) and the JWKS read (sync).
 
     :raises FhirServerError: for an answer over ``limit`` bytes, in a coding not asked for, or
         whose gzip does not inflate to its end."""
-    if response.is_stream_consumed:  # given whole, already decoded (httpx.MockTransport's content=)
-        if len(response.content) > limit:
-            raise _too_large(what, limit)
-        return response.content
-    coding = response.headers.get("content-encoding", "").strip().lower() or "identity"
-    if coding not in ENCODINGS:
-        raise FhirServerError(f"the {what} answered in a content coding not asked for ({coding[:30]!r})")
-    inflate = None if coding == "identity" else zlib.decompressobj(zlib.MAX_WBITS | 16)
-    body = bytearray()
-    async for chunk in response.aiter_raw():
-        if inflate is not None:
+
+    def __init__(self, response: httpx.Response, what: str, limit: int) -> None:
+        coding = response.headers.get("content-encoding", "").strip().lower() or "identity"
+        if coding not in ENCODINGS:
+            raise FhirServerError(f"the {what} answered in a content coding not asked for ({coding[:30]!r})")
+        self.what, self.limit = what, limit
+        self.inflate = None if coding == "identity" else zlib.decompressobj(zlib.MAX_WBITS | 16)
+        self.body = bytearray()
+
+    def add(self, chunk: bytes) -> None:
+        if self.inflate is not None:
             try:  # at most one byte past the limit is inflated: enough to know it is over
-                chunk = inflate.decompress(chunk, limit + 1 - len(body))
+                chunk = self.inflate.decompress(chunk, self.limit + 1 - len(self.body))
             except zlib.error:
-                raise FhirServerError(f"the {what} answered gzip that does not inflate") from None
-        body += chunk
-        if len(body) > limit:
-            raise _too_large(what, limit)
-    if inflate is not None and (not inflate.eof or inflate.unused_data):
-        raise FhirServerError(f"the {what} answered gzip that is cut short or followed by other data")
-    return bytes(body)
+                raise FhirServerError(f"the {self.what} answered gzip that does not inflate") from None
+        self.body += chunk
+        if len(self.body) > self.limit:
+            raise _too_large(self.what, self.limit)
+
+    def result(self) -> bytes:
+        if self.inflate is not None and (not self.inflate.eof or self.inflate.unused_data):
+            raise FhirServerError(
+                f"the {self.what} answered gzip that is cut short or followed by other data"
+            )
+        return bytes(self.body)
+
+
+def _given_whole(response: httpx.Response, what: str, limit: int) -> bytes | None:
+    """The body of a response given whole, already decoded (httpx.MockTransport's ``content=``),
+    or None for one still on the wire. :raises FhirServerError: over ``limit`` bytes."""
+    if not response.is_stream_consumed:
+        return None
+    if len(response.content) > limit:
+        raise _too_large(what, limit)
+    return response.content
+
+
+async def _capped(response: httpx.Response, what: str, limit: int) -> bytes:
+    """The body of ``response``, read with :class:`_Capped`. :raises FhirServerError:"""
+    whole = _given_whole(response, what, limit)
+    if whole is not None:
+        return whole
+    body = _Capped(response, what, limit)
+    async for chunk in response.aiter_raw():
+        body.add(chunk)
+    return body.result()
+
+
+def read_json_capped(
+    url: str, what: str, limit: int, timeout: float, transport: httpx.BaseTransport | None = None
+) -> Any:
+    """The JSON answer of a GET (no redirect) that must answer 200, read with :class:`_Capped`
+    (the JWKS of a CDS client: a key set is a few kilobytes, and the URL is outside the
+    service's control). :raises FhirServerError:"""
+    headers = {"Accept": "application/json", "Accept-Encoding": "gzip"}
+    with (
+        httpx.Client(timeout=timeout, transport=transport, follow_redirects=False) as client,
+        client.stream("GET", url, headers=headers) as r,
+    ):
+        if r.status_code != 200:
+            raise FhirServerError(f"the {what} answered {r.status_code}")
+        content = _given_whole(r, what, limit)
+        if content is None:
+            body = _Capped(r, what, limit)
+            for chunk in r.iter_raw():
+                body.add(chunk)
+            content = body.result()
+    try:
+        return json.loads(content)
+    except (ValueError, RecursionError):
+        raise FhirServerError(f"the {what} is not JSON") from None
 
 
 async def _get_json(client: httpx.AsyncClient, url: str | httpx.URL, what: str) -> Any:

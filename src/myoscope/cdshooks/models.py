@@ -259,6 +259,11 @@ def _bad_text(text: str) -> str | None:
     return None
 
 
+#: at most this many bad strings are named in one 400 (the rest are counted in one more line): a
+#: 5 MB body of empty strings holding a NUL each would otherwise answer a list of a million
+MAX_TEXT_PROBLEMS = 100
+
+
 def text_problems(value: Any, path: str = "") -> list[tuple[str, str]]:
     """(field, problem) for every string in a request body, key or value, holding a NUL character
     or a lone surrogate (JSON's ``\\u0000`` and ``\\ud800``): PostgreSQL refuses the first in a
@@ -274,12 +279,20 @@ def text_problems(value: Any, path: str = "") -> list[tuple[str, str]]:
     # one entry per open object or array: its path, whether it is an object (whose keys are text
     # to check), and an iterator over its members, so only the open path's names are held
     stack: list[tuple[str, bool, Iterator[tuple[Any, Any]]]] = []
+    more = 0
+
+    def add(at: str, why: str) -> None:
+        nonlocal more
+        if len(found) < MAX_TEXT_PROBLEMS:
+            found.append((at, why))
+        else:
+            more += 1
 
     def visit(at: str, v: Any) -> None:
         if isinstance(v, str):
             why = _bad_text(v)
             if why:
-                found.append((at or "(body)", why))
+                add(at or "(body)", why)
         elif isinstance(v, Mapping):
             stack.append((at, True, iter(v.items())))
         elif isinstance(v, list):
@@ -296,9 +309,12 @@ def text_problems(value: Any, path: str = "") -> list[tuple[str, str]]:
         why = _bad_text(str(k)) if is_object else None
         if why:  # a bad name is shown escaped, never echoed raw, and its value not walked
             name = ascii(k)[1:-1][:40]
-            found.append((f"{at}.{name}" if at else name, f"its name {why}"))
+            add(f"{at}.{name}" if at else name, f"its name {why}")
         else:
             visit(f"{at}.{k}" if at else str(k), v)
+    if more:
+        found.append(("(body)", f"{more:,} more names or values hold a NUL character or a lone surrogate "
+                                f"(the first {MAX_TEXT_PROBLEMS} are named)"))
     return found
 
 

@@ -12,7 +12,6 @@ import json
 from datetime import UTC, date, datetime
 from typing import Any
 
-import httpx
 from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, Response
@@ -24,10 +23,10 @@ from ..fhir.importing import FhirInputError
 from ..fhir.service import FhirAssessment, assess_fhir
 from ..registry.models import CdsFeedback
 from .cards import CardContext, cards_for
-from .fetching import FhirServerError, from_prefetch, from_server, prefetch_templates
+from .fetching import FhirServerError, from_prefetch, from_server, prefetch_templates, read_json_capped
 from .models import CdsResponse, Feedback, HookRequest, PatientViewContext, Service, text_problems
 from .replay import JtiLedger
-from .security import CdsAuthError, JwtVerifier, parse_clients
+from .security import MAX_JWKS_BYTES, CdsAuthError, JwtVerifier, parse_clients
 
 SERVICE_ID = "myoscope-patient-view"
 HOOK = "patient-view"
@@ -68,9 +67,7 @@ def verifier(request: Request) -> JwtVerifier:
         timeout = state.settings.cds_fhir_timeout
 
         def fetch(url: str) -> dict[str, Any]:
-            doc: dict[str, Any] = (
-                httpx.get(url, timeout=timeout, follow_redirects=False).raise_for_status().json()
-            )
+            doc: dict[str, Any] = read_json_capped(url, "JWKS URL", MAX_JWKS_BYTES, timeout)
             return doc
 
         ledger = JtiLedger(state.engine)

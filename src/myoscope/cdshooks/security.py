@@ -37,6 +37,10 @@ MAX_ID_LENGTH = 255
 #: the latest time claim accepted (9999-12-31T23:59:59Z, the last second a datetime can hold):
 #: far inside the replay table's 64-bit ``exp`` column, so every accepted ``exp`` can be stored
 MAX_TIME = 253_402_300_799
+#: the most bytes a client's JWKS URL may answer (after decompression): a key set holds a few
+#: keys of under a kilobyte each, and the URL's server is outside the service's control, so a
+#: bound on what it can make the service hold (a memory bound, not a security parameter)
+MAX_JWKS_BYTES = 1_000_000
 
 
 class CdsAuthError(MyoscopeError):
