@@ -21,7 +21,7 @@ from datetime import date
 from functools import cache
 from importlib import resources
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
@@ -29,6 +29,7 @@ from markupsafe import Markup
 from ..errors import KnowledgeError, ReportError
 from ..knowledge import load_knowledge
 from ..yamlio import load_yaml
+from . import care
 from .plan import dose_text
 from .summary import plan_headlines, short_title, sort_definitions, sorted_red_flags, who, words
 from .text import valid_text
@@ -37,20 +38,32 @@ if TYPE_CHECKING:
     from ..pathway import PathwayResult
 
 AUDIENCES = ("clinician", "patient")
+#: how many possible reasons and tests the patient report names (display choices, not clinical)
+PATIENT_CAUSES = 3
+PATIENT_TESTS = 5
 PAGE_SIZES = ("A4", "Letter")
 _DOI = re.compile(r"doi:(10\.[^\s,;]+?)(?=\)?(?:[,;\s]|$))")
 _SHORT_REF = re.compile(r"^(.+?\d{4}[a-z]? \((?:doi:\S+?|PMID \d+|https?://\S+?)\))(?:,|$)")
 
 
+class Chart(NamedTuple):
+    caption: str
+    svg: str
+    kind: str  # "projection" (where the muscle is heading) or "other"
+
+
 @dataclass
 class Charts:
-    """SVG charts to embed (each a standalone ``<svg>`` document), with a caption."""
+    """SVG charts to embed (each a standalone ``<svg>`` document), with a caption and a kind.
 
-    items: list[tuple[str, str]] = field(default_factory=list)  # (caption, svg)
+    The kind lets the document leave a projection out where the plan makes it inappropriate
+    (refractory cachexia, :mod:`.care`): a face adding a projection says so."""
 
-    def add(self, caption: str, svg: str | None) -> None:
+    items: list[Chart] = field(default_factory=list)
+
+    def add(self, caption: str, svg: str | None, kind: str = "other") -> None:
         if svg:
-            self.items.append((caption, re.sub(r"^<\?xml[^>]*>\s*", "", svg)))
+            self.items.append(Chart(caption, re.sub(r"^<\?xml[^>]*>\s*", "", svg), kind))
 
 
 @cache
@@ -153,6 +166,10 @@ def clinician_context(
     if result.workup is not None:
         for c in result.workup.candidates[:5]:
             causes.append({"c": c, "refs": [refs.cite(x) for x in c.citations[:3]]})
+    # refractory cachexia (the plan's flag): comfort is the aim, not regaining muscle or a full
+    # work-up, so no projection of the loss and no work-up tests beyond what the plan still lists
+    refractory = care.refractory(result.plan)
+    shown = [c for c in (charts or Charts()).items if not (refractory and c.kind == "projection")]
     sections = []
     if result.plan is not None:
         from ..plan.result import SECTION_TITLES
@@ -192,7 +209,10 @@ def clinician_context(
         "plan": result.plan,
         "plan_headlines": plan_headlines(result.plan) if result.plan else [],
         "sections": sections,
-        "charts": (charts or Charts()).items,
+        "charts": shown,
+        # the basis of the plan's refractory flag, said where the projection and the tests would be
+        "refractory": care.flag_basis(result.plan, "refractory_cachexia") if refractory else "",
+        "plan_follow_up": bool(result.plan and result.plan.sections.get("follow_up")),
         "references": refs.items,
         "workup": result.workup,
         "short_title": short_title,
@@ -206,9 +226,8 @@ def patient_context(
     texts = patient_texts()
     groups, not_findings = texts["definition_groups"], set(texts["not_findings"])
     plan = result.plan
-    # the plan's constraint, not a verdict read again here: what the report promises follows the plan
-    refractory = plan is not None and any(c.id == "refractory_cachexia" and c.value is True
-                                          for c in plan.constraints)
+    # the plan's constraints, not a verdict read again here: what the report promises follows the plan
+    refractory = care.refractory(plan)
     found: dict[str, dict[str, Any]] = {}
     for r in result.results.values():
         # a finding: within its population, and every outcome still possible is a finding too
@@ -221,7 +240,8 @@ def patient_context(
             m = texts["meanings"][g]
             # in refractory cachexia the loss can no longer be reversed: no "exercise and protein can help"
             helps = "" if refractory or not m.get("helps") else " " + m["helps"]
-            found[g] = {"found": m["found"], "means": m["means"] + helps}
+            # bed-bound: no "harder to walk" or "risk of falls" (care.meaning)
+            found[g] = {"found": m["found"], "means": care.meaning(m, plan) + helps}
     todo: list[str] = []
     eat: list[str] = []
     protein_foods: dict[str, Any] | None = None
@@ -241,13 +261,9 @@ def patient_context(
             eat.append(texts["nutrition"]["energy"]["text"].format(per_day=_range(list(e.per_day))))
     w = result.workup
     help_now = [f for f in sorted_red_flags(w)]
-    causes = [c for c in (w.candidates[:3] if w is not None else [])]
-    tests: list[str] = []
-    if w is not None and not refractory:  # the plan has no routine re-measurement in this stage
-        for c in causes:
-            tests += [
-                t.patient_label for t in c.next_tests if t.patient_label and t.patient_label not in tests
-            ]
+    # no eating reason in refractory cachexia; tests only of the hypotheses the work-up supports
+    causes = care.patient_causes(w, plan, PATIENT_CAUSES)
+    tests = care.patient_tests(causes, w, plan)
     age, _sex = _age_sex(result)
     when = result.record.values.get("date")
     return {
@@ -259,7 +275,7 @@ def patient_context(
         "found": list(found.values()),
         "help_now": help_now,
         "causes": causes,
-        "tests": tests[:5],
+        "tests": tests[:PATIENT_TESTS],
         "refractory": texts["refractory"] if refractory else None,
         "no_finding": texts["no_finding"],
         "causes_intro": texts["causes_intro"],

@@ -57,16 +57,19 @@ def record_report(
     projection: bool = True,
 ) -> bytes:
     """The report of one record: the pathway run, then (clinician, with an age, unless
-    ``projection`` is false) the ageing projection appended to ``charts``, then the document."""
+    ``projection`` is false or the plan holds refractory cachexia, where the document says why
+    there is none) the ageing projection appended to ``charts``, then the document."""
     from ..pathway import run_pathway
+    from .care import refractory
 
     check_request(audience, fmt, page_size)
     charts = charts if charts is not None else Charts()
-    if audience == "clinician" and projection and record.values.get("age") is not None:
+    result = run_pathway(record)
+    if (audience == "clinician" and projection and record.values.get("age") is not None
+            and not refractory(result.plan)):
         from .charts import projection_figure
 
-        charts.add(*projection_figure(record))
-    result = run_pathway(record)
+        charts.add(*projection_figure(record), kind="projection")
     return render_report(result, audience, fmt, assessor=assessor, charts=charts, page_size=page_size)
 
 

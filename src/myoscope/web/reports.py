@@ -57,7 +57,7 @@ def stored_report(
                 audience=audience, format=fmt)
     session.commit()  # read and audited: render without holding the database
     if audience == "clinician":
-        charts.add(*_projection_figure(data, patient_id, page_cache))
+        charts.add(*_projection_figure(data, patient_id, page_cache), kind="projection")
     rec = parse_record(data, source=f"patient {patient_id}")
     body = record_report(rec, audience, fmt, assessor=where.who.username, page_size=page_size, charts=charts,
                          projection=False)

@@ -1,0 +1,99 @@
+"""What a report shows, and leaves out, for this person: read from the plan's flags and the
+work-up's own ranking and confidence, never from a threshold of the report's own.
+
+The plan decides the clinical situation (``refractory_cachexia``, ``bed_bound``: its constraints,
+each with the basis it was derived from); the work-up ranks its hypotheses by score and says how
+much of each one's stated weight is known (``confidence``, bands in ``causes.yaml``). The reports
+only choose what to say from those:
+
+- refractory cachexia: no projection of muscle loss and what would change it, no work-up tests
+  (a full work-up is no longer the aim; the plan's own follow-up is what is still done), and no
+  reason for the patient that blames eating (EPCRC 2010, Fearon 2011: no pressure around eating);
+- bed-bound: a finding's meaning is said in the knowledge file's wording for a person confined to
+  bed or chair (``means_bed_bound``), without walking and falls (see :func:`meaning`);
+- tests offered to a patient come only from the hypotheses the work-up ranks first or holds with
+  more than its lowest confidence (:func:`supported`); the clinician report lists every one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ..plan.result import Plan
+    from ..workup.result import Candidate, Workup
+
+#: the work-up's cause groups (``group`` in causes.yaml) whose patient reason is about eating too
+#: little; not told to a patient in refractory cachexia, where it feeds eating-related distress
+EATING_GROUPS = ("nutrition",)
+
+
+def plan_flag(plan: Plan | None, name: str) -> bool | None:
+    """The plan's constraint ``name`` (None when there is no plan, or the plan does not show it or
+    does not know it)."""
+    if plan is None:
+        return None
+    return next((c.value for c in plan.constraints if c.id == name), None)
+
+
+def flag_basis(plan: Plan | None, name: str) -> str:
+    """Why the plan holds ``name`` (its constraint's basis), or an empty string."""
+    if plan is None:
+        return ""
+    return next((c.basis for c in plan.constraints if c.id == name), "")
+
+
+def refractory(plan: Plan | None) -> bool:
+    """A decided refractory cachexia, as the plan says it (its comfort-focused path)."""
+    return plan_flag(plan, "refractory_cachexia") is True
+
+
+def bed_bound(plan: Plan | None) -> bool:
+    """Bed-bound as the plan says it (recorded, or ECOG/WHO performance status 4); unknown is not."""
+    return plan_flag(plan, "bed_bound") is True
+
+
+def meaning(texts: Mapping[str, str], plan: Plan | None) -> str:
+    """A finding's meaning for this person: ``means``, or for a bed-bound person
+    ``means_bed_bound`` where the knowledge file gives one (``means`` says what the finding does
+    to a person who is up and about: "harder to walk", "the risk of falls")."""
+    if bed_bound(plan) and texts.get("means_bed_bound"):
+        return texts["means_bed_bound"]
+    return texts["means"]
+
+
+def supported(workup: Workup | None) -> list[Candidate]:
+    """The hypotheses a patient may be told the tests of: the work-up's leading one (ranked first)
+    and every other whose confidence is above the lowest band of ``causes.yaml``
+    (``confidence_bands``: "moderate" or "high" today), in the work-up's order."""
+    if workup is None or not workup.candidates:
+        return []
+    from ..workup.loader import workup_knowledge
+
+    lowest = workup_knowledge().spec.confidence_bands[-1].label
+    return [c for i, c in enumerate(workup.candidates) if i == 0 or c.confidence != lowest]
+
+
+def patient_causes(workup: Workup | None, plan: Plan | None, limit: int) -> list[Candidate]:
+    """The possible reasons told to the patient: the work-up's first ``limit``, without the
+    eating reasons in refractory cachexia."""
+    if workup is None:
+        return []
+    told = [c for c in workup.candidates if not (refractory(plan) and c.group in EATING_GROUPS)]
+    return told[:limit]
+
+
+def patient_tests(causes: Sequence[Candidate], workup: Workup | None, plan: Plan | None) -> list[str]:
+    """The tests a patient may be offered, in plain words, once each: those of the reasons told
+    that the work-up supports (:func:`supported`); none in refractory cachexia (the plan lists no
+    routine re-measurement in that stage; the patient report says the care team will talk about it)."""
+    if workup is None or refractory(plan):
+        return []
+    backed = {c.id for c in supported(workup)}
+    tests: list[str] = []
+    for c in causes:
+        if c.id in backed:
+            tests += [t.patient_label for t in c.next_tests
+                      if t.patient_label and t.patient_label not in tests]
+    return tests

@@ -1,0 +1,211 @@
+"""Clinical review of the reports: what they say follows the plan's flags and the work-up's ranking.
+
+1. Refractory cachexia (the plan's ``refractory_cachexia``): the clinician report draws no projection
+   of muscle loss (from any face: the CLI's ageing projection, the web's scenario projection) and
+   says in one line why; its work-up lists no further tests (the plan's own follow-up stays). The
+   patient report gives no eating reason ("Not getting enough food"), and a bed-bound person (the
+   plan's ``bed_bound``, e.g. performance status 4) reads no walking or falls consequences.
+2. Tests offered to a patient come only from the hypotheses the work-up ranks first or holds with
+   more than its lowest confidence: no lumbar puncture for an 83-year-old improving weeks after a
+   hip fracture, where Guillain-Barré is a low-confidence second hypothesis. The clinician report
+   keeps every hypothesis with its tests, ranked.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from typing import Any
+
+import pytest
+from lxml import html as lxml_html
+
+import myoscope
+from myoscope.record import parse_record
+from myoscope.report import care
+from myoscope.report.document import Charts, clinician_html, patient_context, patient_html, patient_texts
+from myoscope.report.service import record_report
+from myoscope.workup.loader import workup_knowledge
+
+#: Fearon 2011 refractory cachexia, decided, performance status 4 (tests/plan/test_refractory.py)
+REFRACTORY: dict[str, Any] = {
+    "id": "m4", "sex": "female", "age": 72, "height": "160 cm", "weight": "42 kg", "conditions": ["cancer"],
+    "weight_history": [{"months_ago": 6, "weight": 50}], "performance_status": 4,
+    "life_expectancy_months": 1, "cancer_unresponsive_to_treatment": True, "anorexia": True,
+    "fatigue": True, "grip_strength": 10, "plan_constraints": {"cancer_treatment": ["palliative"]},
+}
+#: the same person bed-bound but not refractory (longer expected survival), and up and about
+BED_BOUND = {**REFRACTORY, "id": "bed", "life_expectancy_months": 12}
+UP = {**REFRACTORY, "id": "up", "performance_status": 3, "life_expectancy_months": 12}
+#: 83, weeks after a hip fracture, improving (tests/safety/vignettes.yaml): Guillain-Barré is a
+#: low-confidence second hypothesis behind disuse
+HIP = {"id": "hip83", "sex": "female", "age": 83,
+       "history": {"symptoms": {"weakness": True}, "tempo": "weeks", "course": "improving", "bed_rest_days": 6}}
+GBS = "acute_inflammatory_neuropathy"
+SVG = '<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><title>t</title></svg>'
+
+
+@pytest.fixture(scope="module")
+def refractory() -> myoscope.PathwayResult:
+    return myoscope.assess(dict(REFRACTORY))
+
+
+@pytest.fixture(scope="module")
+def hip() -> myoscope.PathwayResult:
+    return myoscope.assess(dict(HIP))
+
+
+def _text(node: Any) -> str:
+    return re.sub(r"\s+", " ", node.text_content()).strip()
+
+
+def _section(doc: Any, sid: str) -> str:
+    found = doc.xpath(f'//section[@id="{sid}"]')
+    return _text(found[0]) if found else ""
+
+
+def _charts() -> Charts:
+    """The charts the faces add: the CLI's projection, the web's (each its kind said) and the
+    registry timeline."""
+    charts = Charts()
+    charts.add("Projection of m4 with ageing only over 2 years: median and 5–95% band.", SVG, kind="projection")
+    charts.add("Projection under the scenario 'Ageing, central rates': median and 5–95% band.", SVG,
+               kind="projection")
+    charts.add("Measurements over visits, with the alerts of change over time.", SVG)
+    return charts
+
+
+def test_flags_come_from_the_plan(refractory: myoscope.PathwayResult) -> None:
+    assert care.refractory(refractory.plan) and care.bed_bound(refractory.plan)
+    assert "refractory_cachexia" in care.flag_basis(refractory.plan, "refractory_cachexia")
+    up = myoscope.assess(dict(UP))
+    assert not care.refractory(up.plan) and not care.bed_bound(up.plan)
+    assert care.plan_flag(None, "bed_bound") is None and not care.refractory(None)
+
+
+def test_charts_know_a_projection_from_its_kind() -> None:
+    assert [c.kind for c in _charts().items] == ["projection", "projection", "other"]
+    charts = Charts()
+    charts.add("No projection: no age", None)  # nothing drawn, nothing added (as before)
+    assert charts.items == []
+
+
+def test_refractory_clinician_report_draws_no_projection_and_says_why(
+        refractory: myoscope.PathwayResult) -> None:
+    doc = lxml_html.fromstring(clinician_html(refractory, charts=_charts()))
+    captions = [_text(f) for f in doc.xpath('//section[@id="charts"]//figcaption')]
+    assert captions == ["Measurements over visits, with the alerts of change over time."]
+    note = doc.xpath('//p[@id="no-projection"]')
+    assert len(note) == 1
+    assert "refractory cachexia (fearon2011 outcome refractory cachexia, decided)" in _text(note[0])
+
+
+def test_refractory_clinician_report_lists_no_work_up_tests_but_keeps_the_plans(
+        refractory: myoscope.PathwayResult) -> None:
+    doc = lxml_html.fromstring(clinician_html(refractory))
+    heads = [_text(th) for th in doc.xpath('//section[@id="workup"]//thead//th')]
+    assert "Next tests" not in heads and "Likely cause" in heads
+    workup_text = _section(doc, "workup")
+    assert refractory.workup is not None
+    offered = {t.label for c in refractory.workup.candidates for t in c.next_tests}
+    assert offered and not [t for t in offered if t in workup_text]
+    assert "Next tests are not listed: refractory cachexia" in workup_text
+    assert "what the plan still monitors is under Follow-up" in workup_text
+    # the hypotheses are all still there, ranked
+    assert len(doc.xpath('//section[@id="workup"]//tbody/tr')) == min(5, len(refractory.workup.candidates))
+    assert refractory.plan is not None
+    for item in refractory.plan.sections["follow_up"]:
+        assert re.sub(r"\s+", " ", item.text) in _section(doc, "plan")
+
+
+def test_cachexia_not_refractory_keeps_projection_and_tests() -> None:
+    result = myoscope.assess(dict(UP))
+    doc = lxml_html.fromstring(clinician_html(result, charts=_charts()))
+    assert len(doc.xpath('//section[@id="charts"]//figure')) == 3
+    assert not doc.xpath('//p[@id="no-projection"]') and not doc.xpath('//p[@id="no-next-tests"]')
+    assert "Next tests" in [_text(th) for th in doc.xpath('//section[@id="workup"]//thead//th')]
+    assert "CRP and albumin" in _section(doc, "workup")
+
+
+def test_record_report_makes_no_projection_in_refractory_cachexia() -> None:
+    """The service does not spend the simulation on a projection the document would leave out."""
+    html = record_report(parse_record(dict(REFRACTORY), source="test"), "clinician", "html").decode()
+    doc = lxml_html.fromstring(html)
+    assert not doc.xpath('//section[@id="charts"]//figure') and doc.xpath('//p[@id="no-projection"]')
+
+
+def test_record_report_keeps_the_projection_otherwise() -> None:
+    pytest.importorskip("vl_convert")
+    html = record_report(parse_record(dict(UP), source="test"), "clinician", "html").decode()
+    assert "Projection of up" in html and 'id="no-projection"' not in html
+
+
+def test_refractory_patient_report_gives_no_eating_reason(refractory: myoscope.PathwayResult) -> None:
+    assert refractory.workup is not None
+    eating = [c for c in refractory.workup.candidates if c.group in care.EATING_GROUPS]
+    assert eating, "the record should raise an eating reason for the test to mean anything"
+    doc = lxml_html.fromstring(patient_html(refractory))
+    reasons = _section(doc, "possible-reasons")
+    assert refractory.workup.candidates[0].patient_label in reasons  # cancer is still named
+    for c in eating:
+        assert c.patient_label not in reasons and c.patient_summary not in reasons
+    # not refractory: the same reason is told
+    up = myoscope.assess(dict(UP))
+    assert any(c.group in care.EATING_GROUPS for c in patient_context(up)["causes"])
+
+
+def _consequences() -> list[str]:
+    """The sentences after the first of each meaning with a bed-bound wording (what the finding
+    does to a person who walks)."""
+    out = []
+    for m in patient_texts()["meanings"].values():
+        if not m.get("means_bed_bound"):
+            continue
+        rest = m["means"].split(". ", 1)
+        if len(rest) == 2:
+            out.append(rest[1])
+    return out
+
+
+@pytest.mark.parametrize("record", [REFRACTORY, BED_BOUND], ids=["refractory", "bed-bound"])
+def test_bed_bound_patient_reads_no_walking_or_falls(record: dict[str, Any]) -> None:
+    result = myoscope.assess(dict(record))
+    assert care.bed_bound(result.plan)
+    doc = lxml_html.fromstring(patient_html(result))
+    means = _section(doc, "what-it-means")
+    assert patient_texts()["meanings"]["sarcopenia"]["means_bed_bound"] in means
+    assert "falls" not in means and "walk" not in means
+    for rest in _consequences():
+        assert rest not in means, rest
+
+
+def test_a_person_up_and_about_reads_the_full_meaning() -> None:
+    doc = lxml_html.fromstring(patient_html(myoscope.assess(dict(UP))))
+    assert patient_texts()["meanings"]["sarcopenia"]["means"] in _section(doc, "what-it-means")
+
+
+def test_patient_is_offered_no_tests_of_a_low_confidence_hypothesis(hip: myoscope.PathwayResult) -> None:
+    w = hip.workup
+    assert w is not None
+    ranked = [(c.id, c.confidence) for c in w.candidates]
+    lowest = workup_knowledge().spec.confidence_bands[-1].label
+    gbs = w.candidate(GBS)
+    assert gbs is not None and gbs.confidence == lowest and w.candidates[0].id != GBS, ranked
+    tests = patient_context(hip)["tests"]
+    assert tests == [t.patient_label for t in w.candidates[0].next_tests], tests
+    html = patient_html(hip)
+    assert "lumbar puncture" not in html and "lumbar puncture" in " ".join(t.patient_label for t in gbs.next_tests)
+    # the clinician report keeps every hypothesis, ranked, with its tests
+    doc = lxml_html.fromstring(clinician_html(hip))
+    rows = [_text(tr) for tr in doc.xpath('//section[@id="workup"]//tbody/tr')]
+    assert len(rows) == len(w.candidates) and "Lumbar puncture" in rows[[c.id for c in w.candidates].index(GBS)]
+
+
+def test_the_leading_hypothesis_gives_its_tests_whatever_its_confidence(hip: myoscope.PathwayResult) -> None:
+    w = hip.workup
+    assert w is not None
+    first_gbs = dataclasses.replace(w, candidates=sorted(w.candidates, key=lambda c: c.id != GBS))
+    assert [c.id for c in care.supported(first_gbs)] == [c.id for c in first_gbs.candidates]
+    tests = care.patient_tests(first_gbs.candidates, first_gbs, hip.plan)
+    assert any("lumbar puncture" in t for t in tests)
+    assert [c.id for c in care.supported(w)] == [w.candidates[0].id]
