@@ -226,7 +226,7 @@ def test_a_jwks_url_is_read_with_a_cap_through_the_app_verifier() -> None:
     answers: list[tuple[bytes, dict[str, str]]] = []
 
     class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:  # noqa: N802 (http.server's name)
+        def do_GET(self) -> None:  # http.server's name
             body, headers = answers[0]
             self.send_response(200)
             for k, v in {"Content-Length": str(len(body)), **headers}.items():

@@ -204,8 +204,28 @@ def test_patient_is_offered_no_tests_of_a_low_confidence_hypothesis(hip: myoscop
 def test_the_leading_hypothesis_gives_its_tests_whatever_its_confidence(hip: myoscope.PathwayResult) -> None:
     w = hip.workup
     assert w is not None
-    first_gbs = dataclasses.replace(w, candidates=sorted(w.candidates, key=lambda c: c.id != GBS))
+    # Guillain-Barré ranked first, its support not known (as in a result stored before the rule)
+    moved = [dataclasses.replace(c, support=None) if c.id == GBS else c for c in w.candidates]
+    first_gbs = dataclasses.replace(w, candidates=sorted(moved, key=lambda c: c.id != GBS))
     assert [c.id for c in care.supported(first_gbs)] == [c.id for c in first_gbs.candidates]
     tests = care.patient_tests(first_gbs.candidates, first_gbs, hip.plan)
     assert any("lumbar puncture" in t for t in tests)
     assert [c.id for c in care.supported(w)] == [w.candidates[0].id]
+
+
+def test_a_hypothesis_the_record_does_not_support_is_not_told_to_the_patient(
+    hip: myoscope.PathwayResult,
+) -> None:
+    """Guillain-Barré with the course recorded as improving is not supported (causes.yaml
+    ``support``): the plan does not treat it, the patient is not told of it, and the clinician
+    report keeps it, ranked, saying what its source needs."""
+    w = hip.workup
+    assert w is not None
+    gbs = w.candidate(GBS)
+    assert gbs is not None and gbs.support is not None and gbs.support.outcome == "not_supported"
+    assert care.unsupported(gbs)
+    doc = lxml_html.fromstring(patient_html(hip))
+    assert gbs.patient_label not in _section(doc, "possible-reasons")
+    clinician = lxml_html.fromstring(clinician_html(hip))
+    note = clinician.xpath('//section[@id="workup"]//small[@data-support="not_supported"]')
+    assert len(note) == 1 and _text(note[0]) == f"not supported: needs {gbs.support.needs}"

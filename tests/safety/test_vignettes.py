@@ -17,7 +17,8 @@ from myoscope.workup.schema import URGENCY_ORDER
 CASES = yaml.safe_load((Path(__file__).parent / "vignettes.yaml").read_text("utf-8"))["cases"]
 KEYS = {"name", "citation", "record", "top_urgency", "red_flags", "no_red_flags", "first_cause", "exercise",
         "exercise_includes", "first_questions_include", "cause_tests", "all_not_applicable", "plan_status",
-        "not_in_plan_reason", "possible_red_flags"}
+        "not_in_plan_reason", "possible_red_flags", "plan_items", "not_in_plan", "plan_urgency",
+        "first_cause_support"}
 #: A plan for a person with sarcopenia and every exercise-relevant flag at its most permissive.
 SARCOPENIA = {"sex": "female", "age": 81, "height": 155, "weight": 50, "grip_strength": 12,
               "gait_speed": 0.6, "asm": 12, "asm_method": "dxa"}
@@ -65,6 +66,16 @@ def test_safety_vignette(case: dict[str, Any]) -> None:
         assert a.plan.status == case["plan_status"], a.plan.reason
         if case["plan_status"] == "not_applicable":  # no adult item (refeeding by adult BMI...)
             assert not any(a.plan.sections.values()), a.plan.sections
+    items = {i.id: i for i in a.plan.items()}
+    for iid in case.get("plan_items", []):
+        assert iid in items, sorted(items)
+    for iid in case.get("not_in_plan", []):
+        assert iid not in items, sorted(items)
+    for iid, urgency in case.get("plan_urgency", {}).items():
+        assert items[iid].urgency == urgency, (iid, items[iid].urgency)
+    if "first_cause_support" in case:
+        support = a.workup.candidates[0].support
+        assert support is not None and support.outcome == case["first_cause_support"], support
     for d in case.get("not_in_plan_reason", []):
         assert d not in a.plan.reason, a.plan.reason
         assert a.results[d].caveats and not a.results[d].usable

@@ -42,6 +42,7 @@ def test_every_item_cites_a_known_reference() -> None:
     for cause in spec.causes.values():
         cited += [cause.source.ref, cause.course_source.ref, cause.reversible_source.ref]
         cited += [link.ref for link in (*cause.supports, *cause.against)] + [t.ref for t in cause.tests]
+        cited += [cause.support_rule.source.ref] if cause.support_rule else []
     assert cited and set(cited) <= set(wk.references)
 
 
@@ -53,6 +54,9 @@ def test_every_item_cites_a_known_reference() -> None:
     (lambda d: d["tests"]["ck"].pop("source"), "tests.ck.source: Field required"),
     (lambda d: d["causes"]["als"].pop("reversible_source"), "causes.als.reversible_source: Field required"),
     (lambda d: d["causes"]["als"]["for"][0].update(ref="nobody_2099"), "unknown reference 'nobody_2099'"),
+    (lambda d: d["causes"]["als"]["support"].pop("source"), "causes.als.support.source: Field required"),
+    (lambda d: d["causes"]["als"]["support"]["source"].update(ref="nobody_2099"),
+     "causes.als.support.source: unknown reference 'nobody_2099'"),
 ])
 def test_refuses_an_uncited_item(tmp_path: Path, change: Callable[[dict[str, Any]], None], message: str) -> None:
     with pytest.raises(KnowledgeError, match=r"causes\.yaml") as err:
@@ -78,6 +82,8 @@ def test_refuses_unknown_keys_and_values(tmp_path: Path, change: Callable[[dict[
     (lambda d: d["causes"].pop("als"), "missing required cause(s) ['als']"),
     (lambda d: d["causes"]["als"]["for"][0].update(finding="telepathy"), "unknown finding 'telepathy'"),
     (lambda d: d["causes"]["als"]["tests"][0].update(test="x_ray_vision"), "unknown test 'x_ray_vision'"),
+    (lambda d: d["causes"]["als"]["support"].update(when={"finding": "telepathy"}),
+     "causes.als.support: unknown finding 'telepathy'"),
     (lambda d: d["findings"]["fasciculations"].update(when={"fact": "history.symptoms.hiccups", "is": True}),
      "unknown history field 'history.symptoms.hiccups'"),
     (lambda d: d["findings"]["fasciculations"].update(when={"fact": "shoe_size", "gt": 40}),

@@ -50,10 +50,14 @@ def causes_from_workup(workup: Any, pk: PlanKnowledge) -> tuple[list[CauseInput]
         conf_label = conf if isinstance(conf, str) or conf is None else str(_get(conf, "label", conf))
         if rank >= policy.max_causes or (conf_label is not None and conf_label in policy.exclude_confidence):
             continue
+        support = _get(cand, "support")
+        needs = None if support is None else _get(support, "needs")
         causes.append(CauseInput(
             id=str(_get(cand, "id")), label=_get(cand, "label"), source="work-up",
             confidence=conf_label, reversible=_get(cand, "reversible"),
-            citation=_cite_text(_get(cand, "source"))))  # the cause's own source, not every link
+            citation=_cite_text(_get(cand, "source")),  # the cause's own source, not every link
+            support=None if support is None else _get(support, "outcome"),
+            support_needs=needs and f"{needs} ({_cite_text(_get(support, 'citation'))})"))
     flags = [RedFlagInput(id=str(_get(rf, "id")), text=str(_get(rf, "text")),
                           urgency=str(_get(rf, "urgency", "routine")), action=_get(rf, "action"),
                           citation=_cite_text(_get(rf, "citation")),

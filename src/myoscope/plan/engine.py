@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from .constraints import Flags, ckd_unknowns, derive_flags
 from .loader import PlanKnowledge, load_plan_knowledge
@@ -44,6 +44,18 @@ class CauseInput:
     confidence: str | None = None
     reversible: str | None = None
     citation: str | None = None
+    #: the work-up's support outcome (supported | not_supported | undecided); None: no rule
+    support: str | None = None
+    #: what the source needs, with its citation, for saying why a cause is not treated
+    support_needs: str | None = None
+
+
+class CauseSets(NamedTuple):
+    """The causes an item's ``when`` is tested against (schema.WhenSpec)."""
+
+    treated: list[str]
+    supported: list[str]
+    weak: list[str]
 
 
 @dataclass(frozen=True)
@@ -95,6 +107,7 @@ def build_plan(inp: PlanInputs, knowledge: PlanKnowledge | None = None) -> Plan:
     if glim in spec.findings.get("glim2019", ()):
         flags.set("malnutrition", True, f"glim2019 outcome {glim}")
     causes = _causes(inp, flags, pk)
+    weak = [c for c in inp.causes or [] if c.support == "not_supported"]
     # A work-up candidate (e.g. age-related sarcopenia, proposed for anyone over 50) or a condition
     # such as cancer shapes a plan but does not call for one: a finding does, and so do a cause that
     # is itself muscle-wasting, a bed-bound/ICU constraint and a work-up red flag.
@@ -104,11 +117,14 @@ def build_plan(inp: PlanInputs, knowledge: PlanKnowledge | None = None) -> Plan:
     if not indicated:
         causes = []
     _cause_flags(causes, flags, pk)
-    cause_ids = [c.id for c in causes]
+    # an undecided support (a fact missing), or none known (a stored result from before the rule),
+    # is unknown, not absent: the cause keeps its items for a supported hypothesis while it is asked
+    sets = CauseSets([c.id for c in causes], [c.id for c in causes if c.support != "not_supported"],
+                     [c.id for c in weak])
     flags.set("indicated", indicated, "; ".join(why) or "no finding, muscle-wasting cause or red flag")
 
     plan = Plan(status="indicated", reason="", causes=causes, constraints=_shown(flags),
-                sections={s: [] for s in SECTIONS}, nutrition={}, assumptions=[],
+                sections={s: [] for s in SECTIONS}, nutrition={}, assumptions=_not_treated(weak),
                 knowledge_version=pk.version, record_id=inp.record_id, source=inp.source)
     if not indicated:
         decided_negative = any(inp.decided.get(d) and o != "indeterminate"
@@ -128,7 +144,10 @@ def build_plan(inp: PlanInputs, knowledge: PlanKnowledge | None = None) -> Plan:
         plan.decisive_measures = list(inp.decisive_measures)
         if not decided_negative and inp.population_unknown:
             _population_reason(plan, inp)
-        _select(plan, flags, cause_ids, pk, only=("follow_up",))
+        _select(plan, flags, sets, pk, only=("follow_up",))
+        # what to ask about a hypothesis the record does not support, and when to seek help, is
+        # said whatever the plan's status: it treats nothing
+        _select(plan, flags, sets, pk, only=("treat_cause",), weak_only=True)
         return plan
 
     plan.reason = "; ".join(filter(None, [
@@ -153,11 +172,11 @@ def build_plan(inp: PlanInputs, knowledge: PlanKnowledge | None = None) -> Plan:
                 evidence={"strength": "not_graded", "grade": "work-up candidate"}, urgency="routine",
                 source="work-up", cited_as=cited.get(c.id)))
     # exercise first: whether the standard resistance programme is prescribed changes protein
-    _select(plan, flags, cause_ids, pk, only=("exercise",))
+    _select(plan, flags, sets, pk, only=("exercise",))
     rt = plan.item("ex_resistance") is not None
     flags.set("rt_prescribed", rt, "standard resistance programme in the plan" if rt else "not prescribed")
-    _nutrition(plan, inp, flags, cause_ids, pk)
-    _select(plan, flags, cause_ids, pk, skip=("exercise",))
+    _nutrition(plan, inp, flags, sets.treated, pk)
+    _select(plan, flags, sets, pk, skip=("exercise",))
     plan.sections["treat_cause"].sort(key=lambda i: URGENCY_ORDER.index(i.urgency)
                                       if i.urgency in URGENCY_ORDER else len(URGENCY_ORDER))
     return plan
@@ -175,6 +194,13 @@ def _population_reason(plan: Plan, inp: PlanInputs) -> None:
     plan.decisive_measures = [*fields, *(m for m in plan.decisive_measures if m not in fields)]
 
 
+def _not_treated(weak: list[CauseInput]) -> list[str]:
+    """Why a work-up candidate whose support is known not to hold gets none of its items."""
+    return [f"{c.label or c.id}: listed by the work-up, but the record does not show "
+            f"{c.support_needs or 'what its source needs before acting on it'}; the plan does not treat it."
+            for c in weak]
+
+
 def _exercise_gate(inp: PlanInputs, flags: Flags) -> None:
     """Safety outranks the programme (DESIGN §13): while a red flag that defers exercise is active,
     or the record says the heart is unstable, the plan holds standard exercise back and says why."""
@@ -188,12 +214,14 @@ def _causes(inp: PlanInputs, flags: Flags, pk: PlanKnowledge) -> list[CauseView]
     spec = pk.spec
     out: dict[str, CauseView] = {}
     for c in inp.causes or []:
+        if c.support == "not_supported":
+            continue  # a hypothesis the record does not support is not treated (causes.yaml support)
         spec_c = spec.causes.get(c.id)
         # the plan's own course (cited for its goals) wins for a cause it knows; the work-up's
         # `reversible` is kept on the cause and decides the course of a cause the plan does not know
         course = spec_c.course if spec_c else REVERSIBLE_TO_COURSE.get(c.reversible or "", "variable")
         out[c.id] = CauseView(c.id, c.label or (spec_c.label if spec_c else c.id), "work-up", course,
-                              c.confidence, c.reversible)
+                              c.confidence, c.reversible, c.support)
     conditions = set(inp.values.get("conditions") or [])
     for cid, cause in spec.causes.items():
         named = [cond for cond in cause.conditions if cond in conditions]
@@ -260,12 +288,12 @@ def _item(iid: str, it: ItemSpec, pk: PlanKnowledge, notes: list[str]) -> PlanIt
         assumptions=notes, patient_text=it.patient_text)
 
 
-def _select(plan: Plan, flags: Flags, causes: list[str], pk: PlanKnowledge,
-            only: tuple[str, ...] = (), skip: tuple[str, ...] = ()) -> None:
+def _select(plan: Plan, flags: Flags, causes: CauseSets, pk: PlanKnowledge,
+            only: tuple[str, ...] = (), skip: tuple[str, ...] = (), weak_only: bool = False) -> None:
     for iid, it in pk.spec.items.items():
-        if (only and it.section not in only) or it.section in skip:
+        if (only and it.section not in only) or it.section in skip or (weak_only and not it.when.causes_weak):
             continue
-        ok, notes = holds(it.when, flags, causes)
+        ok, notes = holds(it.when, flags, *causes)
         if ok:
             # evidence from another population (a ventilated-ICU trial for a bed-bound person at
             # home) is said beside the item, as for nutrition guidance written for over-65s

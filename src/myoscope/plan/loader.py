@@ -184,6 +184,6 @@ class _Checker:
 
     def when(self, w: WhenSpec, where: str) -> None:
         self.flags(w.flags(), where)
-        bad = [c for c in w.causes_any if c not in self.spec.causes]
+        bad = [c for c in w.causes() if c not in self.spec.causes]
         if bad:
             self.problems.append(f"{where}: unknown cause(s) {', '.join(bad)}")

@@ -107,10 +107,13 @@ class CauseView:
     course: str
     confidence: str | None = None
     reversible: str | None = None
+    #: the work-up's support outcome (supported or undecided; a cause not supported is not
+    #: treated); None when the cause states no support rule or comes from a recorded condition
+    support: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {"id": self.id, "label": self.label, "source": self.source, "course": self.course,
-                "confidence": self.confidence, "reversible": self.reversible}
+                "confidence": self.confidence, "reversible": self.reversible, "support": self.support}
 
 
 @dataclass(frozen=True)

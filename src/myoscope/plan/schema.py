@@ -49,9 +49,19 @@ class EvidenceSpec(Strict):
 
 
 class WhenSpec(Strict):
-    """When an item (or rule) applies. Every listed test must pass; an empty spec always passes."""
+    """When an item (or rule) applies. Every listed test must pass; an empty spec always passes.
+
+    ``causes_any``: one of these causes is treated (a work-up candidate whose ``support`` is known
+    not to hold is not treated). ``causes_supported``: one of these is treated and its support is
+    not known to be missing (``supported``, or ``undecided``: a missing fact is unknown, not
+    absent, so a same-day referral stays while it is asked). ``causes_weak``: one of these is a
+    work-up candidate whose support is ``not_supported``; such an item says what to ask and when
+    to seek help, and is given whatever the plan's status (it treats nothing).
+    """
 
     causes_any: list[str] = Field(default_factory=list)
+    causes_supported: list[str] = Field(default_factory=list)
+    causes_weak: list[str] = Field(default_factory=list)
     flags_all: list[str] = Field(default_factory=list)
     flags_any: list[str] = Field(default_factory=list)
     flags_none: list[str] = Field(default_factory=list)
@@ -59,6 +69,9 @@ class WhenSpec(Strict):
 
     def flags(self) -> list[str]:
         return [*self.flags_all, *self.flags_any, *self.flags_none, *self.flags_unknown_note]
+
+    def causes(self) -> list[str]:
+        return [*self.causes_any, *self.causes_supported, *self.causes_weak]
 
 
 class DoseSpec(Strict):

@@ -14,10 +14,15 @@ from .constraints import Flags
 from .schema import WhenSpec
 
 
-def holds(when: WhenSpec, flags: Flags, causes: Collection[str]) -> tuple[bool, list[str]]:
-    """(applies, assumptions made because a flag was unknown)."""
-    if when.causes_any and not any(c in causes for c in when.causes_any):
-        return False, []
+def holds(when: WhenSpec, flags: Flags, causes: Collection[str], supported: Collection[str] = (),
+          weak: Collection[str] = ()) -> tuple[bool, list[str]]:
+    """(applies, assumptions made because a flag was unknown). ``causes`` are the causes treated,
+    ``supported`` those of them whose support holds or is undecided, ``weak`` the work-up candidates
+    whose support is known not to hold (schema.WhenSpec)."""
+    tests = ((when.causes_any, causes), (when.causes_supported, supported), (when.causes_weak, weak))
+    for wanted, among in tests:
+        if wanted and not any(c in among for c in wanted):
+            return False, []
     if any(not flags.true(x) for x in when.flags_all):
         return False, []
     if when.flags_any and not any(flags.true(x) for x in when.flags_any):

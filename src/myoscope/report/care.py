@@ -63,24 +63,35 @@ def meaning(texts: Mapping[str, str], plan: Plan | None) -> str:
     return texts["means"]
 
 
+def unsupported(c: Candidate) -> bool:
+    """The record shows that what the cause's source needs does not hold (``support`` in
+    causes.yaml, e.g. Guillain-Barré with a course recorded as improving): the plan does not
+    treat it, and a patient is not told of it."""
+    return c.support is not None and c.support.outcome == "not_supported"
+
+
 def supported(workup: Workup | None) -> list[Candidate]:
     """The hypotheses a patient may be told the tests of: the work-up's leading one (ranked first)
     and every other whose confidence is above the lowest band of ``causes.yaml``
-    (``confidence_bands``: "moderate" or "high" today), in the work-up's order."""
+    (``confidence_bands``: "moderate" or "high" today), in the work-up's order; none that is
+    :func:`unsupported`."""
     if workup is None or not workup.candidates:
         return []
     from ..workup.loader import workup_knowledge
 
     lowest = workup_knowledge().spec.confidence_bands[-1].label
-    return [c for i, c in enumerate(workup.candidates) if i == 0 or c.confidence != lowest]
+    return [c for i, c in enumerate(workup.candidates)
+            if (i == 0 or c.confidence != lowest) and not unsupported(c)]
 
 
 def patient_causes(workup: Workup | None, plan: Plan | None, limit: int) -> list[Candidate]:
     """The possible reasons told to the patient: the work-up's first ``limit``, without the
-    eating reasons in refractory cachexia."""
+    eating reasons in refractory cachexia and without a hypothesis the record does not support
+    (:func:`unsupported`: the plan does not treat it either)."""
     if workup is None:
         return []
-    told = [c for c in workup.candidates if not (refractory(plan) and c.group in EATING_GROUPS)]
+    told = [c for c in workup.candidates
+            if not (refractory(plan) and c.group in EATING_GROUPS) and not unsupported(c)]
     return told[:limit]
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from .result import Candidate, CriteriaResult, FindingHit, Question, RedFlag, TestItem, Workup
+from .result import Candidate, CriteriaResult, FindingHit, Question, RedFlag, Support, TestItem, Workup
 
 if TYPE_CHECKING:
     from ..assess import Assessment
@@ -36,4 +36,5 @@ def workup(record: Record | Mapping[str, Any], assessment: Assessment | None = N
     return run_workup(assessment.record, assessment.derived, outcomes)
 
 
-__all__ = ["Candidate", "CriteriaResult", "FindingHit", "Question", "RedFlag", "TestItem", "Workup", "workup"]
+__all__ = ["Candidate", "CriteriaResult", "FindingHit", "Question", "RedFlag", "Support", "TestItem",
+           "Workup", "workup"]

@@ -30,6 +30,15 @@ class CompiledLink:
 
 
 @dataclass(frozen=True)
+class CompiledSupport:
+    """A cause's ``support``: what its source needs before the plan acts on it."""
+
+    when: Predicate
+    needs: str
+    citation: str
+
+
+@dataclass(frozen=True)
 class CompiledCause:
     id: str
     order: int
@@ -42,6 +51,7 @@ class CompiledCause:
     static_citations: tuple[str, ...]  # source, course, reversibility, tests, criteria
     source: str
     refs: tuple[str, ...]  # every reference the cause can cite, for the reference list
+    support: CompiledSupport | None = None
 
 
 @dataclass(frozen=True)
@@ -80,11 +90,15 @@ def compile_causes(wk: WorkupKnowledge) -> dict[str, CompiledCause]:
                   *(cite(spec.criteria[c].source.ref, spec.criteria[c].source.locator)
                     for c in cause.criteria)]
         weights = {link.finding: link.weight for link in links}
+        rule = cause.support_rule
+        support = None if rule is None else CompiledSupport(
+            wk.supports[cid], rule.needs, cite(rule.source.ref, rule.source.locator))
         out[cid] = CompiledCause(
             id=cid, order=order, spec=cause, gate=tuple(cause.gate),
             gate_weight={g: weights.get(g, 1) for g in cause.gate}, links=tuple(links),
             total_weight=sum(link.weight for link in links), tests=tests,
-            static_citations=tuple(dict.fromkeys(static)), source=source, refs=tuple(refs))
+            static_citations=tuple(dict.fromkeys(static)), source=source, refs=tuple(refs),
+            support=support)
     return out
 
 

@@ -14,7 +14,7 @@ from ..rules.logic import all3, any3
 from .compiled import CompiledCause, CompiledRedFlag
 from .loader import WorkupKnowledge, workup_knowledge
 from .predicates import Outcome, Predicate
-from .result import Candidate, CriteriaResult, FindingHit, Question, RedFlag, Workup
+from .result import Candidate, CriteriaResult, FindingHit, Question, RedFlag, Support, Workup
 from .schema import URGENCY_ORDER, CriteriaSpec
 
 if TYPE_CHECKING:
@@ -145,6 +145,7 @@ def run_workup(
         history_recorded=bool(history),
         weights_note=spec.weights_note,
         confidence_note=spec.confidence_note,
+        support_note=spec.support_note,
         record_id=record.id,
         source=record.source,
         notes=[] if history else [_NO_HISTORY_NOTE],
@@ -192,8 +193,22 @@ def _candidate(k: WorkupKnowledge, ev: _Evaluation, cause: CompiledCause, q: _Qu
         findings_for=tuple(hits_for), findings_against=tuple(hits_against), unknown_findings=tuple(unknown),
         course=spec.course, reversible=spec.reversible, reversible_note=spec.reversible_note,
         next_tests=tuple(t for t in cause.tests if not _recorded(k, ev.facts, t.id)),
-        criteria=crit, citations=tuple(citations), source=cause.source,
+        criteria=crit, citations=tuple(citations), source=cause.source, support=_support(ev, cause, q),
     )
+
+
+_SUPPORT = {True: "supported", False: "not_supported", None: "undecided"}
+
+
+def _support(ev: _Evaluation, cause: CompiledCause, q: _Questions) -> Support | None:
+    """Whether the record shows what the cause's source needs before acting on it; what is
+    missing is asked (its weight is that of the findings that read it, already counted)."""
+    rule = cause.support
+    if rule is None:
+        return None
+    truth, missing = ev.pred(rule.when)
+    q.add(missing, 0, cause.id)
+    return Support(_SUPPORT[truth], rule.needs, rule.citation, missing)
 
 
 def _recorded(k: WorkupKnowledge, facts: Mapping[str, Any], test_id: str) -> bool:

@@ -47,6 +47,8 @@ class WorkupKnowledge:
     #: ``possible_when`` of the flags that declare one
     possible: dict[str, Predicate]
     criteria: dict[str, list[Predicate]]
+    #: ``support.when`` of the causes that state one
+    supports: dict[str, Predicate]
     references: dict[str, Reference]
     version: str
     history_paths: frozenset[str]
@@ -233,6 +235,7 @@ class _Checker:
         criteria = {cid: self.criteria(cid, c) for cid, c in spec.criteria.items()}
         used_tests: set[str] = set()
         used_criteria: set[str] = set()
+        supports: dict[str, Predicate] = {}
         for cid, cause in spec.causes.items():
             where = f"causes.{cid}"
             for c in (cause.source, cause.course_source, cause.reversible_source):
@@ -260,6 +263,9 @@ class _Checker:
                 if crit not in spec.criteria:
                     raise self.fail(f"{where}.criteria", f"unknown criteria {crit!r}")
                 used_criteria.add(crit)
+            if cause.support_rule is not None:
+                supports[cid] = self.compile(cause.support_rule.when, f"{where}.support")
+                self.ref(cause.support_rule.source.ref, f"{where}.support.source")
         red_flags, possible = {}, {}
         for rid, rf in spec.red_flags.items():
             red_flags[rid] = self.compile(rf.when, f"red_flags.{rid}")
@@ -275,7 +281,7 @@ class _Checker:
         if bands != sorted(bands, reverse=True) or bands[-1] != 0:
             raise self.fail("confidence_bands", "list bands from the highest min down to min 0")
         return WorkupKnowledge(spec=spec, findings=findings, red_flags=red_flags, possible=possible,
-                               criteria=criteria,
+                               criteria=criteria, supports=supports,
                                references=dict(self.kb.references), version=self.kb.version,
                                history_paths=self.history)
 

@@ -63,6 +63,21 @@ class CriteriaResult:
 
 
 @dataclass(frozen=True)
+class Support:
+    """Whether the record shows what the cause's cited source needs before acting on it
+    (``support`` in causes.yaml): ``supported``, ``not_supported`` or ``undecided`` (a fact is
+    missing; ``asks`` names it). The plan does not treat a cause that is not supported."""
+
+    outcome: str
+    needs: str
+    citation: str
+    asks: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self) | {"asks": list(self.asks)}
+
+
+@dataclass(frozen=True)
 class Candidate:
     """One possible cause, ranked by its score with everything that produced the score."""
 
@@ -85,6 +100,8 @@ class Candidate:
     criteria: tuple[CriteriaResult, ...]
     citations: tuple[str, ...]
     source: str
+    #: None when the cause states no support rule
+    support: Support | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -99,6 +116,7 @@ class Candidate:
             "criteria": [c.to_dict() for c in self.criteria],
             "citations": list(self.citations), "source": self.source,
             "patient_label": self.patient_label, "patient_summary": self.patient_summary,
+            "support": None if self.support is None else self.support.to_dict(),
         }
 
 
@@ -151,6 +169,7 @@ class Workup:
     confidence_note: str
     record_id: str | None = None
     source: str | None = None
+    support_note: str = ""
     notes: list[str] = field(default_factory=list)
     references: dict[str, str] = field(default_factory=dict)  # reference id -> full citation
     question_builder: Callable[[], list[Question]] | None = field(default=None, repr=False, compare=False)
@@ -182,7 +201,8 @@ class Workup:
             "set_aside": self.set_aside,
             "questions": [q.to_dict() for q in self.questions],
             "notes": self.notes,
-            "method": {"weights": self.weights_note, "confidence": self.confidence_note},
+            "method": {"weights": self.weights_note, "confidence": self.confidence_note,
+                       "support": self.support_note},
             "references": self.references,
         }
 

@@ -100,6 +100,18 @@ class CriteriaSpec(Strict):
     note: str | None = None
 
 
+class SupportSpec(Strict):
+    """What a cause's cited source needs before the plan acts on the hypothesis (its referral,
+    its programme). Three-valued: the plan does not treat a cause whose support is known not to
+    hold, and items written for a hypothesis not yet supported say what to ask and when to seek help.
+    """
+
+    #: what is needed, in words that complete "the record does not show ..."
+    needs: str = Field(min_length=1)
+    when: dict[str, Any]
+    source: Cite
+
+
 class CauseSpec(Strict):
     label: str
     patient_label: str
@@ -116,6 +128,8 @@ class CauseSpec(Strict):
     reversible_source: Cite
     tests: list[TestLink] = Field(min_length=1)
     criteria: list[str] = Field(default_factory=list)
+    #: written ``support:`` (``supports`` are the findings for the cause)
+    support_rule: SupportSpec | None = Field(default=None, alias="support")
 
 
 class RedFlagSpec(Strict):
@@ -146,6 +160,7 @@ class CausesFile(Strict):
     weights_note: str
     confidence_note: str
     confidence_bands: list[ConfidenceBand] = Field(min_length=1)
+    support_note: str
     question_note: str
     question_bonus: dict[Urgency, int]
     disclaimer: str
