@@ -224,3 +224,57 @@ def test_an_id_is_text_not_a_list_or_an_object(given: object, said: str) -> None
     with pytest.raises(RecordValidationError, match=f"id: expected text, got {said}"):
         parse_record({"sex": "male", "id": given})
     assert parse_record({"sex": "male", "id": 12}).values["id"] == "12"
+
+
+@pytest.mark.parametrize(
+    ("field", "given", "same_as"),
+    [
+        ("height", "5 ft 4 in", "64 in"),
+        ("height", "5'4\"", "64 in"),
+        ("height", "5′4″", "64 in"),
+        ("height", "5 ft 4", "64 in"),
+        ("calf_circumference", "1 ft 2 in", "14 in"),  # any length of the catalog
+        ("gait_distance", "13 ft 1 in", "157 in"),
+        ("weight", "11 st 4 lb", "158 lb"),
+        ("weight", "11 st", "154 lb"),
+        ("asm", "3 st 2 lb", "44 lb"),  # any mass
+    ],
+)
+def test_feet_and_inches_stone_and_pounds(field: str, given: str, same_as: str) -> None:
+    other = {"sex": "female", "asm_method": "dxa"}
+    r = parse_record({**other, field: given})
+    assert r.values[field] == parse_record({**other, field: same_as}).values[field]
+    name = "st+lb" if "st" in given else "ft+in"
+    assert r.entered_units[field] == name
+    # shown as entered in the smaller unit: one number and one unit, as the reports show it
+    number, unit = same_as.split()
+    assert r.entered(field) == (float(number), unit)
+
+
+@pytest.mark.parametrize(
+    ("field", "given", "message"),
+    [
+        ("height", "5 ft 13 in", "height: 5 ft 13 in: inches must be below 12"),
+        ("height", "4 in 5 ft", "height: 4 in 5 ft: write feet before inches"),
+        ("height", "5.5 ft 4 in", "height: 5.5 ft 4 in: feet must be a whole number"),
+        ("weight", "11 st 14 lb", "weight: 11 st 14 lb: pounds must be below 14"),
+        ("weight", "60 st", "weight: 60 st is implausible (expected 15–350 kg)"),
+        ("height", "9 ft 2 in", "height: 9 ft 2 in is implausible (expected 50–250 cm)"),
+        # only where a single unit of the same dimension is accepted
+        ("grip_strength", "4 st 2 lb", "grip_strength: unknown unit 'st 2 lb' (accepted: kg, kgf, lb, lbs, lbf, N)"),
+        ("weight", "5 ft 4 in", "weight: unknown unit 'ft 4 in' (accepted: kg, g, lb, lbs)"),
+        # stone is read in text only, where it is written with its pounds
+        ("weight", {"value": 11, "unit": "st"}, "weight: unknown unit 'st' (accepted: kg, g, lb, lbs)"),
+        ("weight", "11 stone", "weight: unknown unit 'stone' (accepted: kg, g, lb, lbs)"),
+    ],
+)
+def test_a_compound_written_wrongly_is_a_problem_of_its_field(field: str, given: object, message: str) -> None:
+    with pytest.raises(RecordValidationError) as exc:
+        parse_record({"sex": "female", field: given})
+    assert [str(p) for p in exc.value.problems] == [message]
+
+
+def test_a_compound_is_shown_as_written_in_a_warning() -> None:
+    r = parse_record({"sex": "male", "height": "4 ft 2 in"})
+    assert r.values["height"] == 127.0
+    assert [str(w) for w in r.warnings] == ["height: 4 ft 2 in is unusual (usually 130–210 cm); check it"]

@@ -52,7 +52,9 @@ class Record:
         the canonical one the value is held in; None otherwise (or when nothing was entered).
 
         The number is the canonical value converted back with the same exact factor, to ten
-        significant digits: what was typed, without the conversion's binary noise."""
+        significant digits: what was typed, without the conversion's binary noise. A quantity
+        entered in two units (``5 ft 4 in``, ``11 st 4 lb``) is given in the smaller one
+        (``64, "in"``; ``158, "lb"``): one number and one unit, as every caller shows it."""
         unit = self.entered_units.get(measure_id)
         value = self.values.get(measure_id)
         if not unit or isinstance(value, bool) or not isinstance(value, int | float):
@@ -60,6 +62,9 @@ class Record:
         m = (catalog or load_catalog()).measures.get(measure_id)
         if m is None or m.dimension is None or unit == m.unit:
             return None
+        compound = units.compound_named(unit)
+        if compound is not None:  # "5 ft 4 in" is shown as its total in the smaller unit: 64 in
+            unit = compound.unit
         try:
             if units.to_canonical(1.0, unit, m.dimension) == 1.0:
                 return None  # "KG", "kgf": the canonical unit under another spelling
@@ -194,6 +199,12 @@ def parse_quantity(
             problems.append(Problem(path, f"{quote(raw)}: write numbers with a decimal point and no "
                                     "thousands separator (1.5, 1500)"))
             return None
+        compound = units.read_compound(raw, measure.dimension)
+        if compound is not None:  # "5 ft 4 in", "11 st 4 lb": one reading for every engine
+            if compound.value is None:
+                problems.append(Problem(path, str(compound.problem)))
+                return None
+            return _checked(measure, compound.value, compound.text, compound.unit, path, problems, warnings)
         if not m:
             problems.append(Problem.of(path, N_("cannot read {value} as a quantity (e.g. '70 {unit}')"),
                                        value=quote(raw), unit=unit))
@@ -211,6 +222,16 @@ def parse_quantity(
         problems.append(Problem(path, str(exc)))
         return None
     shown = f"{value:g} {entered}" if entered else f"{value:g}"
+    return _checked(measure, canonical, shown, entered, path, problems, warnings)
+
+
+def _checked(
+    measure: Measure, canonical: float, shown: str, entered: str, path: str, problems: list[Problem],
+    warnings: list[Problem],
+) -> tuple[float, str] | None:
+    """The range and whole-number checks of a quantity in the canonical unit; ``shown`` is the
+    value as entered (``154 lb``, ``5 ft 4 in``)."""
+    unit = measure.unit or ""
     if measure.range and not measure.range[0] <= canonical <= measure.range[1]:
         expect = measure.describe_range()
         problems.append(Problem.of(path, N_("{value} is implausible (expected {expected})"), value=shown,

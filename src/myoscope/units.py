@@ -5,6 +5,11 @@ Every factor here is exact by definition, not a measurement: the international y
 the thermochemical calorie (4.184 J). A hand-written table gives bit-identical results in the
 per-record and cohort paths, which a general units library does not (see dependencies.md §4).
 
+Heights and weights are also written in two units, the larger first: ``5 ft 4 in`` (``5'4"``)
+and ``11 st 4 lb`` (the stone, 14 lb). :data:`COMPOUNDS` holds how many of the smaller unit make
+one of the larger (12 in = 1 ft, 14 lb = 1 st, both by definition); :func:`read_compound` reads
+such a text into the canonical unit through the smaller one (5 ft 4 in is exactly 64 in).
+
 Grip dynamometers read kilogram-force; clinical cut-offs are written "kg" and mean kgf. A grip
 in pounds (lb or lbf) therefore converts with the pound-mass factor, and newtons with 1/g.
 """
@@ -12,13 +17,17 @@ in pounds (lb or lbf) therefore converts with the pound-mass factor, and newtons
 from __future__ import annotations
 
 import difflib
+import math
 import re
+from dataclasses import dataclass
 
 from .errors import UnknownUnitError, quote
 
 _LB = 0.45359237
 _IN_CM = 2.54
 _FT_M = 0.3048
+_FT_IN = 12  # 1 ft = 12 in
+_ST_LB = 14  # 1 st (stone) = 14 lb
 
 #: dimension -> canonical unit -> {accepted unit: factor that multiplies into the canonical unit}
 #: A quantity written as text: a number, then an optional unit (``150 lb``, ``1.62m``). One
@@ -126,6 +135,118 @@ def from_canonical(value: float, unit: str, dimension: str) -> float:
     if factor is None:
         raise UnknownUnitError(f"unknown unit {quote(unit)}")
     return float(value) / factor
+
+
+@dataclass(frozen=True)
+class Compound:
+    """A quantity written in two units, the larger first (``5 ft 4 in``, ``11 st 4 lb``).
+
+    The smaller part may be left out (``11 st``) or written without its unit (``5 ft 4``). The
+    larger part alone is read here only where it is no unit of its own: ``5 ft`` stays the single
+    unit ft (as before), ``5'`` and ``11 st`` are read as this compound."""
+
+    #: the unit a record keeps as entered and the converted cells are counted under
+    name: str
+    #: spellings of the larger unit, lower case (``ft``, ``'``, ``′``)
+    larger: tuple[str, ...]
+    #: spellings of the smaller unit, lower case; the first is the unit of :data:`FACTORS` that
+    #: converts the total
+    smaller: tuple[str, ...]
+    #: how many of the smaller unit make one of the larger: a definition (12 in = 1 ft)
+    per: int
+    #: the dimensions it is accepted in
+    dimensions: tuple[str, ...]
+    #: how a message names the two parts (``feet``, ``inches``)
+    words: tuple[str, str]
+
+    @property
+    def unit(self) -> str:
+        """The unit of :data:`FACTORS` the total is converted from (``in``, ``lb``)."""
+        return self.smaller[0]
+
+
+#: Compounds by name. Feet and inches wherever a length accepts both units (height, calf
+#: circumference, a gait distance); stone and pounds for masses only (stone is no unit of a
+#: grip's force). The prime marks are read only here, as they are written in heights: ``5'4"``,
+#: ``5′4″``, and with a word processor's quotes ``5’4”``.
+COMPOUNDS: dict[str, Compound] = {
+    c.name: c
+    for c in (
+        Compound(
+            "ft+in",
+            ("ft", "'", "′", "’"),
+            ("in", '"', "″", "”", "''"),
+            _FT_IN,
+            tuple(d for d, table in FACTORS.items() if "ft" in table and "in" in table),
+            ("feet", "inches"),
+        ),
+        Compound("st+lb", ("st",), ("lb", "lbs"), _ST_LB, ("mass",), ("stone", "pounds")),
+    )
+}
+
+#: Two numbers, each followed by its unit (the second unit may be left out), or one number and a
+#: unit; ASCII digits, no exponent, a sign only in front. Matched against the stripped text.
+COMPOUND_TEXT = re.compile(
+    r"^([-+]?)([0-9]+(?:\.[0-9]*)?|\.[0-9]+)\s*([^\s0-9.+-]+)"
+    r"(?:\s*([0-9]+(?:\.[0-9]*)?|\.[0-9]+)\s*([^\s0-9.+-]*))?$"
+)
+
+
+@dataclass(frozen=True)
+class CompoundReading:
+    """A compound quantity read from a text, or why it is refused."""
+
+    #: the text as written, blanks around it removed: what a message shows
+    text: str
+    #: the compound's name (``ft+in``)
+    unit: str
+    #: in the canonical unit of the dimension; None when refused
+    value: float | None
+    #: why it is refused (``5 ft 13 in: inches must be below 12``); None when read
+    problem: str | None = None
+
+
+def read_compound(text: str, dimension: str) -> CompoundReading | None:
+    """Read a quantity written in two units (``5 ft 4 in``, ``5'4"``, ``11 st 4 lb``, ``11 st``).
+
+    None when ``text`` is no compound of ``dimension``: a single unit (``5.9 ft``) or anything
+    else is read as before, by :data:`QUANTITY_TEXT` and :func:`to_canonical`. A compound written
+    wrongly is refused with the reason: the smaller unit first, a larger part that is not whole
+    beside a smaller one, or a smaller part of a whole larger unit or more (``5 ft 13 in``).
+
+    The value is the total in the smaller unit converted by :func:`to_canonical`, so that
+    ``5 ft 4 in`` gives exactly what ``64 in`` gives. Every engine calls this one function."""
+    shown = text.strip()
+    m = COMPOUND_TEXT.match(shown)
+    if m is None:
+        return None
+    sign, big, first, small, second = m.groups()
+    first, second = first.lower(), (second or "").lower()
+    for c in COMPOUNDS.values():
+        if dimension not in c.dimensions:
+            continue
+        if small is not None and first in c.smaller and second in c.larger:
+            return CompoundReading(shown, c.name, None, f"{shown}: write {c.words[0]} before {c.words[1]}")
+        if first not in c.larger or (small is not None and second not in ("", *c.smaller)):
+            continue
+        if small is None and _case_insensitive(FACTORS[dimension], first) is not None:
+            return None  # "5 ft": the single unit
+        larger, smaller = float(big), float(small or 0)
+        if small is not None and not larger.is_integer():
+            return CompoundReading(shown, c.name, None, f"{shown}: {c.words[0]} must be a whole number")
+        if smaller >= c.per:
+            return CompoundReading(shown, c.name, None, f"{shown}: {c.words[1]} must be below {c.per}")
+        total = larger * c.per + smaller
+        value = to_canonical(-total if sign == "-" else total, c.unit, dimension)
+        if not math.isfinite(value):
+            return CompoundReading(shown, c.name, None, f"expected a finite number, got {quote(shown)}")
+        return CompoundReading(shown, c.name, value)
+    return None
+
+
+def compound_named(unit: str) -> Compound | None:
+    """The compound a record keeps as its entered unit (``ft+in``), or None for a single unit."""
+    return COMPOUNDS.get(unit)
 
 
 def _case_insensitive(table: dict[str, float], unit: str) -> float | None:
