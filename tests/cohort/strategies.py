@@ -1,6 +1,8 @@
 """Hypothesis strategies for random records: nulls, values exactly at every published cut-off,
-mixed DXA/BIA. Built from the measures catalog and the knowledge base, so new fields and new
-definitions are covered without editing this file."""
+mixed DXA/BIA, and every state of each definition's population (age missing, under 18 and at
+each age bound; Asian ancestry true, false or unrecorded; conditions absent, none, or naming
+those that establish a population). Built from the measures catalog and the knowledge base, so
+new fields and new definitions are covered without editing this file."""
 
 from __future__ import annotations
 
@@ -36,6 +38,55 @@ def _quantity(mid: str) -> st.SearchStrategy[Any]:
     return st.one_of(*choices)
 
 
+@cache
+def population_values() -> dict[str, tuple[Any, ...]]:
+    """Per measure, the values that the definitions' populations compare it with (the age bounds
+    of ``excludes`` and ``established_by``, ``asian``, the conditions and settings that establish
+    a population), read from the knowledge base."""
+    out: dict[str, list[Any]] = {}
+    for d in load_knowledge().definitions.values():
+        p = d.population
+        for c in [*p.excludes, *(c for alt in p.established_by for c in alt)]:
+            values = list(c.value) if c.op in ("in", "includes") else [c.value]
+            seen = out.setdefault(c.measure, [])
+            seen += [v for v in values if v not in seen]
+    return {m: tuple(v) for m, v in out.items()}
+
+
+def _age() -> st.SearchStrategy[float]:
+    """Ages on both sides of every population bound (17.9 and 18, 64.9 and 65, ...), and any."""
+    bounds = [float(v) for v in population_values().get("age", ())]
+    near = sorted({x for b in bounds for x in (b, round(b - 0.1, 1))})
+    return st.one_of(st.sampled_from(near), _quantity("age"))
+
+
+@cache
+def _population_conditions() -> tuple[tuple[str, ...], ...]:
+    """The condition lists that establish a population (``includes``), each once: cancer for
+    Fearon 2011 and the CT definitions, Evans' chronic illnesses, critical illness for MRC ICU-AW."""
+    known = load_knowledge().catalog.conditions
+    out: list[tuple[str, ...]] = []
+    for d in load_knowledge().definitions.values():
+        for alt in d.population.established_by:
+            for c in alt:
+                named = tuple(x for x in c.value if x in known) if c.op == "includes" else ()
+                if named and named not in out:
+                    out.append(named)
+    return tuple(out)
+
+
+def _conditions() -> st.SearchStrategy[list[str]]:
+    """A list of condition ids, often naming one that establishes a population (one list of
+    :func:`_population_conditions` drawn first, so a one-condition list such as cancer is as
+    likely as a long one); the empty list (none recorded) too."""
+    known = list(load_knowledge().catalog.conditions)
+    groups = _population_conditions()
+    ids = st.sampled_from(known)
+    if groups:
+        ids = st.one_of(st.sampled_from(groups).flatmap(st.sampled_from), ids)
+    return st.lists(ids, max_size=3, unique=True)
+
+
 def _usual(mid: str, lo: float, hi: float, decimals: int) -> st.SearchStrategy[float]:
     """Values in a realistic span so that derived measures land near their cut-offs."""
     return st.floats(lo, hi, allow_nan=False).map(lambda x: round(x, decimals))
@@ -52,7 +103,9 @@ def records(draw: st.DrawFn) -> dict[str, Any]:
         if mid in ("sex", "id") or not draw(present):
             continue
         if m.kind == "quantity":
-            if mid == "height":
+            if mid == "age":
+                rec[mid] = draw(_age())
+            elif mid == "height":
                 rec[mid] = draw(st.one_of(_usual(mid, 140, 200, 1), _quantity(mid)))
             elif mid in ("asm", "weight"):
                 rec[mid] = draw(
@@ -66,6 +119,8 @@ def records(draw: st.DrawFn) -> dict[str, Any]:
             rec[mid] = draw(st.sampled_from(list(m.values)))
         elif m.kind == "bool":
             rec[mid] = draw(st.booleans())
+        elif m.kind == "conditions":
+            rec[mid] = draw(_conditions())
         elif m.kind == "sarc_f":
             items = {i: draw(st.integers(0, 2)) for i in cat.sarc_f.items if draw(st.booleans())}
             if items:
@@ -105,6 +160,8 @@ def table_schema() -> dict[str, Any]:
             schema[mid] = pl.String
         elif m.kind == "bool":
             schema[mid] = pl.Boolean
+        elif m.kind == "conditions":
+            schema[mid] = pl.String  # ids joined with ";" (tables.record_to_row)
         elif m.kind == "sarc_f":
             for item in cat.sarc_f.items:
                 schema[f"sarc_f_{item}"] = pl.Float64

@@ -50,15 +50,22 @@ def test_cohort_writes_outputs_and_reconciles_rows(tmp_path: Path) -> None:
         "ewgsop2",
         "ewgsop2_decided",
         "ewgsop2_decisive",
+        "ewgsop2_in_population",
         "sdoc2020",
         "sdoc2020_decided",
         "sdoc2020_decisive",
+        "sdoc2020_in_population",
     ]
     assert table["ewgsop2"].to_list() == ["probable_sarcopenia", "no_sarcopenia"]
+    # no age recorded: the adult population is not established (unknown), the verdict stands
+    assert table["ewgsop2_in_population"].to_list() == [None, None]
     expected = assess({"sex": "female", "grip_strength": 12}, ["ewgsop2"]).results["ewgsop2"]
     assert table["ewgsop2_decisive"].to_list()[0] == expected.decisive_measures != []
     summary = json.loads((tmp_path / "summary.json").read_text("utf-8"))
     assert summary["weighted"] is False and summary["prevalence"][0]["n"] == 2
+    assert summary["population"] == [
+        {"definition": d, "n": 2, "not_established": 2, "ruled_out": 0} for d in ("ewgsop2", "sdoc2020")
+    ]
     rejects = pl.read_csv(tmp_path / "out.rejects.csv")
     assert rejects.select("row", "column").rows() == [(3, "grip_strength"), (4, "sex")]
 
@@ -68,8 +75,20 @@ def test_csv_output_joins_decisive_measures(tmp_path: Path) -> None:
     result = runner.invoke(app, ["cohort", str(write(tmp_path)), "--out", str(out), "-d", "ewgsop2", "-q"])
     assert result.exit_code == 0, result.output
     text = out.read_text("utf-8").splitlines()
-    assert text[0] == "id,ewgsop2,ewgsop2_decided,ewgsop2_decisive"
-    assert text[1].startswith("a,probable_sarcopenia,false,asm;")
+    assert text[0] == "id,ewgsop2,ewgsop2_decided,ewgsop2_decisive,ewgsop2_in_population"
+    assert text[1].startswith("a,probable_sarcopenia,false,asm;") and text[1].endswith(",")
+
+
+def test_csv_output_writes_in_population_as_true_false_or_empty(tmp_path: Path) -> None:
+    src = write(tmp_path, "id,sex,age,asian,grip_strength\na,male,70,true,40\nb,male,12,true,40\nc,male,,,40\n")
+    out = tmp_path / "out.csv"
+    result = runner.invoke(app, ["cohort", str(src), "--out", str(out), "-d", "awgs2019", "-q"])
+    assert result.exit_code == 0, result.output
+    text = out.read_text("utf-8").splitlines()
+    assert text[0].endswith(",awgs2019_in_population")
+    # the child is outside the population (not_applicable, false); the others keep a verdict
+    assert [line.split(",")[1] for line in text[1:]] == ["indeterminate", "not_applicable", "indeterminate"]
+    assert [line.rsplit(",", 1)[1] for line in text[1:]] == ["true", "false", ""]
 
 
 def test_unknown_column_is_an_error_naming_it(tmp_path: Path) -> None:

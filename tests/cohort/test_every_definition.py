@@ -40,7 +40,7 @@ def golden_frame() -> tuple[pl.DataFrame, list[dict[str, Any]]]:
     tabular = {
         m
         for m, spec in kb.catalog.measures.items()
-        if spec.kind in ("quantity", "enum", "bool", "sarc_f", "weight_history")
+        if spec.kind in ("quantity", "enum", "bool", "sarc_f", "weight_history", "conditions")
     }
     rows = []
     for i, rec in enumerate(golden_records()):
@@ -72,7 +72,8 @@ def test_every_definition_has_its_columns_and_the_per_record_outcomes() -> None:
     result, recs = classified()
     assert result.rows_rejected == 0, result.rejects
     for def_id in kb.definitions:
-        assert {def_id, f"{def_id}_decided", f"{def_id}_decisive"} <= set(result.table.columns), def_id
+        outputs = {def_id, f"{def_id}_decided", f"{def_id}_decisive", f"{def_id}_in_population"}
+        assert outputs <= set(result.table.columns), def_id
     by_id = {r["id"]: r for r in result.table.to_dicts()}
     reached: dict[str, set[str]] = {d: set() for d in kb.definitions}
     for i, rec in enumerate(recs):

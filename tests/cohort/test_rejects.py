@@ -96,7 +96,13 @@ def test_run_cohort_writes_rejects_and_reconciles(bad_csv: Path, tmp_path: Path)
     written = pl.read_csv(run.rejects_path)
     assert written.columns == ["row", "column", "value", "reason"] and written.height == 9
     out = pl.read_csv(tmp_path / "out.csv")
-    assert out.height == 2 and out.columns == ["id", "ewgsop2", "ewgsop2_decided", "ewgsop2_decisive"]
+    assert out.height == 2 and out.columns == [
+        "id",
+        "ewgsop2",
+        "ewgsop2_decided",
+        "ewgsop2_decisive",
+        "ewgsop2_in_population",
+    ]
     assert str(run).endswith("rows in 8 = classified 2 + rejected 6 (9 bad values)")
 
 

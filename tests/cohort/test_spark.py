@@ -45,6 +45,13 @@ def test_spark_output_equals_polars(spark: Any, tmp_path: Path, suffix: str, mod
     order = ["definition", "group", "level", "outcome"]
     assert s.summary.prevalence.sort(order).equals(p.summary.prevalence.sort(order))
     assert s.summary.agreement.equals(p.summary.agreement)
+    # in_population and its counts: no Asian ancestry recorded leaves AWGS unknown on every row,
+    # Fried's older adults (65 and over) are ruled in and out by the age
+    assert s.summary.population.equals(p.summary.population)
+    population = {r["definition"]: r for r in p.summary.population.iter_rows(named=True)}
+    assert population["awgs2019"]["not_established"] == p.rows_classified
+    assert population["fried2001"]["ruled_out"] == want.filter(~pl.col("fried2001_in_population")).height > 0
+    assert population["ewgsop2"]["not_established"] == population["ewgsop2"]["ruled_out"] == 0
 
 
 def test_catalog_table_and_tsv_output(spark: Any, tmp_path: Path) -> None:
@@ -63,7 +70,7 @@ def test_catalog_table_and_tsv_output(spark: Any, tmp_path: Path) -> None:
     assert (s.rows_in, s.rows_classified, s.rows_rejected) == (p.rows_in, p.rows_classified, p.rows_rejected)
     got = pl.read_csv(str(tmp_path / "out.tsv" / "*.csv"), infer_schema=False, separator="\t").sort("id")
     want = pl.read_csv(tmp_path / "polars.tsv", infer_schema=False, separator="\t").sort("id")
-    assert got.width == want.width == 7
+    assert got.width == want.width == 9
     diff = got.join(want.select(got.columns), on="id", suffix="_p").filter(
         pl.any_horizontal([pl.col(c).ne_missing(pl.col(f"{c}_p")) for c in got.columns if c != "id"])
     )

@@ -134,3 +134,51 @@ def test_bad_survey_weights_are_rejected_and_no_weight_is_no_estimate(tmp_path: 
 def test_kappa_matrix_in_the_summary() -> None:
     r = classify(_cohort(), ["ewgsop2", "sdoc2020"])
     assert r.rows_classified == 400
+
+
+def test_population_counts_per_definition_leave_the_prevalence_as_it_was(tmp_path: Path) -> None:
+    """Rows without an age (unknown), a child (false: not_applicable) and AWGS without Asian
+    ancestry recorded are counted per definition, across batches; the prevalence still counts
+    every classified row, as before."""
+    import json
+
+    from myoscope.cohort import run_cohort
+
+    frame = pl.DataFrame(
+        {
+            "id": [1, 2, 3, 4, 5, 6],
+            "sex": ["male", "female"] * 3,
+            "age": [None, 12.0, 30.0, 70.0, None, 80.0],
+            "asian": [True, True, None, True, False, None],
+            "grip_strength": [20.0, 14.0, 40.0, 30.0, 25.0, 18.0],
+        }
+    )
+    path = tmp_path / "p.parquet"
+    frame.write_parquet(path)
+    run = run_cohort(path, tmp_path / "o.parquet", ["ewgsop2", "awgs2019"], id_column="id", batch_size=2)
+    s = run.summary
+    assert s is not None
+    assert s.population.rows() == [("ewgsop2", 6, 2, 1), ("awgs2019", 6, 3, 2)]
+    table = pl.read_parquet(tmp_path / "o.parquet")
+    assert table["awgs2019_in_population"].to_list() == [None, False, None, True, False, None]
+    # the prevalence is over every classified row, whatever its population
+    overall = s.summary.filter(pl.col("definition") == "ewgsop2")
+    assert set(overall["n"]) == {6}
+    assert overall.filter(pl.col("outcome") == "not_applicable")["count"].item() == 1
+    assert "  awgs2019             not established 3, ruled out 2 (n=6)" in str(s).splitlines()
+    assert json.loads(json.dumps(s.to_dict()))["population"][1] == {
+        "definition": "awgs2019",
+        "n": 6,
+        "not_established": 3,
+        "ruled_out": 2,
+    }
+
+
+def test_population_counts_of_batches_add_up() -> None:
+    from myoscope.cohort.stats import merge_population, population_counts
+
+    a = pl.DataFrame({"d_in_population": [True, None, False, None]})
+    b = pl.DataFrame({"d_in_population": [None, True]}, schema={"d_in_population": pl.Boolean})
+    merged = merge_population([population_counts(a, ["d"]), population_counts(b, ["d"])], ["d"])
+    assert merged.rows() == [("d", 6, 3, 1)]
+    assert merge_population([], ["d"]).height == 0

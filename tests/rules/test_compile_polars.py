@@ -166,3 +166,64 @@ def test_the_compiled_plan_is_small() -> None:
     compiled = compile_definition(definition([("low", node)], {"low_grip": node}), SimpleColumns())
     assert sum(len(s) for s in compiled.stages) >= 3
     assert all(len(str(e)) < 4000 for s in compiled.stages for e in s)
+
+
+def population_definition() -> Definition:
+    """Adults only; established by Asian ancestry or a recorded cancer (a list condition)."""
+    node = leaf("a")
+    population = Population(
+        "adults, Asian or with cancer",
+        SRC,
+        excludes=conditions_from({"age": {"lt": 18}}),
+        exclusion_text="children",
+        established_by=(
+            conditions_from({"asian": True, "age": {"ge": 18}}),
+            conditions_from({"conditions": {"includes": ["cancer", "copd"]}, "age": {"ge": 18}}),
+        ),
+        not_established_text="not shown",
+    )
+    return Definition(
+        id="t",
+        title="test",
+        version="1",
+        source=SRC,
+        population=population,
+        vocabulary=["yes", "no", "indeterminate", "not_applicable"],
+        components={"a": node},
+        outcomes=[("yes", node), ("no", Composite("not", [Ref(node)]))],
+    )
+
+
+#: every state of each condition: age missing, a child, at the bound, an adult; Asian ancestry
+#: true, false, unrecorded; conditions unrecorded, none, the one named, others only
+POPULATION_ROWS = [
+    {"age": age, "asian": asian, "conditions": conditions, "a": a}
+    for age in (None, 12.0, 17.9, 18.0, 40.0)
+    for asian in (True, False, None)
+    for conditions in (None, [], ["cancer"], ["hiv", "copd"], ["hiv"])
+    for a in (True, None)
+]
+
+
+def test_in_population_equals_the_engine_in_every_state() -> None:
+    d = population_definition()
+    compiled = compile_definition(d, SimpleColumns())
+    frame = pl.DataFrame(
+        {n: [r[n] for r in POPULATION_ROWS] for n in ("age", "asian", "conditions", "a")},
+        schema={"age": pl.Float64, "asian": pl.Boolean, "conditions": pl.List(pl.String), "a": pl.Boolean},
+    )
+    out = compiled.apply(frame.lazy()).collect()
+    seen = set()
+    for i, row in enumerate(POPULATION_ROWS):
+        want = d.evaluate(Context({k: v for k, v in row.items() if v is not None}))
+        got = (out["t"][i], out["t_in_population"][i])
+        assert got == (want.outcome, want.in_population), row
+        seen.add(want.in_population)
+    assert seen == {True, False, None}
+
+
+def test_no_established_by_means_in_population_unless_excluded() -> None:
+    node = leaf("a")
+    d = definition([("yes", node), ("no", Composite("not", [Ref(node)]))], {"a": node})
+    out = compile_definition(d, SimpleColumns()).apply(pl.LazyFrame({"a": [True, None]})).collect()
+    assert out["t_in_population"].to_list() == [True, True]

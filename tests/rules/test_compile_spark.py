@@ -75,3 +75,34 @@ def test_chains_are_balanced_trees() -> None:
     assert leaves(tree) == list(range(200))
     with pytest.raises(ValueError, match="at least one operand"):
         balanced(lambda a, b: a, [])
+
+
+def test_in_population_and_its_code_equal_the_engine_in_every_state(spark: Any) -> None:
+    """``in_population`` from the compiled column and decoded from the outcome code (the staged
+    form) equal ``Population.established`` as the engine reports it, for every state."""
+    from pyspark.sql import functions as F
+
+    from myoscope.rules.compile_spark import SimpleSparkColumns, apply_all, compile_definition
+    from myoscope.rules.nodes import Context
+
+    from .test_compile_polars import POPULATION_ROWS, population_definition
+
+    d = population_definition()
+    compiled = compile_definition(d, SimpleSparkColumns())
+    rows = [(i, r["age"], r["asian"], r["conditions"], r["a"]) for i, r in enumerate(POPULATION_ROWS)]
+    frame = spark.createDataFrame(rows, "i int, age double, asian boolean, conditions array<string>, a boolean")
+    applied = compiled.apply(frame)
+    # run_spark's staged form: the code (with the signature words), decoded after staging
+    staged = apply_all(frame, [compiled], ["i"], signature=True)
+    decoded = compiled.decoded(F.col(compiled.code_column))
+    codes = staged.select("i", *[e.alias(f"code_{n}") for n, e in decoded.items()])
+    got = {r["i"]: r.asDict() for r in applied.join(codes, "i").collect()}
+    for i, row in enumerate(POPULATION_ROWS):
+        want = d.evaluate(Context({k: v for k, v in row.items() if v is not None}))
+        g = got[i]
+        assert (g["t"], g["t_decided"], g["t_in_population"]) == (want.outcome, want.decided, want.in_population)
+        assert (g["code_t"], g["code_t_decided"], g["code_t_in_population"]) == (
+            want.outcome,
+            want.decided,
+            want.in_population,
+        ), row

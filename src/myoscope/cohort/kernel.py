@@ -14,6 +14,7 @@ from typing import Any
 import polars as pl
 
 from ..knowledge import Knowledge
+from ..measures import Catalog
 from ..rules.compile_polars import CompiledDefinition, column_name, compile_definitions
 from .cells import CONVERTED_SCHEMA, read_cells
 from .derive_polars import DeriveContext, derive_stages, unmirrored
@@ -40,6 +41,8 @@ class TableColumns:
         }
 
     def value(self, measure: str) -> pl.Expr:
+        if no_flat_form(self.cat, measure):
+            return pl.lit(None)
         return pl.col(column_name(measure))
 
     def missing(self, measure: str) -> pl.Expr:
@@ -60,6 +63,15 @@ class TableColumns:
     def categories(self, measure: str) -> tuple[str, ...] | None:
         m = self.cat.measures.get(measure)
         return m.values if m is not None and m.kind == "enum" else None
+
+
+def no_flat_form(catalog: Catalog, measure: str) -> bool:
+    """Whether ``measure`` is a field of an object block (``history.icu_days``): such blocks have
+    no table columns (tables.py), so a table row never records it and it is unknown, as it is
+    for the record the row stands for (``row_to_record``)."""
+    head, dot, _ = measure.partition(".")
+    m = catalog.measures.get(head)
+    return bool(dot) and m is not None and m.kind == "object"
 
 
 def _null_column(c: TableColumn, knowledge: Knowledge) -> pl.Expr:
@@ -146,7 +158,7 @@ class Kernel:
     def output_columns(self) -> list[str]:
         out = [self.id_column]
         for c in self.compiled:
-            out += [c.id, f"{c.id}_decided", f"{c.id}_decisive"]
+            out += [c.id, f"{c.id}_decided", f"{c.id}_decisive", f"{c.id}_in_population"]
         return out
 
     def summary_columns(self) -> list[str]:
@@ -166,9 +178,10 @@ class Kernel:
         return lf.with_columns([*typed, bad.alias("__bad")])
 
     def classified(self, lf: pl.LazyFrame) -> pl.LazyFrame:
-        """The plan for the rows that pass validation: id, outcome and decided per definition,
-        the signature words and the summary keys. One plan for the whole input, so polars
-        optimises it once however many batches stream through it."""
+        """The plan for the rows that pass validation: id, outcome, decided and whether the
+        population is established per definition, the signature words and the summary keys.
+        One plan for the whole input, so polars optimises it once however many batches stream
+        through it."""
         good = self._flagged(lf).filter(~pl.col("__bad"))
         keep = [pl.col(self.id_column)] if self.id_column != ROW else [pl.col(ROW)]
         survey = [
@@ -186,7 +199,7 @@ class Kernel:
         for c in self.compiled:
             ctx = c.apply(ctx)
         sig = [s for c in self.compiled for s in c.signature_columns]
-        outs = [x for c in self.compiled for x in (c.id, f"{c.id}_decided")]
+        outs = [x for c in self.compiled for x in (c.id, f"{c.id}_decided", f"{c.id}_in_population")]
         return ctx.select(
             [
                 pl.col(self.id_column),
@@ -286,4 +299,4 @@ def strip_summary(table: pl.DataFrame) -> pl.DataFrame:
     return table.select([c for c in table.columns if not c.startswith("__")])
 
 
-__all__ = ["DECISIVE", "ROW", "Batch", "Kernel", "TableColumns", "strip_summary"]
+__all__ = ["DECISIVE", "ROW", "Batch", "Kernel", "TableColumns", "no_flat_form", "strip_summary"]

@@ -31,7 +31,7 @@ from .io import (
 )
 from .kernel import DECISIVE, ROW, Batch, Kernel, strip_summary
 from .mapping import Mapping, load_mapping
-from .stats import Summary, summarise
+from .stats import Summary, merge_population, population_counts, summarise
 from .validate import REJECT_SCHEMA
 
 DEFAULT_BATCH = 500_000
@@ -340,6 +340,7 @@ def _run(
         total(count_rows(data))
     counts = {"in": 0, "ok": 0, "rejected": 0, "bad": 0}
     groups: list[pl.DataFrame] = []
+    population: list[pl.DataFrame] = []
     keys = kernel.summary_columns()
     ids = [c.id for c in kernel.compiled]
     id_col = kernel.layout.id_column
@@ -376,6 +377,7 @@ def _run(
                     reasons.append(b.rejects.group_by("column", "reason").len())
                 if summary:
                     groups.append(_group(b.table, keys, ids, age_bands))
+                    population.append(population_counts(b.table, ids))
                 if progress is not None:
                     progress(raw.height)
                 table = strip_summary(b.table)
@@ -402,7 +404,9 @@ def _run(
         converted=sum_converted(converted),
     )
     if summary:
-        result.summary = summarise(_merge(groups, keys, ids), kernel, age_bands)
+        result.summary = summarise(
+            _merge(groups, keys, ids), kernel, age_bands, population=merge_population(population, ids)
+        )
     return result
 
 
@@ -472,6 +476,7 @@ def _output_schema(kernel: Kernel, fmt: str) -> pl.Schema:
         cols[c.id] = c.dtype
         cols[f"{c.id}_decided"] = pl.Boolean
         cols[f"{c.id}_decisive"] = pl.String if fmt == "csv" else DECISIVE
+        cols[f"{c.id}_in_population"] = pl.Boolean  # CSV: true, false, or empty for unknown
     return pl.Schema(cols)
 
 

@@ -39,7 +39,7 @@ from .io import (
 from .kernel import AGE, PSU, ROW, SEX, STRATA, WEIGHT
 from .mapping import load_mapping
 from .run import CohortRun, refuse_duplicate_ids, why_nothing
-from .stats import band_labels, case_outcomes, kappa_from_cells, summarise_parts
+from .stats import POPULATION_SCHEMA, band_labels, case_outcomes, kappa_from_cells, summarise_parts
 
 if TYPE_CHECKING:
     from pyspark.sql import Column, SparkSession
@@ -322,6 +322,18 @@ def output_format(path: str) -> str:
     return "parquet"
 
 
+#: how Spark writes and reads the CSV files it makes (output, rejects) as RFC 4180 says and the
+#: polars engine, pandas and spreadsheets read them: a quote inside a quoted cell is doubled
+#: (Spark's own escape is a backslash: ``5'4"`` was written ``"5'4\""``), and a quoted cell may
+#: hold a line break
+CSV_OPTIONS: dict[str, Any] = {"header": True, "escape": '"'}
+
+
+def write_csv(frame: SparkFrame, path: str, sep: str = ",") -> None:
+    """``frame`` as CSV part files under ``path`` (:data:`CSV_OPTIONS`)."""
+    frame.write.mode("overwrite").options(**CSV_OPTIONS, sep=sep).csv(path)
+
+
 def write(frame: SparkFrame, path: str, fmt: str) -> None:
     """Write with Spark's writers (a directory of part files; Delta as a Delta table)."""
     from pyspark.sql import functions as F
@@ -331,7 +343,7 @@ def write(frame: SparkFrame, path: str, fmt: str) -> None:
     if fmt == "csv":  # CSV has no lists: the decisive measures are joined with ";"
         lists = [f.name for f in frame.schema.fields if f.dataType.simpleString().startswith("array")]
         frame = frame.withColumns({c: F.array_join(column(c), ";") for c in lists})
-        frame.write.mode("overwrite").option("header", True).option("sep", csv_separator(path)).csv(path)
+        write_csv(frame, path, csv_separator(path))
     elif fmt == "delta":
         frame.write.mode("overwrite").format("delta").save(path)
     else:
@@ -448,11 +460,9 @@ def run_spark(
         finally:
             combos.unpersist()
         # one sorted CSV file: the (few) reject lines go to one partition and are sorted there
-        rejected.repartition(1).sortWithinPartitions(ROW, "__k").drop("__k").write.mode("overwrite").option(
-            "header", True
-        ).csv(rej_path)
-        counts = session.read.csv(
-            rej_path, header=True, schema="row long, column string, value string, reason string"
+        write_csv(rejected.repartition(1).sortWithinPartitions(ROW, "__k").drop("__k"), rej_path)
+        counts = session.read.options(**CSV_OPTIONS, multiLine=True).csv(
+            rej_path, schema="row long, column string, value string, reason string"
         )
         tally = counts.agg(F.countDistinct(ROW).alias("rows"), F.count(F.lit(1)).alias("values")).first()
         rows_rejected, bad_values = (int(tally["rows"]), int(tally["values"])) if tally else (0, 0)
@@ -540,7 +550,7 @@ def _combos(classified: SparkFrame, kernel: SparkKernel, bands: tuple[float, ...
     """The classified rows grouped by their domain and survey keys, every definition's outcome code
     and signature words (count, sum of weights, sum of squared weights): rows collapse into the few
     thousand combinations that occur, in one hash aggregation with no per-row explosion. The
-    codes become outcomes after grouping, on those few rows."""
+    codes become outcomes and in_population after grouping, on those few rows."""
     from pyspark.sql import functions as F
 
     keys = kernel.summary_columns()
@@ -549,7 +559,11 @@ def _combos(classified: SparkFrame, kernel: SparkKernel, bands: tuple[float, ...
     words = [s for c in kernel.compiled for s in c.signature_columns()]
     codes = [c.code_column for c in kernel.compiled]
     groups = [SEX, "__band", *design, *codes, *words]
-    outcomes = [c.decoded(F.col(c.code_column))[c.id].alias(c.id) for c in kernel.compiled]
+    outcomes = [
+        c.decoded(F.col(c.code_column))[name].alias(name)
+        for c in kernel.compiled
+        for name in (c.id, f"{c.id}_in_population")
+    ]
     return (
         classified.select(
             SEX, _band(F.col(AGE), bands).alias("__band"), *design, *codes, *words, w.alias("__w")
@@ -568,10 +582,11 @@ def _summary(combos: SparkFrame, kernel: SparkKernel, bands: tuple[float, ...]) 
     """Prevalence and agreement from the combinations of :func:`_combos`, in Spark.
 
     Each combination is exploded into one entry per definition (its outcome, with the domain and
-    survey keys) and one per pair of definitions with declared case outcomes (the cell of their
-    2x2 table, when neither is indeterminate), and a ``groupBy`` adds them up. The driver
-    receives those aggregates (a few hundred rows, however many input rows) and turns them into
-    proportions, intervals and kappas."""
+    survey keys), one per definition whose population it does not establish or rules out, and
+    one per pair of definitions with declared case outcomes (the cell of their 2x2 table, when
+    neither is indeterminate), and a ``groupBy`` adds them up. The driver receives those
+    aggregates (a few hundred rows, however many input rows) and turns them into proportions,
+    intervals, kappas and the population counts."""
     from pyspark.sql import functions as F
 
     ids = kernel.ids
@@ -593,6 +608,10 @@ def _summary(combos: SparkFrame, kernel: SparkKernel, bands: tuple[float, ...]) 
         return F.struct(*fields)
 
     entries = [entry("p", d, F.col(d), True) for d in ids]
+    for d in ids:  # the population counts: rows whose in_population is unknown or false
+        established = F.col(f"{d}_in_population")
+        cell = F.when(established.isNull(), F.lit("unknown")).when(~established, F.lit("false"))
+        entries.append(entry("i", d, cell, False))
     usable = [d for d in ids if d in cases]
     for i, a in enumerate(usable):
         for b in usable[i + 1 :]:
@@ -656,7 +675,18 @@ def _summary(combos: SparkFrame, kernel: SparkKernel, bands: tuple[float, ...]) 
         },
     )
     vocab = {c.id: c.vocabulary for c in kernel.compiled}
-    summary = summarise_parts(parts, agreement, vocab, weighted, bands, cases)
+    counts = agg.filter(pl.col("kind") == "i").iter_rows(named=True)
+    tally = {(r["key"], r["cell"]): int(r["n"]) for r in counts}
+    population = pl.DataFrame(
+        {
+            "definition": ids,
+            "n": [rows_classified] * len(ids),
+            "not_established": [tally.get((d, "unknown"), 0) for d in ids],
+            "ruled_out": [tally.get((d, "false"), 0) for d in ids],
+        },
+        schema=POPULATION_SCHEMA,
+    )
+    summary = summarise_parts(parts, agreement, vocab, weighted, bands, cases, population)
     return summary, rows_classified
 
 
@@ -721,4 +751,5 @@ __all__ = [
     "spread",
     "with_row_numbers",
     "write",
+    "write_csv",
 ]

@@ -37,8 +37,9 @@ from .spark import (
     spark_session,
     spread,
     with_row_numbers,
+    write_csv,
 )
-from .stats import band_expr, summarise
+from .stats import POPULATION_SCHEMA, band_expr, summarise
 from .validate import REJECT_SCHEMA
 
 if TYPE_CHECKING:
@@ -213,16 +214,37 @@ def run_arrow(
             "overwrite"
         ).parquet(out_path)
         rej_path = str(rejects) if rejects else _rejects_location(out_path)
-        rejected.orderBy(ROW).coalesce(1).write.mode("overwrite").option("header", True).csv(rej_path)
+        write_csv(rejected.orderBy(ROW).coalesce(1), rej_path)
         keys = [k for k in kernel.summary_columns() if k not in (AGE, "__weight")]
         w = F.col("__weight").cast("double") if "__weight" in kernel.summary_columns() else F.lit(1.0)
+        # the population counts ride on the same aggregation: rows whose in_population is
+        # unknown (__u) or false (__f), per definition
+        tallies = {}
+        for i, d in enumerate(ids):
+            established = F.col(f"{d}_in_population")
+            tallies[f"__u{i}"] = F.count(F.when(established.isNull(), F.lit(1)))
+            tallies[f"__f{i}"] = F.count(F.when(~established, F.lit(1)))
         groups_rows = (
             result.groupBy(*[F.col(k).cast("string").alias(k) for k in [*keys, "__band", *ids]])
-            .agg(F.count(F.lit(1)).alias("n"), F.sum(w).alias("w"), F.sum(w * w).alias("w2"))
+            .agg(
+                F.count(F.lit(1)).alias("n"),
+                F.sum(w).alias("w"),
+                F.sum(w * w).alias("w2"),
+                *[e.alias(n) for n, e in tallies.items()],
+            )
             .collect()
         )
-        counted = {"n": pl.Int64, "w": pl.Float64, "w2": pl.Float64}
+        counted = {"n": pl.Int64, "w": pl.Float64, "w2": pl.Float64, **dict.fromkeys(tallies, pl.Int64)}
         groups = collected(groups_rows, {**dict.fromkeys([*keys, "__band", *ids], pl.String), **counted})
+        population = pl.DataFrame(
+            {
+                "definition": ids,
+                "n": [rows_classified] * len(ids),
+                "not_established": [int(groups.get_column(f"__u{i}").sum()) for i in range(len(ids))],
+                "ruled_out": [int(groups.get_column(f"__f{i}").sum()) for i in range(len(ids))],
+            },
+            schema=POPULATION_SCHEMA,
+        )
         converted = pl.DataFrame(schema=CONVERTED_SCHEMA)
         if kernel.cells:  # the cells that carried a unit, counted over the text quantity columns only
             rows = (
@@ -248,7 +270,9 @@ def run_arrow(
             unmapped=kernel.layout.unmapped,
             converted=converted,
         )
-        run.summary = summarise(_merge([groups], kernel.summary_columns(), ids), kernel, age_bands)
+        run.summary = summarise(
+            _merge([groups], kernel.summary_columns(), ids), kernel, age_bands, population=population
+        )
         return run
     finally:
         result.unpersist()

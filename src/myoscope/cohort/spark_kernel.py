@@ -18,7 +18,7 @@ from ..rules.compile_polars import column_name
 from ..rules.compile_spark import CompiledSparkDefinition, apply_all, balanced, compile_definitions
 from .derive_spark import SparkDeriveContext, derive_stages, unmirrored
 from .io import Layout
-from .kernel import AGE, PSU, ROW, SEX, STRATA, WEIGHT
+from .kernel import AGE, PSU, ROW, SEX, STRATA, WEIGHT, no_flat_form
 from .tables import TableColumn, history_names, table_columns
 from .validate_spark import SparkValidator, column
 
@@ -41,6 +41,8 @@ class SparkTableColumns:
         }
 
     def value(self, measure: str) -> Column:
+        if no_flat_form(self.cat, measure):
+            return F.lit(None)
         return F.col(column_name(measure))
 
     def _kind(self, measure: str) -> str | None:
@@ -123,13 +125,14 @@ class SparkKernel:
 
     def output_columns(self, signature: bool = False) -> list[str]:
         """The output's columns; with ``signature``, each definition's outcome code and signature
-        words instead of its outcome, decided and decisive measures (:meth:`classified`)."""
+        words instead of its outcome, decided, decisive measures and in_population (the code
+        holds outcome, decided and in_population: :meth:`classified`)."""
         out = [self.id_column]
         for c in self.compiled:
             if signature:
                 out += [c.code_column, *c.signature_columns()]
             else:
-                out += [c.id, f"{c.id}_decided", f"{c.id}_decisive"]
+                out += [c.id, f"{c.id}_decided", f"{c.id}_decisive", f"{c.id}_in_population"]
         return out
 
     def summary_columns(self) -> list[str]:
@@ -153,8 +156,9 @@ class SparkKernel:
         with_rejects: bool = False,
         signature: bool = False,
     ) -> DataFrame:
-        """The rows that pass validation: id (or row), outcome, decided and decisive measures per
-        definition, then (with ``summary_keys``) ``__sex``, ``__age`` and the survey columns.
+        """The rows that pass validation: id (or row), outcome, decided, decisive measures and
+        in_population per definition, then (with ``summary_keys``) ``__sex``, ``__age`` and the
+        survey columns.
 
         With ``with_rejects`` every row is kept, with ``__bad``, ``row`` and, on a bad row only,
         ``__cells``, its input cells as they were read (:meth:`rejects_of` turns them into reject
@@ -201,8 +205,8 @@ class SparkKernel:
     def with_lists(self, frame: DataFrame, signatures: DataFrame | None = None) -> DataFrame:
         """The output columns of ``frame`` (classified with ``signature``, and stored, as a staged
         table or a persisted frame: it may be read twice, and Catalyst would otherwise optimise
-        the whole classification again under each read): the outcome codes decoded, the
-        decisive measures as lists.
+        the whole classification again under each read): the outcome codes decoded (outcome,
+        decided and in_population), the decisive measures as lists.
 
         A cohort has few distinct signatures per definition against millions of rows (18 for
         EWGSOP2 in the benchmark's 2,000,000): the distinct (definition, signature) pairs come

@@ -12,6 +12,11 @@ rows is as small as that of a thousand, so the summary costs nothing next to the
 * Agreement: Cohen's kappa between each pair of definitions on "case" vs "not a case" (the
   outcomes of each definition that mean the condition is present, from ``cases.yaml``), over rows
   where neither is indeterminate.
+* Population: per definition, how many classified rows do not establish the population it was
+  made for (``D_in_population`` unknown: no age, AWGS without Asian ancestry recorded) or rule it
+  out (false: outside it, or every alternative false). Those rows keep their verdicts, with a
+  caveat (DESIGN §13), and the prevalence above counts them as before: these figures say how many
+  of its rows rest on a population not shown, without changing any estimate.
 """
 
 from __future__ import annotations
@@ -31,6 +36,13 @@ if TYPE_CHECKING:
     from .kernel import Kernel
 
 Z95 = 1.959963984540054  # standard normal 97.5th percentile
+#: per definition: rows classified, and of them those whose population is unknown / false
+POPULATION_SCHEMA = {
+    "definition": pl.String,
+    "n": pl.Int64,
+    "not_established": pl.Int64,
+    "ruled_out": pl.Int64,
+}
 
 
 def wilson(p: float, n: float, z: float = Z95) -> tuple[float, float]:
@@ -87,6 +99,9 @@ class Summary:
     weighted: bool
     design: str
     notes: list[str] = field(default_factory=list)
+    #: per definition, the classified rows whose population is not established or ruled out
+    #: (``POPULATION_SCHEMA``); the prevalence counts them all the same
+    population: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=POPULATION_SCHEMA))
 
     @property
     def summary(self) -> pl.DataFrame:
@@ -106,6 +121,7 @@ class Summary:
             "notes": self.notes,
             "prevalence": _defined(self.prevalence.to_dicts()),
             "agreement": _defined(self.agreement.to_dicts()),
+            "population": self.population.to_dicts(),
         }
 
     def __str__(self) -> str:
@@ -124,6 +140,13 @@ class Summary:
             for r in self.agreement.iter_rows(named=True):
                 k = "n/a" if r["kappa"] is None or math.isnan(r["kappa"]) else f"{r['kappa']:.2f}"
                 lines.append(f"  {r['definition_a']} vs {r['definition_b']}: {k} (n={r['n']:,})")
+        if self.population.height:
+            lines.append("Population of each definition (rows counted in the prevalence above):")
+            for r in self.population.iter_rows(named=True):
+                lines.append(
+                    f"  {r['definition']:<20} not established {r['not_established']:,}, "
+                    f"ruled out {r['ruled_out']:,} (n={r['n']:,})"
+                )
         lines += [f"Note: {n}" for n in self.notes]
         return "\n".join(lines)
 
@@ -132,19 +155,49 @@ def _defined(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [{k: None if isinstance(v, float) and math.isnan(v) else v for k, v in r.items()} for r in rows]
 
 
+def population_counts(table: pl.DataFrame, ids: list[str]) -> pl.DataFrame:
+    """``POPULATION_SCHEMA`` rows for the classified rows of ``table`` (which has the
+    ``D_in_population`` columns of ``ids``): one pass of two sums per definition."""
+    exprs: list[pl.Expr] = []
+    for i, d in enumerate(ids):
+        c = pl.col(f"{d}_in_population")
+        exprs += [c.is_null().sum().alias(f"u{i}"), c.not_().sum().alias(f"f{i}")]
+    got = table.select(exprs).row(0) if ids else ()
+    return pl.DataFrame(
+        {
+            "definition": ids,
+            "n": [table.height] * len(ids),
+            "not_established": [int(x) for x in got[0::2]],
+            "ruled_out": [int(x) for x in got[1::2]],
+        },
+        schema=POPULATION_SCHEMA,
+    )
+
+
+def merge_population(parts: list[pl.DataFrame], ids: list[str]) -> pl.DataFrame:
+    """The sum of :func:`population_counts` over batches, in the order of ``ids``."""
+    if not parts:
+        return pl.DataFrame(schema=POPULATION_SCHEMA)
+    total = pl.concat(parts).group_by("definition").agg(pl.all().sum())
+    order = pl.DataFrame({"definition": ids}, schema={"definition": pl.String})
+    return order.join(total, on="definition", how="left").fill_null(0).select(list(POPULATION_SCHEMA))
+
+
 def summarise(
     groups: pl.DataFrame,
     kernel: Kernel,
     bands: tuple[float, ...],
     cases: dict[str, tuple[str, ...]] | None = None,
+    population: pl.DataFrame | None = None,
 ) -> Summary:
-    """Prevalence and agreement from the aggregate built by ``run._group``."""
+    """Prevalence and agreement from the aggregate built by ``run._group``, and the population
+    counts of :func:`population_counts` (carried as they are)."""
     ids = [c.id for c in kernel.compiled]
     cases = cases or case_outcomes()
     weighted = "__weight" in kernel.summary_columns()
     agreement = kappa_matrix(groups, ids, cases, weighted) if groups.height else None
     vocab = {c.id: c.vocabulary for c in kernel.compiled}
-    return summarise_parts(dict.fromkeys(ids, groups), agreement, vocab, weighted, bands, cases)
+    return summarise_parts(dict.fromkeys(ids, groups), agreement, vocab, weighted, bands, cases, population)
 
 
 def summarise_parts(
@@ -154,12 +207,16 @@ def summarise_parts(
     weighted: bool,
     bands: tuple[float, ...],
     cases: dict[str, tuple[str, ...]],
+    population: pl.DataFrame | None = None,
 ) -> Summary:
     """Prevalence from one aggregate per definition (columns: the definition's outcome, ``__sex``,
     ``__band``, optionally ``__strata`` and ``__psu``, and ``n``, ``w``, ``w2``), plus a ready
     agreement matrix. The Spark engine aggregates each definition separately, so that the
     aggregate grows with the number of definitions rather than with the product of their
-    outcomes; the polars engine passes its one joint aggregate for every definition."""
+    outcomes; the polars engine passes its one joint aggregate for every definition. The
+    ``population`` counts (``POPULATION_SCHEMA``) are carried into the summary; they change no
+    estimate."""
+    pop = population if population is not None else pl.DataFrame(schema=POPULATION_SCHEMA)
     ids = list(parts)
     groups = parts[ids[0]] if ids else pl.DataFrame()
     has_design = "__strata" in groups.columns and "__psu" in groups.columns
@@ -173,7 +230,7 @@ def summarise_parts(
     notes: list[str] = []
     rows: list[dict[str, Any]] = []
     if groups.height == 0:
-        return Summary(pl.DataFrame(), pl.DataFrame(), weighted, design, ["no rows classified"])
+        return Summary(pl.DataFrame(), pl.DataFrame(), weighted, design, ["no rows classified"], pop)
     domains: list[tuple[str, str, pl.Expr]] = [("overall", "all", pl.lit(True))]
     for sex in groups.get_column("__sex").drop_nulls().unique().sort().to_list():
         domains.append(("sex", str(sex), pl.col("__sex") == sex))
@@ -193,7 +250,7 @@ def summarise_parts(
             "left out of the agreement matrix"
         )
     assert agreement is not None
-    return Summary(prevalence, agreement, weighted, design, list(dict.fromkeys(notes)))
+    return Summary(prevalence, agreement, weighted, design, list(dict.fromkeys(notes)), pop)
 
 
 def _proportion(
@@ -332,6 +389,7 @@ def kappa_from_cells(t: dict[str, Any], n: int) -> dict[str, Any]:
 
 
 __all__ = [
+    "POPULATION_SCHEMA",
     "Summary",
     "band_expr",
     "band_labels",
@@ -339,6 +397,8 @@ __all__ = [
     "kappa",
     "kappa_from_cells",
     "kappa_matrix",
+    "merge_population",
+    "population_counts",
     "summarise",
     "summarise_parts",
     "wilson",

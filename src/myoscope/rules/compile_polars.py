@@ -92,7 +92,8 @@ class Slot:
 class CompiledDefinition:
     """A definition as polars expressions, applied in stages by :meth:`apply`.
 
-    Output columns: ``{id}`` (Enum outcome), ``{id}_decided`` (Boolean) and the signature words
+    Output columns: ``{id}`` (Enum outcome), ``{id}_decided`` (Boolean), ``{id}_in_population``
+    (nullable Boolean: ``Population.established``, false when excluded) and the signature words
     ``{id}__sig{w}`` (Int64) that :meth:`decisive` turns into the decisive measures.
     """
 
@@ -241,8 +242,8 @@ class _Compiler:
     def condition(self, c: Condition) -> pl.Expr:
         v = self.cols.value(c.measure)
         cats = self.cols.categories(c.measure)
-        if c.op == "includes":
-            raise ValueError(f"{self.d.id}: list conditions ({c.measure} includes ...) are per-record only")
+        if c.op == "includes":  # a list (conditions) naming one of the values; a null list: unknown
+            return _any([v.list.contains(pl.lit(x, pl.String)) for x in c.value])
         if c.op == "in":
             wanted = list(c.value)
             if cats is not None:
@@ -397,6 +398,19 @@ class _Compiler:
             out += self.unknown_slots(child, g, depth + 1)
         return out
 
+    def in_population(self, excluded: pl.Expr | None) -> pl.Expr:
+        """Mirror of ``Population.established`` as the result reports it: false outside the
+        population (``excluded``, non-null), else any alternative of ``established_by`` whose
+        conditions all hold, in Kleene logic (``any3`` of ``all3``); true with no alternatives."""
+        alternatives = self.d.population.established_by
+        established = (
+            _any([_all([self.condition(c) for c in alt]) for alt in alternatives])
+            if alternatives
+            else pl.lit(True)
+        )
+        # false & unknown is false: an excluded row is out whatever its alternatives say
+        return established if excluded is None else ~excluded & established
+
     def compile(self) -> CompiledDefinition:
         d = self.d
         for node in d.components.values():
@@ -409,6 +423,7 @@ class _Compiler:
         # decided, nothing to measure; unknown is not outside (rules/evaluate.py Population)
         pop = d.population.excludes
         excluded = _all([is_true(self.condition(c)) for c in pop]) if pop else None
+        in_population = self.in_population(excluded)
         slots: list[Slot] = []
         earlier: list[pl.Expr] = [] if excluded is None else [excluded]
         for (_, cond), t in zip(d.outcomes, truths, strict=True):
@@ -446,7 +461,12 @@ class _Compiler:
                 for b, s in enumerate(chunk)
             ]
             words.append((pl.sum_horizontal(bits) if bits else pl.lit(0, pl.Int64)).alias(f"{d.id}__sig{w}"))
-        outputs = [outcome.alias(d.id), decided.alias(f"{d.id}_decided"), *words]
+        outputs = [
+            outcome.alias(d.id),
+            decided.alias(f"{d.id}_decided"),
+            in_population.alias(f"{d.id}_in_population"),
+            *words,
+        ]
         return CompiledDefinition(
             id=d.id,
             vocabulary=list(d.vocabulary),

@@ -103,7 +103,8 @@ class Slot:
 class CompiledSparkDefinition:
     """A definition as Spark columns, applied in stages by :meth:`apply`.
 
-    Output columns: ``{id}`` (outcome text), ``{id}_decided`` (Boolean) and ``{id}_decisive``
+    Output columns: ``{id}`` (outcome text), ``{id}_decided`` (Boolean), ``{id}_in_population``
+    (nullable Boolean: ``Population.established``, false when excluded) and ``{id}_decisive``
     (array of measure ids, in the order ``assess`` reports them), or instead of the list the
     signature words ``{id}__sig{w}`` (the active slots' bits, as in ``compile_polars``), which
     :meth:`decisive_of` turns into the list.
@@ -116,7 +117,7 @@ class CompiledSparkDefinition:
     components: dict[str, str]  # component name -> temporary truth column
     temporaries: list[str]
     slots: list[Slot]  # where measures enter the decisive measures, in the order assess lists them
-    code: Column  # 2 x the outcome's place in vocabulary, + 1 when decided
+    code: Column  # outcome, decided and in_population as one integer (:meth:`decoded`)
 
     def signature_columns(self) -> list[str]:
         return [f"{self.id}__sig{w}" for w in range(word_count(len(self.slots)))]
@@ -126,21 +127,26 @@ class CompiledSparkDefinition:
         return f"{self.id}__code"
 
     def finals(self, signature: bool = False) -> dict[str, Column]:
-        """The output columns: outcome, decided, and the decisive measures (a list per row); or,
-        with ``signature``, the outcome and decided as one small code and the signature words
-        (built here, so a plan holds one of the two, never both). The code is what a staged table
-        stores and groups by: an integer is cheaper than text to write, read and hash."""
+        """The output columns: outcome, decided, in_population and the decisive measures (a list
+        per row); or, with ``signature``, the first three as one small code and the signature
+        words (built here, so a plan holds one of the two, never both). The code is what a staged
+        table stores and groups by: an integer is cheaper than text to write, read and hash, and
+        one column is cheaper than three."""
         if signature:
             words = _signature(self.slots)
             return {self.code_column: self.code, **dict(zip(self.signature_columns(), words, strict=True))}
         return {**self.outputs, f"{self.id}_decisive": _ordered_union(self.slots)}
 
     def decoded(self, code: Column) -> dict[str, Column]:
-        """The outcome and decided columns of ``code`` (:meth:`finals` with ``signature``)."""
+        """The outcome, decided and in_population columns of ``code`` (:meth:`finals` with
+        ``signature``): ``8 x place of the outcome in the vocabulary + 2 x population + decided``,
+        the population 0 when false, 1 when true, 2 when unknown."""
         labels = F.array(*[F.lit(x) for x in self.vocabulary])
+        population = F.shiftright(code, 1).bitwiseAND(F.lit(3))
         return {
-            self.id: F.element_at(labels, F.shiftright(code, 1) + 1),
+            self.id: F.element_at(labels, F.shiftright(code, 3) + 1),
             f"{self.id}_decided": code.bitwiseAND(F.lit(1)) == F.lit(1),
+            f"{self.id}_in_population": F.when(population != F.lit(2), population == F.lit(1)),
         }
 
     def decisive_of(self, words: Sequence[int]) -> list[str]:
@@ -325,8 +331,8 @@ class _Compiler:
     def condition(self, c: Condition) -> Column:
         v = self.cols.value(c.measure)
         cats = self.cols.categories(c.measure)
-        if c.op == "includes":
-            raise ValueError(f"{self.d.id}: list conditions ({c.measure} includes ...) are per-record only")
+        if c.op == "includes":  # a list (conditions) naming one of the values; a null list: unknown
+            return F.arrays_overlap(v, F.array(*[F.lit(x) for x in c.value]))
         if c.op == "in":
             wanted = list(c.value)
             if cats is not None:
@@ -471,6 +477,18 @@ class _Compiler:
             out += self.unknown_slots(child, g)
         return out
 
+    def in_population(self, excluded: Column | None) -> Column:
+        """Mirror of ``Population.established`` as the result reports it (see
+        ``compile_polars._Compiler.in_population``): false when excluded, else Kleene OR over
+        the alternatives of Kleene AND of their conditions; true with no alternatives."""
+        alternatives = self.d.population.established_by
+        established = (
+            _any([_all([self.condition(c) for c in alt]) for alt in alternatives])
+            if alternatives
+            else _true()
+        )
+        return established if excluded is None else ~excluded & established
+
     def compile(self) -> CompiledSparkDefinition:
         d = self.d
         for node in d.components.values():
@@ -482,6 +500,7 @@ class _Compiler:
         # decided, nothing to measure; unknown is not outside (rules/evaluate.py Population)
         pop = d.population.excludes
         excluded = _all([is_true(self.condition(c)) for c in pop]) if pop else None
+        in_population = self.in_population(excluded)
         slots: list[Slot] = []
         earlier: list[Column] = [] if excluded is None else [excluded]
         for (_, cond), t in zip(d.outcomes, truths, strict=True):
@@ -513,9 +532,19 @@ class _Compiler:
         for t in truths:
             decided = decided.when(is_true(t), _true()).when(t.isNull(), _false())
         decided = decided.otherwise(_false())
-        outputs = {d.id: first_true(F.lit), f"{d.id}_decided": decided}
-        # the vocabulary holds every outcome first_true gives (knowledge/loader.py)
-        code = first_true(lambda label: F.lit(2 * d.vocabulary.index(label))) + decided.cast("int")
+        outputs = {
+            d.id: first_true(F.lit),
+            f"{d.id}_decided": decided,
+            f"{d.id}_in_population": in_population,
+        }
+        # the vocabulary holds every outcome first_true gives (knowledge/loader.py); the layout
+        # is the one decoded() reads
+        population = F.coalesce(in_population.cast("int"), F.lit(2))
+        code = (
+            first_true(lambda label: F.lit(8 * d.vocabulary.index(label)))
+            + population * F.lit(2)
+            + decided.cast("int")
+        )
         return CompiledSparkDefinition(
             id=d.id,
             vocabulary=list(d.vocabulary),
