@@ -24,10 +24,10 @@ from typing import Any
 import pytest
 
 from myoscope import assess
-from myoscope.record import parse_record
-from myoscope.workup import Workup, workup
 from myoscope.workup.loader import workup_knowledge
 from myoscope.workup.predicates import compile_predicate
+
+from .records import run, with_history
 
 GBS = "acute_inflammatory_neuropathy"
 
@@ -43,20 +43,6 @@ TYPICAL: dict[str, Any] = {
     "sex": "male", "age": 45,
     "history": {"symptoms": {"weakness": True, "numbness_tingling": True}, "tempo": "days",
                 "course": "progressive", "distribution": ["generalised"], "signs": {"reflexes": "absent"}}}
-
-
-def run(record: dict[str, Any]) -> Workup:
-    return workup(parse_record(copy.deepcopy(record), source="test"))
-
-
-def variant(record: dict[str, Any], **history: Any) -> dict[str, Any]:
-    out = copy.deepcopy(record)
-    for key, value in history.items():
-        if value is None:
-            out["history"].pop(key, None)
-        else:
-            out["history"][key] = value
-    return out
 
 
 def test_doubt_features_are_cited_findings_against_gbs() -> None:
@@ -106,7 +92,7 @@ def test_typical_gbs_keeps_its_score_and_a_focal_variant_loses_the_focal_weight(
     typical = run(TYPICAL).candidate(GBS)
     assert typical is not None and typical.score == 11
     assert not {f.id for f in typical.findings_against}
-    focal = run(variant(TYPICAL, distribution=["focal"])).candidate(GBS)
+    focal = run(with_history(TYPICAL, distribution=["focal"])).candidate(GBS)
     assert focal is not None
     # loses generalised (+2), gains focal (-2) and asymmetric (-1)
     assert focal.score == 11 - 2 - 2 - 1, focal.score
@@ -114,14 +100,14 @@ def test_typical_gbs_keeps_its_score_and_a_focal_variant_loses_the_focal_weight(
 
 
 def test_new_bladder_or_bowel_dysfunction_counts_against_gbs_but_keeps_it_listed() -> None:
-    record = variant(TYPICAL, symptoms={"weakness": True, "numbness_tingling": True, "bladder_bowel_dysfunction": True})
+    record = with_history(TYPICAL, symptoms={"weakness": True, "numbness_tingling": True, "bladder_bowel_dysfunction": True})
     gbs = run(record).candidate(GBS)
     assert gbs is not None and gbs.score == 11 - 1
     assert "bladder_bowel_dysfunction" in {f.id for f in gbs.findings_against}
 
 
 def test_an_unrecorded_distribution_is_unknown_not_focal() -> None:
-    w = run(variant(CAST, distribution=None))
+    w = run(with_history(CAST, distribution=None))
     gbs = w.candidate(GBS)
     assert gbs is not None and gbs.score == 3  # the tempo alone; neither for nor against
     assert "weakness_focal" in {f.id for f in gbs.unknown_findings}

@@ -26,10 +26,10 @@ import pytest
 from myoscope import assess
 from myoscope.knowledge import load_knowledge
 from myoscope.plan import load_plan_knowledge
-from myoscope.record import parse_record
-from myoscope.workup import Workup, workup
 from myoscope.workup.loader import workup_knowledge
 from myoscope.workup.predicates import compile_predicate
+
+from .records import run, with_history
 
 GBS = "acute_inflammatory_neuropathy"
 ALS_ITEMS = ("cause_als", "ex_als_resistance", "ex_als_caution", "nut_als", "fu_als")
@@ -45,20 +45,6 @@ STROKE: dict[str, Any] = {
 HIP: dict[str, Any] = {
     "sex": "female", "age": 83, "conditions": ["hip_fracture"],
     "history": {"symptoms": {"weakness": True}, "tempo": "weeks", "course": "improving", "bed_rest_days": 6}}
-
-
-def run(record: dict[str, Any]) -> Workup:
-    return workup(parse_record(copy.deepcopy(record), source="test"))
-
-
-def with_history(record: dict[str, Any], **history: Any) -> dict[str, Any]:
-    out = copy.deepcopy(record)
-    for key, value in history.items():
-        if value is None:
-            out["history"].pop(key, None)
-        else:
-            out["history"][key] = value
-    return out
 
 
 def test_the_support_rules_are_cited_and_every_plan_item_that_reads_one_has_one() -> None:
