@@ -143,3 +143,25 @@ def test_the_list_chip_says_how_many_flags_are_only_possible(alice: TestClient, 
     row = alice.get("/patients").text.split("pa-maybe", 1)[1].split("</tr>", 1)[0]
     assert f"{len(flags)} ({possible} possible) · " in row
     assert "possible)" not in alice.get("/patients").text.split("pa-001", 1)[1].split("</tr>", 1)[0]
+
+
+def test_a_cause_the_record_does_not_support_says_what_it_needs(alice: TestClient, world: World) -> None:
+    # weeks after a hip fracture, improving: Guillain-Barré is listed but not supported (its source
+    # needs weakness still getting worse); the patient page says so under the cause, as the report does
+    data = {"height": 158, "weight": 55, "grip_strength": 12, "conditions": ["hip_fracture"],
+            "history": {"symptoms": {"weakness": True}, "tempo": "weeks", "course": "improving",
+                        "bed_rest_days": 6}}
+    with world.app.state.sessions.begin() as s:
+        pid = repo.add_patient(s, pseudonym="pa-hip", sex="female", birth_date=date(1943, 1, 1),
+                               organisation_name="Clinic A", actor="test").id
+        repo.add_visit(s, pseudonym="pa-hip", data=data, organisation_name="Clinic A",
+                       visit_date=date(2026, 6, 1), actor="test")
+    from myoscope.pathway import run_pathway
+
+    w = run_pathway({"sex": "female", "age": 83, **data}).workup
+    assert w is not None
+    gbs = w.candidate("acute_inflammatory_neuropathy")
+    assert gbs is not None and gbs.support is not None and gbs.support.outcome == "not_supported"
+    page = alice.get(f"/patients/{pid}").text
+    assert (f'<small class="support" data-support="not_supported">not supported: needs '
+            f"{gbs.support.needs}</small>") in page.replace("&#39;", "'")
