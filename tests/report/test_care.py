@@ -229,3 +229,41 @@ def test_a_hypothesis_the_record_does_not_support_is_not_told_to_the_patient(
     clinician = lxml_html.fromstring(clinician_html(hip))
     note = clinician.xpath('//section[@id="workup"]//small[@data-support="not_supported"]')
     assert len(note) == 1 and _text(note[0]) == f"not supported: needs {gbs.support.needs}"
+
+
+def test_the_patient_reads_when_to_go_to_hospital_for_an_unconfirmed_guillain_barre(
+    hip: myoscope.PathwayResult,
+) -> None:
+    """The plan's "soon" item for an unsupported Guillain-Barré carries a safety net (same-day
+    emergency care if the weakness gets worse or spreads, or breathing or swallowing is affected;
+    Leonhard 2019). The patient report tells it in the item's plain words, with its urgency,
+    without naming the cause the record does not support."""
+    assert hip.plan is not None
+    item = next(i for i in hip.plan.sections["treat_cause"]
+                if i.id == "cause_acute_inflammatory_neuropathy_unconfirmed")
+    assert item.urgency == "soon" and item.patient_text
+    assert [i.id for i in care.patient_actions(hip.plan)] == [item.id]
+    doc = lxml_html.fromstring(patient_html(hip))
+    boxes = doc.xpath('//section[@id="what-to-do"]//div[contains(@class, "action")]')
+    assert [_text(b) for b in boxes] == [item.patient_text]
+    assert "soon" in boxes[0].get("class").split()
+    assert "Guillain" not in _text(doc)
+
+
+def test_no_safety_net_box_when_the_plan_has_none(refractory: myoscope.PathwayResult) -> None:
+    """Cause items without plain words (the clinical referrals) are not copied into the patient
+    report; red flags keep their own place under "Get help now"."""
+    assert refractory.plan is not None
+    assert not care.patient_actions(refractory.plan)
+    doc = lxml_html.fromstring(patient_html(refractory))
+    assert not doc.xpath('//div[contains(@class, "action")]')
+
+
+def test_a_progressing_weakness_is_told_as_a_red_flag_not_as_the_soon_item() -> None:
+    """The same person with the weakness getting worse: Guillain-Barré is supported, the plan
+    refers the same day (no plain-words item), and the patient reads the red flag instead."""
+    worse = myoscope.assess({**HIP, "history": {**HIP["history"], "course": "progressive"}})
+    assert worse.plan is not None
+    assert not care.patient_actions(worse.plan)
+    doc = lxml_html.fromstring(patient_html(worse))
+    assert _section(doc, "get-help-now")

@@ -11,6 +11,8 @@ only choose what to say from those:
   reason for the patient that blames eating (EPCRC 2010, Fearon 2011: no pressure around eating);
 - bed-bound: a finding's meaning is said in the knowledge file's wording for a person confined to
   bed or chair (``means_bed_bound``), without walking and falls (see :func:`meaning`);
+- a cause item of the plan that has plain words (``patient_text``) is told to the patient, with
+  its urgency, even when the cause is not named (:func:`patient_actions`);
 - tests offered to a patient come only from the hypotheses the work-up ranks first or holds with
   more than its lowest confidence (:func:`supported`); the clinician report lists every one.
 """
@@ -21,7 +23,7 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from ..plan.result import Plan
+    from ..plan.result import Plan, PlanItem
     from ..workup.result import Candidate, Workup
 
 #: the work-up's cause groups (``group`` in causes.yaml) whose patient reason is about eating too
@@ -93,6 +95,16 @@ def patient_causes(workup: Workup | None, plan: Plan | None, limit: int) -> list
     told = [c for c in workup.candidates
             if not (refractory(plan) and c.group in EATING_GROUPS) and not unsupported(c)]
     return told[:limit]
+
+
+def patient_actions(plan: Plan | None) -> list[PlanItem]:
+    """The plan's cause items that carry plain words for the patient, most urgent first (the
+    plan's order). One may stand for a cause the report does not name (:func:`unsupported`), such
+    as the safety net of an unconfirmed Guillain-Barré syndrome: when to go to hospital the same
+    day is told without the diagnosis. Red flags are told under "Get help now" instead."""
+    if plan is None:
+        return []
+    return [i for i in plan.sections.get("treat_cause", []) if i.patient_text and i.source == "knowledge"]
 
 
 def patient_tests(causes: Sequence[Candidate], workup: Workup | None, plan: Plan | None) -> list[str]:

@@ -264,6 +264,7 @@ def patient_context(
     # no eating reason in refractory cachexia; tests only of the hypotheses the work-up supports
     causes = care.patient_causes(w, plan, PATIENT_CAUSES)
     tests = care.patient_tests(causes, w, plan)
+    see = [{"text": i.patient_text, "urgency": i.urgency or "routine"} for i in care.patient_actions(plan)]
     age, _sex = _age_sex(result)
     when = result.record.values.get("date")
     return {
@@ -276,6 +277,7 @@ def patient_context(
         "help_now": help_now,
         "causes": causes,
         "tests": tests[:PATIENT_TESTS],
+        "see": see,
         "refractory": texts["refractory"] if refractory else None,
         "no_finding": texts["no_finding"],
         "causes_intro": texts["causes_intro"],
