@@ -53,7 +53,8 @@ def cohort(
     ] = None,
     engine: Annotated[str, typer.Option("--engine", help="polars (one machine) or spark.")] = "polars",
     summary: Annotated[
-        Path | None, typer.Option("--summary", help="Write prevalence and agreement (.csv or .json).")
+        Path | None,
+        typer.Option("--summary", help="Write prevalence, agreement and population counts (.csv or .json)."),
     ] = None,
     charts: Annotated[
         Path | None,
@@ -116,7 +117,10 @@ def cohort(
     inputs = [input, redcap_dictionary_path(map) or (map if map and Path(map).suffix else None)]
     check_output(out, inputs, "--output")
     if summary is not None:
-        check_output(summary, inputs, "--summary", {"--output": out, "--rejects": rejects})
+        others: dict[str, Path | None] = {"--output": out, "--rejects": rejects}
+        check_output(summary, inputs, "--summary", others)
+        for beside in _summary_paths(summary)[1:]:  # the CSV summary's agreement and population
+            check_output(beside, inputs, "--summary", {**others, "--summary": summary})
     if charts is not None and not (charts.is_dir() or charts.parent.is_dir()):
         fail(f"--charts {charts}: folder {charts.parent} does not exist (create it first)")
     if charts is not None and charts.exists() and not charts.is_dir():
@@ -236,12 +240,22 @@ def _run_polars(
         )
 
 
+def _summary_paths(path: Path) -> list[Path]:
+    """The files ``--summary path`` writes: one ``.json``, or the prevalence CSV with
+    ``<name>.agreement.csv`` and ``<name>.population.csv`` beside it."""
+    if path.suffix.lower() == ".json":
+        return [path]
+    return [path, *(path.with_name(f"{path.stem}.{part}.csv") for part in ("agreement", "population"))]
+
+
 def _write_summary(summary: Any, path: Path, outputs: Outputs) -> None:
     if path.suffix.lower() == ".json":
         outputs.add(path).write_text(json.dumps(summary.to_dict(), indent=2, default=str), "utf-8")
         return
-    summary.prevalence.write_csv(outputs.add(path))
-    summary.agreement.write_csv(outputs.add(path.with_name(path.stem + ".agreement.csv")))
+    prevalence, agreement, population = _summary_paths(path)
+    summary.prevalence.write_csv(outputs.add(prevalence))
+    summary.agreement.write_csv(outputs.add(agreement))
+    summary.population.write_csv(outputs.add(population))
 
 
 @app.command()

@@ -76,7 +76,8 @@ def frame_html(rows: list[dict[str, Any]]) -> str:
 
 
 def cohort_summary_html(s: Summary) -> str:
-    """Prevalence (overall) with every outcome, indeterminate and not applicable included."""
+    """Prevalence (overall) with every outcome, indeterminate and not applicable included, then
+    the population counts of each definition when there are any."""
     rows = [
         [
             r["definition"],
@@ -90,8 +91,25 @@ def cohort_summary_html(s: Summary) -> str:
     ]
     head = f"<p><b>Prevalence</b> ({escape(s.design)})</p>"
     return (
-        "<div>" + head + _table(["Definition", "Outcome", "Count", "n", "Share", "95% CI"], rows) + "</div>"
+        "<div>"
+        + head
+        + _table(["Definition", "Outcome", "Count", "n", "Share", "95% CI"], rows)
+        + _population_html(s)
+        + "</div>"
     )
+
+
+def _population_html(s: Summary) -> str:
+    """Per definition, the rows counted in the prevalence whose population is not established or
+    ruled out; nothing when the summary has no population counts."""
+    if not s.population.height:
+        return ""
+    rows = [
+        [r["definition"], r["n"], r["not_established"], r["ruled_out"]]
+        for r in s.population.iter_rows(named=True)
+    ]
+    head = "<p><b>Population of each definition</b> (rows counted in the prevalence above)</p>"
+    return head + _table(["Definition", "n", "Not established", "Ruled out"], rows)
 
 
 def cohort_run_html(run: CohortResult) -> str:
