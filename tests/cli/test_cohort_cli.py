@@ -127,3 +127,16 @@ def test_population_file_appears_only_with_the_rest(tmp_path: Path, monkeypatch:
     assert result.stderr == "Error: stopped after the summary\n"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["in.csv", "s.population.csv"]
     assert (tmp_path / "s.population.csv").read_text("utf-8") == "earlier"
+
+
+def test_a_summary_at_the_default_rejects_path_is_refused(tmp_path: Path) -> None:
+    """Without --rejects the rejects go to <output>.rejects.csv; a summary there would replace
+    them, so it is refused before anything runs."""
+    src = _input(tmp_path)
+    target = tmp_path / "o.rejects.csv"
+    result = runner.invoke(
+        app, ["cohort", str(src), "-o", str(tmp_path / "o.csv"), "--summary", str(target), "-q"]
+    )
+    assert result.exit_code == 2, result.output
+    assert f"--summary {target} is also the --rejects" in result.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in.csv"]

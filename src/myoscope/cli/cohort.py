@@ -113,11 +113,13 @@ def cohort(
     ids = split_ids(definitions)
     extra = "ignore" if ignore_extra_columns else "error"
     from ..cohort.mapping import redcap_dictionary_path
+    from ..cohort.run import rejects_path_for
 
     inputs = [input, redcap_dictionary_path(map) or (map if map and Path(map).suffix else None)]
     check_output(out, inputs, "--output")
     if summary is not None:
-        others: dict[str, Path | None] = {"--output": out, "--rejects": rejects}
+        # the rejects' default place too: a summary there would replace them
+        others: dict[str, Path | None] = {"--output": out, "--rejects": rejects or rejects_path_for(out)}
         check_output(summary, inputs, "--summary", others)
         for beside in _summary_paths(summary)[1:]:  # the CSV summary's agreement and population
             check_output(beside, inputs, "--summary", {**others, "--summary": summary})
