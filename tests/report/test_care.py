@@ -244,7 +244,7 @@ def test_the_patient_reads_when_to_go_to_hospital_for_an_unconfirmed_guillain_ba
     assert item.urgency == "soon" and item.patient_text
     assert [i.id for i in care.patient_actions(hip.plan)] == [item.id]
     doc = lxml_html.fromstring(patient_html(hip))
-    boxes = doc.xpath('//section[@id="what-to-do"]//div[contains(@class, "action")]')
+    boxes = doc.xpath('//section[@id="what-to-do"]//div[contains(@class, "plan")]')
     assert [_text(b) for b in boxes] == [item.patient_text]
     assert "soon" in boxes[0].get("class").split()
     assert "Guillain" not in _text(doc)
@@ -256,14 +256,96 @@ def test_no_safety_net_box_when_the_plan_has_none(refractory: myoscope.PathwayRe
     assert refractory.plan is not None
     assert not care.patient_actions(refractory.plan)
     doc = lxml_html.fromstring(patient_html(refractory))
-    assert not doc.xpath('//div[contains(@class, "action")]')
+    assert not doc.xpath('//div[contains(@class, "plan")]')
 
 
-def test_a_progressing_weakness_is_told_as_a_red_flag_not_as_the_soon_item() -> None:
-    """The same person with the weakness getting worse: Guillain-Barré is supported, the plan
-    refers the same day (no plain-words item), and the patient reads the red flag instead."""
+def test_a_progressing_weakness_is_told_as_the_plans_emergency_first() -> None:
+    """The same person with the weakness getting worse: Guillain-Barré is supported and the plan
+    refers the same day. The patient reads that first, under "Get help now"; the urgent red flag
+    of a weakness getting worse (whose own action says "within days") keeps its words but says to
+    tell the emergency visit about it too, and the "soon" safety net is gone."""
     worse = myoscope.assess({**HIP, "history": {**HIP["history"], "course": "progressive"}})
-    assert worse.plan is not None
-    assert not care.patient_actions(worse.plan)
+    assert worse.plan is not None and worse.workup is not None
+    items = care.patient_actions(worse.plan)
+    assert [(i.id, i.urgency) for i in items] == [("cause_acute_inflammatory_neuropathy", "emergency")]
     doc = lxml_html.fromstring(patient_html(worse))
-    assert _section(doc, "get-help-now")
+    assert _text(doc.xpath('//section[@id="get-help-now"]/h2')[0]) == "Get help now"
+    boxes = doc.xpath('//section[@id="get-help-now"]/div')
+    assert _text(boxes[0]) == items[0].patient_text and "emergency" in boxes[0].get("class").split()
+    flags = {f.patient_text: f for f in worse.workup.red_flags}
+    also = patient_texts()["also_tell"]
+    for box in boxes[1:]:
+        flag = next(f for t, f in flags.items() if _text(box).startswith(t))
+        told = _text(box.xpath("./p/b")[0])
+        assert told == (flag.patient_action if flag.urgency == "emergency" else also), (flag.id, told)
+    assert any(f.urgency != "emergency" for f in flags.values())
+    assert not doc.xpath('//section[@id="what-to-do"]//div[contains(@class, "plan")]')
+
+
+def _flag(urgency: str, status: str = "active") -> Any:
+    from myoscope.workup.result import RedFlag
+
+    return RedFlag(f"f_{urgency}_{status}", "t", urgency, "a", "c", f"{urgency} {status}", f"do {urgency}",
+                   status=status)
+
+
+@pytest.mark.parametrize(("flags", "told", "level"), [
+    # the most urgent known instruction sets the visit; a less urgent flag says to tell it too
+    ([("urgent", "active"), ("soon", "active")], ["do urgent", "ALSO"], "urgent"),
+    # a possible emergency keeps its own words ("if this is so"), and does not silence the others
+    ([("emergency", "possible"), ("urgent", "active"), ("soon", "active")],
+     ["do emergency", "do urgent", "ALSO"], "emergency"),
+    # only possible flags: nothing is known to be more urgent, so each says its own action
+    ([("urgent", "possible"), ("soon", "possible")], ["do urgent", "do soon"], "urgent"),
+    ([("soon", "active")], ["do soon"], "soon"),
+    ([], [], None),
+])
+def test_patient_help_speaks_with_one_voice(flags: list[tuple[str, str]], told: list[str],
+                                            level: str | None) -> None:
+    workup = dataclasses.make_dataclass("W", [("red_flags", list)])([_flag(u, s) for u, s in flags])
+    help = care.patient_help(workup, None, "ALSO")
+    assert [h.action for h in help.now] == told
+    assert help.level == level and help.later == []
+
+
+#: measured low strength and slow gait (a finding), so that the plan is indicated
+MEASURED: dict[str, Any] = {"sex": "male", "age": 79, "height": "172 cm", "weight": "60 kg",
+                            "grip_strength": 20, "gait_speed": 0.6}
+
+
+def test_the_plans_swallowing_check_comes_before_the_grams_of_protein() -> None:
+    """A swallowing difficulty recorded: the plan's speech and language therapy item has plain
+    words (Thibault 2021); the patient reads them first under "Eat"."""
+    rec = {**MEASURED, "conditions": ["stroke"],
+           "history": {"symptoms": {"weakness": True, "swallowing_difficulty": True}, "tempo": "years",
+                       "course": "stable"}}
+    result = myoscope.assess(rec)
+    assert result.plan is not None
+    item = next(i for i in result.plan.sections["nutrition"] if i.id == "nut_swallowing_assessment")
+    eat = patient_context(result)["eat"]
+    assert eat[0] == item.patient_text and len(eat) > 1
+
+
+def test_an_exercise_programme_says_to_check_with_a_clinician_first() -> None:
+    """The plan's doses assume no contraindication that the record does not hold (clinician
+    report); the patient reads that they should ask first, above a programme they would do
+    themselves, not above a caution or staff moving the limbs of a person in bed."""
+    check = patient_texts()["move_check"]["text"]
+    programme = patient_context(myoscope.assess(dict(MEASURED)))
+    assert programme["move_check"] == check and programme["todo"]
+    doc = lxml_html.fromstring(patient_html(myoscope.assess(dict(MEASURED))))
+    assert check in _section(doc, "what-to-do")
+    for rec in (REFRACTORY, BED_BOUND):
+        assert patient_context(myoscope.assess(dict(rec)))["move_check"] == ""
+
+
+def test_no_exercise_can_help_beside_an_instruction_to_get_help_now() -> None:
+    """A finding of sarcopenia in a person told to go to hospital today (weakness getting worse
+    over weeks): its meaning is said without "exercise and enough protein can help"."""
+    calm = patient_context(myoscope.assess(dict(MEASURED)))
+    helps = patient_texts()["meanings"]["sarcopenia"]["helps"]
+    assert helps in calm["found"][0]["means"]
+    acute = patient_context(myoscope.assess({**MEASURED, "history": {
+        "symptoms": {"weakness": True}, "tempo": "weeks", "course": "progressive"}}))
+    assert acute["help_level"] == "emergency"
+    assert acute["found"] and helps not in acute["found"][0]["means"]

@@ -102,7 +102,8 @@ def test_possible_red_flags_are_marked_possible_in_both_reports() -> None:
     assert sum("possible" in b.get("class").split() for b in boxes) == n_possible
     patient = lxml_html.fromstring(patient_html(result))
     assert len(patient.xpath('//section[@id="get-help-now"]/div[contains(@class, "possible")]')) == n_possible
-    assert len(patient.xpath('//section[@id="get-help-now"]/div')) == len(result.workup.red_flags)
+    assert len(patient.xpath('//section[@id="get-help-now"]/div[contains(@class, "red-flag")]')) == len(
+        result.workup.red_flags)
 
 
 def test_possible_label_is_in_the_clinician_pdf_next_to_the_urgency() -> None:

@@ -51,7 +51,7 @@ def test_the_support_rules_are_cited_and_every_plan_item_that_reads_one_has_one(
     k = workup_knowledge()
     refs = load_knowledge().references
     ruled = {cid for cid, c in k.spec.causes.items() if c.support_rule is not None}
-    assert ruled == {GBS, "als"}
+    assert ruled == {GBS, "als", "rhabdomyolysis"}
     for cid in ruled:
         rule = k.spec.causes[cid].support_rule
         assert rule is not None and rule.needs and rule.source.locator
@@ -163,3 +163,36 @@ def test_als_support_is_progression_or_a_recorded_diagnosis(course: str | None, 
 def test_the_knowledge_file_states_the_support_convention() -> None:
     note = workup_knowledge().spec.support_note
     assert "score" in note and "confidence" in note and "undecided" in note
+
+
+#: CK 15 times the limit with muscle pain and weakness on a statin (tests/safety/vignettes.yaml;
+#: Stroes 2015 Table 1: symptoms with CK > 10 x ULN, the statin is stopped: urgent, not same-day)
+STATIN_CK: dict[str, Any] = {
+    "sex": "female", "age": 66,
+    "history": {"symptoms": {"muscle_pain": True, "weakness": True}, "medications": ["atorvastatin"],
+                "labs": {"ck": 2700, "ck_upper_limit": 180}}}
+
+
+@pytest.mark.parametrize(("tempo", "outcome", "emergency"), [
+    ("days", "supported", True), ("weeks", "supported", True),
+    ("months", "not_supported", False), ("years", "not_supported", False),
+    (None, "undecided", True),  # missing is unknown: the same-day referral stays while it is asked
+])
+def test_rhabdomyolysis_is_treated_as_an_emergency_only_as_an_acute_syndrome(
+        tempo: str | None, outcome: str, emergency: bool) -> None:
+    """Stahl 2020: rhabdomyolysis is an acute syndrome, the chronological sequence must be
+    considered. A CK with symptoms over months is listed (its gate holds) but not sent to the
+    emergency department by the plan; the red flag of CK with dark urine keeps its own rule."""
+    record = with_history(STATIN_CK, tempo=tempo)
+    w = run(record)
+    rhabdo = w.candidate("rhabdomyolysis")
+    assert rhabdo is not None and rhabdo.support is not None
+    assert rhabdo.support.outcome == outcome
+    plan = assess(copy.deepcopy(record)).plan
+    assert plan is not None
+    items = {i.id: i for i in plan.sections["treat_cause"]}
+    assert ("cause_rhabdomyolysis" in items) is emergency
+    if emergency:
+        assert items["cause_rhabdomyolysis"].urgency == "emergency"
+    dark = run(with_history(record, symptoms={**record["history"]["symptoms"], "dark_urine": True}))
+    assert "rhabdomyolysis" in {f.id for f in dark.red_flags if f.status == "active"}

@@ -20,7 +20,10 @@ only choose what to say from those:
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
+
+from ..workup.schema import URGENCY_ORDER
 
 if TYPE_CHECKING:
     from ..plan.result import Plan, PlanItem
@@ -101,10 +104,65 @@ def patient_actions(plan: Plan | None) -> list[PlanItem]:
     """The plan's cause items that carry plain words for the patient, most urgent first (the
     plan's order). One may stand for a cause the report does not name (:func:`unsupported`), such
     as the safety net of an unconfirmed Guillain-Barré syndrome: when to go to hospital the same
-    day is told without the diagnosis. Red flags are told under "Get help now" instead."""
+    day is told without the diagnosis."""
     if plan is None:
         return []
     return [i for i in plan.sections.get("treat_cause", []) if i.patient_text and i.source == "knowledge"]
+
+
+@dataclass(frozen=True)
+class Help:
+    """One instruction of the patient report's help boxes: a red flag (``action`` its patient
+    action) or a plan item (its text holds the instruction), with its urgency and status."""
+
+    text: str
+    action: str
+    urgency: str
+    status: str = "active"  # or "possible": a red flag not yet ruled out
+    kind: str = "red-flag"  # or "plan": an item of the plan
+
+    @property
+    def rank(self) -> int:
+        return URGENCY_ORDER.index(self.urgency) if self.urgency in URGENCY_ORDER else len(URGENCY_ORDER)
+
+
+@dataclass(frozen=True)
+class PatientHelp:
+    """What the patient is told to do about the red flags and the plan's cause items, one voice:
+
+    - ``now``: the red flags (active and possible) and the plan's emergency and urgent items, most
+      urgent first. The most urgent active instruction sets the visit: a red flag less urgent than
+      it keeps its words but says to tell that visit about it too (``also_tell``), where its own
+      action ("within days") would contradict an emergency; a plan item less urgent than it is left
+      out (the visit covers it: "see your doctor soon" under "call an ambulance" would confuse).
+    - ``later``: the plan's soon and routine items, under "What to do", on the same rule.
+    - ``level``: the most urgent of ``now`` (its heading), or None.
+    """
+
+    now: list[Help]
+    later: list[Help]
+
+    @property
+    def level(self) -> str | None:
+        return min(self.now, key=lambda h: h.rank).urgency if self.now else None
+
+
+def patient_help(workup: Workup | None, plan: Plan | None, also_tell: str) -> PatientHelp:
+    """The patient report's instructions (:class:`PatientHelp`); ``also_tell`` is the plain words
+    a less urgent red flag says instead of its own action."""
+    flags = [Help(f.patient_text, f.patient_action, f.urgency, f.status)
+             for f in (workup.red_flags if workup is not None else ())]
+    items = [Help(i.patient_text or "", "", i.urgency or "routine", kind="plan")
+             for i in patient_actions(plan)]
+    active = [h.rank for h in (*flags, *items) if h.status == "active"]
+    top = min(active, default=len(URGENCY_ORDER))
+    told = [h if h.rank <= top else replace(h, action=also_tell) for h in flags]
+    kept = [h for h in items if h.rank <= top]
+    urgent = URGENCY_ORDER.index("urgent")
+    # most urgent first; at one urgency, what is known before what is possible
+    now = sorted([*told, *(h for h in kept if h.rank <= urgent)],
+                 key=lambda h: (h.rank, h.status != "active"))
+    return PatientHelp(now, [h for h in kept if h.rank > urgent])
 
 
 def patient_tests(causes: Sequence[Candidate], workup: Workup | None, plan: Plan | None) -> list[str]:

@@ -78,10 +78,11 @@ def patient_texts() -> dict[str, Any]:
                 raise KnowledgeError(
                     f"patient_texts.yaml: {group}.{key} cites unknown reference {entry.get('ref')!r}"
                 )
-    if data["refractory"].get("ref") not in refs:
-        raise KnowledgeError(
-            f"patient_texts.yaml: refractory cites unknown reference {data['refractory'].get('ref')!r}"
-        )
+    for key in ("refractory", "move_check"):
+        if data[key].get("ref") not in refs:
+            raise KnowledgeError(
+                f"patient_texts.yaml: {key} cites unknown reference {data[key].get('ref')!r}"
+            )
     for food in data["nutrition"]["protein_foods"]["foods"]:  # each names its FoodData Central entry
         if not food.get("text") or not isinstance(food.get("fdc_id"), int) or (
                 food.get("serving_g") is None and not food.get("unverified")):
@@ -228,6 +229,10 @@ def patient_context(
     plan = result.plan
     # the plan's constraints, not a verdict read again here: what the report promises follows the plan
     refractory = care.refractory(plan)
+    w = result.workup
+    help = care.patient_help(w, plan, texts["also_tell"])
+    # told to get emergency help: no "exercise and protein can help" beside it
+    acute = help.level == "emergency"
     found: dict[str, dict[str, Any]] = {}
     for r in result.results.values():
         # a finding: within its population, and every outcome still possible is a finding too
@@ -239,14 +244,23 @@ def patient_context(
         if g and g not in found:
             m = texts["meanings"][g]
             # in refractory cachexia the loss can no longer be reversed: no "exercise and protein can help"
-            helps = "" if refractory or not m.get("helps") else " " + m["helps"]
+            helps = "" if refractory or acute or not m.get("helps") else " " + m["helps"]
             # bed-bound: no "harder to walk" or "risk of falls" (care.meaning)
             found[g] = {"found": m["found"], "means": care.meaning(m, plan) + helps}
     todo: list[str] = []
+    move_check = ""
     eat: list[str] = []
     protein_foods: dict[str, Any] | None = None
     if plan is not None:
-        todo = [i.patient_text for i in plan.sections.get("exercise", []) if i.patient_text]
+        moves = [i for i in plan.sections.get("exercise", []) if i.patient_text]
+        todo = [i.patient_text or "" for i in moves]
+        # a programme the person does (not only a caution, not staff moving the limbs of a person in
+        # bed): its doses assume no contraindication that the record does not hold
+        in_bed = care.bed_bound(plan) or care.plan_flag(plan, "icu") is True
+        if any(i.kind != "caution" for i in moves) and not in_bed:
+            move_check = texts["move_check"]["text"]
+        # the plan's own words first (a swallowing check before grams of protein)
+        eat = [i.patient_text for i in plan.sections.get("nutrition", []) if i.patient_text]
         p = plan.nutrition.get("protein")
         if p is not None and p.status == "computed" and p.per_day:
             n = texts["nutrition"]["protein"]
@@ -259,12 +273,9 @@ def patient_context(
         e = plan.nutrition.get("energy")
         if e is not None and e.status == "computed" and e.per_day:
             eat.append(texts["nutrition"]["energy"]["text"].format(per_day=_range(list(e.per_day))))
-    w = result.workup
-    help_now = [f for f in sorted_red_flags(w)]
     # no eating reason in refractory cachexia; tests only of the hypotheses the work-up supports
     causes = care.patient_causes(w, plan, PATIENT_CAUSES)
     tests = care.patient_tests(causes, w, plan)
-    see = [{"text": i.patient_text, "urgency": i.urgency or "routine"} for i in care.patient_actions(plan)]
     age, _sex = _age_sex(result)
     when = result.record.values.get("date")
     return {
@@ -274,14 +285,16 @@ def patient_context(
         "age": age,
         "date": when.isoformat() if isinstance(when, date) else (on or date.today()).isoformat(),
         "found": list(found.values()),
-        "help_now": help_now,
+        "help_now": help.now,
+        "help_level": help.level,
         "causes": causes,
         "tests": tests[:PATIENT_TESTS],
-        "see": see,
+        "see": help.later,
         "refractory": texts["refractory"] if refractory else None,
         "no_finding": texts["no_finding"],
         "causes_intro": texts["causes_intro"],
         "todo": todo,
+        "move_check": move_check,
         "protein_foods": protein_foods,
         "eat": eat,
         "disclaimer": w.patient_disclaimer if w is not None else "",
