@@ -112,14 +112,17 @@ def patient_actions(plan: Plan | None) -> list[PlanItem]:
 
 @dataclass(frozen=True)
 class Help:
-    """One instruction of the patient report's help boxes: a red flag (``action`` its patient
-    action) or a plan item (its text holds the instruction), with its urgency and status."""
+    """One instruction to the patient: a red flag (``action`` its patient action) or a plan item
+    (its text holds the instruction), with its urgency and status, its id, and the clinician's
+    words (what the person can tell the doctor)."""
 
     text: str
     action: str
     urgency: str
     status: str = "active"  # or "possible": a red flag not yet ruled out
     kind: str = "red-flag"  # or "plan": an item of the plan
+    id: str = ""
+    clinician: str = ""
 
     @property
     def rank(self) -> int:
@@ -147,22 +150,33 @@ class PatientHelp:
         return min(self.now, key=lambda h: h.rank).urgency if self.now else None
 
 
-def patient_help(workup: Workup | None, plan: Plan | None, also_tell: str) -> PatientHelp:
-    """The patient report's instructions (:class:`PatientHelp`); ``also_tell`` is the plain words
-    a less urgent red flag says instead of its own action."""
-    flags = [Help(f.patient_text, f.patient_action, f.urgency, f.status)
+def helps_of(workup: Workup | None, plan: Plan | None) -> list[Help]:
+    """The red flags of ``workup`` and the plan's cause items with plain words, as :class:`Help`."""
+    flags = [Help(f.patient_text, f.patient_action, f.urgency, f.status, id=f.id, clinician=f.text)
              for f in (workup.red_flags if workup is not None else ())]
-    items = [Help(i.patient_text or "", "", i.urgency or "routine", kind="plan")
+    items = [Help(i.patient_text or "", "", i.urgency or "routine", kind="plan", id=i.id, clinician=i.text)
              for i in patient_actions(plan)]
-    active = [h.rank for h in (*flags, *items) if h.status == "active"]
+    return [*flags, *items]
+
+
+def one_voice(helps: Sequence[Help], also_tell: str) -> PatientHelp:
+    """``helps`` said with one voice (:class:`PatientHelp`); ``also_tell`` is the plain words a
+    less urgent red flag says instead of its own action. Shared by the patient report and the
+    public self-check."""
+    active = [h.rank for h in helps if h.status == "active"]
     top = min(active, default=len(URGENCY_ORDER))
-    told = [h if h.rank <= top else replace(h, action=also_tell) for h in flags]
-    kept = [h for h in items if h.rank <= top]
+    told = [h if h.kind == "plan" or h.rank <= top else replace(h, action=also_tell) for h in helps]
+    kept = [h for h in told if h.kind != "plan" or h.rank <= top]
     urgent = URGENCY_ORDER.index("urgent")
     # most urgent first; at one urgency, what is known before what is possible
-    now = sorted([*told, *(h for h in kept if h.rank <= urgent)],
+    now = sorted([h for h in kept if h.kind != "plan" or h.rank <= urgent],
                  key=lambda h: (h.rank, h.status != "active"))
-    return PatientHelp(now, [h for h in kept if h.rank > urgent])
+    return PatientHelp(now, [h for h in kept if h.kind == "plan" and h.rank > urgent])
+
+
+def patient_help(workup: Workup | None, plan: Plan | None, also_tell: str) -> PatientHelp:
+    """The patient report's instructions: :func:`one_voice` over :func:`helps_of`."""
+    return one_voice(helps_of(workup, plan), also_tell)
 
 
 def patient_tests(causes: Sequence[Candidate], workup: Workup | None, plan: Plan | None) -> list[str]:

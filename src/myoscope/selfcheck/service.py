@@ -20,8 +20,9 @@ from typing import Any
 from ..errors import Problem, RecordValidationError
 from ..measures import load_catalog
 from ..pathway import PathwayResult, run_pathway
+from ..report.care import Help, helps_of, one_voice
+from ..report.document import patient_texts
 from ..workup.loader import workup_knowledge
-from ..workup.schema import URGENCY_ORDER
 from .guide import Citation, cite
 from .knowledge import Ask, public_knowledge
 
@@ -176,25 +177,41 @@ def problems_by_field(
     return out
 
 
-def _assess(rec: dict[str, Any], plan: bool = True) -> list[PathwayResult]:
+def _assess(rec: dict[str, Any]) -> list[PathwayResult]:
     if rec.get("sex"):
-        return [run_pathway(rec, plan=plan)]
-    return [run_pathway(rec | {"sex": s}, plan=plan) for s in SEXES]
+        return [run_pathway(rec)]
+    return [run_pathway(rec | {"sex": s}) for s in SEXES]
 
 
 def _flags(runs: list[PathwayResult]) -> list[dict[str, Any]]:
-    seen: dict[str, dict[str, Any]] = {}
+    """The red flags of every run and the plan's cause items with plain words, said with the
+    patient report's one voice (``report.care.one_voice``: the most urgent known instruction sets
+    the visit, a less urgent flag says to tell it too, a less urgent plan item is left out), most
+    urgent first. A red flag keeps its work-up fields; a plan item has the same keys, its
+    clinician text as ``text`` (what to tell the doctor) and ``kind`` "plan"."""
+    seen: dict[str, Help] = {}
+    fields: dict[str, dict[str, Any]] = {}
     for r in runs:
         for f in r.workup.red_flags if r.workup else []:
-            seen.setdefault(f.id, f.to_dict())
-    return sorted(seen.values(), key=lambda f: URGENCY_ORDER.index(f["urgency"]))
+            fields.setdefault(f.id, f.to_dict())
+        for h in helps_of(r.workup, r.plan):
+            seen.setdefault(h.id, h)
+    voice = one_voice(list(seen.values()), patient_texts()["also_tell"])
+    out = []
+    for h in [*voice.now, *voice.later]:
+        base = fields.get(h.id) or {"id": h.id, "text": h.clinician, "urgency": h.urgency, "action": "",
+                                    "citation": "", "patient_text": h.text, "defers_exercise": False,
+                                    "status": h.status, "ask": []}
+        out.append(base | {"patient_action": h.action, "kind": h.kind})
+    return out
 
 
 def flags_for(answers: Answers) -> list[dict[str, Any]]:
-    """The work-up's red flags for the story and warning signs (most urgent first).
+    """The red flags and the plan's cause items for the story and warning signs (most urgent
+    first; :func:`_flags`).
 
     :raises RecordValidationError: when an answer is not valid for its field."""
-    return _flags(_assess(record_from(answers), plan=False))
+    return _flags(_assess(record_from(answers)))
 
 
 @dataclass
@@ -270,7 +287,8 @@ class SelfCheckResult:
         }
 
     def __str__(self) -> str:
-        lines = [f"[{f['urgency']}] {f['patient_text']}. {f['patient_action']}" for f in self.flags]
+        said = [(f["urgency"], f["patient_text"], f["patient_action"]) for f in self.flags]
+        lines = [f"[{u}] {text}" + (f". {action}" if action else "") for u, text, action in said]
         lines += [f"{v.definition}: {v.outcome} - {v.text}" for v in self.verdicts]
         lines += [f"undecided: {u}" for u in self.undecided]
         return "\n".join(lines)

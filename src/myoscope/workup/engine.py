@@ -271,7 +271,7 @@ def _possible(k: WorkupKnowledge, flag: CompiledRedFlag, missing: tuple[str, ...
     that it is possible and what to ask (the questions come first in the work-up too)."""
     rf, asks = flag.spec, _asks(k, missing)
     clinician = "; ".join(a.rstrip("?") for a in asks) or "the missing history"
-    patient = "; ".join(p.rstrip("?") for _, p in asks.values()) or "the missing history"
+    patient = "; ".join(p.rstrip("?.") for _, p in asks.values()) or "the missing history"
     return RedFlag(
         flag.id, f"Possible, not yet ruled out — {rf.text.rstrip('.')}. Ask now: {clinician}.", rf.urgency,
         f"If it is present: {rf.action}", flag.citation,

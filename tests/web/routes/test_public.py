@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import html
 import re
 
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, inspect, select, table
 
+from myoscope.selfcheck import flags_for
 from myoscope.selfcheck.guide import guide_index
 from myoscope.web.routes.public import CHECK_CSRF_COOKIE
 
@@ -108,6 +110,40 @@ def test_a_red_flag_story_leads_to_the_urgent_page_before_any_result(client: Tes
     assert 'data-testid="get-help"' in r.text and "result-verdicts" not in r.text
     r = client.post("/check/result", data=story | POSITIVE | {"help_seen": "yes"})
     assert "result-verdicts" in r.text and 'data-testid="result-flags"' in r.text
+
+
+def test_weakness_getting_worse_over_weeks_sends_to_hospital_today_as_the_report_does(
+        client: TestClient) -> None:
+    """Weakness over weeks, getting worse: the work-up's flag is urgent ("within days"), but the
+    plan refers a supported Guillain-Barré syndrome the same day. The self-check speaks with the
+    patient report's voice (report.care.one_voice): the emergency page, the plan's words first,
+    and the urgent flag saying to tell that visit about it too."""
+    from myoscope.report.document import patient_texts
+
+    token = start(client)
+    story = {"csrf_token": token, "history.symptoms.weakness": "yes", "history.tempo": "weeks",
+             "history.course": "progressive"}
+    flags = flags_for(story)
+    assert [(f["kind"], f["urgency"]) for f in flags][0] == ("plan", "emergency")
+    worse = next(f for f in flags if f["id"] == "rapidly_progressive_weakness")
+    assert worse["patient_action"] == patient_texts()["also_tell"]
+    r = client.post("/check/signs", data=story)
+    assert 'data-testid="get-help" data-urgency="emergency"' in r.text
+    assert html.escape(flags[0]["patient_text"], quote=False) in r.text
+    assert "today.." not in r.text  # the plan's words end with their own full stop
+
+
+def test_an_improving_weakness_gets_the_plans_safety_net_in_the_result(client: TestClient) -> None:
+    """Weakness over weeks and improving: no urgent page, and the result's warning signs carry
+    the plan's "soon" safety net (when to go to hospital the same day)."""
+    token = start(client)
+    story = {"csrf_token": token, "history.symptoms.weakness": "yes", "history.tempo": "weeks",
+             "history.course": "improving"}
+    net = [f for f in flags_for(story) if f["kind"] == "plan"]
+    assert [f["urgency"] for f in net] == ["soon"]
+    r = client.post("/check/result", data=story | POSITIVE)
+    assert 'data-testid="get-help"' not in r.text and 'data-testid="result-flags"' in r.text
+    assert html.escape(net[0]["patient_text"], quote=False) in r.text
 
 
 def test_dark_urine_with_aching_muscles_is_urgent(client: TestClient) -> None:
