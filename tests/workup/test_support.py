@@ -196,3 +196,27 @@ def test_rhabdomyolysis_is_treated_as_an_emergency_only_as_an_acute_syndrome(
         assert items["cause_rhabdomyolysis"].urgency == "emergency"
     dark = run(with_history(record, symptoms={**record["history"]["symptoms"], "dark_urine": True}))
     assert "rhabdomyolysis" in {f.id for f in dark.red_flags if f.status == "active"}
+
+
+#: a 14-year-old with recorded Duchenne, proximal weakness over years and CK 20 times the limit
+#: (tests/safety/vignettes.yaml)
+DUCHENNE: dict[str, Any] = {
+    "sex": "male", "age": 14, "conditions": ["duchenne_muscular_dystrophy"],
+    "history": {"symptoms": {"weakness": True}, "tempo": "years", "course": "progressive",
+                "distribution": ["proximal"], "signs": {"gowers_sign": True},
+                "labs": {"ck": 4000, "ck_upper_limit": 200}}}
+
+
+def test_a_recorded_dystrophy_explains_the_raised_ck_and_myositis_is_not_listed() -> None:
+    """Birnkrant 2018: CK is markedly raised in Duchenne. The raised CK and proximal weakness
+    that list myositis (Lundberg 2017 Table 1) are what the recorded dystrophy explains, as the
+    red flag suspected_myositis already says; the plan sends no urgent rheumatology referral.
+    An antibody still lists myositis."""
+    w = run(DUCHENNE)
+    assert w.candidate("inflammatory_myopathy") is None
+    assert w.candidates[0].id == "muscular_dystrophy"
+    plan = assess(copy.deepcopy(DUCHENNE)).plan
+    assert plan is not None and "cause_inflammatory_myopathy" not in {i.id for i in plan.items()}
+    jo1 = copy.deepcopy(DUCHENNE)
+    jo1["history"]["labs"]["anti_jo1"] = True
+    assert run(jo1).candidate("inflammatory_myopathy") is not None
