@@ -36,6 +36,11 @@ def _input(tmp_path: Path, name: str = "in.csv") -> Path:
     return p
 
 
+def _cohort(src: Path, out: Path, summary: Path) -> Any:
+    return runner.invoke(app, ["cohort", str(src), "-o", str(out), "-d", DEFINITIONS,
+                               "--summary", str(summary), "-q"])
+
+
 def test_csv_summary_writes_population_counts_of_the_run(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -48,11 +53,7 @@ def test_csv_summary_writes_population_counts_of_the_run(
 
     monkeypatch.setattr(cohort_cli, "_write_summary", keep)
     src = _input(tmp_path)
-    result = runner.invoke(
-        app,
-        ["cohort", str(src), "-o", str(tmp_path / "o.csv"), "-d", DEFINITIONS,
-         "--summary", str(tmp_path / "s.csv"), "-q"],
-    )
+    result = _cohort(src, tmp_path / "o.csv", tmp_path / "s.csv")
     assert result.exit_code == 0, result.output
     assert sorted(p.name for p in tmp_path.iterdir()) == [
         "in.csv", "o.csv", "o.rejects.csv", "s.agreement.csv", "s.csv", "s.population.csv",
@@ -74,11 +75,7 @@ def test_csv_summary_writes_population_counts_of_the_run(
 
 def test_json_summary_writes_one_file(tmp_path: Path) -> None:
     src = _input(tmp_path)
-    result = runner.invoke(
-        app,
-        ["cohort", str(src), "-o", str(tmp_path / "o.csv"), "-d", DEFINITIONS,
-         "--summary", str(tmp_path / "s.json"), "-q"],
-    )
+    result = _cohort(src, tmp_path / "o.csv", tmp_path / "s.json")
     assert result.exit_code == 0, result.output
     assert sorted(p.name for p in tmp_path.iterdir()) == ["in.csv", "o.csv", "o.rejects.csv", "s.json"]
 
@@ -87,9 +84,7 @@ def test_json_summary_writes_one_file(tmp_path: Path) -> None:
 def test_an_input_named_like_a_summary_file_is_refused(tmp_path: Path, beside: str) -> None:
     src = _input(tmp_path, beside)
     before = src.read_bytes()
-    result = runner.invoke(
-        app, ["cohort", str(src), "-o", str(tmp_path / "o.csv"), "--summary", str(tmp_path / "s.csv"), "-q"]
-    )
+    result = _cohort(src, tmp_path / "o.csv", tmp_path / "s.csv")
     assert result.exit_code == 2, result.output
     assert f"--summary {src} is also an input" in result.stderr
     assert src.read_bytes() == before
@@ -99,9 +94,7 @@ def test_an_input_named_like_a_summary_file_is_refused(tmp_path: Path, beside: s
 def test_an_output_named_like_the_population_file_is_refused(tmp_path: Path) -> None:
     src = _input(tmp_path)
     out = tmp_path / "s.population.csv"
-    result = runner.invoke(
-        app, ["cohort", str(src), "-o", str(out), "--summary", str(tmp_path / "s.csv"), "-q"]
-    )
+    result = _cohort(src, out, tmp_path / "s.csv")
     assert result.exit_code == 2, result.output
     assert f"--summary {out} is also the --output" in result.stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == ["in.csv"]
@@ -120,9 +113,7 @@ def test_population_file_appears_only_with_the_rest(tmp_path: Path, monkeypatch:
     monkeypatch.setattr(cohort_cli, "_write_summary", then_fail)
     (tmp_path / "s.population.csv").write_text("earlier", "utf-8")
     src = _input(tmp_path)
-    result = runner.invoke(
-        app, ["cohort", str(src), "-o", str(tmp_path / "o.csv"), "--summary", str(tmp_path / "s.csv"), "-q"]
-    )
+    result = _cohort(src, tmp_path / "o.csv", tmp_path / "s.csv")
     assert result.exit_code == 2, (result.output, result.exception)
     assert result.stderr == "Error: stopped after the summary\n"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["in.csv", "s.population.csv"]
@@ -134,9 +125,7 @@ def test_a_summary_at_the_default_rejects_path_is_refused(tmp_path: Path) -> Non
     them, so it is refused before anything runs."""
     src = _input(tmp_path)
     target = tmp_path / "o.rejects.csv"
-    result = runner.invoke(
-        app, ["cohort", str(src), "-o", str(tmp_path / "o.csv"), "--summary", str(target), "-q"]
-    )
+    result = _cohort(src, tmp_path / "o.csv", target)
     assert result.exit_code == 2, result.output
     assert f"--summary {target} is also the --rejects" in result.stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == ["in.csv"]
