@@ -303,9 +303,9 @@ def _flag(urgency: str, status: str = "active") -> Any:
 def test_patient_help_speaks_with_one_voice(flags: list[tuple[str, str]], told: list[str],
                                             level: str | None) -> None:
     workup = dataclasses.make_dataclass("W", [("red_flags", list)])([_flag(u, s) for u, s in flags])
-    help = care.patient_help(workup, None, "ALSO")
-    assert [h.action for h in help.now] == told
-    assert help.level == level and help.later == []
+    voice = care.patient_help(workup, None, "ALSO")
+    assert [h.action for h in voice.now] == told
+    assert voice.level == level and voice.later == []
 
 
 #: measured low strength and slow gait (a finding), so that the plan is indicated

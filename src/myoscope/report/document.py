@@ -230,9 +230,9 @@ def patient_context(
     # the plan's constraints, not a verdict read again here: what the report promises follows the plan
     refractory = care.refractory(plan)
     w = result.workup
-    help = care.patient_help(w, plan, texts["also_tell"])
+    voice = care.patient_help(w, plan, texts["also_tell"])
     # told to get emergency help: no "exercise and protein can help" beside it
-    acute = help.level == "emergency"
+    acute = voice.level == "emergency"
     found: dict[str, dict[str, Any]] = {}
     for r in result.results.values():
         # a finding: within its population, and every outcome still possible is a finding too
@@ -285,11 +285,11 @@ def patient_context(
         "age": age,
         "date": when.isoformat() if isinstance(when, date) else (on or date.today()).isoformat(),
         "found": list(found.values()),
-        "help_now": help.now,
-        "help_level": help.level,
+        "help_now": voice.now,
+        "help_level": voice.level,
         "causes": causes,
         "tests": tests[:PATIENT_TESTS],
-        "see": help.later,
+        "see": voice.later,
         "refractory": texts["refractory"] if refractory else None,
         "no_finding": texts["no_finding"],
         "causes_intro": texts["causes_intro"],

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import html
 import re
+from html import escape
 
 import pytest
 from fastapi.testclient import TestClient
@@ -124,12 +124,12 @@ def test_weakness_getting_worse_over_weeks_sends_to_hospital_today_as_the_report
     story = {"csrf_token": token, "history.symptoms.weakness": "yes", "history.tempo": "weeks",
              "history.course": "progressive"}
     flags = flags_for(story)
-    assert [(f["kind"], f["urgency"]) for f in flags][0] == ("plan", "emergency")
+    assert (flags[0]["kind"], flags[0]["urgency"]) == ("plan", "emergency")
     worse = next(f for f in flags if f["id"] == "rapidly_progressive_weakness")
     assert worse["patient_action"] == patient_texts()["also_tell"]
     r = client.post("/check/signs", data=story)
     assert 'data-testid="get-help" data-urgency="emergency"' in r.text
-    assert html.escape(flags[0]["patient_text"], quote=False) in r.text
+    assert escape(flags[0]["patient_text"], quote=False) in r.text
     assert "today.." not in r.text  # the plan's words end with their own full stop
 
 
@@ -143,7 +143,7 @@ def test_an_improving_weakness_gets_the_plans_safety_net_in_the_result(client: T
     assert [f["urgency"] for f in net] == ["soon"]
     r = client.post("/check/result", data=story | POSITIVE)
     assert 'data-testid="get-help"' not in r.text and 'data-testid="result-flags"' in r.text
-    assert html.escape(net[0]["patient_text"], quote=False) in r.text
+    assert escape(net[0]["patient_text"], quote=False) in r.text
 
 
 def test_dark_urine_with_aching_muscles_is_urgent(client: TestClient) -> None:
