@@ -349,3 +349,70 @@ def test_no_exercise_can_help_beside_an_instruction_to_get_help_now() -> None:
         "symptoms": {"weakness": True}, "tempo": "weeks", "course": "progressive"}}))
     assert acute["help_level"] == "emergency"
     assert acute["found"] and helps not in acute["found"][0]["means"]
+
+
+def _plan_help(urgency: str) -> Any:
+    return care.Help(f"plan {urgency}", "", urgency, kind="plan", id=f"p_{urgency}")
+
+
+@pytest.mark.parametrize(("flags", "plan", "now", "later"), [
+    # under an active urgent flag, the plan's "soon" safety net stays (when to go to hospital)
+    ([("urgent", "active")], ["soon"], ["urgent active"], ["plan soon"]),
+    # under an active emergency, a less urgent plan item is covered by the hospital visit
+    ([("emergency", "active")], ["soon", "urgent"], ["emergency active"], []),
+    # as urgent as an active emergency or urgent flag: the flag's words say when ("call an
+    # ambulance" against "today")
+    ([("emergency", "active")], ["emergency"], ["emergency active"], []),
+    ([("urgent", "active")], ["urgent"], ["urgent active"], []),
+    # more urgent than every active flag: the plan's words come first, the flag says to tell it
+    ([("urgent", "active")], ["emergency"], ["plan emergency", "urgent active"], []),
+    # a possible emergency flag does not silence the plan's urgent item
+    ([("emergency", "possible")], ["urgent"], ["emergency possible", "plan urgent"], []),
+    # a soon flag and a soon safety net are different things: both stay
+    ([("soon", "active")], ["soon"], ["soon active"], ["plan soon"]),
+])
+def test_plan_items_speak_where_they_say_more_than_the_flags(
+        flags: list[tuple[str, str]], plan: list[str], now: list[str], later: list[str]) -> None:
+    helps = [care.Help(f"{u} {s}", f"do {u}", u, s, id=f"f_{u}") for u, s in flags]
+    voice = care.one_voice([*helps, *(_plan_help(u) for u in plan)], "ALSO")
+    assert [h.text for h in voice.now] == now
+    assert [h.text for h in voice.later] == later
+
+
+def test_an_improving_weakness_keeps_its_safety_net_beside_an_urgent_weight_loss() -> None:
+    """The 83-year-old improving after a hip fracture who has also lost weight without trying:
+    the urgent weight-loss flag sets the visit, and the plan's "soon" Guillain-Barré item still
+    says when to go to hospital the same day (second clinical review)."""
+    rec = {**HIP, "weight": "50 kg", "height": "158 cm", "weight_history": [{"months_ago": 6, "weight": 56}]}
+    result = myoscope.assess(rec)
+    assert result.workup is not None
+    assert "unexplained_weight_loss" in {f.id for f in result.workup.red_flags if f.status == "active"}
+    context = patient_context(result)
+    assert [h.id for h in context["see"]] == ["cause_acute_inflammatory_neuropathy_unconfirmed"]
+    assert context["help_level"] == "urgent"
+    doc = lxml_html.fromstring(patient_html(result))
+    assert _text(doc.xpath('//section[@id="get-help-now"]/h2')[0]) == "See a doctor soon"
+
+
+def test_a_suspected_stroke_says_call_an_ambulance_once() -> None:
+    """One-sided weakness over days: the stroke flag's "call an ambulance" is the instruction;
+    the plan's same-day Guillain-Barré item, as urgent, is not added with its "today"."""
+    result = myoscope.assess({"sex": "female", "age": 70, "history": {
+        "symptoms": {"weakness": True, "limb_asymmetry": True}, "tempo": "days"}})
+    context = patient_context(result)
+    assert context["help_now"][0].id == "sudden_focal_weakness"
+    assert not [h for h in context["help_now"] if h.kind == "plan"]
+    assert "ambulance" in context["help_now"][0].action
+
+
+def test_a_possible_als_without_a_flag_is_told_to_see_a_doctor_within_days() -> None:
+    """Fasciculations with asymmetric weakness getting worse over months: the plan refers to a
+    neurologist without delay (NICE NG42, urgent); the patient reads it in plain words under
+    "See a doctor soon" (second clinical review: nothing was said before)."""
+    result = myoscope.assess({"sex": "male", "age": 60, "history": {
+        "symptoms": {"weakness": True, "fasciculations": True, "limb_asymmetry": True},
+        "tempo": "months", "course": "progressive"}})
+    assert result.plan is not None and result.plan.item("cause_als") is not None
+    context = patient_context(result)
+    assert "cause_als" in [h.id for h in context["help_now"]]
+    assert context["help_level"] == "urgent"

@@ -60,7 +60,7 @@ def test_clinician_pdf_holds_verdicts_doses_references_and_red_flag_first(maria:
 
 def test_patient_pdf_is_plain_and_from_the_knowledge_base(maria: myoscope.PathwayResult) -> None:
     text = re.sub(r"\s+", " ", _pdf_text(patient_pdf(maria)))
-    assert text.index("Get help now") < text.index("What we found")
+    assert text.index("See a doctor soon") < text.index("What we found")  # an urgent flag first
     flag = maria.workup.red_flags[0] if maria.workup else None
     assert flag is not None and flag.patient_action in text
     assert patient_texts()["meanings"]["sarcopenia"]["found"] in text

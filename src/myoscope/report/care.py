@@ -128,6 +128,11 @@ class Help:
     def rank(self) -> int:
         return URGENCY_ORDER.index(self.urgency) if self.urgency in URGENCY_ORDER else len(URGENCY_ORDER)
 
+    @property
+    def order(self) -> tuple[int, bool]:
+        """Most urgent first; at one urgency, what is known before what is possible."""
+        return self.rank, self.status != "active"
+
 
 @dataclass(frozen=True)
 class PatientHelp:
@@ -136,9 +141,9 @@ class PatientHelp:
     - ``now``: the red flags (active and possible) and the plan's emergency and urgent items, most
       urgent first. The most urgent active instruction sets the visit: a red flag less urgent than
       it keeps its words but says to tell that visit about it too (``also_tell``), where its own
-      action ("within days") would contradict an emergency; a plan item less urgent than it is left
-      out (the visit covers it: "see your doctor soon" under "call an ambulance" would confuse).
-    - ``later``: the plan's soon and routine items, under "What to do", on the same rule.
+      action ("within days") would contradict an emergency (:func:`one_voice` says which plan
+      items speak).
+    - ``later``: the plan's soon and routine items, under "What to do".
     - ``level``: the most urgent of ``now`` (its heading), or None.
     """
 
@@ -162,16 +167,30 @@ def helps_of(workup: Workup | None, plan: Plan | None) -> list[Help]:
 def one_voice(helps: Sequence[Help], also_tell: str) -> PatientHelp:
     """``helps`` said with one voice (:class:`PatientHelp`); ``also_tell`` is the plain words a
     less urgent red flag says instead of its own action. Shared by the patient report and the
-    public self-check."""
+    public self-check.
+
+    The most urgent active instruction sets the visit. A red flag less urgent than it says to
+    tell that visit about it too. A plan item speaks where it says more than the red flags: one
+    as urgent as an active emergency or urgent red flag is left out (the flag's words say when,
+    and more exactly: "call an ambulance" against "today"), and under an active emergency every
+    less urgent plan item is left out (the hospital visit covers it). Under a less urgent visit a
+    "soon" item keeps its safety net (when to go to hospital the same day)."""
     active = [h.rank for h in helps if h.status == "active"]
     top = min(active, default=len(URGENCY_ORDER))
-    told = [h if h.kind == "plan" or h.rank <= top else replace(h, action=also_tell) for h in helps]
-    kept = [h for h in told if h.kind != "plan" or h.rank <= top]
+    flagged = {h.rank for h in helps if h.status == "active" and h.kind != "plan"}
     urgent = URGENCY_ORDER.index("urgent")
-    # most urgent first; at one urgency, what is known before what is possible
-    now = sorted([h for h in kept if h.kind != "plan" or h.rank <= urgent],
-                 key=lambda h: (h.rank, h.status != "active"))
-    return PatientHelp(now, [h for h in kept if h.kind == "plan" and h.rank > urgent])
+
+    def speaks(h: Help) -> bool:
+        if h.kind != "plan":
+            return True
+        if top == URGENCY_ORDER.index("emergency") and h.rank > top:
+            return False
+        return not (h.rank in flagged and h.rank <= urgent)
+
+    told = [h if h.kind == "plan" or h.rank <= top else replace(h, action=also_tell)
+            for h in helps if speaks(h)]
+    now = sorted([h for h in told if h.kind != "plan" or h.rank <= urgent], key=lambda h: h.order)
+    return PatientHelp(now, [h for h in told if h.kind == "plan" and h.rank > urgent])
 
 
 def patient_help(workup: Workup | None, plan: Plan | None, also_tell: str) -> PatientHelp:

@@ -193,9 +193,10 @@ def _flags(runs: list[PathwayResult]) -> list[dict[str, Any]]:
     fields: dict[str, dict[str, Any]] = {}
     for r in runs:
         for f in r.workup.red_flags if r.workup else []:
-            fields.setdefault(f.id, f.to_dict())
-        for h in helps_of(r.workup, r.plan):
-            seen.setdefault(h.id, h)
+            fields[f.id] = f.to_dict() if f.id not in fields or f.status == "active" else fields[f.id]
+        for h in helps_of(r.workup, r.plan):  # the safe union: the more urgent, then the active
+            if h.id not in seen or h.order < seen[h.id].order:
+                seen[h.id] = h
     voice = one_voice(list(seen.values()), patient_texts()["also_tell"])
     out = []
     for h in [*voice.now, *voice.later]:
