@@ -20,7 +20,7 @@ from typing import Any
 from ..errors import Problem, RecordValidationError
 from ..measures import load_catalog
 from ..pathway import PathwayResult, run_pathway
-from ..report.care import Help, helps_of, one_voice
+from ..report.care import Help, helps_of, one_voice, unsupported
 from ..report.document import patient_texts
 from ..workup.loader import workup_knowledge
 from .guide import Citation, cite
@@ -366,7 +366,8 @@ def run_check(answers: Answers) -> SelfCheckResult:
     wk = workup_knowledge().spec.causes
     common = set.intersection(*({c.id for c in r.workup.candidates} for r in runs if r.workup))
     for c in (runs[0].workup.candidates if runs[0].workup else []):
-        if c.id in common:
+        # a hypothesis the record does not support is not told, as in the patient report
+        if c.id in common and not unsupported(c):
             causes.append({"id": c.id, "label": wk[c.id].patient_label, "summary": wk[c.id].patient_summary,
                            "pointers": [h.patient_text for h in c.findings_for],
                            "cite": cite(wk[c.id].source.ref, wk[c.id].source.locator)})

@@ -144,6 +144,10 @@ def test_an_improving_weakness_gets_the_plans_safety_net_in_the_result(client: T
     r = client.post("/check/result", data=story | POSITIVE)
     assert 'data-testid="get-help"' not in r.text and 'data-testid="result-flags"' in r.text
     assert escape(net[0]["patient_text"], quote=False) in r.text
+    # the cause the record does not support is not named, as in the patient report
+    assert "Guillain" not in r.text
+    worse = client.post("/check/result", data=story | POSITIVE | {"history.course": "progressive", "help_seen": "yes"})
+    assert "Guillain" in worse.text
 
 
 def test_dark_urine_with_aching_muscles_is_urgent(client: TestClient) -> None:
