@@ -177,8 +177,12 @@ def build_plan(inp: PlanInputs, knowledge: PlanKnowledge | None = None) -> Plan:
     flags.set("rt_prescribed", rt, "standard resistance programme in the plan" if rt else "not prescribed")
     _nutrition(plan, inp, flags, sets.treated, pk)
     _select(plan, flags, sets, pk, skip=("exercise",))
-    plan.sections["treat_cause"].sort(key=lambda i: URGENCY_ORDER.index(i.urgency)
-                                      if i.urgency in URGENCY_ORDER else len(URGENCY_ORDER))
+    # most urgent first; at one urgency, a red flag not yet ruled out after what is known (a
+    # same-day referral of a supported cause heads the section, and the report's first lines,
+    # before a possible flag's questions)
+    possible = {f"red_flag_{r.id}" for r in inp.red_flags if r.status == "possible"}
+    rank = {u: n for n, u in enumerate(URGENCY_ORDER)}
+    plan.sections["treat_cause"].sort(key=lambda i: (rank.get(i.urgency or "", len(rank)), i.id in possible))
     return plan
 
 
