@@ -220,3 +220,27 @@ def test_a_recorded_dystrophy_explains_the_raised_ck_and_myositis_is_not_listed(
     jo1 = copy.deepcopy(DUCHENNE)
     jo1["history"]["labs"]["anti_jo1"] = True
     assert run(jo1).candidate("inflammatory_myopathy") is not None
+
+
+@pytest.mark.parametrize(("course", "listed", "outcome", "item"), [
+    (None, False, None, None),  # a tempo of days alone (of other symptoms): not listed
+    ("progressive", True, "not_supported", "cause_acute_inflammatory_neuropathy_unconfirmed"),
+])
+def test_weakness_recorded_as_absent_fails_gbs_first_required_feature(
+        course: str | None, listed: bool, outcome: str | None, item: str | None) -> None:
+    """Asbury 1990 I(A): progressive motor weakness of more than one limb is required. A person
+    who answers that they have no weakness (symptoms over days) was listed for Guillain-Barré and,
+    once the plan's referrals reached the patient, sent to hospital the same day (second clinical
+    review). Weakness denied counts 3 against, and the support needs it not denied."""
+    record: dict[str, Any] = {"sex": "male", "age": 50, "history": {"symptoms": {"weakness": False}, "tempo": "days"}}
+    if course:
+        record["history"]["course"] = course
+    gbs = run(record).candidate(GBS)
+    assert (gbs is not None) is listed
+    if gbs is not None:
+        assert gbs.support is not None and gbs.support.outcome == outcome
+    plan = assess(copy.deepcopy(record)).plan
+    assert plan is not None
+    items = {i.id for i in plan.sections["treat_cause"]}
+    assert "cause_acute_inflammatory_neuropathy" not in items
+    assert (item in items) if item else not any("neuropathy" in i for i in items)

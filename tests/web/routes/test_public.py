@@ -150,6 +150,16 @@ def test_an_improving_weakness_gets_the_plans_safety_net_in_the_result(client: T
     assert "Guillain" in worse.text
 
 
+def test_no_weakness_over_days_is_not_sent_to_hospital_for_guillain_barre(client: TestClient) -> None:
+    """A person who answers that they have no weakness, symptoms over days: no Guillain-Barré
+    referral and no emergency page from the plan (second clinical review)."""
+    token = start(client)
+    story = {"csrf_token": token, "history.symptoms.weakness": "no", "history.tempo": "days"}
+    assert not [f for f in flags_for(story) if f["kind"] == "plan"]
+    r = client.post("/check/signs", data=story)
+    assert 'data-urgency="emergency"' not in r.text
+
+
 def test_dark_urine_with_aching_muscles_is_urgent(client: TestClient) -> None:
     token = start(client)
     story = {"csrf_token": token, "history.symptoms.dark_urine": "yes"}
