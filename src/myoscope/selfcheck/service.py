@@ -186,14 +186,15 @@ def _assess(rec: dict[str, Any]) -> list[PathwayResult]:
 def _flags(runs: list[PathwayResult]) -> list[dict[str, Any]]:
     """The red flags of every run and the plan's cause items with plain words, said with the
     patient report's one voice (``report.care.one_voice``: the most urgent known instruction sets
-    the visit, a less urgent flag says to tell it too, a less urgent plan item is left out), most
-    urgent first. A red flag keeps its work-up fields; a plan item has the same keys, its
+    the visit, a less urgent flag says to tell it too, a plan item speaks where it says more than
+    the flags), most urgent first. A red flag keeps its work-up fields; a plan item has the same keys, its
     clinician text as ``text`` (what to tell the doctor) and ``kind`` "plan"."""
     seen: dict[str, Help] = {}
     fields: dict[str, dict[str, Any]] = {}
     for r in runs:
         for f in r.workup.red_flags if r.workup else []:
-            fields[f.id] = f.to_dict() if f.id not in fields or f.status == "active" else fields[f.id]
+            if f.id not in fields or f.status == "active":
+                fields[f.id] = f.to_dict()
         for h in helps_of(r.workup, r.plan):  # the safe union: the more urgent, then the active
             if h.id not in seen or h.order < seen[h.id].order:
                 seen[h.id] = h
@@ -203,7 +204,7 @@ def _flags(runs: list[PathwayResult]) -> list[dict[str, Any]]:
         base = fields.get(h.id) or {"id": h.id, "text": h.clinician, "urgency": h.urgency, "action": "",
                                     "citation": "", "patient_text": h.text, "defers_exercise": False,
                                     "status": h.status, "ask": []}
-        out.append(base | {"patient_action": h.action, "kind": h.kind})
+        out.append(base | {"patient_action": h.action, "kind": h.kind, "status": h.status})
     return out
 
 
