@@ -85,3 +85,18 @@ def test_a_patient_row_counts_its_possible_red_flags(client: TestClient, api: Ap
     maybe = rows["pa-maybe"]
     assert 1 <= maybe["possible_red_flags"] <= maybe["red_flags"] and maybe["urgency"] == "emergency"
     assert rows["pa-001"]["possible_red_flags"] == 0
+
+
+def test_a_patient_row_and_document_carry_the_plans_urgent_referral(client: TestClient, api: ApiWorld) -> None:
+    from ..records import WEEKS_PROGRESSIVE
+
+    with api.world.app.state.sessions.begin() as s:
+        pid = repo.add_patient(s, pseudonym="pa-weeks", sex="male", birth_date=date(1970, 1, 1),
+                               organisation_name="Clinic A", actor="t").id
+        repo.add_visit(s, pseudonym="pa-weeks", data=WEEKS_PROGRESSIVE, organisation_name="Clinic A",
+                       visit_date=date(2026, 6, 1), actor="t")
+    rows = {r["pseudonym"]: r for page in pages(client, api, "/api/v1/patients", "patients", 50) for r in page}
+    assert rows["pa-weeks"]["urgency"] == "urgent" and rows["pa-weeks"]["referral_urgency"] == "emergency"
+    assert rows["pa-001"]["referral_urgency"] is None
+    doc = client.get(f"/api/v1/patients/{pid}", headers=api.headers("alice")).json()
+    assert [(r["id"], r["urgency"]) for r in doc["referrals"]] == [("cause_acute_inflammatory_neuropathy", "emergency")]

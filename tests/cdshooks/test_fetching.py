@@ -469,7 +469,7 @@ def test_with_no_card_to_carry_it_the_caveat_gets_its_own(monkeypatch: pytest.Mo
     from myoscope.cdshooks import cards
     from myoscope.cdshooks.cards import CardContext, cards_for
 
-    monkeypatch.setattr(cards, "red_flag_cards", lambda *a: [])
+    monkeypatch.setattr(cards, "alarm_cards", lambda *a: [])
     monkeypatch.setattr(cards, "verdict_cards", lambda *a: [])
     monkeypatch.setattr(cards, "missing_measures", lambda *a: [])
     ctx = CardContext(base_url="https://myoscope.test", patient_id="p1")

@@ -82,3 +82,22 @@ def test_projection_crossings_are_a_risk_assessment(maria) -> None:
     data = r4b.to_json(ra)
     assert r4b.to_json(r4b.parse_resource(data)) == data
     assert ra.prediction and all(0 <= float(p.probabilityDecimal) <= 1 for p in ra.prediction)
+
+
+def test_a_same_day_referral_heads_the_notes_of_the_care_plan_and_the_guidance() -> None:
+    # the plan's emergency referral (Guillain-Barré syndrome supported) outranks the urgent flag
+    from datetime import date
+
+    from myoscope.fhir.exporting import export_resources
+    from myoscope.pathway import run_pathway
+
+    from ..records import WEEKS_PROGRESSIVE
+
+    result = run_pathway({"id": "p1", "sex": "male", "age": 56, **WEEKS_PROGRESSIVE})
+    resources = {r.get_resource_type(): r for r in export_resources(result, "Patient/p1", date(2026, 6, 1))}
+    for kind in ("CarePlan", "GuidanceResponse"):
+        notes = [n.text for n in resources[kind].note]
+        assert notes[0].startswith("REFERRAL (emergency): Possible Guillain-Barré syndrome"), kind
+        assert notes[1].startswith("RED FLAG (urgent): Rapidly progressive weakness"), kind
+    assert "Refer to: emergency department and neurology (same day)." in resources["CarePlan"].note[0].text
+    assert resources["CarePlan"].activity[0].detail.description.startswith("[treat_cause] Possible Guillain")

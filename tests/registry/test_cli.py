@@ -37,9 +37,9 @@ def test_db_init_status_upgrade_downgrade(empty_url: str, tmp_path: Path) -> Non
     else:
         assert run(empty_url, "patient", "list", code=2) == (
             "Error: the database has no registry schema: run `myoscope db init` first\n")
-    assert run(empty_url, "db", "init").endswith("(schema 0008)\n")
+    assert run(empty_url, "db", "init").endswith("(schema 0009)\n")
     assert run(empty_url, "db", "init").startswith("registry already exists; schema up to date at ")
-    assert run(empty_url, "db", "downgrade", "0003") == "schema 0008 -> 0003\n"  # loses nothing
+    assert run(empty_url, "db", "downgrade", "0003") == "schema 0009 -> 0003\n"  # loses nothing
     assert run(empty_url, "db", "downgrade", "0001", code=2) == (
         "Error: downgrading to 0001: undoing 0003 removes the trigger that stops REPLACE rewriting audit "
         "rows (SQLite); undoing 0002 removes the triggers that keep the audit log append-only. Add --yes "
@@ -49,13 +49,13 @@ def test_db_init_status_upgrade_downgrade(empty_url: str, tmp_path: Path) -> Non
         f"backup written to {backup}\nschema 0003 -> 0001\n")
     assert backup.stat().st_size > 0
     assert run(empty_url, "patient", "list", code=2) == (
-        "Error: the database schema is at 0001, the code needs 0008: run `myoscope db upgrade`\n")
-    assert run(empty_url, "db", "status").endswith(": schema 0001 (code: 0008)\n")
-    assert run(empty_url, "db", "upgrade") == "schema 0001 -> 0008\n"
+        "Error: the database schema is at 0001, the code needs 0009: run `myoscope db upgrade`\n")
+    assert run(empty_url, "db", "status").endswith(": schema 0001 (code: 0009)\n")
+    assert run(empty_url, "db", "upgrade") == "schema 0001 -> 0009\n"
     assert "drops every table" in run(empty_url, "db", "downgrade", "base", code=2)
-    assert run(empty_url, "db", "status").endswith(": schema 0008 (code: 0008)\n")  # nothing undone
+    assert run(empty_url, "db", "status").endswith(": schema 0009 (code: 0009)\n")  # nothing undone
     out = run(empty_url, "db", "downgrade", "base", "--yes", "--backup", str(tmp_path / "all.bak"))
-    assert out == f"backup written to {tmp_path / 'all.bak'}\nschema 0008 -> empty\n"
+    assert out == f"backup written to {tmp_path / 'all.bak'}\nschema 0009 -> empty\n"
 
 
 def test_a_database_option_overrides_the_environment(tmp_path: Path) -> None:
@@ -166,7 +166,7 @@ def test_a_correction_names_every_problem_at_once(db_url: str, tmp_path: Path) -
 def test_an_unknown_revision_is_named_with_the_known_ones(empty_url: str) -> None:
     """Alembic's CommandError was an internal error: a revision typo is the user's, named with
     the revisions there are, and it leaves no database file and no schema change behind."""
-    known = "base, head, 0001, 0002, 0003, 0004, 0005, 0006, 0007, 0008"
+    known = "base, head, 0001, 0002, 0003, 0004, 0005, 0006, 0007, 0008, 0009"
     assert run(empty_url, "db", "upgrade", "nonsense", code=2) == (
         f"Error: unknown revision 'nonsense' (known: {known})\n"
     )
@@ -181,7 +181,7 @@ def test_an_unknown_revision_is_named_with_the_known_ones(empty_url: str) -> Non
         f"Error: cannot upgrade to '+3': Relative revision +3 didn't produce 3 migrations (known revisions: "
         f"{known})\n"
     )
-    assert run(empty_url, "db", "status").endswith(": schema 0008 (code: 0008)\n")  # nothing undone
+    assert run(empty_url, "db", "status").endswith(": schema 0009 (code: 0009)\n")  # nothing undone
 
 
 def test_bad_input_is_reported_whole(db_url: str, tmp_path: Path) -> None:

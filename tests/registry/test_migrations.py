@@ -34,7 +34,7 @@ def test_upgrade_downgrade_upgrade(empty_url: str, tmp_path: Path) -> None:
     engine = db.make_engine(empty_url)
     assert db.current_revision(engine) is None
     db.upgrade(engine)
-    assert db.current_revision(engine) == db.head_revision() == "0008"
+    assert db.current_revision(engine) == db.head_revision() == "0009"
     assert tables(engine) == TABLES
 
     # at head the audit log refuses UPDATE; at 0001 (no triggers yet) the database allows it
@@ -44,7 +44,7 @@ def test_upgrade_downgrade_upgrade(empty_url: str, tmp_path: Path) -> None:
         conn.execute(text("UPDATE audit_log SET actor = 'x'"))
     with pytest.raises(ConfirmationRequiredError, match="undoing 0002 removes the triggers"):
         db.downgrade(engine, "0001")
-    assert db.current_revision(engine) == "0008"  # refused: nothing undone
+    assert db.current_revision(engine) == "0009"  # refused: nothing undone
     saved = db.downgrade(engine, "0001", confirm=True, backup_to=tmp_path / "before-0001")
     assert saved == tmp_path / "before-0001" and saved.stat().st_size > 0
     assert db.current_revision(engine) == "0001"
@@ -80,7 +80,7 @@ def test_code_refuses_a_database_behind_it(empty_url: str) -> None:
     with pytest.raises(RegistryError, match="no registry schema"):
         db.require_current(engine)
     db.upgrade(engine, "0001")
-    with pytest.raises(RegistryError, match="schema is at 0001, the code needs 0008"):
+    with pytest.raises(RegistryError, match="schema is at 0001, the code needs 0009"):
         db.require_current(engine)
     engine.dispose()
 

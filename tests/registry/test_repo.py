@@ -275,3 +275,23 @@ def test_red_flags_are_stored_with_the_verdicts(factory: sessionmaker[Session]) 
         full = rebuild(s, visit_id=v.visit_id, actor=ME)
         assert full.workup is not None and row.red_flags == [f.to_dict() for f in full.workup.red_flags]
         assert s.scalars(select(Assessment.red_flags).where(Assessment.visit_id == quiet.visit_id)).one() == []
+
+
+def test_the_plans_urgent_referrals_are_stored_beside_the_red_flags(factory: sessionmaker[Session]) -> None:
+    """A supported cause's same-day referral can outrank every red flag: the list must see it too."""
+    from ..records import WEEKS_PROGRESSIVE
+
+    with factory.begin() as s:
+        repo.add_patient(s, pseudonym="G1", sex="male", birth_date="1970-01-01", actor=ME)
+        v = repo.add_visit(s, pseudonym="G1", actor=ME, data={"date": "2026-06-01", **WEEKS_PROGRESSIVE})
+        quiet = repo.add_visit(s, pseudonym="G1", actor=ME, data={"date": "2026-09-01", "weight": 80})
+    with factory.begin() as s:
+        row = s.scalars(select(Assessment).where(Assessment.visit_id == v.visit_id)).one()
+        assert [(f["id"], f["urgency"]) for f in row.red_flags] == [("rapidly_progressive_weakness", "urgent")]
+        assert [(r["id"], r["urgency"], r["refer_to"]) for r in row.referrals or []] == [
+            ("cause_acute_inflammatory_neuropathy", "emergency", "emergency department and neurology (same day)")]
+        full = rebuild(s, visit_id=v.visit_id, actor=ME)
+        assert full.plan is not None and [r["text"] for r in row.referrals or []] == [
+            i.text for i in full.plan.urgent_referrals()]
+        # the later visit carries no history: no referral, stored as an empty list (known), not None
+        assert s.scalars(select(Assessment.referrals).where(Assessment.visit_id == quiet.visit_id)).one() == []

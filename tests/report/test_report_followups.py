@@ -90,8 +90,13 @@ def test_possible_red_flags_are_marked_possible_in_both_reports() -> None:
     assert statuses == {"active", "possible"}
     n_possible = sum(f.status == "possible" for f in result.workup.red_flags)
     doc = lxml_html.fromstring(clinician_html(result))
-    boxes = doc.xpath('//section[@id="red-flags"]/div')
+    boxes = doc.xpath('//section[@id="red-flags"]/div[not(contains(@class, "referral"))]')
     assert len(boxes) == len(result.workup.red_flags)
+    # the plan's urgent referrals share the box, each labelled as one (not as a possible flag)
+    assert result.plan is not None and result.plan.urgent_referrals()
+    referrals = doc.xpath('//section[@id="red-flags"]/div[contains(@class, "referral")]')
+    assert len(referrals) == len(result.plan.urgent_referrals())
+    assert all(_text(r.xpath('./span[@class="status"]')[0]) == "plan referral" for r in referrals)
     for box in boxes:
         label = box.xpath('./span[@class="status"]')
         possible = "possible" in box.get("class").split()

@@ -140,6 +140,9 @@ class PatientRowOut(BaseModel):
     #: how many of ``red_flags`` are possible (not yet ruled out: a fact is missing), not active
     possible_red_flags: int
     urgency: str | None
+    #: the plan's most urgent referral for a cause (emergency or urgent), which can be more urgent
+    #: than every red flag; None when there is none or the assessment predates its storing
+    referral_urgency: str | None
 
 
 class PatientListOut(BaseModel):
@@ -148,7 +151,8 @@ class PatientListOut(BaseModel):
 
 
 class PatientOut(Open):
-    """A patient: visits, the latest visit's full result, red flags, alerts and change over time."""
+    """A patient: visits, the latest visit's full result, red flags, the plan's urgent referrals,
+    alerts and change over time."""
 
     id: int
     pseudonym: str
@@ -159,6 +163,7 @@ class PatientOut(Open):
     latest: dict[str, Any] | None
     stale: str | None
     red_flags: list[dict[str, Any]]
+    referrals: list[dict[str, Any]]
     alerts: list[dict[str, Any]]
     changes: dict[str, Any]
 
@@ -173,6 +178,7 @@ class VisitOut(Open):
     outcomes: dict[str, str]
     knowledge_version: str | None
     red_flags: list[dict[str, Any]]
+    referrals: list[dict[str, Any]]
 
 
 class VisitListOut(BaseModel):

@@ -1,6 +1,7 @@
-"""Cards from a pathway result: red flags first (their urgency sets the indicator), then each
-decided positive verdict with its trace and a suggestion to record the provisional Condition,
-then what to measure. Nothing clinical is decided here; the wording comes from the results.
+"""Cards from a pathway result: red flags and the plan's urgent referrals first (their urgency
+sets the indicator), then each decided positive verdict with its trace and a suggestion to record
+the provisional Condition, then what to measure. Nothing clinical is decided here; the wording
+comes from the results.
 
 A caveat about the data read as a whole (only the newest Observations were read) goes on every
 card, in its ``Caveats:`` list as a verdict's own caveats do: each card is read on its own, and a
@@ -14,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
+from ..alarms import of_result
 from ..errors import Problem
 from ..fhir.codes import load_codes
 from ..fhir.exporting import condition_data, is_finding, trace_summary
@@ -23,7 +25,8 @@ from ..measures import load_catalog
 from ..rules.evaluate import DefinitionResult
 from .models import SUMMARY_LIMIT, Action, Card, Link, Source, Suggestion
 
-#: red-flag urgency -> card indicator (DESIGN §13: emergency is critical, urgent a warning)
+#: red-flag (and plan referral) urgency -> card indicator (DESIGN §13: emergency is critical,
+#: urgent a warning)
 INDICATOR = {"emergency": "critical", "urgent": "warning"}
 #: the measure card lists at most this many measures (those deciding the most verdicts first)
 MEASURES_SHOWN = 10
@@ -68,16 +71,23 @@ def _source_of(result: DefinitionResult) -> Source:
     return Source(label=result.title, url=url)
 
 
-def red_flag_cards(done: FhirAssessment, ctx: CardContext, caveats: Sequence[str] = ()) -> list[Card]:
-    workup = done.result.workup
+def alarm_cards(done: FhirAssessment, ctx: CardContext, caveats: Sequence[str] = ()) -> list[Card]:
+    """A card for each red flag and each of the plan's urgent referrals (:mod:`myoscope.alarms`): a
+    supported cause can call for more than any flag raised (weakness getting worse over weeks is
+    an urgent flag; Guillain-Barré syndrome supported by the same data a same-day referral)."""
     out = []
-    for flag in workup.red_flags if workup else []:
+    for e in of_result(done.result.workup, done.result.plan):
+        if e["kind"] == "referral":
+            title = f"Referral ({e['urgency']}): {e['text']}"
+            body = f"**{e['text']}**" + (f"\n\nRefer to: {e['refer_to']}" if e.get("refer_to") else "")
+        else:
+            title = f"Red flag ({e['urgency']}): {e['text']}"
+            body = f"**{e['text']}**\n\nAction: {e['action']}"
         out.append(
             Card(
-                summary=_summary(f"Red flag ({flag.urgency}): {flag.text}"),
-                indicator=INDICATOR.get(flag.urgency, "info"),  # type: ignore[arg-type]
-                detail=f"**{flag.text}**\n\nAction: {flag.action}\n\nSource: {flag.citation}"
-                + _caveats(caveats),
+                summary=_summary(title),
+                indicator=INDICATOR.get(e["urgency"], "info"),  # type: ignore[arg-type]
+                detail=f"{body}\n\nSource: {e['citation']}" + _caveats(caveats),
                 source=MYOSCOPE_SOURCE,
                 links=ctx.links(),
             )
@@ -202,7 +212,7 @@ def cards_for(
     whole) on each of them."""
     cards: list[Card] = []
     if done is not None:
-        cards += red_flag_cards(done, ctx, caveats)
+        cards += alarm_cards(done, ctx, caveats)
         cards += verdict_cards(done, ctx, caveats)
         m = measure_card(missing_measures(done), ctx, caveats=caveats)
     else:

@@ -219,9 +219,10 @@ def _hook_request(raw: Any) -> tuple[HookRequest, PatientViewContext] | list[Pro
 
 
 def _assessed(resources: list[dict[str, Any]], ctx: CardContext, caveats: list[str]) -> Response:
-    """The cards of one patient's data (no plan: no card shows it), each with ``caveats``."""
+    """The cards of one patient's data, each with ``caveats`` (the plan is made for its urgent
+    referrals, which have cards of their own)."""
     try:
-        done: FhirAssessment = assess_fhir(resources, today(), plan=False)
+        done: FhirAssessment = assess_fhir(resources, today())
     except RecordValidationError as exc:
         why = "The data read are not enough for an assessment:"
         return _cards(cards_for(None, ctx, exc.problems, why, caveats))

@@ -16,6 +16,7 @@ from datetime import date
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
+from ..alarms import of_result
 from ..assess import Assessment
 from ..knowledge import load_knowledge
 from ..measures import fmt_value, load_catalog
@@ -212,11 +213,25 @@ def condition_data(
     return out
 
 
+def alarm_notes(workup: Workup | None, plan: Plan | None, actions: bool = True) -> list[str]:
+    """The red flags and the plan's urgent referrals as notes, in :mod:`myoscope.alarms`' order: a
+    supported cause's same-day referral can outrank every flag, and a reader meets the first note
+    first."""
+    out = []
+    for e in of_result(workup, plan):
+        if e["kind"] == "referral":
+            then = f" Refer to: {e['refer_to']}." if actions and e.get("refer_to") else ""
+            out.append(f"REFERRAL ({e['urgency']}): {e['text']}{then}")
+        else:
+            then = f" Action: {e['action']}" if actions else ""
+            out.append(f"RED FLAG ({e['urgency']}): {e['text']}{then}")
+    return out
+
+
 def care_plan(plan: Plan, patient_ref: str, workup: Workup | None = None) -> r4b.CarePlan:
-    """The plan as a draft CarePlan (intent proposal): one activity per item, red flags first."""
-    notes = [
-        f"RED FLAG ({f.urgency}): {f.text} Action: {f.action}" for f in (workup.red_flags if workup else [])
-    ]
+    """The plan as a draft CarePlan (intent proposal): one activity per item (the plan's order,
+    most urgent first), the red flags and urgent referrals first among the notes."""
+    notes = alarm_notes(workup, plan)
     notes.append(f"Plan status {plan.status}: {plan.reason}")
     notes.append(plan.disclaimer)
     activities = [
@@ -251,6 +266,7 @@ def guidance_response(
     plan_ref: str | None = None,
     codes: FhirCodes | None = None,
     workup: Workup | None = None,
+    plan: Plan | None = None,
 ) -> r4b.GuidanceResponse:
     """The invocation: ``data-required`` while a verdict waits for a measure (each one listed)."""
     table = codes or load_codes()
@@ -266,7 +282,7 @@ def guidance_response(
             else {"system": table.systems.measure, "code": m}
         )
         requirements.append({"type": "Observation", "codeFilter": [{"path": "code", "code": [code]}]})
-    notes = [f"RED FLAG ({f.urgency}): {f.text}" for f in (workup.red_flags if workup else [])]
+    notes = alarm_notes(workup, plan, actions=False)
     notes.append(f"myoscope {assessment.myoscope_version}, knowledge {assessment.knowledge_version}")
     data: dict[str, Any] = {
         "resourceType": "GuidanceResponse",
@@ -338,7 +354,7 @@ def export_resources(
         out.append(risk_assessment(projection, patient_ref, when))
     out.append(
         guidance_response(
-            result, patient_ref, when, "CarePlan/myoscope-plan" if plan else None, workup=workup
+            result, patient_ref, when, "CarePlan/myoscope-plan" if plan else None, workup=workup, plan=plan
         )
     )
     return out

@@ -25,6 +25,7 @@ from typing import Any
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session, joinedload
 
+from ..alarms import referral_entry
 from ..errors import RegistryError, VisitNotFoundError
 from ..knowledge import load_knowledge
 from ..pathway import PathwayResult as FullAssessment
@@ -92,15 +93,23 @@ def verdict(result: DefinitionResult) -> dict[str, Any]:
 
 
 def assess_stored(data: Mapping[str, Any], source: str) -> FullAssessment:
-    """The registry's assessment of a rebuilt record: every definition and the cause work-up
-    (its red flags are stored), without the plan (made when a visit is shown in full,
-    :func:`rebuild`, from the same inputs)."""
-    return assess(parse_record(data, source=source), plan=False, cause_workup=True)
+    """The registry's assessment of a rebuilt record: every definition, the cause work-up (its red
+    flags are stored) and the plan (its urgent referrals are stored; the rest of it is made again
+    when a visit is shown in full, :func:`rebuild`, from the same inputs)."""
+    return assess(parse_record(data, source=source), plan=True, cause_workup=True)
 
 
 def red_flags(result: FullAssessment) -> list[dict[str, Any]]:
     """The work-up's red flags as stored (most urgent first, as the work-up orders them)."""
     return [] if result.workup is None else [audit.jsonable(r.to_dict()) for r in result.workup.red_flags]
+
+
+def referrals(result: FullAssessment) -> list[dict[str, Any]]:
+    """The plan's emergency and urgent referrals for a cause as stored (most urgent first): what a
+    list must show beside the red flags when a supported cause calls for more than any flag."""
+    if result.plan is None:
+        return []
+    return [audit.jsonable(referral_entry(i)) for i in result.plan.urgent_referrals()]
 
 
 def reassess(session: Session, *, patient: Patient, from_visit: Visit | None = None,
@@ -136,7 +145,7 @@ def reassess(session: Session, *, patient: Patient, from_visit: Visit | None = N
                          "knowledge_version": result.knowledge_version,
                          "myoscope_version": result.myoscope_version,
                          "verdicts": {k: verdict(r) for k, r in result.results.items()}, "inputs": data,
-                         "red_flags": red_flags(result)})
+                         "red_flags": red_flags(result), "referrals": referrals(result)})
             audited.append((v.id, patient.id, {"visit_id": v.id, "reason": why,
                                                "knowledge_version": result.knowledge_version}))
             if from_visit is not None and v.id == from_visit.id:

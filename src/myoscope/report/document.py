@@ -31,7 +31,7 @@ from ..knowledge import load_knowledge
 from ..yamlio import load_yaml
 from . import care
 from .plan import dose_text
-from .summary import plan_headlines, short_title, sort_definitions, sorted_red_flags, who, words
+from .summary import alarms_of, plan_headlines, short_title, sort_definitions, who, words
 from .text import valid_text
 
 if TYPE_CHECKING:
@@ -147,6 +147,15 @@ def _age_sex(result: PathwayResult) -> tuple[str, str]:
     return age, str(v.get("sex") or "not recorded")
 
 
+def _cited(result: PathwayResult, entry: dict[str, Any]) -> str | None:
+    """What the references list numbers for a red flag or referral: a referral as its plan item
+    is cited below, so that both carry one number."""
+    item = result.plan.item(entry["id"]) if result.plan is not None and entry["kind"] == "referral" else None
+    if item is None:
+        return entry.get("citation")
+    return item.citation.full if item.citation else item.cited_as
+
+
 def clinician_context(
     result: PathwayResult,
     *,
@@ -157,8 +166,8 @@ def clinician_context(
 ) -> dict[str, Any]:
     refs = References()
     groups = sort_definitions(result)
-    # numbered in the order the report shows them: red flags first
-    flags = [{"flag": f, "ref": refs.cite(f.citation)} for f in sorted_red_flags(result.workup)]
+    # numbered in the order the report shows them: red flags and the plan's urgent referrals first
+    flags = [{"e": e, "ref": refs.cite(_cited(result, e))} for e in alarms_of(result)]
     verdicts = []
     for row in groups.applies:
         r = result.results[row.id]

@@ -6,7 +6,7 @@ from __future__ import annotations
 from html import escape
 from typing import TYPE_CHECKING, Any
 
-from .summary import sort_definitions, sorted_red_flags, who, words
+from .summary import alarms_of, sort_definitions, sorted_red_flags, who, words
 
 if TYPE_CHECKING:
     from ..assess import Assessment
@@ -23,11 +23,13 @@ def _table(head: list[str], rows: list[list[Any]]) -> str:
 
 
 def assessment_html(a: Assessment) -> str:
-    """Red flags first, then the verdicts that apply, then one line for the rest."""
+    """Red flags and the plan's urgent referrals first, then the verdicts that apply, then one line
+    for the rest."""
     parts = [f"<p><b>{escape(who(a))}</b> · knowledge {escape(a.knowledge_version)}</p>"]
-    for f in sorted_red_flags(getattr(a, "workup", None)):
+    for e in alarms_of(a):
+        head = "REFERRAL" if e["kind"] == "referral" else "RED FLAG"
         parts.append(
-            f'<p style="color:#b00020"><b>RED FLAG [{escape(f.urgency.upper())}]</b> {escape(f.text)}</p>'
+            f'<p style="color:#b00020"><b>{head} [{escape(e["urgency"].upper())}]</b> {escape(e["text"])}</p>'
         )
     groups = sort_definitions(a)
     parts.append(

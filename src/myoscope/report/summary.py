@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
+from ..alarms import of_result
 from ..measures import fmt_value, load_catalog
 from ..rules.evaluate import INDETERMINATE, NOT_APPLICABLE, DefinitionResult
 from .trace import fmt_measure
@@ -177,6 +178,20 @@ def sorted_red_flags(w: Workup | None) -> list[Any]:
     return sorted(w.red_flags, key=lambda f: rank.get(f.urgency, len(rank)))
 
 
+def alarms_of(result: Any) -> list[dict[str, Any]]:
+    """A result's red flags and its plan's urgent referrals, most urgent first (:mod:`myoscope.alarms`)."""
+    return of_result(getattr(result, "workup", None), getattr(result, "plan", None))
+
+
+def alarm_line(entry: dict[str, Any]) -> str:
+    """One red flag or referral as the first lines of a text summary show it."""
+    text = entry["text"].rstrip(".")
+    if entry["kind"] == "referral":
+        where = f" Refer to: {entry['refer_to']}." if entry.get("refer_to") else ""
+        return f"REFERRAL [{entry['urgency'].upper()}]: {text}.{where}"
+    return f"RED FLAG [{entry['urgency'].upper()}]: {text}. Action: {entry['action']}"
+
+
 def first_sentence(text: str) -> str:
     m = re.match(r"(.+?[.;:])(\s|$)", text)
     return (m.group(1) if m else text).rstrip(".;:")
@@ -257,13 +272,8 @@ def summary_text(
             + (f"; from {result.record.source}" if result.record.source else "")
         )
     )
-    for flag in sorted_red_flags(workup):
-        console.print(
-            Text(
-                f"RED FLAG [{flag.urgency.upper()}]: {flag.text.rstrip('.')}. Action: {flag.action}",
-                style="bold",
-            )
-        )
+    for entry in alarms_of(result):
+        console.print(Text(alarm_line(entry), style="bold"))
     for w in result.record.warnings:
         console.print(Text(f"Warning: {w}"))
     converted = entered_line(result)
@@ -334,8 +344,8 @@ def batch_table(rows: Sequence[PathwayResult | Assessment], width: int | None = 
     table.add_column("", no_wrap=True)
     for r in rows:
         table.add_column(r.record.id or r.record.source or "record")
-    flags = [sorted_red_flags(getattr(r, "workup", None)) for r in rows]
-    table.add_row("Red flag", *[f[0].urgency.upper() if f else "none" for f in flags])
+    flags = [alarms_of(r) for r in rows]
+    table.add_row("Red flag or referral", *[f[0]["urgency"].upper() if f else "none" for f in flags])
     for k in keys:
         cells = []
         for got in applies:

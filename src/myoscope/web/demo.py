@@ -1,7 +1,7 @@
 """Demo data for ``make demo``: invented patients (none real) built from the example records.
 
-Each of the six example records (``examples/*.yaml`` and ``examples/demo/*.yaml``) becomes two
-patients (12 in all) with three visits a year apart, the earlier visits' values set from the
+Each of the example records (``examples/*.yaml`` and ``examples/demo/*.yaml``) becomes two
+patients with three visits a year apart, the earlier visits' values set from the
 latest by a declining or an improving course, so that the list, the badges, the charts and the
 change alerts have something to show. The factors below shape invented data only; they are not
 clinical figures.

@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from ..alarms import entries, order
 from ..errors import PatientNotFoundError, RegistryError, quote
 from ..plan import load_plan_knowledge
 from ..registry import audit
@@ -96,8 +97,18 @@ def red_flags_of(result: dict[str, Any] | None) -> list[dict[str, Any]]:
     return sorted(flags, key=lambda f: rank.get(str(f.get("urgency")), len(rank)))
 
 
+def referrals_of(stored: list[dict[str, Any]] | None) -> list[dict[str, Any]]:
+    """Stored plan referrals, most urgent first (None, a row from before they were stored: none)."""
+    return sorted(stored or [], key=lambda f: order("referral", f.get("urgency")))
+
+
 def top_urgency(flags: list[dict[str, Any]]) -> str | None:
     return str(flags[0].get("urgency")) if flags else None
+
+
+def more_urgent(a: str | None, b: str | None) -> bool:
+    """Whether urgency ``a`` comes before ``b`` (None: nothing, after every urgency)."""
+    return order("", a) < order("", b)
 
 
 def scoped_patient(session: Session, who: SignedIn, patient_id: int) -> Patient:
@@ -134,6 +145,18 @@ class ListRow:
     urgency: str | None
     #: how many of ``red_flags`` are possible (not yet ruled out, a fact missing), not active
     possible_flags: int = 0
+    #: the urgency of the plan's most urgent referral for a cause (None: none, or not stored)
+    referral_urgency: str | None = None
+
+    @property
+    def referral_first(self) -> bool:
+        """Whether the plan's referral is more urgent than every red flag, so the list shows it."""
+        return more_urgent(self.referral_urgency, self.urgency)
+
+    @property
+    def top(self) -> str | None:
+        """The most urgent of the red flags and the plan's referrals: what the list sorts by."""
+        return self.referral_urgency if self.referral_first else self.urgency
 
 
 @dataclass(frozen=True)
@@ -146,8 +169,9 @@ class PatientList:
     sort: str
 
 
-def _latest_results(session: Session, patient_ids: list[int]) -> dict[int, tuple[dict[str, Any], Any]]:
-    """The newest assessment of each patient's latest visit: its outcomes and stored red flags."""
+def _latest_results(session: Session, patient_ids: list[int]) -> dict[int, tuple[dict[str, Any], Any, Any]]:
+    """The newest assessment of each patient's latest visit: its outcomes, stored red flags and
+    stored plan referrals."""
     if not patient_ids:
         return {}
     last_visit = (
@@ -164,18 +188,18 @@ def _latest_results(session: Session, patient_ids: list[int]) -> dict[int, tuple
         )
         .group_by(Visit.patient_id)
     )
-    flags = Assessment.red_flags
-    out: dict[int, tuple[dict[str, Any], Any]] = {}
-    for outcomes, red, pid in session.execute(
-        select(Assessment.outcomes, flags, Visit.patient_id).join(Visit).where(Assessment.id.in_(newest))
+    out: dict[int, tuple[dict[str, Any], Any, Any]] = {}
+    for outcomes, red, referrals, pid in session.execute(
+        select(Assessment.outcomes, Assessment.red_flags, Assessment.referrals, Visit.patient_id)
+        .join(Visit).where(Assessment.id.in_(newest))
     ):
-        out[pid] = (outcomes, red)
+        out[pid] = (outcomes, red, referrals)
     return out
 
 
 def _list_rows(session: Session, found: list[Any]) -> list[ListRow]:
     """List rows for (patient, visit count, last visit date) triples: each with its latest
-    outcomes and stored red flags (most urgent first)."""
+    outcomes, stored red flags (most urgent first) and the urgency of its plan's referrals."""
     latest = _latest_results(session, [p.id for p, _, _ in found])
     rows = []
     for p, n, last in found:
@@ -193,6 +217,7 @@ def _list_rows(session: Session, found: list[Any]) -> list[ListRow]:
                 len(flags),
                 top_urgency(flags),
                 sum(f.get("status") == "possible" for f in flags),
+                top_urgency(referrals_of(got[2] if got else None)),
             )
         )
     return rows
@@ -262,7 +287,7 @@ def list_patients(
     rows = _list_rows(session, list(session.execute(stmt)))
     rank = {u: i for i, u in enumerate(URGENCY_ORDER)}
     if sort == "alert":
-        rows.sort(key=lambda r: (rank.get(r.urgency or "", len(rank)), -r.red_flags, r.pseudonym))
+        rows.sort(key=lambda r: (rank.get(r.top or "", len(rank)), -r.red_flags, r.pseudonym))
     elif sort == "date":
         rows.sort(
             key=lambda r: (
@@ -315,6 +340,13 @@ class PatientPage:
     #: what identifies the latest result (the assessment row and knowledge versions): the key
     #: under which what is derived from it may be cached
     latest_key: tuple[Any, ...] | None = None
+    #: the latest assessment's stored plan referrals at emergency or urgent, most urgent first
+    referrals: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def alarms(self) -> list[dict[str, Any]]:
+        """The red flags and the plan's urgent referrals, as the top of the page shows them."""
+        return entries(self.red_flags, self.referrals)
 
 
 def patient_page(
@@ -370,6 +402,7 @@ def patient_page(
         red_flags_of({"workup": {"red_flags": row.red_flags}} if row is not None else None),
         stale,
         key,
+        referrals_of(row.referrals if row is not None else None),
     )
 
 

@@ -23,12 +23,12 @@ from ..registry.models import Patient, Visit
 from ..registry.views import decode_cursor, encode_cursor
 from . import corrections
 from .forms import visit_fields
-from .patients import Where, red_flags_of, scoped_patient
+from .patients import Where, red_flags_of, referrals_of, scoped_patient
 
 
 def visit_document(session: Session, visit: Visit) -> dict[str, Any]:
     """A visit: its current measurements (with versions and units as entered) and its newest
-    assessment's verdicts and red flags (most urgent first)."""
+    assessment's verdicts, red flags and the plan's urgent referrals (most urgent first)."""
     row = current_assessment(session, visit.id)
     current = sorted(current_measurements(visit.measurements).values(), key=lambda m: m.measure_id)
     return {
@@ -45,6 +45,7 @@ def visit_document(session: Session, visit: Visit) -> dict[str, Any]:
         "outcomes": dict(row.outcomes) if row is not None else {},
         "knowledge_version": row.knowledge_version if row is not None else None,
         "red_flags": red_flags_of({"workup": {"red_flags": row.red_flags}} if row is not None else None),
+        "referrals": referrals_of(row.referrals if row is not None else None),
     }
 
 

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from myoscope.registry import repo
 from myoscope.registry.models import AuditEvent
 
+from ...records import WEEKS_PROGRESSIVE
 from ..conftest import World, csrf_of
 
 ALS = {"height": 178, "weight": 70, "grip_strength": 20, "history": {
@@ -165,3 +166,56 @@ def test_a_cause_the_record_does_not_support_says_what_it_needs(alice: TestClien
     page = alice.get(f"/patients/{pid}").text
     assert (f'<small class="support" data-support="not_supported">not supported: needs '
             f"{gbs.support.needs}</small>") in page.replace("&#39;", "'")
+
+
+WEEKS = WEEKS_PROGRESSIVE
+
+
+def _plan_of(data: dict[str, object]) -> object:
+    from myoscope.pathway import run_pathway
+
+    return run_pathway({"sex": "male", "age": 56, **data}).plan
+
+
+def test_a_plan_referral_more_urgent_than_every_flag_reaches_the_list_and_the_page_top(
+        alice: TestClient, world: World) -> None:
+    plan = _plan_of(WEEKS)
+    referrals = plan.urgent_referrals()  # type: ignore[attr-defined]
+    assert [(i.id, i.urgency) for i in referrals] == [("cause_acute_inflammatory_neuropathy", "emergency")]
+    with world.app.state.sessions.begin() as s:
+        pid = repo.add_patient(s, pseudonym="pa-weeks", sex="male", birth_date=date(1970, 1, 1),
+                               organisation_name="Clinic A", actor="test").id
+        repo.add_visit(s, pseudonym="pa-weeks", data=WEEKS, organisation_name="Clinic A",
+                       visit_date=date(2026, 6, 1), actor="test")
+        repo.add_patient(s, pseudonym="pa-als", sex="male", birth_date=date(1970, 1, 1),
+                         organisation_name="Clinic A", actor="test")
+        repo.add_visit(s, pseudonym="pa-als", data={**ALS, "history": {**ALS["history"], "tempo": "weeks"}},
+                       organisation_name="Clinic A", visit_date=date(2026, 6, 1), actor="test")
+    listing = alice.get("/patients").text
+    row = listing.split("pa-weeks", 1)[1].split("</tr>", 1)[0]
+    assert "1 · URGENT" in row
+    assert 'class="flag-chip flag-emergency" data-testid="referral-chip">plan referral · EMERGENCY' in row
+    # sorted by the most urgent of both: before a patient whose most urgent flag is urgent
+    assert listing.index("pa-weeks") < listing.index("pa-001")
+    page = alice.get(f"/patients/{pid}").text
+    assert "Red flags and urgent referrals" in page
+    top = page.index('data-testid="referral" data-urgency="emergency"')
+    assert top < page.index('data-testid="red-flag"') < page.index('data-testid="verdicts"')
+    assert referrals[0].text in page and "Refer to: emergency department and neurology (same day)" in page
+
+
+def test_a_row_stored_before_the_referrals_shows_its_flags_only(alice: TestClient, world: World) -> None:
+    from myoscope.registry.models import Assessment, Patient, Visit
+
+    with world.app.state.sessions.begin() as s:
+        pid = repo.add_patient(s, pseudonym="pa-old", sex="male", birth_date=date(1970, 1, 1),
+                               organisation_name="Clinic A", actor="test").id
+        repo.add_visit(s, pseudonym="pa-old", data=WEEKS, organisation_name="Clinic A",
+                       visit_date=date(2026, 6, 1), actor="test")
+        row = s.scalar(select(Assessment).join(Visit).join(Patient).where(Patient.id == pid))
+        assert row is not None and row.referrals and row.referrals[0]["urgency"] == "emergency"
+        row.referrals = None  # as migration 0009 leaves a row assessed before it
+    row_html = alice.get("/patients").text.split("pa-old", 1)[1].split("</tr>", 1)[0]
+    assert "1 · URGENT" in row_html and "referral-chip" not in row_html
+    assert 'data-testid="referral"' not in alice.get(f"/patients/{pid}").text
+

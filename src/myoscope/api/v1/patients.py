@@ -27,6 +27,7 @@ def patient_document(view: svc.PatientPage) -> dict[str, Any]:
                     "measurements": {m: {"value": value, "unit": unit, "version": version}
                                      for m, value, unit, version in v.values}} for v in view.visits],
         "latest": view.latest, "stale": view.stale, "red_flags": view.red_flags,
+        "referrals": view.referrals,
         "alerts": [a.to_dict() for a in view.alerts], "changes": view.changes.to_dict(),
     })
     return doc
@@ -37,12 +38,13 @@ def list_patients(
     request: Request, db: DbSession, where: ClinicalWhere, limit: Limit = 50, after: After = None,
     q: Annotated[str, Query(max_length=100, pattern=NO_NUL, description="Pseudonym contains.")] = "",
 ) -> Response:
-    """Your organisation's patients by pseudonym, with latest verdicts and red-flag urgency."""
+    """Your organisation's patients by pseudonym, with latest verdicts, red-flag urgency and the
+    urgency of the plan's most urgent referral for a cause."""
     page = svc.page_patients(db, where, query=q.strip(), limit=limit, after=after)
     rows = [{"id": r.id, "pseudonym": r.pseudonym, "sex": r.sex, "birth_date": page.birth_dates.get(r.id),
              "age": r.age, "visits": r.visits, "last_visit": r.last_visit, "outcomes": r.outcomes,
              "red_flags": r.red_flags, "possible_red_flags": r.possible_flags,
-             "urgency": r.urgency} for r in page.rows]
+             "urgency": r.urgency, "referral_urgency": r.referral_urgency} for r in page.rows]
     return document(request, jsonable({"patients": rows, "next_after": page.next_after}), etag=False)
 
 

@@ -7,12 +7,12 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request, Response
 from starlette.concurrency import run_in_threadpool
 
+from ...alarms import of_result
 from ...errors import RecordValidationError
 from ...pathway import run_pathway
 from ..accounts import SignedIn
 from ..deps import CsrfChecked, RequireRole
 from ..forms import form_values, problems_by_field, record_data, visit_fields
-from ..patients import red_flags_of
 from .render import page
 from .visits import flat
 
@@ -35,7 +35,7 @@ async def quick_assess(request: Request, who: Assessor) -> Response:
     fields = visit_fields(True)
     try:
         data = record_data(form, fields) | {"id": "quick assessment"}
-        result = (await run_in_threadpool(run_pathway, data)).to_dict()  # CPU work off the event loop
+        full = await run_in_threadpool(run_pathway, data)  # CPU work off the event loop
     except RecordValidationError as exc:
         by, other = problems_by_field(exc.problems, fields)
         return page(
@@ -52,7 +52,7 @@ async def quick_assess(request: Request, who: Assessor) -> Response:
             "values": form_values(form),
             "problems": {},
             "other": [],
-            "result": result,
-            "flags": red_flags_of(result),
+            "result": full.to_dict(),
+            "flags": of_result(full.workup, full.plan),
         },
     )
