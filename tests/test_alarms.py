@@ -1,4 +1,4 @@
-"""One order for the red flags and the plan's urgent referrals, on every face."""
+"""One order for the red flags and the plan's same-day referrals, on every face."""
 
 from __future__ import annotations
 

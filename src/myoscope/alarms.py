@@ -1,4 +1,4 @@
-"""What must be seen first: the work-up's red flags and the plan's urgent referrals, in one order.
+"""What must be seen first: the work-up's red flags and the plan's same-day referrals, in one order.
 
 A red flag is raised by what the record shows (weakness getting worse over weeks: urgent); a
 supported cause can call for more (Guillain-Barré syndrome supported by the same record: a
@@ -42,8 +42,8 @@ def entries(flags: Sequence[Stored], referrals: Sequence[Stored]) -> list[dict[s
 
 
 def of_result(workup: Workup | None, plan: Plan | None) -> list[dict[str, Any]]:
-    """A pathway result's red flags and its plan's urgent referrals, in the order above."""
+    """A pathway result's red flags and its plan's same-day referrals, in the order above."""
     flags = [f.to_dict() for f in workup.red_flags] if workup is not None else []
-    referrals = [referral_entry(i) for i in plan.urgent_referrals()] if plan is not None else []
+    referrals = [referral_entry(i) for i in plan.same_day_referrals()] if plan is not None else []
     return entries(flags, referrals)
 

@@ -277,7 +277,7 @@ def test_red_flags_are_stored_with_the_verdicts(factory: sessionmaker[Session]) 
         assert s.scalars(select(Assessment.red_flags).where(Assessment.visit_id == quiet.visit_id)).one() == []
 
 
-def test_the_plans_urgent_referrals_are_stored_beside_the_red_flags(factory: sessionmaker[Session]) -> None:
+def test_the_plans_same_day_referrals_are_stored_beside_the_red_flags(factory: sessionmaker[Session]) -> None:
     """A supported cause's same-day referral can outrank every red flag: the list must see it too."""
     from ..records import WEEKS_PROGRESSIVE
 
@@ -292,6 +292,6 @@ def test_the_plans_urgent_referrals_are_stored_beside_the_red_flags(factory: ses
             ("cause_acute_inflammatory_neuropathy", "emergency", "emergency department and neurology (same day)")]
         full = rebuild(s, visit_id=v.visit_id, actor=ME)
         assert full.plan is not None and [r["text"] for r in row.referrals or []] == [
-            i.text for i in full.plan.urgent_referrals()]
+            i.text for i in full.plan.same_day_referrals()]
         # the later visit carries no history: no referral, stored as an empty list (known), not None
         assert s.scalars(select(Assessment.referrals).where(Assessment.visit_id == quiet.visit_id)).one() == []

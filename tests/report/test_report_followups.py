@@ -92,10 +92,10 @@ def test_possible_red_flags_are_marked_possible_in_both_reports() -> None:
     doc = lxml_html.fromstring(clinician_html(result))
     boxes = doc.xpath('//section[@id="red-flags"]/div[not(contains(@class, "referral"))]')
     assert len(boxes) == len(result.workup.red_flags)
-    # the plan's urgent referrals share the box, each labelled as one (not as a possible flag)
-    assert result.plan is not None and result.plan.urgent_referrals()
+    # the plan's same-day referrals share the box, each labelled as one (not as a possible flag)
+    assert result.plan is not None and result.plan.same_day_referrals()
     referrals = doc.xpath('//section[@id="red-flags"]/div[contains(@class, "referral")]')
-    assert len(referrals) == len(result.plan.urgent_referrals())
+    assert len(referrals) == len(result.plan.same_day_referrals())
     assert all(_text(r.xpath('./span[@class="status"]')[0]) == "plan referral" for r in referrals)
     for box in boxes:
         label = box.xpath('./span[@class="status"]')

@@ -140,8 +140,8 @@ class PatientRowOut(BaseModel):
     #: how many of ``red_flags`` are possible (not yet ruled out: a fact is missing), not active
     possible_red_flags: int
     urgency: str | None
-    #: the plan's most urgent referral for a cause (emergency or urgent), which can be more urgent
-    #: than every red flag; None when there is none or the assessment predates its storing
+    #: "emergency" when the plan refers for a cause the same day, which can be more urgent than
+    #: every red flag; None when it does not or the assessment predates its storing
     referral_urgency: str | None
 
 
@@ -151,7 +151,7 @@ class PatientListOut(BaseModel):
 
 
 class PatientOut(Open):
-    """A patient: visits, the latest visit's full result, red flags, the plan's urgent referrals,
+    """A patient: visits, the latest visit's full result, red flags, the plan's same-day referrals,
     alerts and change over time."""
 
     id: int

@@ -1,4 +1,4 @@
-"""Cards from a pathway result: red flags and the plan's urgent referrals first (their urgency
+"""Cards from a pathway result: red flags and the plan's same-day referrals first (their urgency
 sets the indicator), then each decided positive verdict with its trace and a suggestion to record
 the provisional Condition, then what to measure. Nothing clinical is decided here; the wording
 comes from the results.
@@ -72,7 +72,7 @@ def _source_of(result: DefinitionResult) -> Source:
 
 
 def alarm_cards(done: FhirAssessment, ctx: CardContext, caveats: Sequence[str] = ()) -> list[Card]:
-    """A card for each red flag and each of the plan's urgent referrals (:mod:`myoscope.alarms`): a
+    """A card for each red flag and each of the plan's same-day referrals (:mod:`myoscope.alarms`): a
     supported cause can call for more than any flag raised (weakness getting worse over weeks is
     an urgent flag; Guillain-Barré syndrome supported by the same data a same-day referral)."""
     out = []

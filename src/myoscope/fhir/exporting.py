@@ -214,7 +214,7 @@ def condition_data(
 
 
 def alarm_notes(workup: Workup | None, plan: Plan | None, actions: bool = True) -> list[str]:
-    """The red flags and the plan's urgent referrals as notes, in :mod:`myoscope.alarms`' order: a
+    """The red flags and the plan's same-day referrals as notes, in :mod:`myoscope.alarms`' order: a
     supported cause's same-day referral can outrank every flag, and a reader meets the first note
     first."""
     out = []
@@ -230,7 +230,7 @@ def alarm_notes(workup: Workup | None, plan: Plan | None, actions: bool = True) 
 
 def care_plan(plan: Plan, patient_ref: str, workup: Workup | None = None) -> r4b.CarePlan:
     """The plan as a draft CarePlan (intent proposal): one activity per item (the plan's order,
-    most urgent first), the red flags and urgent referrals first among the notes."""
+    most urgent first), the red flags and same-day referrals first among the notes."""
     notes = alarm_notes(workup, plan)
     notes.append(f"Plan status {plan.status}: {plan.reason}")
     notes.append(plan.disclaimer)

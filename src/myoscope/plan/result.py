@@ -15,9 +15,6 @@ from .loader import Citation
 from .nutrition import Target
 from .schema import SECTIONS
 
-#: the urgencies that a face shows beside the red flags (the work-up's vocabulary, most urgent first)
-PROMPT_URGENCIES = ("emergency", "urgent")
-
 SECTION_TITLES: dict[str, str] = {
     "treat_cause": "Treat the cause",
     "exercise": "Exercise",
@@ -159,15 +156,17 @@ class Plan:
     def item(self, item_id: str) -> PlanItem | None:
         return next((i for i in self.items() if i.id == item_id), None)
 
-    def urgent_referrals(self) -> list[PlanItem]:
-        """The plan's own emergency and urgent items for a cause, most urgent first: not the
-        work-up's red flags (the plan repeats those), but what the plan adds to them.
+    def same_day_referrals(self) -> list[PlanItem]:
+        """The plan's own emergency items for a cause: not the work-up's red flags (the plan repeats
+        those), but what the plan adds to them.
 
         A face that shows the red flags shows these beside them, since a supported cause can call
         for more than any flag raised: weakness getting worse over weeks raises an urgent flag,
-        while Guillain-Barré syndrome supported by the same record is a same-day referral."""
+        while Guillain-Barré syndrome supported by the same record is a same-day referral. Its
+        urgent items are not among them: a known ALS or myositis would read "urgent" at every
+        visit, and a suspected one has urgent red flags of its own (suspected MND, myositis)."""
         return [i for i in self.sections.get("treat_cause", [])
-                if i.kind != "red_flag" and i.urgency in PROMPT_URGENCIES]
+                if i.kind != "red_flag" and i.urgency == "emergency"]
 
     @property
     def summary(self) -> list[dict[str, Any]]:

@@ -94,7 +94,7 @@ def verdict(result: DefinitionResult) -> dict[str, Any]:
 
 def assess_stored(data: Mapping[str, Any], source: str) -> FullAssessment:
     """The registry's assessment of a rebuilt record: every definition, the cause work-up (its red
-    flags are stored) and the plan (its urgent referrals are stored; the rest of it is made again
+    flags are stored) and the plan (its same-day referrals are stored; the rest of it is made again
     when a visit is shown in full, :func:`rebuild`, from the same inputs)."""
     return assess(parse_record(data, source=source), plan=True, cause_workup=True)
 
@@ -105,11 +105,11 @@ def red_flags(result: FullAssessment) -> list[dict[str, Any]]:
 
 
 def referrals(result: FullAssessment) -> list[dict[str, Any]]:
-    """The plan's emergency and urgent referrals for a cause as stored (most urgent first): what a
+    """The plan's same-day (emergency) referrals for a cause as stored (most urgent first): what a
     list must show beside the red flags when a supported cause calls for more than any flag."""
     if result.plan is None:
         return []
-    return [audit.jsonable(referral_entry(i)) for i in result.plan.urgent_referrals()]
+    return [audit.jsonable(referral_entry(i)) for i in result.plan.same_day_referrals()]
 
 
 def reassess(session: Session, *, patient: Patient, from_visit: Visit | None = None,

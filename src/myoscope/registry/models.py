@@ -173,7 +173,7 @@ class Assessment(Base):
     #: the cause work-up's red flags (most urgent first): safety information a list must show
     #: without rebuilding every visit
     red_flags: Mapped[list[Any]] = mapped_column(JSON)
-    #: the plan's emergency and urgent referrals for a cause (``Plan.urgent_referrals``), which a
+    #: the plan's same-day (emergency) referrals for a cause (``Plan.same_day_referrals``), which a
     #: list shows beside the red flags; None for a row assessed before they were stored (unknown)
     referrals: Mapped[list[Any] | None] = mapped_column(JSON, nullable=True)
 

@@ -166,7 +166,7 @@ def clinician_context(
 ) -> dict[str, Any]:
     refs = References()
     groups = sort_definitions(result)
-    # numbered in the order the report shows them: red flags and the plan's urgent referrals first
+    # numbered in the order the report shows them: red flags and the plan's same-day referrals first
     flags = [{"e": e, "ref": refs.cite(_cited(result, e))} for e in alarms_of(result)]
     verdicts = []
     for row in groups.applies:

@@ -23,7 +23,7 @@ def _table(head: list[str], rows: list[list[Any]]) -> str:
 
 
 def assessment_html(a: Assessment) -> str:
-    """Red flags and the plan's urgent referrals first, then the verdicts that apply, then one line
+    """Red flags and the plan's same-day referrals first, then the verdicts that apply, then one line
     for the rest."""
     parts = [f"<p><b>{escape(who(a))}</b> · knowledge {escape(a.knowledge_version)}</p>"]
     for e in alarms_of(a):

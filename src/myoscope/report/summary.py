@@ -179,7 +179,7 @@ def sorted_red_flags(w: Workup | None) -> list[Any]:
 
 
 def alarms_of(result: Any) -> list[dict[str, Any]]:
-    """A result's red flags and its plan's urgent referrals, most urgent first (:mod:`myoscope.alarms`)."""
+    """A result's red flags and its plan's same-day referrals, most urgent first (:mod:`myoscope.alarms`)."""
     return of_result(getattr(result, "workup", None), getattr(result, "plan", None))
 
 

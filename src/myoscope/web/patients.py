@@ -145,7 +145,7 @@ class ListRow:
     urgency: str | None
     #: how many of ``red_flags`` are possible (not yet ruled out, a fact missing), not active
     possible_flags: int = 0
-    #: the urgency of the plan's most urgent referral for a cause (None: none, or not stored)
+    #: "emergency" when the plan refers for a cause the same day (None: it does not, or not stored)
     referral_urgency: str | None = None
 
     @property
@@ -340,12 +340,12 @@ class PatientPage:
     #: what identifies the latest result (the assessment row and knowledge versions): the key
     #: under which what is derived from it may be cached
     latest_key: tuple[Any, ...] | None = None
-    #: the latest assessment's stored plan referrals at emergency or urgent, most urgent first
+    #: the latest assessment's stored same-day plan referrals
     referrals: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def alarms(self) -> list[dict[str, Any]]:
-        """The red flags and the plan's urgent referrals, as the top of the page shows them."""
+        """The red flags and the plan's same-day referrals, as the top of the page shows them."""
         return entries(self.red_flags, self.referrals)
 
 

@@ -28,7 +28,7 @@ from .patients import Where, red_flags_of, referrals_of, scoped_patient
 
 def visit_document(session: Session, visit: Visit) -> dict[str, Any]:
     """A visit: its current measurements (with versions and units as entered) and its newest
-    assessment's verdicts, red flags and the plan's urgent referrals (most urgent first)."""
+    assessment's verdicts, red flags and the plan's same-day referrals (most urgent first)."""
     row = current_assessment(session, visit.id)
     current = sorted(current_measurements(visit.measurements).values(), key=lambda m: m.measure_id)
     return {

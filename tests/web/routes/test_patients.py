@@ -180,7 +180,7 @@ def _plan_of(data: dict[str, object]) -> object:
 def test_a_plan_referral_more_urgent_than_every_flag_reaches_the_list_and_the_page_top(
         alice: TestClient, world: World) -> None:
     plan = _plan_of(WEEKS)
-    referrals = plan.urgent_referrals()  # type: ignore[attr-defined]
+    referrals = plan.same_day_referrals()  # type: ignore[attr-defined]
     assert [(i.id, i.urgency) for i in referrals] == [("cause_acute_inflammatory_neuropathy", "emergency")]
     with world.app.state.sessions.begin() as s:
         pid = repo.add_patient(s, pseudonym="pa-weeks", sex="male", birth_date=date(1970, 1, 1),
@@ -198,7 +198,7 @@ def test_a_plan_referral_more_urgent_than_every_flag_reaches_the_list_and_the_pa
     # sorted by the most urgent of both: before a patient whose most urgent flag is urgent
     assert listing.index("pa-weeks") < listing.index("pa-001")
     page = alice.get(f"/patients/{pid}").text
-    assert "Red flags and urgent referrals" in page
+    assert "Red flags and same-day referrals" in page
     top = page.index('data-testid="referral" data-urgency="emergency"')
     assert top < page.index('data-testid="red-flag"') < page.index('data-testid="verdicts"')
     assert referrals[0].text in page and "Refer to: emergency department and neurology (same day)" in page

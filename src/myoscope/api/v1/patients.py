@@ -38,8 +38,8 @@ def list_patients(
     request: Request, db: DbSession, where: ClinicalWhere, limit: Limit = 50, after: After = None,
     q: Annotated[str, Query(max_length=100, pattern=NO_NUL, description="Pseudonym contains.")] = "",
 ) -> Response:
-    """Your organisation's patients by pseudonym, with latest verdicts, red-flag urgency and the
-    urgency of the plan's most urgent referral for a cause."""
+    """Your organisation's patients by pseudonym, with latest verdicts, red-flag urgency and whether
+    the plan refers for a cause the same day."""
     page = svc.page_patients(db, where, query=q.strip(), limit=limit, after=after)
     rows = [{"id": r.id, "pseudonym": r.pseudonym, "sex": r.sex, "birth_date": page.birth_dates.get(r.id),
              "age": r.age, "visits": r.visits, "last_visit": r.last_visit, "outcomes": r.outcomes,

@@ -1,4 +1,4 @@
-"""Store each assessment's urgent referrals from the plan beside its red flags.
+"""Store each assessment's same-day referrals from the plan beside its red flags.
 
 A supported cause can call for more than any red flag raised (weakness getting worse over weeks
 raises an urgent flag, Guillain-Barré syndrome supported by the same record a same-day
