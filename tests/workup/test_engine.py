@@ -169,3 +169,34 @@ def test_a_next_test_whose_result_is_recorded_is_not_offered() -> None:
     assert "crp_albumin" in tests({**base, "crp": 12})  # albumin still missing
     done = tests({**base, "crp": 12, "albumin": 3.1})
     assert "crp_albumin" not in done and "weight_history" not in done
+
+
+def test_a_recorded_diagnosis_is_not_sent_for_the_tests_that_would_make_it() -> None:
+    # suspected ALS: the referral and the investigations of the Gold Coast criteria
+    suspected = next(c for c in run(ALS).candidates if c.id == "als")
+    assert suspected.diagnosed is False
+    assert [t.id for t in suspected.next_tests] == ["neurology_referral", "emg_ncs", "mri_brain_spine", "ck"]
+    # recorded ALS: none of them (it was diagnosed by them)
+    known = next(c for c in run({**ALS, "conditions": ["als"]}).candidates if c.id == "als")
+    assert known.diagnosed is True and known.next_tests == ()
+    assert known.to_dict()["diagnosed"] is True
+    # recorded myositis: the screening for its lung disease stays, the diagnostic tests go
+    myositis = next(c for c in run({"sex": "female", "age": 50, "conditions": ["inflammatory_myopathy"]}).candidates
+                    if c.id == "inflammatory_myopathy")
+    assert myositis.diagnosed is True and [t.id for t in myositis.next_tests] == ["ild_screening"]
+    # recorded neuropathy: its cause may still be unknown, so the bloods for the common causes stay
+    neuropathy = next(c for c in run({"sex": "female", "age": 70, "conditions": ["peripheral_neuropathy"]}).candidates
+                      if c.id == "peripheral_neuropathy")
+    assert [t.id for t in neuropathy.next_tests] == ["neuropathy_bloods"]
+
+
+def test_a_recorded_diagnosis_ranks_before_sarcopenia_of_ageing() -> None:
+    # 63, weak grip, ALS recorded, symptoms over years: ageing scores more (age, low strength,
+    # tempo), but sarcopenia is primary only when no other cause is evident (EWGSOP2)
+    record = {"sex": "male", "age": 63, "height": 176, "weight": 68, "grip_strength": 21, "conditions": ["als"],
+              "history": {"symptoms": {"weakness": True}, "tempo": "years", "course": "progressive"}}
+    ranked = run(record).candidates
+    ageing = next(c for c in ranked if c.id == "age_related_sarcopenia")
+    assert ranked[0].id == "als" and ranked[0].diagnosed and ageing.score > ranked[0].score
+    # without the recorded diagnosis the score decides, as before
+    assert run({**record, "conditions": []}).candidates[0].id == "age_related_sarcopenia"

@@ -102,3 +102,16 @@ def test_refuses_dangling_references(tmp_path: Path, change: Callable[[dict[str,
     with pytest.raises(KnowledgeError) as err:
         load_with(tmp_path, change)
     assert message in str(err.value)
+
+
+@pytest.mark.parametrize(("change", "message"), [
+    (lambda d: d["causes"]["als"].update(diagnosed_by="has_nothing"),
+     "causes.als.diagnosed_by: unknown finding 'has_nothing'"),
+    (lambda d: d["causes"]["als"].pop("diagnosed_by"),
+     "causes.als.tests: a test that confirms the diagnosis needs diagnosed_by"),
+])
+def test_refuses_a_confirming_test_without_a_known_diagnosis_finding(
+        tmp_path: Path, change: Callable[[dict[str, Any]], None], message: str) -> None:
+    with pytest.raises(KnowledgeError) as err:
+        load_with(tmp_path, change)
+    assert message in str(err.value)

@@ -14,6 +14,10 @@ TEXT_QUESTIONS = 12
 _REVERSIBLE = {"yes": "reversible", "partly": "partly reversible", "no": "not reversible",
                "uncertain": "reversibility uncertain"}
 
+#: said of a cause the record holds as a diagnosis (its ``diagnosed_by`` finding): why its
+#: confirming tests are missing
+DIAGNOSED = "recorded diagnosis: the tests that would make it are not listed"
+
 
 def _title(w: Workup) -> str:
     title = w.source or "record"
@@ -58,6 +62,8 @@ def _candidate(i: int, c: Candidate) -> list[str]:
         lines += _criteria(crit, "     criteria: ")
     for t in c.next_tests:
         lines.append(f"     next test: {t.label} - {t.why}  [{t.citation}]")
+    if c.diagnosed:
+        lines.append(f"     {DIAGNOSED}")
     return lines
 
 
@@ -114,7 +120,8 @@ def render_section(w: Workup) -> list[str]:
         rng = "" if lo == hi else f" (range {lo} to {hi})"
         found = ", ".join(h.text for h in c.findings_for) or "none recorded"
         lines.append(f"  {i}. {c.label}: score {c.score}{rng}, confidence {c.confidence}; for: {found}")
-        lines.append(f"     next: {'; '.join(t.label for t in c.next_tests)}")
+        tests = "; ".join(t.label for t in c.next_tests) or "none"
+        lines.append(f"     next: {tests}" + (f" ({DIAGNOSED})" if c.diagnosed else ""))
     if len(w.candidates) > SECTION_CANDIDATES:
         rest = ", ".join(c.label for c in w.candidates[SECTION_CANDIDATES:])
         lines.append(f"  Also possible: {rest}")
@@ -143,7 +150,8 @@ def render_patient(w: Workup) -> str:
             if pointers:
                 lines.append(f"     What points to it: {', '.join(pointers)}.")
             tests = [t.patient_label for t in c.next_tests]
-            lines.append(f"     Tests that may help: {'; '.join(tests)}.")
+            if tests:
+                lines.append(f"     Tests that may help: {'; '.join(tests)}.")
     else:
         lines.append("The answers recorded so far do not point to a particular reason.")
     if w.questions:

@@ -48,6 +48,8 @@ class CompiledCause:
     links: tuple[CompiledLink, ...]
     total_weight: int
     tests: tuple[TestItem, ...]
+    #: the ids of the tests that make the diagnosis (not offered once ``spec.diagnosed_by`` holds)
+    confirming: frozenset[str]
     static_citations: tuple[str, ...]  # source, course, reversibility, tests, criteria
     source: str
     refs: tuple[str, ...]  # every reference the cause can cite, for the reference list
@@ -97,6 +99,7 @@ def compile_causes(wk: WorkupKnowledge) -> dict[str, CompiledCause]:
             id=cid, order=order, spec=cause, gate=tuple(cause.gate),
             gate_weight={g: weights.get(g, 1) for g in cause.gate}, links=tuple(links),
             total_weight=sum(link.weight for link in links), tests=tests,
+            confirming=frozenset(t.test for t in cause.tests if t.confirms),
             static_citations=tuple(dict.fromkeys(static)), source=source, refs=tuple(refs),
             support=support)
     return out

@@ -114,7 +114,7 @@ def run_workup(
     # by urgency; at one urgency a flag that holds before one not yet ruled out
     red_flags.sort(key=lambda r: (URGENCY_ORDER.index(r.urgency), r.status != "active"))
 
-    candidates: list[tuple[tuple[float, ...], Candidate]] = []
+    candidates: list[tuple[tuple[bool | float, ...], Candidate]] = []
     set_aside: list[dict[str, Any]] = []
     for cause in k.causes.values():
         gate = any3(ev.finding(f)[0] for f in cause.gate)
@@ -127,7 +127,9 @@ def run_workup(
             continue
         cand = _candidate(k, ev, cause, questions)
         if cand.score > 0:
-            candidates.append(((-cand.score, -cand.known_fraction, cause.order), cand))
+            # a recorded diagnosis first: it is not a hypothesis, and sarcopenia is primary
+            # (age-related) only when no other cause is evident (EWGSOP2, the ageing cause's source)
+            candidates.append(((not cand.diagnosed, -cand.score, -cand.known_fraction, cause.order), cand))
             refs += [r for r in cause.refs if r not in refs]
         else:
             set_aside.append({"id": cause.id, "label": cause.spec.label, "score": cand.score,
@@ -186,13 +188,16 @@ def _candidate(k: WorkupKnowledge, ev: _Evaluation, cause: CompiledCause, q: _Qu
     spec = cause.spec
     label = next(b.label for b in k.spec.confidence_bands if fraction >= b.min)
     crit = tuple(_criteria(k, ev, c, k.spec.criteria[c]) for c in spec.criteria)
+    diagnosed = spec.diagnosed_by is not None and ev.finding(spec.diagnosed_by)[0] is True
     return Candidate(
         id=cause.id, label=spec.label, patient_label=spec.patient_label,
         patient_summary=spec.patient_summary, group=spec.group, score=score,
         score_range=(score + lo, score + hi), confidence=label, known_fraction=fraction,
         findings_for=tuple(hits_for), findings_against=tuple(hits_against), unknown_findings=tuple(unknown),
         course=spec.course, reversible=spec.reversible, reversible_note=spec.reversible_note,
-        next_tests=tuple(t for t in cause.tests if not _recorded(k, ev.facts, t.id)),
+        next_tests=tuple(t for t in cause.tests if not _recorded(k, ev.facts, t.id)
+                         and not (diagnosed and t.id in cause.confirming)),
+        diagnosed=diagnosed,
         criteria=crit, citations=tuple(citations), source=cause.source, support=_support(ev, cause, q),
     )
 

@@ -259,6 +259,12 @@ class _Checker:
                     raise self.fail(f"{where}.tests[{i}]", f"unknown test {t.test!r}")
                 used_tests.add(t.test)
                 self.ref(t.ref, f"{where}.tests[{i}]")
+            if cause.diagnosed_by is not None:
+                if cause.diagnosed_by not in spec.findings:
+                    raise self.fail(f"{where}.diagnosed_by", f"unknown finding {cause.diagnosed_by!r}")
+                self.used.add(cause.diagnosed_by)
+            elif any(t.confirms for t in cause.tests):
+                raise self.fail(f"{where}.tests", "a test that confirms the diagnosis needs diagnosed_by")
             for crit in cause.criteria:
                 if crit not in spec.criteria:
                     raise self.fail(f"{where}.criteria", f"unknown criteria {crit!r}")

@@ -102,6 +102,9 @@ class Candidate:
     source: str
     #: None when the cause states no support rule
     support: Support | None = None
+    #: the record already holds the diagnosis (the cause's ``diagnosed_by`` finding): the tests
+    #: that would make it are left out of ``next_tests``
+    diagnosed: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -117,6 +120,7 @@ class Candidate:
             "citations": list(self.citations), "source": self.source,
             "patient_label": self.patient_label, "patient_summary": self.patient_summary,
             "support": None if self.support is None else self.support.to_dict(),
+            "diagnosed": self.diagnosed,
         }
 
 

@@ -69,6 +69,10 @@ class TestLink(Strict):
     why: str
     ref: str = Field(min_length=1)
     at: str = Field(min_length=1)
+    #: the test is part of making the diagnosis: not offered once the cause's ``diagnosed_by``
+    #: finding holds (a recorded ALS is not sent for the EMG that would diagnose it), where a test
+    #: of the diagnosis's course or complications (lung disease in myositis) still is
+    confirms: bool = False
 
 
 class CriteriaPart(Strict):
@@ -127,6 +131,9 @@ class CauseSpec(Strict):
     reversible_note: str
     reversible_source: Cite
     tests: list[TestLink] = Field(min_length=1)
+    #: the finding that says the diagnosis is already made (a recorded condition): its tests
+    #: marked ``confirms`` are then not offered
+    diagnosed_by: str | None = None
     criteria: list[str] = Field(default_factory=list)
     #: written ``support:`` (``supports`` are the findings for the cause)
     support_rule: SupportSpec | None = Field(default=None, alias="support")
