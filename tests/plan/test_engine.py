@@ -44,7 +44,9 @@ def test_cancer_alone_is_not_cachexia_but_als_is_muscle_wasting() -> None:
     assert cancer.status == "not_indicated" and cancer.causes == []
     als = plan_for({"age": 70, "conditions": ["als"]}, {"ewgsop2": "no_sarcopenia"})
     assert als.status == "indicated" and [c.id for c in als.causes] == ["als"]
-    assert als.item("cause_als") is not None and als.item("cause_als").urgency == "urgent"
+    # recorded, not suspected: followed by its team, not referred "without delay if suspected"
+    known = als.item("cause_als_known")
+    assert known is not None and known.urgency == "routine" and als.item("cause_als") is None
 
 
 def test_unknown_constraint_is_an_assumption_not_a_no() -> None:

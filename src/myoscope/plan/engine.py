@@ -56,6 +56,9 @@ class CauseSets(NamedTuple):
     treated: list[str]
     supported: list[str]
     weak: list[str]
+    #: the treated causes recorded as a condition (the diagnosis is made), and the others
+    diagnosed: list[str]
+    suspected: list[str]
 
 
 @dataclass(frozen=True)
@@ -119,8 +122,9 @@ def build_plan(inp: PlanInputs, knowledge: PlanKnowledge | None = None) -> Plan:
     _cause_flags(causes, flags, pk)
     # an undecided support (a fact missing), or none known (a stored result from before the rule),
     # is unknown, not absent: the cause keeps its items for a supported hypothesis while it is asked
+    diagnosed = _diagnosed(causes, inp, pk)
     sets = CauseSets([c.id for c in causes], [c.id for c in causes if c.support != "not_supported"],
-                     [c.id for c in weak])
+                     [c.id for c in weak], diagnosed, [c.id for c in causes if c.id not in diagnosed])
     flags.set("indicated", indicated, "; ".join(why) or "no finding, muscle-wasting cause or red flag")
 
     plan = Plan(status="indicated", reason="", causes=causes, constraints=_shown(flags),
@@ -236,6 +240,15 @@ def _causes(inp: PlanInputs, flags: Flags, pk: PlanKnowledge) -> list[CauseView]
             risk = spec.causes[cid]
             out[cid] = CauseView(cid, f"{risk.label}: at risk", f"constraint {flag}", risk.course)
     return list(out.values())
+
+
+def _diagnosed(causes: list[CauseView], inp: PlanInputs, pk: PlanKnowledge) -> list[str]:
+    """The treated causes whose diagnosis the record holds: one of the cause's ``conditions`` is
+    recorded (a work-up hypothesis that is already a known diagnosis is followed, not referred
+    "without delay if suspected")."""
+    recorded = set(inp.values.get("conditions") or [])
+    return [c.id for c in causes
+            if c.id in pk.spec.causes and recorded & set(pk.spec.causes[c.id].conditions)]
 
 
 def _calls_for_plan(c: CauseView, pk: PlanKnowledge) -> bool:

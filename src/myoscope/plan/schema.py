@@ -57,11 +57,17 @@ class WhenSpec(Strict):
     absent, so a same-day referral stays while it is asked). ``causes_weak``: one of these is a
     work-up candidate whose support is ``not_supported``; such an item says what to ask and when
     to seek help, and is given whatever the plan's status (it treats nothing).
+    ``causes_diagnosed``: one of these is treated and recorded as a condition (its diagnosis is
+    made: the cause's ``conditions``); ``causes_suspected``: one of these is treated and not
+    recorded as one (a hypothesis of the work-up). A referral "without delay if suspected" is for
+    the second; the first is followed where it is already cared for.
     """
 
     causes_any: list[str] = Field(default_factory=list)
     causes_supported: list[str] = Field(default_factory=list)
     causes_weak: list[str] = Field(default_factory=list)
+    causes_diagnosed: list[str] = Field(default_factory=list)
+    causes_suspected: list[str] = Field(default_factory=list)
     flags_all: list[str] = Field(default_factory=list)
     flags_any: list[str] = Field(default_factory=list)
     flags_none: list[str] = Field(default_factory=list)
@@ -71,7 +77,8 @@ class WhenSpec(Strict):
         return [*self.flags_all, *self.flags_any, *self.flags_none, *self.flags_unknown_note]
 
     def causes(self) -> list[str]:
-        return [*self.causes_any, *self.causes_supported, *self.causes_weak]
+        return [*self.causes_any, *self.causes_supported, *self.causes_weak, *self.causes_diagnosed,
+                *self.causes_suspected]
 
 
 class DoseSpec(Strict):

@@ -15,11 +15,14 @@ from .schema import WhenSpec
 
 
 def holds(when: WhenSpec, flags: Flags, causes: Collection[str], supported: Collection[str] = (),
-          weak: Collection[str] = ()) -> tuple[bool, list[str]]:
+          weak: Collection[str] = (), diagnosed: Collection[str] = (),
+          suspected: Collection[str] = ()) -> tuple[bool, list[str]]:
     """(applies, assumptions made because a flag was unknown). ``causes`` are the causes treated,
     ``supported`` those of them whose support holds or is undecided, ``weak`` the work-up candidates
-    whose support is known not to hold (schema.WhenSpec)."""
-    tests = ((when.causes_any, causes), (when.causes_supported, supported), (when.causes_weak, weak))
+    whose support is known not to hold, ``diagnosed`` the treated causes recorded as a condition
+    and ``suspected`` the others (schema.WhenSpec)."""
+    tests = ((when.causes_any, causes), (when.causes_supported, supported), (when.causes_weak, weak),
+             (when.causes_diagnosed, diagnosed), (when.causes_suspected, suspected))
     for wanted, among in tests:
         if wanted and not any(c in among for c in wanted):
             return False, []
