@@ -68,3 +68,16 @@ def test_the_plan_shows_each_constraint_and_why() -> None:
     assert shown["bed_bound"] == (None, "not recorded (plan_constraints.bed_bound)")
     assert shown["ckd_severe_no_dialysis"] == (True, "egfr 25 (threshold < 30); dialysis False")
     assert shown["obese"] == (False, "bmi 22.66 (threshold >= 30)")
+
+
+def test_nice_cg32_refeeding_risk_is_not_read_from_a_childs_bmi() -> None:
+    # a BMI of 15 is normal at 4 years; NICE CG32's criteria (BMI under 16) are written for adults
+    child = assess({"sex": "male", "age": 4, "height": 100, "weight": 15, "conditions": ["spinal_muscular_atrophy"]}).plan
+    assert child is not None
+    flags = {c.id: c for c in child.constraints}
+    assert flags["child"].value is True and flags["refeeding_high_risk"].value is None
+    assert "criteria are for adults" in flags["refeeding_high_risk"].basis
+    assert "refeeding_start" not in child.nutrition and child.item("fu_refeeding") is None
+    # the same BMI in an adult is a high risk, with the adult start
+    adult = assess({"sex": "male", "age": 40, "height": 100, "weight": 15, "conditions": ["spinal_muscular_atrophy"]}).plan
+    assert adult is not None and "refeeding_start" in adult.nutrition

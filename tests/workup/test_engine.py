@@ -198,5 +198,38 @@ def test_a_recorded_diagnosis_ranks_before_sarcopenia_of_ageing() -> None:
     ranked = run(record).candidates
     ageing = next(c for c in ranked if c.id == "age_related_sarcopenia")
     assert ranked[0].id == "als" and ranked[0].diagnosed and ageing.score > ranked[0].score
+    assert ranked[-1] is ageing
     # without the recorded diagnosis the score decides, as before
     assert run({**record, "conditions": []}).candidates[0].id == "age_related_sarcopenia"
+    # a recorded diagnosis does not outrank a new acute cause: weakness getting worse over weeks
+    acute = run({**record, "history": {"symptoms": {"weakness": True}, "tempo": "weeks", "course": "progressive",
+                                       "distribution": ["generalised"]}}).candidates
+    assert acute[0].id == "acute_inflammatory_neuropathy" and acute[0].score > acute[1].score
+
+
+def test_a_childs_bmi_is_not_read_against_glims_adult_thresholds() -> None:
+    # BMI 15.4 at 8 years is not low BMI under GLIM (its thresholds are for adults)
+    boy = run({"sex": "male", "age": 8, "height": 125, "weight": 24, "conditions": ["duchenne_muscular_dystrophy"]})
+    assert [c.id for c in boy.candidates] == ["muscular_dystrophy"]
+    # with no age recorded, a BMI of 17.6 still counts (an unknown age is not a child)
+    assert [c.id for c in run({"sex": "female", "height": 160, "weight": 45}).candidates] == ["malnutrition"]
+
+
+def test_a_recorded_disease_explains_the_signs_that_would_suggest_another() -> None:
+    sma = {"sex": "male", "age": 28, "height": 170, "weight": 55, "grip_strength": 10,
+           "conditions": ["spinal_muscular_atrophy"],
+           "history": {"symptoms": {"weakness": True, "delayed_motor_milestones": True}, "tempo": "years",
+                       "course": "progressive",
+                       "signs": {"lower_motor_neuron": ["cervical", "lumbosacral"], "reflexes": "reduced"}}}
+    known = run(sma)
+    # lower motor neuron signs in two regions: a recorded SMA explains them (no MND flag, ALS set aside)
+    assert [f.id for f in known.red_flags] == [] and [c.id for c in known.candidates] == ["spinal_muscular_atrophy"]
+    assert "als" in {s["id"] for s in known.set_aside}
+    assert [f.id for f in run({**sma, "conditions": []}).red_flags] == ["suspected_mnd"]
+    # a recorded myositis with proximal weakness and a raised CK is followed, not suspected
+    myositis = {"sex": "female", "age": 55, "height": 165, "weight": 60, "grip_strength": 14,
+                "conditions": ["inflammatory_myopathy"],
+                "history": {"symptoms": {"weakness": True}, "tempo": "years", "course": "stable",
+                            "distribution": ["proximal"], "labs": {"ck": 300, "ck_upper_limit": 200}}}
+    assert [f.id for f in run(myositis).red_flags] == []
+    assert [f.id for f in run({**myositis, "conditions": []}).red_flags] == ["suspected_myositis"]

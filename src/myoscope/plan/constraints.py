@@ -339,6 +339,14 @@ def ckd_unknowns(f: Flags) -> None:
 
 
 def _refeeding(f: Flags, values: Mapping[str, Any], pk: PlanKnowledge) -> None:
+    """NICE CG32's criteria of a high refeeding risk, from the record. They are written for
+    adults (a BMI under 16 is normal for a young child), so for a child the risk is unknown: no
+    adult refeeding start is computed, and the basis says why."""
+    if f.true("child"):
+        why = f"not assessed: NICE CG32's criteria are for adults ({f.basis['child']})"
+        f.set("refeeding_high_risk", None, why)
+        f.set("refeeding_extreme", None, why)
+        return
     r = pk.spec.refeeding
     major = [(t, compare(values.get(t.measure), t)) for t in r.major]
     minor = [(t, compare(values.get(t.measure), t)) for t in r.minor]

@@ -114,7 +114,7 @@ def run_workup(
     # by urgency; at one urgency a flag that holds before one not yet ruled out
     red_flags.sort(key=lambda r: (URGENCY_ORDER.index(r.urgency), r.status != "active"))
 
-    candidates: list[tuple[tuple[bool | float, ...], Candidate]] = []
+    candidates: list[tuple[tuple[float, ...], Candidate]] = []
     set_aside: list[dict[str, Any]] = []
     for cause in k.causes.values():
         gate = any3(ev.finding(f)[0] for f in cause.gate)
@@ -127,16 +127,18 @@ def run_workup(
             continue
         cand = _candidate(k, ev, cause, questions)
         if cand.score > 0:
-            # a recorded diagnosis first: it is not a hypothesis, and sarcopenia is primary
-            # (age-related) only when no other cause is evident (EWGSOP2, the ageing cause's source)
-            candidates.append(((not cand.diagnosed, -cand.score, -cand.known_fraction, cause.order), cand))
+            candidates.append(((-cand.score, -cand.known_fraction, cause.order), cand))
             refs += [r for r in cause.refs if r not in refs]
         else:
             set_aside.append({"id": cause.id, "label": cause.spec.label, "score": cand.score,
                               "reason": "findings against outweigh findings for"})
 
+    # sarcopenia is primary (age-related) only when no other cause is evident (EWGSOP2, the
+    # ageing cause's source): with a diagnosis recorded, ageing comes after the other causes
+    secondary = any(c.diagnosed for _, c in candidates)
+    candidates.sort(key=lambda t: (secondary and t[1].group == "ageing", t[0]))
     return Workup(
-        candidates=[c for _, c in sorted(candidates, key=lambda t: t[0])],
+        candidates=[c for _, c in candidates],
         red_flags=red_flags,
         question_builder=lambda: _question_list(k, questions, acute=any(
             r.urgency in ("emergency", "urgent") for r in red_flags)),
