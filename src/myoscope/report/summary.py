@@ -21,6 +21,7 @@ from ..alarms import of_result
 from ..measures import fmt_value, load_catalog
 from ..rules.evaluate import INDETERMINATE, NOT_APPLICABLE, DefinitionResult
 from .trace import fmt_measure
+from .workup import certainty
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -302,7 +303,7 @@ def summary_text(
         console.print()
         console.print(Text("Likely causes", style="bold"))
         for i, c in enumerate(workup.candidates[:TOP_CAUSES], 1):
-            console.print(_indented(f"{i}. {c.label} (confidence {c.confidence}, score {c.score})"))
+            console.print(_indented(f"{i}. {c.label} ({certainty(c)}, score {c.score})"))
         if len(workup.candidates) > TOP_CAUSES:
             console.print(_indented(f"… {len(workup.candidates) - TOP_CAUSES} more in the work-up"))
     if plan is not None:

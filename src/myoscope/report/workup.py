@@ -45,10 +45,16 @@ def _criteria(c: CriteriaResult, indent: str) -> list[str]:
     return lines
 
 
+def certainty(c: Candidate) -> str:
+    """How sure the work-up is of a cause: a recorded diagnosis is not a hypothesis with a
+    confidence (its score still says how much of the record points to it)."""
+    return "recorded diagnosis" if c.diagnosed else f"confidence {c.confidence}"
+
+
 def _candidate(i: int, c: Candidate) -> list[str]:
     lo, hi = c.score_range
     rng = "" if lo == hi else f", could range {lo} to {hi} once unknowns are answered"
-    lines = [f"  {i}. {c.label}: score {c.score}{rng}; confidence {c.confidence} "
+    lines = [f"  {i}. {c.label}: score {c.score}{rng}; {certainty(c)} "
              f"({round(c.known_fraction * 100)}% of the stated weight known)"]
     lines += [f"     for:     {_hit(h, '+')}" for h in c.findings_for] or ["     for:     none recorded"]
     lines += [f"     against: {_hit(h, '-')}" for h in c.findings_against]
@@ -119,7 +125,7 @@ def render_section(w: Workup) -> list[str]:
         lo, hi = c.score_range
         rng = "" if lo == hi else f" (range {lo} to {hi})"
         found = ", ".join(h.text for h in c.findings_for) or "none recorded"
-        lines.append(f"  {i}. {c.label}: score {c.score}{rng}, confidence {c.confidence}; for: {found}")
+        lines.append(f"  {i}. {c.label}: score {c.score}{rng}, {certainty(c)}; for: {found}")
         tests = "; ".join(t.label for t in c.next_tests) or "none"
         lines.append(f"     next: {tests}" + (f" ({DIAGNOSED})" if c.diagnosed else ""))
     if len(w.candidates) > SECTION_CANDIDATES:
