@@ -278,3 +278,39 @@ def test_every_command_refuses_a_user_name_no_audit_row_can_hold(db_url: str, tm
         assert conn.scalar(select(func.count()).select_from(Visit)) == 1
         assert conn.scalar(select(func.count()).select_from(Measurement)) == 1  # nothing corrected
     engine.dispose()
+
+
+def test_db_reassess_brings_every_visit_to_the_installed_knowledge(db_url: str, tmp_path: Path) -> None:
+    from sqlalchemy import select, update
+
+    from myoscope.knowledge import load_knowledge
+    from myoscope.registry import db
+    from myoscope.registry.models import Assessment, AuditEvent
+
+    from ..records import WEEKS_PROGRESSIVE
+
+    run(db_url, "patient", "add", "W1", "--sex", "M", "--birth-date", "1970-01-01")
+    run(db_url, "patient", "add", "W2", "--sex", "F", "--birth-date", "1950-01-01")
+    weeks = write(tmp_path, "w.json", json.dumps({"date": "2026-06-01", **WEEKS_PROGRESSIVE}))
+    later = write(tmp_path, "later.yaml", "date: 2026-09-01\nweight: 80\n")
+    plain = write(tmp_path, "plain.yaml", "date: 2026-06-01\nweight: 60\nheight: 160\ngrip_strength: 15\n")
+    for patient, file in (("W1", weeks), ("W1", later), ("W2", plain)):
+        run(db_url, "visit", "add", patient, str(file))
+    assert run(db_url, "db", "reassess") == (
+        f"nothing to reassess: every visit's current assessment uses knowledge {load_knowledge().version}\n")
+    engine = db.make_engine(db_url)
+    with db.session_factory(engine).begin() as s:
+        # W1's first visit as an older knowledge left it; W2's as a row from before schema 0009
+        s.execute(update(Assessment).where(Assessment.visit_id == 1).values(knowledge_version="0.0-older"))
+        s.execute(update(Assessment).where(Assessment.visit_id == 3).values(referrals=None))
+    assert run(db_url, "db", "reassess") == (
+        f"reassessed 3 visit(s) of 2 patient(s) with knowledge {load_knowledge().version}\n")
+    with db.session_factory(engine)() as s:
+        rows = {r.visit_id: r for r in s.scalars(select(Assessment).order_by(Assessment.id))}  # the newest per visit
+        assert {v: (r.reason, r.knowledge_version == load_knowledge().version) for v, r in rows.items()} == {
+            1: ("knowledge upgrade", True), 2: ("knowledge upgrade", True), 3: ("knowledge upgrade", True)}
+        assert [r["id"] for r in rows[1].referrals or []] == ["cause_acute_inflammatory_neuropathy"]
+        assert rows[3].referrals == []
+        assert s.scalar(select(AuditEvent.actor).where(AuditEvent.entity == "assessment")
+                        .order_by(AuditEvent.id.desc()).limit(1)) == "cli-test"
+    assert run(db_url, "db", "reassess").startswith("nothing to reassess")

@@ -180,6 +180,31 @@ def db_roles(role: Annotated[str, typer.Argument(help="The (existing) role the a
                    "update, delete or truncate audit_log, nor disable its triggers")
 
 
+@db_app.command("reassess")
+def db_reassess(database: Database = None, user: User = None) -> None:
+    """Assess again, with the installed knowledge, every visit whose current assessment was made
+    with other knowledge (or before the plan's same-day referrals were stored); one transaction a
+    patient, each new assessment audited, the old ones kept."""
+    from ..knowledge import load_knowledge
+    from ..registry import repo
+    from ..registry.db import session_factory
+
+    actor = _actor(user)
+    with _engine(database) as engine:
+        sessions = session_factory(engine)
+        with sessions() as s:
+            patients = repo.stale_patients(s)
+        visits = 0
+        for pid in patients:
+            with sessions.begin() as s:
+                visits += repo.reassess_stale(s, patient_id=pid, actor=actor)
+    version = load_knowledge().version
+    if not patients:
+        typer.echo(f"nothing to reassess: every visit's current assessment uses knowledge {version}")
+    else:
+        typer.echo(f"reassessed {visits} visit(s) of {len(patients)} patient(s) with knowledge {version}")
+
+
 @db_app.command("status")
 def db_status(database: Database = None) -> None:
     """Show the schema revision of the database and of the code."""

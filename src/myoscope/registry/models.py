@@ -175,7 +175,7 @@ class Assessment(Base):
     red_flags: Mapped[list[Any]] = mapped_column(JSON)
     #: the plan's same-day (emergency) referrals for a cause (``Plan.same_day_referrals``), which a
     #: list shows beside the red flags; None for a row assessed before they were stored (unknown)
-    referrals: Mapped[list[Any] | None] = mapped_column(JSON, nullable=True)
+    referrals: Mapped[list[Any] | None] = mapped_column(JSON(none_as_null=True), nullable=True)
 
     visit: Mapped[Visit] = relationship(back_populates="assessments")
 

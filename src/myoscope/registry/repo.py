@@ -32,6 +32,7 @@ from ..errors import (
     RegistryError,
     VisitNotFoundError,
 )
+from ..knowledge import load_knowledge
 from ..measures import load_catalog
 from ..provenance import FIELD as PROVENANCE
 from ..record import implausible_age, parse_record, read_records
@@ -254,6 +255,41 @@ def add_visit(session: Session, *, pseudonym: str, data: Mapping[str, Any],
                             visits=[prepared], actor=actor)
     outcomes, later = reassess(session, patient=patient, from_visit=visit, actor=actor, reason="visit added")
     return VisitResult(visit.id, True, prepared.date, outcomes, later)
+
+
+#: why a visit is assessed again by :func:`reassess_stale`
+UPGRADE_REASON = "knowledge upgrade"
+
+
+def _stale(installed: str) -> Any:
+    """A visit's current assessment (the newest row) was made with other knowledge than the
+    installed one, or before the plan's same-day referrals were stored (``referrals`` NULL)."""
+    current = select(func.max(Assessment.id)).group_by(Assessment.visit_id)
+    return ((Assessment.id.in_(current))
+            & ((Assessment.knowledge_version != installed) | Assessment.referrals.is_(None)))
+
+
+def stale_patients(session: Session) -> list[int]:
+    """The ids of the patients with a visit to assess again with the installed knowledge."""
+    installed = load_knowledge().version
+    stmt = (select(Visit.patient_id).join(Assessment, Assessment.visit_id == Visit.id)
+            .where(_stale(installed)).distinct().order_by(Visit.patient_id))
+    return list(session.scalars(stmt))
+
+
+def reassess_stale(session: Session, *, patient_id: int, actor: str) -> int:
+    """Assess again, with the installed knowledge, the patient's visits whose current assessment is
+    stale (and every later visit, whose weight history includes them): new rows, audited, the old
+    ones kept. Holds the patient's lock. Returns how many visits were assessed."""
+    check_actor(actor)
+    patient = upsert.lock_patient(session, patient_id)
+    installed = load_knowledge().version
+    stale = list(session.scalars(select(Visit.id).join(Assessment, Assessment.visit_id == Visit.id)
+                                 .where(Visit.patient_id == patient.id, _stale(installed))))
+    if not stale:
+        return 0
+    _, later = reassess(session, patient=patient, from_visits=stale, actor=actor, reason=UPGRADE_REASON)
+    return len(stale) + len(later)
 
 
 def add_visit_file(session: Session, *, pseudonym: str, path: str | Path, actor: str,

@@ -415,5 +415,6 @@ def _full_result(row: Assessment | None) -> tuple[dict[str, Any] | None, str | N
     try:
         return rebuild_row(row).to_dict(), None
     except RegistryError as exc:
-        return None, f"{exc}. The stored verdicts (visits table) and red flags are shown; correct or " \
-                     "re-enter the visit to assess it with this installation's knowledge."
+        return None, f"{exc}. The stored verdicts (visits table) and red flags are shown; an " \
+                     "administrator's `myoscope db reassess` (or correcting the visit) assesses it " \
+                     "with this installation's knowledge."

@@ -219,3 +219,16 @@ def test_a_row_stored_before_the_referrals_shows_its_flags_only(alice: TestClien
     assert "1 · URGENT" in row_html and "referral-chip" not in row_html
     assert 'data-testid="referral"' not in alice.get(f"/patients/{pid}").text
 
+
+
+def test_a_visit_assessed_with_other_knowledge_says_how_to_assess_it_again(alice: TestClient, world: World) -> None:
+    from sqlalchemy import update
+
+    from myoscope.registry.models import Assessment, Visit
+
+    with world.app.state.sessions.begin() as s:
+        visits = select(Visit.id).where(Visit.patient_id == world.patient_a)
+        s.execute(update(Assessment).where(Assessment.visit_id.in_(visits)).values(knowledge_version="0.0-older"))
+    page = alice.get(f"/patients/{world.patient_a}").text
+    note = page.split('data-testid="stale-assessment">', 1)[1].split("</p>", 1)[0]
+    assert "assessed with knowledge 0.0-older" in note and "myoscope db reassess" in note
