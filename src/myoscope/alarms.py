@@ -6,7 +6,7 @@ same-day referral). A face that showed only the red flags would say "urgent" whe
 "today", so every face that leads with the red flags (the patient list and page, the CLI summary,
 the FHIR notes, the CDS Hooks cards) takes both from here, in this one order: most urgent first;
 at one urgency an active flag, then a referral, then a flag not yet ruled out (the plan's own
-order of its first section, :func:`myoscope.plan.engine.make_plan`).
+order of its first section, :func:`myoscope.plan.engine.build_plan`).
 """
 
 from __future__ import annotations

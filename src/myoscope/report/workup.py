@@ -127,7 +127,7 @@ def render_section(w: Workup) -> list[str]:
         found = ", ".join(h.text for h in c.findings_for) or "none recorded"
         lines.append(f"  {i}. {c.label}: score {c.score}{rng}, {certainty(c)}; for: {found}")
         tests = "; ".join(t.label for t in c.next_tests) or "none"
-        lines.append(f"     next: {tests}" + (f" ({DIAGNOSED})" if c.diagnosed else ""))
+        lines.append(f"     next: {tests}")
     if len(w.candidates) > SECTION_CANDIDATES:
         rest = ", ".join(c.label for c in w.candidates[SECTION_CANDIDATES:])
         lines.append(f"  Also possible: {rest}")

@@ -168,35 +168,39 @@ def test_a_cause_the_record_does_not_support_says_what_it_needs(alice: TestClien
             f"{gbs.support.needs}</small>") in page.replace("&#39;", "'")
 
 
-WEEKS = WEEKS_PROGRESSIVE
-
-
-def _plan_of(data: dict[str, object]) -> object:
-    from myoscope.pathway import run_pathway
-
-    return run_pathway({"sex": "male", "age": 56, **data}).plan
+#: two urgent red flags and no same-day referral (bulbar symptoms, the motor neuron pattern)
+BULBAR = {"height": 162, "weight": 58, "grip_strength": 17, "history": {
+    "symptoms": {"speech_difficulty": True, "swallowing_difficulty": True, "fasciculations": True,
+                 "numbness_tingling": False},
+    "tempo": "months", "course": "progressive",
+    "signs": {"upper_motor_neuron": ["bulbar"], "lower_motor_neuron": ["bulbar", "cervical"], "sensory_loss": False}}}
 
 
 def test_a_plan_referral_more_urgent_than_every_flag_reaches_the_list_and_the_page_top(
         alice: TestClient, world: World) -> None:
-    plan = _plan_of(WEEKS)
-    referrals = plan.same_day_referrals()  # type: ignore[attr-defined]
+    from myoscope.pathway import run_pathway
+
+    plan = run_pathway({"sex": "male", "age": 56, **WEEKS_PROGRESSIVE}).plan
+    assert plan is not None
+    referrals = plan.same_day_referrals()
     assert [(i.id, i.urgency) for i in referrals] == [("cause_acute_inflammatory_neuropathy", "emergency")]
     with world.app.state.sessions.begin() as s:
         pid = repo.add_patient(s, pseudonym="pa-weeks", sex="male", birth_date=date(1970, 1, 1),
                                organisation_name="Clinic A", actor="test").id
-        repo.add_visit(s, pseudonym="pa-weeks", data=WEEKS, organisation_name="Clinic A",
+        repo.add_visit(s, pseudonym="pa-weeks", data=WEEKS_PROGRESSIVE, organisation_name="Clinic A",
                        visit_date=date(2026, 6, 1), actor="test")
-        repo.add_patient(s, pseudonym="pa-als", sex="male", birth_date=date(1970, 1, 1),
+        repo.add_patient(s, pseudonym="pa-bulbar", sex="female", birth_date=date(1960, 1, 1),
                          organisation_name="Clinic A", actor="test")
-        repo.add_visit(s, pseudonym="pa-als", data={**ALS, "history": {**ALS["history"], "tempo": "weeks"}},
-                       organisation_name="Clinic A", visit_date=date(2026, 6, 1), actor="test")
+        repo.add_visit(s, pseudonym="pa-bulbar", data=BULBAR, organisation_name="Clinic A",
+                       visit_date=date(2026, 6, 1), actor="test")
     listing = alice.get("/patients").text
     row = listing.split("pa-weeks", 1)[1].split("</tr>", 1)[0]
     assert "1 · URGENT" in row
     assert 'class="flag-chip flag-emergency" data-testid="referral-chip">plan referral · EMERGENCY' in row
-    # sorted by the most urgent of both: before a patient whose most urgent flag is urgent
-    assert listing.index("pa-weeks") < listing.index("pa-001")
+    # sorted by the most urgent of both: before a patient with two urgent flags (by flags alone
+    # the one with more flags came first)
+    assert "2 · URGENT" in listing.split("pa-bulbar", 1)[1].split("</tr>", 1)[0]
+    assert listing.index("pa-weeks") < listing.index("pa-bulbar") < listing.index("pa-001")
     page = alice.get(f"/patients/{pid}").text
     assert "Red flags and same-day referrals" in page
     top = page.index('data-testid="referral" data-urgency="emergency"')
@@ -210,7 +214,7 @@ def test_a_row_stored_before_the_referrals_shows_its_flags_only(alice: TestClien
     with world.app.state.sessions.begin() as s:
         pid = repo.add_patient(s, pseudonym="pa-old", sex="male", birth_date=date(1970, 1, 1),
                                organisation_name="Clinic A", actor="test").id
-        repo.add_visit(s, pseudonym="pa-old", data=WEEKS, organisation_name="Clinic A",
+        repo.add_visit(s, pseudonym="pa-old", data=WEEKS_PROGRESSIVE, organisation_name="Clinic A",
                        visit_date=date(2026, 6, 1), actor="test")
         row = s.scalar(select(Assessment).join(Visit).join(Patient).where(Patient.id == pid))
         assert row is not None and row.referrals and row.referrals[0]["urgency"] == "emergency"
@@ -218,7 +222,6 @@ def test_a_row_stored_before_the_referrals_shows_its_flags_only(alice: TestClien
     row_html = alice.get("/patients").text.split("pa-old", 1)[1].split("</tr>", 1)[0]
     assert "1 · URGENT" in row_html and "referral-chip" not in row_html
     assert 'data-testid="referral"' not in alice.get(f"/patients/{pid}").text
-
 
 
 def test_a_visit_assessed_with_other_knowledge_says_how_to_assess_it_again(alice: TestClient, world: World) -> None:
