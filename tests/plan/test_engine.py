@@ -49,6 +49,22 @@ def test_cancer_alone_is_not_cachexia_but_als_is_muscle_wasting() -> None:
     assert known is not None and known.urgency == "routine" and als.item("cause_als") is None
 
 
+def test_the_work_ups_word_decides_a_recorded_diagnosis() -> None:
+    # causes.yaml `diagnosed_by` is the one declaration: the plan follows the candidate's
+    # `diagnosed`, also where the plan's own `conditions` for the cause would not name the record's
+    # condition; only a work-up result that does not say (None) falls back to those conditions
+    def als(diagnosed: bool | None, conditions: list[str]) -> Plan:
+        return plan_for({"age": 70, "conditions": conditions}, {"ewgsop2": "no_sarcopenia"},
+                        causes=[CauseInput("als", source="work-up", diagnosed=diagnosed)])
+
+    said = als(True, ["als_variant_not_in_the_plan"])
+    assert said.item("cause_als_known") is not None and said.item("cause_als") is None
+    suspected = als(False, [])
+    assert suspected.item("cause_als") is not None and suspected.item("cause_als_known") is None
+    assert als(None, ["als"]).item("cause_als_known") is not None
+    assert als(None, []).item("cause_als") is not None
+
+
 def test_unknown_constraint_is_an_assumption_not_a_no() -> None:
     p = plan_for({"age": 78, "weight": 70.0})
     assert "bed-bound not recorded: assumed not bed-bound" in p.assumptions

@@ -57,7 +57,8 @@ def causes_from_workup(workup: Any, pk: PlanKnowledge) -> tuple[list[CauseInput]
             confidence=conf_label, reversible=_get(cand, "reversible"),
             citation=_cite_text(_get(cand, "source")),  # the cause's own source, not every link
             support=None if support is None else _get(support, "outcome"),
-            support_needs=needs and f"{needs} ({_cite_text(_get(support, 'citation'))})"))
+            support_needs=needs and f"{needs} ({_cite_text(_get(support, 'citation'))})",
+            diagnosed=_get(cand, "diagnosed", None)))
     flags = [RedFlagInput(id=str(_get(rf, "id")), text=str(_get(rf, "text")),
                           urgency=str(_get(rf, "urgency", "routine")), action=_get(rf, "action"),
                           citation=_cite_text(_get(rf, "citation")),

@@ -48,6 +48,9 @@ class CauseInput:
     support: str | None = None
     #: what the source needs, with its citation, for saying why a cause is not treated
     support_needs: str | None = None
+    #: the work-up's word that the record holds this diagnosis (its ``diagnosed_by`` finding in
+    #: causes.yaml); None: not said (a work-up result from before the field)
+    diagnosed: bool | None = None
 
 
 class CauseSets(NamedTuple):
@@ -243,12 +246,22 @@ def _causes(inp: PlanInputs, flags: Flags, pk: PlanKnowledge) -> list[CauseView]
 
 
 def _diagnosed(causes: list[CauseView], inp: PlanInputs, pk: PlanKnowledge) -> list[str]:
-    """The treated causes whose diagnosis the record holds: one of the cause's ``conditions`` is
-    recorded (a work-up hypothesis that is already a known diagnosis is followed, not referred
-    "without delay if suspected")."""
+    """The treated causes whose diagnosis the record holds (a hypothesis that is already a known
+    diagnosis is followed, not referred "without delay if suspected"): a cause that comes from a
+    recorded condition, and a work-up candidate the work-up says is diagnosed. The work-up's word is
+    the one declaration (causes.yaml ``diagnosed_by``); only when a work-up result does not say
+    (from before the field) is a cause diagnosed when one of its plan ``conditions`` is recorded."""
+    said = {c.id: c.diagnosed for c in inp.causes or []}
     recorded = set(inp.values.get("conditions") or [])
-    return [c.id for c in causes
-            if c.id in pk.spec.causes and recorded & set(pk.spec.causes[c.id].conditions)]
+
+    def diagnosed(c: CauseView) -> bool:
+        if c.source.startswith("condition"):
+            return True
+        if said.get(c.id) is not None:
+            return bool(said[c.id])
+        return c.id in pk.spec.causes and bool(recorded & set(pk.spec.causes[c.id].conditions))
+
+    return [c.id for c in causes if diagnosed(c)]
 
 
 def _calls_for_plan(c: CauseView, pk: PlanKnowledge) -> bool:
