@@ -28,4 +28,5 @@ def projection_figure(record: Record) -> tuple[str, str | None]:
         f"Projection of {who} with ageing only over {REPORT_YEARS:g} years: median and 5–95% band of "
         f"{REPORT_DRAWS} draws, with the definitions' cut-offs (dashed red)."
     )
+    caption = " ".join([caption, *p.left_out])
     return caption, svg_of(chart, f"Projection for {who}", caption)

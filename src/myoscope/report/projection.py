@@ -126,6 +126,7 @@ def render_text(p: Projection) -> str:
         lines.append("Timeline: " + "; ".join(e.describe() for e in p.scenario.events))
     else:
         lines.append("Timeline: none (ageing only)")
+    lines += [f"Left out: {sentence}" for sentence in p.left_out]
     fixed = {k: v for k, v in p.scenario.parameters.items() if v != "drawn"}
     if fixed:
         lines.append("Parameters fixed by the scenario: " + ", ".join(f"{k} = {v}" for k, v in fixed.items()))
@@ -208,6 +209,8 @@ def projection_summary(p: Projection, width: int | None = None) -> str:
     )
     timeline = "; ".join(e.describe() for e in p.scenario.events) or "none (ageing only)"
     console.print(_indented(f"Timeline: {timeline}"))
+    for sentence in p.left_out:
+        console.print(_indented(f"Left out: {sentence}"))
     table = Table(box=None, header_style="bold", pad_edge=False)
     for col in ("Quantity", "Start", "End: median (5-95%)"):
         table.add_column(col)

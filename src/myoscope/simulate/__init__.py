@@ -185,7 +185,9 @@ def simulate(
             decimals=precision if precision is not None else 2,
         )
 
-    caveats = [q.caveat for q in quantities.values() if q.caveat and q.measure in projected]
+    # a disease the scenario does not project comes first: it can outweigh everything below
+    left_out = kb.conditions_left_out(rec.get("conditions") or [], (e.name for e in scen.states()))
+    caveats = left_out + [q.caveat for q in quantities.values() if q.caveat and q.measure in projected]
     caveats += [kb.spec.states[e.name].note or "" for e in scen.states() if kb.spec.states[e.name].note]
     caveats.append(
         "The band is the spread of the evidence's parameter ranges (5-95% of draws), not the "
@@ -224,6 +226,7 @@ def simulate(
         notes=list(dict.fromkeys(notes)),
         history=_history(scen, start_date, anchors, values.get("height")),
         knowledge_version=know.version,
+        left_out=left_out,
     )
 
 

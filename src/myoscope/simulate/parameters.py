@@ -8,7 +8,7 @@ than as a silently different projection.
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -82,6 +82,8 @@ class StateSpec(_Strict):
     kind: Literal["disuse", "disease"]
     scope: Literal["whole_body", "limb"]
     aliases: list[str] = Field(default_factory=list)
+    #: the recorded conditions (measures.yaml ``conditions``) this state projects, with their names
+    conditions: dict[str, str] = Field(default_factory=dict)
     note: str | None = None
     sources: list[SourceRef] = Field(min_length=1)
 
@@ -156,6 +158,8 @@ class TrajectoryFile(_Strict):
     quantities: dict[str, QuantitySpec]
     calibration: list[CalibrationSpec]
     claims: list[ClaimSpec]
+    #: recorded conditions that waste muscle and that no state projects, with their names
+    conditions_not_modelled: dict[str, str] = Field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -194,6 +198,24 @@ class TrajectoryKnowledge:
             if name == sid or name in state.aliases:
                 return sid
         return None
+
+    def conditions_left_out(self, conditions: Iterable[str], states: Iterable[str]) -> list[str]:
+        """What a projection under ``states`` leaves out of a record that holds ``conditions``:
+        one sentence per recorded condition that wastes muscle and that no state of the scenario
+        projects (the ageing rates are those of cohorts of older adults, not of that disease)."""
+        present = set(states)
+        out = []
+        for c in dict.fromkeys(conditions):
+            if c in self.spec.conditions_not_modelled:
+                out.append(f"{self.spec.conditions_not_modelled[c]} is recorded: this model has no "
+                           "rates for it, so the projection leaves out its effect on muscle.")
+                continue
+            for sid, state in self.spec.states.items():
+                if c in state.conditions and sid not in present:
+                    out.append(f"{state.conditions[c]} is recorded, and this scenario does not add the "
+                               f"state '{state.label}': the projection leaves out any effect of it on "
+                               "muscle.")
+        return out
 
     def expand(self, key: str) -> list[str]:
         """A parameter id or a group name (``ageing``) -> parameter ids; [] when unknown."""

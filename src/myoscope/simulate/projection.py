@@ -62,6 +62,9 @@ class Projection:
     not_projected: dict[str, str] = field(default_factory=dict)
     caveats: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    #: the recorded conditions that waste muscle and that the scenario does not project, one
+    #: sentence each (also first among the caveats): every face shows them beside the chart
+    left_out: list[str] = field(default_factory=list)
     history: list[HistoryValue] = field(default_factory=list)
     knowledge_version: str = ""
 
@@ -150,6 +153,7 @@ class Projection:
             "history": [{"quantity": h.quantity, "day": h.day, "value": h.value} for h in self.history],
             "caveats": self.caveats,
             "notes": self.notes,
+            "left_out": self.left_out,
         }
 
     def __str__(self) -> str:

@@ -19,6 +19,7 @@ from ..knowledge import load_knowledge
 from ..record import parse_record
 from ..registry.assessing import current_measurements, load_visits, visit_data
 from ..simulate import simulate
+from ..simulate.parameters import load_trajectory
 from ..simulate.projection import Projection
 from ..yamlio import load_yaml
 from .patients import Where, scoped_patient
@@ -80,6 +81,19 @@ def chart_key(data: dict[str, Any], patient_id: int, scenario: str) -> tuple[obj
     database's patient of the same id is another entry, and nothing needs invalidating."""
     record = json.dumps(data, sort_keys=True, default=str)
     return ("projection", patient_id, scenario, record, load_knowledge().version)
+
+
+def left_out(result: dict[str, Any] | None, scenario: str) -> list[str]:
+    """What the projection under ``scenario`` leaves out of the latest visit's record (its
+    pathway ``result``): a recorded condition that wastes muscle and that no state of the scenario
+    projects (:meth:`TrajectoryKnowledge.conditions_left_out`), said beside the chart."""
+    spec = scenarios().get(scenario)
+    if result is None or spec is None:
+        return []
+    states = [e["state"] for e in spec.get("timeline", []) if "state" in e]
+    kb = load_trajectory()
+    return kb.conditions_left_out((result.get("record") or {}).get("conditions") or [],
+                                  (kb.state_id(s) or s for s in states))
 
 
 def project(data: dict[str, Any], patient_id: int, scenario: str) -> Projection:

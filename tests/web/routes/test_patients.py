@@ -235,3 +235,21 @@ def test_a_visit_assessed_with_other_knowledge_says_how_to_assess_it_again(alice
     page = alice.get(f"/patients/{world.patient_a}").text
     note = page.split('data-testid="stale-assessment">', 1)[1].split("</p>", 1)[0]
     assert "assessed with knowledge 0.0-older" in note and "myoscope db reassess" in note
+
+
+def test_the_projection_says_which_recorded_disease_it_leaves_out(alice: TestClient, world: World) -> None:
+    with world.app.state.sessions.begin() as s:
+        p = repo.add_patient(s, pseudonym="pa-als-cancer", sex="male", birth_date=date(1962, 1, 1),
+                             organisation_name="Clinic A", actor="test")
+        repo.add_visit(s, pseudonym="pa-als-cancer", organisation_name="Clinic A",
+                       data={"height": 175, "weight": 70, "grip_strength": 24, "conditions": ["als", "cancer"]},
+                       visit_date=date(2026, 6, 1), actor="test")
+        pid = p.id
+    ageing = alice.get(f"/patients/{pid}").text
+    assert ageing.count('data-testid="projection-left-out"') == 2
+    assert "ALS/MND is recorded: this model has no rates for it" in ageing
+    assert "Cancer is recorded, and this scenario does not add the state &#39;Cancer cachexia&#39;" in ageing
+    cachexia = alice.get(f"/patients/{pid}?scenario=cancer_cachexia_with_training").text
+    assert cachexia.count('data-testid="projection-left-out"') == 1 and "Cancer is recorded" not in cachexia
+    plain = alice.get(f"/patients/{world.patient_a}").text
+    assert 'data-testid="projection"' in plain and 'data-testid="projection-left-out"' not in plain

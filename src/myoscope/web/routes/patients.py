@@ -117,7 +117,8 @@ def patient_page(
         latest = view.latest
         fragments = cache.get_or_make(("html", *view.latest_key), lambda: _fragments(request, latest))
     return page(request, "patient.html", {"p": view, "scenarios": proj.scenarios(), "scenario": scenario,
-                                          "fragments": fragments})
+                                          "fragments": fragments,
+                                          "left_out": proj.left_out(view.latest, scenario)})
 
 
 def _fragments(request: Request, result: dict[str, Any]) -> dict[str, Markup]:
