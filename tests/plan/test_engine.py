@@ -100,8 +100,13 @@ def test_icu_setting() -> None:
 
 def test_nyha_iv_and_obesity_cautions() -> None:
     hf = plan_for({"age": 75, "weight": 80.0, "conditions": ["heart_failure"]}, constraints={"nyha_class": "IV"})
-    assert hf.item("ex_heart_failure_nyha_iv").kind == "caution"
-    assert hf.item("ex_heart_failure") is not None
+    caution = hf.item("ex_heart_failure_nyha_iv")
+    assert caution.kind == "caution" and caution.patient_text
+    # "cardiology review before any exercise training": no programme beside the caution
+    assert ids(hf, "exercise") == ["ex_heart_failure_nyha_iv"]
+    iii = plan_for({"age": 75, "weight": 80.0, "conditions": ["heart_failure"]}, constraints={"nyha_class": "III"})
+    assert {"ex_heart_failure", "ex_aerobic"} <= set(ids(iii, "exercise"))
+    assert iii.item("ex_heart_failure_nyha_iv") is None
     assert plan_for({"age": 75, "weight": 90.0, "bmi": 30.0}).item("nut_obesity") is not None
     assert plan_for({"age": 75, "weight": 90.0, "bmi": 29.99}).item("nut_obesity") is None
 

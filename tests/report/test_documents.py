@@ -122,7 +122,7 @@ def test_every_patient_text_reads_at_grade_8_or_below() -> None:
 
     t = patient_texts()
     texts = [m[k] for m in t["meanings"].values() for k in ("found", "means", "helps") if k in m]
-    texts += [t["nutrition"]["protein"]["foods"], t["no_finding"], t["causes_intro"]]
+    texts += [t["nutrition"]["protein"]["foods"], t["no_finding"], t["not_checked"], t["causes_intro"]]
     texts += [t["refractory"]["text"], t["refractory"]["tests"]]
     kb = myoscope.load_knowledge()  # plan items' patient texts
     from myoscope.plan.loader import load_plan_knowledge
@@ -181,3 +181,33 @@ def test_patient_report_in_refractory_cachexia_promises_no_reversal_and_offers_n
     other = patient_html(myoscope.assess({**REFRACTORY, "performance_status": 3, "life_expectancy_months": 12}))
     assert t["meanings"]["sarcopenia"]["helps"] in other and "DXA" in other
     assert t["refractory"]["text"] not in other
+
+
+def test_nothing_measured_is_not_told_as_nothing_found() -> None:
+    # a missing measurement is unknown: "the checks did not find it" would read as a normal result
+    def found(record: dict[str, object]) -> str:
+        doc = lxml_html.fromstring(patient_html(myoscope.run_pathway(record)))
+        return " ".join(doc.xpath('//section[@id="what-we-found"]')[0].text_content().split())
+
+    texts = patient_texts()
+    nothing = found({"sex": "female", "age": 80, "conditions": ["heart_failure"]})
+    assert texts["not_checked"] in nothing and texts["no_finding"] not in nothing
+    normal = found({"sex": "female", "age": 80, "height": 160, "weight": 60, "grip_strength": 30,
+                    "chair_stand_time": 9})
+    assert texts["no_finding"] in normal and texts["not_checked"] not in normal
+
+
+def test_no_list_of_foods_beside_a_recorded_swallowing_difficulty() -> None:
+    # which textures are safe is the swallowing assessment's to say (nut_swallowing_assessment)
+    base = {"sex": "male", "age": 78, "height": 170, "weight": 60, "grip_strength": 20,
+            "chair_stand_time": 18}
+
+    def what_to_do(swallowing: bool) -> str:
+        record = {**base, "history": {"symptoms": {"swallowing_difficulty": swallowing}}}
+        doc = lxml_html.fromstring(patient_html(myoscope.run_pathway(record)))
+        return " ".join(doc.xpath('//section[@id="what-to-do"]')[0].text_content().split())
+
+    foods = patient_texts()["nutrition"]["protein_foods"]["foods"][-1]["text"]
+    hard = what_to_do(True)
+    assert "swallowing checked" in hard and "grams of protein each day" in hard and foods not in hard
+    assert foods in what_to_do(False)

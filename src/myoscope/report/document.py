@@ -276,9 +276,12 @@ def patient_context(
             eat.append(n["text"].format(per_day=_range(list(p.per_day))))
             if p.per_meal and p.meals:
                 eat.append(n["per_meal"].format(per_meal=_range(list(p.per_meal)), meals=p.meals))
-            eat.append(n["foods"])
-            foods = texts["nutrition"]["protein_foods"]
-            protein_foods = {"intro": foods["intro"], "foods": [f["text"] for f in foods["foods"]]}
+            # with a swallowing difficulty recorded, which foods are safe is the swallowing
+            # assessment's to say (the plan's item above): no list of nuts and meat beside it
+            if plan.item("nut_swallowing_assessment") is None:
+                eat.append(n["foods"])
+                foods = texts["nutrition"]["protein_foods"]
+                protein_foods = {"intro": foods["intro"], "foods": [f["text"] for f in foods["foods"]]}
         e = plan.nutrition.get("energy")
         if e is not None and e.status == "computed" and e.per_day:
             eat.append(texts["nutrition"]["energy"]["text"].format(per_day=_range(list(e.per_day))))
@@ -300,7 +303,9 @@ def patient_context(
         "tests": tests[:PATIENT_TESTS],
         "see": voice.later,
         "refractory": texts["refractory"] if refractory else None,
-        "no_finding": texts["no_finding"],
+        # "did not find it" only where a check gave a verdict; nothing measured is not a normal result
+        "no_finding": texts["no_finding"] if any(
+            r.usable and r.outcome != "indeterminate" for r in result.results.values()) else texts["not_checked"],
         "causes_intro": texts["causes_intro"],
         "todo": todo,
         "move_check": move_check,
