@@ -71,6 +71,8 @@ def test_a_copy_loads(knowledge_copy: Path) -> None:
     (lambda d: d["items"]["fu_response"].update(repeat=["grip_strenght"]), "unknown measure 'grip_strenght'"),
     (lambda d: d["causes"]["als"].update(conditions=["motor_neurone"]), "unknown record condition 'motor_neurone'"),
     (lambda d: d["energy_rules"].pop(), "energy_rules: the last rule must apply always"),
+    (lambda d: d["refeeding"]["minor"][-1].update(includes="chemo"),
+     "refeeding: cancer_treatment is not a constraint field with the value 'chemo'"),
 ])
 def test_refuses_bad_knowledge(knowledge_copy: Path, change: Callable[[dict[str, Any]], None], message: str) -> None:
     edit(knowledge_copy, change)

@@ -169,6 +169,39 @@ def test_refeeding_start_from_the_record() -> None:
     assert risk.value is None  # intake history and electrolytes are not in the record: unknown, not "no"
 
 
+@pytest.mark.parametrize(("intake", "extra", "constraints", "risk", "start"), [
+    # NICE CG32 (secondary: PMC8672300 Table 2): little or no intake for more than 10 days (major)
+    ({"food_intake_percent": 0.0, "reduced_intake_days": 12.0}, {}, {}, True, 660),
+    # ... for more than 5 days is a minor criterion: with a BMI under 18.5, two minors
+    ({"food_intake_percent": 0.0, "reduced_intake_days": 7.0}, {"bmi": 18.0}, {}, True, 660),
+    ({"food_intake_percent": 0.0, "reduced_intake_days": 7.0}, {}, {}, None, None),
+    # negligible intake for more than 15 days is extreme: 5 kcal/kg
+    ({"food_intake_percent": 0.0, "reduced_intake_days": 16.0}, {}, {}, True, 330),
+    # how little "little" is CG32 does not say: 30% for 12 days stays unknown, not "no"
+    ({"food_intake_percent": 30.0, "reduced_intake_days": 12.0}, {}, {}, None, None),
+    # a full intake, or a reduction of 5 days or fewer, is not little intake for longer
+    ({"food_intake_percent": 100.0, "reduced_intake_days": 12.0}, {"bmi": 18.0}, {}, None, None),
+    # drugs including chemotherapy are a minor criterion (the others are not recorded)
+    ({}, {"bmi": 18.0}, {"cancer_treatment": ["chemotherapy"]}, True, 660),
+    ({}, {"bmi": 18.0}, {"cancer_treatment": ["surgery"]}, None, None),
+])
+def test_refeeding_criteria_from_the_recorded_intake_and_chemotherapy(
+        intake: dict[str, float], extra: dict[str, float], constraints: dict[str, Any],
+        risk: bool | None, start: int | None) -> None:
+    p = plan_for({"age": 70, "weight": 66.0, **intake, **extra}, constraints,
+                 causes=[CauseInput("malnutrition", reversible="yes")])
+    flag = next(c for c in p.constraints if c.id == "refeeding_high_risk")
+    assert flag.value is risk, flag.basis
+    if start is None:
+        assert "refeeding_start" not in p.nutrition and p.item("nut_refeeding_vitamins") is None
+    else:
+        assert p.nutrition["refeeding_start"].per_day == (start, start)
+        # thiamine and the other vitamins before and during the first 10 days; the dietitian
+        # builds the feeding up, and no supplement "of at least 400 kcal" is added beside it
+        assert p.item("nut_refeeding_vitamins") is not None and p.item("nut_refeeding_dietitian") is not None
+        assert p.item("nut_dietitian_ons") is None
+
+
 def test_no_standard_refeeding_rate_in_anorexia_nervosa() -> None:
     p = plan_for({"age": 22, "weight": 38.0, "bmi": 14.0, "conditions": ["anorexia_nervosa"]})
     assert "refeeding_start" not in p.nutrition

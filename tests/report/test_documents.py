@@ -211,3 +211,13 @@ def test_no_list_of_foods_beside_a_recorded_swallowing_difficulty() -> None:
     hard = what_to_do(True)
     assert "swallowing checked" in hard and "grams of protein each day" in hard and foods not in hard
     assert foods in what_to_do(False)
+
+
+def test_at_high_refeeding_risk_the_patient_is_told_to_build_up_not_the_full_targets() -> None:
+    # NICE CG32: start low and build up over 4-7 days; "Aim for about 2000 kcal" would say otherwise
+    record = {"sex": "male", "age": 70, "height": 175, "weight": 66, "grip_strength": 22,
+              "food_intake_percent": 0, "reduced_intake_days": 12}
+    doc = lxml_html.fromstring(patient_html(myoscope.run_pathway(record)))
+    text = " ".join(doc.xpath('//section[@id="what-to-do"]')[0].text_content().split())
+    assert "build it up over about a week" in text and "thiamine" in text
+    assert "calories (kcal) each day" not in text and "grams of protein each day" not in text

@@ -20,7 +20,7 @@ from ..errors import Problem, RecordValidationError
 from ..measures import Catalog
 from ..rules.logic import Truth, any3, at_least3
 from .loader import PlanKnowledge, load_plan_knowledge
-from .schema import ConstraintFieldSpec, ThresholdSpec
+from .schema import ConstraintFieldSpec, IncludesCriterionSpec, RefeedingCriterion, ThresholdSpec
 
 _NUMBER_UNIT = re.compile(r"^\s*([-+]?(?:\d+\.?\d*|\.\d+))\s*(.*?)\s*$")
 
@@ -240,7 +240,7 @@ def derive_flags(values: Mapping[str, Any], constraints: Mapping[str, Any],
     f.set("cancer_active_treatment",
           None if treatment is None else bool(set(treatment) - {"none", "palliative"}),
           "not recorded" if treatment is None else f"cancer treatment: {', '.join(treatment)}")
-    _refeeding(f, values, pk)
+    _refeeding(f, values, constraints, pk)
     _low_intake(f, values, outcomes, pk)
     return f
 
@@ -338,7 +338,8 @@ def ckd_unknowns(f: Flags) -> None:
           ("no CKD recorded" if not ckd else "dialysis recorded or CKD not severe"))
 
 
-def _refeeding(f: Flags, values: Mapping[str, Any], pk: PlanKnowledge) -> None:
+def _refeeding(f: Flags, values: Mapping[str, Any], constraints: Mapping[str, Any],
+               pk: PlanKnowledge) -> None:
     """NICE CG32's criteria of a high refeeding risk, from the record. They are written for
     adults (a BMI under 16 is normal for a young child), so for a child the risk is unknown: no
     adult refeeding start is computed, and the basis says why."""
@@ -348,19 +349,38 @@ def _refeeding(f: Flags, values: Mapping[str, Any], pk: PlanKnowledge) -> None:
         f.set("refeeding_extreme", None, why)
         return
     r = pk.spec.refeeding
-    major = [(t, compare(values.get(t.measure), t)) for t in r.major]
-    minor = [(t, compare(values.get(t.measure), t)) for t in r.minor]
-    extreme = [(t, compare(values.get(t.measure), t)) for t in r.extreme]
-    met = [_describe(t, values.get(t.measure)) for t, v in [*major, *minor] if v is True]
-    # criteria the record cannot hold (intake history, electrolytes, drugs) stay unknown, so the
+    major = [_criterion(c, values, constraints) for c in r.major]
+    minor = [_criterion(c, values, constraints) for c in r.minor]
+    extreme = [_criterion(c, values, constraints) for c in r.extreme]
+    # the criteria that make it high: a major one, else the minor ones (two or more)
+    met = [text for v, text in major if v is True] or [text for v, text in minor if v is True]
+    # criteria the record cannot hold (electrolytes, most drugs, alcohol) stay unknown, so the
     # risk can be established as high but never ruled out from the record alone
-    high = any3([v for _, v in major] + [at_least3(2, [v for _, v in minor]), None])
+    high = any3([v for v, _ in major] + [at_least3(2, [v for v, _ in minor]), None])
     f.set("refeeding_high_risk", high,
           ("NICE CG32: " + "; ".join(met)) if high else
-          "not established from the record (intake history and electrolytes are not recorded)")
-    ext = any3([v for _, v in extreme] + [None])
-    f.set("refeeding_extreme", ext, "; ".join(_describe(t, values.get(t.measure)) for t, v in extreme if v)
+          "not established from the record (electrolytes and most of the drug and intake history "
+          "are not recorded)")
+    ext = any3([v for v, _ in extreme] + [None])
+    f.set("refeeding_extreme", ext, "; ".join(text for v, text in extreme if v)
           or "not established from the record")
+
+
+def _criterion(c: RefeedingCriterion, values: Mapping[str, Any],
+               constraints: Mapping[str, Any]) -> tuple[Truth, str]:
+    """One refeeding criterion's truth and how it is named (schema.RefeedingSpec)."""
+    if isinstance(c, ThresholdSpec):
+        return compare(values.get(c.measure), c), _describe(c, values.get(c.measure))
+    if isinstance(c, IncludesCriterionSpec):
+        held = constraints.get(c.constraint)
+        return (True if held and c.includes in held else None), f"{c.constraint} includes {c.includes}"
+    pct, days = values.get("food_intake_percent"), values.get("reduced_intake_days")
+    limit = c.little_or_no_intake_days
+    if (pct is not None and pct >= 100) or (days is not None and days <= limit):
+        return False, f"intake not little or none for more than {limit:g} days"
+    if pct is not None and pct <= 0 and days is not None:
+        return True, f"no food intake for {days:g} days (more than {limit:g})"
+    return None, f"little or no intake for more than {limit:g} days not established"
 
 
 def _low_intake(f: Flags, values: Mapping[str, Any], outcomes: Mapping[str, str], pk: PlanKnowledge) -> None:

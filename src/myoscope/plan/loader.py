@@ -18,7 +18,7 @@ from ..errors import KnowledgeError
 from ..knowledge.loader import knowledge_digest, load_references, read_spec
 from ..knowledge.schema import Reference
 from ..measures import Catalog, load_catalog
-from .schema import CitationSpec, InterventionsFile, WhenSpec
+from .schema import CitationSpec, IncludesCriterionSpec, InterventionsFile, ThresholdSpec, WhenSpec
 
 #: Flags the engine computes itself (the YAML must declare each one it uses under `flags`).
 ENGINE_FLAGS = frozenset({
@@ -124,8 +124,14 @@ class _Checker:
         if bad:
             self.problems.append(f"disease_conditions: unknown record condition(s) {', '.join(bad)}")
         self.citation(s.refeeding.citation, "refeeding")
-        for t in [*s.refeeding.major, *s.refeeding.minor, *s.refeeding.extreme]:
-            self.measure(t.measure, "refeeding")
+        for crit in [*s.refeeding.major, *s.refeeding.minor, *s.refeeding.extreme]:
+            if isinstance(crit, ThresholdSpec):
+                self.measure(crit.measure, "refeeding")
+            elif isinstance(crit, IncludesCriterionSpec):
+                field = s.constraint_fields.get(crit.constraint)
+                if field is None or crit.includes not in field.values:
+                    self.problems.append(f"refeeding: {crit.constraint} is not a constraint field with "
+                                         f"the value {crit.includes!r}")
         self.citation(s.low_intake.citation, "low_intake")
         for group in s.low_intake.any_of:
             for t in group:

@@ -175,12 +175,35 @@ class ThresholdSpec(Strict):
     note: str | None = None
 
 
+class IntakeCriterionSpec(Strict):
+    """NICE CG32's "little or no nutritional intake for more than N days", read from the GLIM
+    intake fields (``food_intake_percent`` over ``reduced_intake_days``): no intake (0 %) for more
+    than N days meets it; a full intake, or a reduction of N days or fewer, does not; any other
+    amount leaves it unknown, since CG32 does not say how little "little" is."""
+
+    little_or_no_intake_days: float
+    note: str | None = None
+
+
+class IncludesCriterionSpec(Strict):
+    """A criterion met when the recorded list ``constraint`` (``plan_constraints``) holds
+    ``includes``. It is never ruled out from the list: the criterion names more than the record
+    holds (CG32's drugs: insulin, chemotherapy, antacids or diuretics, or alcohol misuse)."""
+
+    constraint: str
+    includes: str
+    note: str | None = None
+
+
+RefeedingCriterion = ThresholdSpec | IntakeCriterionSpec | IncludesCriterionSpec
+
+
 class RefeedingSpec(Strict):
     citation: CitationSpec
     evidence: EvidenceSpec
-    major: list[ThresholdSpec]
-    minor: list[ThresholdSpec]
-    extreme: list[ThresholdSpec]
+    major: list[RefeedingCriterion]
+    minor: list[RefeedingCriterion]
+    extreme: list[RefeedingCriterion]
     not_in_record: list[str]
     start_kcal_per_kg: float
     extreme_start_kcal_per_kg: float

@@ -270,7 +270,11 @@ def patient_context(
             move_check = texts["move_check"]["text"]
         # the plan's own words first (a swallowing check before grams of protein)
         eat = [i.patient_text for i in plan.sections.get("nutrition", []) if i.patient_text]
-        p = plan.nutrition.get("protein")
+        # at high refeeding risk the food starts low and builds up (the plan's own words above):
+        # the full protein and energy targets would tell the person to eat it all at once
+        start = plan.nutrition.get("refeeding_start")
+        building_up = start is not None and start.status == "computed"
+        p = None if building_up else plan.nutrition.get("protein")
         if p is not None and p.status == "computed" and p.per_day:
             n = texts["nutrition"]["protein"]
             eat.append(n["text"].format(per_day=_range(list(p.per_day))))
@@ -282,7 +286,7 @@ def patient_context(
                 eat.append(n["foods"])
                 foods = texts["nutrition"]["protein_foods"]
                 protein_foods = {"intro": foods["intro"], "foods": [f["text"] for f in foods["foods"]]}
-        e = plan.nutrition.get("energy")
+        e = None if building_up else plan.nutrition.get("energy")
         if e is not None and e.status == "computed" and e.per_day:
             eat.append(texts["nutrition"]["energy"]["text"].format(per_day=_range(list(e.per_day))))
     # no eating reason in refractory cachexia; tests only of the hypotheses the work-up supports
@@ -290,6 +294,8 @@ def patient_context(
     tests = care.patient_tests(causes, w, plan)
     age, _sex = _age_sex(result)
     when = result.record.values.get("date")
+    # "did not find it" only where a check gave a verdict; nothing measured is not a normal result
+    checked = any(r.usable and r.outcome != "indeterminate" for r in result.results.values())
     return {
         "title": "Your muscle check — what we found and what to do",
         "page_size": page_size,
@@ -303,9 +309,7 @@ def patient_context(
         "tests": tests[:PATIENT_TESTS],
         "see": voice.later,
         "refractory": texts["refractory"] if refractory else None,
-        # "did not find it" only where a check gave a verdict; nothing measured is not a normal result
-        "no_finding": texts["no_finding"] if any(
-            r.usable and r.outcome != "indeterminate" for r in result.results.values()) else texts["not_checked"],
+        "no_finding": texts["no_finding"] if checked else texts["not_checked"],
         "causes_intro": texts["causes_intro"],
         "todo": todo,
         "move_check": move_check,
