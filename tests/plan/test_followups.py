@@ -125,3 +125,15 @@ def test_an_adult_with_nothing_measured_is_undetermined_not_sent_for_a_paediatri
     assert "paediatric" not in a.plan.reason
     child = myoscope.assess({"sex": "female", "age": 10, "grip_strength": 8})
     assert child.plan is not None and child.plan.status == "not_applicable"
+
+
+def test_a_person_in_bed_is_followed_with_what_can_be_measured_in_bed() -> None:
+    # review 2026-12-07: a bed-bound person at home was told "In hospital ... weekly while an
+    # inpatient", and to repeat the chair stands, the walk and SARC-F
+    base = {"sex": "female", "age": 84, "height": 158, "weight": 44, "grip_strength": 11}
+    home = plan_of({**base, "setting": "nursing_home", "plan_constraints": {"bed_bound": True}})
+    ids = {i.id for i in home.sections["follow_up"]}
+    assert "fu_response_in_bed" in ids and not ids & {"fu_response", "fu_screening", "fu_hospital_nutrition"}
+    assert home.item("fu_response_in_bed").repeat == ["grip_strength", "weight"]
+    ward = plan_of({**base, "setting": "hospital", "plan_constraints": {"bed_bound": False}})
+    assert {"fu_response", "fu_screening", "fu_hospital_nutrition"} <= {i.id for i in ward.sections["follow_up"]}
