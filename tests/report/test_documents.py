@@ -123,7 +123,7 @@ def test_every_patient_text_reads_at_grade_8_or_below() -> None:
     t = patient_texts()
     texts = [m[k] for m in t["meanings"].values() for k in ("found", "means", "helps") if k in m]
     texts += [t["nutrition"]["protein"]["foods"], t["no_finding"], t["not_checked"], t["causes_intro"]]
-    texts += [t["refractory"]["text"], t["refractory"]["tests"]]
+    texts += [t["refractory"]["text"], t["refractory"]["tests"], *t["in_hospital"].values()]
     kb = myoscope.load_knowledge()  # plan items' patient texts
     from myoscope.plan.loader import load_plan_knowledge
 
@@ -221,3 +221,22 @@ def test_at_high_refeeding_risk_the_patient_is_told_to_build_up_not_the_full_tar
     text = " ".join(doc.xpath('//section[@id="what-to-do"]')[0].text_content().split())
     assert "build it up over about a week" in text and "thiamine" in text
     assert "calories (kcal) each day" not in text and "grams of protein each day" not in text
+
+
+def test_a_person_in_hospital_is_told_to_tell_the_ward_not_to_go_to_hospital() -> None:
+    # review 2026-12-07: a ward patient read "Get emergency medical help now" and "Go to a hospital
+    # emergency department today"
+    texts = patient_texts()
+    record = {"sex": "male", "age": 40, "history": {
+        "symptoms": {"dark_urine": True, "muscle_pain": True, "weakness": False},
+        "tempo": "days", "labs": {"ck": 6000, "ck_upper_limit": 200}}}
+
+    def help_now(setting: str) -> str:
+        doc = lxml_html.fromstring(patient_html(myoscope.run_pathway({**record, "setting": setting})))
+        return " ".join(doc.xpath('//section[@id="get-help-now"]')[0].text_content().split())
+
+    ward = help_now("hospital")
+    assert texts["in_hospital"]["emergency"] in ward
+    assert "emergency department" not in ward and "Get emergency medical help" not in ward
+    home = help_now("community")
+    assert texts["in_hospital"]["emergency"] not in home and "emergency" in home.lower()

@@ -193,9 +193,16 @@ def one_voice(helps: Sequence[Help], also_tell: str) -> PatientHelp:
     return PatientHelp(now, [h for h in told if h.kind == "plan" and h.rank > urgent])
 
 
-def patient_help(workup: Workup | None, plan: Plan | None, also_tell: str) -> PatientHelp:
-    """The patient report's instructions: :func:`one_voice` over :func:`helps_of`."""
-    return one_voice(helps_of(workup, plan), also_tell)
+def patient_help(workup: Workup | None, plan: Plan | None, also_tell: str,
+                 in_hospital: Mapping[str, str] | None = None) -> PatientHelp:
+    """The patient report's instructions: :func:`one_voice` over :func:`helps_of`. A person the
+    plan knows to be in hospital (or intensive care) is not told to go to hospital: a red flag's
+    action of an urgency in ``in_hospital`` becomes its words (tell the nurse or doctor)."""
+    helps = helps_of(workup, plan)
+    if in_hospital and plan_flag(plan, "hospital") is True:
+        helps = [replace(h, action=in_hospital[h.urgency])
+                 if h.kind != "plan" and h.urgency in in_hospital else h for h in helps]
+    return one_voice(helps, also_tell)
 
 
 def patient_tests(causes: Sequence[Candidate], workup: Workup | None, plan: Plan | None) -> list[str]:

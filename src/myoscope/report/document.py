@@ -239,7 +239,7 @@ def patient_context(
     # the plan's constraints, not a verdict read again here: what the report promises follows the plan
     refractory = care.refractory(plan)
     w = result.workup
-    voice = care.patient_help(w, plan, texts["also_tell"])
+    voice = care.patient_help(w, plan, texts["also_tell"], texts["in_hospital"])
     # told to get emergency help: no "exercise and protein can help" beside it
     acute = voice.level == "emergency"
     found: dict[str, dict[str, Any]] = {}
