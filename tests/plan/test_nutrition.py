@@ -68,6 +68,21 @@ def test_the_severe_ckd_exception(constraints: dict[str, Any], conditions: list[
         assert "PROT-AGE exception" in protein.text
 
 
+@pytest.mark.parametrize("intake", [
+    {"food_intake_percent": 50.0, "reduced_intake_days": 10.0},  # GLIM reduced intake
+    {"weight_loss_percent_6m": 11.0, "bmi": 19.0},                # malnutrition through the work-up
+])
+def test_no_low_protein_target_for_a_malnourished_person_with_severe_ckd(intake: dict[str, float]) -> None:
+    # review 2026-12-07: metabolically stable, eGFR 22, eating half for 10 days, was given 39-42 g/day
+    low = intake.get("food_intake_percent") is not None
+    causes = [] if low else [CauseInput("malnutrition", reversible="yes")]
+    p = plan_for({"age": 74, "weight": 70.0, "conditions": ["ckd"], **intake},
+                 {"egfr": 22.0, "dialysis": False, "metabolically_stable": True}, causes=causes)
+    protein = p.nutrition["protein"]
+    assert protein.rule == "ckd_severe_malnourished" and protein.per_day is None
+    assert "renal team" in protein.text and "PROT-AGE exception" in protein.text
+
+
 @pytest.mark.parametrize("stable", [False, None])
 @pytest.mark.parametrize("diabetes", [False, True])
 def test_no_low_protein_target_unless_metabolically_stable(stable: bool | None, diabetes: bool) -> None:

@@ -240,3 +240,14 @@ def test_a_person_in_hospital_is_told_to_tell_the_ward_not_to_go_to_hospital() -
     assert "emergency department" not in ward and "Get emergency medical help" not in ward
     home = help_now("community")
     assert texts["in_hospital"]["emergency"] not in home and "emergency" in home.lower()
+
+
+def test_a_kidney_protein_target_is_agreed_with_the_renal_team() -> None:
+    # KDOQI 2020's low-protein targets are given under close supervision by a renal dietitian
+    record = {"sex": "female", "age": 74, "height": 160, "weight": 60, "grip_strength": 14,
+              "chair_stand_time": 18, "conditions": ["ckd"],
+              "plan_constraints": {"egfr": 22, "dialysis": False, "metabolically_stable": True}}
+    doc = lxml_html.fromstring(patient_html(myoscope.run_pathway(record)))
+    text = " ".join(doc.xpath('//section[@id="what-to-do"]')[0].text_content().split())
+    assert "grams of protein each day" in text
+    assert patient_texts()["nutrition"]["protein"]["kidney"] in text

@@ -278,6 +278,8 @@ def patient_context(
         if p is not None and p.status == "computed" and p.per_day:
             n = texts["nutrition"]["protein"]
             eat.append(n["text"].format(per_day=_range(list(p.per_day))))
+            if p.rule.startswith("ckd") or p.rule == "dialysis":
+                eat.append(n["kidney"])
             if p.per_meal and p.meals:
                 eat.append(n["per_meal"].format(per_meal=_range(list(p.per_meal)), meals=p.meals))
             # with a swallowing difficulty recorded, which foods are safe is the swallowing
