@@ -107,7 +107,10 @@ def build_plan(inp: PlanInputs, knowledge: PlanKnowledge | None = None) -> Plan:
     spec = pk.spec
     flags = derive_flags(inp.values, inp.constraints, inp.outcomes, pk, inp.decided)
     _exercise_gate(inp, flags)
-    found = [f"{d} {o}" for d, o in inp.outcomes.items() if o in spec.findings.get(d, ())]
+    # a finding whose verdict is not decided is one of several findings still possible (else it
+    # would not count): said as such, not as the final stage
+    found = [f"{d} {o}" + ("" if inp.decided.get(d) else " (not decided)")
+             for d, o in inp.outcomes.items() if o in spec.findings.get(d, ())]
     flags.set("finding", bool(found), ", ".join(found) or "no finding under any definition")
     glim = inp.outcomes.get("glim2019")
     if glim in spec.findings.get("glim2019", ()):
