@@ -175,3 +175,14 @@ def test_falls_from_sarc_f_or_history() -> None:
     none = plan_for({"age": 80, "weight": 60.0, "history": {"symptoms": {"falls": False}}},
                     constraints={"frail": False})
     assert none.item("ex_balance") is None
+
+
+def test_cause_items_of_one_urgency_follow_the_work_ups_order() -> None:
+    # a recorded ALS ranks before sarcopenia of ageing (EWGSOP2: primary only when no other cause
+    # is evident), and so does its routine item
+    def treat(causes: list[CauseInput]) -> list[str]:
+        return ids(plan_for({"age": 63, "weight": 71.0, "conditions": ["als"]}, causes=causes), "treat_cause")
+
+    als, ageing = CauseInput("als", diagnosed=True), CauseInput("age_related_sarcopenia")
+    assert treat([als, ageing]).index("cause_als_known") < treat([als, ageing]).index("cause_age_related_sarcopenia")
+    assert treat([ageing, als]).index("cause_age_related_sarcopenia") < treat([ageing, als]).index("cause_als_known")

@@ -192,7 +192,17 @@ def build_plan(inp: PlanInputs, knowledge: PlanKnowledge | None = None) -> Plan:
     # before a possible flag's questions)
     possible = {f"red_flag_{r.id}" for r in inp.red_flags if r.status == "possible"}
     rank = {u: n for n, u in enumerate(URGENCY_ORDER)}
-    plan.sections["treat_cause"].sort(key=lambda i: (rank.get(i.urgency or "", len(rank)), i.id in possible))
+    # then in the order of the causes they treat (the work-up's: a recorded ALS before sarcopenia
+    # of ageing); an item tied to no cause (a red flag's) keeps its place before them
+    order = {c.id: n for n, c in enumerate(causes)}
+
+    def cause_rank(iid: str) -> int:
+        spec_i = spec.items.get(iid)
+        ranks = [order[c] for c in spec_i.when.causes() if c in order] if spec_i else []
+        return min(ranks, default=-1)
+
+    plan.sections["treat_cause"].sort(key=lambda i: (rank.get(i.urgency or "", len(rank)), i.id in possible,
+                                                     cause_rank(i.id)))
     return plan
 
 
