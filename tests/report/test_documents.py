@@ -122,7 +122,7 @@ def test_every_patient_text_reads_at_grade_8_or_below() -> None:
 
     t = patient_texts()
     texts = [m[k] for m in t["meanings"].values() for k in ("found", "means", "helps") if k in m]
-    texts += [t["nutrition"]["protein"]["foods"], t["no_finding"], t["not_checked"], t["causes_intro"]]
+    texts += [t["nutrition"]["protein"]["foods"], t["no_finding"], t["not_checked"], t["not_for_age"], t["causes_intro"]]
     texts += [t["refractory"]["text"], t["refractory"]["tests"], *t["in_hospital"].values()]
     kb = myoscope.load_knowledge()  # plan items' patient texts
     from myoscope.plan.loader import load_plan_knowledge
@@ -195,6 +195,9 @@ def test_nothing_measured_is_not_told_as_nothing_found() -> None:
     normal = found({"sex": "female", "age": 80, "height": 160, "weight": 60, "grip_strength": 30,
                     "chair_stand_time": 9})
     assert texts["no_finding"] in normal and texts["not_checked"] not in normal
+    # a child is outside every adult definition: not "missing", not "normal"
+    child = found({"sex": "male", "age": 6, "height": 115, "weight": 20, "grip_strength": 6})
+    assert texts["not_for_age"] in child and texts["not_checked"] not in child
 
 
 def test_no_list_of_foods_beside_a_recorded_swallowing_difficulty() -> None:

@@ -296,8 +296,10 @@ def patient_context(
     tests = care.patient_tests(causes, w, plan)
     age, _sex = _age_sex(result)
     when = result.record.values.get("date")
-    # "did not find it" only where a check gave a verdict; nothing measured is not a normal result
+    # "did not find it" only where a check gave a verdict; nothing measured is not a normal result,
+    # and a child, outside every adult definition, is told that the checks are not for children
     checked = any(r.usable and r.outcome != "indeterminate" for r in result.results.values())
+    for_adults = plan is not None and plan.status == "not_applicable"
     return {
         "title": "Your muscle check — what we found and what to do",
         "page_size": page_size,
@@ -311,7 +313,8 @@ def patient_context(
         "tests": tests[:PATIENT_TESTS],
         "see": voice.later,
         "refractory": texts["refractory"] if refractory else None,
-        "no_finding": texts["no_finding"] if checked else texts["not_checked"],
+        "no_finding": texts["no_finding"] if checked else
+        texts["not_for_age"] if for_adults else texts["not_checked"],
         "causes_intro": texts["causes_intro"],
         "todo": todo,
         "move_check": move_check,
