@@ -38,7 +38,13 @@ def form_prefill(patient: Patient, visit: Visit, fields: tuple[Field, ...]) -> d
     out: dict[str, Any] = {"date": visit.visit_date.isoformat()}
     for f in fields:
         value = data.get(f.measure)
+        if f.measure == "history":  # the nested block: the field's own path within it
+            for key in f.name.split(".")[1:]:
+                value = value.get(key) if isinstance(value, dict) else None
         if value is None:
+            continue
+        if f.kind == "multi":  # an answer of none, present without regions, or the ticked values
+            out[f.name] = ["none"] if value in ([], False) else ["yes"] if value is True else list(value)
             continue
         if f.kind == "sarc_f_item":
             item = f.name.split(".", 1)[1]

@@ -35,6 +35,12 @@ MAIN_FIELDS = (
 )
 BOOL_CHOICES = (("", "unknown"), ("yes", "yes"), ("no", "no"))
 KINDS_SHOWN = ("quantity", "enum", "bool", "sarc_f", "conditions")
+#: the history block's top-level fields the work-up's red flags ask first, shown first
+HISTORY_FIRST = ("tempo", "course", "onset_age", "distribution")
+#: the checkbox that says "asked, and none" (an empty list), where nothing ticked stays unknown
+NONE_CHOICE = ("none", "none")
+#: signs in body regions: present, with the regions not recorded (true)
+PRESENT_CHOICE = ("yes", "present, regions not recorded")
 
 
 @dataclass(frozen=True)
@@ -50,6 +56,8 @@ class Field:
     choices: tuple[tuple[str, str], ...] = ()
     hint: str = ""
     main: bool = False
+    #: the history group the field belongs to ("" for a measure; "symptoms", "signs", ...)
+    group: str = ""
 
 
 def _field(m: Measure, catalog: Catalog) -> list[Field]:
@@ -128,11 +136,53 @@ def visit_fields(include_patient: bool = False) -> tuple[Field, ...]:
         out += _field(m, catalog)
     if include_patient:
         out = [f if f.measure not in ("sex", "age") else Field(**{**f.__dict__, "main": True}) for f in out]
-    return tuple(sorted(out, key=lambda f: not f.main))
+    return (*sorted(out, key=lambda f: not f.main), *history_fields())
+
+
+def multi_names(fields: tuple[Field, ...]) -> frozenset[str]:
+    """The posted names that carry several values (tick boxes)."""
+    return frozenset(f.name for f in fields if f.kind in ("conditions", "multi"))
+
+
+@cache
+def history_fields() -> tuple[Field, ...]:
+    """The record's ``history`` block (knowledge/history.yaml) as form fields named by their path
+    (``history.symptoms.breathing_difficulty``): what the cause work-up and its red flags read.
+    A new history question appears here with no code. Every choice starts at "unknown": a field
+    left alone is not asked, never "no"."""
+    from ..units import accepted_units, canonical_unit
+    from ..workup.history import load_history_schema
+
+    schema = load_history_schema()
+    out: list[Field] = []
+    for path, hf in schema.paths().items():
+        name, group = f"history.{path}", path.split(".")[0] if "." in path else ""
+        main = path in HISTORY_FIRST
+        if hf.kind == "bool":
+            out.append(Field(name, "history", hf.label, "bool", choices=BOOL_CHOICES, main=main, group=group))
+        elif hf.kind == "enum":
+            choices = (("", "unknown"), *((v, v.replace("_", " ")) for v in hf.values))
+            out.append(Field(name, "history", hf.label, "enum", choices=choices, main=main, group=group))
+        elif hf.kind in ("enum_list", "conditions"):
+            values = hf.values if hf.kind == "enum_list" else list(load_catalog().conditions)
+            choices = (NONE_CHOICE, *((v, v.replace("_", " ")) for v in values))
+            out.append(Field(name, "history", hf.label, "multi", choices=choices, main=main, group=group))
+        elif hf.kind == "regions":
+            choices = (NONE_CHOICE, *((r, r) for r in schema.regions), PRESENT_CHOICE)
+            out.append(Field(name, "history", hf.label, "multi", choices=choices, main=main, group=group))
+        elif hf.kind == "quantity" and hf.dimension:
+            unit = canonical_unit(hf.dimension)
+            hint = f"plausible {hf.range[0]:g}–{hf.range[1]:g} {unit}" if hf.range else ""
+            out.append(Field(name, "history", hf.label, "quantity", unit, tuple(accepted_units(hf.dimension)),
+                             hint=hint, main=main, group=group))
+        elif hf.kind == "text":
+            out.append(Field(name, "history", hf.label, "text", main=main, group=group))
+    return tuple(sorted(out, key=lambda f: (not f.main, f.group != "symptoms", f.group != "signs")))
 
 
 def record_data(form: Mapping[str, str | list[str]], fields: tuple[Field, ...]) -> dict[str, Any]:
-    """The record a posted form describes: empty fields are left out (unknown)."""
+    """The record a posted form describes: empty fields are left out (unknown); the history
+    fields (``history.*``) become the nested ``history`` block."""
 
     def one(name: str) -> str:
         v = form.get(name, "")
@@ -140,28 +190,60 @@ def record_data(form: Mapping[str, str | list[str]], fields: tuple[Field, ...]) 
 
     data: dict[str, Any] = {}
     sarc_f: dict[str, Any] = {}
+    history: dict[str, Any] = {}
     for f in fields:
-        if f.kind == "conditions":
+        value: Any = None
+        if f.kind in ("conditions", "multi"):
             got = form.get(f.name, [])
-            picked = [got] if isinstance(got, str) else list(got)
-            if [c for c in picked if c]:
-                data[f.measure] = [c for c in picked if c]
-            continue
-        raw = one(f.name).strip()
-        if not raw:
-            continue
-        if f.kind == "quantity":
-            unit = one(f"unit.{f.name}").strip() or f.unit
-            data[f.measure] = f"{raw} {unit}" if unit else raw
-        elif f.kind == "bool":
-            data[f.measure] = {"yes": True, "no": False}.get(raw, raw)
-        elif f.kind == "sarc_f_item":
-            sarc_f[f.name.split(".", 1)[1]] = _score(raw)
+            picked = [c for c in ([got] if isinstance(got, str) else list(got)) if c]
+            if f.kind == "multi":
+                value = _multi(picked)
+            elif picked:
+                value = picked
         else:
-            data[f.measure] = raw
+            raw = one(f.name).strip()
+            if not raw:
+                continue
+            if f.kind == "quantity":
+                unit = one(f"unit.{f.name}").strip() or f.unit
+                value = f"{raw} {unit}" if unit else raw
+            elif f.kind == "bool":
+                value = {"yes": True, "no": False}.get(raw, raw)
+            elif f.kind == "sarc_f_item":
+                sarc_f[f.name.split(".", 1)[1]] = _score(raw)
+                continue
+            else:
+                value = raw
+        if value is None:
+            continue
+        if f.measure == "history":
+            _put(history, f.name.split(".")[1:], value)
+        else:
+            data[f.measure] = value
     if sarc_f:
         data["sarc_f"] = sarc_f
+    if history:
+        data["history"] = history
     return data
+
+
+def _multi(picked: list[str]) -> Any:
+    """Ticked boxes of a list field: none ticked is unknown (None); "none" alone is an answer of
+    none ([] or, for signs in regions, false); "yes" alone is present without the regions (true).
+    Anything else goes to the parser as ticked, which names a contradiction ("none" and a value)."""
+    if not picked:
+        return None
+    if picked == ["none"]:
+        return []
+    if picked == ["yes"]:
+        return True
+    return picked
+
+
+def _put(into: dict[str, Any], path: list[str], value: Any) -> None:
+    for key in path[:-1]:
+        into = into.setdefault(key, {})
+    into[path[-1]] = value
 
 
 def _score(raw: str) -> int | str:
@@ -199,7 +281,8 @@ def problems_by_field(
     for p in problems:
         path = p.path.replace("[", ".").replace("]", "")
         parts = path.split(".")
-        name = next((n for n in (".".join(parts[:2]), parts[0]) if n in names), None)
+        # the longest prefix that is a field: history.labs.ck, sarc_f.falls, grip_strength
+        name = next((n for n in (".".join(parts[:k]) for k in range(len(parts), 0, -1)) if n in names), None)
         if name is None:
             other.append(str(p))
         else:

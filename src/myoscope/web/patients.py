@@ -30,7 +30,7 @@ from ..registry.changes import (
     verdicts_in_population,
 )
 from ..registry.limits import text_problems
-from ..registry.models import Assessment, Patient, Visit
+from ..registry.models import Assessment, Measurement, Patient, Visit
 from ..registry.repo import series_of
 from ..registry.views import decode_cursor, encode_cursor
 from .accounts import SignedIn
@@ -147,6 +147,8 @@ class ListRow:
     possible_flags: int = 0
     #: "emergency" when the plan refers for a cause the same day (None: it does not, or not stored)
     referral_urgency: str | None = None
+    #: whether the latest visit holds a history, so that red flags were looked for at all
+    screened: bool = True
 
     @property
     def referral_first(self) -> bool:
@@ -169,9 +171,12 @@ class PatientList:
     sort: str
 
 
-def _latest_results(session: Session, patient_ids: list[int]) -> dict[int, tuple[dict[str, Any], Any, Any]]:
-    """The newest assessment of each patient's latest visit: its outcomes, stored red flags and
-    stored plan referrals."""
+Latest = tuple[dict[str, Any], Any, Any, bool]
+
+
+def _latest_results(session: Session, patient_ids: list[int]) -> dict[int, Latest]:
+    """The newest assessment of each patient's latest visit: its outcomes, stored red flags,
+    stored plan referrals, and whether the visit holds a history (red flags looked for)."""
     if not patient_ids:
         return {}
     last_visit = (
@@ -188,12 +193,22 @@ def _latest_results(session: Session, patient_ids: list[int]) -> dict[int, tuple
         )
         .group_by(Visit.patient_id)
     )
-    out: dict[int, tuple[dict[str, Any], Any, Any]] = {}
-    for outcomes, red, referrals, pid in session.execute(
-        select(Assessment.outcomes, Assessment.red_flags, Assessment.referrals, Visit.patient_id)
+    out: dict[int, Latest] = {}
+    rows = session.execute(
+        select(Assessment.outcomes, Assessment.red_flags, Assessment.referrals, Visit.patient_id, Visit.id)
         .join(Visit).where(Assessment.id.in_(newest))
+    ).all()
+    # whether the visit holds a history (its newest version not retracted): without one no red
+    # flag was looked for, and the list says "not screened", not "none"
+    newest_history: dict[int, tuple[int, bool]] = {}
+    for vid, version, value in session.execute(
+        select(Measurement.visit_id, Measurement.version, Measurement.value_json)
+        .where(Measurement.visit_id.in_([r[4] for r in rows]), Measurement.measure_id == "history")
     ):
-        out[pid] = (outcomes, red, referrals)
+        if vid not in newest_history or version > newest_history[vid][0]:
+            newest_history[vid] = (version, bool(value))
+    for outcomes, red, referrals, pid, vid in rows:
+        out[pid] = (outcomes, red, referrals, newest_history.get(vid, (0, False))[1])
     return out
 
 
@@ -218,6 +233,7 @@ def _list_rows(session: Session, found: list[Any]) -> list[ListRow]:
                 top_urgency(flags),
                 sum(f.get("status") == "possible" for f in flags),
                 top_urgency(referrals_of(got[2] if got else None)),
+                bool(got and got[3]),
             )
         )
     return rows

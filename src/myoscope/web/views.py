@@ -36,6 +36,14 @@ def words(value: Any) -> str:
 
 
 def label(measure: str) -> str:
+    """How a field is named to people: a measure by the catalog, a history path (``history.tempo``)
+    by knowledge/history.yaml."""
+    if measure.startswith("history."):
+        from ..workup.history import load_history_schema
+
+        field = load_history_schema().paths().get(measure[len("history."):])
+        if field is not None:
+            return field.label
     return load_catalog().label_of(measure)
 
 

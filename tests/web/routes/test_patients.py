@@ -253,3 +253,22 @@ def test_the_projection_says_which_recorded_disease_it_leaves_out(alice: TestCli
     assert cachexia.count('data-testid="projection-left-out"') == 1 and "Cancer is recorded" not in cachexia
     plain = alice.get(f"/patients/{world.patient_a}").text
     assert 'data-testid="projection"' in plain and 'data-testid="projection-left-out"' not in plain
+
+
+def test_a_patient_whose_latest_visit_has_no_history_is_not_screened_not_free_of_red_flags(
+        alice: TestClient, world: World) -> None:
+    # review 2026-12-07: "none" in the red-flag column read as "no warning sign" for a visit in
+    # which no warning sign was asked
+    with world.app.state.sessions.begin() as s:
+        repo.add_patient(s, pseudonym="pa-nohx", sex="female", birth_date=date(1950, 1, 1),
+                         organisation_name="Clinic A", actor="test")
+        repo.add_visit(s, pseudonym="pa-nohx", data={"grip_strength": 14}, organisation_name="Clinic A",
+                       visit_date=date(2026, 6, 1), actor="test")
+        repo.add_patient(s, pseudonym="pa-asked", sex="female", birth_date=date(1950, 1, 1),
+                         organisation_name="Clinic A", actor="test")
+        repo.add_visit(s, pseudonym="pa-asked", organisation_name="Clinic A", visit_date=date(2026, 6, 1),
+                       data={"grip_strength": 14, "history": {"symptoms": {"weakness": False}}}, actor="test")
+    rows = {row.split('data-testid="patient-link">')[1].split("<")[0]: row
+            for row in alice.get("/patients").text.split('<tr data-testid="patient-row">')[1:]}
+    assert 'data-testid="not-screened"' in rows["pa-nohx"]
+    assert 'data-testid="not-screened"' not in rows["pa-asked"] and ">none" in rows["pa-asked"]

@@ -22,7 +22,9 @@ def test_every_catalog_measure_has_a_labelled_field(alice: TestClient, world: Wo
         if m.kind in ("quantity", "bool", "enum") and m.id not in ("sex", "age"):
             assert m.id in shown, m.id
     for f in visit_fields():
-        if f.kind != "conditions":
+        if f.kind in ("conditions", "multi"):
+            assert f"<legend>{escape(f.label)}</legend>" in html, f.name
+        else:
             assert f'<label for="f-{f.name}">{escape(f.label)}' in html, f.name
         if len(f.units) > 1:
             assert f'name="unit.{f.name}"' in html
@@ -137,3 +139,48 @@ def test_foreign_visit_is_404(client: TestClient, world: World) -> None:
     assert client.get(url).status_code == 404
     other = url.replace(f"/patients/{world.patient_a}/", f"/patients/{world.patient_b}/")
     assert client.get(other).status_code == 404  # own patient, another patient's visit
+
+
+def test_every_history_question_has_a_field_and_empty_is_unknown() -> None:
+    # review 2026-12-07: the web forms had no history, so no red flag could fire for a visit
+    # typed into the web app
+    from myoscope.workup.history import load_history_schema
+
+    names = {f.name for f in visit_fields()}
+    assert {f"history.{p}" for p in load_history_schema().paths()} <= names
+    fields = visit_fields()
+    assert record_data({"history.tempo": "", "history.symptoms.weakness": "", "history.distribution": [],
+                        "history.signs.upper_motor_neuron": []}, fields) == {}
+    data = record_data({"history.tempo": "days", "history.symptoms.weakness": "yes",
+                        "history.symptoms.breathing_difficulty": "no", "history.medications": ["none"],
+                        "history.signs.upper_motor_neuron": ["cervical", "bulbar"],
+                        "history.signs.lower_motor_neuron": ["yes"], "history.labs.ck": "900",
+                        "unit.history.labs.ck": "U/L"}, fields)
+    assert data == {"history": {"tempo": "days", "symptoms": {"weakness": True, "breathing_difficulty": False},
+                                "medications": [], "signs": {"upper_motor_neuron": ["cervical", "bulbar"],
+                                                             "lower_motor_neuron": True},
+                                "labs": {"ck": "900 U/L"}}}
+
+
+def test_a_history_typed_into_the_web_raises_its_red_flag_and_is_corrected_in_place(
+        alice: TestClient, world: World) -> None:
+    url = f"/patients/{world.patient_a}/visits"
+    token = csrf_of(alice.get(url + "/new").text)
+    r = alice.post(url, data={"csrf_token": token, "date": "2026-07-01", "grip_strength": "20",
+                              "history.symptoms.weakness": "yes", "history.symptoms.breathing_difficulty": "yes",
+                              "history.tempo": "days", "history.course": "progressive",
+                              "history.distribution": "generalised"}, follow_redirects=False)
+    assert r.status_code == 303, r.text[:2000]
+    page = alice.get(r.headers["location"]).text
+    assert "EMERGENCY" in page and "acute_bulbar_or_respiratory" in page
+    with world.app.state.sessions() as s:
+        visit = s.scalars(select(Visit).where(Visit.patient_id == world.patient_a,
+                                              Visit.visit_date == date(2026, 7, 1))).one()
+    form = alice.get(f"{url}/{visit.id}/correct").text
+    assert '<option value="days" selected>' in form and 'value="generalised" checked' in form
+    # a bad history value is named with the others, and the form comes back as typed
+    bad = alice.post(url, data={"csrf_token": token, "date": "2026-07-02", "history.tempo": "fortnight",
+                                "history.labs.ck": "-5", "weight": "abc"})
+    assert bad.status_code == 422
+    assert 'data-testid="problem-history.tempo"' in bad.text and 'data-testid="problem-history.labs.ck"' in bad.text
+    assert 'data-testid="problem-weight"' in bad.text and 'value="-5"' in bad.text

@@ -16,17 +16,17 @@ from ...registry.models import Patient, Visit
 from .. import corrections
 from .. import patients as svc
 from ..deps import CsrfChecked, CurrentWhere, DbSession, PathId
-from ..forms import Field, form_values, problems_by_field, record_data, visit_fields
+from ..forms import Field, form_values, multi_names, problems_by_field, record_data, visit_fields
 from ..measure_upload import MAX_BYTES, WEB_FORMATS, Prefill, kept_provenance, prefill
 from .render import page
 
 router = APIRouter(prefix="/patients/{patient_id}/visits")
-MULTI = ("conditions",)
 
 
 def flat(form: FormData) -> dict[str, str | list[str]]:
     """A posted form as plain values (lists for the multi-choice fields)."""
-    return {k: (form.getlist(k) if k in MULTI else str(form.get(k) or "")) for k in form}  # type: ignore[misc]
+    multi = multi_names(visit_fields(True))
+    return {k: (form.getlist(k) if k in multi else str(form.get(k) or "")) for k in form}  # type: ignore[misc]
 
 
 def _form(request: Request, patient: Patient, visit: Visit | None, fields: tuple[Field, ...],
