@@ -94,12 +94,16 @@ def test_a_person_with_a_positive_sarc_f(fresh: Callable[..., Page], screens: Pa
 
 def test_a_person_with_a_red_flag_sees_the_urgent_page_first(fresh: Callable[..., Page], screens: Path) -> None:
     page = fresh()
-    story(page, {"history.symptoms.weakness": "yes", "history.tempo": "weeks",
-                 "history.symptoms.swallowing_difficulty": "yes"})
+    # weakness over weeks, still getting better: the warning signs are asked first
+    story(page, {"history.symptoms.weakness": "yes", "history.tempo": "weeks", "history.course": "improving"})
     assert page.locator("[data-testid=signs-form]").is_visible()
     page.screenshot(path=str(screens / "public-signs.png"), full_page=True)
-    pick(page, "history.symptoms.speech_difficulty", "yes")
-    page.click("[data-testid=signs-next]")
+    # trouble swallowing with weakness over weeks: an emergency the story alone already shows,
+    # said at once (not after the warning-sign questions)
+    page = fresh()
+    story(page, {"history.symptoms.weakness": "yes", "history.tempo": "weeks",
+                 "history.symptoms.swallowing_difficulty": "yes"})
+    assert page.locator("[data-testid=signs-form]").count() == 0
     help_box = page.locator("[data-testid=get-help]")
     assert help_box.is_visible()
     assert help_box.get_attribute("data-urgency") == "emergency"
@@ -109,6 +113,8 @@ def test_a_person_with_a_red_flag_sees_the_urgent_page_first(fresh: Callable[...
     assert box is not None and box["y"] < 200  # at the top of the page, not below the fold
     page.screenshot(path=str(screens / "public-get-help.png"), full_page=True)
     page.click("[data-testid=continue]")
+    # told to get help now: no timed tests at home meanwhile
+    assert page.locator("[data-testid=help-reminder]").is_visible()
     fill_main(page, POSITIVE)
     assert page.locator("[data-testid=result-flags]").is_visible()
     flags = page.locator("[data-testid=result-flags]").bounding_box()

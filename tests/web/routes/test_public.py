@@ -99,12 +99,18 @@ def test_a_red_flag_story_leads_to_the_urgent_page_before_any_result(client: Tes
     token = start(client)
     story = {"csrf_token": token, "history.symptoms.weakness": "yes", "history.tempo": "days",
              "history.course": "progressive"}
+    # an emergency the story shows is said at once, not after the warning-sign questions
+    # (review 2026-12-07: twelve more questions stood between the story and "Get help now")
     r = client.post("/check/story", data=story)
-    assert 'data-testid="signs-form"' in r.text
+    assert 'data-testid="signs-form"' not in r.text
+    assert 'data-testid="get-help" data-urgency="emergency"' in r.text
     r = client.post("/check/signs", data=story)
     assert 'data-testid="get-help" data-urgency="emergency"' in r.text
     assert "Get help now" in r.text and "What to say to the doctor" in r.text
     assert "result-verdicts" not in r.text
+    # going on with the check after the help page: no timed tests at home meanwhile
+    go_on = client.post("/check/questions", data=story | {"help_seen": "yes"}).text
+    assert 'data-testid="help-reminder"' in go_on and "Two short tests at home" not in go_on
     # posting straight to the result still shows the help page first
     r = client.post("/check/result", data=story | POSITIVE)
     assert 'data-testid="get-help"' in r.text and "result-verdicts" not in r.text

@@ -68,11 +68,18 @@ def _problems(request: Request, problems: list[Problem]) -> dict[str, list[str]]
     return problems_by_field(problems, gettext_for(choose(request.headers.get("accept-language"))))
 
 
+def _emergency(flags: list[dict[str, Any]]) -> bool:
+    """Whether the answers hold an emergency that is known, not only possible."""
+    return any(f["urgency"] == "emergency" and f.get("status", "active") == "active" for f in flags)
+
+
 def _main_form(request: Request, settings: Settings, answers: dict[str, str],
                problems: dict[str, list[str]] | None = None, status: int = 200,
                help_seen: bool = False) -> Response:
+    # told to get help now, the person is not asked to time chair rises and a walk meanwhile
+    emergency = help_seen and _emergency(flags_for(answers))
     return _render(request, settings, "public/check_questions.html", status, answers=answers,
-                   help_seen=help_seen,
+                   help_seen=help_seen, emergency=emergency,
                    problems=problems or {}, sarc_f=questions("sarc_f"), about=questions("about_you"),
                    carried=_carried(answers, main=True), months_field=MONTHS)
 
@@ -94,10 +101,14 @@ def check_start(request: Request, settings: Settings) -> Response:
 async def check_story(request: Request, settings: Settings) -> Response:
     answers = await _answers(request)
     try:
-        await run_in_threadpool(flags_for, answers)
+        flags = await run_in_threadpool(flags_for, answers)
     except RecordValidationError as exc:
         return _render(request, settings, "public/check_start.html", 422, answers=answers,
                        problems=_problems(request, exc.problems), story=questions("story"))
+    # an emergency the story already shows is said now, not after the warning-sign questions
+    if _emergency(flags):
+        return _render(request, settings, "public/check_help.html", answers=answers, carried=answers,
+                       flags=[f for f in flags if f["urgency"] in ("emergency", "urgent")])
     if warning_signs_needed(answers):
         return _render(request, settings, "public/check_signs.html", answers=answers, problems={},
                        signs=questions("warning_signs"), carried=answers)
