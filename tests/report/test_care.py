@@ -173,7 +173,8 @@ def test_bed_bound_patient_reads_no_walking_or_falls(record: dict[str, Any]) -> 
     assert care.bed_bound(result.plan)
     doc = lxml_html.fromstring(patient_html(result))
     means = _section(doc, "what-it-means")
-    assert patient_texts()["meanings"]["sarcopenia"]["means_bed_bound"] in means
+    # low strength alone (EWGSOP2 probable sarcopenia) is told as weak muscles, with no walking
+    assert patient_texts()["meanings"]["weak_muscles"]["means"] in means
     assert "falls" not in means and "walk" not in means
     for rest in _consequences():
         assert rest not in means, rest
@@ -181,7 +182,13 @@ def test_bed_bound_patient_reads_no_walking_or_falls(record: dict[str, Any]) -> 
 
 def test_a_person_up_and_about_reads_the_full_meaning() -> None:
     doc = lxml_html.fromstring(patient_html(myoscope.assess(dict(UP))))
-    assert patient_texts()["meanings"]["sarcopenia"]["means"] in _section(doc, "what-it-means")
+    assert patient_texts()["meanings"]["weak_muscles"]["means"] in _section(doc, "what-it-means")
+    # with the muscle measured low too (EWGSOP2 sarcopenia), the full meaning, walking and falls
+    measured = myoscope.assess({**UP, "asm": 12.0, "asm_method": "dxa"})
+    assert measured.results["ewgsop2"].outcome in ("sarcopenia", "severe_sarcopenia")
+    means = _section(lxml_html.fromstring(patient_html(measured)), "what-it-means")
+    assert patient_texts()["meanings"]["sarcopenia"]["means"] in means
+    assert patient_texts()["meanings"]["weak_muscles"]["means"] not in means
 
 
 def test_patient_is_offered_no_tests_of_a_low_confidence_hypothesis(hip: myoscope.PathwayResult) -> None:

@@ -173,13 +173,13 @@ def test_patient_report_in_refractory_cachexia_promises_no_reversal_and_offers_n
     t = patient_texts()
     doc = lxml_html.fromstring(patient_html(myoscope.assess(REFRACTORY)))
     text = doc.text_content()
-    assert t["meanings"]["sarcopenia"]["found"] in text
+    assert t["meanings"]["weak_muscles"]["found"] in text  # grip alone: weak, not yet sarcopenia
     for promise in [m["helps"] for m in t["meanings"].values() if "helps" in m] + ["DXA", "stay active"]:
         assert promise not in text, promise
     assert t["refractory"]["text"] in text and t["refractory"]["tests"] in text
     # cachexia that is not refractory keeps what helps and the tests
     other = patient_html(myoscope.assess({**REFRACTORY, "performance_status": 3, "life_expectancy_months": 12}))
-    assert t["meanings"]["sarcopenia"]["helps"] in other and "DXA" in other
+    assert t["meanings"]["weak_muscles"]["helps"] in other and "DXA" in other
     assert t["refractory"]["text"] not in other
 
 

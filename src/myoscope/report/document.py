@@ -249,13 +249,15 @@ def patient_context(
         # "no sarcopenia" is not yet)
         if not r.usable or r.outcome in not_findings or any(o in not_findings for o in r.possible_outcomes):
             continue
-        g = groups.get(r.id)
+        g = groups.get(f"{r.id}.{r.outcome}") or groups.get(r.id)
         if g and g not in found:
             m = texts["meanings"][g]
             # in refractory cachexia the loss can no longer be reversed: no "exercise and protein can help"
             helps = "" if refractory or acute or not m.get("helps") else " " + m["helps"]
             # bed-bound: no "harder to walk" or "risk of falls" (care.meaning)
             found[g] = {"found": m["found"], "means": care.meaning(m, plan) + helps}
+    if "sarcopenia" in found:  # a verdict of sarcopenia says more than weak muscles alone
+        found.pop("weak_muscles", None)
     todo: list[str] = []
     move_check = ""
     eat: list[str] = []
