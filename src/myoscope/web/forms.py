@@ -120,10 +120,12 @@ def _field(m: Measure, catalog: Catalog) -> list[Field]:
 
 
 @cache
-def visit_fields(include_patient: bool = False) -> tuple[Field, ...]:
+def visit_fields(include_patient: bool = False, include_age: bool = False) -> tuple[Field, ...]:
     """Every field of the visit form, in catalog order (main fields first).
 
-    ``include_patient`` adds sex and age, for the quick assessment that has no patient row."""
+    ``include_patient`` adds sex and age, for the quick assessment that has no patient row;
+    ``include_age`` adds the age, for a patient whose birth date is not recorded (the age is then
+    stored with each visit: without it the ageing rates and most definitions cannot apply)."""
     catalog = load_catalog()
     out: list[Field] = []
     for m in catalog.measures.values():
@@ -131,10 +133,10 @@ def visit_fields(include_patient: bool = False) -> tuple[Field, ...]:
             continue
         if m.id in PATIENT_FIELDS and not (include_patient and m.id == "sex"):
             continue
-        if m.id == "age" and not include_patient:
+        if m.id == "age" and not (include_patient or include_age):
             continue
         out += _field(m, catalog)
-    if include_patient:
+    if include_patient or include_age:
         out = [f if f.measure not in ("sex", "age") else Field(**{**f.__dict__, "main": True}) for f in out]
     return (*sorted(out, key=lambda f: not f.main), *history_fields())
 

@@ -184,3 +184,25 @@ def test_a_history_typed_into_the_web_raises_its_red_flag_and_is_corrected_in_pl
     assert bad.status_code == 422
     assert 'data-testid="problem-history.tempo"' in bad.text and 'data-testid="problem-history.labs.ck"' in bad.text
     assert 'data-testid="problem-weight"' in bad.text and 'value="-5"' in bad.text
+
+
+def test_a_patient_without_a_birth_date_gets_the_age_in_the_visit_form(alice: TestClient, world: World) -> None:
+    # review 2026-12-07: the birth date is optional and cannot be added later, and the visit form
+    # had no age, so such a patient's plan stayed "record age first" for good
+    from myoscope.registry import repo
+
+    with world.app.state.sessions.begin() as s:
+        p = repo.add_patient(s, pseudonym="pa-noage", sex="female", birth_date=None,
+                             organisation_name="Clinic A", actor="test")
+        pid = p.id
+    url = f"/patients/{pid}/visits"
+    form = alice.get(url + "/new").text
+    assert 'name="age"' in form
+    assert 'name="age"' not in alice.get(f"/patients/{world.patient_a}/visits/new").text  # born on a date
+    r = alice.post(url, data={"csrf_token": csrf_of(form), "date": "2026-06-01", "age": "81",
+                              "grip_strength": "12"}, follow_redirects=False)
+    assert r.status_code == 303
+    with world.app.state.sessions() as s:
+        stored = s.scalars(select(Measurement).join(Visit).where(Visit.patient_id == pid,
+                                                                 Measurement.measure_id == "age")).one()
+    assert stored.value_num == 81

@@ -23,6 +23,11 @@ from .render import page
 router = APIRouter(prefix="/patients/{patient_id}/visits")
 
 
+def _fields(patient: Patient) -> tuple[Field, ...]:
+    """The visit form's fields for ``patient``: with the age when no birth date is recorded."""
+    return visit_fields(include_age=patient.birth_date is None)
+
+
 def flat(form: FormData) -> dict[str, str | list[str]]:
     """A posted form as plain values (lists for the multi-choice fields)."""
     multi = multi_names(visit_fields(True))
@@ -49,7 +54,7 @@ def new_visit(request: Request, db: DbSession, where: CurrentWhere, patient_id: 
     patient = svc.scoped_patient(db, where.who, patient_id)
     where.audit(db, action="read", entity="patient", entity_id=patient.id, patient_id=patient.id,
                 what="new visit form")
-    return _form(request, patient, None, visit_fields(), {"date": date.today().isoformat()})
+    return _form(request, patient, None, _fields(patient), {"date": date.today().isoformat()})
 
 
 @router.post("/import", dependencies=[CsrfChecked])
@@ -67,14 +72,14 @@ async def import_file(request: Request, db: DbSession, where: CurrentWhere, pati
     values: dict[str, Any] = {"date": date.today().isoformat(), **upload.values}
     if upload.imported:
         values["imported"] = upload.imported
-    return _form(request, patient, None, visit_fields(), values, upload=upload)
+    return _form(request, patient, None, _fields(patient), values, upload=upload)
 
 
 @router.post("", dependencies=[CsrfChecked])
 async def add_visit(request: Request, db: DbSession, where: CurrentWhere, patient_id: PathId) -> Response:
     patient = svc.scoped_patient(db, where.who, patient_id)
     form = flat(await request.form())
-    fields = visit_fields()
+    fields = _fields(patient)
     data = record_data(form, fields)
     prov = kept_provenance(str(form.get("imported") or ""), data)
     if prov:
@@ -126,7 +131,7 @@ def correct_form(
 ) -> Response:
     patient = svc.scoped_patient(db, where.who, patient_id)
     visit = corrections.scoped_visit(db, patient, visit_id)
-    fields = visit_fields()
+    fields = _fields(patient)
     where.audit(db, action="read", entity="visit", entity_id=visit.id, patient_id=patient.id)
     return _form(request, patient, visit, fields, corrections.form_prefill(patient, visit, fields))
 
@@ -138,7 +143,7 @@ async def correct_visit(
     patient = svc.scoped_patient(db, where.who, patient_id)
     visit = corrections.scoped_visit(db, patient, visit_id)
     form = flat(await request.form())
-    fields = visit_fields()
+    fields = _fields(patient)
     reason = str(form.get("reason") or "")
     try:
         done = corrections.correct_visit(
