@@ -76,7 +76,8 @@ class RedFlagInput:
 
     @property
     def label(self) -> str:
-        return f"{'possible ' if self.status == 'possible' else ''}red flag {self.id}"
+        # named in words, not by its id: it is read in the plan's reason and its exercise caution
+        return f"{'possible ' if self.status == 'possible' else ''}red flag {self.id.replace('_', ' ')}"
 
 
 @dataclass

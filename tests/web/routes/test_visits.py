@@ -172,7 +172,8 @@ def test_a_history_typed_into_the_web_raises_its_red_flag_and_is_corrected_in_pl
                               "history.distribution": "generalised"}, follow_redirects=False)
     assert r.status_code == 303, r.text[:2000]
     page = alice.get(r.headers["location"]).text
-    assert "EMERGENCY" in page and "acute_bulbar_or_respiratory" in page
+    assert 'data-testid="red-flag"' in page and "EMERGENCY" in page
+    assert "Weakness developing over days or weeks with breathing or swallowing difficulty" in page
     with world.app.state.sessions() as s:
         visit = s.scalars(select(Visit).where(Visit.patient_id == world.patient_a,
                                               Visit.visit_date == date(2026, 7, 1))).one()
