@@ -301,7 +301,7 @@ def patient_context(
     # "did not find it" only where a check gave a verdict; nothing measured is not a normal result,
     # and a child, outside every adult definition, is told that the checks are not for children
     checked = any(r.usable and r.outcome != "indeterminate" for r in result.results.values())
-    for_adults = plan is not None and plan.status == "not_applicable"
+    for_adults = bool(result.results) and all(r.outcome == "not_applicable" for r in result.results.values())
     return {
         "title": "Your muscle check — what we found and what to do",
         "page_size": page_size,
@@ -311,6 +311,8 @@ def patient_context(
         "found": list(found.values()),
         "help_now": voice.now,
         "help_level": voice.level,
+        # in hospital the heading says to tell the ward, as the flags' own words do (care.patient_help)
+        "in_hospital": care.plan_flag(plan, "hospital") is True,
         "causes": causes,
         "tests": tests[:PATIENT_TESTS],
         "see": voice.later,

@@ -157,7 +157,8 @@ def history_fields() -> tuple[Field, ...]:
 
     schema = load_history_schema()
     out: list[Field] = []
-    for path, hf in schema.paths().items():
+    for path, spec in schema.paths().items():
+        hf = spec.model_copy(update={"label": spec.form_label or spec.label})
         name, group = f"history.{path}", path.split(".")[0] if "." in path else ""
         main = path in HISTORY_FIRST
         if hf.kind == "bool":
@@ -174,7 +175,7 @@ def history_fields() -> tuple[Field, ...]:
             out.append(Field(name, "history", hf.label, "multi", choices=choices, main=main, group=group))
         elif hf.kind == "quantity" and hf.dimension:
             unit = canonical_unit(hf.dimension)
-            hint = f"plausible {hf.range[0]:g}–{hf.range[1]:g} {unit}" if hf.range else ""
+            hint = f"plausible {_num(hf.range[0])}–{_num(hf.range[1])} {unit}" if hf.range else ""
             out.append(Field(name, "history", hf.label, "quantity", unit, tuple(accepted_units(hf.dimension)),
                              hint=hint, main=main, group=group))
         elif hf.kind == "text":
@@ -227,6 +228,11 @@ def record_data(form: Mapping[str, str | list[str]], fields: tuple[Field, ...]) 
     if history:
         data["history"] = history
     return data
+
+
+def _num(x: float) -> str:
+    """A range bound as people write it: 1,000,000, not 1e+06."""
+    return f"{int(x):,}" if float(x).is_integer() else f"{x:g}"
 
 
 def _multi(picked: list[str]) -> Any:

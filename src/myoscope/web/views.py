@@ -43,7 +43,7 @@ def label(measure: str) -> str:
 
         field = load_history_schema().paths().get(measure[len("history."):])
         if field is not None:
-            return field.label
+            return field.form_label or field.label
     return load_catalog().label_of(measure)
 
 

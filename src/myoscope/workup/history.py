@@ -35,6 +35,8 @@ class HistoryField(BaseModel):
 
     kind: FieldKind
     label: str
+    #: the label on a form, where ``label`` also says how to write the value in a file
+    form_label: str | None = None
     values: list[str] = Field(default_factory=list)
     aliases: dict[str, str] = Field(default_factory=dict)
     dimension: str | None = None
