@@ -237,8 +237,9 @@ def _num(x: float) -> str:
 
 def _multi(picked: list[str]) -> Any:
     """Ticked boxes of a list field: none ticked is unknown (None); "none" alone is an answer of
-    none ([] or, for signs in regions, false); "yes" alone is present without the regions (true).
-    Anything else goes to the parser as ticked, which names a contradiction ("none" and a value)."""
+    none ([], which history.yaml reads as asked and not present); "yes" alone is present without
+    the regions (true). Anything else goes to the parser as ticked, which names a contradiction
+    ("none" and a value)."""
     if not picked:
         return None
     if picked == ["none"]:

@@ -353,3 +353,13 @@ def test_the_summary_pdf_fetches_nothing_but_the_apps_stylesheet() -> None:
                 "file:///etc/passwd", "http://self-check.invalid/static/style.css"):
         with pytest.raises(ValueError):
             static_target(url)
+
+
+def test_a_bad_answer_after_the_help_page_comes_back_named_not_as_an_error(client: TestClient) -> None:
+    # the questions page after "Get help now" asks the flags again: an unreadable answer there is
+    # the page's own problem (422, named), never a server error
+    token = start(client)
+    story = {"csrf_token": token, "history.symptoms.weakness": "yes", "history.tempo": "weeks",
+             "history.symptoms.swallowing_difficulty": "yes", "help_seen": "yes"}
+    r = client.post("/check/result", data=story | {"age": "two hundred"})
+    assert r.status_code == 422 and 'data-testid="help-reminder"' not in r.text

@@ -7,6 +7,7 @@ decision is the self-check service's (``myoscope.selfcheck``); these handlers on
 
 from __future__ import annotations
 
+import contextlib
 import hmac
 import secrets
 from datetime import date
@@ -77,7 +78,11 @@ def _main_form(request: Request, settings: Settings, answers: dict[str, str],
                problems: dict[str, list[str]] | None = None, status: int = 200,
                help_seen: bool = False) -> Response:
     # told to get help now, the person is not asked to time chair rises and a walk meanwhile
-    emergency = help_seen and _emergency(flags_for(answers))
+    # (answers that cannot be read, the page's own problems, raise no flag here)
+    emergency = False
+    if help_seen:
+        with contextlib.suppress(RecordValidationError):
+            emergency = _emergency(flags_for(answers))
     return _render(request, settings, "public/check_questions.html", status, answers=answers,
                    help_seen=help_seen, emergency=emergency,
                    problems=problems or {}, sarc_f=questions("sarc_f"), about=questions("about_you"),
