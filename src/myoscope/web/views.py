@@ -31,6 +31,13 @@ def fmt(value: Any) -> str:
     return str(value)
 
 
+def measured(value: Any, measure: str) -> str:
+    """A stored value as the measure is reported: to its catalog precision (a weight typed as
+    52.5 lb is stored as 23.8136 kg and shown as 23.8), anything else as :func:`fmt`."""
+    precision = load_catalog().precision_of(measure) if isinstance(value, float) else None
+    return fmt(round(value, precision) if precision is not None else value)
+
+
 def words(value: Any) -> str:
     return str(value).replace("_", " ")
 
@@ -91,6 +98,7 @@ def sources(value: Any) -> str:
 
 FILTERS = {
     "fmt": fmt,
+    "measured": measured,
     "words": words,
     "label": label,
     "deftitle": title,

@@ -272,3 +272,16 @@ def test_a_patient_whose_latest_visit_has_no_history_is_not_screened_not_free_of
             for row in alice.get("/patients").text.split('<tr data-testid="patient-row">')[1:]}
     assert 'data-testid="not-screened"' in rows["pa-nohx"]
     assert 'data-testid="not-screened"' not in rows["pa-asked"] and ">none" in rows["pa-asked"]
+
+
+def test_stored_values_are_shown_to_their_measures_precision(alice: TestClient, world: World) -> None:
+    # review 2026-12-07: a weight typed in pounds showed as "23.8136 kg"
+    with world.app.state.sessions.begin() as s:
+        p = repo.add_patient(s, pseudonym="pa-lb", sex="female", birth_date=date(1950, 1, 1),
+                             organisation_name="Clinic A", actor="test")
+        repo.add_visit(s, pseudonym="pa-lb", data={"weight": "52.5 lb", "gait_speed": "3.4 ft/s"},
+                       organisation_name="Clinic A", visit_date=date(2026, 6, 1), actor="test")
+        pid = p.id
+    page = alice.get(f"/patients/{pid}").text
+    assert "Weight 23.8 kg" in page and "23.8136" not in page
+    assert "Usual gait speed 1.04 m/s" in page
