@@ -101,4 +101,6 @@ def project(data: dict[str, Any], patient_id: int, scenario: str) -> Projection:
     if scenario not in scenarios():
         raise NoProjectionError(f"unknown scenario {scenario!r} (choose one of {', '.join(scenarios())})")
     spec = dict(scenarios()[scenario])
-    return simulate(parse_record(data, source=f"patient {patient_id}"), spec, draws=DRAWS, seed=0)
+    # the chart is titled by the record's source: the patient's pseudonym, as the page names them
+    return simulate(parse_record(data, source=str(data.get("id") or f"patient {patient_id}")), spec,
+                    draws=DRAWS, seed=0)

@@ -47,3 +47,14 @@ def test_quick_assess_unicode_digit_sarc_f_answer_is_422_named(alice: TestClient
     assert r.status_code == 422
     assert 'data-testid="problem-sarc_f.strength"' in r.text and "&#39;\u00b2&#39;" in r.text
     assert 'value="81"' in r.text and 'value="0.6"' in r.text  # the rest of the form as typed
+
+
+def test_the_plan_items_notes_are_shown_as_in_the_clinician_report(alice: TestClient) -> None:
+    # review 2026-12-07: the PDF said "written for people over 65; applied here outside that
+    # population" beside the protein target of a 48-year-old, the web page did not
+    form = alice.get("/assess").text
+    r = alice.post("/assess", data={"csrf_token": csrf_of(form), "sex": "female", "age": "48", "height": "165",
+                                    "weight": "61", "grip_strength": "14"})
+    assert r.status_code == 200
+    assert 'data-testid="item-note"' in r.text
+    assert "This guidance was written for people over 65; applied here outside that population." in r.text

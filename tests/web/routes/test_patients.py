@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 from fastapi.testclient import TestClient
@@ -285,3 +286,19 @@ def test_stored_values_are_shown_to_their_measures_precision(alice: TestClient, 
     page = alice.get(f"/patients/{pid}").text
     assert "Weight 23.8 kg" in page and "23.8136" not in page
     assert "Usual gait speed 1.04 m/s" in page
+
+
+def test_the_projection_chart_names_the_pseudonym_and_wraps_why_it_cannot_be_drawn(
+        alice: TestClient, world: World) -> None:
+    svg = alice.get(f"/patients/{world.patient_a}/projection.svg").text
+    assert "pa-001" in svg and f"patient {world.patient_a}:" not in svg
+    with world.app.state.sessions.begin() as s:
+        p = repo.add_patient(s, pseudonym="pa-ageless", sex="female", birth_date=None,
+                             organisation_name="Clinic A", actor="test")
+        repo.add_visit(s, pseudonym="pa-ageless", data={"grip_strength": 14}, organisation_name="Clinic A",
+                       visit_date=date(2026, 6, 1), actor="test")
+        pid = p.id
+    empty = alice.get(f"/patients/{pid}/projection.svg").text
+    # review 2026-12-07: the one-line message was cut off mid-word; every line is now shown
+    text = " ".join(re.sub(r"<[^>]+>", " ", empty.split("</title>", 1)[1]).split())
+    assert empty.count("<tspan") > 1 and "the ageing rates depend on the age band" in text

@@ -192,10 +192,15 @@ def patient_report(
 
 
 def _empty_svg(message: str) -> str:
+    """The message in place of a chart, wrapped to the chart's width (one line was cut off)."""
+    import textwrap
     from xml.sax.saxutils import escape
 
+    lines = textwrap.wrap(message, 80) or [""]
+    spans = "".join(f'<tspan x="4" dy="{0 if i == 0 else 18}">{escape(line)}</tspan>'
+                    for i, line in enumerate(lines))
     return (
-        '<svg xmlns="http://www.w3.org/2000/svg" width="560" height="40" role="img">'
-        f'<title>{escape(message)}</title><text x="4" y="24" font-family="sans-serif" font-size="13">'
-        f"{escape(message)}</text></svg>"
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="560" height="{18 * len(lines) + 16}" role="img">'
+        f'<title>{escape(message)}</title><text x="4" y="20" font-family="sans-serif" font-size="13">'
+        f"{spans}</text></svg>"
     )
