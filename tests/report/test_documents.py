@@ -257,3 +257,10 @@ def test_a_kidney_protein_target_is_agreed_with_the_renal_team() -> None:
     text = " ".join(doc.xpath('//section[@id="what-to-do"]')[0].text_content().split())
     assert "grams of protein each day" in text
     assert patient_texts()["nutrition"]["protein"]["kidney"] in text
+
+
+def test_the_kidney_rules_of_the_patient_texts_are_computed_protein_rules() -> None:
+    from myoscope.plan.loader import load_plan_knowledge
+
+    computed = {r.id for r in load_plan_knowledge().spec.protein_rules if r.computed}
+    assert set(patient_texts()["nutrition"]["protein"]["kidney_rules"]) <= computed

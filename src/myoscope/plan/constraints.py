@@ -349,9 +349,9 @@ def _refeeding(f: Flags, values: Mapping[str, Any], constraints: Mapping[str, An
         f.set("refeeding_extreme", None, why)
         return
     r = pk.spec.refeeding
-    major = [_criterion(c, values, constraints) for c in r.major]
-    minor = [_criterion(c, values, constraints) for c in r.minor]
-    extreme = [_criterion(c, values, constraints) for c in r.extreme]
+    major = [_criterion(c, values, constraints, r.full_intake_percent) for c in r.major]
+    minor = [_criterion(c, values, constraints, r.full_intake_percent) for c in r.minor]
+    extreme = [_criterion(c, values, constraints, r.full_intake_percent) for c in r.extreme]
     # the criteria that make it high: a major one, else the minor ones (two or more)
     met = [text for v, text in major if v is True] or [text for v, text in minor if v is True]
     # criteria the record cannot hold (electrolytes, most drugs, alcohol) stay unknown, so the
@@ -366,8 +366,8 @@ def _refeeding(f: Flags, values: Mapping[str, Any], constraints: Mapping[str, An
           or "not established from the record")
 
 
-def _criterion(c: RefeedingCriterion, values: Mapping[str, Any],
-               constraints: Mapping[str, Any]) -> tuple[Truth, str]:
+def _criterion(c: RefeedingCriterion, values: Mapping[str, Any], constraints: Mapping[str, Any],
+               full_intake: float) -> tuple[Truth, str]:
     """One refeeding criterion's truth and how it is named (schema.RefeedingSpec)."""
     if isinstance(c, ThresholdSpec):
         return compare(values.get(c.measure), c), _describe(c, values.get(c.measure))
@@ -376,7 +376,7 @@ def _criterion(c: RefeedingCriterion, values: Mapping[str, Any],
         return (True if held and c.includes in held else None), f"{c.constraint} includes {c.includes}"
     pct, days = values.get("food_intake_percent"), values.get("reduced_intake_days")
     limit = c.little_or_no_intake_days
-    if (pct is not None and pct >= 100) or (days is not None and days <= limit):
+    if (pct is not None and pct >= full_intake) or (days is not None and days <= limit):
         return False, f"intake not little or none for more than {limit:g} days"
     if pct is not None and pct <= 0 and days is not None:
         return True, f"no food intake for {days:g} days (more than {limit:g})"

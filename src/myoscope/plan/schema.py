@@ -57,10 +57,11 @@ class WhenSpec(Strict):
     absent, so a same-day referral stays while it is asked). ``causes_weak``: one of these is a
     work-up candidate whose support is ``not_supported``; such an item says what to ask and when
     to seek help, and is given whatever the plan's status (it treats nothing).
-    ``causes_diagnosed``: one of these is treated and recorded as a condition (its diagnosis is
-    made: the cause's ``conditions``); ``causes_suspected``: one of these is treated and not
-    recorded as one (a hypothesis of the work-up). A referral "without delay if suspected" is for
-    the second; the first is followed where it is already cared for.
+    ``causes_diagnosed``: one of these is treated and its diagnosis is recorded (the work-up's
+    ``diagnosed``, from causes.yaml ``diagnosed_by``; or a cause taken from a recorded condition);
+    ``causes_suspected``: one of these is treated and not recorded (a hypothesis of the work-up).
+    A referral "without delay if suspected" is for the second; the first is followed where it is
+    already cared for.
     """
 
     causes_any: list[str] = Field(default_factory=list)
@@ -178,8 +179,9 @@ class ThresholdSpec(Strict):
 class IntakeCriterionSpec(Strict):
     """NICE CG32's "little or no nutritional intake for more than N days", read from the GLIM
     intake fields (``food_intake_percent`` over ``reduced_intake_days``): no intake (0 %) for more
-    than N days meets it; a full intake, or a reduction of N days or fewer, does not; any other
-    amount leaves it unknown, since CG32 does not say how little "little" is."""
+    than N days meets it; a full intake (``RefeedingSpec.full_intake_percent``), or a reduction of
+    N days or fewer, does not; any other amount leaves it unknown, since CG32 does not say how
+    little "little" is."""
 
     little_or_no_intake_days: float
     note: str | None = None
@@ -204,6 +206,8 @@ class RefeedingSpec(Strict):
     major: list[RefeedingCriterion]
     minor: list[RefeedingCriterion]
     extreme: list[RefeedingCriterion]
+    #: an intake at or above this share of the requirement is not "little" (IntakeCriterionSpec)
+    full_intake_percent: float
     not_in_record: list[str]
     start_kcal_per_kg: float
     extreme_start_kcal_per_kg: float

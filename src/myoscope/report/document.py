@@ -280,7 +280,7 @@ def patient_context(
         if p is not None and p.status == "computed" and p.per_day:
             n = texts["nutrition"]["protein"]
             eat.append(n["text"].format(per_day=_range(list(p.per_day))))
-            if p.rule.startswith("ckd") or p.rule == "dialysis":
+            if p.rule in n["kidney_rules"]:
                 eat.append(n["kidney"])
             if p.per_meal and p.meals:
                 eat.append(n["per_meal"].format(per_meal=_range(list(p.per_meal)), meals=p.meals))

@@ -198,17 +198,15 @@ def _latest_results(session: Session, patient_ids: list[int]) -> dict[int, Lates
         select(Assessment.outcomes, Assessment.red_flags, Assessment.referrals, Visit.patient_id, Visit.id)
         .join(Visit).where(Assessment.id.in_(newest))
     ).all()
-    # whether the visit holds a history (its newest version not retracted): without one no red
-    # flag was looked for, and the list says "not screened", not "none"
-    newest_history: dict[int, tuple[int, bool]] = {}
-    for vid, version, value in session.execute(
-        select(Measurement.visit_id, Measurement.version, Measurement.value_json)
-        .where(Measurement.visit_id.in_([r[4] for r in rows]), Measurement.measure_id == "history")
-    ):
-        if vid not in newest_history or version > newest_history[vid][0]:
-            newest_history[vid] = (version, bool(value))
+    # whether the visit holds a history (its current row, not retracted): without one no red flag
+    # was looked for, and the list says "not screened", not "none"
+    by_visit: dict[int, list[Measurement]] = {}
+    for m in session.scalars(select(Measurement).where(
+            Measurement.visit_id.in_([r[4] for r in rows]), Measurement.measure_id == "history")):
+        by_visit.setdefault(m.visit_id, []).append(m)
     for outcomes, red, referrals, pid, vid in rows:
-        out[pid] = (outcomes, red, referrals, newest_history.get(vid, (0, False))[1])
+        current = current_measurements(by_visit.get(vid, [])).get("history")
+        out[pid] = (outcomes, red, referrals, current is not None and bool(current.value_json))
     return out
 
 

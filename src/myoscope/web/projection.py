@@ -18,7 +18,7 @@ from ..errors import MyoscopeError
 from ..knowledge import load_knowledge
 from ..record import parse_record
 from ..registry.assessing import current_measurements, load_visits, visit_data
-from ..simulate import simulate
+from ..simulate import parse_scenario, simulate
 from ..simulate.parameters import load_trajectory
 from ..simulate.projection import Projection
 from ..yamlio import load_yaml
@@ -90,10 +90,9 @@ def left_out(result: dict[str, Any] | None, scenario: str) -> list[str]:
     spec = scenarios().get(scenario)
     if result is None or spec is None:
         return []
-    states = [e["state"] for e in spec.get("timeline", []) if "state" in e]
     kb = load_trajectory()
-    return kb.conditions_left_out((result.get("record") or {}).get("conditions") or [],
-                                  (kb.state_id(s) or s for s in states))
+    states = (e.name for e in parse_scenario(dict(spec), knowledge=kb).states())
+    return kb.conditions_left_out((result.get("record") or {}).get("conditions") or [], states)
 
 
 def project(data: dict[str, Any], patient_id: int, scenario: str) -> Projection:
