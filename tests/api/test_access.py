@@ -27,6 +27,7 @@ MATRIX: dict[tuple[str, str], tuple[Any, dict[str, int]]] = {
     ("GET", "/patients"): (None, {"clinician": 200, "admin": 200, "researcher": 403}),
     ("POST", "/patients"): ({"pseudonym": "", "sex": "F"}, {"clinician": 422, "admin": 422, "researcher": 403}),
     ("GET", f"/patients/{P}"): (None, {"clinician": 200, "admin": 200, "researcher": 403}),
+    ("PATCH", f"/patients/{P}"): ({"reason": ""}, {"clinician": 422, "admin": 422, "researcher": 403}),
     ("GET", f"/patients/{P}/visits"): (None, {"clinician": 200, "admin": 200, "researcher": 403}),
     ("POST", f"/patients/{P}/visits"): ({}, {"clinician": 422, "admin": 422, "researcher": 403}),
     ("GET", f"/patients/{P}/visits/{V}"): (None, {"clinician": 200, "admin": 200, "researcher": 403}),

@@ -163,6 +163,25 @@ def test_a_correction_names_every_problem_at_once(db_url: str, tmp_path: Path) -
     assert run(db_url, "visit", "correct", "7", "bogus", "5", code=2) == "Error: no visit 7\n"
 
 
+def test_patient_correct_re_assesses_and_refuses_what_is_bad(db_url: str, tmp_path: Path) -> None:
+    _anna_with_a_visit(db_url, tmp_path)  # grip 22 kg: low for a man, not for a woman (EWGSOP2)
+    assert "ewgsop2: no_sarcopenia" in run(db_url, "patient", "show", "ANNA")
+    assert run(db_url, "patient", "correct", "ANNA", "--sex", "M", "--birth-date", "1950-02-03",
+               "--reason", "wrong record") == (
+        "patient ANNA: sex female -> male; birth_date unknown -> 1950-02-03; 1 visit(s) re-assessed\n")
+    assert "ewgsop2: probable_sarcopenia" in run(db_url, "patient", "show", "ANNA")
+    assert run(db_url, "patient", "correct", "ANNA", "--sex", "x", "--birth-date", "3000-01-01", code=2) == (
+        "Error: invalid record patient ANNA (3 problems):\n"
+        "  - reason: required: why the patient is corrected\n"
+        "  - sex: 'x' is not one of male, female\n"
+        "  - birth_date: 3000-01-01 is in the future\n")
+    assert run(db_url, "patient", "correct", "ANNA", "--reason", "r", code=2) == (
+        "Error: give --sex, --birth-date or --birth-date-unknown\n")
+    assert run(db_url, "patient", "correct", "ANNA", "--birth-date-unknown", "--reason", "not known") == (
+        "patient ANNA: birth_date 1950-02-03 -> unknown; 1 visit(s) re-assessed\n")
+    assert run(db_url, "patient", "correct", "NOBODY", "--sex", "F", "--reason", "r", code=2).startswith("Error: ")
+
+
 def test_an_unknown_revision_is_named_with_the_known_ones(empty_url: str) -> None:
     """Alembic's CommandError was an internal error: a revision typo is the user's, named with
     the revisions there are, and it leaves no database file and no schema change behind."""

@@ -295,3 +295,70 @@ def test_the_plans_same_day_referrals_are_stored_beside_the_red_flags(factory: s
             i.text for i in full.plan.same_day_referrals()]
         # the later visit carries no history: no referral, stored as an empty list (known), not None
         assert s.scalars(select(Assessment.referrals).where(Assessment.visit_id == quiet.visit_id)).one() == []
+
+
+def _patient_id(s: Session, pseudonym: str) -> int:
+    return repo.find_patient(s, pseudonym=pseudonym).id
+
+
+def test_correcting_the_sex_re_assesses_every_visit_with_the_other_cut_offs(factory: sessionmaker[Session],
+                                                                           anna: str) -> None:
+    # grip 20 kg: not low for a woman (< 16 kg), low for a man (< 27 kg): EWGSOP2 (Cruz-Jentoft 2019, Table 3)
+    with factory.begin() as s:
+        first = repo.add_visit(s, pseudonym=anna, actor=ME, data={"date": "2025-01-10", "grip_strength": 20})
+        repo.add_visit(s, pseudonym=anna, actor=ME, data={"date": "2025-06-10", "grip_strength": 20})
+        assert first.outcomes["ewgsop2"] == "no_sarcopenia"
+    with factory.begin() as s:
+        before = count(s, Assessment)
+        done = repo.correct_patient(s, patient_id=_patient_id(s, anna), sex="M", reason="registered as F by mistake",
+                                    actor="nurse")
+        assert done.changed == {"sex": ("female", "male")} and done.reassessed == 2
+        assert str(done) == "patient ANNA-01: sex female -> male; 2 visit(s) re-assessed"
+    with factory() as s:
+        assert count(s, Assessment) == before + 2  # the earlier assessments are kept
+        view = repo.show_patient(s, pseudonym=anna, actor=ME)
+        assert {v.outcomes["ewgsop2"] for v in view.visits} == {"probable_sarcopenia"}
+        rows = s.scalars(select(Assessment).order_by(Assessment.id.desc()).limit(2)).all()
+        assert {r.reason for r in rows} == {repo.PATIENT_CORRECTED}
+        event = s.scalars(select(AuditEvent).where(AuditEvent.entity == "patient", AuditEvent.action == "update")).one()
+        assert (event.actor, event.details["reason"], event.details["sex"]) == (
+            "nurse", "registered as F by mistake", {"old": "female", "new": "male"})
+
+
+def test_correcting_the_birth_date_changes_the_age_at_each_visit(factory: sessionmaker[Session], anna: str) -> None:
+    with factory.begin() as s:
+        v = repo.add_visit(s, pseudonym=anna, actor=ME, data={"date": "2025-01-10", "grip_strength": 20})
+    with factory.begin() as s:
+        repo.correct_patient(s, patient_id=_patient_id(s, anna), birth_date="1964-05-01", reason="typo", actor=ME)
+    with factory() as s:
+        assert rebuild(s, visit_id=v.visit_id, actor=ME).record.values["age"] == 60
+    with factory.begin() as s:  # a blank birth date makes it unknown
+        done = repo.correct_patient(s, patient_id=_patient_id(s, anna), birth_date=None, reason="not known", actor=ME)
+        assert done.changed == {"birth_date": (date(1964, 5, 1), None)}
+    with factory() as s:
+        assert rebuild(s, visit_id=v.visit_id, actor=ME).record.values.get("age") is None
+
+
+def test_a_bad_patient_correction_names_every_problem_and_writes_nothing(factory: sessionmaker[Session]) -> None:
+    with factory.begin() as s:
+        repo.add_patient(s, pseudonym="BEN-02", sex="male", actor=ME)
+        repo.add_visit(s, pseudonym="BEN-02", actor=ME, data={"date": "2025-01-10", "age": 70, "grip_strength": 20})
+    with factory() as s:
+        before = (count(s, Assessment), count(s, AuditEvent))
+    with factory.begin() as s, pytest.raises(RecordValidationError) as caught:
+        repo.correct_patient(s, patient_id=_patient_id(s, "BEN-02"), sex="x", birth_date="2999-01-01",
+                             reason=" ", actor=ME)
+    assert {p.path for p in caught.value.problems} == {"reason", "sex", "birth_date"}
+    # a birth date that contradicts the age stored at a visit is refused, naming that visit
+    with factory.begin() as s, pytest.raises(RecordValidationError, match="visit 2025-01-10, age: 70 contradicts"):
+        repo.correct_patient(s, patient_id=_patient_id(s, "BEN-02"), birth_date="1980-01-01", reason="r", actor=ME)
+    with factory() as s:
+        assert (count(s, Assessment), count(s, AuditEvent)) == before
+        assert s.scalars(select(Patient.birth_date)).one() is None
+
+
+def test_a_correction_that_changes_nothing_writes_nothing(factory: sessionmaker[Session], anna: str) -> None:
+    with factory.begin() as s:
+        done = repo.correct_patient(s, patient_id=_patient_id(s, anna), sex="F", birth_date="1944-05-01",
+                                    reason="checked", actor=ME)
+        assert (done.changed, done.reassessed, done.summary) == ({}, 0, "patient ANNA-01: nothing to correct")

@@ -81,7 +81,7 @@ ERROR_RESPONSES: Responses = {
 #: routes that address one patient or visit add these
 NOT_FOUND: Responses = {404: declared("No such patient or visit in your organisation")}
 CONFLICT: Responses = {409: declared("The pseudonym is already used in your organisation")}
-PRECONDITION: Responses = {412: declared("If-Match does not match the visit's current ETag")}
+PRECONDITION: Responses = {412: declared("If-Match does not match the current ETag")}
 
 
 def _status_error(status: int, message: str, headers: dict[str, str] | None = None,

@@ -42,7 +42,7 @@ def none_match(header: str | None, etag: str) -> bool:
     return "*" in tags or etag in {t.removeprefix("W/") for t in tags}
 
 
-def require_match(request: Request, etag: str) -> None:
+def require_match(request: Request, etag: str, what: str = "visit") -> None:
     """Refuse a change whose ``If-Match`` names another representation (412). No header: no check.
 
     Weak tags never match (strong comparison)."""
@@ -51,7 +51,7 @@ def require_match(request: Request, etag: str) -> None:
         return
     tags = _tags(header)
     if "*" not in tags and etag not in tags:
-        raise HTTPException(412, "the visit has changed since you read it (If-Match does not match its "
+        raise HTTPException(412, f"the {what} has changed since you read it (If-Match does not match its "
                                  "ETag): read it again, then correct it")
 
 

@@ -127,6 +127,29 @@ class PatientIn(BaseModel):
                                 _text(body, "birth_date"))[0]
 
 
+class PatientCorrectionIn(BaseModel):
+    """A correction of a patient's sex or birth date: a field left out is kept; ``birth_date``
+    null makes it unknown."""
+
+    model_config = ConfigDict(extra="forbid")
+    sex: str | None = Field(None, max_length=10, description="The corrected sex: male or female (M/F).",
+                            json_schema_extra={"examples": ["male"], "enum": ["male", "female", "M", "F"]})
+    birth_date: str | None = Field(None, max_length=10, description="The corrected birth date, YYYY-MM-DD; "
+                                   "null: not known; left out: kept.", json_schema_extra={"format": "date"})
+    reason: str = Field(max_length=1000, description="Why the patient is corrected (kept in the audit log).")
+
+    @classmethod
+    def domain_problems(cls, body: Mapping[str, Any]) -> list[Problem]:
+        """The registry's checks of the new values and the reason, on the values that are text."""
+        from ..registry.repo import patient_problems
+
+        found = patient_problems("-", _text(body, "sex"), _text(body, "birth_date"))[0]
+        reason = _text(body, "reason")
+        if reason is not None and not reason.strip():
+            found.insert(0, Problem("reason", "required: why the patient is corrected"))
+        return found
+
+
 class PatientRowOut(BaseModel):
     id: int
     pseudonym: str
@@ -166,6 +189,12 @@ class PatientOut(Open):
     referrals: list[dict[str, Any]]
     alerts: list[dict[str, Any]]
     changes: dict[str, Any]
+
+
+class PatientCorrectionOut(BaseModel):
+    corrected: dict[str, Any] = Field(description="Each changed field with its old and new value, and "
+                                      "how many visits were re-assessed.")
+    patient: PatientOut
 
 
 class VisitOut(Open):

@@ -308,6 +308,33 @@ def patient_show(
         typer.echo(f"timeline written to {chart}", err=format == "json")
 
 
+@patient_app.command("correct")
+def patient_correct(
+    pseudonym: Annotated[str, typer.Argument(help="Patient pseudonym.")],
+    reason: Annotated[str, typer.Option("--reason", help="Why the patient is corrected.")] = "",
+    sex: Annotated[str | None, typer.Option("--sex", help="The corrected sex: male or female (M/F).")] = None,
+    birth_date: Annotated[str | None, typer.Option("--birth-date", help="The corrected birth date, "
+                                                   "YYYY-MM-DD.")] = None,
+    birth_date_unknown: Annotated[bool, typer.Option("--birth-date-unknown",
+                                                     help="The recorded birth date is wrong and the right "
+                                                     "one is not known.")] = False,
+    organisation: Org = None, database: Database = None, user: User = None,
+) -> None:
+    """Correct a patient's sex or birth date (audited); every visit is assessed again."""
+    from ..registry import repo
+
+    if birth_date is not None and birth_date_unknown:
+        fail("give --birth-date or --birth-date-unknown, not both")
+    if sex is None and birth_date is None and not birth_date_unknown:
+        fail("give --sex, --birth-date or --birth-date-unknown")
+    born = None if birth_date_unknown else repo.KEEP if birth_date is None else birth_date
+    with _session(database) as s:
+        p = repo.find_patient(s, pseudonym=pseudonym, organisation_name=organisation, actor=_actor(user))
+        done = repo.correct_patient(s, patient_id=p.id, sex=sex, birth_date=born, reason=reason,
+                                    actor=_actor(user))
+    typer.echo(str(done))
+
+
 @patient_app.command("delete")
 def patient_delete(pseudonym: Annotated[str, typer.Argument(help="Patient pseudonym.")],
                    organisation: Org = None,

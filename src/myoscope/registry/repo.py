@@ -59,6 +59,7 @@ from .storing import (
 )
 from .views import (
     MeasurementView,
+    PatientCorrection,
     PatientPage,
     PatientRow,
     PatientView,
@@ -219,6 +220,60 @@ def delete_patient(session: Session, *, pseudonym: str, organisation_name: str |
     audit.record(session, actor=actor, action="delete", entity="patient", entity_id=pid, patient_id=pid,
                  pseudonym=pseudonym, organisation=org, **{k: int(v or 0) for k, v in counts.items()})
     return {k: int(v or 0) for k, v in counts.items()}
+
+
+#: ``correct_patient(birth_date=KEEP)`` leaves the birth date as it is (``None`` makes it unknown)
+KEEP: Any = object()
+#: why every visit is assessed again after :func:`correct_patient`
+PATIENT_CORRECTED = "patient corrected"
+
+
+def correct_patient(session: Session, *, patient_id: int, reason: str, actor: str, sex: str | None = None,
+                    birth_date: date | str | None = KEEP) -> PatientCorrection:
+    """Correct a patient's sex or birth date, audited with the old and new values and the reason,
+    and assess every visit again: the cut-offs of most definitions depend on sex, and the age at
+    each visit on the birth date. ``sex=None`` keeps the sex; ``birth_date=None`` makes the birth
+    date unknown, :data:`KEEP` keeps it.
+
+    Every visit is rebuilt with the corrected identity and validated first, so a birth date that
+    contradicts an age stored at a visit (or comes after a visit) is refused naming that visit,
+    and nothing is written.
+
+    :raises RecordValidationError: naming every bad field and every visit the correction breaks."""
+    patient = upsert.lock_patient(session, patient_id)
+    problems = [] if reason.strip() else [Problem("reason", "required: why the patient is corrected")]
+    problems += actor_problems(actor)
+    new_sex = normalise_sex(sex, problems, "sex") if sex is not None else patient.sex
+    new_born = patient.birth_date
+    if birth_date is not KEEP:
+        found, _, new_born = patient_problems(patient.pseudonym, None, birth_date)
+        problems += found
+    if problems:
+        raise RecordValidationError(problems, f"patient {patient.pseudonym}")
+    assert new_sex is not None  # a bad sex is a problem above
+    result = PatientCorrection(patient.pseudonym, {k: (old, new) for k, old, new in (
+        ("sex", patient.sex, new_sex), ("birth_date", patient.birth_date, new_born)) if old != new})
+    if not result.changed:
+        return result
+    visits = load_visits(session, patient.id)
+    corrected = Patient(pseudonym=patient.pseudonym, sex=new_sex, birth_date=new_born)
+    for v in visits:
+        data = visit_data(corrected, v, current_measurements(v.measurements), [])
+        try:
+            parse_record(data, source=f"visit {v.id}")
+        except RecordValidationError as exc:
+            problems += [Problem(f"visit {v.visit_date}, {p.path}", p.message) for p in exc.problems]
+    if problems:
+        raise RecordValidationError(problems, f"patient {patient.pseudonym}")
+    patient.sex, patient.birth_date = new_sex, new_born
+    session.flush()
+    audit.record(session, actor=actor, action="update", entity="patient", entity_id=patient.id,
+                 patient_id=patient.id, reason=reason,
+                 **{k: {"old": old, "new": new} for k, (old, new) in result.changed.items()})
+    if visits:
+        reassess(session, patient=patient, from_visits=[visits[0].id], actor=actor, reason=PATIENT_CORRECTED)
+    result.reassessed = len(visits)
+    return result
 
 
 # --- visits ----------------------------------------------------------------------------------

@@ -5,6 +5,7 @@ objects outside a session."""
 from __future__ import annotations
 
 import base64
+import html
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -178,6 +179,41 @@ class VisitResult:
         if self.reassessed:
             text += f" (re-assessed later visits {', '.join(map(str, self.reassessed))})"
         return text
+
+
+@dataclass
+class PatientCorrection:
+    """What correcting a patient's sex or birth date did: each changed field as (old, new), and the
+    visits assessed again (every visit: each one's cut-offs and age depend on both fields)."""
+
+    pseudonym: str
+    changed: dict[str, tuple[Any, Any]] = field(default_factory=dict)
+    reassessed: int = 0
+
+    @property
+    def summary(self) -> str:
+        if not self.changed:
+            return f"patient {self.pseudonym}: nothing to correct"
+        fields = "; ".join(f"{k} {_shown(old)} -> {_shown(new)}" for k, (old, new) in self.changed.items())
+        return f"patient {self.pseudonym}: {fields}; {self.reassessed} visit(s) re-assessed"
+
+    def to_dict(self) -> dict[str, Any]:
+        changed = {k: {"old": _iso(old), "new": _iso(new)} for k, (old, new) in self.changed.items()}
+        return {"pseudonym": self.pseudonym, "reassessed": self.reassessed, "changed": changed}
+
+    def __str__(self) -> str:
+        return self.summary
+
+    def _repr_html_(self) -> str:
+        return f"<p>{html.escape(self.summary)}</p>"
+
+
+def _iso(value: Any) -> Any:
+    return value.isoformat() if isinstance(value, date) else value
+
+
+def _shown(value: Any) -> str:
+    return "unknown" if value is None else str(_iso(value))
 
 
 @dataclass

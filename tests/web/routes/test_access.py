@@ -16,6 +16,8 @@ MATRIX: dict[tuple[str, str], dict[str, int]] = {
     ("GET", "/patients/{patient_id}/timeline.svg"): {"clinician": 200, "admin": 200, "researcher": 403},
     ("GET", "/patients/{patient_id}/projection.svg"): {"clinician": 200, "admin": 200, "researcher": 403},
     ("GET", "/patients/{patient_id}/report.{fmt}"): {"clinician": 200, "admin": 200, "researcher": 403},
+    ("GET", "/patients/{patient_id}/edit"): {"clinician": 200, "admin": 200, "researcher": 403},
+    ("POST", "/patients/{patient_id}/edit"): {"clinician": 422, "admin": 422, "researcher": 403},
     ("GET", "/patients/{patient_id}/visits/new"): {"clinician": 200, "admin": 200, "researcher": 403},
     ("POST", "/patients/{patient_id}/visits"): {"clinician": 422, "admin": 422, "researcher": 403},
     ("POST", "/patients/{patient_id}/visits/import"): {"clinician": 422, "admin": 422, "researcher": 403},

@@ -302,3 +302,34 @@ def test_the_projection_chart_names_the_pseudonym_and_wraps_why_it_cannot_be_dra
     # review 2026-12-07: the one-line message was cut off mid-word; every line is now shown
     text = " ".join(re.sub(r"<[^>]+>", " ", empty.split("</title>", 1)[1]).split())
     assert empty.count("<tspan") > 1 and "the ageing rates depend on the age band" in text
+
+
+def test_a_patients_sex_and_birth_date_are_corrected_with_a_reason_and_every_visit_re_assessed(
+        alice: TestClient, world: World) -> None:
+    form = alice.get(f"/patients/{world.patient_a}/edit").text
+    assert '<option value="female" selected>' in form and 'value="1944-03-01"' in form
+    assert _audit(world, "patient")[-1].action == "read"
+    token = csrf_of(form)
+    r = alice.post(f"/patients/{world.patient_a}/edit",
+                   data={"csrf_token": token, "sex": "x", "birth_date": "2999-01-01", "reason": ""})
+    assert r.status_code == 422
+    for field in ("sex", "birth_date", "reason"):
+        assert f'data-testid="problem-{field}"' in r.text
+    assert 'value="2999-01-01"' in r.text  # the form comes back as typed
+    r = alice.post(f"/patients/{world.patient_a}/edit", follow_redirects=False,
+                   data={"csrf_token": token, "sex": "male", "birth_date": "", "reason": "wrong chart"})
+    assert r.status_code == 303 and r.headers["location"] == f"/patients/{world.patient_a}"
+    page = alice.get(f"/patients/{world.patient_a}").text
+    assert "male" in page and "(birth date not recorded)" in page
+    (update,) = [e for e in _audit(world, "patient") if e.action == "update"]
+    assert update.actor == "alice" and update.details["reason"] == "wrong chart"
+    assert update.details["birth_date"] == {"old": "1944-03-01", "new": None}
+    from myoscope.registry.assessing import current_assessment
+
+    with world.app.state.sessions() as s:
+        row = current_assessment(s, world.visit_a)
+        assert row is not None and row.reason == repo.PATIENT_CORRECTED and row.inputs["sex"] == "male"
+        assert "birth_date" not in row.inputs
+    # without its token the form is refused, and another organisation's patient is not found
+    assert alice.post(f"/patients/{world.patient_a}/edit", data={"sex": "female", "reason": "r"}).status_code == 403
+    assert alice.get(f"/patients/{world.patient_b}/edit").status_code == 404

@@ -10,9 +10,9 @@ from ...registry import repo
 from ...registry.audit import jsonable
 from ...web import patients as svc
 from ..deps import NO_NUL, After, ClinicalWhere, DbSession, PatientId
-from ..errors import CONFLICT, ERROR_RESPONSES, NOT_FOUND
-from ..http import document
-from ..schemas import PatientIn, PatientListOut, PatientOut
+from ..errors import CONFLICT, ERROR_RESPONSES, NOT_FOUND, PRECONDITION
+from ..http import DocumentResponse, document, etag_of, require_match
+from ..schemas import PatientCorrectionIn, PatientCorrectionOut, PatientIn, PatientListOut, PatientOut
 
 router = APIRouter(prefix="/patients", tags=["patients"])
 Limit = Annotated[int, Query(ge=1, le=500, description="Rows per page.")]
@@ -66,3 +66,26 @@ def create_patient(request: Request, db: DbSession, where: ClinicalWhere, body: 
 def get_patient(request: Request, db: DbSession, where: ClinicalWhere, patient_id: PatientId) -> Response:
     """A patient: visits, the latest visit's full result, red flags, alerts and change over time."""
     return document(request, patient_document(svc.patient_page(db, where, patient_id)))
+
+
+@router.patch("/{patient_id}", operation_id="correct_patient",
+              responses={200: {"model": PatientCorrectionOut}, **PRECONDITION, **NOT_FOUND,
+                         **ERROR_RESPONSES})
+def correct_patient(request: Request, db: DbSession, where: ClinicalWhere, patient_id: PatientId,
+                    body: PatientCorrectionIn) -> Response:
+    """Correct the sex or birth date (audited with the reason); every visit is re-assessed. A
+    field left out is kept; `birth_date` null makes it unknown. `If-Match` guards lost updates."""
+    svc.scoped_patient(db, where.who, patient_id)  # another organisation's patient is not found
+    if request.headers.get("if-match") is not None:
+        current = patient_document(svc.patient_page(db, where, patient_id))
+        require_match(request, etag_of(DocumentResponse(current).body), what="patient")
+    born = body.birth_date if "birth_date" in body.model_fields_set else repo.KEEP
+    done = repo.correct_patient(db, patient_id=patient_id, sex=body.sex, birth_date=born, reason=body.reason,
+                                actor=where.who.username)
+    where.audit(db, action="update", entity="api_request", entity_id=patient_id, patient_id=patient_id,
+                what="patient correction", fields=sorted(done.changed))
+    db.expire_all()
+    doc = patient_document(svc.patient_page(db, where, patient_id))
+    response = DocumentResponse({"corrected": done.to_dict(), "patient": doc})
+    response.headers["ETag"] = etag_of(DocumentResponse(doc).body)
+    return response

@@ -100,6 +100,41 @@ def create_patient(
     return RedirectResponse(f"/patients/{p.id}", status_code=303)
 
 
+@router.get("/{patient_id}/edit")
+def edit_patient_form(request: Request, db: DbSession, where: CurrentWhere, patient_id: PathId) -> Response:
+    patient = svc.scoped_patient(db, where.who, patient_id)
+    where.audit(db, action="read", entity="patient", entity_id=patient.id, patient_id=patient.id)
+    values = {"sex": patient.sex, "birth_date": patient.birth_date.isoformat() if patient.birth_date else ""}
+    return page(request, "patient_edit.html",
+                {"patient": patient, "values": values, "problems": {}, "other": [], "sexes": SEXES})
+
+
+@router.post("/{patient_id}/edit", dependencies=[CsrfChecked])
+def correct_patient(
+    request: Request,
+    db: DbSession,
+    where: CurrentWhere,
+    patient_id: PathId,
+    sex: Annotated[str, Form()] = "",
+    birth_date: Annotated[str, Form()] = "",
+    reason: Annotated[str, Form()] = "",
+) -> Response:
+    """Correct the sex or birth date (an empty birth date is unknown); every visit is re-assessed."""
+    patient = svc.scoped_patient(db, where.who, patient_id)
+    try:
+        done = repo.correct_patient(db, patient_id=patient.id, sex=sex, birth_date=birth_date.strip() or None,
+                                    reason=reason, actor=where.who.username)
+    except RecordValidationError as exc:
+        db.rollback()
+        by, other = problems_by_field(exc.problems, ())
+        values = {"sex": sex, "birth_date": birth_date, "reason": reason}
+        return page(request, "patient_edit.html", {"patient": patient, "values": values, "problems": by,
+                                                   "other": other, "sexes": SEXES}, 422)
+    where.audit(db, action="update", entity="web_request", entity_id=patient.id, patient_id=patient.id,
+                what="patient correction", fields=sorted(done.changed))
+    return RedirectResponse(f"/patients/{patient.id}", status_code=303)
+
+
 @router.get("/{patient_id}")
 def patient_page(
     request: Request,
