@@ -22,7 +22,7 @@ def test_a_supported_guillain_barre_referral_comes_before_the_urgent_flag() -> N
     result = run_pathway({"sex": "male", "age": 56, **WEEKS_PROGRESSIVE})
     got = [(e["kind"], e["id"], e["urgency"]) for e in of_result(result.workup, result.plan)]
     assert got == [("referral", "cause_acute_inflammatory_neuropathy", "emergency"),
-                   ("red_flag", "rapidly_progressive_weakness", "urgent")]
+                   ("red_flag", "rapidly_progressive_asymmetric_weakness", "urgent")]
     assert got[0][1] not in {i.id for i in result.plan.items() if i.kind == "red_flag"}  # type: ignore[union-attr]
     # no plan (the work-up alone): the flags only
     assert [e["kind"] for e in of_result(result.workup, None)] == ["red_flag"]

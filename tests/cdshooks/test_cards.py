@@ -33,7 +33,7 @@ def test_a_same_day_referral_gets_a_critical_card_above_the_urgent_flag() -> Non
 
 def test_no_plan_no_referral_card() -> None:
     without = [c.summary for c in alarm_cards(_done(WEEKS, plan=False), CTX)]
-    assert without == ["Red flag (urgent): Rapidly progressive weakness (over weeks)"]
+    assert without == ["Red flag (urgent): One-sided or focal weakness getting worse over weeks"]
     # a record with no cause calling for a same-day referral has no such card
     plain = _done({"height": 170, "weight": 70, "grip_strength": 30})
     assert not [c for c in alarm_cards(plain, CTX) if c.summary.startswith("Referral")]

@@ -98,6 +98,6 @@ def test_a_same_day_referral_heads_the_notes_of_the_care_plan_and_the_guidance()
     for kind in ("CarePlan", "GuidanceResponse"):
         notes = [n.text for n in resources[kind].note]
         assert notes[0].startswith("REFERRAL (emergency): Possible Guillain-Barré syndrome"), kind
-        assert notes[1].startswith("RED FLAG (urgent): Rapidly progressive weakness"), kind
+        assert notes[1].startswith("RED FLAG (urgent): One-sided or focal weakness getting worse"), kind
     assert "Refer to: emergency department and neurology (same day)." in resources["CarePlan"].note[0].text
     assert resources["CarePlan"].activity[0].detail.description.startswith("[treat_cause] Possible Guillain")

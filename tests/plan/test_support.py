@@ -150,10 +150,11 @@ def test_the_plan_json_shows_the_support_of_each_treated_cause() -> None:
 def test_a_same_day_referral_heads_the_cause_section_before_a_possible_flag() -> None:
     """At one urgency a known instruction comes before a red flag not yet ruled out: the
     supported Guillain-Barré referral, not the cord-compression questions, is the clinician
-    report's first plan line (its headline) for weakness getting worse over weeks."""
+    report's first plan line (its headline) for one-sided weakness getting worse over weeks (a
+    symmetrical or unrecorded distribution raises NG127's immediate red flag, which comes first)."""
     result = assess({"sex": "male", "age": 79, "height": "172 cm", "weight": "60 kg", "grip_strength": 20,
                      "gait_speed": 0.6, "history": {"symptoms": {"weakness": True}, "tempo": "weeks",
-                                                    "course": "progressive"}})
+                                                    "course": "progressive", "distribution": ["asymmetric"]}})
     assert result.plan is not None and result.workup is not None
     assert "possible" in {f.status for f in result.workup.red_flags if f.urgency == "emergency"}
     first = result.plan.sections["treat_cause"][0]

@@ -287,7 +287,7 @@ def test_the_plans_same_day_referrals_are_stored_beside_the_red_flags(factory: s
         quiet = repo.add_visit(s, pseudonym="G1", actor=ME, data={"date": "2026-09-01", "weight": 80})
     with factory.begin() as s:
         row = s.scalars(select(Assessment).where(Assessment.visit_id == v.visit_id)).one()
-        assert [(f["id"], f["urgency"]) for f in row.red_flags] == [("rapidly_progressive_weakness", "urgent")]
+        assert [(f["id"], f["urgency"]) for f in row.red_flags] == [("rapidly_progressive_asymmetric_weakness", "urgent")]
         assert [(r["id"], r["urgency"], r["refer_to"]) for r in row.referrals or []] == [
             ("cause_acute_inflammatory_neuropathy", "emergency", "emergency department and neurology (same day)")]
         full = rebuild(s, visit_id=v.visit_id, actor=ME)

@@ -267,11 +267,12 @@ def test_no_safety_net_box_when_the_plan_has_none(refractory: myoscope.PathwayRe
 
 
 def test_a_progressing_weakness_is_told_as_the_plans_emergency_first() -> None:
-    """The same person with the weakness getting worse: Guillain-Barré is supported and the plan
-    refers the same day. The patient reads that first, under "Get help now"; the urgent red flag
+    """The same person with a one-sided weakness getting worse (symmetrical or unrecorded, NG127's
+    flag would itself be the emergency): Guillain-Barré is supported and the plan refers the same day. The patient reads that first, under "Get help now"; the urgent red flag
     of a weakness getting worse (whose own action says "within days") keeps its words but says to
     tell the emergency visit about it too, and the "soon" safety net is gone."""
-    worse = myoscope.assess({**HIP, "history": {**HIP["history"], "course": "progressive"}})
+    worse = myoscope.assess({**HIP, "history": {**HIP["history"], "course": "progressive",
+                                                "distribution": ["asymmetric"]}})
     assert worse.plan is not None and worse.workup is not None
     items = care.patient_actions(worse.plan)
     assert [(i.id, i.urgency) for i in items] == [("cause_acute_inflammatory_neuropathy", "emergency")]

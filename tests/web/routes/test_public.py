@@ -120,23 +120,21 @@ def test_a_red_flag_story_leads_to_the_urgent_page_before_any_result(client: Tes
 
 def test_weakness_getting_worse_over_weeks_sends_to_hospital_today_as_the_report_does(
         client: TestClient) -> None:
-    """Weakness over weeks, getting worse: the work-up's flag is urgent ("within days"), but the
-    plan refers a supported Guillain-Barré syndrome the same day. The self-check speaks with the
-    patient report's voice (report.care.one_voice): the emergency page, the plan's words first,
-    and the urgent flag saying to tell that visit about it too."""
-    from myoscope.report.document import patient_texts
-
+    """Weakness over weeks, getting worse: NICE NG127 refers rapidly (within 4 weeks) progressive
+    symmetrical weakness immediately, and the self-check does not ask whether it is one-sided, so
+    the flag itself is the emergency (it was "urgent, within days" before, with the plan's
+    Guillain-Barré referral saying "today"). The get-help page leads with it, in the patient
+    report's words."""
     token = start(client)
     story = {"csrf_token": token, "history.symptoms.weakness": "yes", "history.tempo": "weeks",
              "history.course": "progressive"}
     flags = flags_for(story)
-    assert (flags[0]["kind"], flags[0]["urgency"]) == ("plan", "emergency")
-    worse = next(f for f in flags if f["id"] == "rapidly_progressive_weakness")
-    assert worse["patient_action"] == patient_texts()["also_tell"]
+    assert (flags[0]["id"], flags[0]["urgency"]) == ("rapidly_progressive_weakness", "emergency")
+    assert flags[0]["patient_action"] == "Get emergency medical help today."
     r = client.post("/check/signs", data=story)
     assert 'data-testid="get-help" data-urgency="emergency"' in r.text
     assert escape(flags[0]["patient_text"], quote=False) in r.text
-    assert "today.." not in r.text  # the plan's words end with their own full stop
+    assert "today.." not in r.text  # the words end with their own full stop
 
 
 def test_an_improving_weakness_gets_the_plans_safety_net_in_the_result(client: TestClient) -> None:
