@@ -100,3 +100,20 @@ def test_a_patient_row_and_document_carry_the_plans_urgent_referral(client: Test
     assert rows["pa-001"]["referral_urgency"] is None
     doc = client.get(f"/api/v1/patients/{pid}", headers=api.headers("alice")).json()
     assert [(r["id"], r["urgency"]) for r in doc["referrals"]] == [("cause_acute_inflammatory_neuropathy", "emergency")]
+
+
+def test_a_patient_row_says_whether_the_latest_visit_was_screened_for_red_flags(client: TestClient,
+                                                                                api: ApiWorld) -> None:
+    """0 red flags for a visit without a history is "not screened", not "none", as the web list
+    says (review 2026-12-07)."""
+    with api.world.app.state.sessions.begin() as s:
+        for name, data in (("pa-nohx", {"grip_strength": 14}),
+                           ("pa-asked", {"grip_strength": 14, "history": {"symptoms": {"weakness": False}}})):
+            repo.add_patient(s, pseudonym=name, sex="female", birth_date=date(1950, 1, 1),
+                             organisation_name="Clinic A", actor="test")
+            repo.add_visit(s, pseudonym=name, data=data, organisation_name="Clinic A",
+                           visit_date=date(2026, 6, 1), actor="test")
+    rows = {r["pseudonym"]: r for r in client.get("/api/v1/patients?q=pa-", headers=api.headers("alice"))
+            .json()["patients"]}
+    assert (rows["pa-nohx"]["red_flags"], rows["pa-nohx"]["screened"]) == (0, False)
+    assert (rows["pa-asked"]["red_flags"], rows["pa-asked"]["screened"]) == (0, True)

@@ -95,7 +95,22 @@ def test_icu_setting() -> None:
     assert [c.id for c in p.causes] == ["icu_acquired_weakness"] and p.causes[0].source == "constraint icu"
     assert {"ex_passive_rom", "ex_early_mobilisation", "pt_nmes", "pt_critical_care_rehab"} <= set(ids(p))
     assert p.item("ex_resistance") is None and p.item("ex_aerobic") is None
-    assert p.nutrition["protein"].rule == "icu" and p.nutrition["protein"].status == "not_computed"
+    # ESPEN 2023, recommendation 25: 1.3 g/kg protein equivalents per day, delivered progressively
+    protein = p.nutrition["protein"]
+    assert (protein.rule, protein.status, protein.per_day) == ("icu", "computed", (104.0, 104.0))
+    assert "progressively" in protein.text
+    energy = p.nutrition["energy"]  # needs the measured expenditure and the ICU day
+    assert (energy.rule, energy.status) == ("icu", "not_computed") and "indirect calorimetry" in energy.text
+
+
+def test_icu_protein_is_not_computed_with_obesity_or_kidney_disease() -> None:
+    """ESPEN 2023 bases protein on an adjusted body weight with obesity (recommendation 52), which it
+    gives only as a range; and a trial found excess mortality with high protein in acute kidney
+    injury (commentary to 25): neither is computed, and the text says who sets it."""
+    obese = plan_for({"age": 60, "weight": 130.0, "bmi": 45.0, "setting": "icu"})
+    assert (obese.nutrition["protein"].rule, obese.nutrition["protein"].status) == ("icu_obese", "not_computed")
+    kidney = plan_for({"age": 60, "weight": 80.0, "setting": "icu", "conditions": ["ckd"]})
+    assert (kidney.nutrition["protein"].rule, kidney.nutrition["protein"].status) == ("icu_kidney", "not_computed")
 
 
 def test_nyha_iv_and_obesity_cautions() -> None:

@@ -20,6 +20,15 @@ def test_every_definition_has_a_findings_entry_within_its_vocabulary() -> None:
         assert set(findings[d.id]) <= set(d.vocabulary), d.id
 
 
+def test_intermediate_outcomes_are_in_their_vocabulary_and_not_findings() -> None:
+    spec = load_plan_knowledge().spec
+    definitions = load_knowledge().definitions
+    assert spec.intermediate["fried2001"] == ["prefrail"]
+    for d, outs in spec.intermediate.items():
+        assert set(outs) <= set(definitions[d].vocabulary), d
+        assert not set(outs) & set(spec.findings[d]), d
+
+
 def test_awgs2025_sarcopenia_alone_indicates_a_plan_and_at_risk_does_not() -> None:
     base = {"sex": "male", "age": 70}
     sick = build_plan(PlanInputs(values=base, outcomes={"awgs2025": "sarcopenia"},

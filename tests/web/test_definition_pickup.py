@@ -84,7 +84,7 @@ def test_a_new_definition_file_gets_its_badge_on_the_patient_page(extended: Know
     shown = badges(verdict_table(page.text))
     assert set(shown) == set(extended.default_ids())
     # the stored verdict of the new definition decides its badge, as for any other definition
-    assert shown[NEW_ID] in ("none", "undecided", "finding")
+    assert shown[NEW_ID] in ("none", "undecided", "finding", "intermediate")
     assert "Pick-up test definition" in page.text  # its title, read from the file, names the badge
 
 
@@ -106,3 +106,10 @@ def test_the_patient_page_shows_a_badge_for_every_definition_of_the_knowledge(
 
 def test_the_list_badges_name_definitions_of_the_knowledge() -> None:
     assert set(views.LIST_DEFINITIONS) <= set(load_knowledge().default_ids())
+
+
+def test_a_prefrail_verdict_is_amber_not_the_green_of_a_normal_result() -> None:
+    """Fried 2001 names one or two criteria an intermediate (prefrail) stage: the reviewer read the
+    green badge as "nothing to see" (interventions.yaml ``intermediate``)."""
+    assert [badge_kind("fried2001", o) for o in ("frail", "prefrail", "robust")] == [
+        "finding", "intermediate", "none"]

@@ -166,6 +166,9 @@ class PatientRowOut(BaseModel):
     #: "emergency" when the plan refers for a cause the same day, which can be more urgent than
     #: every red flag; None when it does not or the assessment predates its storing
     referral_urgency: str | None
+    #: false when the latest visit holds no history: no red flag was looked for, so ``red_flags``
+    #: 0 means "not screened", not "none" (the web list says so)
+    screened: bool
 
 
 class PatientListOut(BaseModel):

@@ -168,6 +168,10 @@ class _Checker:
         for def_id in s.findings:
             if not def_id.replace("_", "").isalnum():
                 self.problems.append(f"findings: bad definition id {def_id!r}")
+        for def_id, outs in s.intermediate.items():
+            both = sorted(set(outs) & set(s.findings.get(def_id, [])))
+            if both:
+                self.problems.append(f"intermediate.{def_id}: {', '.join(both)} also among its findings")
         if self.problems:
             lines = [f"{self.file}: {len(self.problems)} problem(s):", *[f"  - {p}" for p in self.problems]]
             raise KnowledgeError("\n".join(lines))

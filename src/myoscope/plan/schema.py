@@ -260,6 +260,7 @@ class InterventionsFile(Strict):
     version: str
     workup_policy: WorkupPolicySpec
     findings: dict[str, list[str]]
+    intermediate: dict[str, list[str]] = Field(default_factory=dict)
     constraint_fields: dict[str, ConstraintFieldSpec]
     thresholds: dict[str, ThresholdSpec]
     ckd_severe_stages: list[str]

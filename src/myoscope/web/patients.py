@@ -83,11 +83,20 @@ def finding_outcomes() -> dict[str, frozenset[str]]:
     return {k: frozenset(v) for k, v in load_plan_knowledge().spec.findings.items()}
 
 
+@cache
+def intermediate_outcomes() -> dict[str, frozenset[str]]:
+    """Outcomes short of a finding that mark a stage of risk (prefrail), per definition."""
+    return {k: frozenset(v) for k, v in load_plan_knowledge().spec.intermediate.items()}
+
+
 def badge_kind(definition: str, outcome: str) -> str:
-    """How a verdict badge is shown: ``finding``, ``undecided`` or ``none`` (knowledge-driven)."""
+    """How a verdict badge is shown: ``finding``, ``intermediate``, ``undecided`` or ``none``
+    (knowledge-driven): a prefrail verdict is not drawn as the green of a normal result."""
     if outcome in ("indeterminate", "not_applicable"):
         return "undecided"
-    return "finding" if outcome in finding_outcomes().get(definition, frozenset()) else "none"
+    if outcome in finding_outcomes().get(definition, frozenset()):
+        return "finding"
+    return "intermediate" if outcome in intermediate_outcomes().get(definition, frozenset()) else "none"
 
 
 def red_flags_of(result: dict[str, Any] | None) -> list[dict[str, Any]]:

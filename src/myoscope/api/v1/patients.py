@@ -44,7 +44,8 @@ def list_patients(
     rows = [{"id": r.id, "pseudonym": r.pseudonym, "sex": r.sex, "birth_date": page.birth_dates.get(r.id),
              "age": r.age, "visits": r.visits, "last_visit": r.last_visit, "outcomes": r.outcomes,
              "red_flags": r.red_flags, "possible_red_flags": r.possible_flags,
-             "urgency": r.urgency, "referral_urgency": r.referral_urgency} for r in page.rows]
+             "urgency": r.urgency, "referral_urgency": r.referral_urgency, "screened": r.screened}
+            for r in page.rows]
     return document(request, jsonable({"patients": rows, "next_after": page.next_after}), etag=False)
 
 
