@@ -98,7 +98,8 @@ def test_icu_setting() -> None:
     # ESPEN 2023, recommendation 25: 1.3 g/kg protein equivalents per day, delivered progressively
     protein = p.nutrition["protein"]
     assert (protein.rule, protein.status, protein.per_day) == ("icu", "computed", (104.0, 104.0))
-    assert "progressively" in protein.text
+    assert "progressively" in protein.text and protein.summary == (
+        "104 g/day, built up progressively, not in full from the first day")  # said wherever it stands alone
     energy = p.nutrition["energy"]  # needs the measured expenditure and the ICU day
     assert (energy.rule, energy.status) == ("icu", "not_computed") and "indirect calorimetry" in energy.text
 

@@ -264,3 +264,17 @@ def test_the_kidney_rules_of_the_patient_texts_are_computed_protein_rules() -> N
 
     computed = {r.id for r in load_plan_knowledge().spec.protein_rules if r.computed}
     assert set(patient_texts()["nutrition"]["protein"]["kidney_rules"]) <= computed
+
+
+def test_in_intensive_care_the_patient_is_told_the_team_builds_protein_up_not_to_eat_it() -> None:
+    """ESPEN 2023 (recommendation 25): 1.3 g/kg/day delivered progressively by the ICU team. The
+    patient report said "Eat about 104 grams of protein each day" with a list of foods."""
+    from myoscope.plan.loader import load_plan_knowledge
+
+    texts = patient_texts()["nutrition"]["protein"]
+    assert set(texts["care_team_rules"]) <= {r.id for r in load_plan_knowledge().spec.protein_rules if r.computed}
+    result = myoscope.assess({"id": "icu1", "sex": "male", "age": 64, "setting": "icu", "height": "178 cm",
+                              "weight": "80 kg", "grip_strength": 12})
+    page = patient_html(result)
+    assert texts["care_team"].format(per_day="104") in page
+    assert "Eat about" not in page and "chicken breast" not in page

@@ -62,6 +62,7 @@ class Target:
     calculation: str = ""
     caveats: list[str] = field(default_factory=list)
     decisive: list[str] = field(default_factory=list)
+    qualifier: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -70,7 +71,7 @@ class Target:
             "weight_kg": self.weight_kg, "per_day": list(self.per_day) if self.per_day else None,
             "unit": self.unit or None, "per_meal": list(self.per_meal) if self.per_meal else None,
             "meals_per_day": self.meals, "calculation": self.calculation or None,
-            "caveats": self.caveats, "decisive_measures": self.decisive,
+            "caveats": self.caveats, "decisive_measures": self.decisive, "qualifier": self.qualifier,
             "citation": self.citation.to_dict(), "evidence": self.evidence.model_dump(exclude_none=True),
         }
 
@@ -82,7 +83,7 @@ class Target:
         if self.per_meal:
             approx = "" if self.per_meal[1] is None else "about "
             out += f" ({approx}{fmt_range(self.per_meal, 'g')} at each of {self.meals} meals)"
-        return out
+        return f"{out}, {self.qualifier}" if self.qualifier else out
 
 
 def select(rules: list[RuleSpec], flags: Flags, causes: Collection[str]) -> RuleSpec:
@@ -114,7 +115,7 @@ def _target(kind: str, rule: RuleSpec, factor: Range | None, unit: str, per_kg_u
             weight: float | None, pk: PlanKnowledge, flags: Flags) -> Target:
     base = Target(kind=kind, rule=rule.id, status="not_computed", text=rule.text,
                   citation=pk.cite(rule.citation), evidence=rule.evidence, unit=unit,
-                  per_kg_unit=per_kg_unit, caveats=_population_caveat(rule, flags))
+                  per_kg_unit=per_kg_unit, caveats=_population_caveat(rule, flags), qualifier=rule.qualifier)
     if rule.undetermined:
         base.status, base.decisive = "undetermined", list(rule.decisive)
         return base

@@ -156,6 +156,8 @@ class RuleSpec(Strict):
     g_per_kg: Range | None = None
     kcal_per_kg: Range | None = None
     per_meal: bool = False
+    #: said with the computed amount wherever it is shown alone ("built up progressively" in ICU)
+    qualifier: str | None = None
     population: PopulationSpec | None = None
     text: str
     citation: CitationSpec

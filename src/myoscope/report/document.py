@@ -277,8 +277,10 @@ def patient_context(
         start = plan.nutrition.get("refeeding_start")
         building_up = start is not None and start.status == "computed"
         p = None if building_up else plan.nutrition.get("protein")
-        if p is not None and p.status == "computed" and p.per_day:
-            n = texts["nutrition"]["protein"]
+        n = texts["nutrition"]["protein"]
+        if p is not None and p.status == "computed" and p.per_day and p.rule in n["care_team_rules"]:
+            eat.append(n["care_team"].format(per_day=_range(list(p.per_day))))
+        elif p is not None and p.status == "computed" and p.per_day:
             eat.append(n["text"].format(per_day=_range(list(p.per_day))))
             if p.rule in n["kidney_rules"]:
                 eat.append(n["kidney"])
