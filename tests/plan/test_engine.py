@@ -77,7 +77,7 @@ def test_unknown_constraint_is_an_assumption_not_a_no() -> None:
     known = plan_for({"age": 78, "weight": 70.0},
                      constraints={"bed_bound": False, "sedentary": False, "frail": False,
                                   "cardiac_unstable": False})
-    assert known.assumptions == ["Three main meals assumed (plan_constraints.meals_per_day not recorded)."]
+    assert known.assumptions == ["Three main meals assumed (the number of main meals a day is not recorded)."]
     assert known.item("ex_resistance_start_low") is None and known.item("ex_resistance_target") is not None
 
 

@@ -30,7 +30,7 @@ def test_70_kg_at_1_2_g_per_kg_gives_84_g_a_day() -> None:
     assert protein.per_day == (84, None)  # 1.2 x 70 = 84
     assert protein.per_meal == (28, None) and protein.meals == 3  # 84 / 3
     assert protein.calculation == "at least 1.2 g/kg × 70 kg = at least 84 g/day; ÷ 3 meals = at least 28 g per meal"
-    assert "Three main meals assumed (plan_constraints.meals_per_day not recorded)." in p.assumptions
+    assert "Three main meals assumed (the number of main meals a day is not recorded)." in p.assumptions
     energy = p.nutrition["energy"]
     assert energy.rule == "older_adult" and energy.per_day == (2100, 2100)  # 30 x 70
 

@@ -150,7 +150,7 @@ def protein_target(weight: float | None, flags: Flags, causes: Collection[str], 
         t.caveats.append(f"Aim for {fmt_range(pm.g, 'g')} of high-quality protein at each main meal "
                          f"({pk.cite(pm.citation).short}).")
         if meals is None:
-            t.caveats.append("Three main meals assumed (plan_constraints.meals_per_day not recorded).")
+            t.caveats.append("Three main meals assumed (the number of main meals a day is not recorded).")
     return t
 
 
