@@ -26,8 +26,8 @@ def fmt(value: Any) -> str:
         return value.isoformat()
     if isinstance(value, dict):
         return ", ".join(f"{k.replace('_', ' ')} {fmt(v)}" for k, v in value.items())
-    if isinstance(value, list):
-        return ", ".join(fmt(v) for v in value)
+    if isinstance(value, list):  # an empty list was recorded as none ("conditions: []")
+        return ", ".join(fmt(v) for v in value) if value else "none"
     return str(value)
 
 

@@ -88,6 +88,23 @@ def test_red_flags_show_urgency_in_colour_and_words(page: Page, screens: Path) -
     assert loaded == [True, True]  # the timeline and the projection rendered
 
 
+def test_on_a_phone_the_list_and_the_patient_page_fit_and_the_red_flags_show(page: Page, screens: Path) -> None:
+    """The web review measured the list 786 px and the patient page 641 px wide on a 390 px phone:
+    the red-flag column was off the screen. Wide tables now show each row as a card."""
+    page.set_viewport_size({"width": 390, "height": 844})
+    sign_in(page)
+    fits = "document.documentElement.scrollWidth <= window.innerWidth + 1"
+    assert page.evaluate(fits)
+    chip = page.locator("[data-testid=patient-row] .flag-chip").first
+    box = chip.bounding_box()
+    assert box is not None and box["x"] + box["width"] <= 390  # on screen, not cut off
+    shot(page, screens, "19-phone-patient-list")
+    page.locator("[data-testid=patient-link]").first.click()
+    page.wait_for_load_state("networkidle")
+    assert page.evaluate(fits)
+    shot(page, screens, "19-phone-patient-page")
+
+
 def test_quick_assess_and_logout(page: Page, screens: Path) -> None:
     sign_in(page)
     page.click("[data-testid=nav-assess]")
