@@ -13,6 +13,7 @@ from datetime import date
 from typing import Any
 
 from ..errors import RegistryError, quote
+from .audit import jsonable
 from .changes import PatientChanges
 
 
@@ -194,11 +195,12 @@ class PatientCorrection:
     def summary(self) -> str:
         if not self.changed:
             return f"patient {self.pseudonym}: nothing to correct"
-        fields = "; ".join(f"{k} {_shown(old)} -> {_shown(new)}" for k, (old, new) in self.changed.items())
+        shown = {k: ["unknown" if v is None else jsonable(v) for v in two] for k, two in self.changed.items()}
+        fields = "; ".join(f"{k} {old} -> {new}" for k, (old, new) in shown.items())
         return f"patient {self.pseudonym}: {fields}; {self.reassessed} visit(s) re-assessed"
 
     def to_dict(self) -> dict[str, Any]:
-        changed = {k: {"old": _iso(old), "new": _iso(new)} for k, (old, new) in self.changed.items()}
+        changed = {k: {"old": jsonable(old), "new": jsonable(new)} for k, (old, new) in self.changed.items()}
         return {"pseudonym": self.pseudonym, "reassessed": self.reassessed, "changed": changed}
 
     def __str__(self) -> str:
@@ -206,14 +208,6 @@ class PatientCorrection:
 
     def _repr_html_(self) -> str:
         return f"<p>{html.escape(self.summary)}</p>"
-
-
-def _iso(value: Any) -> Any:
-    return value.isoformat() if isinstance(value, date) else value
-
-
-def _shown(value: Any) -> str:
-    return "unknown" if value is None else str(_iso(value))
 
 
 @dataclass
