@@ -91,7 +91,7 @@ def test_frailty_starts_low_and_adds_balance() -> None:
 
 
 def test_icu_setting() -> None:
-    p = plan_for({"age": 60, "weight": 80.0, "setting": "icu"})
+    p = plan_for({"age": 60, "weight": 80.0, "bmi": 24.7, "setting": "icu"})
     assert [c.id for c in p.causes] == ["icu_acquired_weakness"] and p.causes[0].source == "constraint icu"
     assert {"ex_passive_rom", "ex_early_mobilisation", "pt_nmes", "pt_critical_care_rehab"} <= set(ids(p))
     assert p.item("ex_resistance") is None and p.item("ex_aerobic") is None
@@ -110,8 +110,14 @@ def test_icu_protein_is_not_computed_with_obesity_or_kidney_disease() -> None:
     injury (commentary to 25): neither is computed, and the text says who sets it."""
     obese = plan_for({"age": 60, "weight": 130.0, "bmi": 45.0, "setting": "icu"})
     assert (obese.nutrition["protein"].rule, obese.nutrition["protein"].status) == ("icu_obese", "not_computed")
-    kidney = plan_for({"age": 60, "weight": 80.0, "setting": "icu", "conditions": ["ckd"]})
+    kidney = plan_for({"age": 60, "weight": 80.0, "bmi": 25.0, "setting": "icu", "conditions": ["ckd"]})
     assert (kidney.nutrition["protein"].rule, kidney.nutrition["protein"].status) == ("icu_kidney", "not_computed")
+    dialysis = plan_for({"age": 60, "weight": 80.0, "bmi": 25.0, "setting": "icu"}, constraints={"dialysis": True})
+    assert dialysis.nutrition["protein"].rule == "icu_kidney"
+    # review 2026-12-07: 130 kg with no height gave 169 g/day; whether obesity applies is unknown
+    unknown = plan_for({"age": 60, "weight": 130.0, "setting": "icu"})
+    protein = unknown.nutrition["protein"]
+    assert (protein.rule, protein.status, protein.decisive) == ("icu_obesity_unknown", "undetermined", ["height"])
 
 
 def test_nyha_iv_and_obesity_cautions() -> None:

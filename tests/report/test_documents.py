@@ -272,7 +272,7 @@ def test_in_intensive_care_the_patient_is_told_the_team_builds_protein_up_not_to
     from myoscope.plan.loader import load_plan_knowledge
 
     texts = patient_texts()["nutrition"]["protein"]
-    assert set(texts["care_team_rules"]) <= {r.id for r in load_plan_knowledge().spec.protein_rules if r.computed}
+    assert set(texts["care_team_rules"]) <= {r.id for r in load_plan_knowledge().spec.protein_rules}
     result = myoscope.assess({"id": "icu1", "sex": "male", "age": 64, "setting": "icu", "height": "178 cm",
                               "weight": "80 kg", "grip_strength": 12})
     page = patient_html(result)

@@ -221,6 +221,8 @@ def derive_flags(values: Mapping[str, Any], constraints: Mapping[str, Any],
         f.set("obese", True, "condition obesity")
     else:
         f.set("obese", obese_bmi, _describe(th["obesity_bmi"], bmi))
+    # a rule that changes with obesity asks for the BMI rather than assume none (ICU protein)
+    f.set("obesity_unknown", f.get("obese") is None, f.basis.get("obese") or "BMI not recorded")
     f.set("diabetes", True if "diabetes" in conditions else None,
           "condition diabetes" if "diabetes" in conditions else "not recorded")
     diseases = [c for c in pk.spec.disease_conditions.conditions if c in conditions]

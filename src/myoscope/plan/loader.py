@@ -23,7 +23,7 @@ from .schema import CitationSpec, IncludesCriterionSpec, InterventionsFile, Thre
 #: Flags the engine computes itself (the YAML must declare each one it uses under `flags`).
 ENGINE_FLAGS = frozenset({
     "bed_bound", "icu", "hospital", "frail", "falls_risk", "sedentary", "start_low", "older_adult",
-    "child", "obese", "diabetes", "ckd", "ckd_severe", "ckd_severe_no_dialysis",
+    "child", "obese", "obesity_unknown", "diabetes", "ckd", "ckd_severe", "ckd_severe_no_dialysis",
     "ckd_severity_unknown", "ckd_dialysis_unknown",
     "dialysis", "nyha_iv", "cancer_active_treatment", "refeeding_high_risk", "refeeding_extreme",
     "low_intake", "malnutrition", "disease", "cancer", "anorexia_nervosa", "no_standard_rt",

@@ -278,8 +278,9 @@ def patient_context(
         building_up = start is not None and start.status == "computed"
         p = None if building_up else plan.nutrition.get("protein")
         n = texts["nutrition"]["protein"]
-        if p is not None and p.status == "computed" and p.per_day and p.rule in n["care_team_rules"]:
-            eat.append(n["care_team"].format(per_day=_range(list(p.per_day))))
+        if p is not None and p.rule in n["care_team_rules"]:  # in intensive care the team feeds
+            eat.append(n["care_team"].format(per_day=_range(list(p.per_day)))
+                       if p.status == "computed" and p.per_day else n["care_team_plain"])
         elif p is not None and p.status == "computed" and p.per_day:
             eat.append(n["text"].format(per_day=_range(list(p.per_day))))
             if p.rule in n["kidney_rules"]:
