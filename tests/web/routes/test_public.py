@@ -361,3 +361,20 @@ def test_a_bad_answer_after_the_help_page_comes_back_named_not_as_an_error(clien
              "history.symptoms.swallowing_difficulty": "yes", "help_seen": "yes"}
     r = client.post("/check/result", data=story | {"age": "two hundred"})
     assert r.status_code == 422 and 'data-testid="help-reminder"' not in r.text
+
+
+def test_weakness_with_breathlessness_lying_flat_is_asked_and_sends_for_help_today(client: TestClient) -> None:
+    """NICE NG127 (secondary): slowly progressive weakness with breathlessness at rest or lying flat
+    is referred immediately. The story's breathing trouble brings the question to the warning
+    signs, and a yes leads to the emergency page."""
+    token = start(client)
+    story = {"csrf_token": token, "history.symptoms.weakness": "yes", "history.tempo": "months",
+             "history.course": "progressive", "history.symptoms.breathing_difficulty": "yes"}
+    signs = client.post("/check/story", data=story).text
+    assert 'name="history.symptoms.breathless_at_rest_or_lying_flat"' in signs
+    r = client.post("/check/signs", data=story | {"history.symptoms.breathless_at_rest_or_lying_flat": "yes"})
+    assert 'data-testid="get-help" data-urgency="emergency"' in r.text
+    flags = flags_for(story | {"history.symptoms.breathless_at_rest_or_lying_flat": "yes"})
+    assert (flags[0]["id"], flags[0]["urgency"]) == ("breathless_at_rest_with_weakness", "emergency")
+    no = flags_for(story | {"history.symptoms.breathless_at_rest_or_lying_flat": "no"})
+    assert "breathless_at_rest_with_weakness" not in {f["id"] for f in no}
