@@ -115,3 +115,14 @@ def test_refuses_a_confirming_test_without_a_known_diagnosis_finding(
     with pytest.raises(KnowledgeError) as err:
         load_with(tmp_path, change)
     assert message in str(err.value)
+
+
+def test_emergencies_that_say_now_are_listed_before_those_that_say_today() -> None:
+    """The work-up sorts flags by urgency only, so within one urgency the file's order is the
+    order a patient reads: "call an ambulance now" was printed after "get help today"
+    (review 2026-12-07)."""
+    flags = workup_knowledge().spec.red_flags.values()
+    actions = [f.patient_action or "" for f in flags if f.urgency == "emergency"]
+    now = [i for i, a in enumerate(actions) if " now" in a]
+    today = [i for i, a in enumerate(actions) if " today" in a]
+    assert now and today and max(now) < min(today), actions
